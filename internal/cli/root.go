@@ -1,0 +1,120 @@
+// Package cli is permsync's command line: flag parsing, and the one place
+// that turns results into output and exit codes.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// GlobalOptions are the flags every command that talks to GitHub shares.
+type GlobalOptions struct {
+	APIURL   string
+	CacheDir string
+}
+
+// Main runs permsync with args and returns the exit code.
+func Main(args []string, io *IOStreams) int {
+	root := NewRootCmd(io)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err != nil {
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.err != nil {
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "permsync") {
+				msg = "permsync: " + msg
+			}
+			fmt.Fprintln(io.ErrOut, msg)
+		}
+		if isUsageError(err) {
+			fmt.Fprintln(io.ErrOut, "Run 'permsync --help' for usage.")
+		}
+	}
+	return exitCode(err)
+}
+
+// usageError marks bad flags or arguments.
+type usageError struct{ error }
+
+func isUsageError(err error) bool {
+	var ue usageError
+	return errors.As(err, &ue)
+}
+
+// NewRootCmd builds the command tree. Commands are listed here explicitly.
+func NewRootCmd(io *IOStreams) *cobra.Command {
+	g := &GlobalOptions{}
+	root := &cobra.Command{
+		Use:   "permsync <command> [flags]",
+		Short: "Keep the rights to an organization's GitHub repositories as code",
+		Long: `permsync reads per-repository YAML files that say who holds admin, maintain,
+write, triage and read on each repository, compares them with GitHub, shows the
+difference as a plan, and applies it through a GitHub App. It never disables
+branch protection or a required CLA check, whatever the files say.`,
+		Example: `  # Check the files (offline, no credentials)
+  permsync validate --dir permissions
+
+  # Show what would change on GitHub, as a PR comment
+  permsync plan --format markdown --out plan.md
+
+  # Apply it
+  permsync apply --yes
+
+  # See the whole loop on a built-in simulated org
+  permsync demo`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(io.Out)
+	root.SetErr(io.ErrOut)
+	root.SetIn(io.In)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return exit(ExitError, usageError{err})
+	})
+	root.CompletionOptions.DisableDefaultCmd = true
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.APIURL, "api-url", "", "GitHub API base URL (default $GITHUB_API_URL, else https://api.github.com/; GitHub Enterprise Server: https://HOST/api/v3/)")
+	pf.StringVar(&g.CacheDir, "cache-dir", "", "directory for the conditional-request cache (default: the user cache directory; never holds a secret)")
+
+	root.AddCommand(
+		newValidateCmd(io, nil),
+		newPlanCmd(io, g, nil),
+		newApplyCmd(io, g, nil),
+		newDriftCmd(io, g, nil),
+		newAuditCmd(io, g, nil),
+		newImportCmd(io, g, nil),
+		newDemoCmd(io, nil),
+		newVersionCmd(io),
+	)
+	return root
+}
+
+// resolve fills global defaults from the environment.
+func (g *GlobalOptions) resolve(io *IOStreams) {
+	if g.APIURL == "" {
+		g.APIURL = io.Getenv("GITHUB_API_URL")
+	}
+	if g.APIURL == "" {
+		g.APIURL = "https://api.github.com/"
+	}
+	if g.CacheDir == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			g.CacheDir = filepath.Join(dir, "permsync")
+		}
+	}
+}
+
+// noArgs refuses positional arguments with a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return exit(ExitError, usageError{fmt.Errorf("%s takes no arguments, got %q (flags go after the command, e.g. --dir)", cmd.CommandPath(), args[0])})
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+)
+
+// ValidateOptions are the inputs of "permsync validate".
+type ValidateOptions struct {
+	IO     *IOStreams
+	Dir    string
+	Format string
+}
+
+func newValidateCmd(io *IOStreams, runF func(*ValidateOptions) error) *cobra.Command {
+	opts := &ValidateOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "validate",
+		Short: "Check the permissions files (offline, needs no credentials)",
+		Long: `Check every file of the permissions directory: YAML syntax, known keys and
+roles, valid logins, team slugs and repository names, one role per principal
+per repository, and the org files' settings. All problems are reported at
+once as file:line:col: message. Nothing is sent to GitHub.`,
+		Example: `  permsync validate
+  permsync validate --dir permissions
+  # annotate a pull request's files in GitHub Actions
+  permsync validate --format github`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return validateRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, or github (workflow annotations)")
+	return cmd
+}
+
+func validateRun(opts *ValidateOptions) error {
+	switch opts.Format {
+	case "text", "json", "github":
+	default:
+		return exit(ExitError, usageError{fmt.Errorf("--format must be text, json or github, not %q", opts.Format)})
+	}
+	cfg, diags := config.LoadDir(opts.Dir)
+	var orgs, repos, grants int
+	if cfg != nil {
+		orgs, repos, grants = cfg.Counts()
+	}
+	nerr := len(diags.Filter(config.SevError))
+	switch opts.Format {
+	case "json":
+		writeValidateJSON(opts, diags, orgs, repos, grants)
+	case "github":
+		for _, d := range diags {
+			fmt.Fprintln(opts.IO.Out, githubAnnotation(d))
+		}
+		fallthrough
+	default:
+		for _, d := range diags {
+			fmt.Fprintln(opts.IO.ErrOut, d.String())
+		}
+		if nerr == 0 {
+			fmt.Fprintf(opts.IO.Out, "%s is valid: %s, %s, %s\n", opts.Dir,
+				plural(orgs, "org"), plural(repos, "repository"), plural(grants, "grant"))
+		} else {
+			fmt.Fprintf(opts.IO.ErrOut, "%s: %s; nothing was sent to GitHub\n", opts.Dir, plural(nerr, "error"))
+		}
+	}
+	if nerr > 0 {
+		return exit(ExitError, nil)
+	}
+	return nil
+}
+
+// ValidateJSON is the --format json output of validate (format_version 1).
+type ValidateJSON struct {
+	FormatVersion int                  `json:"format_version"`
+	Valid         bool                 `json:"valid"`
+	Orgs          int                  `json:"orgs"`
+	Repositories  int                  `json:"repositories"`
+	Grants        int                  `json:"grants"`
+	Diagnostics   []ValidateDiagnostic `json:"diagnostics"`
+}
+
+// ValidateDiagnostic is one problem in ValidateJSON.
+type ValidateDiagnostic struct {
+	Severity string `json:"severity"`
+	File     string `json:"file"`
+	Line     int    `json:"line,omitempty"`
+	Column   int    `json:"column,omitempty"`
+	Message  string `json:"message"`
+}
+
+func writeValidateJSON(opts *ValidateOptions, diags config.Diagnostics, orgs, repos, grants int) {
+	out := ValidateJSON{FormatVersion: 1, Valid: !diags.HasErrors(), Orgs: orgs, Repositories: repos, Grants: grants,
+		Diagnostics: []ValidateDiagnostic{}}
+	for _, d := range diags {
+		sev := "error"
+		if d.Severity == config.SevWarning {
+			sev = "warning"
+		}
+		out.Diagnostics = append(out.Diagnostics, ValidateDiagnostic{Severity: sev, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, Message: d.Message})
+	}
+	enc := json.NewEncoder(opts.IO.Out)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(out)
+}
+
+// githubAnnotation formats a diagnostic as a GitHub Actions workflow command,
+// escaped as the runner expects so a hostile message cannot inject commands.
+func githubAnnotation(d config.Diagnostic) string {
+	level := "error"
+	if d.Severity == config.SevWarning {
+		level = "warning"
+	}
+	props := "file=" + escapeProperty(d.Pos.File)
+	if d.Pos.Line > 0 {
+		props += fmt.Sprintf(",line=%d", d.Pos.Line)
+	}
+	if d.Pos.Col > 0 {
+		props += fmt.Sprintf(",col=%d", d.Pos.Col)
+	}
+	return fmt.Sprintf("::%s %s::%s", level, props, escapeData(d.Message))
+}
+
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	switch {
+	case strings.HasSuffix(noun, "y"):
+		noun = strings.TrimSuffix(noun, "y") + "ies"
+	default:
+		noun += "s"
+	}
+	return fmt.Sprintf("%d %s", n, noun)
+}

@@ -1,0 +1,289 @@
+// Package config loads the permissions directory: the desired state.
+//
+// Layout (SPEC.md "Files"):
+//
+//	permissions/
+//	  <org>.yaml          org settings and guardrails (optional)
+//	  <org>/<repo>.yaml   one file per managed repository
+//
+// The loader is strict: every unknown key, bad value or contradiction is
+// reported with its file:line:col, and all of a run's problems are reported
+// together. It reads through an fs.FS confined to the directory, so neither
+// file names nor symbolic links can reach outside it.
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+)
+
+// Pos is a position in a permissions file. Line and Col are 1-based; a zero
+// Line means the whole file.
+type Pos struct {
+	File string `json:"file"`
+	Line int    `json:"line,omitempty"`
+	Col  int    `json:"column,omitempty"`
+}
+
+func (p Pos) String() string {
+	switch {
+	case p.File == "":
+		return ""
+	case p.Line == 0:
+		return p.File
+	case p.Col == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Config is every org found in a permissions directory.
+type Config struct {
+	Dir  string
+	Orgs []*Org // sorted by name, case-insensitively
+}
+
+// Org is one GitHub organization: its policy and its managed repositories.
+type Org struct {
+	Name   string
+	File   string // the org file, or "" when absent (defaults apply)
+	Policy Policy
+	Repos  []*Repo // sorted by name, case-insensitively
+}
+
+// Repo returns the managed repository of that name (case-insensitive), or nil.
+func (o *Org) Repo(name string) *Repo {
+	for _, r := range o.Repos {
+		if strings.EqualFold(r.Name, name) {
+			return r
+		}
+	}
+	return nil
+}
+
+// Ignored reports whether the org file's ignore_repos names repo.
+func (o *Org) Ignored(repo string) bool {
+	for _, n := range o.Policy.IgnoreRepos {
+		if strings.EqualFold(n, repo) {
+			return true
+		}
+	}
+	return false
+}
+
+// Org returns the org of that name (case-insensitive), or nil.
+func (c *Config) Org(name string) *Org {
+	for _, o := range c.Orgs {
+		if strings.EqualFold(o.Name, name) {
+			return o
+		}
+	}
+	return nil
+}
+
+// Mode says what happens to grants on GitHub that the files do not list.
+type Mode string
+
+const (
+	// Authoritative removes direct grants the files do not list.
+	Authoritative Mode = "authoritative"
+	// Additive only adds and raises; unlisted grants are reported.
+	Additive Mode = "additive"
+)
+
+// Check is a required status check. AppID pins it to the GitHub App that must
+// post it: AnyApp accepts any source; Unpinned (only in repository files)
+// means "keep whatever pin GitHub has".
+type Check struct {
+	Context string `json:"context"`
+	AppID   int64  `json:"app_id,omitempty"`
+	Pos     Pos    `json:"-"`
+}
+
+const (
+	// Unpinned: a plain context in a repository file; GitHub's pin, if any, is kept.
+	Unpinned int64 = 0
+	// AnyApp: explicitly any source (GitHub's app_id -1).
+	AnyApp int64 = -1
+)
+
+func (c Check) String() string {
+	if c.AppID > 0 {
+		return fmt.Sprintf("%s (app %d)", c.Context, c.AppID)
+	}
+	return c.Context
+}
+
+// LegacyCLAContexts are CLA status contexts superseded by EasyCLA.
+var LegacyCLAContexts = []string{"communitybridge/cla", "cla/linuxfoundation"}
+
+// Policy is an org file: settings and guardrails. Positions name the line
+// that set each value, so refusals can point at it.
+type Policy struct {
+	Mode                       Mode
+	RequiredChecks             []Check
+	MinReviews                 int
+	AdminAllowed               []Principal // nil: no restriction
+	OutsideCollaboratorMaxRole role.Role
+	MinAdmins                  int
+	MaxAdmins                  int
+	MaxRemovals                int
+	ExpectedOwners             []string
+	IgnoreRepos                []string
+
+	// Pos maps an org-file key to where it was set; absent keys are defaults.
+	Pos map[string]Pos
+}
+
+// DefaultPolicy is what applies when an org has no org file, and for every
+// key an org file leaves out.
+func DefaultPolicy() Policy {
+	return Policy{
+		Mode:                       Authoritative,
+		RequiredChecks:             []Check{{Context: "EasyCLA", AppID: AnyApp}, {Context: "DCO", AppID: AnyApp}},
+		MinReviews:                 1,
+		OutsideCollaboratorMaxRole: role.Write,
+		MinAdmins:                  0,
+		MaxAdmins:                  5,
+		MaxRemovals:                20,
+		Pos:                        map[string]Pos{},
+	}
+}
+
+// Where returns the position that set key, or the org file itself when the
+// value is a default.
+func (p Policy) Where(key string, orgFile string) Pos {
+	if pos, ok := p.Pos[key]; ok {
+		return pos
+	}
+	return Pos{File: orgFile}
+}
+
+// AdminAllowedFor reports whether a principal may hold direct admin.
+func (p Policy) AdminAllowedFor(pr Principal) bool {
+	if p.AdminAllowed == nil {
+		return true
+	}
+	for _, a := range p.AdminAllowed {
+		if a.Equal(pr) {
+			return true
+		}
+	}
+	return false
+}
+
+// ExpectedOwner reports whether login is listed in expected_owners.
+func (p Policy) ExpectedOwner(login string) bool {
+	for _, o := range p.ExpectedOwners {
+		if strings.EqualFold(o, login) {
+			return true
+		}
+	}
+	return false
+}
+
+// Kind is what a principal is: a user or a team.
+type Kind string
+
+const (
+	User Kind = "user"
+	Team Kind = "team"
+)
+
+// Principal is a user login or a team slug, kept as written; compare with Equal.
+type Principal struct {
+	Kind Kind   `json:"kind"`
+	Name string `json:"name"`
+}
+
+func (p Principal) String() string { return string(p.Kind) + ":" + p.Name }
+
+// Key is the principal's identity for comparison: GitHub compares logins and
+// slugs case-insensitively.
+func (p Principal) Key() string { return string(p.Kind) + ":" + strings.ToLower(p.Name) }
+
+// Equal compares case-insensitively, as GitHub does.
+func (p Principal) Equal(q Principal) bool { return p.Key() == q.Key() }
+
+// Grant is one principal holding one role on a repository, as a file says.
+type Grant struct {
+	Principal
+	Role role.Role `json:"role"`
+	Pos  Pos       `json:"-"`
+}
+
+// Repo is one repository file.
+type Repo struct {
+	Org        string
+	Name       string
+	File       string
+	Grants     []Grant // users then teams, each sorted by name
+	Protection []BranchProtection
+}
+
+// Users returns the user grants.
+func (r *Repo) Users() []Grant { return r.byKind(User) }
+
+// Teams returns the team grants.
+func (r *Repo) Teams() []Grant { return r.byKind(Team) }
+
+func (r *Repo) byKind(k Kind) []Grant {
+	var out []Grant
+	for _, g := range r.Grants {
+		if g.Kind == k {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// BranchProtection is what a file asks of one branch. A nil field is not
+// managed: GitHub's value is left as it is.
+type BranchProtection struct {
+	Branch         string
+	Pos            Pos
+	RequiredChecks *[]Check // nil: checks not managed; empty: none required
+	Strict         *bool
+	EnforceAdmins  *bool
+	Reviews        *int // required_approving_review_count
+	// FieldPos maps a setting name to where it was written.
+	FieldPos map[string]Pos
+}
+
+// Where returns the position of a setting, or of the branch entry.
+func (b BranchProtection) Where(field string) Pos {
+	if p, ok := b.FieldPos[field]; ok {
+		return p
+	}
+	return b.Pos
+}
+
+// Counts sums up a config for the one-line summary.
+func (c *Config) Counts() (orgs, repos, grants int) {
+	for _, o := range c.Orgs {
+		orgs++
+		for _, r := range o.Repos {
+			repos++
+			grants += len(r.Grants)
+		}
+	}
+	return
+}
+
+func sortRepos(rs []*Repo) {
+	sort.Slice(rs, func(i, j int) bool {
+		return strings.ToLower(rs[i].Name) < strings.ToLower(rs[j].Name)
+	})
+}
+
+func sortGrants(gs []Grant) {
+	sort.SliceStable(gs, func(i, j int) bool {
+		if gs[i].Kind != gs[j].Kind {
+			return gs[i].Kind == User
+		}
+		return strings.ToLower(gs[i].Name) < strings.ToLower(gs[j].Name)
+	})
+}

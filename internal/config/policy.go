@@ -1,0 +1,136 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+)
+
+var policyKeys = []string{
+	"mode", "required_checks", "min_reviews", "admin_allowed", "outside_collaborator_max_role",
+	"min_admins", "max_admins", "max_removals", "expected_owners", "ignore_repos",
+}
+
+// maxLimit bounds numeric limits to something sane for a person to write.
+const maxLimit = 1_000_000
+
+func (l *loader) policy(root *yaml.Node, file string) Policy {
+	p := DefaultPolicy()
+	entries, _ := mapping(root, file, "an org file", policyKeys, &l.ds)
+	for _, e := range entries {
+		k := e.key.Value
+		p.Pos[k] = at(file, e.key)
+		switch k {
+		case "mode":
+			if s, ok := scalarString(e.val, file, k, &l.ds); ok {
+				switch Mode(s) {
+				case Authoritative, Additive:
+					p.Mode = Mode(s)
+				default:
+					l.ds.Errorf(at(file, e.val), "mode must be authoritative or additive, not %s", quote(s))
+				}
+			}
+		case "required_checks":
+			if checks, ok := l.checks(file, k, e.val, AnyApp); ok {
+				p.RequiredChecks = checks
+			}
+		case "min_reviews":
+			if v, ok := scalarInt(e.val, file, k, 0, MaxReviews, &l.ds); ok {
+				p.MinReviews = v
+			}
+		case "admin_allowed":
+			p.AdminAllowed = l.principals(file, e.val)
+		case "outside_collaborator_max_role":
+			if s, ok := scalarString(e.val, file, k, &l.ds); ok {
+				r, err := role.Parse(s)
+				if err != nil {
+					l.ds.Errorf(at(file, e.val), "%s: %v", k, err)
+				} else {
+					p.OutsideCollaboratorMaxRole = r
+				}
+			}
+		case "min_admins":
+			p.MinAdmins, _ = scalarInt(e.val, file, k, 0, maxLimit, &l.ds)
+		case "max_admins":
+			if v, ok := scalarInt(e.val, file, k, 0, maxLimit, &l.ds); ok {
+				p.MaxAdmins = v
+			}
+		case "max_removals":
+			if v, ok := scalarInt(e.val, file, k, 0, maxLimit, &l.ds); ok {
+				p.MaxRemovals = v
+			}
+		case "expected_owners":
+			p.ExpectedOwners = l.logins(file, k, e.val)
+		case "ignore_repos":
+			items, _ := scalarList(e.val, file, k, &l.ds)
+			seen := map[string]int{}
+			for _, it := range items {
+				if msg := repoNameProblem(it.Value); msg != "" {
+					l.ds.Errorf(at(file, it), "ignore_repos: %s: %s", quote(it.Value), msg)
+					continue
+				}
+				if line, dup := seen[strings.ToLower(it.Value)]; dup {
+					l.ds.Errorf(at(file, it), "duplicate repository %s (already listed at line %d)", quote(it.Value), line)
+					continue
+				}
+				seen[strings.ToLower(it.Value)] = it.Line
+				p.IgnoreRepos = append(p.IgnoreRepos, it.Value)
+			}
+		}
+	}
+	if p.MinAdmins > p.MaxAdmins {
+		l.ds.Errorf(p.Where("min_admins", file), "min_admins (%d) is greater than max_admins (%d): no repository could satisfy both", p.MinAdmins, p.MaxAdmins)
+	}
+	return p
+}
+
+// principals reads admin_allowed entries: "team:<slug>" or "user:<login>".
+func (l *loader) principals(file string, n *yaml.Node) []Principal {
+	items, _ := scalarList(n, file, "admin_allowed", &l.ds)
+	out := []Principal{} // non-nil: an empty list allows no direct admin at all
+	seen := map[string]int{}
+	for _, it := range items {
+		kind, name, found := strings.Cut(it.Value, ":")
+		var pr Principal
+		switch {
+		case found && kind == "user" && ValidLogin(name):
+			pr = Principal{Kind: User, Name: name}
+		case found && kind == "team" && ValidSlug(name):
+			pr = Principal{Kind: Team, Name: name}
+		default:
+			l.ds.Errorf(at(file, it), "admin_allowed: %s must be team:<slug> or user:<login>", quote(it.Value))
+			continue
+		}
+		if line, dup := seen[pr.Key()]; dup {
+			l.ds.Errorf(at(file, it), "duplicate %s (already listed at line %d)", quote(it.Value), line)
+			continue
+		}
+		seen[pr.Key()] = it.Line
+		out = append(out, pr)
+	}
+	return out
+}
+
+func (l *loader) logins(file, what string, n *yaml.Node) []string {
+	items, _ := scalarList(n, file, what, &l.ds)
+	var out []string
+	seen := map[string]int{}
+	for _, it := range items {
+		if !ValidLogin(it.Value) {
+			l.ds.Errorf(at(file, it), "%s: %s is not a valid GitHub login", what, quote(it.Value))
+			continue
+		}
+		if line, dup := seen[strings.ToLower(it.Value)]; dup {
+			l.ds.Errorf(at(file, it), "duplicate login %s (already listed at line %d)", quote(it.Value), line)
+			continue
+		}
+		seen[strings.ToLower(it.Value)] = it.Line
+		out = append(out, it.Value)
+	}
+	return out
+}
+
+func parseInt64(s string) (int64, error) { return strconv.ParseInt(s, 0, 64) }

@@ -1,0 +1,312 @@
+// Package state describes what GitHub holds: the actual state that the
+// adapter reads and that plans, audits and imports are computed from.
+//
+// Values are plain data with stable JSON (audit snapshots and the stale-plan
+// check serialise them). Logins and slugs keep GitHub's spelling; compare
+// them case-insensitively.
+package state
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+)
+
+// AnyApp is a required check's AppID when any source may post it.
+const AnyApp int64 = -1
+
+// Org is one organization as read from GitHub.
+type Org struct {
+	Name     string    `json:"name"`
+	BaseRole role.Role `json:"base_role"` // members' default repository role; none is role.None
+	Owners   []string  `json:"owners"`    // org owners: admin on every repository
+	Members  []string  `json:"members"`   // every member, owners included
+	Teams    []*Team   `json:"teams"`
+	Repos    []*Repo   `json:"repos"`
+
+	// Read only for audits (the App may lack the permission; nil then).
+	Installations []Installation `json:"installations,omitempty"`
+	ReadAt        time.Time      `json:"read_at"`
+}
+
+// Team is an org team. Members includes the members of its child teams,
+// who inherit the team's repository access.
+type Team struct {
+	Slug    string   `json:"slug"`
+	Name    string   `json:"name,omitempty"`
+	ID      int64    `json:"id,omitempty"`
+	Parent  string   `json:"parent,omitempty"` // parent team's slug
+	Members []string `json:"members"`
+}
+
+// Repo is one repository's rights and protection.
+type Repo struct {
+	Org           string `json:"org"`
+	Name          string `json:"name"`
+	ID            int64  `json:"id,omitempty"`
+	Archived      bool   `json:"archived,omitempty"`
+	Private       bool   `json:"private,omitempty"`
+	Visibility    string `json:"visibility,omitempty"`
+	DefaultBranch string `json:"default_branch,omitempty"`
+
+	Users       []UserGrant  `json:"users"`       // direct grants, exact repository-level role
+	Invitations []Invitation `json:"invitations"` // pending and expired
+	Teams       []TeamGrant  `json:"teams"`       // team grants on this repository
+
+	// Protection holds the branches that matter (the default branch and any
+	// branch a file names), protected or not.
+	Protection []BranchProtection `json:"protection"`
+	Rulesets   []Ruleset          `json:"rulesets,omitempty"`
+	DeployKeys []DeployKey        `json:"deploy_keys,omitempty"` // audits only
+
+	// NotFound: the repository does not exist (or the credentials cannot see it).
+	NotFound bool `json:"not_found,omitempty"`
+	// ReadError: the repository could not be read completely. No removal may
+	// be computed from it.
+	ReadError string `json:"read_error,omitempty"`
+}
+
+// UserGrant is a user's direct grant on a repository. A higher role held
+// through a team, the base role or ownership is not part of it.
+type UserGrant struct {
+	Login string    `json:"login"`
+	Role  role.Role `json:"role"`
+	// RoleName is GitHub's name when it is not one of the five roles (an
+	// Enterprise custom role); Role is then the closest base role.
+	RoleName string `json:"role_name,omitempty"`
+}
+
+// Invitation is a repository invitation not yet accepted.
+type Invitation struct {
+	ID         int64     `json:"id"`
+	Login      string    `json:"login"`
+	Role       role.Role `json:"role"`
+	CreatedAt  time.Time `json:"created_at"`
+	Expired    bool      `json:"expired"`
+	Inviter    string    `json:"inviter,omitempty"`
+	InviterBot bool      `json:"inviter_bot,omitempty"` // sent by an App (permsync), not a person
+}
+
+// TeamGrant is a team's grant on a repository.
+type TeamGrant struct {
+	Slug     string    `json:"slug"`
+	Role     role.Role `json:"role"`
+	RoleName string    `json:"role_name,omitempty"`
+}
+
+// BranchProtection is the protection of one branch.
+type BranchProtection struct {
+	Branch    string `json:"branch"`
+	Protected bool   `json:"protected"`
+	Pattern   string `json:"pattern,omitempty"` // the rule's pattern when it is not the branch name
+
+	StatusChecks  *StatusChecks `json:"status_checks,omitempty"` // nil: status checks not required
+	EnforceAdmins bool          `json:"enforce_admins"`
+	Reviews       *Reviews      `json:"reviews,omitempty"` // nil: pull request reviews not required
+
+	AllowForcePushes bool `json:"allow_force_pushes"`
+	AllowDeletions   bool `json:"allow_deletions"`
+	RestrictsPushes  bool `json:"restricts_pushes,omitempty"`
+	LinearHistory    bool `json:"linear_history,omitempty"`
+	Signatures       bool `json:"signatures,omitempty"`
+}
+
+// StatusChecks are a branch's required status checks.
+type StatusChecks struct {
+	Strict bool    `json:"strict"`
+	Checks []Check `json:"checks"`
+}
+
+// Check is a required status check; AppID is the App that must post it, or
+// AnyApp.
+type Check struct {
+	Context string `json:"context"`
+	AppID   int64  `json:"app_id"`
+}
+
+// Pinned reports whether only one App may satisfy the check.
+func (c Check) Pinned() bool { return c.AppID > 0 }
+
+// Reviews are a branch's pull request review requirements.
+type Reviews struct {
+	Count           int  `json:"required_approving_review_count"`
+	CodeOwners      bool `json:"require_code_owner_reviews"`
+	DismissStale    bool `json:"dismiss_stale_reviews"`
+	LastPushApprove bool `json:"require_last_push_approval,omitempty"`
+}
+
+// Ruleset is a repository or org ruleset that applies to the repository.
+type Ruleset struct {
+	ID          int64    `json:"id"`
+	Name        string   `json:"name"`
+	Source      string   `json:"source"`      // "owner/repo" or the org login
+	SourceType  string   `json:"source_type"` // Repository or Organization
+	Enforcement string   `json:"enforcement"` // active, evaluate, disabled
+	Target      string   `json:"target"`      // branch, tag, push
+	Include     []string `json:"include"`     // ref_name include patterns
+	Exclude     []string `json:"exclude"`
+
+	RequiredChecks []Check       `json:"required_checks,omitempty"`
+	StrictChecks   bool          `json:"strict_checks,omitempty"`
+	Reviews        *int          `json:"reviews,omitempty"` // pull_request rule's required approvals
+	Bypass         []BypassActor `json:"bypass,omitempty"`
+	OtherRules     []string      `json:"other_rules,omitempty"` // rule types seen, for audits
+	Incomplete     bool          `json:"incomplete,omitempty"`  // rules could not all be read
+}
+
+// BypassActor may bypass a ruleset.
+type BypassActor struct {
+	Kind string `json:"kind"` // App, Team, OrganizationAdmin, RepositoryRole, DeployKey
+	Name string `json:"name,omitempty"`
+	Mode string `json:"mode,omitempty"` // always, pull_request
+}
+
+// DeployKey is an SSH key with access to one repository.
+type DeployKey struct {
+	ID       int64  `json:"id"`
+	Title    string `json:"title"`
+	ReadOnly bool   `json:"read_only"`
+}
+
+// Installation is a GitHub App installed on the org.
+type Installation struct {
+	AppSlug             string            `json:"app_slug"`
+	AppID               int64             `json:"app_id"`
+	Permissions         map[string]string `json:"permissions"`
+	RepositorySelection string            `json:"repository_selection"`
+}
+
+// Repo returns the repository of that name (case-insensitive), or nil.
+func (o *Org) Repo(name string) *Repo {
+	for _, r := range o.Repos {
+		if strings.EqualFold(r.Name, name) {
+			return r
+		}
+	}
+	return nil
+}
+
+// Team returns the team with that slug (case-insensitive), or nil.
+func (o *Org) Team(slug string) *Team {
+	for _, t := range o.Teams {
+		if strings.EqualFold(t.Slug, slug) {
+			return t
+		}
+	}
+	return nil
+}
+
+// IsMember reports whether login is an org member (owners are members).
+func (o *Org) IsMember(login string) bool { return containsFold(o.Members, login) || o.IsOwner(login) }
+
+// IsOwner reports whether login is an org owner.
+func (o *Org) IsOwner(login string) bool { return containsFold(o.Owners, login) }
+
+// User returns the direct grant of login, if any.
+func (r *Repo) User(login string) (UserGrant, bool) {
+	for _, u := range r.Users {
+		if strings.EqualFold(u.Login, login) {
+			return u, true
+		}
+	}
+	return UserGrant{}, false
+}
+
+// Invitation returns the invitation to login, if any.
+func (r *Repo) Invitation(login string) (Invitation, bool) {
+	for _, i := range r.Invitations {
+		if strings.EqualFold(i.Login, login) {
+			return i, true
+		}
+	}
+	return Invitation{}, false
+}
+
+// Team returns the grant of a team, if any.
+func (r *Repo) Team(slug string) (TeamGrant, bool) {
+	for _, t := range r.Teams {
+		if strings.EqualFold(t.Slug, slug) {
+			return t, true
+		}
+	}
+	return TeamGrant{}, false
+}
+
+// Branch returns the protection read for a branch, if it was read.
+func (r *Repo) Branch(name string) (BranchProtection, bool) {
+	for _, b := range r.Protection {
+		if b.Branch == name {
+			return b, true
+		}
+	}
+	return BranchProtection{}, false
+}
+
+// Readable reports whether the repository was read completely.
+func (r *Repo) Readable() bool { return !r.NotFound && r.ReadError == "" }
+
+// Sort puts every list in a stable order, so output and digests are stable.
+func (o *Org) Sort() {
+	sortFold(o.Owners)
+	sortFold(o.Members)
+	sort.Slice(o.Teams, func(i, j int) bool { return lessFold(o.Teams[i].Slug, o.Teams[j].Slug) })
+	for _, t := range o.Teams {
+		sortFold(t.Members)
+	}
+	sort.Slice(o.Repos, func(i, j int) bool { return lessFold(o.Repos[i].Name, o.Repos[j].Name) })
+	for _, r := range o.Repos {
+		r.Sort()
+	}
+}
+
+// Sort puts the repository's lists in a stable order.
+func (r *Repo) Sort() {
+	sort.Slice(r.Users, func(i, j int) bool { return lessFold(r.Users[i].Login, r.Users[j].Login) })
+	sort.Slice(r.Invitations, func(i, j int) bool {
+		if !strings.EqualFold(r.Invitations[i].Login, r.Invitations[j].Login) {
+			return lessFold(r.Invitations[i].Login, r.Invitations[j].Login)
+		}
+		return r.Invitations[i].ID < r.Invitations[j].ID
+	})
+	sort.Slice(r.Teams, func(i, j int) bool { return lessFold(r.Teams[i].Slug, r.Teams[j].Slug) })
+	sort.Slice(r.Protection, func(i, j int) bool { return r.Protection[i].Branch < r.Protection[j].Branch })
+	for _, p := range r.Protection {
+		if p.StatusChecks != nil {
+			sort.Slice(p.StatusChecks.Checks, func(i, j int) bool {
+				return p.StatusChecks.Checks[i].Context < p.StatusChecks.Checks[j].Context
+			})
+		}
+	}
+	sort.Slice(r.Rulesets, func(i, j int) bool { return r.Rulesets[i].ID < r.Rulesets[j].ID })
+	sort.Slice(r.DeployKeys, func(i, j int) bool { return r.DeployKeys[i].ID < r.DeployKeys[j].ID })
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func lessFold(a, b string) bool {
+	la, lb := strings.ToLower(a), strings.ToLower(b)
+	if la != lb {
+		return la < lb
+	}
+	return a < b
+}
+
+func sortFold(s []string) { sort.Slice(s, func(i, j int) bool { return lessFold(s[i], s[j]) }) }
+
+// ProtectionSettings are the protection settings permsync manages. A nil
+// field is left as GitHub has it.
+type ProtectionSettings struct {
+	Checks        *[]Check `json:"checks,omitempty"` // the whole list wanted; AppID AnyApp or an App id
+	Strict        *bool    `json:"strict,omitempty"`
+	EnforceAdmins *bool    `json:"enforce_admins,omitempty"`
+	Reviews       *int     `json:"required_approving_review_count,omitempty"`
+}
