@@ -99,6 +99,7 @@ type TeamGrant struct {
 // BranchProtection is the protection of one branch.
 type BranchProtection struct {
 	Branch    string `json:"branch"`
+	Missing   bool   `json:"missing,omitempty"` // the branch does not exist
 	Protected bool   `json:"protected"`
 	Pattern   string `json:"pattern,omitempty"` // the rule's pattern when it is not the branch name
 
