@@ -59,7 +59,7 @@ func (l *limiter) take(key, resource string, limit, cost int) (RateSnapshot, boo
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.bucketLocked(key, resource, limit)
-	if b.used+max(cost, 1) > b.limit && cost >= 0 {
+	if cost > 0 && b.used+cost > b.limit {
 		return snap(b, resource), false
 	}
 	b.used += cost
