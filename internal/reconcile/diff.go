@@ -1,0 +1,284 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+)
+
+// Input is everything a plan is computed from.
+type Input struct {
+	Dir     string
+	Targets []Target
+	// Actual holds GitHub's state per org, keyed by lower-case org name.
+	Actual map[string]*state.Org
+	// UnknownUsers holds lower-case logins GitHub says do not exist
+	// (see NeedsLookup).
+	UnknownUsers map[string]bool
+	Now          time.Time
+}
+
+func (in Input) actual(org string) *state.Org { return in.Actual[strings.ToLower(org)] }
+
+// NeedsLookup lists the logins a plan would add that GitHub does not show
+// yet (no direct grant, no invitation): whether they exist must be asked
+// before Diff, so a typo is an error at its file line rather than a 404
+// half way through apply.
+func NeedsLookup(targets []Target, actual map[string]*state.Org) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range targets {
+		a := actual[strings.ToLower(t.Org.Name)]
+		if a == nil {
+			continue
+		}
+		for _, r := range t.Repos {
+			ar := a.Repo(r.Name)
+			if ar == nil || !ar.Readable() {
+				continue
+			}
+			for _, g := range r.Users() {
+				_, direct := ar.User(g.Name)
+				_, invited := ar.Invitation(g.Name)
+				key := strings.ToLower(g.Name)
+				if !direct && !invited && !seen[key] {
+					seen[key] = true
+					out = append(out, g.Name)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Diff compares the files with GitHub and returns the plan, guardrails
+// checked and effective access computed.
+func Diff(in Input) *Plan {
+	p := &Plan{
+		FormatVersion:   FormatVersion,
+		CreatedAt:       in.Now.UTC(),
+		Dir:             in.Dir,
+		Changes:         []Change{},
+		Refusals:        []Refusal{},
+		Errors:          []RepoError{},
+		Notices:         []Notice{},
+		EffectiveAccess: []Effect{},
+		Digests:         []Digest{},
+		Repos:           []string{},
+	}
+	for _, t := range in.Targets {
+		p.Orgs = append(p.Orgs, OrgMode{Org: t.Org.Name, Mode: t.Org.Policy.Mode})
+		a := in.actual(t.Org.Name)
+		for _, r := range t.Repos {
+			p.Repos = append(p.Repos, t.Org.Name+"/"+r.Name)
+			if a == nil {
+				p.Errors = append(p.Errors, RepoError{Org: t.Org.Name, Repo: r.Name, Source: config.Pos{File: r.File},
+					Message: fmt.Sprintf("org %s was not read from GitHub", t.Org.Name)})
+				continue
+			}
+			d := &repoDiff{in: in, org: t.Org, repo: r, actual: a, plan: p}
+			d.run()
+		}
+	}
+	sortChanges(p.Changes)
+	Guard(p, in)
+	p.EffectiveAccess = Effects(p, in)
+	p.Digests = Digests(p, in)
+	return p
+}
+
+type repoDiff struct {
+	in     Input
+	org    *config.Org
+	repo   *config.Repo
+	actual *state.Org
+	ar     *state.Repo
+	plan   *Plan
+}
+
+func (d *repoDiff) filePos() config.Pos { return config.Pos{File: d.repo.File} }
+
+func (d *repoDiff) errorf(pos config.Pos, format string, args ...any) {
+	d.plan.Errors = append(d.plan.Errors, RepoError{Org: d.org.Name, Repo: d.repo.Name, Source: pos, Message: fmt.Sprintf(format, args...)})
+}
+
+func (d *repoDiff) notice(kind, subject string, pos config.Pos, format string, args ...any) {
+	d.plan.Notices = append(d.plan.Notices, Notice{Kind: kind, Org: d.org.Name, Repo: d.repo.Name, Subject: subject, Source: pos, Message: fmt.Sprintf(format, args...)})
+}
+
+func (d *repoDiff) add(c Change) {
+	c.Org, c.Repo = d.org.Name, d.ar.Name
+	d.plan.Changes = append(d.plan.Changes, c)
+}
+
+func (d *repoDiff) authoritative() bool { return d.org.Policy.Mode != config.Additive }
+
+func (d *repoDiff) run() {
+	full := d.org.Name + "/" + d.repo.Name
+	d.ar = d.actual.Repo(d.repo.Name)
+	switch {
+	case d.ar == nil || d.ar.NotFound:
+		d.errorf(d.filePos(), "repository %s does not exist on GitHub, or the credentials cannot see it; fix the file name or grant the App access", full)
+		return
+	case d.ar.ReadError != "":
+		d.errorf(d.filePos(), "repository %s could not be read (%s); nothing is planned for it", full, d.ar.ReadError)
+		return
+	case d.ar.Archived:
+		d.notice(NoticeArchived, "", d.filePos(), "%s is archived: its rights are reported, not changed", full)
+		return
+	}
+	errorsBefore := len(d.plan.Errors)
+	d.checkPrincipals()
+	if len(d.plan.Errors) > errorsBefore {
+		// A file naming a user or team GitHub does not know cannot be
+		// planned safely: a removal computed next to a typo is a lock-out.
+		return
+	}
+	d.users()
+	d.teams()
+	d.protection()
+}
+
+// checkPrincipals reports users and teams the files name that GitHub does not know.
+func (d *repoDiff) checkPrincipals() {
+	for _, g := range d.repo.Users() {
+		if d.in.UnknownUsers[strings.ToLower(g.Name)] {
+			d.errorf(g.Pos, "user %s does not exist on GitHub (renamed or mistyped?)", g.Name)
+		}
+	}
+	for _, g := range d.repo.Teams() {
+		if d.actual.Team(g.Name) == nil {
+			d.errorf(g.Pos, "team %s does not exist in org %s (team slugs are lowercase, with '-' for spaces)", g.Name, d.org.Name)
+		}
+	}
+}
+
+func (d *repoDiff) users() {
+	desired := map[string]bool{}
+	for _, g := range d.repo.Users() {
+		desired[strings.ToLower(g.Name)] = true
+		cur, direct := d.ar.User(g.Name)
+		inv, invited := d.ar.Invitation(g.Name)
+		login := g.Name
+		switch {
+		case direct:
+			login = cur.Login
+			if cur.Role == g.Role && cur.RoleName == "" {
+				continue
+			}
+			if cur.Role > g.Role && !d.authoritative() {
+				d.notice(NoticeNotLowered, "user:"+login, g.Pos, "user %s holds %s on GitHub, above the file's %s (additive mode: not lowered)", login, roleLabel(cur), g.Role)
+				continue
+			}
+			d.add(Change{Kind: UserChange, User: login, Before: cur.Role, After: g.Role, Source: g.Pos, Reason: "role differs from the file"})
+		case invited:
+			login = inv.Login
+			switch {
+			case inv.Expired && inv.InviterBot:
+				d.notice(NoticeUnaccepted, "user:"+login, g.Pos,
+					"the invitation permsync sent to %s on %s expired unaccepted; ask them to accept a new one (remove and re-add the grant) or remove it from the file",
+					login, inv.CreatedAt.Format("2006-01-02"))
+			case inv.Expired:
+				d.add(Change{Kind: InvitationResend, User: login, Before: inv.Role, After: g.Role, InvitationID: inv.ID, Invite: true, Source: g.Pos,
+					Reason: "invitation expired unaccepted; re-sent once"})
+			case inv.Role == g.Role:
+			case inv.Role > g.Role && !d.authoritative():
+				d.notice(NoticeNotLowered, "user:"+login, g.Pos, "the pending invitation of %s is for %s, above the file's %s (additive mode: not lowered)", login, inv.Role, g.Role)
+			default:
+				d.add(Change{Kind: InvitationChange, User: login, Before: inv.Role, After: g.Role, InvitationID: inv.ID, Source: g.Pos,
+					Reason: "pending invitation's role differs from the file"})
+			}
+		default:
+			d.add(Change{Kind: UserAdd, User: login, Before: role.None, After: g.Role, Invite: !d.actual.IsMember(login), Source: g.Pos,
+				Reason: "in the file, not on GitHub"})
+		}
+	}
+	for _, u := range d.ar.Users {
+		if desired[strings.ToLower(u.Login)] {
+			continue
+		}
+		if !d.authoritative() {
+			d.notice(NoticeUnmanaged, "user:"+u.Login, d.filePos(), "user %s holds %s on GitHub but is not in %s (additive mode: kept)", u.Login, roleLabel(u), d.repo.File)
+			continue
+		}
+		d.add(Change{Kind: UserRemove, User: u.Login, Before: u.Role, After: role.None, Source: d.filePos(), Reason: "not in the file"})
+	}
+	for _, inv := range d.ar.Invitations {
+		if desired[strings.ToLower(inv.Login)] {
+			continue
+		}
+		if !d.authoritative() {
+			d.notice(NoticeUnmanaged, "user:"+inv.Login, d.filePos(), "user %s has a pending invitation (%s) but is not in %s (additive mode: kept)", inv.Login, inv.Role, d.repo.File)
+			continue
+		}
+		d.add(Change{Kind: InvitationCancel, User: inv.Login, Before: inv.Role, After: role.None, InvitationID: inv.ID, Source: d.filePos(), Reason: "not in the file"})
+	}
+}
+
+func (d *repoDiff) teams() {
+	desired := map[string]bool{}
+	for _, g := range d.repo.Teams() {
+		desired[strings.ToLower(g.Name)] = true
+		cur, ok := d.ar.Team(g.Name)
+		switch {
+		case !ok:
+			d.add(Change{Kind: TeamAdd, Team: g.Name, Before: role.None, After: g.Role, Source: g.Pos, Reason: "in the file, not on GitHub"})
+		case cur.Role == g.Role && cur.RoleName == "":
+		case cur.Role > g.Role && !d.authoritative():
+			d.notice(NoticeNotLowered, "team:"+cur.Slug, g.Pos, "team %s holds %s on GitHub, above the file's %s (additive mode: not lowered)", cur.Slug, cur.Role, g.Role)
+		default:
+			d.add(Change{Kind: TeamChange, Team: cur.Slug, Before: cur.Role, After: g.Role, Source: g.Pos, Reason: "role differs from the file"})
+		}
+	}
+	for _, t := range d.ar.Teams {
+		if desired[strings.ToLower(t.Slug)] {
+			continue
+		}
+		if !d.authoritative() {
+			d.notice(NoticeUnmanaged, "team:"+t.Slug, d.filePos(), "team %s holds %s on GitHub but is not in %s (additive mode: kept)", t.Slug, t.Role, d.repo.File)
+			continue
+		}
+		d.add(Change{Kind: TeamRemove, Team: t.Slug, Before: t.Role, After: role.None, Source: d.filePos(), Reason: "not in the file"})
+	}
+}
+
+func roleLabel(u state.UserGrant) string {
+	if u.RoleName != "" {
+		return fmt.Sprintf("custom role %q", u.RoleName)
+	}
+	return u.Role.String()
+}
+
+// kindOrder groups a repository's changes for reading: protection, teams,
+// users, invitations.
+var kindOrder = map[Kind]int{
+	ProtectionCreate: 0, ProtectionUpdate: 0,
+	TeamAdd: 1, TeamChange: 1, TeamRemove: 1,
+	UserAdd: 2, UserChange: 2, UserRemove: 2,
+	InvitationChange: 2, InvitationResend: 2, InvitationCancel: 2,
+}
+
+func sortChanges(cs []Change) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if x, y := strings.ToLower(a.Org), strings.ToLower(b.Org); x != y {
+			return x < y
+		}
+		if x, y := strings.ToLower(a.Repo), strings.ToLower(b.Repo); x != y {
+			return x < y
+		}
+		if kindOrder[a.Kind] != kindOrder[b.Kind] {
+			return kindOrder[a.Kind] < kindOrder[b.Kind]
+		}
+		if x, y := strings.ToLower(a.Principal()), strings.ToLower(b.Principal()); x != y {
+			return x < y
+		}
+		return a.Kind < b.Kind
+	})
+}

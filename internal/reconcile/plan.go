@@ -1,0 +1,313 @@
+// Package reconcile is permsync's domain: it compares the desired state (the
+// permissions files) with the actual state (GitHub), produces a Plan of typed
+// changes, holds the guardrails as pure functions over that plan, and applies
+// a plan through a small Writer interface.
+//
+// A Plan is a value: it is computed once, rendered by others, saved as JSON
+// and applied. Nothing here does I/O except Apply, through its Writer.
+package reconcile
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+)
+
+// FormatVersion is the version of the plan's JSON form (docs/plan-json.md).
+// It changes only when a field is removed or changes meaning.
+const FormatVersion = 1
+
+// Kind is what a change does.
+type Kind string
+
+const (
+	UserAdd          Kind = "user_add"
+	UserChange       Kind = "user_change"
+	UserRemove       Kind = "user_remove"
+	TeamAdd          Kind = "team_add"
+	TeamChange       Kind = "team_change"
+	TeamRemove       Kind = "team_remove"
+	InvitationChange Kind = "invitation_change"
+	InvitationCancel Kind = "invitation_cancel"
+	InvitationResend Kind = "invitation_resend"
+	ProtectionCreate Kind = "protection_create"
+	ProtectionUpdate Kind = "protection_update"
+)
+
+// Action is the glyph a change is drawn with.
+type Action rune
+
+const (
+	Add    Action = '+'
+	Modify Action = '~'
+	Remove Action = '-'
+	Refuse Action = '!'
+)
+
+// Action returns how the change is drawn: + add, ~ change, - remove.
+func (k Kind) Action() Action {
+	switch k {
+	case UserAdd, TeamAdd, ProtectionCreate:
+		return Add
+	case UserRemove, TeamRemove, InvitationCancel:
+		return Remove
+	}
+	return Modify
+}
+
+// IsRemoval reports whether the change takes a grant away (max_removals counts these).
+func (k Kind) IsRemoval() bool {
+	return k == UserRemove || k == TeamRemove || k == InvitationCancel
+}
+
+// Change is one thing permsync would do to GitHub.
+type Change struct {
+	Kind Kind   `json:"kind"`
+	Org  string `json:"org"`
+	Repo string `json:"repo"`
+
+	// Grants and invitations.
+	User         string    `json:"user,omitempty"`
+	Team         string    `json:"team,omitempty"`
+	Before       role.Role `json:"before"`
+	After        role.Role `json:"after"`
+	InvitationID int64     `json:"invitation_id,omitempty"`
+	// Invite is set on a user_add for someone who is not an org member:
+	// GitHub sends an invitation instead of granting at once.
+	Invite bool `json:"invite,omitempty"`
+
+	// Branch protection.
+	Branch            string                    `json:"branch,omitempty"`
+	ProtectionBefore  *state.BranchProtection   `json:"protection_before,omitempty"`
+	ProtectionAfter   *state.ProtectionSettings `json:"protection_after,omitempty"`
+	ProtectionChanges []FieldChange             `json:"protection_changes,omitempty"`
+
+	// Source is the file position that asked for the change (for a removal,
+	// the repository's file, which does not list the grant).
+	Source config.Pos `json:"source"`
+	// Reason says why, in a few words.
+	Reason string `json:"reason,omitempty"`
+	// Refused is set when a guardrail refused the change (see Plan.Refusals).
+	Refused bool `json:"refused,omitempty"`
+}
+
+// FieldChange is one protection setting before and after.
+type FieldChange struct {
+	Field  string `json:"field"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+	// Weakens is set when the change makes the branch less protected.
+	Weakens bool `json:"weakens,omitempty"`
+}
+
+// Principal names who a grant change is about, e.g. "user:alice".
+func (c Change) Principal() string {
+	switch {
+	case c.User != "":
+		return "user:" + c.User
+	case c.Team != "":
+		return "team:" + c.Team
+	}
+	return "branch:" + c.Branch
+}
+
+// Raises reports whether the change adds or raises access or protection:
+// those are applied before lowers and removals, so nobody is locked out
+// half way.
+func (c Change) Raises() bool {
+	switch c.Kind {
+	case UserAdd, TeamAdd, InvitationResend, ProtectionCreate:
+		return true
+	case UserRemove, TeamRemove, InvitationCancel:
+		return false
+	case ProtectionUpdate:
+		for _, f := range c.ProtectionChanges {
+			if f.Weakens {
+				return false
+			}
+		}
+		return true
+	}
+	return c.After > c.Before
+}
+
+// Describe is a one-line, human description of the change.
+func (c Change) Describe() string {
+	where := c.Org + "/" + c.Repo
+	switch c.Kind {
+	case UserAdd:
+		if c.Invite {
+			return fmt.Sprintf("%s: invite user %s as %s", where, c.User, c.After)
+		}
+		return fmt.Sprintf("%s: grant user %s %s", where, c.User, c.After)
+	case UserChange:
+		return fmt.Sprintf("%s: user %s %s → %s", where, c.User, c.Before, c.After)
+	case UserRemove:
+		return fmt.Sprintf("%s: remove user %s (%s)", where, c.User, c.Before)
+	case TeamAdd:
+		return fmt.Sprintf("%s: grant team %s %s", where, c.Team, c.After)
+	case TeamChange:
+		return fmt.Sprintf("%s: team %s %s → %s", where, c.Team, c.Before, c.After)
+	case TeamRemove:
+		return fmt.Sprintf("%s: remove team %s (%s)", where, c.Team, c.Before)
+	case InvitationChange:
+		return fmt.Sprintf("%s: invitation of %s %s → %s", where, c.User, c.Before, c.After)
+	case InvitationCancel:
+		return fmt.Sprintf("%s: cancel invitation of %s (%s)", where, c.User, c.Before)
+	case InvitationResend:
+		return fmt.Sprintf("%s: re-send expired invitation of %s as %s", where, c.User, c.After)
+	case ProtectionCreate:
+		return fmt.Sprintf("%s: protect branch %s", where, c.Branch)
+	case ProtectionUpdate:
+		return fmt.Sprintf("%s: update protection of branch %s", where, c.Branch)
+	}
+	return where + ": " + string(c.Kind)
+}
+
+// Rule names a guardrail.
+type Rule string
+
+const (
+	RuleMaxRemovals          Rule = "max_removals"
+	RuleMinAdmins            Rule = "min_admins"
+	RuleMaxAdmins            Rule = "max_admins"
+	RuleAdminAllowed         Rule = "admin_allowed"
+	RuleOutsideCollaborator  Rule = "outside_collaborator_max_role"
+	RuleProtectionDelete     Rule = "protection_delete"
+	RuleEnforceAdmins        Rule = "enforce_admins"
+	RuleMinReviews           Rule = "min_reviews"
+	RuleRequiredChecks       Rule = "required_checks"
+	RuleBelowBaseRole        Rule = "base_role"
+	RuleInvitationRate       Rule = "invitation_limit"
+	RuleUnmanagedProtection  Rule = "protection_unmanaged"
+	RuleArchivedRepositories Rule = "archived"
+)
+
+// Refusal is a change (or a state the files ask for) that permsync will not
+// make. Any refusal makes apply change nothing.
+type Refusal struct {
+	Rule    Rule       `json:"rule"`
+	Org     string     `json:"org"`
+	Repo    string     `json:"repo,omitempty"`
+	Subject string     `json:"subject,omitempty"` // user:x, team:y or branch:z
+	Source  config.Pos `json:"source"`            // what asked for it
+	RulePos config.Pos `json:"rule_source"`       // where the rule is set
+	Message string     `json:"message"`
+	// Change is the index in Plan.Changes of the refused change, or -1 when
+	// the refusal is about what the files ask rather than one change.
+	Change int `json:"change"`
+}
+
+// RepoError is a repository permsync could not plan for; the others go on.
+type RepoError struct {
+	Org     string     `json:"org"`
+	Repo    string     `json:"repo,omitempty"`
+	Source  config.Pos `json:"source"`
+	Message string     `json:"message"`
+}
+
+func (e RepoError) String() string {
+	p := e.Source.String()
+	if p != "" {
+		p += ": "
+	}
+	return p + e.Message
+}
+
+// Notice is something the plan reports without changing it: a grant the
+// files lack in additive mode, an archived repository, an invitation that
+// was never accepted.
+type Notice struct {
+	Kind    string     `json:"kind"`
+	Org     string     `json:"org"`
+	Repo    string     `json:"repo,omitempty"`
+	Subject string     `json:"subject,omitempty"`
+	Source  config.Pos `json:"source"`
+	Message string     `json:"message"`
+}
+
+// Notice kinds.
+const (
+	NoticeUnmanaged    = "unmanaged_grant"    // on GitHub, not in the files (additive mode)
+	NoticeNotLowered   = "not_lowered"        // higher on GitHub than the files (additive mode)
+	NoticeArchived     = "archived"           // archived repositories are not changed
+	NoticeUnaccepted   = "invitation_expired" // expired after permsync sent it
+	NoticeAdminCount   = "admin_count"        // outside min/max admins already, not made worse
+	NoticeRuleProtects = "ruleset_protects"   // a check dropped from protection is still required by a ruleset
+)
+
+// Effect is a change of one person's effective access to one repository at
+// write level or above.
+type Effect struct {
+	Org           string    `json:"org"`
+	Repo          string    `json:"repo"`
+	Login         string    `json:"login"`
+	Before        role.Role `json:"before"`
+	After         role.Role `json:"after"`
+	SourcesBefore []string  `json:"sources_before"`
+	SourcesAfter  []string  `json:"sources_after"`
+}
+
+// Digest is what a saved plan needs for its stale check: per repository it
+// touches, a hash of what the files ask and of what GitHub held.
+type Digest struct {
+	Org   string `json:"org"`
+	Repo  string `json:"repo"`
+	Files string `json:"files"`
+	State string `json:"state"`
+}
+
+// Plan is the difference between the files and GitHub.
+type Plan struct {
+	FormatVersion int       `json:"format_version"`
+	CreatedAt     time.Time `json:"created_at"`
+	Dir           string    `json:"dir"`
+	Orgs          []OrgMode `json:"orgs"`
+
+	Changes         []Change    `json:"changes"`
+	Refusals        []Refusal   `json:"refusals"`
+	Errors          []RepoError `json:"errors"`
+	Notices         []Notice    `json:"notices"`
+	EffectiveAccess []Effect    `json:"effective_access"`
+	Digests         []Digest    `json:"digests"`
+	// Repos lists every repository planned for (read and compared).
+	Repos []string `json:"repos"`
+}
+
+// OrgMode records each org's mode and its guardrail settings' digest.
+type OrgMode struct {
+	Org  string      `json:"org"`
+	Mode config.Mode `json:"mode"`
+}
+
+// Summary counts a plan's changes by action.
+type Summary struct {
+	Add, Change, Remove, Refused, Errors int
+}
+
+// Summary counts the plan.
+func (p *Plan) Summary() Summary {
+	var s Summary
+	for _, c := range p.Changes {
+		switch c.Kind.Action() {
+		case Add:
+			s.Add++
+		case Remove:
+			s.Remove++
+		default:
+			s.Change++
+		}
+	}
+	s.Refused = len(p.Refusals)
+	s.Errors = len(p.Errors)
+	return s
+}
+
+// Empty reports whether the plan has nothing to do and nothing to say about
+// refusals or errors.
+func (p *Plan) Empty() bool {
+	return len(p.Changes) == 0 && len(p.Refusals) == 0 && len(p.Errors) == 0
+}
