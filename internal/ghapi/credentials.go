@@ -1,0 +1,164 @@
+package ghapi
+
+import (
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	jwt "github.com/golang-jwt/jwt/v4"
+)
+
+// Environment variables read by CredentialsFromEnv.
+const (
+	EnvAppID          = "PERMSYNC_APP_ID"
+	EnvPrivateKey     = "PERMSYNC_APP_PRIVATE_KEY"
+	EnvPrivateKeyFile = "PERMSYNC_APP_PRIVATE_KEY_FILE"
+	EnvInstallationID = "PERMSYNC_INSTALLATION_ID"
+	EnvToken          = "GITHUB_TOKEN"
+)
+
+// Credentials say how permsync authenticates: as a GitHub App (preferred)
+// or with a token. They hold secrets, so String and GoString never show
+// them, and no error built here quotes them.
+type Credentials struct {
+	// AppID and the parsed private key make a GitHub App.
+	AppID int64
+	key   *rsa.PrivateKey
+	// InstallationID skips the per-org installation lookup; it is only
+	// valid when one org is used.
+	InstallationID int64
+	// token is GITHUB_TOKEN (or any personal or installation token).
+	token string
+}
+
+// AppCredentials returns App credentials from a PEM private key (PKCS#1
+// or PKCS#8). The error never quotes the key.
+func AppCredentials(appID int64, privateKeyPEM []byte, installationID int64) (Credentials, error) {
+	if appID <= 0 {
+		return Credentials{}, fmt.Errorf("the GitHub App id must be a positive number")
+	}
+	key, err := parsePrivateKey(privateKeyPEM)
+	if err != nil {
+		return Credentials{}, err
+	}
+	return Credentials{AppID: appID, key: key, InstallationID: installationID}, nil
+}
+
+// TokenCredentials returns credentials for a token such as GITHUB_TOKEN.
+func TokenCredentials(token string) Credentials {
+	return Credentials{token: strings.TrimSpace(token)}
+}
+
+// IsApp reports whether the credentials are a GitHub App's.
+func (c Credentials) IsApp() bool { return c.key != nil }
+
+// IsZero reports whether no credentials are set.
+func (c Credentials) IsZero() bool { return c.key == nil && c.token == "" }
+
+// String describes the credentials without any secret.
+func (c Credentials) String() string {
+	switch {
+	case c.IsApp() && c.InstallationID != 0:
+		return fmt.Sprintf("GitHub App %d (installation %d)", c.AppID, c.InstallationID)
+	case c.IsApp():
+		return fmt.Sprintf("GitHub App %d", c.AppID)
+	case c.token != "":
+		return "token"
+	}
+	return "no credentials"
+}
+
+// GoString keeps %#v from printing the key or the token.
+func (c Credentials) GoString() string { return "ghapi.Credentials{" + c.String() + "}" }
+
+// CredentialsFromEnv reads the credentials from the environment:
+// PERMSYNC_APP_ID with PERMSYNC_APP_PRIVATE_KEY (the PEM text) or
+// PERMSYNC_APP_PRIVATE_KEY_FILE, and optionally PERMSYNC_INSTALLATION_ID;
+// else GITHUB_TOKEN. getenv is os.Getenv outside tests.
+func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
+	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	appID, keyText, keyFile, instID, token := get(EnvAppID), getenv(EnvPrivateKey), get(EnvPrivateKeyFile), get(EnvInstallationID), get(EnvToken)
+	hasKey := strings.TrimSpace(keyText) != "" || keyFile != ""
+
+	if appID == "" && !hasKey {
+		if instID != "" {
+			return Credentials{}, fmt.Errorf("%s is set but %s is not: the installation id is only used with a GitHub App", EnvInstallationID, EnvAppID)
+		}
+		if token != "" {
+			return TokenCredentials(token), nil
+		}
+		return Credentials{}, fmt.Errorf("no GitHub credentials: set %s and %s (or %s) for a GitHub App, or %s",
+			EnvAppID, EnvPrivateKey, EnvPrivateKeyFile, EnvToken)
+	}
+	if appID == "" {
+		return Credentials{}, fmt.Errorf("a GitHub App private key is set but %s is not", EnvAppID)
+	}
+	id, err := strconv.ParseInt(appID, 10, 64)
+	if err != nil || id <= 0 {
+		// The value is not quoted: a key pasted into the wrong variable must not leak.
+		return Credentials{}, fmt.Errorf("%s must be the App's numeric id (a positive number, as shown on the App's settings page)", EnvAppID)
+	}
+	if !hasKey {
+		return Credentials{}, fmt.Errorf("%s is set but neither %s nor %s is", EnvAppID, EnvPrivateKey, EnvPrivateKeyFile)
+	}
+	if strings.TrimSpace(keyText) != "" && keyFile != "" {
+		return Credentials{}, fmt.Errorf("set only one of %s and %s", EnvPrivateKey, EnvPrivateKeyFile)
+	}
+	var pem []byte
+	source := EnvPrivateKey
+	if keyFile != "" {
+		source = EnvPrivateKeyFile
+		pem, err = os.ReadFile(keyFile)
+		if err != nil {
+			// The os error names the path and the cause, never the content.
+			return Credentials{}, fmt.Errorf("%s: cannot read the private key file: %w", EnvPrivateKeyFile, pathError(err))
+		}
+	} else {
+		pem = []byte(keyText)
+	}
+	var inst int64
+	if instID != "" {
+		inst, err = strconv.ParseInt(instID, 10, 64)
+		if err != nil || inst <= 0 {
+			return Credentials{}, fmt.Errorf("%s must be a numeric installation id", EnvInstallationID)
+		}
+	}
+	c, err := AppCredentials(id, pem, inst)
+	if err != nil {
+		return Credentials{}, fmt.Errorf("%s: %w", source, err)
+	}
+	return c, nil
+}
+
+// parsePrivateKey reads an RSA key in PEM form. CI secret stores often turn
+// newlines into a literal "\n"; that form is accepted too. The error is
+// ours, not the parser's, so that no fragment of the key can leak into it.
+func parsePrivateKey(pem []byte) (*rsa.PrivateKey, error) {
+	text := strings.TrimSpace(string(pem))
+	if !strings.Contains(text, "\n") && strings.Contains(text, `\n`) {
+		text = strings.ReplaceAll(text, `\n`, "\n")
+	}
+	if text == "" {
+		return nil, errors.New("the private key is empty")
+	}
+	if !strings.HasPrefix(text, "-----BEGIN ") {
+		return nil, errors.New("the private key is not in PEM form (it should start with -----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)")
+	}
+	key, err := jwt.ParseRSAPrivateKeyFromPEM([]byte(text))
+	if err != nil {
+		return nil, errors.New("the private key is not a valid RSA private key in PEM form (PKCS#1 or PKCS#8); download a new one from the App's settings")
+	}
+	return key, nil
+}
+
+// pathError keeps an *os.PathError's operation, path and cause.
+func pathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s %s: %w", pe.Op, pe.Path, pe.Err)
+	}
+	return err
+}

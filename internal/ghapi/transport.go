@@ -1,0 +1,487 @@
+package ghapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The transport stack, top to bottom (every request, REST and GraphQL,
+// goes through all of it, so every request gets the same policy):
+//
+//	go-github / GraphQL client
+//	auth        token, or App installation (ghinstallation) with one
+//	            refresh-and-retry on 401; App JWT for /app endpoints
+//	policy      pacing, serial mutations, rate-limit waits, retries
+//	cache       optional conditional-request cache (Options.Cache); below
+//	            auth so it sees the final Authorization header, below
+//	            retries so a retried request is revalidated too
+//	wire        User-Agent, request/304 counting
+//	base        net/http with connection timeouts
+//
+// go-github's own client-side rate-limit bookkeeping is not used: it keys
+// on the wall clock and refuses requests by itself, which would fight the
+// waits decided here.
+
+// reqKind sorts requests for pacing and retry decisions.
+type reqKind int
+
+const (
+	kindRead     reqKind = iota // GET, HEAD, OPTIONS
+	kindGraphQL                 // POST /graphql (queries only; permsync sends no GraphQL mutation)
+	kindToken                   // POST /app/installations/{id}/access_tokens
+	kindMutation                // anything else
+)
+
+func classify(req *http.Request) reqKind {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return kindRead
+	}
+	if isGraphQL(req) {
+		return kindGraphQL
+	}
+	if req.Method == http.MethodPost && strings.HasPrefix(trimAPIPrefix(req.URL.Path), "/app/installations/") &&
+		strings.HasSuffix(req.URL.Path, "/access_tokens") {
+		return kindToken
+	}
+	return kindMutation
+}
+
+func trimAPIPrefix(p string) string { return strings.TrimPrefix(p, "/api/v3") }
+
+// callInfo travels in a request's context from the adapter's methods to
+// the policy layer and back: what may be retried, and what happened.
+type callInfo struct {
+	retrySafe bool // a POST that is safe to repeat (e.g. enforce_admins)
+	noCache   bool // bypass the conditional-request cache
+	mu        sync.Mutex
+	attempts  int  // requests sent
+	maybeSent bool // an earlier attempt may have reached GitHub and taken effect
+}
+
+type callKey struct{}
+
+func withCall(ctx context.Context, ci *callInfo) context.Context {
+	return context.WithValue(ctx, callKey{}, ci)
+}
+
+func callFrom(ctx context.Context) *callInfo {
+	ci, _ := ctx.Value(callKey{}).(*callInfo)
+	return ci
+}
+
+// NoCacheHeader asks the cache layer (Options.Cache) to skip its stored
+// copy: set on re-reads just before a write, which must be fresh.
+const NoCacheHeader = "X-Permsync-No-Cache"
+
+// wire is the bottom layer.
+type wire struct {
+	c    *Client
+	next http.RoundTripper
+}
+
+func (w *wire) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.Header.Set("User-Agent", w.c.userAgent)
+	r.Header.Del(NoCacheHeader)
+	if a := r.Header.Get("Authorization"); a != "" {
+		if _, v, ok := strings.Cut(a, " "); ok && !strings.HasPrefix(v, "eyJ") {
+			registerSecret(v) // JWTs are caught by pattern; tokens by value
+		}
+	}
+	graphql := isGraphQL(r)
+	w.c.stats.requests.Add(1)
+	switch {
+	case graphql:
+		w.c.stats.graphqlRequests.Add(1)
+	case classify(r) == kindRead:
+		w.c.stats.restGets.Add(1)
+	default:
+		w.c.stats.restMutations.Add(1)
+	}
+	resp, err := w.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		w.c.stats.notModified.Add(1)
+	case !graphql:
+		// A REST answer other than 304 costs one primary point.
+		w.c.stats.restPoints.Add(1)
+	}
+	return resp, nil
+}
+
+// policy is the retry and rate-limit layer.
+type policy struct {
+	c    *Client
+	next http.RoundTripper
+}
+
+func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
+	c := p.c
+	ctx := req.Context()
+	kind := classify(req)
+	ci := callFrom(ctx)
+	safe := kind != kindMutation || req.Method != http.MethodPost || (ci != nil && ci.retrySafe)
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	if !replayable {
+		safe = false
+	}
+	if kind == kindMutation {
+		// Mutations are strictly serial and spaced, as GitHub asks.
+		c.mutMu.Lock()
+		defer c.mutMu.Unlock()
+		if wait := c.lastMutation.Add(c.opts.MutationInterval).Sub(c.now()); wait > 0 && !c.lastMutation.IsZero() {
+			if err := c.sleep(ctx, wait); err != nil {
+				return nil, p.notSent(req, err)
+			}
+		}
+		defer func() { c.lastMutation = c.now() }()
+	}
+	pts := pointsGet
+	if kind == kindMutation || kind == kindToken {
+		pts = pointsMutation
+	}
+	if kind == kindGraphQL {
+		pts = pointsGraphQLQuery
+	}
+
+	var serverTries, secondaryTries int
+	for attempt := 0; ; attempt++ {
+		// A bucket GitHub said is empty: wait for its reset, or give up.
+		if reset, res := c.limits.exhaustedUntil(req, c.now()); !reset.IsZero() {
+			if err := p.waitPrimary(ctx, req, reset, res); err != nil {
+				return nil, err
+			}
+		}
+		waited, err := c.limits.admit(ctx, kind == kindGraphQL, pts, c.now, c.sleep)
+		c.noteWait(waited, false)
+		if err != nil {
+			return nil, p.notSent(req, err)
+		}
+		r, err := p.attemptRequest(req, attempt)
+		if err != nil {
+			return nil, p.notSent(req, err)
+		}
+		if ci != nil {
+			ci.mu.Lock()
+			ci.attempts++
+			ci.mu.Unlock()
+		}
+		resp, err := p.send(r)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			sent := !notSentErr(err)
+			if sent && ci != nil {
+				ci.mu.Lock()
+				ci.maybeSent = true
+				ci.mu.Unlock()
+			}
+			if (!safe && sent) || serverTries >= c.opts.MaxRetries {
+				return nil, &transportError{err: err, sent: sent, tries: attempt + 1}
+			}
+			serverTries++
+			d := backoff(serverTries)
+			c.logf("ghapi: %s %s: %s; retry %d of %d in %s", req.Method, req.URL.Path, netErrText(err), serverTries, c.opts.MaxRetries, d.Round(time.Millisecond))
+			if err := p.retryWait(ctx, d); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		c.limits.observe(req, resp, c.now())
+		info := classifyLimit(req, resp, c.now())
+		switch info.kind {
+		case limitPrimary:
+			drain(resp)
+			c.stats.rateLimited.Add(1)
+			if err := p.waitPrimary(ctx, req, info.reset, info.resource); err != nil {
+				return nil, err
+			}
+			continue
+		case limitSecondary:
+			c.stats.rateLimited.Add(1)
+			if secondaryTries >= c.opts.MaxSecondaryRetries {
+				return resp, nil // the caller reports GitHub's answer
+			}
+			drain(resp)
+			d := secondaryWait(info, secondaryTries)
+			secondaryTries++
+			c.limits.pause(c.now().Add(d))
+			c.logf("ghapi: %s %s: GitHub's secondary rate limit (%d); waiting %s before retry %d of %d",
+				req.Method, req.URL.Path, resp.StatusCode, d.Round(time.Second), secondaryTries, c.opts.MaxSecondaryRetries)
+			c.stats.retries.Add(1)
+			if err := c.limits.admitPause(ctx, c); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if retryableStatus(resp.StatusCode) {
+			if ci != nil {
+				ci.mu.Lock()
+				ci.maybeSent = true
+				ci.mu.Unlock()
+			}
+			if !safe || serverTries >= c.opts.MaxRetries {
+				return resp, nil
+			}
+			drain(resp)
+			serverTries++
+			d := backoff(serverTries)
+			c.logf("ghapi: %s %s: GitHub answered %d; retry %d of %d in %s", req.Method, req.URL.Path, resp.StatusCode, serverTries, c.opts.MaxRetries, d.Round(time.Millisecond))
+			if err := p.retryWait(ctx, d); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		return resp, nil
+	}
+}
+
+// attemptRequest returns the request to send: the original the first
+// time, a copy with a fresh body afterwards, with a per-attempt timeout.
+func (p *policy) attemptRequest(req *http.Request, attempt int) (*http.Request, error) {
+	r := req
+	if attempt > 0 {
+		r = req.Clone(req.Context())
+		if req.GetBody != nil {
+			b, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			r.Body = b
+		}
+	}
+	return r, nil
+}
+
+// send makes one attempt with the per-request timeout; the timeout's
+// cancel runs when the body is closed.
+func (p *policy) send(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(req.Context(), p.c.opts.RequestTimeout)
+	resp, err := p.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		if ctx.Err() == context.DeadlineExceeded && req.Context().Err() == nil {
+			return nil, fmt.Errorf("no answer within %s: %w", p.c.opts.RequestTimeout, errTimeout)
+		}
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+var errTimeout = errors.New("request timed out")
+
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+func (p *policy) retryWait(ctx context.Context, d time.Duration) error {
+	p.c.stats.retries.Add(1)
+	p.c.noteWait(d, true)
+	return p.c.sleep(ctx, d)
+}
+
+// waitPrimary waits for an exhausted primary bucket to reset, when that
+// is within MaxRateLimitWait; else it fails saying when it resets.
+func (p *policy) waitPrimary(ctx context.Context, req *http.Request, reset time.Time, resource string) error {
+	c := p.c
+	d := reset.Sub(c.now()) + time.Second
+	if d < time.Second {
+		d = time.Second
+	}
+	if d > c.opts.MaxRateLimitWait {
+		return &Error{
+			Kind:       KindRateLimited,
+			Reset:      reset,
+			NotApplied: true,
+			Message: fmt.Sprintf("GitHub's primary rate limit (%s) is exhausted until %s (%s); that is longer than the allowed wait of %s",
+				resource, reset.Local().Format("2006-01-02 15:04:05 MST"), reset.UTC().Format("15:04:05 UTC"), c.opts.MaxRateLimitWait),
+			Hint: "run again after the reset, or allow a longer wait",
+		}
+	}
+	c.logf("ghapi: GitHub's primary rate limit (%s) is exhausted; waiting %s until it resets at %s",
+		resource, d.Round(time.Second), reset.UTC().Format("15:04:05 UTC"))
+	c.noteWait(d, true)
+	return c.sleep(ctx, d)
+}
+
+// admitPause waits out a pause set by a secondary limit.
+func (l *limiter) admitPause(ctx context.Context, c *Client) error {
+	l.mu.Lock()
+	d := l.pauseUntil.Sub(c.now())
+	l.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	c.noteWait(d, true)
+	return c.sleep(ctx, d)
+}
+
+// notSent wraps a failure that happened before anything was sent.
+func (p *policy) notSent(req *http.Request, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &transportError{err: err, sent: false}
+}
+
+// transportError is a request that failed without an HTTP answer.
+type transportError struct {
+	err   error
+	sent  bool // the request may have reached GitHub
+	tries int
+}
+
+func (e *transportError) Error() string {
+	if e.tries > 1 {
+		return fmt.Sprintf("%s (after %d attempts)", netErrText(e.err), e.tries)
+	}
+	return netErrText(e.err)
+}
+
+func (e *transportError) Unwrap() error { return e.err }
+
+// netErrText describes a network failure without the request URL.
+func netErrText(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		err = ue.Err
+	}
+	var ne *net.OpError
+	if errors.As(err, &ne) && ne.Err != nil {
+		return redact(ne.Op + ": " + ne.Err.Error())
+	}
+	return redact(err.Error())
+}
+
+// notSentErr reports whether a transport error happened before the
+// request could reach GitHub (a failed dial or DNS lookup).
+func notSentErr(err error) bool {
+	var ne *net.OpError
+	if errors.As(err, &ne) && ne.Op == "dial" {
+		return true
+	}
+	var de *net.DNSError
+	return errors.As(err, &de)
+}
+
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// backoff is 1 s, 2 s, 4 s… (capped at 30 s) with ±25 % jitter.
+func backoff(n int) time.Duration {
+	d := time.Second << (n - 1)
+	if d > 30*time.Second || d <= 0 {
+		d = 30 * time.Second
+	}
+	return time.Duration(float64(d) * (0.75 + rand.Float64()/2))
+}
+
+func drain(resp *http.Response) {
+	if resp != nil && resp.Body != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		_ = resp.Body.Close()
+	}
+}
+
+// stats are the Client's counters.
+type stats struct {
+	requests, restGets, restMutations, graphqlRequests atomic.Int64
+	notModified, restPoints, graphqlPoints             atomic.Int64
+	retries, rateLimited, waits                        atomic.Int64
+	waited                                             atomic.Int64 // nanoseconds
+	paced                                              atomic.Int64 // nanoseconds spent pacing
+}
+
+// Stats count what a Client did. Requests are what went on the wire
+// (retries included; cache hits that the cache answered alone are not).
+type Stats struct {
+	Requests        int64 // HTTP requests sent
+	RESTGets        int64
+	RESTMutations   int64 // REST requests other than GET (token requests included)
+	GraphQLRequests int64
+	NotModified     int64 // 304 answers (free for the primary limit)
+	RESTPoints      int64 // primary-limit points spent on REST (answers other than 304)
+	GraphQLPoints   int64 // primary-limit points spent on GraphQL (the queries' rateLimit.cost)
+	Retries         int64 // requests repeated after a failure or a limit
+	RateLimited     int64 // answers that said a rate limit was hit
+	Waits           int64 // backoff and rate-limit waits
+	Waited          time.Duration
+	Paced           time.Duration // time spent holding back to stay under the secondary limits
+}
+
+// Stats returns the counters so far.
+func (c *Client) Stats() Stats {
+	s := &c.stats
+	return Stats{
+		Requests:        s.requests.Load(),
+		RESTGets:        s.restGets.Load(),
+		RESTMutations:   s.restMutations.Load(),
+		GraphQLRequests: s.graphqlRequests.Load(),
+		NotModified:     s.notModified.Load(),
+		RESTPoints:      s.restPoints.Load(),
+		GraphQLPoints:   s.graphqlPoints.Load(),
+		Retries:         s.retries.Load(),
+		RateLimited:     s.rateLimited.Load(),
+		Waits:           s.waits.Load(),
+		Waited:          time.Duration(s.waited.Load()),
+		Paced:           time.Duration(s.paced.Load()),
+	}
+}
+
+// Sub returns the difference s - o, e.g. the cost of one read.
+func (s Stats) Sub(o Stats) Stats {
+	return Stats{
+		Requests:        s.Requests - o.Requests,
+		RESTGets:        s.RESTGets - o.RESTGets,
+		RESTMutations:   s.RESTMutations - o.RESTMutations,
+		GraphQLRequests: s.GraphQLRequests - o.GraphQLRequests,
+		NotModified:     s.NotModified - o.NotModified,
+		RESTPoints:      s.RESTPoints - o.RESTPoints,
+		GraphQLPoints:   s.GraphQLPoints - o.GraphQLPoints,
+		Retries:         s.Retries - o.Retries,
+		RateLimited:     s.RateLimited - o.RateLimited,
+		Waits:           s.Waits - o.Waits,
+		Waited:          s.Waited - o.Waited,
+		Paced:           s.Paced - o.Paced,
+	}
+}
+
+func (c *Client) noteWait(d time.Duration, counted bool) {
+	if d <= 0 {
+		return
+	}
+	if counted {
+		c.stats.waits.Add(1)
+		c.stats.waited.Add(int64(d))
+		return
+	}
+	c.stats.paced.Add(int64(d))
+}
