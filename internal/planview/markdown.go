@@ -1,0 +1,192 @@
+package planview
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+)
+
+// CommentLimit is GitHub's limit on an issue or pull request comment body.
+const CommentLimit = 65536
+
+// Marker is a hidden line that lets a workflow find and update its own comment.
+const Marker = "<!-- permsync:plan -->"
+
+// MarkdownOptions control the markdown rendering.
+type MarkdownOptions struct {
+	// MaxBytes bounds the output; long plans are folded and cut to fit.
+	// Zero means a little under CommentLimit.
+	MaxBytes int
+	// Title heads the comment.
+	Title string
+	// Footer is appended (e.g. a link to the workflow run).
+	Footer string
+}
+
+// Markdown draws a plan for a pull request comment or a job summary:
+// summary first, refusals prominent, changes grouped by repository, then
+// the effect on effective access.
+func Markdown(w io.Writer, p *reconcile.Plan, opts MarkdownOptions) error {
+	if opts.MaxBytes == 0 {
+		opts.MaxBytes = CommentLimit - 2048
+	}
+	if opts.Title == "" {
+		opts.Title = "permsync plan"
+	}
+	groups := groupByRepo(p.Changes)
+	// Render everything; if too long, show fewer repositories and people
+	// until it fits.
+	shownRepos, shownEffects := len(groups), len(p.EffectiveAccess)
+	for {
+		out := markdown(p, opts, groups, shownRepos, shownEffects)
+		if len(out) <= opts.MaxBytes || (shownRepos == 0 && shownEffects == 0) {
+			if len(out) > opts.MaxBytes {
+				out = out[:opts.MaxBytes-40] + "\n\n…(cut to fit GitHub's limit)\n"
+			}
+			_, err := io.WriteString(w, out)
+			return err
+		}
+		shownRepos = shownRepos * 3 / 4
+		shownEffects = shownEffects * 3 / 4
+	}
+}
+
+func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shownRepos, shownEffects int) string {
+	var b strings.Builder
+	b.WriteString(Marker + "\n")
+	fmt.Fprintf(&b, "## %s\n\n**%s**\n\n", mdText(opts.Title), mdText(SummaryLine(p)))
+	if len(p.Orgs) > 0 {
+		var orgs []string
+		for _, o := range p.Orgs {
+			orgs = append(orgs, fmt.Sprintf("`%s` (%s)", mdCode(o.Org), o.Mode))
+		}
+		fmt.Fprintf(&b, "Orgs: %s · %s checked\n\n", strings.Join(orgs, ", "), plural(len(p.Repos), "repository"))
+	}
+
+	if len(p.Refusals) > 0 {
+		fmt.Fprintf(&b, "> [!CAUTION]\n> **%s.** `permsync apply` changes nothing while the plan holds a refusal: fix the files, or the rule in a reviewed change to the org file.\n\n",
+			plural(len(p.Refusals), "refusal"))
+		b.WriteString("| Rule | Asked at | Why |\n|---|---|---|\n")
+		for _, r := range p.Refusals {
+			where := "`" + mdCode(r.Source.String()) + "`"
+			if r.Source.File == "" {
+				where = "—"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", r.Rule, where, mdCell(r.Message))
+		}
+		b.WriteString("\n")
+	}
+
+	if len(p.Errors) > 0 {
+		b.WriteString("> [!WARNING]\n> **Errors**: nothing is planned for these repositories.\n\n")
+		for _, e := range p.Errors {
+			if e.Source.File != "" {
+				fmt.Fprintf(&b, "- `%s` %s\n", mdCode(e.Source.String()), mdText(e.Message))
+			} else {
+				fmt.Fprintf(&b, "- %s\n", mdText(e.Message))
+			}
+		}
+		b.WriteString("\n")
+	}
+
+	if len(groups) > 0 {
+		b.WriteString("### Changes\n\n")
+		fold := len(groups) > 5
+		for i, g := range groups {
+			if i >= shownRepos {
+				rest, n := len(groups)-i, 0
+				for _, gg := range groups[i:] {
+					n += len(gg.changes)
+				}
+				fmt.Fprintf(&b, "…and %d more %s with %s, not shown to keep this comment within GitHub's size limit. The full plan is in the run's job summary and `plan.json` artifact.\n\n",
+					rest, pluralNoun(rest, "repository"), plural(n, "change"))
+				break
+			}
+			open := ""
+			if !fold || hasRefused(g.changes) {
+				open = " open"
+			}
+			fmt.Fprintf(&b, "<details%s><summary><code>%s</code>: %s</summary>\n\n```diff\n", open, htmlText(g.repo), plural(len(g.changes), "change"))
+			for _, c := range g.changes {
+				fmt.Fprintf(&b, "%s %s    # %s\n", string(Glyph(c)), codeLine(Line(c)), codeLine(c.Source.String()))
+			}
+			b.WriteString("```\n\n</details>\n\n")
+		}
+	}
+
+	if len(p.EffectiveAccess) > 0 {
+		b.WriteString("### Effective access\n\nWho gains or loses write, maintain or admin:\n\n| Person | Repository | Before | After | Through |\n|---|---|---|---|---|\n")
+		for i, e := range p.EffectiveAccess {
+			if i >= shownEffects {
+				fmt.Fprintf(&b, "| …and %d more | | | | |\n", len(p.EffectiveAccess)-i)
+				break
+			}
+			fmt.Fprintf(&b, "| `%s` | `%s/%s` | %s | %s | %s |\n", mdCode(e.Login), mdCode(e.Org), mdCode(e.Repo), e.Before, e.After, mdCell(effectVia(e)))
+		}
+		b.WriteString("\n")
+	}
+
+	if len(p.Notices) > 0 {
+		fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n", plural(len(p.Notices), "notice"))
+		for i, n := range p.Notices {
+			if i >= 200 {
+				fmt.Fprintf(&b, "- …and %d more\n", len(p.Notices)-i)
+				break
+			}
+			fmt.Fprintf(&b, "- %s\n", mdText(noticeLine(n)))
+		}
+		b.WriteString("\n</details>\n\n")
+	}
+	if opts.Footer != "" {
+		b.WriteString(opts.Footer + "\n")
+	}
+	return b.String()
+}
+
+func hasRefused(cs []reconcile.Change) bool {
+	for _, c := range cs {
+		if c.Refused {
+			return true
+		}
+	}
+	return false
+}
+
+// mdText escapes text for markdown outside code: HTML and the characters
+// markdown gives meaning to, so a name cannot inject markup or mentions.
+func mdText(s string) string {
+	s = oneLine(s)
+	s = htmlText(s)
+	r := strings.NewReplacer(
+		`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+		"|", `\|`, "#", `\#`, "~", `\~`, "@", "@\u200b", "!", `\!`)
+	return r.Replace(s)
+}
+
+// mdCell is mdText for a table cell.
+func mdCell(s string) string { return mdText(s) }
+
+// mdCode makes s safe inside a `code span`.
+func mdCode(s string) string {
+	return strings.ReplaceAll(oneLine(s), "`", "'")
+}
+
+// codeLine makes s safe on one line of a fenced code block.
+func codeLine(s string) string {
+	return strings.ReplaceAll(oneLine(s), "`", "'")
+}
+
+func htmlText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}
+
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}

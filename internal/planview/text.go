@@ -1,0 +1,236 @@
+// Package planview draws plans and apply results: text for terminals and
+// logs, markdown for pull request comments and job summaries, JSON for
+// tools. It only draws; plans are computed in package reconcile.
+package planview
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+)
+
+// ANSI colours, used only when writing to a terminal.
+const (
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	red    = "\x1b[31m"
+	bold   = "\x1b[1m"
+	dim    = "\x1b[2m"
+	reset  = "\x1b[0m"
+)
+
+type painter bool
+
+func (p painter) paint(color, s string) string {
+	if !p {
+		return s
+	}
+	return color + s + reset
+}
+
+func actionColor(a reconcile.Action) string {
+	switch a {
+	case reconcile.Add:
+		return green
+	case reconcile.Remove:
+		return red
+	case reconcile.Refuse:
+		return red + bold
+	}
+	return yellow
+}
+
+// Line is the body of a change's line, without glyph or repository.
+func Line(c reconcile.Change) string {
+	switch c.Kind {
+	case reconcile.UserAdd:
+		if c.Invite {
+			return fmt.Sprintf("user %s: %s (invitation: not an org member)", c.User, c.After)
+		}
+		return fmt.Sprintf("user %s: %s", c.User, c.After)
+	case reconcile.TeamAdd:
+		return fmt.Sprintf("team %s: %s", c.Team, c.After)
+	case reconcile.UserChange:
+		return fmt.Sprintf("user %s: %s → %s", c.User, c.Before, c.After)
+	case reconcile.TeamChange:
+		return fmt.Sprintf("team %s: %s → %s", c.Team, c.Before, c.After)
+	case reconcile.UserRemove:
+		return fmt.Sprintf("user %s: %s (not in the file)", c.User, c.Before)
+	case reconcile.TeamRemove:
+		return fmt.Sprintf("team %s: %s (not in the file)", c.Team, c.Before)
+	case reconcile.InvitationChange:
+		return fmt.Sprintf("invitation of %s: %s → %s", c.User, c.Before, c.After)
+	case reconcile.InvitationCancel:
+		return fmt.Sprintf("invitation of %s: %s, cancelled (not in the file)", c.User, c.Before)
+	case reconcile.InvitationResend:
+		return fmt.Sprintf("invitation of %s: expired, re-sent as %s", c.User, c.After)
+	case reconcile.ProtectionCreate, reconcile.ProtectionUpdate:
+		verb := "protection"
+		if c.Kind == reconcile.ProtectionCreate {
+			verb = "new protection"
+		}
+		var parts []string
+		for _, f := range c.ProtectionChanges {
+			parts = append(parts, fmt.Sprintf("%s %s → %s", f.Field, f.Before, f.After))
+		}
+		if len(parts) == 0 {
+			parts = append(parts, "GitHub's defaults")
+		}
+		return fmt.Sprintf("branch %s: %s: %s", c.Branch, verb, strings.Join(parts, "; "))
+	}
+	return c.Describe()
+}
+
+// Glyph is the change's diff glyph: ! when refused.
+func Glyph(c reconcile.Change) reconcile.Action {
+	if c.Refused {
+		return reconcile.Refuse
+	}
+	return c.Kind.Action()
+}
+
+// SummaryLine is the one-line summary of a plan.
+func SummaryLine(p *reconcile.Plan) string {
+	s := p.Summary()
+	if len(p.Changes) == 0 && s.Refused == 0 && s.Errors == 0 {
+		return fmt.Sprintf("No changes: GitHub matches the files (%s checked).", plural(len(p.Repos), "repository"))
+	}
+	line := fmt.Sprintf("Plan: %d to add, %d to change, %d to remove", s.Add, s.Change, s.Remove)
+	if s.Refused > 0 {
+		line += fmt.Sprintf(", %s (apply will change nothing)", plural(s.Refused, "refusal"))
+	}
+	if s.Errors > 0 {
+		line += fmt.Sprintf(", %s", plural(s.Errors, "error"))
+	}
+	return line + "."
+}
+
+// TextOptions control the text rendering.
+type TextOptions struct {
+	Color bool
+}
+
+// Text draws a plan as a diff for a terminal or a log.
+func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
+	pt := painter(opts.Color)
+	ew := &errWriter{w: w}
+	for _, o := range p.Orgs {
+		n := 0
+		for _, r := range p.Repos {
+			if strings.HasPrefix(strings.ToLower(r), strings.ToLower(o.Org)+"/") {
+				n++
+			}
+		}
+		ew.printf("%s (%s mode): %s planned\n", pt.paint(bold, o.Org), o.Mode, plural(n, "repository"))
+	}
+	for _, g := range groupByRepo(p.Changes) {
+		ew.printf("\n%s\n", pt.paint(bold, g.repo))
+		for _, c := range g.changes {
+			glyph := Glyph(c)
+			ew.printf("  %s %s  %s\n", pt.paint(actionColor(glyph), string(glyph)), pt.paint(actionColor(glyph), Line(c)), pt.paint(dim, c.Source.String()))
+		}
+	}
+	if len(p.Refusals) > 0 {
+		ew.printf("\n%s\n", pt.paint(red+bold, "Refused (apply will change nothing until these are fixed):"))
+		for _, r := range p.Refusals {
+			ew.printf("  %s %s: %s\n", pt.paint(red+bold, "!"), r.Rule, r.Message)
+			where := r.Source.String()
+			if r.RulePos.File != "" {
+				where += fmt.Sprintf(" (rule set at %s)", r.RulePos)
+			}
+			if where != "" {
+				ew.printf("      %s\n", pt.paint(dim, strings.TrimSpace(where)))
+			}
+		}
+	}
+	if len(p.EffectiveAccess) > 0 {
+		ew.printf("\nEffective access (write and above):\n")
+		for _, e := range p.EffectiveAccess {
+			ew.printf("  %s on %s/%s: %s → %s  %s\n", e.Login, e.Org, e.Repo, e.Before, e.After, pt.paint(dim, effectVia(e)))
+		}
+	}
+	if len(p.Errors) > 0 {
+		ew.printf("\n%s\n", pt.paint(red+bold, "Errors (nothing is planned for these repositories):"))
+		for _, e := range p.Errors {
+			ew.printf("  %s\n", e.String())
+		}
+	}
+	if len(p.Notices) > 0 {
+		ew.printf("\nNotices:\n")
+		for _, n := range p.Notices {
+			ew.printf("  %s\n", noticeLine(n))
+		}
+	}
+	ew.printf("\n%s\n", pt.paint(bold, SummaryLine(p)))
+	return ew.err
+}
+
+func noticeLine(n reconcile.Notice) string {
+	if p := n.Source.String(); p != "" {
+		return p + ": " + n.Message
+	}
+	return n.Message
+}
+
+// effectVia says through which source an effective role is held now.
+func effectVia(e reconcile.Effect) string {
+	if len(e.SourcesAfter) == 0 {
+		return "(was: " + strings.Join(e.SourcesBefore, ", ") + ")"
+	}
+	return "(through: " + strings.Join(e.SourcesAfter, ", ") + ")"
+}
+
+type repoGroup struct {
+	repo    string
+	changes []reconcile.Change
+}
+
+func groupByRepo(cs []reconcile.Change) []repoGroup {
+	var out []repoGroup
+	index := map[string]int{}
+	for _, c := range cs {
+		k := c.Org + "/" + c.Repo
+		i, ok := index[strings.ToLower(k)]
+		if !ok {
+			i = len(out)
+			index[strings.ToLower(k)] = i
+			out = append(out, repoGroup{repo: k})
+		}
+		out[i].changes = append(out[i].changes, c)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].repo) < strings.ToLower(out[j].repo) })
+	return out
+}
+
+func plural(n int, noun string) string { return fmt.Sprintf("%d %s", n, pluralNoun(n, noun)) }
+
+func pluralNoun(n int, noun string) string {
+	switch {
+	case n == 1:
+		return noun
+	case strings.HasSuffix(noun, "y"):
+		return strings.TrimSuffix(noun, "y") + "ies"
+	}
+	return noun + "s"
+}
+
+// errWriter keeps the first write error, so drawing code stays linear.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
+
+func (e *errWriter) write(s string) {
+	if e.err == nil {
+		_, e.err = io.WriteString(e.w, s)
+	}
+}
