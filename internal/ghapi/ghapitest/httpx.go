@@ -35,6 +35,7 @@ type route struct {
 	write   bool   // takes the state write lock and costs 5 secondary points
 	creates bool   // content-creating (secondary limit of 80/min)
 	auth    authMode
+	graphql bool
 	h       func(*ctx)
 }
 
@@ -64,6 +65,8 @@ type ctx struct {
 	body   bytes.Buffer
 	// perm is what X-Accepted-GitHub-Permissions says; a handler may refine it.
 	perm string
+	// rate is the GraphQL bucket, set by the GraphQL handler.
+	rate *RateSnapshot
 }
 
 func (c *ctx) base() string { return "http://" + c.r.Host + c.prefix }

@@ -95,6 +95,12 @@ func (s *Server) handle(rt *route) http.HandlerFunc {
 		}
 		c.id = id
 
+		if rt.graphql {
+			// GraphQL does its own limits once it knows the query's cost.
+			rt.h(c)
+			status = s.finish(w, c, c.rate, 0)
+			return
+		}
 		// Secondary limits come first: GitHub refuses before doing work.
 		if st, retry, limited := s.secondary(id, rt.method, mutation, rt.creates, inflight, "core", 1, &f); limited {
 			c.secondaryLimited(st, retry, reqID)

@@ -110,7 +110,7 @@ func (s *Server) registerRoutes() {
 		rt := &routes[i]
 		s.mux.HandleFunc(rt.method+" "+rt.pattern, s.handle(rt))
 	}
-	gq := &route{method: "POST", pattern: "/graphql", h: nil}
+	gq := &route{method: "POST", pattern: "/graphql", graphql: true}
 	s.mux.HandleFunc("POST /graphql", s.graphqlHandler(gq))
 	nf := &route{method: "*", pattern: "(unknown)", auth: authAny, h: func(c *ctx) { c.notFound() }}
 	s.mux.HandleFunc("/", s.handle(nf))
