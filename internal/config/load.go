@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -267,14 +268,15 @@ func parseYAML(data []byte, p Pos, ds *Diagnostics) *yaml.Node {
 		if errors.Is(err, io.EOF) {
 			return nil // empty file
 		}
-		ds.Errorf(yamlErrorPos(err, p), "invalid YAML: %s", yamlErrorText(err))
+		at, msg := yamlError(err, data, p)
+		ds.Errorf(at, "%s", msg)
 		return nil
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		at := Pos{File: p.File, Line: extra.Line, Col: extra.Column}
 		if err != nil {
-			at = yamlErrorPos(err, p)
+			at, _ = yamlError(err, data, p)
 		}
 		ds.Errorf(at, "a permissions file holds one YAML document; remove the extra \"---\" document")
 		return nil
@@ -288,20 +290,150 @@ func parseYAML(data []byte, p Pos, ds *Diagnostics) *yaml.Node {
 	return doc.Content[0]
 }
 
-func yamlErrorPos(err error, p Pos) Pos {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return Pos{File: p.File, Line: n, Col: 1}
-	}
-	return Pos{File: p.File, Line: 1, Col: 1}
+// yamlParserProblems are the messages of yaml.v3's parser (as opposed to its
+// scanner). yaml.v3 reports a parser error's line 0-based ("line 1" is the
+// second line) while scanner errors are 1-based, so these need one added.
+// The line is where the parser noticed the problem or, when it knows one,
+// where the enclosing mapping or list began.
+var yamlParserProblems = []string{
+	"did not find expected <stream-start>",
+	"did not find expected <document start>",
+	"did not find expected node content",
+	"did not find expected key",
+	"did not find expected '-' indicator",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"found duplicate %YAML directive",
+	"found incompatible YAML document",
+	"found duplicate %TAG directive",
+	"found undefined tag handle",
 }
 
-func yamlErrorText(err error) string {
+// yamlReaderProblems are yaml.v3's reader errors about the bytes themselves.
+var yamlReaderProblems = []string{
+	"control characters are not allowed",
+	"invalid leading UTF-8 octet",
+	"incomplete UTF-8 octet sequence",
+	"invalid trailing UTF-8 octet",
+	"invalid length of a UTF-8 sequence",
+	"invalid Unicode character",
+}
+
+var yamlUnknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+
+// yamlError turns a yaml.v3 error into a position and a message. yaml.v3
+// gives a line only for some errors, and no column at all, so the column is
+// left out unless the loader can find the spot itself.
+func yamlError(err error, data []byte, p Pos) (Pos, string) {
 	s := err.Error()
 	if m := yamlLine.FindStringSubmatch(s); m != nil {
-		return m[2]
+		n, _ := strconv.Atoi(m[1])
+		if contains(yamlParserProblems, m[2]) {
+			n++
+		}
+		// At the end of a file without a final newline, yaml.v3 puts the
+		// end of the stream on a line of its own that the file lacks.
+		n = min(n, yamlLines(data))
+		return Pos{File: p.File, Line: n}, "invalid YAML: " + m[2]
 	}
-	return strings.TrimPrefix(s, "yaml: ")
+	// Errors of yaml.v3's reader (control characters, bad UTF-8) carry only
+	// a byte offset it does not show: find the character ourselves.
+	if contains(yamlReaderProblems, strings.TrimPrefix(s, "yaml: ")) {
+		line, col, r := firstUnreadable(data)
+		if line == 0 {
+			return Pos{File: p.File, Line: 1}, "invalid YAML: " + strings.TrimPrefix(s, "yaml: ")
+		}
+		what := fmt.Sprintf("control character %U", r)
+		if r < 0 {
+			what = fmt.Sprintf("byte 0x%02X, which is not UTF-8,", -r)
+		}
+		return Pos{File: p.File, Line: line, Col: col}, fmt.Sprintf("invalid YAML: %s is not allowed; permissions files are UTF-8 text", what)
+	}
+	if m := yamlUnknownAnchor.FindStringSubmatch(s); m != nil {
+		// An alias to an anchor that does not exist: the schema has no
+		// use for either, so say that rather than yaml.v3's complaint.
+		at := Pos{File: p.File, Line: 1}
+		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
+			at.Line, at.Col = lineCol(data, i)
+		}
+		return at, "YAML anchors and aliases are not supported in permissions files; write the values out"
+	}
+	if strings.HasPrefix(s, "yaml: exceeded max depth") {
+		return Pos{File: p.File}, "nesting is deeper than any permissions file needs"
+	}
+	// Without a line, yaml.v3's error is on the first line (its 0-based
+	// line 0 is the one it leaves out).
+	return Pos{File: p.File, Line: 1}, "invalid YAML: " + strings.TrimPrefix(s, "yaml: ")
+}
+
+// firstUnreadable finds the first character yaml.v3's reader refuses: bytes
+// that are not UTF-8, and characters outside YAML's printable set. It
+// returns the character (minus the byte's value for a byte that is not
+// UTF-8) and its 1-based line and column, counted in characters as yaml.v3
+// counts them; line 0 when there is none.
+func firstUnreadable(data []byte) (line, col int, r rune) {
+	if bytes.HasPrefix(data, []byte("\uFEFF")) {
+		data = data[3:] // a byte-order mark is allowed at the start
+	}
+	for i := 0; i < len(data); {
+		c, size := utf8.DecodeRune(data[i:])
+		if c == utf8.RuneError && size <= 1 {
+			c = -rune(data[i])
+		}
+		if c < 0 || !yamlPrintable(c) {
+			line, col = lineCol(data, i)
+			return line, col, c
+		}
+		i += size
+	}
+	return 0, 0, 0
+}
+
+// yamlPrintable is YAML 1.2's c-printable set, as yaml.v3's reader checks it.
+func yamlPrintable(r rune) bool {
+	switch {
+	case r == '\t', r == '\n', r == '\r', r == 0x85:
+		return true
+	case r >= 0x20 && r <= 0x7E:
+		return true
+	case r >= 0xA0 && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD, r >= 0x10000 && r <= 0x10FFFF:
+		return true
+	}
+	return false
+}
+
+// yamlLines counts the lines of data as YAML does: it breaks lines at \n,
+// \r\n, \r, NEL, LS and PS, and an editor shows the empty line after a
+// final break.
+func yamlLines(data []byte) int {
+	n := 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == '\r' && i+1 < len(data) && data[i+1] == '\n':
+			size = 2
+			n++
+		case r == '\n', r == '\r', r == 0x85, r == 0x2028, r == 0x2029:
+			n++
+		}
+		i += size
+	}
+	return n
+}
+
+// lineCol is the 1-based line and character column of byte offset i,
+// counting lines as yamlLines does.
+func lineCol(data []byte, i int) (line, col int) {
+	before := data[:i]
+	start := 0 // where the line of offset i begins
+	for j := 0; j < len(before); {
+		r, size := utf8.DecodeRune(before[j:])
+		j += size
+		if r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029 {
+			start = j
+		}
+	}
+	return yamlLines(before), utf8.RuneCount(before[start:]) + 1
 }
 
 // checkStructure refuses anchors, aliases, merge keys and deep nesting: the
