@@ -78,6 +78,36 @@ func (ds Diagnostics) Sort() {
 	})
 }
 
+// MaxPerFile bounds the diagnostics kept for one file: past it a file is
+// more likely garbage or hostile than mistyped, and a flood would bury the
+// rest of the run (and GitHub's annotations) under one file.
+const MaxPerFile = 100
+
+// capPerFile keeps the first MaxPerFile diagnostics of each file of a sorted
+// list and replaces the rest with one error that counts them.
+func (ds Diagnostics) capPerFile() Diagnostics {
+	out := make(Diagnostics, 0, len(ds))
+	for i := 0; i < len(ds); {
+		j := i
+		for j < len(ds) && ds[j].Pos.File == ds[i].Pos.File {
+			j++
+		}
+		if n := j - i; n > MaxPerFile {
+			out = append(out, ds[i:i+MaxPerFile]...)
+			sev := SevWarning
+			if ds[i+MaxPerFile : j].HasErrors() {
+				sev = SevError
+			}
+			out = append(out, Diagnostic{Pos: Pos{File: ds[i].Pos.File}, Severity: sev,
+				Message: fmt.Sprintf("%d more problems in this file not shown", n-MaxPerFile)})
+		} else {
+			out = append(out, ds[i:j]...)
+		}
+		i = j
+	}
+	return out
+}
+
 // Err returns the errors as one error (nil when there are none).
 func (ds Diagnostics) Err() error {
 	errs := ds.Filter(SevError)

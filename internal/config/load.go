@@ -56,6 +56,7 @@ func Load(fsys fs.FS, label string) (*Config, Diagnostics) {
 	l := &loader{fsys: fsys, label: label}
 	cfg := l.load()
 	l.ds.Sort()
+	l.ds = l.ds.capPerFile()
 	if l.ds.HasErrors() {
 		return nil, l.ds
 	}
@@ -76,6 +77,16 @@ func (l *loader) pos(name string) Pos {
 func isYAML(name string) bool {
 	ext := path.Ext(name)
 	return ext == ".yaml" || ext == ".yml"
+}
+
+// yamlExtCase reports a YAML extension written in another case (x.YAML):
+// the loader does not read such a file, and silently ignoring it would
+// leave its repository unmanaged.
+func (l *loader) yamlExtCase(name string) {
+	ext := path.Ext(name)
+	if !isYAML(name) && (strings.EqualFold(ext, ".yaml") || strings.EqualFold(ext, ".yml")) {
+		l.ds.Errorf(l.pos(name), "the extension %s must be lowercase (.yaml or .yml) for the file to be read", quote(ext))
+	}
 }
 
 func (l *loader) load() *Config {
@@ -115,6 +126,7 @@ func (l *loader) load() *Config {
 			continue
 		}
 		if !isYAML(name) {
+			l.yamlExtCase(name)
 			continue // README.md and other documents
 		}
 		org := strings.TrimSuffix(name, path.Ext(name))
@@ -135,8 +147,13 @@ func (l *loader) load() *Config {
 		switch {
 		case !ok:
 			l.ds.Errorf(f.pos, "org file has no folder %s/ of repository files beside it; create %s/<repo>.yaml or remove the org file", f.name, f.name)
+			// Check it all the same, so that its own mistakes show in
+			// this run rather than the next.
+			if root := l.parseFile(f.file); root != nil {
+				l.policy(root, f.pos.File)
+			}
 		case folder.name != f.name:
-			l.ds.Errorf(f.pos, "org file %q and folder %q must spell the org the same way", f.name, folder.name+"/")
+			l.ds.Errorf(f.pos, "org file %q and folder %q must spell the org the same way", f.file, folder.name+"/")
 		}
 	}
 
@@ -175,7 +192,12 @@ func (l *loader) kind(name string, e fs.DirEntry) (isDir, ok bool) {
 	if t&fs.ModeSymlink != 0 {
 		st, err := fs.Stat(l.fsys, name)
 		if err != nil {
-			l.ds.Errorf(l.pos(name), "symbolic link cannot be followed inside the permissions directory: %v", unwrapPathError(err))
+			err = unwrapPathError(err)
+			if strings.Contains(err.Error(), "escapes") { // os.Root's refusal
+				l.ds.Errorf(l.pos(name), "symbolic link points outside the permissions directory; it is not followed")
+			} else {
+				l.ds.Errorf(l.pos(name), "symbolic link cannot be followed: %v", err)
+			}
 			return false, false
 		}
 		t = st.Mode().Type()
@@ -187,7 +209,7 @@ func (l *loader) kind(name string, e fs.DirEntry) (isDir, ok bool) {
 		return false, true
 	}
 	if isYAML(name) {
-		l.ds.Errorf(l.pos(name), "not a regular file")
+		l.ds.Errorf(l.pos(name), "not a regular file (a pipe, socket or device); it is not read")
 	}
 	return false, false
 }
@@ -210,6 +232,7 @@ func (l *loader) repos(org *Org, folder string) {
 			continue
 		}
 		if !isYAML(e.Name()) {
+			l.yamlExtCase(name)
 			continue
 		}
 		p := l.pos(name)
@@ -452,6 +475,9 @@ func checkStructure(n *yaml.Node, p Pos, ds *Diagnostics, depth int) bool {
 	for _, c := range n.Content {
 		if !checkStructure(c, p, ds, depth+1) {
 			ok = false
+			if depth+1 > maxDepth {
+				break // the first child too deep says it; its siblings would repeat it
+			}
 		}
 	}
 	return ok
@@ -492,13 +518,13 @@ func mapping(n *yaml.Node, file, what string, allowed []string, ds *Diagnostics)
 			continue
 		}
 		if line, dup := seen[k.Value]; dup {
-			ds.Errorf(at(file, k), "duplicate key %q (first at line %d)", k.Value, line)
+			ds.Errorf(at(file, k), "duplicate key %s (first at line %d)", quote(k.Value), line)
 			ok = false
 			continue
 		}
 		seen[k.Value] = k.Line
 		if allowed != nil && !contains(allowed, k.Value) {
-			ds.Errorf(at(file, k), "unknown key %q in %s%s (expected one of: %s)", k.Value, what, suggest(k.Value, allowed), strings.Join(allowed, ", "))
+			ds.Errorf(at(file, k), "unknown key %s in %s%s (expected one of: %s)", quote(k.Value), what, suggest(k.Value, allowed), strings.Join(allowed, ", "))
 			ok = false
 			continue
 		}
@@ -521,7 +547,7 @@ func describe(n *yaml.Node) string {
 		if n.Tag == "!!null" {
 			return "empty"
 		}
-		return fmt.Sprintf("%q", n.Value)
+		return quote(n.Value)
 	}
 	return "this"
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // GitHub logins (users and orgs): letters, digits and hyphens, no leading or
@@ -48,14 +49,20 @@ func branchProblem(s string) string {
 		return "empty branch name"
 	case len(s) > 255:
 		return "branch name too long"
-	case strings.ContainsAny(s, "*?[\\"):
+	case strings.ContainsAny(s, "*?["):
 		return "wildcards are not supported: name the exact branch"
-	case strings.ContainsAny(s, " ~^:") || strings.Contains(s, "..") || strings.Contains(s, "@{") || strings.Contains(s, "//"):
+	case strings.ContainsAny(s, " ~^:\\") || strings.Contains(s, "..") || strings.Contains(s, "@{") || strings.Contains(s, "//") || s == "@":
 		return "not a valid git branch name"
-	case strings.HasPrefix(s, "/") || strings.HasSuffix(s, "/") || strings.HasSuffix(s, ".") || strings.HasSuffix(s, ".lock") || strings.HasPrefix(s, "-"):
+	case strings.HasPrefix(s, "/") || strings.HasSuffix(s, "/") || strings.HasSuffix(s, ".") || strings.HasPrefix(s, "-"):
 		return "not a valid git branch name"
 	case strings.HasPrefix(s, "refs/"):
 		return "write the branch name without refs/heads/"
+	}
+	// git refuses a path component that begins with "." or ends in ".lock".
+	for _, c := range strings.Split(s, "/") {
+		if strings.HasPrefix(c, ".") || strings.HasSuffix(c, ".lock") {
+			return "not a valid git branch name"
+		}
 	}
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
@@ -100,11 +107,16 @@ func distance(a, b string) int {
 	return prev[len(b)]
 }
 
-// quote makes a user-supplied name safe to echo in a one-line message.
+// quote makes a user-supplied name safe to echo in a one-line message:
+// escaped, and cut short (on a character boundary) when long.
 func quote(s string) string {
 	const max = 80
 	if len(s) > max {
-		s = s[:max] + "…"
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return fmt.Sprintf("%q…", s[:cut])
 	}
 	return fmt.Sprintf("%q", s)
 }

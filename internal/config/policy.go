@@ -30,7 +30,7 @@ func (l *loader) policy(root *yaml.Node, file string) Policy {
 				case Authoritative, Additive:
 					p.Mode = Mode(s)
 				default:
-					l.ds.Errorf(at(file, e.val), "mode must be authoritative or additive, not %s", quote(s))
+					l.ds.Errorf(at(file, e.val), "mode must be authoritative or additive, not %s%s", quote(s), suggest(s, []string{string(Authoritative), string(Additive)}))
 				}
 			}
 		case "required_checks":
@@ -101,7 +101,14 @@ func (l *loader) principals(file string, n *yaml.Node) []Principal {
 		case found && kind == "team" && ValidSlug(name):
 			pr = Principal{Kind: Team, Name: name}
 		default:
-			l.ds.Errorf(at(file, it), "admin_allowed: %s must be team:<slug> or user:<login>", quote(it.Value))
+			hint := ""
+			switch {
+			case found && kind == "team" && ValidSlug(strings.ToLower(name)):
+				hint = "; did you mean " + quote("team:"+strings.ToLower(name)) + "?"
+			case !found && ValidLogin(it.Value):
+				hint = " (say which: team:" + it.Value + " or user:" + it.Value + ")"
+			}
+			l.ds.Errorf(at(file, it), "admin_allowed: %s must be team:<slug> or user:<login>%s", quote(it.Value), hint)
 			continue
 		}
 		if line, dup := seen[pr.Key()]; dup {

@@ -43,6 +43,11 @@ func (l *loader) repo(r *Repo, root *yaml.Node) {
 
 func (l *loader) roleBlock(r *Repo, rl role.Role, n *yaml.Node, held map[string]Grant) {
 	what := "role " + rl.String()
+	if n.Kind == yaml.SequenceNode || (n.Kind == yaml.ScalarNode && !isNull(n)) {
+		// The common slip is "write: [alice]": say what goes there.
+		l.ds.Errorf(at(r.File, n), "%s must hold users: and teams: lists (e.g. %s: {users: [alice], teams: [core]}), not %s", what, rl, describe(n))
+		return
+	}
 	entries, _ := mapping(n, r.File, what, principalKeys, &l.ds)
 	for _, e := range entries {
 		kind := User
@@ -138,19 +143,23 @@ func (l *loader) checks(file, what string, n *yaml.Node, plain int64) ([]Check, 
 		case item.Kind == yaml.MappingNode:
 			fields, fok := mapping(item, file, what+" entry", []string{"context", "app_id"}, &l.ds)
 			ok = ok && fok
+			hasContext, cok := false, false
 			for _, f := range fields {
 				switch f.key.Value {
 				case "context":
-					c.Context, _ = scalarString(f.val, file, "context", &l.ds)
+					hasContext = true
+					c.Context, cok = scalarString(f.val, file, "context", &l.ds)
 				case "app_id":
 					id, iok := appID(f.val, file, &l.ds)
 					ok = ok && iok
 					c.AppID = id
 				}
 			}
-			if c.Context == "" {
+			if !hasContext {
 				l.ds.Errorf(at(file, item), "%s entry needs a context", what)
-				ok = false
+			}
+			if !cok {
+				ok = false // reported above: one message per mistake
 				continue
 			}
 		default:
