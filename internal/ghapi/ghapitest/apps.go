@@ -10,12 +10,13 @@ import (
 var appEvents = []string{}
 
 func (c *ctx) appJSON(a *app) map[string]any {
-	owner := map[string]any(nil)
+	var owner any
 	if a.owner != nil {
 		owner = c.orgOwnerJSON(a.owner)
 	} else {
-		owner = c.userJSON(a.bot)
-		owner["type"] = "Organization"
+		u := c.userJSON(a.bot)
+		u.Type = "Organization"
+		owner = u
 	}
 	return map[string]any{
 		"id": a.id, "slug": a.slug, "node_id": nodeID("App", a.id), "client_id": "Iv1." + strconv.FormatInt(a.id, 16),

@@ -26,7 +26,34 @@ func tsPtr(t *time.Time) any {
 	return ts(*t)
 }
 
-func (c *ctx) userJSON(u *user) map[string]any {
+// userOut is simple-user (plus the collaborator fields). A struct, not a
+// map: user lists are the hottest responses and maps encode slowly.
+type userOut struct {
+	Login             string          `json:"login"`
+	ID                int64           `json:"id"`
+	NodeID            string          `json:"node_id"`
+	AvatarURL         string          `json:"avatar_url"`
+	GravatarID        string          `json:"gravatar_id"`
+	URL               string          `json:"url"`
+	HTMLURL           string          `json:"html_url"`
+	FollowersURL      string          `json:"followers_url"`
+	FollowingURL      string          `json:"following_url"`
+	GistsURL          string          `json:"gists_url"`
+	StarredURL        string          `json:"starred_url"`
+	SubscriptionsURL  string          `json:"subscriptions_url"`
+	OrganizationsURL  string          `json:"organizations_url"`
+	ReposURL          string          `json:"repos_url"`
+	EventsURL         string          `json:"events_url"`
+	ReceivedEventsURL string          `json:"received_events_url"`
+	Type              string          `json:"type"`
+	UserViewType      string          `json:"user_view_type"`
+	SiteAdmin         bool            `json:"site_admin"`
+	Name              *string         `json:"name,omitempty"`
+	Permissions       map[string]bool `json:"permissions,omitempty"`
+	RoleName          string          `json:"role_name,omitempty"`
+}
+
+func (c *ctx) userJSON(u *user) *userOut {
 	if u == nil {
 		return nil
 	}
@@ -35,32 +62,29 @@ func (c *ctx) userJSON(u *user) map[string]any {
 	if typ == "" {
 		typ = "User"
 	}
-	var name any
+	out := &userOut{
+		Login:             u.login,
+		ID:                u.id,
+		NodeID:            nodeID(typ, u.id),
+		AvatarURL:         fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", u.id),
+		URL:               b,
+		HTMLURL:           c.htmlBase() + "/" + u.login,
+		FollowersURL:      b + "/followers",
+		FollowingURL:      b + "/following{/other_user}",
+		GistsURL:          b + "/gists{/gist_id}",
+		StarredURL:        b + "/starred{/owner}{/repo}",
+		SubscriptionsURL:  b + "/subscriptions",
+		OrganizationsURL:  b + "/orgs",
+		ReposURL:          b + "/repos",
+		EventsURL:         b + "/events{/privacy}",
+		ReceivedEventsURL: b + "/received_events",
+		Type:              typ,
+		UserViewType:      "public",
+	}
 	if u.name != "" {
-		name = u.name
+		out.Name = &u.name
 	}
-	return map[string]any{
-		"login":               u.login,
-		"id":                  u.id,
-		"node_id":             nodeID(typ, u.id),
-		"avatar_url":          fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", u.id),
-		"gravatar_id":         "",
-		"url":                 b,
-		"html_url":            c.htmlBase() + "/" + u.login,
-		"followers_url":       b + "/followers",
-		"following_url":       b + "/following{/other_user}",
-		"gists_url":           b + "/gists{/gist_id}",
-		"starred_url":         b + "/starred{/owner}{/repo}",
-		"subscriptions_url":   b + "/subscriptions",
-		"organizations_url":   b + "/orgs",
-		"repos_url":           b + "/repos",
-		"events_url":          b + "/events{/privacy}",
-		"received_events_url": b + "/received_events",
-		"type":                typ,
-		"site_admin":          false,
-		"user_view_type":      "public",
-		"name":                name,
-	}
+	return out
 }
 
 func (c *ctx) orgOwnerJSON(o *org) map[string]any {

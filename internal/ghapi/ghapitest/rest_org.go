@@ -1,6 +1,7 @@
 package ghapitest
 
 import (
+	"encoding/json"
 	"net/http"
 	"sort"
 	"strings"
@@ -36,7 +37,8 @@ func hGetUser(c *ctx) {
 		c.notFound()
 		return
 	}
-	m := c.userJSON(u)
+	var m map[string]any
+	_ = json.Unmarshal(mustJSON(c.userJSON(u)), &m)
 	m["created_at"] = "2011-01-25T18:44:36Z"
 	m["updated_at"] = "2011-01-25T18:44:36Z"
 	for _, k := range []string{"company", "blog", "location", "email", "hireable", "bio", "twitter_username"} {
@@ -86,7 +88,7 @@ func hOrgMembers(c *ctx) {
 	c.usersPage(list, nil)
 }
 
-func (c *ctx) usersPage(list []*user, extra func(*user, map[string]any)) {
+func (c *ctx) usersPage(list []*user, extra func(*user, *userOut)) {
 	a, b := c.page(len(list))
 	out := make([]any, 0, b-a)
 	for _, u := range list[a:b] {

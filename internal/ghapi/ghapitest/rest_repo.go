@@ -159,11 +159,14 @@ func hBranch(c *ctx) {
 
 // collaboratorJSON is a user with the permissions hash and role_name of
 // their highest role from every source.
-func (c *ctx) collaboratorJSON(r *repo, u *user) map[string]any {
+func (c *ctx) collaboratorJSON(r *repo, u *user) *userOut {
 	role, _ := c.st.access(r, u)
 	m := c.userJSON(u)
-	m["permissions"] = role.permissionsHash()
-	m["role_name"] = string(role)
+	m.Permissions = role.permissionsHash()
+	m.RoleName = string(role)
+	if role == RoleNone {
+		m.RoleName = "none"
+	}
 	return m
 }
 
