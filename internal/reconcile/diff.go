@@ -213,6 +213,12 @@ func (d *repoDiff) users() {
 		if desired[strings.ToLower(inv.Login)] {
 			continue
 		}
+		if inv.Expired {
+			// It grants nothing; cancelling it would be a change with no
+			// effect, and import could never reach an empty plan.
+			d.notice(NoticeExpired, "user:"+inv.Login, d.filePos(), "an expired invitation of %s (%s) is not in %s; it grants nothing (delete it in GitHub to tidy up)", inv.Login, inv.Role, d.repo.File)
+			continue
+		}
 		if !d.authoritative() {
 			d.notice(NoticeUnmanaged, "user:"+inv.Login, d.filePos(), "user %s has a pending invitation (%s) but is not in %s (additive mode: kept)", inv.Login, inv.Role, d.repo.File)
 			continue

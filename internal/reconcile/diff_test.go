@@ -136,6 +136,15 @@ func TestInvitations(t *testing.T) {
 	assert.ElementsMatch(t, []string{"user:ignored", "user:lapsed"}, subjects)
 }
 
+func TestExpiredInvitationsNotInTheFilesAreReportedNotCancelled(t *testing.T) {
+	repo := &state.Repo{Name: "widget", Invitations: []state.Invitation{{ID: 5, Login: "gone", Role: role.Write, Expired: true}}}
+	f := newFixture(t, "", map[string]string{"widget": "{}"}, baseOrg(repo))
+	p := f.plan()
+	assert.Empty(t, p.Changes)
+	require.Len(t, p.Notices, 1)
+	assert.Equal(t, NoticeExpired, p.Notices[0].Kind)
+}
+
 func TestAdditiveModeOnlyAddsAndRaises(t *testing.T) {
 	repo := &state.Repo{Name: "widget",
 		Users: []state.UserGrant{{Login: "alice", Role: role.Admin}, {Login: "bob", Role: role.Read}, {Login: "extra", Role: role.Write}},
@@ -219,10 +228,13 @@ func TestProtectionPlans(t *testing.T) {
 			cur:     bp([]state.Check{{Context: "EasyCLA", AppID: 4242}}, false, 1),
 			changes: []FieldChange{{Field: "required_status_checks", Before: "EasyCLA (app 4242)", After: "EasyCLA", Weakens: true}},
 			refused: []Rule{RuleRequiredChecks}},
-		{name: "restores the floor's pin", orgFile: "required_checks: [{context: DCO, app_id: 1861}]",
-			file:    "enforce_admins: false",
+		{name: "restores the floor's pin on a listed check", orgFile: "required_checks: [{context: DCO, app_id: 1861}]",
+			file:    "required_status_checks: [DCO]",
 			cur:     bp([]state.Check{{Context: "DCO", AppID: -1}}, false, 1),
 			changes: []FieldChange{{Field: "required_status_checks", Before: "DCO", After: "DCO (app 1861)"}}},
+		{name: "settings the file does not write are left as GitHub has them", orgFile: "required_checks: [{context: DCO, app_id: 1861}]\nmin_reviews: 2",
+			file: "enforce_admins: false",
+			cur:  bp([]state.Check{{Context: "DCO", AppID: -1}}, false, 0)},
 		{name: "refuses turning enforce_admins off", file: "enforce_admins: false",
 			cur:     bp(nil, true, 1),
 			changes: []FieldChange{{Field: "enforce_admins", Before: "true", After: "false", Weakens: true}},
@@ -231,9 +243,9 @@ func TestProtectionPlans(t *testing.T) {
 			cur:     bp(nil, false, 2),
 			changes: []FieldChange{{Field: "required_approving_review_count", Before: "2", After: "0", Weakens: true}},
 			refused: []Rule{RuleMinReviews}},
-		{name: "restores reviews drifted below the floor", orgFile: "min_reviews: 2", file: "enforce_admins: false",
+		{name: "restores reviews drifted from the file", orgFile: "min_reviews: 2", file: "required_approving_review_count: 3",
 			cur:     bp(nil, false, 1),
-			changes: []FieldChange{{Field: "required_approving_review_count", Before: "1", After: "2"}}},
+			changes: []FieldChange{{Field: "required_approving_review_count", Before: "1", After: "3"}}},
 		{name: "lowering reviews above the floor is the file's call", file: "required_approving_review_count: 1",
 			cur:     bp(nil, false, 3),
 			changes: []FieldChange{{Field: "required_approving_review_count", Before: "3", After: "1", Weakens: true}}},

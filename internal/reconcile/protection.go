@@ -9,8 +9,10 @@ import (
 )
 
 // protection plans each branch a file names. Only the settings the file
-// writes are managed, plus the org floor (min_reviews, pinned required
-// checks) on those branches; everything else keeps GitHub's value.
+// writes are managed (SPEC.md: a branch's settings not written in the file
+// are left as GitHub has them); the org floor bounds what the file may ask
+// (guardrails) and pins the checks the file lists. Floor breaches in
+// settings the file does not write are for the audit to report.
 func (d *repoDiff) protection() {
 	policy := d.org.Policy
 	for _, bp := range d.repo.Protection {
@@ -29,7 +31,7 @@ func (d *repoDiff) protection() {
 				ProtectionChanges: fields, Source: bp.Pos, Reason: "branch not protected on GitHub"})
 			continue
 		}
-		want, fields, src := updateSettings(bp, cur, policy, d.org.File)
+		want, fields, src := updateSettings(bp, cur, policy)
 		if len(fields) == 0 {
 			continue
 		}
@@ -71,7 +73,7 @@ func createSettings(bp config.BranchProtection, policy config.Policy) (state.Pro
 // updateSettings compares a protected branch with the file and the floor.
 // It returns only the settings that change, and the position that asked for
 // the first of them.
-func updateSettings(bp config.BranchProtection, cur state.BranchProtection, policy config.Policy, orgFile string) (state.ProtectionSettings, []FieldChange, config.Pos) {
+func updateSettings(bp config.BranchProtection, cur state.BranchProtection, policy config.Policy) (state.ProtectionSettings, []FieldChange, config.Pos) {
 	var want state.ProtectionSettings
 	var fields []FieldChange
 	var src config.Pos
@@ -87,17 +89,11 @@ func updateSettings(bp config.BranchProtection, cur state.BranchProtection, poli
 		curChecks = cur.StatusChecks.Checks
 		curStrict = cur.StatusChecks.Strict
 	}
-	// Checks: the file's list when it writes one; otherwise GitHub's list
-	// with the floor's pins restored.
 	var wantChecks []state.Check
-	checksPos := bp.Where("required_status_checks")
 	if bp.RequiredChecks != nil {
 		wantChecks = resolveChecks(bp.RequiredChecks, curChecks, policy)
-	} else if cur.StatusChecks != nil {
-		wantChecks = restorePins(curChecks, policy)
-		checksPos = policy.Where("required_checks", orgFile)
 	}
-	if wantChecks != nil && !sameChecks(wantChecks, curChecks) {
+	if bp.RequiredChecks != nil && !sameChecks(wantChecks, curChecks) {
 		want.Checks = &wantChecks
 		before := "none"
 		if cur.StatusChecks != nil {
@@ -105,7 +101,7 @@ func updateSettings(bp config.BranchProtection, cur state.BranchProtection, poli
 		}
 		fields = append(fields, FieldChange{Field: "required_status_checks", Before: before, After: checksString(wantChecks),
 			Weakens: checksWeaken(curChecks, wantChecks)})
-		asked(checksPos)
+		asked(bp.Where("required_status_checks"))
 	}
 	if bp.Strict != nil && *bp.Strict != curStrict {
 		want.Strict = bp.Strict
@@ -121,17 +117,10 @@ func updateSettings(bp config.BranchProtection, cur state.BranchProtection, poli
 	if cur.Reviews != nil {
 		curReviews, reviewsBefore = cur.Reviews.Count, fmt.Sprint(cur.Reviews.Count)
 	}
-	switch {
-	case bp.Reviews != nil && (cur.Reviews == nil || *bp.Reviews != curReviews):
+	if bp.Reviews != nil && (cur.Reviews == nil || *bp.Reviews != curReviews) {
 		want.Reviews = bp.Reviews
 		fields = append(fields, FieldChange{Field: "required_approving_review_count", Before: reviewsBefore, After: fmt.Sprint(*bp.Reviews), Weakens: *bp.Reviews < curReviews})
 		asked(bp.Where("required_approving_review_count"))
-	case bp.Reviews == nil && policy.MinReviews > 0 && (cur.Reviews == nil || curReviews < policy.MinReviews):
-		// Drift below the floor on a branch the files manage is restored.
-		n := policy.MinReviews
-		want.Reviews = &n
-		fields = append(fields, FieldChange{Field: "required_approving_review_count", Before: reviewsBefore, After: fmt.Sprint(n)})
-		asked(policy.Where("min_reviews", orgFile))
 	}
 	return want, fields, src
 }
@@ -155,18 +144,6 @@ func resolveChecks(file *[]config.Check, cur []state.Check, policy config.Policy
 			}
 		}
 		out = append(out, sc)
-	}
-	return out
-}
-
-// restorePins re-pins floor checks that GitHub requires with another source.
-func restorePins(cur []state.Check, policy config.Policy) []state.Check {
-	out := make([]state.Check, len(cur))
-	for i, c := range cur {
-		out[i] = c
-		if fc, ok := floorCheck(policy, c.Context); ok && fc.AppID > 0 {
-			out[i].AppID = fc.AppID
-		}
 	}
 	return out
 }
