@@ -203,6 +203,10 @@ func (d *repoDiff) users() {
 		if desired[strings.ToLower(u.Login)] {
 			continue
 		}
+		if u.RoleName != "" {
+			d.notice(NoticeCustomRole, "user:"+u.Login, d.filePos(), "user %s holds the custom role %q, which files cannot express: left as it is", u.Login, u.RoleName)
+			continue
+		}
 		if !d.authoritative() {
 			d.notice(NoticeUnmanaged, "user:"+u.Login, d.filePos(), "user %s holds %s on GitHub but is not in %s (additive mode: kept)", u.Login, roleLabel(u), d.repo.File)
 			continue
@@ -244,6 +248,10 @@ func (d *repoDiff) teams() {
 	}
 	for _, t := range d.ar.Teams {
 		if desired[strings.ToLower(t.Slug)] {
+			continue
+		}
+		if t.RoleName != "" {
+			d.notice(NoticeCustomRole, "team:"+t.Slug, d.filePos(), "team %s holds the custom role %q, which files cannot express: left as it is", t.Slug, t.RoleName)
 			continue
 		}
 		if !d.authoritative() {

@@ -231,13 +231,14 @@ type Notice struct {
 
 // Notice kinds.
 const (
-	NoticeUnmanaged    = "unmanaged_grant"    // on GitHub, not in the files (additive mode)
-	NoticeNotLowered   = "not_lowered"        // higher on GitHub than the files (additive mode)
-	NoticeArchived     = "archived"           // archived repositories are not changed
+	NoticeUnmanaged    = "unmanaged_grant"       // on GitHub, not in the files (additive mode)
+	NoticeNotLowered   = "not_lowered"           // higher on GitHub than the files (additive mode)
+	NoticeArchived     = "archived"              // archived repositories are not changed
 	NoticeUnaccepted   = "invitation_unaccepted" // expired after permsync sent it
 	NoticeExpired      = "invitation_expired"    // expired, not in the files
-	NoticeAdminCount   = "admin_count"        // outside min/max admins already, not made worse
-	NoticeRuleProtects = "ruleset_protects"   // a check dropped from protection is still required by a ruleset
+	NoticeCustomRole   = "custom_role"           // an Enterprise custom role: not managed
+	NoticeAdminCount   = "admin_count"           // outside min/max admins already, not made worse
+	NoticeRuleProtects = "ruleset_protects"      // a check dropped from protection is still required by a ruleset
 )
 
 // Effect is a change of one person's effective access to one repository at
