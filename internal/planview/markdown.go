@@ -110,7 +110,11 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 			}
 			fmt.Fprintf(&b, "<details%s><summary><code>%s</code>: %s</summary>\n\n```diff\n", open, htmlText(g.repo), plural(len(g.changes), "change"))
 			for _, c := range g.changes {
-				fmt.Fprintf(&b, "%s %s    # %s\n", string(Glyph(c)), codeLine(Line(c)), codeLine(c.Source.String()))
+				line := string(Glyph(c)) + " " + codeLine(Line(c))
+				if src := c.Source.String(); src != "" {
+					line += "    # " + codeLine(src)
+				}
+				b.WriteString(line + "\n")
 			}
 			b.WriteString("```\n\n</details>\n\n")
 		}

@@ -1,0 +1,124 @@
+package drift
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+)
+
+// memIssues is an in-memory issue tracker. The end-to-end test against the
+// simulated GitHub lives with the CLI.
+type memIssues struct {
+	me       string
+	issues   []*Issue
+	labels   map[string]bool
+	comments map[int][]string
+}
+
+func (m *memIssues) Viewer(context.Context) (string, error) { return m.me, nil }
+
+func (m *memIssues) OpenIssues(_ context.Context, owner, repo, label string) ([]Issue, error) {
+	var out []Issue
+	for _, is := range m.issues {
+		if is.State == "open" {
+			out = append(out, *is)
+		}
+	}
+	return out, nil
+}
+
+func (m *memIssues) CreateIssue(_ context.Context, owner, repo, title, body string, labels []string) (Issue, error) {
+	is := &Issue{Number: len(m.issues) + 1, Title: title, Body: body, State: "open", Author: m.me}
+	m.issues = append(m.issues, is)
+	return *is, nil
+}
+
+func (m *memIssues) EditIssue(_ context.Context, owner, repo string, n int, body, state, reason string) error {
+	is := m.issues[n-1]
+	if body != "" {
+		is.Body = body
+	}
+	if state != "" {
+		is.State = state
+	}
+	return nil
+}
+
+func (m *memIssues) Comment(_ context.Context, owner, repo string, n int, body string) error {
+	if m.comments == nil {
+		m.comments = map[int][]string{}
+	}
+	m.comments[n] = append(m.comments[n], body)
+	return nil
+}
+
+func (m *memIssues) EnsureLabel(_ context.Context, owner, repo, name, color, desc string) error {
+	if m.labels == nil {
+		m.labels = map[string]bool{}
+	}
+	m.labels[name] = true
+	return nil
+}
+
+func driftPlan() *reconcile.Plan {
+	return &reconcile.Plan{Orgs: []reconcile.OrgMode{{Org: "acme", Mode: config.Authoritative}}, Repos: []string{"acme/widget"},
+		Changes: []reconcile.Change{{Kind: reconcile.UserRemove, Org: "acme", Repo: "widget", User: "stray", Before: role.Admin}}}
+}
+
+func TestOpenUpdateClose(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 27, 4, 17, 0, 0, time.UTC)
+	m := &memIssues{me: "permsync-reader[bot]"}
+	// Someone else's issue with the label is not ours.
+	m.issues = append(m.issues, &Issue{Number: 1, State: "open", Author: "mallory", Title: "permsync: fake"})
+
+	res, err := Sync(ctx, m, "acme", "perms", driftPlan(), now, "")
+	require.NoError(t, err)
+	assert.Equal(t, Opened, res.Action)
+	assert.Equal(t, 2, res.Issue.Number)
+	assert.True(t, m.labels[Label])
+	assert.Contains(t, m.issues[1].Body, "- user stray: admin")
+
+	res, err = Sync(ctx, m, "acme", "perms", driftPlan(), now.Add(24*time.Hour), "")
+	require.NoError(t, err)
+	assert.Equal(t, Updated, res.Action)
+	assert.Len(t, m.issues, 2, "one tracking issue, updated in place")
+	assert.Contains(t, m.issues[1].Body, "2026-11-28")
+
+	res, err = Sync(ctx, m, "acme", "perms", &reconcile.Plan{Orgs: driftPlan().Orgs}, now.Add(48*time.Hour), "")
+	require.NoError(t, err)
+	assert.Equal(t, Closed, res.Action)
+	assert.Equal(t, "closed", m.issues[1].State)
+	assert.Contains(t, m.comments[2][0], "No drift any more")
+	assert.Equal(t, "open", m.issues[0].State, "another author's issue is never touched")
+
+	res, err = Sync(ctx, m, "acme", "perms", &reconcile.Plan{}, now.Add(72*time.Hour), "")
+	require.NoError(t, err)
+	assert.Equal(t, None, res.Action)
+}
+
+func TestDuplicatesAreClosed(t *testing.T) {
+	m := &memIssues{me: "bot[bot]"}
+	m.issues = []*Issue{{Number: 1, State: "open", Author: "bot[bot]"}, {Number: 2, State: "open", Author: "BOT[bot]"}}
+	res, err := Sync(context.Background(), m, "o", "r", driftPlan(), time.Now(), "")
+	require.NoError(t, err)
+	assert.Equal(t, Updated, res.Action)
+	assert.Equal(t, 1, res.Issue.Number)
+	assert.Equal(t, []int{2}, res.Duplicates)
+	assert.Equal(t, "closed", m.issues[1].State)
+}
+
+func TestAdditiveExtrasAreDrift(t *testing.T) {
+	p := &reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeUnmanaged, Message: "user x holds write on GitHub but is not in f"}}}
+	assert.True(t, Exists(p))
+	assert.True(t, strings.Contains(Body(p, time.Now(), ""), "1 grants on GitHub are not in the files"))
+	assert.False(t, Exists(&reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeArchived}}}))
+}
