@@ -20,15 +20,22 @@ func (c *ctx) appJSON(a *app) map[string]any {
 	}
 	return map[string]any{
 		"id": a.id, "slug": a.slug, "node_id": nodeID("App", a.id), "client_id": "Iv1." + strconv.FormatInt(a.id, 16),
-		"owner": owner, "name": a.name, "description": nil, "external_url": c.htmlBase() + "/apps/" + a.slug,
+		"owner": owner, "name": a.name, "description": "", "external_url": c.htmlBase() + "/apps/" + a.slug,
 		"html_url": c.htmlBase() + "/apps/" + a.slug, "created_at": ts(a.create), "updated_at": ts(a.create),
 		"permissions": a.perms.withMetadata(), "events": appEvents,
 	}
 }
 
 func (c *ctx) installationJSON(in *installation) map[string]any {
+	// GET /app/installations documents the account as allOf(simple-user,
+	// enterprise), so it also carries the enterprise's required fields.
+	account := c.orgOwnerJSON(in.org)
+	account["name"] = in.org.login
+	account["slug"] = in.org.login
+	account["created_at"] = ts(in.org.created)
+	account["updated_at"] = ts(in.org.created)
 	return map[string]any{
-		"id": in.id, "account": c.orgOwnerJSON(in.org), "repository_selection": in.selection,
+		"id": in.id, "account": account, "repository_selection": in.selection,
 		"access_tokens_url": c.base() + "/app/installations/" + itoa(in.id) + "/access_tokens",
 		"repositories_url":  c.base() + "/installation/repositories",
 		"html_url":          c.htmlBase() + "/organizations/" + in.org.login + "/settings/installations/" + itoa(in.id),

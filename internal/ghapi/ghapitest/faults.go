@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -68,6 +69,8 @@ type faultCounters struct{}
 
 // SetFaults replaces the current faults.
 func (s *Server) SetFaults(f Faults) {
+	f.Routes = slices.Clone(f.Routes)
+	f.GraphQL = slices.Clone(f.GraphQL)
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	s.faults = f

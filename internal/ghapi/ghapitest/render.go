@@ -269,7 +269,6 @@ func (c *ctx) repoJSON(r *repo, role Role, withPerms, withRoleName bool) map[str
 		"license":                     nil,
 		"subscribers_count":           0,
 		"network_count":               0,
-		"temp_clone_token":            nil,
 		"web_commit_signoff_required": false,
 	}
 	if withPerms {

@@ -28,24 +28,27 @@ func (c *ctx) loadOrg(publicOK bool) *org {
 }
 
 func hGetUser(c *ctx) {
-	u := c.st.userByLogin(c.pv("username"))
-	if u == nil {
-		if o := c.st.org(c.pv("username")); o != nil {
-			c.json(http.StatusOK, c.orgOwnerJSON(o))
-			return
+	// public-user allows no other properties, and requires these.
+	var m map[string]any
+	if u := c.st.userByLogin(c.pv("username")); u != nil {
+		_ = json.Unmarshal(mustJSON(c.userJSON(u)), &m)
+		m["name"] = nil
+		if u.name != "" {
+			m["name"] = u.name
 		}
+	} else if o := c.st.org(c.pv("username")); o != nil {
+		m = c.orgOwnerJSON(o)
+		m["name"] = o.name
+	} else {
 		c.notFound()
 		return
 	}
-	var m map[string]any
-	_ = json.Unmarshal(mustJSON(c.userJSON(u)), &m)
-	m["created_at"] = "2011-01-25T18:44:36Z"
-	m["updated_at"] = "2011-01-25T18:44:36Z"
 	for _, k := range []string{"company", "blog", "location", "email", "hireable", "bio", "twitter_username"} {
 		m[k] = nil
 	}
-	m["blog"] = ""
 	m["public_repos"], m["public_gists"], m["followers"], m["following"] = 0, 0, 0, 0
+	m["created_at"] = "2011-01-25T18:44:36Z"
+	m["updated_at"] = "2011-01-25T18:44:36Z"
 	c.json(http.StatusOK, m)
 }
 
