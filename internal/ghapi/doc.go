@@ -1,0 +1,61 @@
+// Package ghapi is permsync's GitHub adapter: the only package that talks
+// to GitHub, and the only one importing go-github and ghinstallation.
+//
+// # Means
+//
+// Reads use GraphQL for everything that it can answer exactly and in bulk,
+// and REST for the rest:
+//
+//   - Direct user grants come from GraphQL's Repository.collaborators
+//     (affiliation DIRECT): each edge's permissionSources names where a
+//     role comes from, and the source that is the repository itself carries
+//     the direct grant, with its exact roleName (maintain, triage, a custom
+//     role). REST cannot do this: role_name on a collaborator is the highest
+//     role from every source (repository, teams, base role), so a user with
+//     a direct write grant and admin through a team reads as admin there,
+//     and a tool diffing that would "lower" the grant on every run. The
+//     source's permission field is not used either: it folds maintain into
+//     WRITE and triage into READ.
+//   - Team grants, with their exact role, come from Organization.teams and
+//     each team's repositories edges (one query per 100 teams) instead of
+//     one REST call per repository.
+//   - Branch protection rules and rulesets come with the repository in the
+//     same query. A branch's rule is chosen as GitHub documents: the rule
+//     naming it exactly, else the oldest matching wildcard rule. Ruleset
+//     rules (and bypass actors) are connections, costly per repository, so
+//     they are read in a second phase, once per distinct ruleset (an org
+//     ruleset repeats in every repository) and only for active branch
+//     rulesets.
+//   - Repositories are read 45 to a query (aliased by name, or paged from
+//     the org), one shared fragment for their fields, which keeps each
+//     query at GitHub's minimum cost of 1 point.
+//   - Invitations exist only in REST (GET /repos/{o}/{r}/invitations): one
+//     call per repository. Org owners and members and the base role are
+//     REST lists too: they go through the conditional-request cache, so a
+//     warm run gets 304s that do not count against the rate limit.
+//
+// A cold read of an org thus costs about one REST call per repository (the
+// invitations) plus one GraphQL query per 45 repositories. When GraphQL
+// is missing or lacks a field (older GitHub Enterprise Server), ReadOrg
+// falls back to REST with a warning; direct roles that REST cannot tell
+// apart from a team's are then marked AmbiguousRoleName.
+//
+// Writes use REST, one at a time, at least Options.MutationInterval apart.
+// Branch protection is strengthened through its sub-resources so that
+// settings permsync does not manage keep their values.
+//
+// # Transport
+//
+// Every request, REST and GraphQL, goes through one stack: authentication
+// (a token, or a GitHub App's per-org installation token narrowed to what
+// the run needs, renewed once on a 401), then the policy layer (pacing
+// under GitHub's documented secondary limits, serial mutations, waits for
+// primary and secondary rate limits, retries with backoff for 5xx and
+// network failures, never a blind retry of a non-idempotent POST), then
+// the optional conditional-request cache, then the wire. Stats counts
+// what was sent.
+//
+// No secret (private key, JWT, token) appears in an error, a log line or
+// a panic: errors name requests by method and path, and every message is
+// passed through redaction.
+package ghapi

@@ -1,0 +1,177 @@
+package ghapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// gqlError is one entry of a GraphQL answer's "errors".
+type gqlError struct {
+	Type       string `json:"type"`
+	Message    string `json:"message"`
+	Path       []any  `json:"path"`
+	Extensions struct {
+		Code string `json:"code"`
+	} `json:"extensions"`
+}
+
+// top is the first element of the error's path (an alias), or "".
+func (e gqlError) top() string {
+	if len(e.Path) == 0 {
+		return ""
+	}
+	s, _ := e.Path[0].(string)
+	return s
+}
+
+func (e gqlError) pathString() string {
+	parts := make([]string, 0, len(e.Path))
+	for _, p := range e.Path {
+		parts = append(parts, fmt.Sprint(p))
+	}
+	return strings.Join(parts, ".")
+}
+
+// undefined reports a schema the server does not have (older GitHub
+// Enterprise Server versions lack fields this package asks for).
+func (e gqlError) undefined() bool {
+	switch e.Extensions.Code {
+	case "undefinedField", "undefinedType", "argumentNotAccepted", "undefinedArgument":
+		return true
+	}
+	m := e.Message
+	return strings.Contains(m, "doesn't exist on type") || strings.Contains(m, "doesn't accept argument")
+}
+
+// gqlResult is a decoded GraphQL answer.
+type gqlResult struct {
+	Data   map[string]json.RawMessage
+	Errors []gqlError
+}
+
+// errorsFor returns the errors whose path starts at alias.
+func (r *gqlResult) errorsFor(alias string) []gqlError {
+	var out []gqlError
+	for _, e := range r.Errors {
+		if e.top() == alias {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// graphql sends one query. name is for messages ("RepoBatch"). A failure
+// of the whole request is the error; per-field errors are in the result,
+// for the caller to judge (a repository alias that is NOT_FOUND is an
+// answer, not a failure). An answer with errors and no data at all is an
+// error, as is a schema the server does not know (KindUnsupported).
+func (cn *conn) graphql(ctx context.Context, name, query string, vars map[string]any, opts ...reqOpt) (*gqlResult, error) {
+	c := cn.c
+	op := "GraphQL " + name
+	var set reqSettings
+	for _, o := range opts {
+		o(&set)
+	}
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return nil, &Error{Op: op, Kind: KindConfig, Message: err.Error()}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.graphqlURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, &Error{Op: op, Kind: KindConfig, Message: "cannot build the request"}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	ci := &callInfo{retrySafe: true}
+	resp, err := cn.http.Do(req.WithContext(withCall(ctx, ci)))
+	if err != nil {
+		return nil, sendError(ctx, op, err, ci)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusNotImplemented:
+		return nil, &Error{Op: op, Status: resp.StatusCode, Kind: KindUnsupported, Message: "this GitHub has no GraphQL API at " + c.graphqlURL}
+	case resp.StatusCode != http.StatusOK:
+		return nil, apiError(op, resp, ci)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, &Error{Op: op, Status: resp.StatusCode, Kind: KindNetwork, Message: "reading the answer: " + netErrText(err)}
+	}
+	var env struct {
+		Data   map[string]json.RawMessage `json:"data"`
+		Errors []gqlError                 `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return nil, &Error{Op: op, Status: resp.StatusCode, Kind: KindOther, Message: "could not read GitHub's answer: " + redact(err.Error())}
+	}
+	res := &gqlResult{Data: env.Data, Errors: env.Errors}
+	if rl, ok := env.Data["rateLimit"]; ok {
+		var r struct {
+			Cost int64 `json:"cost"`
+		}
+		if json.Unmarshal(rl, &r) == nil {
+			c.stats.graphqlPoints.Add(r.Cost)
+		}
+	}
+	for _, e := range env.Errors {
+		if e.undefined() {
+			return nil, &Error{Op: op, Kind: KindUnsupported, Message: redact(e.Message)}
+		}
+	}
+	if len(env.Errors) > 0 && env.Data == nil {
+		return nil, gqlFailure(op, env.Errors)
+	}
+	return res, nil
+}
+
+// gqlFailure turns GraphQL errors into an Error.
+func gqlFailure(op string, errs []gqlError) *Error {
+	e := &Error{Op: op, Kind: KindGraphQL, NotApplied: true}
+	var msgs []string
+	for i, g := range errs {
+		if i == 3 {
+			msgs = append(msgs, fmt.Sprintf("and %d more", len(errs)-3))
+			break
+		}
+		m := g.Message
+		if p := g.pathString(); p != "" {
+			m = p + ": " + m
+		}
+		msgs = append(msgs, m)
+	}
+	e.Message = redact(strings.Join(msgs, "; "))
+	switch errs[0].Type {
+	case "NOT_FOUND":
+		e.Kind = KindNotFound
+	case "FORBIDDEN":
+		e.Kind = KindForbidden
+	case "RATE_LIMITED":
+		e.Kind = KindRateLimited
+	}
+	return e
+}
+
+// decodeField decodes one top-level field of data.
+func (r *gqlResult) decodeField(key string, out any) (bool, error) {
+	raw, ok := r.Data[key]
+	if !ok || len(raw) == 0 || string(raw) == "null" {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return false, fmt.Errorf("could not read GitHub's answer for %s: %s", key, redact(err.Error()))
+	}
+	return true, nil
+}
+
+// isUnsupported reports a GraphQL API or schema this GitHub lacks.
+func isUnsupported(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == KindUnsupported
+}

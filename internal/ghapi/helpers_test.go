@@ -1,0 +1,126 @@
+package ghapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	keyOnce sync.Once
+	appKey  *rsa.PrivateKey
+	keyPEM  []byte
+)
+
+// testKey is an RSA key generated once per test binary, with its PEM.
+func testKey(t testing.TB) (*rsa.PrivateKey, []byte) {
+	t.Helper()
+	keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		appKey = k
+		keyPEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+	})
+	return appKey, keyPEM
+}
+
+// logBuf collects Logf output, safely from many goroutines.
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(&l.b, format+"\n", args...)
+}
+
+func (l *logBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// fakeTime makes waits instant: Sleep moves the simulator's clock.
+func fakeTime(srv *ghapitest.Server, o *Options) {
+	o.Now = srv.Now
+	o.Sleep = func(ctx context.Context, d time.Duration) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		srv.Advance(d)
+		return nil
+	}
+}
+
+// world is a small org: owner "root", members alice, bob, carol, outsider
+// olga, repo "widgets" (default branch main, branch dev).
+func world(t testing.TB, opts ...ghapitest.Option) *ghapitest.Server {
+	t.Helper()
+	srv := ghapitest.NewTestServer(t, opts...)
+	srv.AddOrg("acme", ghapitest.OrgOptions{BaseRole: ghapitest.RoleRead})
+	srv.AddMember("acme", "root", true)
+	for _, m := range []string{"alice", "bob", "carol"} {
+		srv.AddMember("acme", m, false)
+	}
+	srv.AddUser("olga")
+	srv.AddRepo("acme", "widgets", ghapitest.RepoOptions{Branches: []string{"dev"}})
+	return srv
+}
+
+// tokenClient is a Client acting with an owner's token.
+func tokenClient(t testing.TB, srv *ghapitest.Server, mod ...func(*Options)) (*Client, *logBuf) {
+	t.Helper()
+	logs := &logBuf{}
+	o := Options{APIURL: srv.URL(), Credentials: TokenCredentials(srv.AddUserToken("root")), Logf: logs.Logf, MutationInterval: -1}
+	fakeTime(srv, &o)
+	for _, m := range mod {
+		m(&o)
+	}
+	c, err := New(context.Background(), o)
+	require.NoError(t, err)
+	return c, logs
+}
+
+// appEnv registers an App with the test key, installs it on acme and
+// returns a Client authenticating as the App.
+func appClient(t testing.TB, srv *ghapitest.Server, mod ...func(*Options)) (*Client, *logBuf, int64) {
+	t.Helper()
+	k, pemText := testKey(t)
+	appID := srv.AddApp(ghapitest.AppOptions{ID: 4242, Slug: "permsync", PublicKey: &k.PublicKey,
+		Permissions: ghapitest.Permissions{"administration": "write", "members": "read", "issues": "write", "pull_requests": "read", "organization_administration": "read"}})
+	inst := srv.Install(appID, "acme", nil)
+	creds, err := AppCredentials(appID, pemText, 0)
+	require.NoError(t, err)
+	logs := &logBuf{}
+	o := Options{APIURL: srv.URL(), Credentials: creds, Logf: logs.Logf, MutationInterval: -1}
+	fakeTime(srv, &o)
+	for _, m := range mod {
+		m(&o)
+	}
+	c, err := New(context.Background(), o)
+	require.NoError(t, err)
+	return c, logs, inst
+}
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -1,0 +1,365 @@
+package ghapi
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Every GraphQL document this package sends is built here, from named
+// constants, so that a check can validate each against GitHub's schema
+// (Queries lists them).
+//
+// Cost. GitHub charges a query (requests needed for every connection,
+// assuming each reaches its first/last) / 100, rounded, at least 1 point.
+// A repository carries three connections (collaborators, branch
+// protection rules, rulesets), so a query over N repositories needs about
+// 3N requests: with N = 45 that is 135 (+1 for the list), 1 point. Ruleset
+// rules and bypass actors are connections too, which is why they are read
+// in a second phase, once per distinct ruleset (org rulesets repeat in
+// every repository) and only for active branch rulesets.
+
+// repoBatchSize is the number of repositories read per query.
+const repoBatchSize = 45
+
+// rulesetBatchSize is the number of rulesets per rules query (one
+// connection each, two with bypass actors).
+const (
+	rulesetBatchSize      = 100
+	rulesetAuditBatchSize = 50
+)
+
+const fragCollaborator = `
+fragment CollaboratorEdge on RepositoryCollaboratorEdge {
+  permission
+  node { login }
+  permissionSources {
+    permission
+    roleName
+    source {
+      __typename
+      ... on Repository { databaseId nameWithOwner }
+      ... on Team { slug }
+      ... on Organization { login }
+    }
+  }
+}`
+
+const fragProtectionRule = `
+fragment ProtectionRule on BranchProtectionRule {
+  databaseId
+  pattern
+  isAdminEnforced
+  requiresStatusChecks
+  requiresStrictStatusChecks
+  requiredStatusChecks { context app { databaseId } }
+  requiresApprovingReviews
+  requiredApprovingReviewCount
+  requiresCodeOwnerReviews
+  dismissesStaleReviews
+  requireLastPushApproval
+  allowsForcePushes
+  allowsDeletions
+  restrictsPushes
+  requiresLinearHistory
+  requiresCommitSignatures
+}`
+
+const fragRuleset = `
+fragment RulesetHeader on RepositoryRuleset {
+  id
+  databaseId
+  name
+  enforcement
+  target
+  source {
+    __typename
+    ... on Repository { nameWithOwner }
+    ... on Organization { login }
+    ... on Enterprise { slug }
+  }
+  conditions { refName { include exclude } }
+}`
+
+// fragRepo is the one shared shape of a repository read.
+const fragRepo = `
+fragment RepoFields on Repository {
+  name
+  databaseId
+  isArchived
+  isPrivate
+  visibility
+  defaultBranchRef { name }
+  collaborators(affiliation: DIRECT, first: 100) {
+    pageInfo { hasNextPage endCursor }
+    edges { ...CollaboratorEdge }
+  }
+  branchProtectionRules(first: 20) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ...ProtectionRule }
+  }
+  rulesets(first: 20, includeParents: true) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ...RulesetHeader }
+  }
+}` + fragCollaborator + fragProtectionRule + fragRuleset
+
+// QueryOrgRepos lists an org's repositories with their fields, 45 a page.
+const QueryOrgRepos = `query OrgRepos($org: String!, $after: String) {
+  organization(login: $org) {
+    repositories(first: 45, after: $after, orderBy: {field: NAME, direction: ASC}) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...RepoFields }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}` + fragRepo
+
+// QueryRepoBatch returns the query reading n named repositories, aliased
+// r<i> (i from the caller's numbering, so that an alias keeps naming the
+// same repository when a batch is split and retried), with the names as
+// variables $n<i>.
+func QueryRepoBatch(aliases []int) string {
+	var b strings.Builder
+	b.WriteString("query RepoBatch($owner: String!")
+	for _, i := range aliases {
+		fmt.Fprintf(&b, ", $n%d: String!", i)
+	}
+	b.WriteString(") {\n")
+	for _, i := range aliases {
+		fmt.Fprintf(&b, "  r%d: repository(owner: $owner, name: $n%d, followRenames: false) { ...RepoFields }\n", i, i)
+	}
+	b.WriteString("  rateLimit { cost remaining resetAt }\n}")
+	b.WriteString(fragRepo)
+	return b.String()
+}
+
+// QueryRepoCollaborators pages one repository's direct collaborators.
+const QueryRepoCollaborators = `query RepoCollaborators($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name, followRenames: false) {
+    collaborators(affiliation: DIRECT, first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { ...CollaboratorEdge }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}` + fragCollaborator
+
+// QueryUserGrant reads one user's direct grant.
+const QueryUserGrant = `query UserGrant($owner: String!, $name: String!, $login: String!) {
+  repository(owner: $owner, name: $name, followRenames: false) {
+    collaborators(affiliation: DIRECT, first: 1, login: $login) {
+      edges { ...CollaboratorEdge }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}` + fragCollaborator
+
+// QueryRepoProtectionRules pages one repository's branch protection rules.
+const QueryRepoProtectionRules = `query RepoProtectionRules($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name, followRenames: false) {
+    branchProtectionRules(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...ProtectionRule }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}` + fragProtectionRule
+
+// QueryRepoRulesets pages one repository's rulesets (its own and its
+// parents').
+const QueryRepoRulesets = `query RepoRulesets($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name, followRenames: false) {
+    rulesets(first: 100, after: $after, includeParents: true) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...RulesetHeader }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}` + fragRuleset
+
+const fragRules = `
+fragment RulesetRules on RepositoryRuleset {
+  id
+  rules(first: 50) {
+    pageInfo { hasNextPage }
+    nodes {
+      type
+      parameters {
+        __typename
+        ... on RequiredStatusChecksParameters {
+          strictRequiredStatusChecksPolicy
+          requiredStatusChecks { context integrationId }
+        }
+        ... on PullRequestParameters {
+          requiredApprovingReviewCount
+          requireCodeOwnerReview
+          dismissStaleReviewsOnPush
+          requireLastPushApproval
+        }
+      }
+    }
+  }
+}`
+
+const fragBypass = `
+fragment RulesetBypass on RepositoryRuleset {
+  bypassActors(first: 50) {
+    pageInfo { hasNextPage }
+    nodes {
+      bypassMode
+      organizationAdmin
+      repositoryRoleName
+      repositoryRoleDatabaseId
+      deployKey
+      enterpriseOwner
+      actor {
+        __typename
+        ... on App { databaseId slug name }
+        ... on Team { slug name }
+      }
+    }
+  }
+}`
+
+// QueryRulesetRules reads the rules of rulesets by node id.
+const QueryRulesetRules = `query RulesetRules($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on RepositoryRuleset { ...RulesetRules }
+  }
+  rateLimit { cost remaining resetAt }
+}` + fragRules
+
+// QueryRulesetRulesAudit also reads who may bypass them.
+const QueryRulesetRulesAudit = `query RulesetRulesAudit($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on RepositoryRuleset { ...RulesetRules ...RulesetBypass }
+  }
+  rateLimit { cost remaining resetAt }
+}` + fragRules + fragBypass
+
+const fragTeam = `
+fragment TeamFields on Team {
+  databaseId
+  slug
+  name
+  parentTeam { slug }
+  members(first: 100, membership: ALL) {
+    pageInfo { hasNextPage endCursor }
+    nodes { login }
+  }
+  repositories(first: 100) {
+    pageInfo { hasNextPage endCursor }
+    edges { permission node { name } }
+  }
+}`
+
+// QueryOrgTeams lists an org's teams with their members (child teams'
+// included: they inherit access) and their repository grants.
+const QueryOrgTeams = `query OrgTeams($org: String!, $after: String) {
+  organization(login: $org) {
+    teams(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...TeamFields }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}` + fragTeam
+
+// QueryTeamMembers pages one team's members.
+const QueryTeamMembers = `query TeamMembers($org: String!, $slug: String!, $after: String) {
+  organization(login: $org) {
+    team(slug: $slug) {
+      members(first: 100, after: $after, membership: ALL) {
+        pageInfo { hasNextPage endCursor }
+        nodes { login }
+      }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}`
+
+// QueryTeamRepositories pages one team's repository grants.
+const QueryTeamRepositories = `query TeamRepositories($org: String!, $slug: String!, $after: String) {
+  organization(login: $org) {
+    team(slug: $slug) {
+      repositories(first: 100, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { permission node { name } }
+      }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}`
+
+// BranchRef names one branch whose existence QueryBranchRefs checks.
+type BranchRef struct {
+	Repo, Branch int // aliases r<Repo> and b<Branch>
+}
+
+// QueryBranchRefs checks that branches exist: for each repository alias
+// r<i> (name in $n<i>), the refs b<j> (qualified name in $b<j>). Refs are
+// plain fields, not connections: the query costs 1 point.
+func QueryBranchRefs(refs []BranchRef) string {
+	var b strings.Builder
+	b.WriteString("query BranchRefs($owner: String!")
+	seen := map[int]bool{}
+	for _, r := range refs {
+		if !seen[r.Repo] {
+			seen[r.Repo] = true
+			fmt.Fprintf(&b, ", $n%d: String!", r.Repo)
+		}
+		fmt.Fprintf(&b, ", $b%d: String!", r.Branch)
+	}
+	b.WriteString(") {\n")
+	done := map[int]bool{}
+	for _, r := range refs {
+		if done[r.Repo] {
+			continue
+		}
+		done[r.Repo] = true
+		fmt.Fprintf(&b, "  r%d: repository(owner: $owner, name: $n%d, followRenames: false) {", r.Repo, r.Repo)
+		for _, x := range refs {
+			if x.Repo == r.Repo {
+				fmt.Fprintf(&b, " b%d: ref(qualifiedName: $b%d) { name }", x.Branch, x.Branch)
+			}
+		}
+		b.WriteString(" }\n")
+	}
+	b.WriteString("  rateLimit { cost remaining resetAt }\n}")
+	return b.String()
+}
+
+// Queries returns every GraphQL document this package can send, by name
+// (the batch query at one and at its full size), for schema checks.
+func Queries() map[string]string {
+	full := make([]int, repoBatchSize)
+	for i := range full {
+		full[i] = i
+	}
+	return map[string]string{
+		"OrgRepos":            QueryOrgRepos,
+		"RepoBatch/1":         QueryRepoBatch([]int{0}),
+		"RepoBatch/full":      QueryRepoBatch(full),
+		"BranchRefs":          QueryBranchRefs([]BranchRef{{0, 0}, {0, 1}, {1, 2}}),
+		"RepoCollaborators":   QueryRepoCollaborators,
+		"UserGrant":           QueryUserGrant,
+		"RepoProtectionRules": QueryRepoProtectionRules,
+		"RepoRulesets":        QueryRepoRulesets,
+		"RulesetRules":        QueryRulesetRules,
+		"RulesetRulesAudit":   QueryRulesetRulesAudit,
+		"OrgTeams":            QueryOrgTeams,
+		"TeamMembers":         QueryTeamMembers,
+		"TeamRepositories":    QueryTeamRepositories,
+	}
+}
+
+// QueryNames lists Queries' keys in order.
+func QueryNames() []string {
+	var names []string
+	for k := range Queries() {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}

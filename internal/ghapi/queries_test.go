@@ -1,0 +1,58 @@
+package ghapi
+
+import (
+	"os"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
+)
+
+// officialSchema is GitHub's published schema (@octokit/graphql-schema),
+// when present on this machine; PERMSYNC_GITHUB_SCHEMA overrides the path.
+func officialSchema(t *testing.T) *ast.Schema {
+	t.Helper()
+	path := os.Getenv("PERMSYNC_GITHUB_SCHEMA")
+	if path == "" {
+		path = "/tmp/npmx/node_modules/@octokit/graphql-schema/schema.graphql"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("GitHub's GraphQL schema is not available here (%v); set PERMSYNC_GITHUB_SCHEMA", err)
+	}
+	doc, perr := parser.ParseSchemas(validator.Prelude, &ast.Source{Name: "schema.graphql", Input: string(b)})
+	if perr != nil {
+		t.Fatalf("parse schema: %v", perr)
+	}
+	// The published file defines a few fields twice; keep the first.
+	for _, list := range []ast.DefinitionList{doc.Definitions, doc.Extensions} {
+		for _, d := range list {
+			seen := map[string]bool{}
+			var kept ast.FieldList
+			for _, f := range d.Fields {
+				if !seen[f.Name] {
+					seen[f.Name] = true
+					kept = append(kept, f)
+				}
+			}
+			d.Fields = kept
+		}
+	}
+	s, gerr := validator.ValidateSchemaDocument(doc)
+	if gerr != nil {
+		t.Fatalf("load schema: %v", gerr)
+	}
+	return s
+}
+
+func TestQueriesValidateAgainstGitHubSchema(t *testing.T) {
+	schema := officialSchema(t)
+	for _, name := range QueryNames() {
+		q := Queries()[name]
+		if _, errs := gqlparser.LoadQuery(schema, q); len(errs) > 0 {
+			t.Errorf("%s: %v", name, errs)
+		}
+	}
+}

@@ -1,0 +1,1095 @@
+package ghapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+)
+
+// ReadOptions say what ReadOrg reads.
+type ReadOptions struct {
+	// Repos are the repositories to read; nil reads every repository of
+	// the org.
+	Repos []string
+	// Branches are branches whose protection matters, per repository,
+	// besides the default branch.
+	Branches map[string][]string
+	// Audit also reads the org's App installations, each repository's
+	// deploy keys and ruleset bypass actors. Without the permission for
+	// them they are left nil.
+	Audit bool
+}
+
+// ReadOrg reads an org's actual state: base role, owners, members, teams
+// and, for each repository, direct user grants with their exact role,
+// invitations, team grants, branch protection and rulesets.
+//
+// A repository that does not exist comes back with NotFound; one whose
+// read failed after retries with ReadError, and the others go on. A
+// failure of what every repository depends on (the org, its members or
+// teams) fails the whole read.
+func (c *Client) ReadOrg(ctx context.Context, org string, opts ReadOptions) (*state.Org, error) {
+	cn, err := c.auth.conn(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	r := newOrgReader(c, cn, org, opts)
+	o, err := r.read(ctx)
+	if err != nil && isUnsupported(err) {
+		c.logf("ghapi: %v; reading %s through the REST API instead (slower, and a direct grant below a team's role cannot be told apart: such roles are marked %q)", err, org, AmbiguousRoleName)
+		return c.readOrgREST(ctx, cn, org, opts)
+	}
+	return o, err
+}
+
+// orgReader is one ReadOrg run.
+type orgReader struct {
+	c    *Client
+	cn   *conn
+	org  string
+	opts ReadOptions
+	sem  chan struct{}
+
+	mu       sync.Mutex
+	repos    map[string]*repoRead // by lower-case name
+	order    []*repoRead
+	done     int
+	total    int
+	wg       sync.WaitGroup
+	fatal    error
+	notes    []string
+	custom   map[string]role.Role
+	customMu sync.Mutex
+	customOK bool
+}
+
+// repoRead collects one repository's parts.
+type repoRead struct {
+	repo     *state.Repo
+	missing  map[string]bool // requested branches that do not exist
+	rules    []*gqlRule
+	rulesets []*gqlRulesetHead
+	failed   []string
+}
+
+func (rr *repoRead) fail(format string, args ...any) {
+	rr.failed = append(rr.failed, redact(fmt.Sprintf(format, args...)))
+}
+
+func newOrgReader(c *Client, cn *conn, org string, opts ReadOptions) *orgReader {
+	return &orgReader{c: c, cn: cn, org: org, opts: opts, sem: make(chan struct{}, c.opts.ReadConcurrency), repos: map[string]*repoRead{}}
+}
+
+// call runs fn holding one of the ReadConcurrency slots.
+func (r *orgReader) call(ctx context.Context, fn func() error) error {
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-r.sem }()
+	return fn()
+}
+
+func (r *orgReader) setFatal(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fatal == nil {
+		r.fatal = err
+	}
+}
+
+func (r *orgReader) note(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	r.mu.Lock()
+	r.notes = append(r.notes, msg)
+	r.mu.Unlock()
+	r.c.logf("ghapi: %s", msg)
+}
+
+func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	o := &state.Org{Name: r.org, Owners: []string{}, Members: []string{}, Teams: []*state.Team{}, Repos: []*state.Repo{}, ReadAt: r.c.now().UTC()}
+
+	// The org itself first: a missing org or missing access fails here
+	// with one clear error rather than once per repository.
+	if err := r.call(ctx, func() error { return r.readOrgInfo(ctx, o) }); err != nil {
+		return nil, err
+	}
+
+	var teams []*gqlTeam
+	var orgWG sync.WaitGroup
+	orgTask := func(fn func() error) {
+		orgWG.Add(1)
+		go func() {
+			defer orgWG.Done()
+			if err := fn(); err != nil {
+				r.setFatal(err)
+				cancel()
+			}
+		}()
+	}
+	orgTask(func() error {
+		m, err := r.logins(ctx, "orgs/"+pathSeg(r.org)+"/members")
+		o.Members = m
+		return err
+	})
+	orgTask(func() error {
+		m, err := r.logins(ctx, "orgs/"+pathSeg(r.org)+"/members?role=admin")
+		o.Owners = m
+		return err
+	})
+	orgTask(func() (err error) { teams, err = r.readTeams(ctx); return err })
+	if r.opts.Audit {
+		orgTask(func() error { o.Installations = r.readInstallations(ctx); return nil })
+	}
+
+	// Repositories.
+	if r.opts.Repos == nil {
+		orgTask(func() error { return r.listRepos(ctx) })
+	} else {
+		names := dedupeFold(r.opts.Repos)
+		r.total = len(names)
+		idx := make([]int, len(names))
+		for i := range names {
+			idx[i] = i
+		}
+		for start := 0; start < len(idx); start += repoBatchSize {
+			batch := idx[start:min(start+repoBatchSize, len(idx))]
+			orgTask(func() error { return r.readBatch(ctx, names, batch) })
+		}
+	}
+	orgWG.Wait()
+	r.wg.Wait() // per-repository tasks started by the batches
+	if r.fatal != nil {
+		return nil, r.fatal
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Second phase: do the requested branches exist? And the rules of the
+	// active branch rulesets, once each.
+	if err := r.checkBranches(ctx); err != nil {
+		return nil, err
+	}
+	rules, err := r.readRulesetRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	teamGrants := map[string][]state.TeamGrant{}
+	for _, t := range teams {
+		st := &state.Team{Slug: t.Slug, Name: t.Name, ID: t.DatabaseID, Members: []string{}}
+		if t.ParentTeam != nil {
+			st.Parent = t.ParentTeam.Slug
+		}
+		if t.Members != nil {
+			for _, m := range t.Members.Nodes {
+				if m != nil && m.Login != "" {
+					st.Members = append(st.Members, m.Login)
+				}
+			}
+		}
+		st.Members = dedupeFold(st.Members)
+		o.Teams = append(o.Teams, st)
+		if t.Repositories != nil {
+			for _, e := range t.Repositories.Edges {
+				if e == nil || e.Node == nil {
+					continue
+				}
+				ro, _ := role.FromAPI(e.Permission)
+				key := strings.ToLower(e.Node.Name)
+				teamGrants[key] = append(teamGrants[key], state.TeamGrant{Slug: t.Slug, Role: ro})
+			}
+		}
+	}
+
+	for _, rr := range r.order {
+		repo := rr.repo
+		o.Repos = append(o.Repos, repo)
+		if repo.NotFound {
+			continue
+		}
+		repo.Teams = append(repo.Teams, teamGrants[strings.ToLower(repo.Name)]...)
+		r.assembleProtection(rr)
+		for _, h := range rr.rulesets {
+			if h == nil {
+				continue
+			}
+			rs := h.ruleset()
+			if h.needsRules() {
+				if rr, ok := rules[h.ID]; ok {
+					rr.applyRules(&rs)
+				} else {
+					rs.Incomplete = true
+				}
+			}
+			repo.Rulesets = append(repo.Rulesets, rs)
+		}
+		if len(rr.failed) > 0 {
+			repo.ReadError = strings.Join(rr.failed, "; ")
+		}
+	}
+	o.Sort()
+	return o, nil
+}
+
+// readOrgInfo reads GET /orgs/{org}: the login's spelling and the base role.
+func (r *orgReader) readOrgInfo(ctx context.Context, o *state.Org) error {
+	var info struct {
+		Login                        string  `json:"login"`
+		DefaultRepositoryPermission  *string `json:"default_repository_permission"`
+		MembersCanCreateRepositories *bool   `json:"members_can_create_repositories"`
+	}
+	_, err := r.cn.do(ctx, http.MethodGet, "orgs/"+pathSeg(r.org), nil, &info)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Kind == KindNotFound {
+			e.Message = fmt.Sprintf("the org %s does not exist or these credentials cannot see it", r.org)
+		}
+		return err
+	}
+	if info.Login != "" {
+		o.Name = info.Login
+	}
+	if info.DefaultRepositoryPermission == nil {
+		// GitHub shows the base role only to owners and to Apps with the
+		// organization administration permission.
+		r.note("GitHub did not show the base role of %s (default_repository_permission); it is taken as none", r.org)
+		o.BaseRole = role.None
+		return nil
+	}
+	br, ok := role.FromAPI(*info.DefaultRepositoryPermission)
+	if !ok {
+		r.note("unknown base role %q for %s; taken as none", *info.DefaultRepositoryPermission, r.org)
+	}
+	o.BaseRole = br
+	return nil
+}
+
+// logins lists the logins of a REST list of users.
+func (r *orgReader) logins(ctx context.Context, path string) ([]string, error) {
+	var users []struct {
+		Login string `json:"login"`
+	}
+	err := r.call(ctx, func() (err error) {
+		users, err = listAll[struct {
+			Login string `json:"login"`
+		}](ctx, r.cn, path)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(users))
+	for _, u := range users {
+		if u.Login != "" {
+			out = append(out, u.Login)
+		}
+	}
+	return dedupeFold(out), nil
+}
+
+// readInstallations lists the org's App installations (audits only).
+func (r *orgReader) readInstallations(ctx context.Context) []state.Installation {
+	var out []state.Installation
+	err := r.call(ctx, func() error {
+		return eachPage(ctx, r.cn, "orgs/"+pathSeg(r.org)+"/installations", func(raw json.RawMessage) error {
+			var page struct {
+				Installations []struct {
+					AppSlug             string            `json:"app_slug"`
+					AppID               int64             `json:"app_id"`
+					Permissions         map[string]string `json:"permissions"`
+					RepositorySelection string            `json:"repository_selection"`
+				} `json:"installations"`
+			}
+			if err := json.Unmarshal(raw, &page); err != nil {
+				return err
+			}
+			for _, i := range page.Installations {
+				out = append(out, state.Installation{AppSlug: i.AppSlug, AppID: i.AppID, Permissions: i.Permissions, RepositorySelection: i.RepositorySelection})
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		r.note("could not list the App installations of %s: %v", r.org, err)
+		return nil
+	}
+	if out == nil {
+		out = []state.Installation{}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AppSlug < out[j].AppSlug })
+	return out
+}
+
+// readTeams reads every team with its members and repository grants.
+func (r *orgReader) readTeams(ctx context.Context) ([]*gqlTeam, error) {
+	var teams []*gqlTeam
+	after := ""
+	for page := 0; ; page++ {
+		vars := map[string]any{"org": r.org, "after": nullable(after)}
+		var res *gqlResult
+		err := r.call(ctx, func() (err error) {
+			res, err = r.cn.graphql(ctx, "OrgTeams", QueryOrgTeams, vars)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Errors) > 0 {
+			return nil, gqlFailure("GraphQL OrgTeams", res.Errors)
+		}
+		var data struct {
+			Teams *struct {
+				PageInfo pageInfo   `json:"pageInfo"`
+				Nodes    []*gqlTeam `json:"nodes"`
+			} `json:"teams"`
+		}
+		ok, err := res.decodeField("organization", &data)
+		if err != nil {
+			return nil, &Error{Op: "GraphQL OrgTeams", Kind: KindOther, Message: err.Error()}
+		}
+		if !ok || data.Teams == nil {
+			return nil, &Error{Op: "GraphQL OrgTeams", Kind: KindNotFound, Message: fmt.Sprintf("the org %s was not found", r.org)}
+		}
+		for _, t := range data.Teams.Nodes {
+			if t != nil && t.Slug != "" {
+				teams = append(teams, t)
+			}
+		}
+		if !data.Teams.PageInfo.HasNextPage || data.Teams.PageInfo.EndCursor == "" || page > maxPages {
+			break
+		}
+		after = data.Teams.PageInfo.EndCursor
+	}
+	// Teams with more than 100 members or repositories: page the rest.
+	for _, t := range teams {
+		if t.Members != nil && t.Members.PageInfo.HasNextPage {
+			if err := r.moreTeamMembers(ctx, t); err != nil {
+				return nil, err
+			}
+		}
+		if t.Repositories != nil && t.Repositories.PageInfo.HasNextPage {
+			if err := r.moreTeamRepos(ctx, t); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return teams, nil
+}
+
+func (r *orgReader) moreTeamMembers(ctx context.Context, t *gqlTeam) error {
+	after := t.Members.PageInfo.EndCursor
+	for page := 0; after != "" && page < maxPages; page++ {
+		var res *gqlResult
+		err := r.call(ctx, func() (err error) {
+			res, err = r.cn.graphql(ctx, "TeamMembers", QueryTeamMembers, map[string]any{"org": r.org, "slug": t.Slug, "after": after})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(res.Errors) > 0 {
+			return gqlFailure("GraphQL TeamMembers", res.Errors)
+		}
+		var data struct {
+			Team *gqlTeam `json:"team"`
+		}
+		if _, err := res.decodeField("organization", &data); err != nil {
+			return &Error{Op: "GraphQL TeamMembers", Kind: KindOther, Message: err.Error()}
+		}
+		if data.Team == nil || data.Team.Members == nil {
+			return &Error{Op: "GraphQL TeamMembers", Kind: KindNotFound, Message: "team " + t.Slug + " disappeared during the read"}
+		}
+		t.Members.Nodes = append(t.Members.Nodes, data.Team.Members.Nodes...)
+		if !data.Team.Members.PageInfo.HasNextPage {
+			break
+		}
+		after = data.Team.Members.PageInfo.EndCursor
+	}
+	return nil
+}
+
+func (r *orgReader) moreTeamRepos(ctx context.Context, t *gqlTeam) error {
+	after := t.Repositories.PageInfo.EndCursor
+	for page := 0; after != "" && page < maxPages; page++ {
+		var res *gqlResult
+		err := r.call(ctx, func() (err error) {
+			res, err = r.cn.graphql(ctx, "TeamRepositories", QueryTeamRepositories, map[string]any{"org": r.org, "slug": t.Slug, "after": after})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(res.Errors) > 0 {
+			return gqlFailure("GraphQL TeamRepositories", res.Errors)
+		}
+		var data struct {
+			Team *gqlTeam `json:"team"`
+		}
+		if _, err := res.decodeField("organization", &data); err != nil {
+			return &Error{Op: "GraphQL TeamRepositories", Kind: KindOther, Message: err.Error()}
+		}
+		if data.Team == nil || data.Team.Repositories == nil {
+			return &Error{Op: "GraphQL TeamRepositories", Kind: KindNotFound, Message: "team " + t.Slug + " disappeared during the read"}
+		}
+		t.Repositories.Edges = append(t.Repositories.Edges, data.Team.Repositories.Edges...)
+		if !data.Team.Repositories.PageInfo.HasNextPage {
+			break
+		}
+		after = data.Team.Repositories.PageInfo.EndCursor
+	}
+	return nil
+}
+
+// listRepos pages through every repository of the org, 45 at a time with
+// all their fields, handing each page's repositories on at once.
+func (r *orgReader) listRepos(ctx context.Context) error {
+	after := ""
+	for page := 0; page < maxPages; page++ {
+		var res *gqlResult
+		err := r.call(ctx, func() (err error) {
+			res, err = r.cn.graphql(ctx, "OrgRepos", QueryOrgRepos, map[string]any{"org": r.org, "after": nullable(after)})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		var data struct {
+			Repositories *struct {
+				PageInfo pageInfo   `json:"pageInfo"`
+				Nodes    []*gqlRepo `json:"nodes"`
+			} `json:"repositories"`
+		}
+		ok, derr := res.decodeField("organization", &data)
+		if derr != nil {
+			return &Error{Op: "GraphQL OrgRepos", Kind: KindOther, Message: derr.Error()}
+		}
+		if !ok || data.Repositories == nil {
+			if len(res.Errors) > 0 {
+				return gqlFailure("GraphQL OrgRepos", res.Errors)
+			}
+			return &Error{Op: "GraphQL OrgRepos", Kind: KindNotFound, Message: fmt.Sprintf("the org %s was not found", r.org)}
+		}
+		// Errors inside one repository's fields: re-read those repositories
+		// on their own (by name, aliased), so one bad repository does not
+		// spoil the page.
+		bad := map[int]bool{}
+		for _, e := range res.Errors {
+			if i, ok := nodeIndex(e.Path); ok {
+				bad[i] = true
+			} else {
+				return gqlFailure("GraphQL OrgRepos", res.Errors)
+			}
+		}
+		var retry []string
+		for i, g := range data.Repositories.Nodes {
+			if g == nil || g.Name == "" {
+				continue
+			}
+			if bad[i] {
+				retry = append(retry, g.Name)
+				continue
+			}
+			r.accept(ctx, g.Name, g, nil)
+		}
+		if len(retry) > 0 {
+			idx := make([]int, len(retry))
+			for i := range retry {
+				idx[i] = i
+			}
+			if err := r.readBatch(ctx, retry, idx); err != nil {
+				return err
+			}
+		}
+		if !data.Repositories.PageInfo.HasNextPage || data.Repositories.PageInfo.EndCursor == "" {
+			return nil
+		}
+		after = data.Repositories.PageInfo.EndCursor
+	}
+	return &Error{Op: "GraphQL OrgRepos", Kind: KindOther, Message: "too many pages"}
+}
+
+// nodeIndex finds i in an error path organization.repositories.nodes.i….
+func nodeIndex(path []any) (int, bool) {
+	for k := 0; k+1 < len(path); k++ {
+		if s, ok := path[k].(string); ok && s == "nodes" {
+			if f, ok := path[k+1].(float64); ok {
+				return int(f), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// readBatch reads named repositories by alias. A failure of the whole
+// query splits the batch (GitHub times out heavy queries) down to single
+// repositories, which then carry the error.
+func (r *orgReader) readBatch(ctx context.Context, names []string, idx []int) error {
+	vars := map[string]any{"owner": r.org}
+	for _, i := range idx {
+		vars[fmt.Sprintf("n%d", i)] = names[i]
+	}
+	var res *gqlResult
+	err := r.call(ctx, func() (err error) {
+		res, err = r.cn.graphql(ctx, "RepoBatch", QueryRepoBatch(idx), vars)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() != nil || isUnsupported(err) || KindOf(err) == KindAuth || KindOf(err) == KindRateLimited {
+			return err
+		}
+		if len(idx) > 1 {
+			half := len(idx) / 2
+			if err := r.readBatch(ctx, names, idx[:half]); err != nil {
+				return err
+			}
+			return r.readBatch(ctx, names, idx[half:])
+		}
+		r.accept(ctx, names[idx[0]], nil, []string{err.Error()})
+		return nil
+	}
+	// Errors not tied to one alias taint the whole batch.
+	var general []string
+	for _, e := range res.Errors {
+		if e.top() == "" || e.top() == "rateLimit" {
+			general = append(general, e.Message)
+		}
+	}
+	for _, i := range idx {
+		alias := fmt.Sprintf("r%d", i)
+		errs := res.errorsFor(alias)
+		var g gqlRepo
+		ok, derr := res.decodeField(alias, &g)
+		switch {
+		case derr != nil:
+			r.accept(ctx, names[i], nil, []string{derr.Error()})
+		case !ok && (len(errs) == 0 || allType(errs, "NOT_FOUND")):
+			r.notFound(names[i])
+		case !ok || len(errs) > 0 || len(general) > 0:
+			var msgs []string
+			for _, e := range errs {
+				msgs = append(msgs, e.pathString()+": "+e.Message)
+			}
+			msgs = append(msgs, general...)
+			r.accept(ctx, names[i], nil, msgs)
+		default:
+			r.accept(ctx, names[i], &g, nil)
+		}
+	}
+	return nil
+}
+
+func allType(errs []gqlError, t string) bool {
+	for _, e := range errs {
+		if e.Type != t {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *orgReader) notFound(name string) {
+	rr := &repoRead{repo: &state.Repo{Org: r.org, Name: name, NotFound: true}}
+	r.mu.Lock()
+	r.register(rr)
+	r.mu.Unlock()
+	r.progressed()
+}
+
+// register adds a repository once (called with mu held).
+func (r *orgReader) register(rr *repoRead) bool {
+	key := strings.ToLower(rr.repo.Name)
+	if _, dup := r.repos[key]; dup {
+		return false
+	}
+	r.repos[key] = rr
+	r.order = append(r.order, rr)
+	return true
+}
+
+func (r *orgReader) progressed() {
+	r.mu.Lock()
+	r.done++
+	p := Progress{Org: r.org, Phase: "repositories", Done: r.done, Total: r.total}
+	r.mu.Unlock()
+	r.c.progress(p)
+}
+
+// accept takes one repository's GraphQL data (or its failure) and starts
+// the rest of its read: follow-up pages, invitations, deploy keys.
+func (r *orgReader) accept(ctx context.Context, name string, g *gqlRepo, failed []string) {
+	repo := &state.Repo{Org: r.org, Name: name, Users: []state.UserGrant{}, Invitations: []state.Invitation{}, Teams: []state.TeamGrant{}, Protection: []state.BranchProtection{}}
+	rr := &repoRead{repo: repo, failed: failed}
+	if g != nil {
+		repo.Name = g.Name
+		repo.ID = g.DatabaseID
+		repo.Archived = g.IsArchived
+		repo.Private = g.IsPrivate
+		repo.Visibility = strings.ToLower(g.Visibility)
+		if g.DefaultBranchRef != nil {
+			repo.DefaultBranch = g.DefaultBranchRef.Name
+		}
+	}
+	r.mu.Lock()
+	fresh := r.register(rr)
+	r.mu.Unlock()
+	if !fresh {
+		return
+	}
+	if g == nil {
+		r.progressed()
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer r.progressed()
+		r.finish(ctx, rr, g)
+	}()
+}
+
+// finish completes one repository.
+func (r *orgReader) finish(ctx context.Context, rr *repoRead, g *gqlRepo) {
+	repo := rr.repo
+	if g.Collaborators == nil {
+		rr.fail("GitHub did not list the collaborators")
+	} else {
+		edges := g.Collaborators.Edges
+		if g.Collaborators.PageInfo.HasNextPage {
+			more, err := r.moreCollaborators(ctx, repo.Name, g.Collaborators.PageInfo.EndCursor)
+			if err != nil {
+				rr.fail("collaborators: %v", err)
+			}
+			edges = append(edges, more...)
+		}
+		seen := map[string]int{}
+		for _, e := range edges {
+			ug, ok := e.directGrant(r.customRole(ctx))
+			if !ok {
+				continue
+			}
+			key := strings.ToLower(ug.Login)
+			if i, dup := seen[key]; dup {
+				if ug.Role > repo.Users[i].Role {
+					repo.Users[i] = ug
+				}
+				continue
+			}
+			seen[key] = len(repo.Users)
+			repo.Users = append(repo.Users, ug)
+		}
+	}
+	if g.BranchProtectionRules == nil {
+		rr.fail("GitHub did not list the branch protection rules")
+	} else {
+		rr.rules = g.BranchProtectionRules.Nodes
+		if g.BranchProtectionRules.PageInfo.HasNextPage {
+			more, err := r.moreRules(ctx, repo.Name, g.BranchProtectionRules.PageInfo.EndCursor)
+			if err != nil {
+				rr.fail("branch protection rules: %v", err)
+			}
+			rr.rules = append(rr.rules, more...)
+		}
+	}
+	if g.Rulesets != nil {
+		rr.rulesets = g.Rulesets.Nodes
+		if g.Rulesets.PageInfo.HasNextPage {
+			more, err := r.moreRulesets(ctx, repo.Name, g.Rulesets.PageInfo.EndCursor)
+			if err != nil {
+				rr.fail("rulesets: %v", err)
+			}
+			rr.rulesets = append(rr.rulesets, more...)
+		}
+	}
+	// Invitations exist only in REST.
+	err := r.call(ctx, func() error {
+		inv, err := r.c.listInvitations(ctx, r.cn, r.org, repo.Name)
+		if err == nil {
+			repo.Invitations = inv
+		}
+		return err
+	})
+	if err != nil {
+		if KindOf(err) == KindNotFound {
+			repo.NotFound = true
+			rr.fail("the repository disappeared during the read")
+		} else {
+			rr.fail("invitations: %v", err)
+		}
+	}
+	if r.opts.Audit {
+		err := r.call(ctx, func() error {
+			keys, err := listAll[struct {
+				ID       int64  `json:"id"`
+				Title    string `json:"title"`
+				ReadOnly bool   `json:"read_only"`
+			}](ctx, r.cn, repoPath(r.org, repo.Name)+"/keys")
+			if err != nil {
+				return err
+			}
+			repo.DeployKeys = []state.DeployKey{}
+			for _, k := range keys {
+				repo.DeployKeys = append(repo.DeployKeys, state.DeployKey{ID: k.ID, Title: k.Title, ReadOnly: k.ReadOnly})
+			}
+			return nil
+		})
+		if err != nil {
+			r.note("could not list the deploy keys of %s/%s: %v", r.org, repo.Name, err)
+		}
+	}
+}
+
+func (r *orgReader) moreCollaborators(ctx context.Context, name, after string) ([]*gqlCollabEdge, error) {
+	var out []*gqlCollabEdge
+	for page := 0; after != "" && page < maxPages; page++ {
+		var res *gqlResult
+		err := r.call(ctx, func() (err error) {
+			res, err = r.cn.graphql(ctx, "RepoCollaborators", QueryRepoCollaborators, map[string]any{"owner": r.org, "name": name, "after": after})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Errors) > 0 {
+			return nil, gqlFailure("GraphQL RepoCollaborators", res.Errors)
+		}
+		var data struct {
+			Collaborators *collabConn `json:"collaborators"`
+		}
+		if ok, err := res.decodeField("repository", &data); err != nil || !ok || data.Collaborators == nil {
+			return nil, &Error{Op: "GraphQL RepoCollaborators", Kind: KindOther, Message: "no collaborators in the answer"}
+		}
+		out = append(out, data.Collaborators.Edges...)
+		if !data.Collaborators.PageInfo.HasNextPage {
+			break
+		}
+		after = data.Collaborators.PageInfo.EndCursor
+	}
+	return out, nil
+}
+
+func (r *orgReader) moreRules(ctx context.Context, name, after string) ([]*gqlRule, error) {
+	var out []*gqlRule
+	for page := 0; after != "" && page < maxPages; page++ {
+		var res *gqlResult
+		err := r.call(ctx, func() (err error) {
+			res, err = r.cn.graphql(ctx, "RepoProtectionRules", QueryRepoProtectionRules, map[string]any{"owner": r.org, "name": name, "after": after})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Errors) > 0 {
+			return nil, gqlFailure("GraphQL RepoProtectionRules", res.Errors)
+		}
+		var data struct {
+			Rules *ruleConn `json:"branchProtectionRules"`
+		}
+		if ok, err := res.decodeField("repository", &data); err != nil || !ok || data.Rules == nil {
+			return nil, &Error{Op: "GraphQL RepoProtectionRules", Kind: KindOther, Message: "no rules in the answer"}
+		}
+		out = append(out, data.Rules.Nodes...)
+		if !data.Rules.PageInfo.HasNextPage {
+			break
+		}
+		after = data.Rules.PageInfo.EndCursor
+	}
+	return out, nil
+}
+
+func (r *orgReader) moreRulesets(ctx context.Context, name, after string) ([]*gqlRulesetHead, error) {
+	var out []*gqlRulesetHead
+	for page := 0; after != "" && page < maxPages; page++ {
+		var res *gqlResult
+		err := r.call(ctx, func() (err error) {
+			res, err = r.cn.graphql(ctx, "RepoRulesets", QueryRepoRulesets, map[string]any{"owner": r.org, "name": name, "after": after})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Errors) > 0 {
+			return nil, gqlFailure("GraphQL RepoRulesets", res.Errors)
+		}
+		var data struct {
+			Rulesets *rulesetConn `json:"rulesets"`
+		}
+		if ok, err := res.decodeField("repository", &data); err != nil || !ok || data.Rulesets == nil {
+			return nil, &Error{Op: "GraphQL RepoRulesets", Kind: KindOther, Message: "no rulesets in the answer"}
+		}
+		out = append(out, data.Rulesets.Nodes...)
+		if !data.Rulesets.PageInfo.HasNextPage {
+			break
+		}
+		after = data.Rulesets.PageInfo.EndCursor
+	}
+	return out, nil
+}
+
+// readRulesetRules reads the rules of every distinct active branch
+// ruleset seen (org rulesets appear in each repository they cover).
+func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulesetRules, error) {
+	seen := map[string]bool{}
+	var ids []string
+	for _, rr := range r.order {
+		for _, h := range rr.rulesets {
+			if h != nil && h.needsRules() && !seen[h.ID] {
+				seen[h.ID] = true
+				ids = append(ids, h.ID)
+			}
+		}
+	}
+	sort.Strings(ids)
+	out := map[string]*gqlRulesetRules{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	query, name, size := QueryRulesetRules, "RulesetRules", rulesetBatchSize
+	if r.opts.Audit {
+		query, name, size = QueryRulesetRulesAudit, "RulesetRulesAudit", rulesetAuditBatchSize
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	for start := 0; start < len(ids); start += size {
+		batch := ids[start:min(start+size, len(ids))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var res *gqlResult
+			err := r.call(ctx, func() (err error) {
+				res, err = r.cn.graphql(ctx, name, query, map[string]any{"ids": batch})
+				return err
+			})
+			if err != nil {
+				if isUnsupported(err) || ctx.Err() != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+				// The rulesets stay marked incomplete.
+				r.note("could not read the rules of %d rulesets: %v", len(batch), err)
+				return
+			}
+			var nodes []*gqlRulesetRules
+			if _, err := res.decodeField("nodes", &nodes); err != nil {
+				r.note("could not read the rules of %d rulesets: %v", len(batch), err)
+				return
+			}
+			bad := map[int]bool{}
+			for _, e := range res.Errors {
+				if len(e.Path) >= 2 {
+					if f, ok := e.Path[1].(float64); ok {
+						bad[int(f)] = true
+					}
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for i, n := range nodes {
+				if n == nil || n.ID == "" || bad[i] {
+					continue
+				}
+				out[n.ID] = n
+			}
+		}()
+	}
+	wg.Wait()
+	return out, firstErr
+}
+
+// checkBranches finds which requested branches (besides the default
+// branch, which exists) are missing, in batches of cheap ref lookups.
+func (r *orgReader) checkBranches(ctx context.Context) error {
+	type want struct {
+		rr     *repoRead
+		branch string
+	}
+	var refs []want
+	for _, rr := range r.order {
+		if rr.repo.NotFound || len(rr.failed) > 0 {
+			continue
+		}
+		for _, b := range r.branchesFor(rr.repo) {
+			if b != rr.repo.DefaultBranch {
+				refs = append(refs, want{rr, b})
+			}
+		}
+	}
+	const perQuery = 100
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for start := 0; start < len(refs); start += perQuery {
+		batch := refs[start:min(start+perQuery, len(refs))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			vars := map[string]any{"owner": r.org}
+			repoIdx := map[*repoRead]int{}
+			var list []BranchRef
+			for j, w := range batch {
+				i, ok := repoIdx[w.rr]
+				if !ok {
+					i = len(repoIdx)
+					repoIdx[w.rr] = i
+					vars[fmt.Sprintf("n%d", i)] = w.rr.repo.Name
+				}
+				vars[fmt.Sprintf("b%d", j)] = "refs/heads/" + w.branch
+				list = append(list, BranchRef{Repo: i, Branch: j})
+			}
+			var res *gqlResult
+			err := r.call(ctx, func() (err error) {
+				res, err = r.cn.graphql(ctx, "BranchRefs", QueryBranchRefs(list), vars)
+				return err
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if isUnsupported(err) || ctx.Err() != nil {
+					if firstErr == nil {
+						firstErr = err
+					}
+					return
+				}
+				for _, w := range batch {
+					w.rr.fail("could not check that branch %s exists: %v", w.branch, err)
+				}
+				return
+			}
+			for j, w := range batch {
+				alias := fmt.Sprintf("r%d", repoIdx[w.rr])
+				var refs map[string]json.RawMessage
+				ok, derr := res.decodeField(alias, &refs)
+				if derr != nil || !ok || len(res.errorsFor(alias)) > 0 {
+					w.rr.fail("could not check that branch %s exists", w.branch)
+					continue
+				}
+				if v := refs[fmt.Sprintf("b%d", j)]; len(v) == 0 || string(v) == "null" {
+					if w.rr.missing == nil {
+						w.rr.missing = map[string]bool{}
+					}
+					w.rr.missing[w.branch] = true
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// assembleProtection resolves the protection of the branches that matter.
+func (r *orgReader) assembleProtection(rr *repoRead) {
+	repo := rr.repo
+	branches := r.branchesFor(repo)
+	for _, b := range branches {
+		if rr.missing[b] {
+			repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b, Missing: true})
+			continue
+		}
+		if rule := matchRule(rr.rules, b); rule != nil {
+			repo.Protection = append(repo.Protection, rule.protection(b))
+		} else {
+			repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b})
+		}
+	}
+}
+
+// branchesFor is the default branch plus the requested ones, once each.
+func (r *orgReader) branchesFor(repo *state.Repo) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(b string) {
+		if b != "" && !seen[b] {
+			seen[b] = true
+			out = append(out, b)
+		}
+	}
+	add(repo.DefaultBranch)
+	for name, bs := range r.opts.Branches {
+		if strings.EqualFold(name, repo.Name) {
+			for _, b := range bs {
+				add(b)
+			}
+		}
+	}
+	return out
+}
+
+// customRole maps an Enterprise custom repository role to its base role,
+// reading the org's custom roles once, on first need.
+func (r *orgReader) customRole(ctx context.Context) func(string) (role.Role, bool) {
+	return func(name string) (role.Role, bool) {
+		r.customMu.Lock()
+		defer r.customMu.Unlock()
+		if !r.customOK {
+			r.customOK = true
+			r.custom = map[string]role.Role{}
+			var body struct {
+				CustomRoles []struct {
+					Name     string `json:"name"`
+					BaseRole string `json:"base_role"`
+				} `json:"custom_roles"`
+			}
+			_, err := r.cn.do(ctx, http.MethodGet, "orgs/"+pathSeg(r.org)+"/custom-repository-roles", nil, &body)
+			if err != nil {
+				r.note("could not read the custom repository roles of %s: %v", r.org, err)
+			}
+			for _, cr := range body.CustomRoles {
+				if br, ok := role.FromAPI(cr.BaseRole); ok {
+					r.custom[strings.ToLower(cr.Name)] = br
+				}
+			}
+		}
+		ro, ok := r.custom[strings.ToLower(name)]
+		return ro, ok
+	}
+}
+
+// dedupeFold removes case-insensitive duplicates, keeping the first.
+func dedupeFold(in []string) []string {
+	seen := map[string]bool{}
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		k := strings.ToLower(s)
+		if s == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, s)
+	}
+	return out
+}
+
+// nullable turns "" into a JSON null (a first page has no cursor).
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// timeOrZero parses an RFC 3339 time, zero when absent or odd.
+func timeOrZero(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}

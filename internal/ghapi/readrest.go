@@ -1,0 +1,423 @@
+package ghapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+)
+
+// AmbiguousRoleName marks a direct grant read through REST alone (a GitHub
+// without the GraphQL fields this package uses) whose exact role cannot
+// be known: REST's role_name is the highest role from every source, so
+// when a team or the base role gives the same role, the direct grant may
+// be that role or any lower one. Role then holds that upper bound: the
+// direct grant is at most Role (and, the user being a direct collaborator,
+// at least read). A planner should not lower such a grant on this basis.
+const AmbiguousRoleName = "ambiguous"
+
+// readOrgREST reads an org through the REST API only: about five requests
+// per repository instead of about one, and direct roles that may be
+// ambiguous (see AmbiguousRoleName).
+func (c *Client) readOrgREST(ctx context.Context, cn *conn, org string, opts ReadOptions) (*state.Org, error) {
+	r := newOrgReader(c, cn, org, opts)
+	o := &state.Org{Name: org, Owners: []string{}, Members: []string{}, Teams: []*state.Team{}, Repos: []*state.Repo{}, ReadAt: c.now().UTC()}
+	if err := r.call(ctx, func() error { return r.readOrgInfo(ctx, o) }); err != nil {
+		return nil, err
+	}
+	var err error
+	if o.Members, err = r.logins(ctx, "orgs/"+pathSeg(org)+"/members"); err != nil {
+		return nil, err
+	}
+	if o.Owners, err = r.logins(ctx, "orgs/"+pathSeg(org)+"/members?role=admin"); err != nil {
+		return nil, err
+	}
+	if opts.Audit {
+		o.Installations = r.readInstallations(ctx)
+	}
+	var teams []restTeam
+	if err := r.call(ctx, func() (err error) {
+		teams, err = listAll[restTeam](ctx, cn, "orgs/"+pathSeg(org)+"/teams")
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	members := map[string]map[string]bool{} // team slug → lower logins
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for _, t := range teams {
+		st := &state.Team{Slug: t.Slug, Name: t.Name, ID: t.ID, Members: []string{}}
+		if t.Parent != nil {
+			st.Parent = t.Parent.Slug
+		}
+		o.Teams = append(o.Teams, st)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Team members include the members of child teams.
+			m, err := r.logins(ctx, "orgs/"+pathSeg(org)+"/teams/"+pathSeg(st.Slug)+"/members")
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			st.Members = m
+			set := map[string]bool{}
+			for _, l := range m {
+				set[strings.ToLower(l)] = true
+			}
+			members[strings.ToLower(st.Slug)] = set
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+
+	// The repositories.
+	type restRepo struct {
+		Name          string `json:"name"`
+		ID            int64  `json:"id"`
+		Archived      bool   `json:"archived"`
+		Private       bool   `json:"private"`
+		Visibility    string `json:"visibility"`
+		DefaultBranch string `json:"default_branch"`
+	}
+	var list []restRepo
+	if opts.Repos == nil {
+		if err := r.call(ctx, func() (err error) {
+			list, err = listAll[restRepo](ctx, cn, "orgs/"+pathSeg(org)+"/repos?type=all")
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	} else {
+		names := dedupeFold(opts.Repos)
+		list = make([]restRepo, len(names))
+		var lwg sync.WaitGroup
+		for i, name := range names {
+			lwg.Add(1)
+			go func() {
+				defer lwg.Done()
+				var rr restRepo
+				err := r.call(ctx, func() error {
+					_, err := cn.do(ctx, http.MethodGet, repoPath(org, name), nil, &rr)
+					return err
+				})
+				switch {
+				case err == nil:
+					list[i] = rr
+				case KindOf(err) == KindNotFound:
+					list[i] = restRepo{Name: name, ID: -1}
+				default:
+					list[i] = restRepo{Name: name, ID: -2, Visibility: err.Error()}
+				}
+			}()
+		}
+		lwg.Wait()
+	}
+	rulesetCache := &rulesetCache{m: map[int64]*rulesetEntry{}}
+	repos := make([]*state.Repo, len(list))
+	r.total = len(list)
+	for i, rr := range list {
+		repo := &state.Repo{Org: org, Name: rr.Name, Users: []state.UserGrant{}, Invitations: []state.Invitation{}, Teams: []state.TeamGrant{}, Protection: []state.BranchProtection{}}
+		repos[i] = repo
+		switch rr.ID {
+		case -1:
+			repo.NotFound = true
+			continue
+		case -2:
+			repo.ReadError = rr.Visibility
+			continue
+		}
+		repo.ID, repo.Archived, repo.Private, repo.Visibility, repo.DefaultBranch = rr.ID, rr.Archived, rr.Private, rr.Visibility, rr.DefaultBranch
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer r.progressed()
+			if err := r.finishREST(ctx, o, repo, members, rulesetCache); err != nil {
+				repo.ReadError = redact(err.Error())
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	o.Repos = repos
+	o.Sort()
+	return o, nil
+}
+
+// finishREST reads one repository's grants, invitations, protection and
+// rulesets through REST.
+func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Repo, members map[string]map[string]bool, rc *rulesetCache) error {
+	cn, org := r.cn, r.org
+	base := repoPath(org, repo.Name)
+	var teams []restTeam
+	if err := r.call(ctx, func() (err error) {
+		teams, err = listAll[restTeam](ctx, cn, base+"/teams")
+		return err
+	}); err != nil {
+		return fmt.Errorf("teams: %w", err)
+	}
+	for _, t := range teams {
+		g := state.TeamGrant{Slug: t.Slug, Role: t.role()}
+		if _, ok := role.FromAPI(t.RoleName); t.RoleName != "" && !ok {
+			g.RoleName = t.RoleName
+		}
+		repo.Teams = append(repo.Teams, g)
+	}
+	type collaborator struct {
+		Login       string          `json:"login"`
+		RoleName    string          `json:"role_name"`
+		Permissions map[string]bool `json:"permissions"`
+	}
+	var collabs []collaborator
+	if err := r.call(ctx, func() (err error) {
+		collabs, err = listAll[collaborator](ctx, cn, base+"/collaborators?affiliation=direct")
+		return err
+	}); err != nil {
+		return fmt.Errorf("collaborators: %w", err)
+	}
+	for _, u := range collabs {
+		if u.Login == "" {
+			continue
+		}
+		high, name := role.Role(0), ""
+		if ro, ok := role.FromAPI(u.RoleName); ok && ro != role.None {
+			high = ro
+		} else {
+			high, name = highest(u.Permissions), u.RoleName
+		}
+		// What the user holds from elsewhere: owner, base role, teams.
+		other := role.None
+		if o.IsOwner(u.Login) {
+			other = role.Admin
+		} else if o.IsMember(u.Login) {
+			other = o.BaseRole
+		}
+		for _, t := range repo.Teams {
+			if members[strings.ToLower(t.Slug)][strings.ToLower(u.Login)] && t.Role > other {
+				other = t.Role
+			}
+		}
+		g := state.UserGrant{Login: u.Login, Role: high, RoleName: name}
+		if high <= other {
+			g.RoleName = AmbiguousRoleName
+		}
+		repo.Users = append(repo.Users, g)
+	}
+	if err := r.call(ctx, func() error {
+		inv, err := r.c.listInvitations(ctx, cn, org, repo.Name)
+		repo.Invitations = inv
+		return err
+	}); err != nil {
+		return fmt.Errorf("invitations: %w", err)
+	}
+	for _, b := range r.branchesFor(repo) {
+		var p *restProtection
+		if err := r.call(ctx, func() (err error) {
+			p, err = r.c.getProtection(ctx, cn, org, repo.Name, b)
+			return err
+		}); err != nil {
+			if branchMissing(err) {
+				repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b, Missing: true})
+				continue
+			}
+			return fmt.Errorf("protection of %s: %w", b, err)
+		}
+		if p == nil {
+			repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b})
+		} else {
+			repo.Protection = append(repo.Protection, p.state(b))
+		}
+	}
+	if err := r.rulesetsREST(ctx, repo, rc); err != nil {
+		r.note("could not read the rulesets of %s/%s: %v", org, repo.Name, err)
+	}
+	if r.opts.Audit {
+		if err := r.call(ctx, func() error {
+			keys, err := listAll[struct {
+				ID       int64  `json:"id"`
+				Title    string `json:"title"`
+				ReadOnly bool   `json:"read_only"`
+			}](ctx, cn, base+"/keys")
+			if err != nil {
+				return err
+			}
+			repo.DeployKeys = []state.DeployKey{}
+			for _, k := range keys {
+				repo.DeployKeys = append(repo.DeployKeys, state.DeployKey{ID: k.ID, Title: k.Title, ReadOnly: k.ReadOnly})
+			}
+			return nil
+		}); err != nil {
+			r.note("could not list the deploy keys of %s/%s: %v", org, repo.Name, err)
+		}
+	}
+	return nil
+}
+
+// rulesetCache keeps each ruleset's detail once per read.
+type rulesetCache struct {
+	mu sync.Mutex
+	m  map[int64]*rulesetEntry
+}
+
+type rulesetEntry struct {
+	once sync.Once
+	rs   state.Ruleset
+	err  error
+}
+
+// restRuleset is GET /repos/{o}/{r}/rulesets/{id}.
+type restRuleset struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Target      string `json:"target"`
+	SourceType  string `json:"source_type"`
+	Source      string `json:"source"`
+	Enforcement string `json:"enforcement"`
+	Conditions  *struct {
+		RefName *struct {
+			Include []string `json:"include"`
+			Exclude []string `json:"exclude"`
+		} `json:"ref_name"`
+	} `json:"conditions"`
+	Rules []struct {
+		Type       string `json:"type"`
+		Parameters *struct {
+			RequiredStatusChecks []struct {
+				Context       string `json:"context"`
+				IntegrationID *int64 `json:"integration_id"`
+			} `json:"required_status_checks"`
+			Strict                       bool `json:"strict_required_status_checks_policy"`
+			RequiredApprovingReviewCount *int `json:"required_approving_review_count"`
+		} `json:"parameters"`
+	} `json:"rules"`
+	BypassActors []struct {
+		ActorID    *int64 `json:"actor_id"`
+		ActorType  string `json:"actor_type"`
+		BypassMode string `json:"bypass_mode"`
+	} `json:"bypass_actors"`
+}
+
+func (rr *restRuleset) state(audit bool) state.Ruleset {
+	rs := state.Ruleset{ID: rr.ID, Name: rr.Name, Source: rr.Source, SourceType: rr.SourceType,
+		Enforcement: strings.ToLower(rr.Enforcement), Target: strings.ToLower(rr.Target), Include: []string{}, Exclude: []string{}}
+	if rr.Conditions != nil && rr.Conditions.RefName != nil {
+		rs.Include = append(rs.Include, rr.Conditions.RefName.Include...)
+		rs.Exclude = append(rs.Exclude, rr.Conditions.RefName.Exclude...)
+	}
+	other := map[string]bool{}
+	for _, rule := range rr.Rules {
+		switch {
+		case rule.Type == "required_status_checks" && rule.Parameters != nil:
+			rs.StrictChecks = rs.StrictChecks || rule.Parameters.Strict
+			for _, c := range rule.Parameters.RequiredStatusChecks {
+				id := state.AnyApp
+				if c.IntegrationID != nil && *c.IntegrationID > 0 {
+					id = *c.IntegrationID
+				}
+				rs.RequiredChecks = append(rs.RequiredChecks, state.Check{Context: c.Context, AppID: id})
+			}
+		case rule.Type == "pull_request" && rule.Parameters != nil:
+			n := 0
+			if rule.Parameters.RequiredApprovingReviewCount != nil {
+				n = *rule.Parameters.RequiredApprovingReviewCount
+			}
+			if rs.Reviews == nil || n > *rs.Reviews {
+				rs.Reviews = &n
+			}
+		default:
+			other[rule.Type] = true
+		}
+	}
+	for t := range other {
+		rs.OtherRules = append(rs.OtherRules, t)
+	}
+	sort.Strings(rs.OtherRules)
+	if audit {
+		for _, a := range rr.BypassActors {
+			b := state.BypassActor{Kind: a.ActorType, Mode: a.BypassMode}
+			switch a.ActorType {
+			case "Integration":
+				b.Kind = "App"
+			}
+			if a.ActorID != nil && *a.ActorID > 0 {
+				b.Name = strconv.FormatInt(*a.ActorID, 10)
+			}
+			rs.Bypass = append(rs.Bypass, b)
+		}
+	}
+	return rs
+}
+
+// rulesetsREST reads a repository's rulesets (its own and its parents').
+func (r *orgReader) rulesetsREST(ctx context.Context, repo *state.Repo, rc *rulesetCache) error {
+	var list []struct {
+		ID int64 `json:"id"`
+	}
+	if err := r.call(ctx, func() (err error) {
+		list, err = listAll[struct {
+			ID int64 `json:"id"`
+		}](ctx, r.cn, repoPath(r.org, repo.Name)+"/rulesets?includes_parents=true")
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, item := range list {
+		rc.mu.Lock()
+		e := rc.m[item.ID]
+		if e == nil {
+			e = &rulesetEntry{}
+			rc.m[item.ID] = e
+		}
+		rc.mu.Unlock()
+		e.once.Do(func() {
+			var d restRuleset
+			e.err = r.call(ctx, func() error {
+				_, err := r.cn.do(ctx, http.MethodGet, repoPath(r.org, repo.Name)+"/rulesets/"+strconv.FormatInt(item.ID, 10)+"?includes_parents=true", nil, &d)
+				return err
+			})
+			e.rs = d.state(r.opts.Audit)
+		})
+		if e.err != nil {
+			repo.Rulesets = append(repo.Rulesets, state.Ruleset{ID: item.ID, Incomplete: true, Include: []string{}, Exclude: []string{}})
+			continue
+		}
+		rs := e.rs
+		rs.RequiredChecks = append([]state.Check(nil), rs.RequiredChecks...)
+		repo.Rulesets = append(repo.Rulesets, rs)
+	}
+	return nil
+}
+
+// userGrantREST reads one user's direct grant through REST only.
+func (c *Client) userGrantREST(ctx context.Context, cn *conn, org, repo, login string) (*state.UserGrant, error) {
+	o, err := c.readOrgREST(ctx, cn, org, ReadOptions{Repos: []string{repo}})
+	if err != nil {
+		return nil, err
+	}
+	rp := o.Repo(repo)
+	if rp == nil || rp.NotFound {
+		return nil, &Error{Kind: KindNotFound, Message: fmt.Sprintf("repository %s/%s not found", org, repo)}
+	}
+	if rp.ReadError != "" {
+		return nil, &Error{Kind: KindOther, Message: rp.ReadError}
+	}
+	if g, ok := rp.User(login); ok {
+		return &g, nil
+	}
+	return nil, nil
+}
