@@ -39,7 +39,11 @@ func TestDumpResponses(t *testing.T) {
 	k, _ := keys(t)
 	jwt := appJWT(t, k, "4242", s.Now(), s.Now().Add(5*time.Minute))
 
-	type ex struct{ method, path, api, tok string; body any; hdr []string }
+	type ex struct {
+		method, path, api, tok string
+		body                   any
+		hdr                    []string
+	}
 	p := "repos/acme/widgets/branches/main/protection"
 	list := []ex{
 		{"GET", "app", "/app", jwt, nil, nil},
