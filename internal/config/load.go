@@ -425,38 +425,29 @@ func yamlPrintable(r rune) bool {
 	return false
 }
 
-// yamlLines counts the lines of data as YAML does: it breaks lines at \n,
-// \r\n, \r, NEL, LS and PS, and an editor shows the empty line after a
-// final break.
+// yamlLines counts the lines of data as YAML does, with the empty line an
+// editor shows after a final line break.
 func yamlLines(data []byte) int {
-	n := 1
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
-		switch {
-		case r == '\r' && i+1 < len(data) && data[i+1] == '\n':
-			size = 2
-			n++
-		case r == '\n', r == '\r', r == 0x85, r == 0x2028, r == 0x2029:
-			n++
-		}
-		i += size
-	}
-	return n
+	line, _ := lineCol(data, len(data))
+	return line
 }
 
-// lineCol is the 1-based line and character column of byte offset i,
-// counting lines as yamlLines does.
+// lineCol is the 1-based line and character column of byte offset i. Lines
+// break where YAML breaks them: at \n, \r\n, \r, NEL, LS and PS.
 func lineCol(data []byte, i int) (line, col int) {
-	before := data[:i]
-	start := 0 // where the line of offset i begins
-	for j := 0; j < len(before); {
-		r, size := utf8.DecodeRune(before[j:])
+	line, start := 1, 0 // start: where the line of offset i begins
+	for j := 0; j < i; {
+		r, size := utf8.DecodeRune(data[j:i])
+		if r == '\r' && j+1 < i && data[j+1] == '\n' {
+			size = 2
+		}
 		j += size
-		if r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029 {
-			start = j
+		switch r {
+		case '\n', '\r', 0x85, 0x2028, 0x2029:
+			line, start = line+1, j
 		}
 	}
-	return yamlLines(before), utf8.RuneCount(before[start:]) + 1
+	return line, utf8.RuneCount(data[start:i]) + 1
 }
 
 // checkStructure refuses anchors, aliases, merge keys and deep nesting: the
