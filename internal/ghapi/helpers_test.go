@@ -85,8 +85,14 @@ func world(t testing.TB, opts ...ghapitest.Option) *ghapitest.Server {
 // tokenClient is a Client acting with an owner's token.
 func tokenClient(t testing.TB, srv *ghapitest.Server, mod ...func(*Options)) (*Client, *logBuf) {
 	t.Helper()
+	return tokenClientAs(t, srv, "root", mod...)
+}
+
+// tokenClientAs is a Client acting with login's token.
+func tokenClientAs(t testing.TB, srv *ghapitest.Server, login string, mod ...func(*Options)) (*Client, *logBuf) {
+	t.Helper()
 	logs := &logBuf{}
-	o := Options{APIURL: srv.URL(), Credentials: TokenCredentials(srv.AddUserToken("root")), Logf: logs.Logf, MutationInterval: -1}
+	o := Options{APIURL: srv.URL(), Credentials: TokenCredentials(srv.AddUserToken(login)), Logf: logs.Logf, MutationInterval: -1}
 	fakeTime(srv, &o)
 	for _, m := range mod {
 		m(&o)

@@ -1,0 +1,124 @@
+package ghapi
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestReadBudget reads a generated 200-repository org (30 direct
+// collaborators, 3 team grants and protection on each, rulesets) cold and
+// checks the cost per repository: at most 1.1 requests and 0.05 GraphQL
+// points. It also checks that what was read is what the simulator holds.
+func TestReadBudget(t *testing.T) {
+	t.Parallel()
+	srv := ghapitest.NewTestServer(t)
+	gen := ghapitest.GenerateOrg(srv, ghapitest.GenSpec{Org: "big", Repos: 200, DirectCollaborators: 30, TeamGrants: 3, Teams: 12, Protection: true, Rulesets: true, Seed: 7})
+	c, _ := tokenClientAs(t, srv, gen.Owners[0])
+
+	before := srv.Stats()
+	o, err := c.ReadOrg(ctxT(t), "big", ReadOptions{})
+	require.NoError(t, err)
+	st := c.Stats()
+	server := srv.Stats()
+
+	n := float64(len(gen.Repos))
+	perRepo := float64(st.Requests) / n
+	points := float64(st.GraphQLPoints) / n
+	t.Logf("200 repos: %d requests (%.3f/repo: %d REST, %d GraphQL), %d GraphQL points (%.4f/repo); server saw %d requests, charged %d",
+		st.Requests, perRepo, st.RESTGets, st.GraphQLRequests, st.GraphQLPoints, points, server.Requests-before.Requests, server.PrimaryCost-before.PrimaryCost)
+	for route, k := range server.ByRoute {
+		t.Logf("  %5d %s", k, route)
+	}
+	assert.LessOrEqual(t, perRepo, 1.1, "requests per repository")
+	assert.Less(t, points, 0.05, "GraphQL points per repository")
+	assert.Equal(t, server.Requests-before.Requests, st.Requests, "the client counts what the server sees")
+
+	// What was read is what GitHub holds.
+	require.Len(t, o.Repos, len(gen.Repos))
+	for _, g := range gen.Repos {
+		r := o.Repo(g.Name)
+		require.NotNil(t, r, g.Name)
+		require.True(t, r.Readable(), "%s: %s", g.Name, r.ReadError)
+		assert.Len(t, r.Users, len(g.Collaborators), g.Name)
+		for _, u := range r.Users {
+			want, _ := role.FromAPI(string(g.Collaborators[u.Login]))
+			assert.Equal(t, want, u.Role, "%s %s", g.Name, u.Login)
+		}
+		assert.Len(t, r.Teams, len(g.Teams), g.Name)
+		for _, tg := range r.Teams {
+			want, _ := role.FromAPI(string(g.Teams[tg.Slug]))
+			assert.Equal(t, want, tg.Role, "%s team %s", g.Name, tg.Slug)
+		}
+		assert.Len(t, r.Invitations, len(g.Invitations), g.Name)
+		p, ok := r.Branch(g.DefaultBranch)
+		require.True(t, ok)
+		assert.True(t, p.Protected, g.Name)
+		require.NotNil(t, p.StatusChecks)
+		assert.Len(t, p.StatusChecks.Checks, 3)
+		assert.NotEmpty(t, r.Rulesets, g.Name)
+	}
+}
+
+// TestReadManyCollaborators pages past 100 direct collaborators.
+func TestReadManyCollaborators(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	want := map[string]role.Role{}
+	roles := []ghapitest.Role{ghapitest.RoleRead, ghapitest.RoleTriage, ghapitest.RoleWrite, ghapitest.RoleMaintain, ghapitest.RoleAdmin}
+	for i := 0; i < 250; i++ {
+		login := fmt.Sprintf("user%03d", i)
+		r := roles[i%len(roles)]
+		srv.SetCollaborator("acme", "widgets", login, r)
+		want[login], _ = role.FromAPI(string(r))
+	}
+	c, _ := tokenClient(t, srv)
+	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{Repos: []string{"widgets"}})
+	require.NoError(t, err)
+	w := o.Repo("widgets")
+	require.True(t, w.Readable(), w.ReadError)
+	require.Len(t, w.Users, 250)
+	for _, u := range w.Users {
+		assert.Equal(t, want[u.Login], u.Role, u.Login)
+		assert.True(t, strings.HasPrefix(u.Login, "user"))
+	}
+	// One batch, then two more pages of collaborators.
+	assert.Equal(t, int64(3), c.Stats().GraphQLRequests-1, "GraphQL requests besides the teams query")
+}
+
+// TestReadManyTeams pages teams, and a team's members and repositories.
+func TestReadManyTeams(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	for i := 0; i < 130; i++ {
+		srv.AddTeam("acme", fmt.Sprintf("t%03d", i), ghapitest.TeamOptions{})
+	}
+	for i := 0; i < 120; i++ {
+		login := fmt.Sprintf("m%03d", i)
+		srv.AddMember("acme", login, false)
+		srv.AddTeamMember("acme", "t000", login, "")
+	}
+	for i := 0; i < 110; i++ {
+		name := fmt.Sprintf("repo%03d", i)
+		srv.AddRepo("acme", name, ghapitest.RepoOptions{})
+		srv.SetTeamRepo("acme", "t001", name, ghapitest.RoleMaintain)
+	}
+	c, _ := tokenClient(t, srv)
+	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+	require.NoError(t, err)
+	assert.Len(t, o.Teams, 130)
+	assert.Len(t, o.Team("t000").Members, 120)
+	n := 0
+	for _, r := range o.Repos {
+		if g, ok := r.Team("t001"); ok {
+			assert.Equal(t, role.Maintain, g.Role)
+			n++
+		}
+	}
+	assert.Equal(t, 110, n)
+}
