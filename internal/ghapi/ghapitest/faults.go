@@ -65,8 +65,6 @@ type GraphQLFault struct {
 	Message string
 }
 
-type faultCounters struct{}
-
 // SetFaults replaces the current faults.
 func (s *Server) SetFaults(f Faults) {
 	f.Routes = slices.Clone(f.Routes)

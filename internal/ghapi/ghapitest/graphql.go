@@ -12,7 +12,11 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 )
+
+// gqlRules are the standard validation rules, built once.
+var gqlRules = rules.NewDefaultRules()
 
 //go:embed schema.graphql
 var schemaSDL string
@@ -103,7 +107,7 @@ func (s *Server) serveGraphQL(c *ctx) {
 	if !c.decode(&req) {
 		return
 	}
-	doc, errs := gqlparser.LoadQuery(s.schema, req.Query)
+	doc, errs := gqlparser.LoadQueryWithRules(s.schema, req.Query, gqlRules)
 	if len(errs) > 0 {
 		c.json(http.StatusOK, map[string]any{"errors": validationErrors(errs)})
 		return

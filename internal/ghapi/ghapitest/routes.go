@@ -7,7 +7,6 @@ import (
 // registerRoutes lists every REST endpoint with the GitHub App permission
 // it needs (what X-Accepted-GitHub-Permissions reports).
 func (s *Server) registerRoutes() {
-	type r = route
 	const (
 		admin   = "administration"
 		members = "members"

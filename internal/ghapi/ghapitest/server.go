@@ -28,7 +28,6 @@ type Server struct {
 
 	faultMu sync.Mutex
 	faults  Faults
-	fcount  faultCounters
 
 	stats   *statsCollector
 	limits  *limiter
@@ -38,15 +37,13 @@ type Server struct {
 }
 
 type options struct {
-	addr          string
-	coreLimit     int
-	graphqlLimit  int
-	userLimit     int
-	requestLog    io.Writer
-	clock         *Clock
-	faults        Faults
-	checkSources  bool
-	documentation string
+	addr         string
+	coreLimit    int
+	graphqlLimit int
+	userLimit    int
+	requestLog   io.Writer
+	clock        *Clock
+	faults       Faults
 }
 
 // Option configures NewServer.

@@ -153,17 +153,16 @@ type comment struct {
 }
 
 type pull struct {
-	id          int64
-	headSHA     string
-	headRef     string
-	baseRef     string
-	mergeSHA    string
-	commits     []string
-	merged      bool
-	mergedAt    *time.Time
-	mergedBy    *user
-	reviews     []*review
-	reviewCount int64
+	id       int64
+	headSHA  string
+	headRef  string
+	baseRef  string
+	mergeSHA string
+	commits  []string
+	merged   bool
+	mergedAt *time.Time
+	mergedBy *user
+	reviews  []*review
 }
 
 type review struct {
