@@ -79,55 +79,53 @@ func (s *Server) handle(rt *route) http.HandlerFunc {
 		c := &ctx{s: s, st: s.st, r: r, rt: rt, prefix: prefixOf(r), header: w.Header(), now: s.clock.Now()}
 		c.perm = permHeader(rt.perm, rt.level)
 
-		if rt.write {
-			s.st.mu.Lock()
-			defer s.st.mu.Unlock()
-		} else {
-			s.st.mu.RLock()
-			defer s.st.mu.RUnlock()
-		}
-
-		id, aerr := s.authenticate(r, rt.auth)
-		if aerr != nil {
-			c.fail(http.StatusUnauthorized, aerr.msg, docBase)
-			status = s.finish(w, c, nil, 0)
-			return
-		}
-		c.id = id
-
-		if rt.graphql {
-			// GraphQL does its own limits once it knows the query's cost.
-			rt.h(c)
-			status = s.finish(w, c, c.rate, 0)
-			return
-		}
-		// Secondary limits come first: GitHub refuses before doing work.
-		if st, retry, limited := s.secondary(id, rt.method, mutation, rt.creates, inflight, "core", 1, &f); limited {
-			c.secondaryLimited(st, retry, reqID)
-			status = s.finish(w, c, nil, 0)
-			return
-		}
-
-		resource := "core"
-		limit := s.limitFor(id.kind, resource)
-		cost := 1
-		if rt.auth == authAny {
-			cost = 0 // GET /rate_limit is free, as GitHub documents.
-		}
-		rs, ok := s.limits.take(id.key, resource, limit, cost)
-		if !ok {
-			c.primaryLimited(id, rs, &f)
-			status = s.finish(w, c, &rs, 0)
-			return
-		}
-
-		if !s.authorize(c) {
-			status = s.finish(w, c, &rs, cost)
-			return
-		}
-		rt.h(c)
-		status = s.finish(w, c, &rs, cost)
+		rs, cost := s.serve(c, mutation, inflight, reqID, &f)
+		// The response is written after the state lock is released.
+		status = s.finish(w, c, rs, cost)
 	}
+}
+
+// serve runs the request under the state lock (shared for reads) and
+// returns the rate bucket and cost for finish.
+func (s *Server) serve(c *ctx, mutation bool, inflight int64, reqID string, f *Faults) (*RateSnapshot, int) {
+	rt := c.rt
+	if rt.write {
+		s.st.mu.Lock()
+		defer s.st.mu.Unlock()
+	} else {
+		s.st.mu.RLock()
+		defer s.st.mu.RUnlock()
+	}
+	id, aerr := s.authenticate(c.r, rt.auth)
+	if aerr != nil {
+		c.fail(http.StatusUnauthorized, aerr.msg, docBase)
+		return nil, 0
+	}
+	c.id = id
+	if rt.graphql {
+		// GraphQL does its own limits once it knows the query's cost.
+		rt.h(c)
+		return c.rate, 0
+	}
+	// Secondary limits come first: GitHub refuses before doing work.
+	if st, retry, limited := s.secondary(id, rt.method, mutation, rt.creates, inflight, "core", 1, f); limited {
+		c.secondaryLimited(st, retry, reqID)
+		return nil, 0
+	}
+	limit := s.limitFor(id.kind, "core")
+	cost := 1
+	if rt.auth == authAny {
+		cost = 0 // GET /rate_limit is free, as GitHub documents.
+	}
+	rs, ok := s.limits.take(id.key, "core", limit, cost)
+	if !ok {
+		c.primaryLimited(id, rs, f)
+		return &rs, 0
+	}
+	if s.authorize(c) {
+		rt.h(c)
+	}
+	return &rs, cost
 }
 
 // secondary applies injected and documented secondary limits.

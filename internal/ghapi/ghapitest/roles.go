@@ -16,6 +16,10 @@ const (
 	RoleAdmin    Role = "admin"
 )
 
+// BaseRoleNone is the org base role "none" (members get no access from
+// the org). RoleNone, the zero value, means read in OrgOptions.
+const BaseRoleNone Role = "none"
+
 // Rank orders roles: 0 for none, 1 for read … 5 for admin.
 func (r Role) Rank() int {
 	switch r {

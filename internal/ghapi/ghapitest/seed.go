@@ -80,10 +80,13 @@ func (s *Server) AddOrg(login string, o OrgOptions) int64 {
 		panic("ghapitest: org exists: " + login)
 	}
 	base := o.BaseRole
-	if base == RoleNone && !o.NoBaseRole {
+	switch base {
+	case RoleNone:
 		base = RoleRead
-	}
-	if base == RoleTriage || base == RoleMaintain {
+	case BaseRoleNone:
+		base = RoleNone
+	case RoleRead, RoleWrite, RoleAdmin:
+	default:
 		panic("ghapitest: an org base role is read, write, admin or none")
 	}
 	plan := o.Plan
@@ -99,9 +102,13 @@ func (s *Server) AddOrg(login string, o OrgOptions) int64 {
 	return g.id
 }
 
-// SetBaseRole changes an org's default_repository_permission (RoleNone: none).
+// SetBaseRole changes an org's default_repository_permission; RoleNone
+// and BaseRoleNone both mean none.
 func (s *Server) SetBaseRole(org string, role Role) {
 	defer s.lock()()
+	if role == BaseRoleNone {
+		role = RoleNone
+	}
 	s.st.mustOrg(org).baseRole = role
 }
 
@@ -265,6 +272,8 @@ func (s *Server) AddInvitation(org, repoName, login string, role Role, o Invitat
 	}
 	inv := &invitation{id: st.id(), invitee: u, inviter: inviter, role: role, created: created}
 	r.invitations = append(r.invitations, inv)
+	// It counts toward the 50 invitations a day, as a real one would.
+	r.inviteLog = append(r.inviteLog, created)
 	return inv.id
 }
 

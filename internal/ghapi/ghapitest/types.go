@@ -19,13 +19,11 @@ const (
 
 // OrgOptions describe a new organization.
 type OrgOptions struct {
-	// BaseRole is default_repository_permission: read, write, admin, or
-	// RoleNone ("none"). Zero value: read, GitHub's default.
+	// BaseRole is default_repository_permission: RoleRead, RoleWrite,
+	// RoleAdmin or BaseRoleNone. Zero value: read, GitHub's default.
 	BaseRole Role
-	// NoBaseRole sets the base role to none (the zero BaseRole means read).
-	NoBaseRole bool
-	Plan       Plan // zero value: team
-	Name       string
+	Plan     Plan // zero value: team
+	Name     string
 }
 
 // TeamOptions describe a new team.
