@@ -959,10 +959,36 @@ func (r *orgReader) checkBranches(ctx context.Context) error {
 				res, err = r.cn.graphql(ctx, "BranchRefs", QueryBranchRefs(list), vars)
 				return err
 			})
+			if isUnsupported(err) {
+				// Ref lookups are plain REST calls too: only these
+				// branches, not the whole read, need another way.
+				for _, w := range batch {
+					var missing bool
+					err := r.call(ctx, func() error {
+						_, err := r.cn.do(ctx, http.MethodGet, repoPath(r.org, w.rr.repo.Name)+"/branches/"+pathSeg(w.branch), nil, nil)
+						if KindOf(err) == KindNotFound {
+							missing, err = true, nil
+						}
+						return err
+					})
+					mu.Lock()
+					switch {
+					case err != nil:
+						w.rr.fail("could not check that branch %s exists: %v", w.branch, err)
+					case missing:
+						if w.rr.missing == nil {
+							w.rr.missing = map[string]bool{}
+						}
+						w.rr.missing[w.branch] = true
+					}
+					mu.Unlock()
+				}
+				return
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				if isUnsupported(err) || ctx.Err() != nil {
+				if ctx.Err() != nil {
 					if firstErr == nil {
 						firstErr = err
 					}

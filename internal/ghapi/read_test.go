@@ -93,3 +93,145 @@ func TestReadOrgNamedReposAndNotFound(t *testing.T) {
 	assert.Equal(t, "r07", r7.Name, "GitHub's spelling")
 	assert.Equal(t, []state.UserGrant{{Login: "bob", Role: role.Triage}}, r7.Users)
 }
+
+func TestReadOrgProtectionRulesetsAudit(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	srv.SetProtection("acme", "widgets", "main", &ghapitest.Protection{
+		RequiredStatusChecks: &ghapitest.RequiredStatusChecks{Strict: true, Checks: []ghapitest.StatusCheck{{Context: "EasyCLA"}, {Context: "DCO", AppID: 1861}}},
+		EnforceAdmins:        true,
+		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 2, DismissStaleReviews: true, RequireCodeOwnerReviews: true,
+			DismissalRestrictions: &ghapitest.Restrictions{Users: []string{"alice"}}},
+		Restrictions:          &ghapitest.Restrictions{Users: []string{"bob"}},
+		RequiredLinearHistory: true,
+		RequiredSignatures:    true,
+	})
+	srv.SetProtection("acme", "widgets", "dev", &ghapitest.Protection{AllowForcePushes: true, AllowDeletions: true})
+	orgRS := srv.AddRuleset("acme", "", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
+		Rules:        []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(true, ghapitest.StatusCheck{Context: "EasyCLA"}, ghapitest.StatusCheck{Context: "DCO", AppID: 1861})},
+		BypassActors: []ghapitest.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
+	repoRS := srv.AddRuleset("acme", "widgets", ghapitest.Ruleset{Name: "release", Include: []string{"refs/heads/release/*"},
+		Rules: []ghapitest.Rule{ghapitest.PullRequestRule(2, true, false), ghapitest.MergeQueueRule()}})
+	evalRS := srv.AddRuleset("acme", "widgets", ghapitest.Ruleset{Name: "trial", Enforcement: "evaluate", Include: []string{"~ALL"},
+		Rules: []ghapitest.Rule{ghapitest.PullRequestRule(3, false, false)}})
+	srv.AddDeployKey("acme", "widgets", "ci", "ssh-ed25519 AAAA", true)
+	srv.AddRepo("acme", "other", ghapitest.RepoOptions{})
+
+	c, logs := tokenClient(t, srv)
+	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{Branches: map[string][]string{"Widgets": {"dev", "nope", "main"}}, Audit: true})
+	require.NoError(t, err)
+	assert.NotContains(t, logs.String(), "REST API instead")
+	w := o.Repo("widgets")
+	require.True(t, w.Readable(), w.ReadError)
+
+	assert.Equal(t, []state.BranchProtection{
+		{Branch: "dev", Protected: true, AllowForcePushes: true, AllowDeletions: true},
+		{Branch: "main", Protected: true,
+			StatusChecks:  &state.StatusChecks{Strict: true, Checks: []state.Check{{Context: "DCO", AppID: 1861}, {Context: "EasyCLA", AppID: state.AnyApp}}},
+			EnforceAdmins: true,
+			Reviews:       &state.Reviews{Count: 2, CodeOwners: true, DismissStale: true},
+			RestrictsPushes: true, LinearHistory: true, Signatures: true},
+		{Branch: "nope", Missing: true},
+	}, w.Protection)
+
+	require.Len(t, w.Rulesets, 3)
+	byID := map[int64]state.Ruleset{}
+	for _, rs := range w.Rulesets {
+		byID[rs.ID] = rs
+	}
+	cla := byID[orgRS]
+	assert.Equal(t, "cla", cla.Name)
+	assert.Equal(t, "Organization", cla.SourceType)
+	assert.Equal(t, "acme", cla.Source)
+	assert.Equal(t, "active", cla.Enforcement)
+	assert.Equal(t, "branch", cla.Target)
+	assert.Equal(t, []string{"~DEFAULT_BRANCH"}, cla.Include)
+	assert.True(t, cla.StrictChecks)
+	assert.Equal(t, []state.Check{{Context: "DCO", AppID: 1861}, {Context: "EasyCLA", AppID: state.AnyApp}}, cla.RequiredChecks)
+	assert.Equal(t, []state.BypassActor{{Kind: "OrganizationAdmin", Mode: "always"}}, cla.Bypass)
+	assert.False(t, cla.Incomplete)
+	_, ok := cla.RequiresCheck("DCO", "main", "main")
+	assert.True(t, ok)
+
+	rel := byID[repoRS]
+	assert.Equal(t, "Repository", rel.SourceType)
+	assert.Equal(t, "acme/widgets", rel.Source)
+	require.NotNil(t, rel.Reviews)
+	assert.Equal(t, 2, *rel.Reviews)
+	assert.Equal(t, []string{"merge_queue"}, rel.OtherRules)
+
+	trial := byID[evalRS]
+	assert.Equal(t, "evaluate", trial.Enforcement)
+	assert.Nil(t, trial.Reviews, "rules of rulesets GitHub does not enforce are not read")
+
+	// The org ruleset applies to the other repository too, read once.
+	other := o.Repo("other")
+	require.Len(t, other.Rulesets, 1)
+	assert.Equal(t, cla.RequiredChecks, other.Rulesets[0].RequiredChecks)
+
+	assert.Equal(t, []state.DeployKey{{ID: w.DeployKeys[0].ID, Title: "ci", ReadOnly: true}}, w.DeployKeys)
+	assert.NotNil(t, o.Installations)
+}
+
+func TestReadOrgPartialFailures(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	srv.AddRepo("acme", "gadgets", ghapitest.RepoOptions{})
+	srv.AddRepo("acme", "gizmos", ghapitest.RepoOptions{})
+	srv.SetCollaborator("acme", "gizmos", "bob", ghapitest.RoleWrite)
+	srv.SetFaults(ghapitest.Faults{
+		GraphQL: []ghapitest.GraphQLFault{{Alias: "r1", Type: "INTERNAL", Message: "Something went wrong"}},
+		Routes:  []ghapitest.RouteFault{{Method: "GET", Path: "/repos/acme/gizmos/invitations", Status: 502}},
+	})
+	c, logs := tokenClient(t, srv)
+	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{Repos: []string{"widgets", "gadgets", "gizmos"}})
+	require.NoError(t, err)
+	assert.True(t, o.Repo("widgets").Readable())
+	g := o.Repo("gadgets")
+	assert.False(t, g.NotFound)
+	assert.Contains(t, g.ReadError, "Something went wrong")
+	z := o.Repo("gizmos")
+	assert.Contains(t, z.ReadError, "invitations")
+	assert.Contains(t, z.ReadError, "502")
+	assert.Contains(t, logs.String(), "retry")
+}
+
+func TestReadOrgFallsBackToREST(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
+	srv.AddTeamMember("acme", "core", "alice", "")
+	srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleAdmin)
+	srv.SetCollaborator("acme", "widgets", "alice", ghapitest.RoleWrite) // hidden under the team's admin
+	srv.SetCollaborator("acme", "widgets", "bob", ghapitest.RoleMaintain)
+	srv.SetCollaborator("acme", "widgets", "olga", ghapitest.RoleTriage)
+	srv.AddInvitation("acme", "widgets", "dave", ghapitest.RoleRead, ghapitest.InvitationOptions{})
+	srv.SetProtection("acme", "widgets", "main", &ghapitest.Protection{EnforceAdmins: true,
+		RequiredStatusChecks: &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "DCO", AppID: 1861}}}})
+	srv.AddRuleset("acme", "", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
+		Rules: []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA"})}})
+	srv.SetFaults(ghapitest.Faults{Routes: []ghapitest.RouteFault{{Method: "POST", Path: "/graphql", Status: 404, Message: "Not Found"}}})
+
+	c, logs := tokenClient(t, srv)
+	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{Branches: map[string][]string{"widgets": {"gone"}}})
+	require.NoError(t, err)
+	assert.Contains(t, logs.String(), "through the REST API instead")
+	w := o.Repo("widgets")
+	require.True(t, w.Readable(), w.ReadError)
+	assert.Equal(t, []state.UserGrant{
+		{Login: "alice", Role: role.Admin, RoleName: AmbiguousRoleName},
+		{Login: "bob", Role: role.Maintain},
+		{Login: "olga", Role: role.Triage},
+	}, w.Users)
+	assert.Equal(t, []state.TeamGrant{{Slug: "core", Role: role.Admin}}, w.Teams)
+	assert.Len(t, w.Invitations, 1)
+	assert.Equal(t, []string{"alice"}, o.Team("core").Members)
+	main, _ := w.Branch("main")
+	assert.True(t, main.Protected)
+	assert.True(t, main.EnforceAdmins)
+	assert.Equal(t, []state.Check{{Context: "DCO", AppID: 1861}}, main.StatusChecks.Checks)
+	gone, _ := w.Branch("gone")
+	assert.True(t, gone.Missing)
+	require.Len(t, w.Rulesets, 1)
+	assert.Equal(t, []state.Check{{Context: "EasyCLA", AppID: state.AnyApp}}, w.Rulesets[0].RequiredChecks)
+}

@@ -347,6 +347,7 @@ func (rr *restRuleset) state(audit bool) state.Ruleset {
 		rs.OtherRules = append(rs.OtherRules, t)
 	}
 	sort.Strings(rs.OtherRules)
+	sort.Slice(rs.RequiredChecks, func(i, j int) bool { return rs.RequiredChecks[i].Context < rs.RequiredChecks[j].Context })
 	if audit {
 		for _, a := range rr.BypassActors {
 			b := state.BypassActor{Kind: a.ActorType, Mode: a.BypassMode}
