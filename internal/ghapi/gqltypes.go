@@ -31,7 +31,7 @@ type gqlRepo struct {
 }
 
 type collabConn struct {
-	PageInfo pageInfo          `json:"pageInfo"`
+	PageInfo pageInfo         `json:"pageInfo"`
 	Edges    []*gqlCollabEdge `json:"edges"`
 }
 
@@ -63,12 +63,12 @@ type gqlCollabEdge struct {
 }
 
 type gqlRule struct {
-	DatabaseID                   int64  `json:"databaseId"`
-	Pattern                      string `json:"pattern"`
-	IsAdminEnforced              bool   `json:"isAdminEnforced"`
-	RequiresStatusChecks         bool   `json:"requiresStatusChecks"`
-	RequiresStrictStatusChecks   bool   `json:"requiresStrictStatusChecks"`
-	RequiredStatusChecks         []*struct {
+	DatabaseID                 int64  `json:"databaseId"`
+	Pattern                    string `json:"pattern"`
+	IsAdminEnforced            bool   `json:"isAdminEnforced"`
+	RequiresStatusChecks       bool   `json:"requiresStatusChecks"`
+	RequiresStrictStatusChecks bool   `json:"requiresStrictStatusChecks"`
+	RequiredStatusChecks       []*struct {
 		Context string `json:"context"`
 		App     *struct {
 			DatabaseID *int64 `json:"databaseId"`

@@ -127,9 +127,9 @@ func TestReadOrgProtectionRulesetsAudit(t *testing.T) {
 	assert.Equal(t, []state.BranchProtection{
 		{Branch: "dev", Protected: true, AllowForcePushes: true, AllowDeletions: true},
 		{Branch: "main", Protected: true,
-			StatusChecks:  &state.StatusChecks{Strict: true, Checks: []state.Check{{Context: "DCO", AppID: 1861}, {Context: "EasyCLA", AppID: state.AnyApp}}},
-			EnforceAdmins: true,
-			Reviews:       &state.Reviews{Count: 2, CodeOwners: true, DismissStale: true},
+			StatusChecks:    &state.StatusChecks{Strict: true, Checks: []state.Check{{Context: "DCO", AppID: 1861}, {Context: "EasyCLA", AppID: state.AnyApp}}},
+			EnforceAdmins:   true,
+			Reviews:         &state.Reviews{Count: 2, CodeOwners: true, DismissStale: true},
 			RestrictsPushes: true, LinearHistory: true, Signatures: true},
 		{Branch: "nope", Missing: true},
 	}, w.Protection)
