@@ -51,6 +51,10 @@ type userOut struct {
 	Name              *string         `json:"name,omitempty"`
 	Permissions       map[string]bool `json:"permissions,omitempty"`
 	RoleName          string          `json:"role_name,omitempty"`
+	// Team member listings: the team role and whether the membership comes
+	// from a child team.
+	TeamRole  string `json:"role,omitempty"`
+	Inherited *bool  `json:"inherited,omitempty"`
 }
 
 func (c *ctx) userJSON(u *user) *userOut {

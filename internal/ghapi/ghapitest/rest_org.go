@@ -258,7 +258,12 @@ func hTeamMembers(c *ctx) {
 		}
 		list = append(list, u)
 	}
-	c.usersPage(list, nil)
+	c.usersPage(list, func(u *user, m *userOut) {
+		r, _ := t.roleOf(u.login)
+		_, direct := t.members[lower(u.login)]
+		inherited := !direct
+		m.TeamRole, m.Inherited = r, &inherited
+	})
 }
 
 func hTeamMembership(c *ctx) {

@@ -238,7 +238,12 @@ func TestTeamsAndNesting(t *testing.T) {
 
 	r := call(t, s, "GET", "orgs/acme/teams/parent/members", f.tok, nil)
 	wantStatus(t, r, 200)
-	assert.Len(t, r.list(t), 2) // includes the child team's member
+	members := r.list(t)
+	assert.Len(t, members, 2) // includes the child team's member
+	assert.Equal(t, "maintainer", members[0]["role"])
+	assert.Equal(t, false, members[0]["inherited"])
+	assert.Equal(t, "carol", members[1]["login"])
+	assert.Equal(t, true, members[1]["inherited"])
 	r = call(t, s, "GET", "orgs/acme/teams/parent/members?role=maintainer", f.tok, nil)
 	assert.Len(t, r.list(t), 1)
 	r = call(t, s, "GET", "orgs/acme/teams/parent/teams", f.tok, nil)
