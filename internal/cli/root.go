@@ -8,14 +8,27 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
+	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 )
 
 // GlobalOptions are the flags every command that talks to GitHub shares.
 type GlobalOptions struct {
-	APIURL   string
-	CacheDir string
+	APIURL          string
+	CacheDir        string
+	ReadConcurrency int
+	WriteInterval   time.Duration
+
+	// Set by the demo and tests instead of reading the environment.
+	credentials *ghapi.Credentials
+
+	cache    *httpcache.Cache
+	progress *progressLine
 }
 
 // Main runs permsync with args and returns the exit code.
@@ -32,7 +45,7 @@ func Main(args []string, io *IOStreams) int {
 			}
 			fmt.Fprintln(io.ErrOut, msg)
 		}
-		if isUsageError(err) {
+		if isUsageError(err) || strings.HasPrefix(err.Error(), "unknown command") {
 			fmt.Fprintln(io.ErrOut, "Run 'permsync --help' for usage.")
 		}
 	}
@@ -81,7 +94,9 @@ branch protection or a required CLA check, whatever the files say.`,
 
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.APIURL, "api-url", "", "GitHub API base URL (default $GITHUB_API_URL, else https://api.github.com/; GitHub Enterprise Server: https://HOST/api/v3/)")
-	pf.StringVar(&g.CacheDir, "cache-dir", "", "directory for the conditional-request cache (default: the user cache directory; never holds a secret)")
+	pf.StringVar(&g.CacheDir, "cache-dir", "", "directory for the conditional-request cache (default: the user cache directory; \"off\" disables it; never holds a secret)")
+	pf.IntVar(&g.ReadConcurrency, "read-concurrency", 4, "GitHub reads in flight at once")
+	pf.DurationVar(&g.WriteInterval, "write-interval", time.Second, "least time between two writes to GitHub (GitHub asks for writes one at a time, about a second apart)")
 
 	root.AddCommand(
 		newValidateCmd(io, nil),
@@ -109,6 +124,19 @@ func (g *GlobalOptions) resolve(io *IOStreams) {
 			g.CacheDir = filepath.Join(dir, "permsync")
 		}
 	}
+}
+
+// loadConfig loads the permissions directory, printing warnings and errors
+// to stderr. Errors make the command exit 1 with nothing sent to GitHub.
+func loadConfig(io *IOStreams, dir string) (*config.Config, error) {
+	cfg, diags := config.LoadDir(dir)
+	for _, d := range diags {
+		fmt.Fprintln(io.ErrOut, d.String())
+	}
+	if diags.HasErrors() {
+		return nil, exit(ExitError, fmt.Errorf("%s: %s in the files; nothing was sent to GitHub", dir, plural(len(diags.Filter(config.SevError)), "error")))
+	}
+	return cfg, nil
 }
 
 // noArgs refuses positional arguments with a usage error.

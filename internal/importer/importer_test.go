@@ -19,7 +19,7 @@ func TestImportThenPlanIsEmpty(t *testing.T) {
 	org := &state.Org{Name: "acme", BaseRole: role.Read, Owners: []string{"boss"}, Members: []string{"alice", "bob", "boss"},
 		Teams: []*state.Team{{Slug: "core", Members: []string{"alice"}}, {Slug: "docs", Members: []string{"bob"}}}}
 	r := &state.Repo{Org: "acme", Name: "widget", DefaultBranch: "main",
-		Users: []state.UserGrant{{Login: "alice", Role: role.Maintain}, {Login: "bob", Role: role.Triage}, {Login: "odd", Role: role.Write, RoleName: "security-manager"}},
+		Users:       []state.UserGrant{{Login: "alice", Role: role.Maintain}, {Login: "bob", Role: role.Triage}, {Login: "odd", Role: role.Write, RoleName: "security-manager"}},
 		Invitations: []state.Invitation{{ID: 1, Login: "newbie", Role: role.Write}, {ID: 2, Login: "lapsed", Role: role.Read, Expired: true}},
 		Teams:       []state.TeamGrant{{Slug: "core", Role: role.Admin}, {Slug: "docs", Role: role.Read}},
 		Protection: []state.BranchProtection{{Branch: "main", Protected: true, EnforceAdmins: true,

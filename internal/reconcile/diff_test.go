@@ -147,8 +147,8 @@ func TestExpiredInvitationsNotInTheFilesAreReportedNotCancelled(t *testing.T) {
 
 func TestAdditiveModeOnlyAddsAndRaises(t *testing.T) {
 	repo := &state.Repo{Name: "widget",
-		Users: []state.UserGrant{{Login: "alice", Role: role.Admin}, {Login: "bob", Role: role.Read}, {Login: "extra", Role: role.Write}},
-		Teams: []state.TeamGrant{{Slug: "big", Role: role.Write}},
+		Users:       []state.UserGrant{{Login: "alice", Role: role.Admin}, {Login: "bob", Role: role.Read}, {Login: "extra", Role: role.Write}},
+		Teams:       []state.TeamGrant{{Slug: "big", Role: role.Write}},
 		Invitations: []state.Invitation{{ID: 9, Login: "guest", Role: role.Read}},
 	}
 	f := newFixture(t, "mode: additive\n", map[string]string{"widget": "write:\n  users: [alice, bob]\n"}, baseOrg(repo))
@@ -213,7 +213,7 @@ func TestProtectionPlans(t *testing.T) {
 		{name: "in sync", file: "required_status_checks: [EasyCLA]\n    enforce_admins: true",
 			cur: bp([]state.Check{{Context: "EasyCLA", AppID: -1}}, true, 1)},
 		{name: "adds a check", file: "required_status_checks: [EasyCLA, build]",
-			cur: bp([]state.Check{{Context: "EasyCLA", AppID: -1}}, false, 1),
+			cur:     bp([]state.Check{{Context: "EasyCLA", AppID: -1}}, false, 1),
 			changes: []FieldChange{{Field: "required_status_checks", Before: "EasyCLA", After: "EasyCLA, build"}}},
 		{name: "a plain name keeps GitHub's pin", file: "required_status_checks: [EasyCLA]",
 			cur: bp([]state.Check{{Context: "EasyCLA", AppID: 4242}}, false, 1)},

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
+	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
+	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+)
+
+// The GitHub App permissions each command needs: its installation token is
+// narrowed to these (SPEC.md "Credentials").
+var (
+	readPermissions = map[string]string{"administration": "read", "members": "read", "metadata": "read"}
+	// apply re-reads before each write, so it reads as well.
+	writePermissions = map[string]string{"administration": "write", "members": "read", "metadata": "read"}
+)
+
+// connect builds the GitHub client for a command: credentials from the
+// environment (or injected by the demo), the cache, pacing from flags.
+func (g *GlobalOptions) connect(ctx context.Context, io *IOStreams, perms map[string]string, repos []string) (*ghapi.Client, error) {
+	g.resolve(io)
+	creds := g.credentials
+	if creds == nil {
+		c, err := ghapi.CredentialsFromEnv(io.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		creds = &c
+	}
+	opts := ghapi.Options{
+		APIURL:           g.APIURL,
+		Credentials:      *creds,
+		Permissions:      perms,
+		Repositories:     repos,
+		ReadConcurrency:  g.ReadConcurrency,
+		MutationInterval: g.WriteInterval,
+		Logf: func(format string, args ...any) {
+			fmt.Fprintf(io.ErrOut, "permsync: "+format+"\n", args...)
+		},
+	}
+	if g.CacheDir != "" && g.CacheDir != "off" {
+		cache, err := httpcache.Open(g.CacheDir)
+		if err != nil {
+			fmt.Fprintf(io.ErrOut, "permsync: cache disabled: %v\n", err)
+		} else {
+			g.cache = cache
+			opts.Cache = cache.Wrap
+		}
+	}
+	if io.Progress() {
+		p := &progressLine{w: io.ErrOut}
+		opts.Progress = p.update
+		g.progress = p
+	}
+	return ghapi.New(ctx, opts)
+}
+
+// progressLine draws one self-overwriting line on a terminal's stderr.
+type progressLine struct {
+	mu    sync.Mutex
+	w     interface{ Write([]byte) (int, error) }
+	last  time.Time
+	shown bool
+}
+
+func (p *progressLine) update(pr ghapi.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Since(p.last) < 100*time.Millisecond && pr.Done != pr.Total {
+		return
+	}
+	p.last = time.Now()
+	total := "?"
+	if pr.Total > 0 {
+		total = fmt.Sprint(pr.Total)
+	}
+	fmt.Fprintf(p.w, "\r\x1b[Kreading %s: %s %d/%s", pr.Org, pr.Phase, pr.Done, total)
+	p.shown = true
+}
+
+// done clears the progress line.
+func (p *progressLine) done() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.shown = false
+	}
+}
+
+// readActual reads GitHub's state for every target org.
+func readActual(ctx context.Context, c *ghapi.Client, targets []reconcile.Target) (map[string]*state.Org, error) {
+	actual := map[string]*state.Org{}
+	for _, t := range targets {
+		o, err := c.ReadOrg(ctx, t.Org.Name, ghapi.ReadOptions{Repos: t.RepoNames(), Branches: t.Branches()})
+		if err != nil {
+			return nil, fmt.Errorf("reading org %s from GitHub: %w", t.Org.Name, err)
+		}
+		actual[strings.ToLower(t.Org.Name)] = o
+	}
+	return actual, nil
+}
+
+// lookupUsers asks GitHub which of the logins a plan would add exist.
+func lookupUsers(ctx context.Context, c *ghapi.Client, logins []string) (map[string]bool, error) {
+	unknown := map[string]bool{}
+	for _, l := range logins {
+		_, ok, err := c.UserExists(ctx, l)
+		if err != nil {
+			return nil, fmt.Errorf("looking up user %s: %w", l, err)
+		}
+		if !ok {
+			unknown[strings.ToLower(l)] = true
+		}
+	}
+	return unknown, nil
+}
+
+// computePlan loads nothing: it reads GitHub for the targets and diffs.
+func computePlan(ctx context.Context, io *IOStreams, c *ghapi.Client, dir string, targets []reconcile.Target) (*reconcile.Plan, error) {
+	actual, err := readActual(ctx, c, targets)
+	if err != nil {
+		return nil, err
+	}
+	unknown, err := lookupUsers(ctx, c, reconcile.NeedsLookup(targets, actual))
+	if err != nil {
+		return nil, err
+	}
+	return reconcile.Diff(reconcile.Input{Dir: dir, Targets: targets, Actual: actual, UnknownUsers: unknown, Now: io.Now()}), nil
+}
+
+// targetRepos lists "org/repo" for token narrowing.
+func targetRepos(targets []reconcile.Target) []string {
+	var out []string
+	for _, t := range targets {
+		for _, r := range t.Repos {
+			out = append(out, t.Org.Name+"/"+r.Name)
+		}
+	}
+	return out
+}
