@@ -67,3 +67,11 @@ func BenchmarkCollaboratorsPage(b *testing.B) {
 		call(b, s, "GET", "repos/huge/"+r.Name+"/collaborators?affiliation=direct&per_page=100", tok, nil)
 	}
 }
+
+func BenchmarkGenerateOrg(b *testing.B) {
+	for b.Loop() {
+		s := NewServer()
+		GenerateOrg(s, GenSpec{Org: "huge", Repos: 1000, DirectCollaborators: 30, TeamGrants: 3, Teams: 30, Protection: true, Rulesets: true, Seed: 1})
+		s.Close()
+	}
+}

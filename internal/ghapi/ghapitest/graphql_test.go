@@ -326,3 +326,19 @@ func TestGraphQLFaultsAndPermissions(t *testing.T) {
 	assert.NotContains(t, m, "data")
 	assert.NotEmpty(t, m["errors"])
 }
+
+func TestGraphQLSecondaryLimit(t *testing.T) {
+	f := newFixture(t)
+	s := f.s
+	s.SetFaults(Faults{EnforceSecondaryLimits: true})
+	limited := 0
+	for range 2005 {
+		r := call(t, s, "POST", s.GraphQLURL(), f.tok, map[string]any{"query": `{ viewer { login } }`})
+		if r.StatusCode == 403 {
+			limited++
+			assert.NotEmpty(t, r.Header.Get("Retry-After"))
+		}
+	}
+	assert.Equal(t, 5, limited) // 2,000 points a minute, 1 per query
+	assert.Equal(t, int64(2000), s.Stats().PeakPointsPerMinute)
+}

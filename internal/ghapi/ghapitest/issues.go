@@ -99,7 +99,11 @@ func hListIssues(c *ctx) {
 	if l := q.Get("labels"); l != "" {
 		want = strings.Split(l, ",")
 	}
+	// "app/<slug>" names an App's bot, as in GitHub's search syntax.
 	creator := q.Get("creator")
+	if slug, ok := strings.CutPrefix(creator, "app/"); ok {
+		creator = slug + "[bot]"
+	}
 	var list []*issue
 	// Newest first: GitHub's default sort is created, direction desc.
 	for i := len(r.issues) - 1; i >= 0; i-- {

@@ -201,6 +201,8 @@ func TestIssuesLabelsCommentsPulls(t *testing.T) {
 		Reviews: []ReviewOptions{{User: "bob", State: "APPROVED"}}})
 	l := call(t, s, "GET", "repos/acme/widgets/issues?labels=permsync-drift&creator=permsync[bot]", f.tok, nil).list(t)
 	require.Len(t, l, 1)
+	l = call(t, s, "GET", "repos/acme/widgets/issues?creator=app/permsync", f.tok, nil).list(t)
+	require.Len(t, l, 1)
 	l = call(t, s, "GET", "repos/acme/widgets/issues?state=all", f.tok, nil).list(t)
 	require.Len(t, l, 2)
 	assert.Contains(t, l[0], "pull_request")

@@ -3,6 +3,7 @@ package ghapitest
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -370,4 +371,19 @@ func TestDeployKeysAndUnknownRoute(t *testing.T) {
 	r = call(t, f.s, "POST", "repos/acme/widgets", f.tok, nil)
 	wantStatus(t, r, 404)
 	_ = http.MethodGet
+}
+
+func TestBranchNamesWithSlashes(t *testing.T) {
+	f := newFixture(t)
+	s := f.s
+	s.AddBranch("acme", "widgets", "release/1.0")
+	p := "repos/acme/widgets/branches/" + url.PathEscape("release/1.0")
+	wantStatus(t, call(t, s, "GET", p, f.tok, nil), 200)
+	body := map[string]any{"required_status_checks": nil, "enforce_admins": true, "required_pull_request_reviews": nil, "restrictions": nil}
+	wantStatus(t, call(t, s, "PUT", p+"/protection", f.tok, body), 200)
+	require.NotNil(t, s.Protection("acme", "widgets", "release/1.0"))
+	r := call(t, s, "GET", p+"/protection", f.tok, nil)
+	wantStatus(t, r, 200)
+	assert.Contains(t, r.obj(t)["url"], "release/1.0")
+	wantStatus(t, call(t, s, "GET", "repos/acme/widgets/rules/branches/release/1.0", f.tok, nil), 200)
 }
