@@ -42,9 +42,19 @@ type orgEntry struct {
 	cn *conn
 }
 
+// connKind says how a conn authenticates.
+type connKind int
+
+const (
+	connToken connKind = iota
+	connApp
+	connInstallation
+)
+
 // conn is one authenticated route to GitHub.
 type conn struct {
 	c      *Client
+	kind   connKind
 	org    string // empty for the token and the App JWT connections
 	instID int64
 	http   *http.Client
@@ -59,6 +69,7 @@ func newAuthenticator(c *Client) (*authenticator, error) {
 	if !a.creds.IsApp() {
 		registerSecret(a.creds.token)
 		a.token = a.newConn("", &tokenAuth{token: a.creds.token, next: c.policyRT})
+		a.token.kind = connToken
 		return a, nil
 	}
 	atr, err := a.newAppsTransport()
@@ -66,6 +77,7 @@ func newAuthenticator(c *Client) (*authenticator, error) {
 		return nil, err
 	}
 	a.appConn = a.newConn("", atr)
+	a.appConn.kind = connApp
 	return a, nil
 }
 
@@ -168,7 +180,7 @@ func (a *authenticator) conn(ctx context.Context, org string) (*conn, error) {
 		}
 		instID = inst.ID
 	}
-	cn := &conn{c: a.c, org: org, instID: instID}
+	cn := &conn{c: a.c, kind: connInstallation, org: org, instID: instID}
 	itr, err := a.newInstallationTransport(org, instID)
 	if err != nil {
 		return nil, err
@@ -386,6 +398,9 @@ func (a *authenticator) tokenError(cn *conn, err error) error {
 	status := he.Response.StatusCode
 	var msg struct {
 		Message string `json:"message"`
+		Errors  []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
 	}
 	if he.Response.Body != nil {
 		b, _ := io.ReadAll(io.LimitReader(he.Response.Body, 64<<10))
@@ -393,6 +408,11 @@ func (a *authenticator) tokenError(cn *conn, err error) error {
 		_ = json.Unmarshal(b, &msg)
 	}
 	e := &Error{Op: op, Status: status, Kind: kindForStatus(status), Message: msg.Message, NotApplied: true}
+	for _, d := range msg.Errors {
+		if d.Message != "" {
+			e.Details = append(e.Details, d.Message)
+		}
+	}
 	switch status {
 	case http.StatusUnauthorized:
 		e.Hint = fmt.Sprintf("GitHub rejected the App's JWT: check %s (%d) and the private key", EnvAppID, a.creds.AppID)
@@ -411,9 +431,15 @@ func describeNarrowing(perms map[string]string, o *gh88.InstallationTokenOptions
 		parts = append(parts, k+"="+v)
 	}
 	sort.Strings(parts)
-	s := "permissions {" + strings.Join(parts, ", ") + "}"
-	if o != nil && len(o.Repositories) > 0 {
-		s += fmt.Sprintf(" and %d repositories", len(o.Repositories))
+	var s []string
+	if len(parts) > 0 {
+		s = append(s, "permissions {"+strings.Join(parts, ", ")+"}")
 	}
-	return s
+	if o != nil && len(o.Repositories) > 0 {
+		s = append(s, "repositories "+strings.Join(o.Repositories, ", "))
+	}
+	if len(s) == 0 {
+		return "the whole installation"
+	}
+	return strings.Join(s, " and ")
 }

@@ -98,7 +98,7 @@ func (cn *conn) graphql(ctx context.Context, name, query string, vars map[string
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusNotImplemented:
 		return nil, &Error{Op: op, Status: resp.StatusCode, Kind: KindUnsupported, Message: "this GitHub has no GraphQL API at " + c.graphqlURL}
 	case resp.StatusCode != http.StatusOK:
-		return nil, apiError(op, resp, ci)
+		return nil, cn.explain(apiError(op, resp, ci))
 	}
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {

@@ -83,7 +83,7 @@ func (cn *conn) do(ctx context.Context, method, path string, body, out any, opts
 	defer resp.Body.Close()
 	r := &response{Status: resp.StatusCode, Header: resp.Header, next: nextLink(resp.Header)}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return r, apiError(op, resp, ci)
+		return r, cn.explain(apiError(op, resp, ci))
 	}
 	if out != nil && resp.StatusCode != http.StatusNoContent {
 		if err := json.NewDecoder(resp.Body).Decode(out); err != nil && err != io.EOF {
@@ -91,6 +91,23 @@ func (cn *conn) do(ctx context.Context, method, path string, body, out any, opts
 		}
 	}
 	return r, nil
+}
+
+// explain adds what the credentials of this connection suggest.
+func (cn *conn) explain(err error) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindAuth || e.Hint != "" {
+		return err
+	}
+	switch cn.kind {
+	case connToken:
+		e.Hint = "GitHub rejected the token (" + EnvToken + "): it may have expired or been revoked"
+	case connInstallation:
+		e.Hint = "GitHub rejected the App's installation token, even a new one"
+	case connApp:
+		e.Hint = "GitHub rejected the App's JWT: check " + EnvAppID + " and the private key"
+	}
+	return err
 }
 
 // opName is "METHOD /path" without the query, for messages.
@@ -139,8 +156,11 @@ func apiError(op string, resp *http.Response, ci *callInfo) error {
 		Op:         op,
 		Status:     resp.StatusCode,
 		Kind:       kindForStatus(resp.StatusCode),
-		Permission: strings.TrimSpace(resp.Header.Get("X-Accepted-Github-Permissions")),
 		NotApplied: resp.StatusCode < 500 && !maybe,
+	}
+	if resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusNotFound {
+		// What the endpoint needs, when the credentials may lack it.
+		e.Permission = strings.TrimSpace(resp.Header.Get("X-Accepted-Github-Permissions"))
 	}
 	switch err := github.CheckResponse(resp).(type) {
 	case *github.RateLimitError:
