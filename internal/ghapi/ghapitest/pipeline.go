@@ -2,6 +2,7 @@ package ghapitest
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -34,7 +35,11 @@ func (s *Server) handle(rt *route) http.HandlerFunc {
 		defer func() {
 			s.stats.update(func(st *Stats) { st.ByStatus[status]++ })
 			if lw := s.opts.requestLog; lw != nil {
-				fmt.Fprintf(lw, "ghapitest: %s %s%s %d %s\n", r.Method, prefixOf(r), r.URL.Path, status, time.Since(start).Round(time.Microsecond))
+				// Method, path and status only: never headers or query strings.
+				line := fmt.Sprintf("ghapitest: %s %s%s %d %s\n", r.Method, prefixOf(r), r.URL.Path, status, time.Since(start).Round(time.Microsecond))
+				s.logMu.Lock()
+				_, _ = io.WriteString(lw, line)
+				s.logMu.Unlock()
 			}
 		}()
 

@@ -26,8 +26,10 @@ type Server struct {
 
 	schema *ast.Schema
 
-	faultMu sync.Mutex
-	faults  Faults
+	logMu     sync.Mutex
+	closeOnce sync.Once
+	faultMu   sync.Mutex
+	faults    Faults
 
 	stats   *statsCollector
 	limits  *limiter
@@ -109,10 +111,12 @@ func NewTestServer(tb testing.TB, opts ...Option) *Server {
 	return s
 }
 
-// Close stops the server.
+// Close stops the server; calling it again does nothing.
 func (s *Server) Close() {
-	s.ts.CloseClientConnections()
-	s.ts.Close()
+	s.closeOnce.Do(func() {
+		s.ts.CloseClientConnections()
+		s.ts.Close()
+	})
 }
 
 // URL is the REST base URL with the GitHub Enterprise Server prefix, e.g.
