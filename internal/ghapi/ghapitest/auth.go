@@ -227,7 +227,8 @@ func (s *Server) canSeeRepo(id *identity, r *repo) bool {
 	return false
 }
 
-// ownsRepo: the token's installation covers the repo (not just public read).
+// installedOn: the token's installation covers the repository's org (not
+// just the public read anyone has).
 func (id *identity) installedOn(r *repo) bool {
 	return id.kind == identInstallation && id.tok.inst.org == r.org
 }

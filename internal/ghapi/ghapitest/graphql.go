@@ -103,6 +103,8 @@ func (s *Server) serveGraphQL(c *ctx) {
 		})
 		return
 	}
+	// Show the graphql bucket even on answers that cost nothing.
+	c.setRate(s.limits.peek(c.id.key, "graphql", s.limitFor(c.id.kind, "graphql")))
 	var req gqlRequest
 	if !c.decode(&req) {
 		return
