@@ -36,6 +36,9 @@ func TestDumpResponses(t *testing.T) {
 	pn := s.AddPull("acme", "widgets", PullOptions{Title: "p", Author: "alice", MergeCommitSHA: "deadbeef", Merged: true, MergedBy: "root", Reviews: []ReviewOptions{{User: "bob"}}})
 	s.AddDeployKey("acme", "widgets", "k", "ssh-ed25519 AAAA", true)
 	s.AddUser("newcomer")
+	s.AddRepo("acme", "old", RepoOptions{Archived: true, Private: true})
+	s.AddRepo("acme", "strict", RepoOptions{})
+	s.SetBaseRole("acme", RoleRead)
 	k, _ := keys(t)
 	jwt := appJWT(t, k, "4242", s.Now(), s.Now().Add(5*time.Minute))
 
@@ -111,6 +114,22 @@ func TestDumpResponses(t *testing.T) {
 		{"GET", "repos/acme/nope", "/repos/{owner}/{repo}", f.tok, nil, nil},
 		{"PUT", "repos/acme/widgets/collaborators/bob", "/repos/{owner}/{repo}/collaborators/{username}", f.tok, map[string]string{"permission": "nonsense"}, nil},
 		{"PUT", "repos/acme/widgets/branches/main/protection", "/repos/{owner}/{repo}/branches/{branch}/protection", f.tok, map[string]any{}, nil},
+		{"GET", "users/acme", "/users/{username}", f.tok, nil, nil},
+		{"GET", "orgs/acme/members/bob", "/orgs/{org}/members/{username}", f.tok, nil, nil},
+		{"GET", "repos/acme/widgets/collaborators/olga", "/repos/{owner}/{repo}/collaborators/{username}", f.tok, nil, nil},
+		{"PUT", "orgs/acme/teams/child/repos/acme/widgets", "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}", f.tok, map[string]string{"permission": "push"}, nil},
+		{"DELETE", "orgs/acme/teams/child/repos/acme/widgets", "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}", f.tok, nil, nil},
+		{"PUT", "repos/acme/old/collaborators/bob", "/repos/{owner}/{repo}/collaborators/{username}", f.tok, nil, nil},
+		{"PUT", "repos/acme/strict/collaborators/bob", "/repos/{owner}/{repo}/collaborators/{username}", f.tok, map[string]string{"permission": "pull"}, nil},
+		{"GET", "repos/acme/widgets/branches/dev/protection", "/repos/{owner}/{repo}/branches/{branch}/protection", f.tok, nil, nil},
+		{"GET", "repos/acme/widgets/branches/nope", "/repos/{owner}/{repo}/branches/{branch}", f.tok, nil, nil},
+		{"DELETE", fmt.Sprintf("repos/acme/widgets/invitations/%d", invID), "/repos/{owner}/{repo}/invitations/{invitation_id}", f.tok, nil, nil},
+		{"POST", fmt.Sprintf("app/installations/%d/access_tokens", f.inst), "/app/installations/{installation_id}/access_tokens", jwt, map[string]any{"permissions": map[string]string{"contents": "write"}}, nil},
+		{"DELETE", p + "/required_status_checks", "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", f.tok, nil, nil},
+		{"GET", p + "/required_status_checks", "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", f.tok, nil, nil},
+		{"DELETE", p, "/repos/{owner}/{repo}/branches/{branch}/protection", f.tok, nil, nil},
+		{"GET", "repos/acme/widgets/collaborators", "/repos/{owner}/{repo}/collaborators", s.InstallationToken(f.inst, Permissions{"members": "read"}), nil, nil},
+		{"GET", "orgs/acme/repos?type=private", "/orgs/{org}/repos", f.tok, nil, nil},
 	}
 	var out *os.File
 	if path := os.Getenv("GHAPITEST_DUMP"); path != "" {

@@ -220,6 +220,14 @@ func (e *gqlExec) complete(val any, t *ast.Type, ss ast.SelectionSet, path []any
 			return nil, !t.NonNull
 		}
 		return v, true
+	case ast.Enum:
+		// Never answer a value the schema does not have (e.g. a REST rule
+		// type GraphQL lacks): it would break strict clients.
+		if s, ok := val.(string); !ok || def.EnumValues.ForName(s) == nil {
+			e.errors = append(e.errors, gqlError{Type: "INTERNAL", Path: path,
+				Message: fmt.Sprintf("%v is not a value of %s", val, def.Name)})
+			return nil, !t.NonNull
+		}
 	}
 	return val, true
 }
