@@ -158,6 +158,23 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 		pts = pointsGraphQLQuery
 	}
 
+	// After a 5xx or a network failure the request retries alone: it
+	// holds the client's gate exclusively until it is done, so that the
+	// retries of a struggling GitHub are not crowded by other requests
+	// (and cannot keep landing on the same failing slot of a busy server).
+	exclusive := false
+	defer func() {
+		if exclusive {
+			c.gate.Unlock()
+		}
+	}()
+	goExclusive := func() {
+		if !exclusive {
+			c.gate.Lock()
+			exclusive = true
+		}
+	}
+
 	var serverTries, secondaryTries int
 	for attempt := 0; ; attempt++ {
 		// A bucket GitHub said is empty: wait for its reset, or give up.
@@ -180,7 +197,13 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 			ci.attempts++
 			ci.mu.Unlock()
 		}
+		if !exclusive {
+			c.gate.RLock()
+		}
 		resp, err := p.send(r)
+		if !exclusive {
+			c.gate.RUnlock()
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -195,6 +218,7 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, &transportError{err: err, sent: sent, tries: attempt + 1}
 			}
 			serverTries++
+			goExclusive()
 			d := backoff(serverTries)
 			c.logf("ghapi: %s %s: %s; retry %d of %d in %s", req.Method, req.URL.Path, netErrText(err), serverTries, c.opts.MaxRetries, d.Round(time.Millisecond))
 			if err := p.retryWait(ctx, d); err != nil {
@@ -224,7 +248,8 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 			c.logf("ghapi: %s %s: GitHub's secondary rate limit (%d); waiting %s before retry %d of %d",
 				req.Method, req.URL.Path, resp.StatusCode, d.Round(time.Second), secondaryTries, c.opts.MaxSecondaryRetries)
 			c.stats.retries.Add(1)
-			if err := c.limits.admitPause(ctx, c); err != nil {
+			c.noteWait(d, true)
+			if err := c.sleep(ctx, d); err != nil {
 				return nil, err
 			}
 			continue
@@ -240,6 +265,7 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			drain(resp)
 			serverTries++
+			goExclusive()
 			d := backoff(serverTries)
 			c.logf("ghapi: %s %s: GitHub answered %d; retry %d of %d in %s", req.Method, req.URL.Path, resp.StatusCode, serverTries, c.opts.MaxRetries, d.Round(time.Millisecond))
 			if err := p.retryWait(ctx, d); err != nil {
@@ -323,18 +349,6 @@ func (p *policy) waitPrimary(ctx context.Context, req *http.Request, reset time.
 	}
 	c.logf("ghapi: GitHub's primary rate limit (%s) is exhausted; waiting %s until it resets at %s",
 		resource, d.Round(time.Second), reset.UTC().Format("15:04:05 UTC"))
-	c.noteWait(d, true)
-	return c.sleep(ctx, d)
-}
-
-// admitPause waits out a pause set by a secondary limit.
-func (l *limiter) admitPause(ctx context.Context, c *Client) error {
-	l.mu.Lock()
-	d := l.pauseUntil.Sub(c.now())
-	l.mu.Unlock()
-	if d <= 0 {
-		return nil
-	}
 	c.noteWait(d, true)
 	return c.sleep(ctx, d)
 }

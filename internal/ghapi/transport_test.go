@@ -1,0 +1,262 @@
+package ghapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// recordSleeps wraps the fake clock's Sleep and keeps the waits.
+type sleeps struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (s *sleeps) hook(o *Options) {
+	inner := o.Sleep
+	o.Sleep = func(ctx context.Context, d time.Duration) error {
+		s.mu.Lock()
+		s.d = append(s.d, d)
+		s.mu.Unlock()
+		return inner(ctx, d)
+	}
+}
+
+func (s *sleeps) longest() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var m time.Duration
+	for _, d := range s.d {
+		m = max(m, d)
+	}
+	return m
+}
+
+func TestServerErrorsAndResetsAreRetried(t *testing.T) {
+	t.Parallel()
+	for name, f := range map[string]ghapitest.Faults{
+		"502 every 3rd":   {ServerErrorEvery: 3},
+		"503 every 2nd":   {ServerErrorEvery: 2, ServerErrorStatus: 503},
+		"reset every 3rd": {ResetEvery: 3},
+		"reset every 2nd": {ResetEvery: 2},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := world(t)
+			srv.SetCollaborator("acme", "widgets", "bob", ghapitest.RoleMaintain)
+			for i := 0; i < 10; i++ {
+				srv.AddRepo("acme", fmt.Sprintf("r%d", i), ghapitest.RepoOptions{})
+			}
+			c, logs := tokenClient(t, srv)
+			srv.SetFaults(f)
+			o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+			require.NoError(t, err)
+			for _, r := range o.Repos {
+				assert.True(t, r.Readable(), "%s: %s", r.Name, r.ReadError)
+			}
+			assert.Equal(t, role.Maintain, o.Repo("widgets").Users[0].Role)
+			assert.Positive(t, c.Stats().Retries)
+			assert.Contains(t, logs.String(), "retry")
+
+			// Writes (idempotent PUT/DELETE) recover too.
+			_, err = c.SetUserGrant(ctxT(t), "acme", "widgets", "carol", role.Write)
+			require.NoError(t, err)
+			require.NoError(t, c.RemoveUserGrant(ctxT(t), "acme", "widgets", "carol"))
+			_, has := srv.Collaborators("acme", "widgets")["carol"]
+			assert.False(t, has)
+		})
+	}
+}
+
+func TestPersistentServerErrorFailsClearly(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	c, _ := tokenClient(t, srv)
+	srv.SetFaults(ghapitest.Faults{ServerErrorEvery: 1})
+	_, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+	require.Error(t, err)
+	assert.Equal(t, KindServer, KindOf(err))
+	assert.Contains(t, err.Error(), "GET /orgs/acme: 502")
+	assert.Equal(t, int64(4), c.Stats().Retries)
+}
+
+func TestSecondaryLimits(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		status     int
+		retryAfter time.Duration
+		wantWait   time.Duration
+	}{
+		"403 with retry-after":    {403, 7 * time.Second, 8 * time.Second},
+		"429 with retry-after":    {429, 3 * time.Second, 4 * time.Second},
+		"403 without retry-after": {403, 0, time.Minute},
+		"429 without retry-after": {429, 0, time.Minute},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := world(t)
+			var sl sleeps
+			c, logs := tokenClient(t, srv, sl.hook)
+			srv.SetFaults(ghapitest.Faults{SecondaryLimitEvery: 2, SecondaryLimitStatus: tc.status, SecondaryRetryAfter: tc.retryAfter})
+			ctx := ctxT(t)
+			for _, u := range []string{"alice", "bob", "carol"} {
+				_, err := c.SetUserGrant(ctx, "acme", "widgets", u, role.Triage)
+				require.NoError(t, err, u)
+			}
+			assert.Len(t, srv.Collaborators("acme", "widgets"), 3)
+			assert.Equal(t, tc.wantWait, sl.longest())
+			assert.Contains(t, logs.String(), "secondary rate limit")
+			assert.Positive(t, c.Stats().RateLimited)
+		})
+	}
+}
+
+func TestSecondaryLimitPersistsFailsClearly(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	var sl sleeps
+	c, _ := tokenClient(t, srv, sl.hook)
+	srv.SetFaults(ghapitest.Faults{SecondaryLimitEvery: 1})
+	_, err := c.SetUserGrant(ctxT(t), "acme", "widgets", "bob", role.Triage)
+	require.Error(t, err)
+	assert.Equal(t, KindRateLimited, KindOf(err))
+	assert.True(t, NotApplied(err))
+	// 1, 2 and 4 minutes, doubling.
+	assert.Equal(t, []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute}, sl.d)
+}
+
+func TestPrimaryLimit(t *testing.T) {
+	t.Parallel()
+	t.Run("short wait", func(t *testing.T) {
+		t.Parallel()
+		srv := world(t)
+		var sl sleeps
+		c, logs := tokenClient(t, srv, sl.hook)
+		_, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{}) // the bucket starts: resets in an hour
+		require.NoError(t, err)
+		srv.Advance(55 * time.Minute)
+		srv.SetUserRateLimitRemaining("root", "core", 0)
+		_, err = c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+		require.NoError(t, err)
+		assert.Contains(t, logs.String(), "primary rate limit")
+		assert.InDelta(t, 5*time.Minute, sl.longest(), float64(10*time.Second))
+	})
+	t.Run("long wait fails", func(t *testing.T) {
+		t.Parallel()
+		srv := world(t)
+		c, _ := tokenClient(t, srv, func(o *Options) { o.MaxRateLimitWait = 10 * time.Minute })
+		srv.SetUserRateLimitRemaining("root", "core", 0)
+		_, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+		require.Error(t, err)
+		assert.Equal(t, KindRateLimited, KindOf(err))
+		assert.ErrorIs(t, err, ErrRateLimited)
+		assert.Contains(t, err.Error(), "UTC")
+		assert.Contains(t, err.Error(), "exhausted until")
+		var e *Error
+		require.ErrorAs(t, err, &e)
+		assert.WithinDuration(t, srv.Now().Add(time.Hour), e.Reset, 2*time.Second)
+	})
+	t.Run("graphql on 429", func(t *testing.T) {
+		t.Parallel()
+		srv := world(t, ghapitest.WithFaults(ghapitest.Faults{PrimaryLimitStatus: 429}))
+		var sl sleeps
+		c, _ := tokenClient(t, srv, sl.hook, func(o *Options) { o.MaxRateLimitWait = 2 * time.Hour })
+		srv.SetUserRateLimitRemaining("root", "graphql", 0)
+		o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+		require.NoError(t, err)
+		assert.True(t, o.Repo("widgets").Readable())
+		assert.Greater(t, sl.longest(), 50*time.Minute)
+	})
+}
+
+func TestTimeoutsAndLatency(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	c, _ := tokenClient(t, srv, func(o *Options) { o.RequestTimeout = 50 * time.Millisecond; o.MaxRetries = 3 })
+	srv.SetFaults(ghapitest.Faults{Latency: 10 * time.Millisecond})
+	_, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+	require.NoError(t, err, "latency under the timeout is fine")
+	srv.SetFaults(ghapitest.Faults{SpikeEvery: 2, SpikeLatency: 200 * time.Millisecond})
+	_, err = c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+	require.NoError(t, err, "a slow request is retried")
+	srv.SetFaults(ghapitest.Faults{Latency: 200 * time.Millisecond})
+	_, err = c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+	require.Error(t, err)
+	assert.Equal(t, KindNetwork, KindOf(err))
+	assert.Contains(t, err.Error(), "no answer within 50ms")
+}
+
+func TestPacingStaysUnderSecondaryLimits(t *testing.T) {
+	t.Parallel()
+	srv := world(t, ghapitest.WithFaults(ghapitest.Faults{EnforceSecondaryLimits: true}))
+	var sl sleeps
+	c, _ := tokenClient(t, srv, sl.hook)
+	ctx := ctxT(t)
+	for i := 0; i < 1000; i++ {
+		_, _, err := c.UserExists(ctx, "olga")
+		require.NoError(t, err)
+	}
+	assert.Zero(t, srv.Stats().SecondaryLimited)
+	assert.LessOrEqual(t, srv.Stats().PeakPointsPerMinute, int64(900))
+	assert.Positive(t, c.Stats().Paced, "1,000 GETs take more than a minute")
+
+	// A small run is not held back.
+	small, _ := tokenClient(t, srv)
+	for i := 0; i < 100; i++ {
+		_, _, err := small.UserExists(ctx, "olga")
+		require.NoError(t, err)
+	}
+	assert.Zero(t, small.Stats().Paced)
+}
+
+func TestWindow(t *testing.T) {
+	t.Parallel()
+	w := window{limit: 10}
+	t0 := time.Unix(1000, 0)
+	for i := 0; i < 10; i++ {
+		assert.Zero(t, w.take(t0.Add(time.Duration(i)*time.Second), 1))
+	}
+	d := w.take(t0.Add(20*time.Second), 1)
+	assert.InDelta(t, 40*time.Second, d, float64(10*time.Millisecond), "until the first stamp leaves")
+	assert.Zero(t, w.take(t0.Add(70*time.Second), 5))
+	assert.Equal(t, 0*time.Second, (&window{limit: 3}).take(t0, 5), "one oversized request goes alone")
+}
+
+// TestUnsafePostNotRetried: a POST that creates content is sent once
+// after a reset, and the error says the outcome is unknown.
+func TestUnsafePostNotRetried(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		hj, _ := w.(http.Hijacker)
+		conn, _, _ := hj.Hijack()
+		_ = conn.Close()
+	}))
+	defer ts.Close()
+	o := Options{APIURL: ts.URL, Credentials: TokenCredentials("ghp_0123456789abcdefghijABCDEFGHIJ0123")}
+	o.Sleep = func(context.Context, time.Duration) error { return nil }
+	c, err := New(context.Background(), o)
+	require.NoError(t, err)
+	err = c.CreateComment(ctxT(t), "acme", "perm", 1, "hi")
+	require.Error(t, err)
+	assert.False(t, NotApplied(err))
+	assert.Equal(t, int32(1), n.Load())
+	assert.NotContains(t, err.Error(), "ghp_")
+
+	n.Store(0)
+	_, err = c.SetUserGrant(ctxT(t), "acme", "perm", "bob", role.Write)
+	require.Error(t, err)
+	assert.Equal(t, int32(5), n.Load(), "an idempotent PUT is retried")
+	assert.Equal(t, KindNetwork, KindOf(err))
+}
