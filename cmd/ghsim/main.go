@@ -44,6 +44,7 @@ type config struct {
 	jitter        time.Duration
 	enforce       bool
 	rateLimit     int
+	scaledLimits  bool
 	appID         int64
 	keyOut        string
 	statsOut      string
@@ -68,6 +69,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.jitter, "jitter", 0, "random extra latency up to this much")
 	fs.BoolVar(&c.enforce, "enforce-secondary-limits", false, "enforce GitHub's documented secondary rate limits")
 	fs.IntVar(&c.rateLimit, "rate-limit", 5000, "primary rate limit per hour (REST and GraphQL)")
+	fs.BoolVar(&c.scaledLimits, "scaled-limits", false, "scale the installation's limit as GitHub does (+50/h per repo and member over 20, max 12,500)")
 	fs.Int64Var(&c.appID, "app-id", 0, "GitHub App id to register (0: assigned)")
 	fs.StringVar(&c.keyOut, "key-out", "", "write the App's private key (PEM, mode 0600) to this file")
 	fs.StringVar(&c.statsOut, "stats-out", "", "write statistics JSON here on exit and on SIGUSR1")
@@ -94,6 +96,9 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		return 2
 	}
 	opts := []ghapitest.Option{ghapitest.WithAddr(c.listen), ghapitest.WithRateLimit(c.rateLimit), ghapitest.WithGraphQLRateLimit(c.rateLimit)}
+	if c.scaledLimits {
+		opts = append(opts, ghapitest.WithScaledInstallationLimits())
+	}
 	if c.requestLog {
 		opts = append(opts, ghapitest.WithRequestLog(stderr))
 	}

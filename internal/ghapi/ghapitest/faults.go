@@ -157,7 +157,7 @@ func (s *Server) DeleteRepo(org, name string) {
 // limit for resource "core" or "graphql" (e.g. 0 to exhaust it).
 func (s *Server) SetRateLimitRemaining(installationID int64, resource string, remaining int) {
 	key := "inst:" + itoa(installationID)
-	s.limits.setRemaining(key, resource, s.limitFor(identInstallation, resource), remaining)
+	s.limits.setRemaining(key, resource, s.instLimit(installationID, resource), remaining)
 }
 
 // SetUserRateLimitRemaining does the same for a user's tokens.
@@ -173,7 +173,35 @@ func (s *Server) SetUserRateLimitRemaining(login string, resource string, remain
 
 // RateLimit reports an installation's primary bucket.
 func (s *Server) RateLimit(installationID int64, resource string) RateSnapshot {
-	return s.limits.peek("inst:"+itoa(installationID), resource, s.limitFor(identInstallation, resource))
+	return s.limits.peek("inst:"+itoa(installationID), resource, s.instLimit(installationID, resource))
+}
+
+// limitOf is the caller's primary limit. With WithScaledInstallationLimits
+// an installation gets GitHub's documented scaling: +50 an hour per
+// repository and per org member beyond 20, at most 12,500. Called with the
+// state lock held.
+func (s *Server) limitOf(id *identity, resource string) int {
+	base := s.limitFor(id.kind, resource)
+	if !s.opts.scaleLimits || id.kind != identInstallation {
+		return base
+	}
+	in := id.tok.inst
+	repos := len(in.org.repos)
+	if in.selection == "selected" {
+		repos = len(in.repos)
+	}
+	extra := 50*max(repos-20, 0) + 50*max(len(in.org.members)-20, 0)
+	return min(base+extra, max(base, 12500))
+}
+
+func (s *Server) instLimit(installationID int64, resource string) int {
+	s.st.mu.RLock()
+	defer s.st.mu.RUnlock()
+	in := s.st.installs[installationID]
+	if in == nil {
+		return s.limitFor(identInstallation, resource)
+	}
+	return s.limitOf(&identity{kind: identInstallation, tok: &token{inst: in}}, resource)
 }
 
 func (s *Server) limitFor(k identKind, resource string) int {
@@ -182,9 +210,6 @@ func (s *Server) limitFor(k identKind, resource string) int {
 	}
 	if k == identAnonymous {
 		return 60
-	}
-	if k == identUser {
-		return s.opts.userLimit
 	}
 	return s.opts.coreLimit
 }

@@ -104,7 +104,7 @@ func (s *Server) serveGraphQL(c *ctx) {
 		return
 	}
 	// Show the graphql bucket even on answers that cost nothing.
-	c.setRate(s.limits.peek(c.id.key, "graphql", s.limitFor(c.id.kind, "graphql")))
+	c.setRate(s.limits.peek(c.id.key, "graphql", s.limitOf(c.id, "graphql")))
 	var req gqlRequest
 	if !c.decode(&req) {
 		return
@@ -159,7 +159,7 @@ func (s *Server) serveGraphQL(c *ctx) {
 		c.secondaryLimited(st, retry, c.header.Get("X-GitHub-Request-Id"))
 		return
 	}
-	limit := s.limitFor(c.id.kind, "graphql")
+	limit := s.limitOf(c.id, "graphql")
 	rs, ok := s.limits.take(c.id.key, "graphql", limit, cost)
 	c.setRate(rs)
 	if !ok {

@@ -221,3 +221,16 @@ func TestRequestLogHasNoSecrets(t *testing.T) {
 	assert.Contains(t, out, "GET /api/v3/repos/acme/widgets 200")
 	assert.NotContains(t, out, f.tok)
 }
+
+func TestScaledInstallationLimits(t *testing.T) {
+	s := NewTestServer(t, WithScaledInstallationLimits())
+	GenerateOrg(s, GenSpec{Org: "big", Repos: 60, DirectCollaborators: 2})
+	appID := s.AddApp(AppOptions{Slug: "a", Permissions: Permissions{"administration": "read"}})
+	inst := s.Install(appID, "big", nil)
+	// 60 repos and 22 members (20 members + 2 owners): 5,000 + 40×50 + 2×50.
+	r := call(t, s, "GET", "repos/big/repo-0001", s.InstallationToken(inst, nil), nil)
+	assert.Equal(t, "7100", r.Header.Get("X-RateLimit-Limit"))
+	assert.Equal(t, 7100, s.RateLimit(inst, "core").Limit)
+	small := s.Install(appID, "big", nil, "repo-0001")
+	assert.Equal(t, 5100, s.RateLimit(small, "core").Limit)
+}

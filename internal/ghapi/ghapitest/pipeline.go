@@ -117,7 +117,7 @@ func (s *Server) serve(c *ctx, mutation bool, inflight int64, reqID string, f *F
 		c.secondaryLimited(st, retry, reqID)
 		return nil, 0
 	}
-	limit := s.limitFor(id.kind, "core")
+	limit := s.limitOf(id, "core")
 	cost := 1
 	if rt.auth == authAny {
 		cost = 0 // GET /rate_limit is free, as GitHub documents.

@@ -203,7 +203,7 @@ func hOrgInstallations(c *ctx) {
 // hRateLimit reports the caller's buckets; it does not count against them.
 func hRateLimit(c *ctx) {
 	res := func(resource string) map[string]any {
-		r := c.s.limits.peek(c.id.key, resource, c.s.limitFor(c.id.kind, resource))
+		r := c.s.limits.peek(c.id.key, resource, c.s.limitOf(c.id, resource))
 		return map[string]any{"limit": r.Limit, "remaining": r.Remaining, "reset": r.Reset.Unix(), "used": r.Used, "resource": resource}
 	}
 	core := res("core")

@@ -42,10 +42,10 @@ type options struct {
 	addr         string
 	coreLimit    int
 	graphqlLimit int
-	userLimit    int
 	requestLog   io.Writer
 	clock        *Clock
 	faults       Faults
+	scaleLimits  bool
 }
 
 // Option configures NewServer.
@@ -62,6 +62,11 @@ func WithRateLimit(n int) Option { return func(o *options) { o.coreLimit = n } }
 // WithGraphQLRateLimit sets the primary GraphQL points per hour. Default 5,000.
 func WithGraphQLRateLimit(n int) Option { return func(o *options) { o.graphqlLimit = n } }
 
+// WithScaledInstallationLimits applies GitHub's documented scaling of an
+// installation's primary limits (+50 an hour per repository and per org
+// member beyond 20, capped at 12,500) on top of WithRateLimit's base.
+func WithScaledInstallationLimits() Option { return func(o *options) { o.scaleLimits = true } }
+
 // WithRequestLog writes one line per request (method, path, status,
 // duration) to w. Headers, and so tokens, are never logged.
 func WithRequestLog(w io.Writer) Option { return func(o *options) { o.requestLog = w } }
@@ -74,7 +79,7 @@ func WithFaults(f Faults) Option { return func(o *options) { o.faults = f } }
 
 // NewServer starts a simulator on a loopback port. Close it when done.
 func NewServer(opts ...Option) *Server {
-	o := options{coreLimit: 5000, graphqlLimit: 5000, userLimit: 5000, addr: "127.0.0.1:0"}
+	o := options{coreLimit: 5000, graphqlLimit: 5000, addr: "127.0.0.1:0"}
 	for _, f := range opts {
 		f(&o)
 	}
