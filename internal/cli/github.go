@@ -33,13 +33,17 @@ func (g *GlobalOptions) connect(ctx context.Context, io *IOStreams, perms map[st
 		}
 		creds = &c
 	}
+	interval := g.WriteInterval
+	if interval <= 0 {
+		interval = -1 // ghapi reads zero as "the default"; the flag said none
+	}
 	opts := ghapi.Options{
 		APIURL:           g.APIURL,
 		Credentials:      *creds,
 		Permissions:      perms,
 		Repositories:     repos,
 		ReadConcurrency:  g.ReadConcurrency,
-		MutationInterval: g.WriteInterval,
+		MutationInterval: interval,
 		Logf: func(format string, args ...any) {
 			fmt.Fprintf(io.ErrOut, "permsync: "+format+"\n", args...)
 		},

@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
+	"github.com/AcademySoftwareFoundation/permsync/internal/importer"
+)
+
+// ImportOptions are the inputs of "permsync import".
+type ImportOptions struct {
+	IO     *IOStreams
+	Global *GlobalOptions
+	Dir    string
+	Org    string
+	Repos  []string
+	Force  bool
+}
+
+func newImportCmd(io *IOStreams, g *GlobalOptions, runF func(*ImportOptions) error) *cobra.Command {
+	opts := &ImportOptions{IO: io, Global: g}
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Write permissions files from GitHub's current state",
+		Long: `Read an org from GitHub and write one file per repository: its direct user
+grants, pending invitations and team grants by role, and the protection of
+its default branch. A plan right after an import shows no changes. An org
+file spelling out the defaults is written when there is none. Existing files
+are kept unless --force; repositories in ignore_repos are skipped.`,
+		Example: `  permsync import --org AcademySoftwareFoundation
+  permsync import --org AcademySoftwareFoundation --repo openvdb --force`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return importRun(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
+	f.StringVar(&opts.Org, "org", "", "the org to import (required)")
+	f.StringSliceVar(&opts.Repos, "repo", nil, "only these repositories (repeatable)")
+	f.BoolVar(&opts.Force, "force", false, "overwrite existing files")
+	return cmd
+}
+
+func importRun(ctx context.Context, opts *ImportOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if opts.Org == "" || !config.ValidLogin(opts.Org) {
+		return exit(ExitError, usageError{errors.New("--org names the org to import, e.g. --org AcademySoftwareFoundation")})
+	}
+	for _, r := range opts.Repos {
+		if !config.ValidRepoName(r) {
+			return exit(ExitError, usageError{fmt.Errorf("--repo %q is not a repository name", r)})
+		}
+	}
+	policy := config.DefaultPolicy()
+	orgName := opts.Org
+	if existing, err := existingOrg(opts.IO, opts.Dir, opts.Org); err != nil {
+		return err
+	} else if existing != nil {
+		policy, orgName = existing.Policy, existing.Name
+	}
+
+	var narrow []string
+	for _, r := range opts.Repos {
+		narrow = append(narrow, orgName+"/"+r)
+	}
+	client, err := opts.Global.connect(ctx, opts.IO, readPermissions, narrow)
+	if err != nil {
+		return exit(ExitError, err)
+	}
+	actual, err := client.ReadOrg(ctx, orgName, ghapi.ReadOptions{Repos: opts.Repos})
+	opts.Global.progress.done()
+	if err != nil {
+		return exit(ExitError, fmt.Errorf("reading org %s from GitHub: %w", orgName, err))
+	}
+	orgDir := filepath.Join(opts.Dir, orgName)
+	if err := os.MkdirAll(orgDir, 0o755); err != nil {
+		return exit(ExitError, err)
+	}
+	existingFiles := map[string]string{}
+	if entries, err := os.ReadDir(orgDir); err == nil {
+		for _, e := range entries {
+			name := e.Name()
+			if ext := filepath.Ext(name); ext == ".yaml" || ext == ".yml" {
+				existingFiles[strings.ToLower(strings.TrimSuffix(name, ext))] = name
+			}
+		}
+	}
+
+	var wrote, kept, failed int
+	for _, r := range actual.Repos {
+		switch {
+		case r.NotFound:
+			fmt.Fprintf(opts.IO.ErrOut, "permsync: %s/%s: no such repository, or the credentials cannot see it\n", orgName, r.Name)
+			failed++
+			continue
+		case r.ReadError != "":
+			fmt.Fprintf(opts.IO.ErrOut, "permsync: %s/%s could not be read (%s): not imported\n", orgName, r.Name, r.ReadError)
+			failed++
+			continue
+		case policy.IgnoreRepos != nil && contains(policy.IgnoreRepos, r.Name):
+			continue
+		}
+		name := r.Name + ".yaml"
+		if prev, ok := existingFiles[strings.ToLower(r.Name)]; ok {
+			if !opts.Force {
+				kept++
+				continue
+			}
+			name = prev
+		}
+		data, notes := importer.RepoFile(actual, r, policy, opts.IO.Now())
+		for _, n := range notes {
+			fmt.Fprintf(opts.IO.ErrOut, "note: %s\n", n)
+		}
+		if err := writeFileAtomic(filepath.Join(orgDir, name), data); err != nil {
+			return exit(ExitError, err)
+		}
+		wrote++
+	}
+	orgFile := filepath.Join(opts.Dir, orgName+".yaml")
+	orgFileNote := "kept"
+	if _, err := os.Stat(orgFile); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(opts.Dir, orgName+".yml")); errors.Is(err, fs.ErrNotExist) {
+			if err := writeFileAtomic(orgFile, importer.OrgFile(orgName)); err != nil {
+				return exit(ExitError, err)
+			}
+			orgFileNote = "written"
+		}
+	}
+	fmt.Fprintf(opts.IO.Out, "Imported %s: %s written, %s kept", orgName, plural(wrote, "repository file"), plural(kept, "existing file"))
+	if kept > 0 && !opts.Force {
+		fmt.Fprint(opts.IO.Out, " (--force overwrites them)")
+	}
+	fmt.Fprintf(opts.IO.Out, "; org file %s.\nNext: permsync validate --dir %s, then permsync plan (it should show no changes).\n", orgFileNote, opts.Dir)
+	if _, diags := config.LoadDir(opts.Dir); diags.HasErrors() {
+		for _, d := range diags.Filter(config.SevError) {
+			fmt.Fprintln(opts.IO.ErrOut, d.String())
+		}
+		return exit(ExitError, errors.New("the imported files do not validate: please report this"))
+	}
+	if failed > 0 {
+		return exit(ExitError, nil)
+	}
+	return nil
+}
+
+// existingOrg returns the org as the directory already defines it, or nil
+// when the directory or the org is not there yet.
+func existingOrg(ios *IOStreams, dir, org string) (*config.Org, error) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	cfg, diags := config.LoadDir(dir)
+	if cfg == nil {
+		// An empty directory is a fine place to import into.
+		if len(diags) == 1 && strings.Contains(diags[0].Message, "no org folders") {
+			return nil, nil
+		}
+		for _, d := range diags {
+			fmt.Fprintln(ios.ErrOut, d.String())
+		}
+		return nil, exit(ExitError, fmt.Errorf("%s has errors: fix them before importing into it", dir))
+	}
+	return cfg.Org(org), nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	return writeOut(&IOStreams{}, path, func(w io.Writer, _ bool) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
