@@ -407,10 +407,10 @@ func (a *authenticator) tokenError(cn *conn, err error) error {
 		_ = he.Response.Body.Close()
 		_ = json.Unmarshal(b, &msg)
 	}
-	e := &Error{Op: op, Status: status, Kind: kindForStatus(status), Message: msg.Message, NotApplied: true}
+	e := &Error{Op: op, Status: status, Kind: kindForStatus(status), Message: redact(msg.Message), NotApplied: true}
 	for _, d := range msg.Errors {
 		if d.Message != "" {
-			e.Details = append(e.Details, d.Message)
+			e.Details = append(e.Details, redact(d.Message))
 		}
 	}
 	switch status {

@@ -277,6 +277,15 @@ func (c *Client) progress(p Progress) {
 	}
 }
 
+// String describes the client without its secrets (a %+v of the struct
+// would reach the token).
+func (c *Client) String() string {
+	return "ghapi.Client{" + c.apiURL.String() + ", " + c.opts.Credentials.String() + "}"
+}
+
+// GoString does the same for %#v.
+func (c *Client) GoString() string { return c.String() }
+
 // APIURL is the REST base in use; GraphQLURL the GraphQL endpoint.
 func (c *Client) APIURL() string     { return c.apiURL.String() }
 func (c *Client) GraphQLURL() string { return c.graphqlURL }

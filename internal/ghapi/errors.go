@@ -110,6 +110,9 @@ func (e *Error) Error() string {
 	return redact(b.String())
 }
 
+// GoString keeps %#v from printing unredacted fields.
+func (e *Error) GoString() string { return "ghapi.Error{" + e.Error() + "}" }
+
 // Is lets errors.Is(err, ErrNotFound) and friends work.
 func (e *Error) Is(target error) bool {
 	k, ok := target.(kindError)

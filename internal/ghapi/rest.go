@@ -190,6 +190,13 @@ func apiError(op string, resp *http.Response, ci *callInfo) error {
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
+	if e.Kind == KindRateLimited {
+		e.Permission = ""
+	}
+	e.Message = redact(e.Message)
+	for i := range e.Details {
+		e.Details[i] = redact(e.Details[i])
+	}
 	if e.Kind == KindForbidden && e.Permission == "" && strings.Contains(strings.ToLower(e.Message), "not accessible by integration") {
 		e.Hint = "the GitHub App lacks a permission this needs"
 	}

@@ -385,7 +385,11 @@ func netErrText(err error) string {
 	}
 	var ne *net.OpError
 	if errors.As(err, &ne) && ne.Err != nil {
-		return redact(ne.Op + ": " + ne.Err.Error())
+		text := ne.Err.Error()
+		if !strings.HasPrefix(text, ne.Op) {
+			text = ne.Op + ": " + text
+		}
+		return redact(text)
 	}
 	return redact(err.Error())
 }
