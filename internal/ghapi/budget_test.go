@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,4 +123,36 @@ func TestReadManyTeams(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 110, n)
+}
+
+// TestWarmReadGets304s: with the conditional-request cache below
+// authentication, a second read's REST calls are answered 304 and cost no
+// primary points, even with an App whose installation token changed.
+func TestWarmReadGets304s(t *testing.T) {
+	t.Parallel()
+	srv := ghapitest.NewTestServer(t)
+	gen := ghapitest.GenerateOrg(srv, ghapitest.GenSpec{Org: "acme", Repos: 30, Seed: 3})
+	_ = gen
+	cache, err := httpcache.Open(t.TempDir())
+	require.NoError(t, err)
+	var progress []Progress
+	c, _, _ := appClient(t, srv, func(o *Options) {
+		o.Cache = cache.Wrap
+		o.Progress = func(p Progress) { progress = append(progress, p) }
+	})
+	ctx := ctxT(t)
+	_, err = c.ReadOrg(ctx, "acme", ReadOptions{})
+	require.NoError(t, err)
+	cold := c.Stats()
+	assert.Zero(t, cold.NotModified)
+	assert.NotEmpty(t, progress)
+
+	srv.Advance(2 * time.Hour) // a new installation token
+	o, err := c.ReadOrg(ctx, "acme", ReadOptions{})
+	require.NoError(t, err)
+	warm := c.Stats().Sub(cold)
+	t.Logf("cold: %+v\nwarm: %+v", cold, warm)
+	assert.Len(t, o.Repos, 30)
+	assert.GreaterOrEqual(t, warm.NotModified, int64(30), "every invitations list revalidated")
+	assert.LessOrEqual(t, warm.RESTPoints, int64(3), "only the token request and the 401 cost points")
 }
