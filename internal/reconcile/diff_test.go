@@ -285,6 +285,8 @@ func TestRulesetKeepsACheckRequired(t *testing.T) {
 	p := f.plan()
 	require.Len(t, p.Changes, 1)
 	assert.Empty(t, p.Refusals, "the ruleset still requires EasyCLA on main")
+	require.Len(t, p.Notices, 1)
+	assert.Equal(t, NoticeRuleProtects, p.Notices[0].Kind)
 }
 
 func TestProtectionCreate(t *testing.T) {

@@ -30,7 +30,8 @@ var Guardrails = []Guardrail{
 	GuardMaxRemovals,
 }
 
-// Guard runs every guardrail and records its refusals on the plan.
+// Guard runs every guardrail and records its refusals on the plan, then
+// notes what the guardrails let through but release engineering should know.
 func Guard(p *Plan, in Input) {
 	for _, g := range Guardrails {
 		for _, r := range g(p, in) {
@@ -40,6 +41,53 @@ func Guard(p *Plan, in Input) {
 			p.Refusals = append(p.Refusals, r)
 		}
 	}
+	p.Notices = append(p.Notices, guardNotices(p, in)...)
+}
+
+// guardNotices reports repositories already outside min/max admins that the
+// plan does not make worse, and floor checks a file drops from protection
+// that an active ruleset still requires.
+func guardNotices(p *Plan, in Input) []Notice {
+	var out []Notice
+	pols := policies(in)
+	for _, t := range in.Targets {
+		a := in.actual(t.Org.Name)
+		if a == nil {
+			continue
+		}
+		policy := t.Org.Policy
+		for _, cr := range t.Repos {
+			r := a.Repo(cr.Name)
+			if r == nil || !r.Readable() || r.Archived {
+				continue
+			}
+			after := simulate(a, r, p.Changes, t.Org.Name, r.Name)
+			pos := config.Pos{File: cr.File}
+			if n := len(admins(a, after, policy, true)); n > policy.MaxAdmins {
+				out = append(out, Notice{Kind: NoticeAdminCount, Org: t.Org.Name, Repo: r.Name, Source: pos,
+					Message: fmt.Sprintf("%s/%s has %d admins, more than max_admins (%d); the plan does not add any", t.Org.Name, r.Name, n, policy.MaxAdmins)})
+			}
+			if n := len(admins(a, after, policy, false)); n < policy.MinAdmins {
+				out = append(out, Notice{Kind: NoticeAdminCount, Org: t.Org.Name, Repo: r.Name, Source: pos,
+					Message: fmt.Sprintf("%s/%s has %d admins, fewer than min_admins (%d); grant admin to someone the org file allows", t.Org.Name, r.Name, n, policy.MinAdmins)})
+			}
+		}
+	}
+	for _, c := range p.Changes {
+		if c.Kind != ProtectionUpdate || c.ProtectionAfter.Checks == nil || c.ProtectionBefore.StatusChecks == nil {
+			continue
+		}
+		po := pols[strings.ToLower(c.Org)]
+		for _, fc := range po.org.Policy.RequiredChecks {
+			_, had := findCheck(c.ProtectionBefore.StatusChecks.Checks, fc.Context)
+			_, kept := findCheck(*c.ProtectionAfter.Checks, fc.Context)
+			if had && !kept && rulesetRequires(repoOf(in, c.Org, c.Repo), fc.Context, c.Branch) {
+				out = append(out, Notice{Kind: NoticeRuleProtects, Org: c.Org, Repo: c.Repo, Subject: "branch:" + c.Branch, Source: c.Source,
+					Message: fmt.Sprintf("%s leaves the protection of %s but stays required there by an active ruleset", fc.Context, c.Branch)})
+			}
+		}
+	}
+	return out
 }
 
 type policyOf struct {

@@ -51,7 +51,7 @@ func TestGuardrails(t *testing.T) {
 			refused: []string{"max_admins team:core", "max_admins user:carol", "max_admins user:newbie"}},
 		{name: "max_admins does not count expected owners", orgFile: "max_admins: 2\nexpected_owners: [alice]",
 			file: "admin:\n  teams: [core]\n  users: [carol]\n"},
-		{name: "already over max_admins is reported, lowering allowed", orgFile: "max_admins: 1",
+		{name: "already over max_admins: lowering allowed", orgFile: "max_admins: 1",
 			file: "admin:\n  users: [alice, bob]\n", repo: state.Repo{Users: []state.UserGrant{{Login: "alice", Role: role.Admin}, {Login: "bob", Role: role.Admin}, {Login: "carol", Role: role.Admin}}}},
 		{name: "min_admins", orgFile: "min_admins: 2", file: "admin:\n  users: [alice]\n",
 			repo:    state.Repo{Users: []state.UserGrant{{Login: "alice", Role: role.Admin}, {Login: "bob", Role: role.Admin}}},
@@ -107,6 +107,16 @@ func TestGuardrails(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAdminCountOutsideTheRangeIsReported(t *testing.T) {
+	repo := &state.Repo{Name: "widget", Users: []state.UserGrant{{Login: "alice", Role: role.Admin}, {Login: "bob", Role: role.Admin}}}
+	f := newFixture(t, "max_admins: 1\nmin_admins: 1", map[string]string{"widget": "admin:\n  users: [alice, bob]\n"}, baseOrg(repo))
+	p := f.plan()
+	assert.Empty(t, p.Refusals, "nothing makes it worse")
+	require.Len(t, p.Notices, 1)
+	assert.Equal(t, NoticeAdminCount, p.Notices[0].Kind)
+	assert.Contains(t, p.Notices[0].Message, "has 2 admins, more than max_admins (1)")
 }
 
 func TestRefusalsNameTheRuleTheLineAndWhy(t *testing.T) {
