@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,5 +127,3 @@ func ctxT(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

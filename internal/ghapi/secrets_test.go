@@ -45,7 +45,11 @@ func TestNoSecretInOutput(t *testing.T) {
 	fakeTime(srv, &tokOpts)
 	tc, err := New(context.Background(), tokOpts)
 	require.NoError(t, err)
-	ac, appLogs, _ := appClient(t, srv, func(o *Options) { o.RequestTimeout = 20 * time.Millisecond; o.MaxRateLimitWait = time.Minute; o.MaxRetries = 2 })
+	ac, appLogs, _ := appClient(t, srv, func(o *Options) {
+		o.RequestTimeout = 20 * time.Millisecond
+		o.MaxRateLimitWait = time.Minute
+		o.MaxRetries = 2
+	})
 	ctx := ctxT(t)
 	record(tokOpts, tokOpts.Credentials, ac, tc)
 

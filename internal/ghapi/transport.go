@@ -63,7 +63,6 @@ func trimAPIPrefix(p string) string { return strings.TrimPrefix(p, "/api/v3") }
 // the policy layer and back: what may be retried, and what happened.
 type callInfo struct {
 	retrySafe bool // a POST that is safe to repeat (e.g. enforce_admins)
-	noCache   bool // bypass the conditional-request cache
 	mu        sync.Mutex
 	attempts  int  // requests sent
 	maybeSent bool // an earlier attempt may have reached GitHub and taken effect
