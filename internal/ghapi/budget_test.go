@@ -145,7 +145,8 @@ func TestWarmReadGets304s(t *testing.T) {
 	require.NoError(t, err)
 	cold := c.Stats()
 	assert.Zero(t, cold.NotModified)
-	assert.NotEmpty(t, progress)
+	require.NotEmpty(t, progress)
+	assert.Equal(t, Progress{Org: "acme", Phase: "repositories", Done: 30, Total: 30}, progress[len(progress)-1])
 
 	srv.Advance(2 * time.Hour) // a new installation token
 	o, err := c.ReadOrg(ctx, "acme", ReadOptions{})

@@ -63,7 +63,8 @@ type Options struct {
 	MaxRetries          int
 	MaxSecondaryRetries int
 
-	// Progress, when set, hears about long reads.
+	// Progress, when set, hears about long reads; it is called by one
+	// goroutine at a time.
 	Progress func(Progress)
 	// Logf, when set, hears about retries, waits and fallbacks. Messages
 	// never hold a secret.
@@ -96,6 +97,7 @@ type Client struct {
 
 	gate         sync.RWMutex // attempts share it; a retrying request holds it alone
 	mutMu        sync.Mutex
+	progressMu   sync.Mutex
 	lastMutation time.Time
 
 	// policyRT is everything below authentication.
@@ -273,6 +275,8 @@ func (c *Client) logf(format string, args ...any) {
 
 func (c *Client) progress(p Progress) {
 	if c.opts.Progress != nil {
+		c.progressMu.Lock()
+		defer c.progressMu.Unlock()
 		c.opts.Progress(p)
 	}
 }

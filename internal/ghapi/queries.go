@@ -108,6 +108,7 @@ fragment RepoFields on Repository {
 const QueryOrgRepos = `query OrgRepos($org: String!, $after: String) {
   organization(login: $org) {
     repositories(first: 45, after: $after, orderBy: {field: NAME, direction: ASC}) {
+      totalCount
       pageInfo { hasNextPage endCursor }
       nodes { ...RepoFields }
     }

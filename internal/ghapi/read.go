@@ -469,8 +469,9 @@ func (r *orgReader) listRepos(ctx context.Context) error {
 		}
 		var data struct {
 			Repositories *struct {
-				PageInfo pageInfo   `json:"pageInfo"`
-				Nodes    []*gqlRepo `json:"nodes"`
+				TotalCount int        `json:"totalCount"`
+				PageInfo   pageInfo   `json:"pageInfo"`
+				Nodes      []*gqlRepo `json:"nodes"`
 			} `json:"repositories"`
 		}
 		ok, derr := res.decodeField("organization", &data)
@@ -483,6 +484,9 @@ func (r *orgReader) listRepos(ctx context.Context) error {
 			}
 			return &Error{Op: "GraphQL OrgRepos", Kind: KindNotFound, Message: fmt.Sprintf("the org %s was not found", r.org)}
 		}
+		r.mu.Lock()
+		r.total = data.Repositories.TotalCount
+		r.mu.Unlock()
 		// Errors inside one repository's fields: re-read those repositories
 		// on their own (by name, aliased), so one bad repository does not
 		// spoil the page.
@@ -622,10 +626,9 @@ func (r *orgReader) register(rr *repoRead) bool {
 
 func (r *orgReader) progressed() {
 	r.mu.Lock()
+	defer r.mu.Unlock() // held across the call: Done only grows
 	r.done++
-	p := Progress{Org: r.org, Phase: "repositories", Done: r.done, Total: r.total}
-	r.mu.Unlock()
-	r.c.progress(p)
+	r.c.progress(Progress{Org: r.org, Phase: "repositories", Done: r.done, Total: r.total})
 }
 
 // accept takes one repository's GraphQL data (or its failure) and starts
