@@ -174,11 +174,11 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 
-	var serverTries, secondaryTries int
+	var serverTries, secondaryTries, primaryTries int
 	for attempt := 0; ; attempt++ {
 		// A bucket GitHub said is empty: wait for its reset, or give up.
 		if reset, res := c.limits.exhaustedUntil(req, c.now()); !reset.IsZero() {
-			if err := p.waitPrimary(ctx, req, reset, res); err != nil {
+			if err := p.waitPrimary(ctx, req, reset, res, 0); err != nil {
 				return nil, err
 			}
 		}
@@ -231,9 +231,14 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 		case limitPrimary:
 			drain(resp)
 			c.stats.rateLimited.Add(1)
-			if err := p.waitPrimary(ctx, req, info.reset, info.resource); err != nil {
+			if primaryTries >= maxPrimaryTries {
+				return nil, &Error{Kind: KindRateLimited, Reset: info.reset, NotApplied: true,
+					Message: fmt.Sprintf("GitHub's primary rate limit (%s) stayed exhausted after %d waits", info.resource, primaryTries)}
+			}
+			if err := p.waitPrimary(ctx, req, info.reset, info.resource, primaryTries); err != nil {
 				return nil, err
 			}
+			primaryTries++
 			continue
 		case limitSecondary:
 			c.stats.rateLimited.Add(1)
@@ -266,6 +271,10 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 			serverTries++
 			goExclusive()
 			d := backoff(serverTries)
+			// A 503 may say when to come back.
+			if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.now()); ok && ra > d {
+				d = min(ra, secondaryMaxWait)
+			}
 			c.logf("ghapi: %s %s: GitHub answered %d; retry %d of %d in %s", req.Method, req.URL.Path, resp.StatusCode, serverTries, c.opts.MaxRetries, d.Round(time.Millisecond))
 			if err := p.retryWait(ctx, d); err != nil {
 				return nil, err
@@ -328,13 +337,20 @@ func (p *policy) retryWait(ctx context.Context, d time.Duration) error {
 	return p.c.sleep(ctx, d)
 }
 
+// maxPrimaryTries bounds the waits for one request's primary limit.
+const maxPrimaryTries = 5
+
 // waitPrimary waits for an exhausted primary bucket to reset, when that
-// is within MaxRateLimitWait; else it fails saying when it resets.
-func (p *policy) waitPrimary(ctx context.Context, req *http.Request, reset time.Time, resource string) error {
+// is within MaxRateLimitWait; else it fails saying when it resets. A
+// reset that looks past while GitHub still says the limit is exhausted
+// (this machine's clock runs ahead of GitHub's) is waited for a minute,
+// doubling.
+func (p *policy) waitPrimary(ctx context.Context, req *http.Request, reset time.Time, resource string, tries int) error {
 	c := p.c
 	d := reset.Sub(c.now()) + time.Second
-	if d < time.Second {
-		d = time.Second
+	if !reset.After(c.now()) {
+		d = min(time.Minute<<tries, secondaryMaxWait)
+		reset = c.now().Add(d)
 	}
 	if d > c.opts.MaxRateLimitWait {
 		return &Error{

@@ -260,3 +260,32 @@ func TestUnsafePostNotRetried(t *testing.T) {
 	assert.Equal(t, int32(5), n.Load(), "an idempotent PUT is retried")
 	assert.Equal(t, KindNetwork, KindOf(err))
 }
+
+// TestPrimaryLimitWithSkewedClock: GitHub says the limit is exhausted
+// but its reset looks past on this machine's clock.
+func TestPrimaryLimitWithSkewedClock(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) <= 2 {
+			w.Header().Set("X-Ratelimit-Remaining", "0")
+			w.Header().Set("X-Ratelimit-Reset", "1000") // 1970
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"message":"API rate limit exceeded"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"login":"bob"}`))
+	}))
+	defer ts.Close()
+	var sl sleeps
+	o := Options{APIURL: ts.URL, Credentials: TokenCredentials("t0ken-for-test-purposes-only")}
+	o.Sleep = func(context.Context, time.Duration) error { return nil }
+	sl.hook(&o)
+	c, err := New(context.Background(), o)
+	require.NoError(t, err)
+	login, ok, err := c.UserExists(ctxT(t), "bob")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, "bob", login)
+	assert.Equal(t, []time.Duration{time.Minute, 2 * time.Minute}, sl.d)
+}
