@@ -860,9 +860,9 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 	if len(ids) == 0 {
 		return out, nil
 	}
-	query, name, size := QueryRulesetRules, "RulesetRules", rulesetBatchSize
+	size := rulesetBatchSize
 	if r.opts.Audit {
-		query, name, size = QueryRulesetRulesAudit, "RulesetRulesAudit", rulesetAuditBatchSize
+		size = rulesetAuditBatchSize
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -872,49 +872,75 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var res *gqlResult
-			err := r.call(ctx, func() (err error) {
-				res, err = r.cn.graphql(ctx, name, query, map[string]any{"ids": batch})
-				return err
-			})
+			nodes, err := r.rulesBatch(ctx, batch, r.opts.Audit)
+			if err != nil && r.opts.Audit && !isUnsupported(err) && ctx.Err() == nil {
+				// Bypass actors need more than the rules: keep the rules.
+				r.note("could not read who may bypass %d rulesets: %v", len(batch), err)
+				nodes, err = r.rulesBatch(ctx, batch, false)
+			}
+			mu.Lock()
+			defer mu.Unlock()
 			if err != nil {
 				if isUnsupported(err) || ctx.Err() != nil {
-					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
 					}
-					mu.Unlock()
 					return
 				}
 				// The rulesets stay marked incomplete.
 				r.note("could not read the rules of %d rulesets: %v", len(batch), err)
 				return
 			}
-			var nodes []*gqlRulesetRules
-			if _, err := res.decodeField("nodes", &nodes); err != nil {
-				r.note("could not read the rules of %d rulesets: %v", len(batch), err)
-				return
-			}
-			bad := map[int]bool{}
-			for _, e := range res.Errors {
-				if len(e.Path) >= 2 {
-					if f, ok := e.Path[1].(float64); ok {
-						bad[int(f)] = true
-					}
-				}
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for i, n := range nodes {
-				if n == nil || n.ID == "" || bad[i] {
-					continue
-				}
-				out[n.ID] = n
+			for id, n := range nodes {
+				out[id] = n
 			}
 		}()
 	}
 	wg.Wait()
 	return out, firstErr
+}
+
+// rulesBatch reads the rules (and, for audits, bypass actors) of up to
+// 100 rulesets. A ruleset whose rules came with an error is left out (and
+// will be marked incomplete); an error about bypass actors alone fails
+// the batch so that the caller can retry without them.
+func (r *orgReader) rulesBatch(ctx context.Context, ids []string, audit bool) (map[string]*gqlRulesetRules, error) {
+	query, name := QueryRulesetRules, "RulesetRules"
+	if audit {
+		query, name = QueryRulesetRulesAudit, "RulesetRulesAudit"
+	}
+	var res *gqlResult
+	err := r.call(ctx, func() (err error) {
+		res, err = r.cn.graphql(ctx, name, query, map[string]any{"ids": ids})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var nodes []*gqlRulesetRules
+	if _, err := res.decodeField("nodes", &nodes); err != nil {
+		return nil, &Error{Op: "GraphQL " + name, Kind: KindOther, Message: err.Error()}
+	}
+	bad := map[int]bool{}
+	for _, e := range res.Errors {
+		if audit && strings.Contains(e.pathString(), "bypassActors") {
+			return nil, gqlFailure("GraphQL "+name, []gqlError{e})
+		}
+		if len(e.Path) >= 2 {
+			if f, ok := e.Path[1].(float64); ok {
+				bad[int(f)] = true
+				continue
+			}
+		}
+		return nil, gqlFailure("GraphQL "+name, res.Errors)
+	}
+	out := map[string]*gqlRulesetRules{}
+	for i, n := range nodes {
+		if n != nil && n.ID != "" && !bad[i] {
+			out[n.ID] = n
+		}
+	}
+	return out, nil
 }
 
 // checkBranches finds which requested branches (besides the default

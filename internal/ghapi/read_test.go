@@ -235,3 +235,24 @@ func TestReadOrgFallsBackToREST(t *testing.T) {
 	require.Len(t, w.Rulesets, 1)
 	assert.Equal(t, []state.Check{{Context: "EasyCLA", AppID: state.AnyApp}}, w.Rulesets[0].RequiredChecks)
 }
+
+// TestAuditWithoutBypassPermission: bypass actors that cannot be read
+// leave the rules read and the bypass list empty.
+func TestAuditWithoutBypassPermission(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	srv.AddRuleset("acme", "", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
+		Rules:        []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA"})},
+		BypassActors: []ghapitest.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
+	srv.SetFaults(ghapitest.Faults{GraphQL: []ghapitest.GraphQLFault{{Alias: "bypassActors", Type: "FORBIDDEN", Message: "Resource not accessible by integration"}}})
+	c, logs := tokenClient(t, srv)
+	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{Audit: true})
+	require.NoError(t, err)
+	w := o.Repo("widgets")
+	require.Len(t, w.Rulesets, 1)
+	rs := w.Rulesets[0]
+	assert.False(t, rs.Incomplete)
+	assert.Equal(t, []state.Check{{Context: "EasyCLA", AppID: state.AnyApp}}, rs.RequiredChecks)
+	assert.Empty(t, rs.Bypass)
+	assert.Contains(t, logs.String(), "bypass")
+}
