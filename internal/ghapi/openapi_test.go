@@ -51,8 +51,8 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // GitHub's published OpenAPI description, when it is on this machine
 // (PERMSYNC_GITHUB_OPENAPI overrides the path).
 func TestRequestsMatchGitHubsOpenAPI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads a 13 MB description")
+	if testing.Short() || raceEnabled {
+		t.Skip("loads a 13 MB description (skipped with -short and -race)")
 	}
 	path := os.Getenv("PERMSYNC_GITHUB_OPENAPI")
 	if path == "" {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package ghapi
+
+const raceEnabled = false
