@@ -122,15 +122,27 @@ func (c *Client) Viewer(ctx context.Context, org string) (string, error) {
 		return app.Slug + "[bot]", nil
 	}
 	var u restUser
-	if _, err := a.token.do(ctx, http.MethodGet, "user", nil, &u); err != nil {
-		var e *Error
-		if errors.As(err, &e) && e.Status == http.StatusForbidden {
-			// An installation token (GITHUB_TOKEN in Actions) cannot ask.
-			e.Hint = "this token cannot tell whom it acts as (an installation token?); use GitHub App credentials"
-		}
+	_, err := a.token.do(ctx, http.MethodGet, "user", nil, &u)
+	if err == nil {
+		return u.Login, nil
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Status != http.StatusForbidden {
 		return "", err
 	}
-	return u.Login, nil
+	// An installation token (GITHUB_TOKEN in Actions) cannot call GET
+	// /user; GraphQL's viewer names its bot.
+	res, gerr := a.token.graphql(ctx, "Viewer", QueryViewer, nil)
+	if gerr != nil {
+		return "", err
+	}
+	var v struct {
+		Login string `json:"login"`
+	}
+	if ok, _ := res.decodeField("viewer", &v); !ok || v.Login == "" {
+		return "", err
+	}
+	return v.Login, nil
 }
 
 // ListIssues lists the issues (not pull requests) of a repository with a

@@ -115,3 +115,15 @@ func TestCreateIssueNotRetriedBlindly(t *testing.T) {
 	assert.Equal(t, int64(1), srv.Stats().ByRoute["POST /repos/{owner}/{repo}/issues"], "sent once")
 	assert.Contains(t, logs.String(), "checking")
 }
+
+// TestViewerOfAnInstallationToken: GITHUB_TOKEN in Actions is an
+// installation token; GET /user refuses it, GraphQL names its bot.
+func TestViewerOfAnInstallationToken(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	_, _, inst := appClient(t, srv)
+	c, _ := tokenClient(t, srv, func(o *Options) { o.Credentials = TokenCredentials(srv.InstallationToken(inst, nil)) })
+	me, err := c.Viewer(ctxT(t), "acme")
+	require.NoError(t, err)
+	assert.Equal(t, "permsync[bot]", me)
+}

@@ -332,6 +332,13 @@ func QueryBranchRefs(refs []BranchRef) string {
 	return b.String()
 }
 
+// QueryViewer asks whom the credentials act as (an installation token,
+// such as GITHUB_TOKEN in Actions, cannot call GET /user).
+const QueryViewer = `query Viewer {
+  viewer { login }
+  rateLimit { cost remaining resetAt }
+}`
+
 // Queries returns every GraphQL document this package can send, by name
 // (the batch query at one and at its full size), for schema checks.
 func Queries() map[string]string {
@@ -353,6 +360,7 @@ func Queries() map[string]string {
 		"OrgTeams":            QueryOrgTeams,
 		"TeamMembers":         QueryTeamMembers,
 		"TeamRepositories":    QueryTeamRepositories,
+		"Viewer":              QueryViewer,
 	}
 }
 
