@@ -94,6 +94,7 @@ type Client struct {
 
 	stats  stats
 	limits *limiter
+	schema schemaAdapter // GraphQL fields this server lacks
 
 	gate         sync.RWMutex // attempts share it; a retrying request holds it alone
 	mutMu        sync.Mutex

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 )
 
 // gqlError is one entry of a GraphQL answer's "errors".
@@ -17,7 +19,9 @@ type gqlError struct {
 	Message    string `json:"message"`
 	Path       []any  `json:"path"`
 	Extensions struct {
-		Code string `json:"code"`
+		Code      string `json:"code"`
+		FieldName string `json:"fieldName"`
+		TypeName  string `json:"typeName"`
 	} `json:"extensions"`
 }
 
@@ -73,6 +77,79 @@ func (r *gqlResult) errorsFor(alias string) []gqlError {
 // error, as is a schema the server does not know (KindUnsupported).
 func (cn *conn) graphql(ctx context.Context, name, query string, vars map[string]any, opts ...reqOpt) (*gqlResult, error) {
 	c := cn.c
+	for tries := 0; ; tries++ {
+		res, err := cn.graphqlOnce(ctx, name, c.schema.adapt(query), vars, opts...)
+		var uf *undefinedField
+		if !errors.As(err, &uf) {
+			return res, err
+		}
+		if tries < 10 && c.schema.drop(uf.field) {
+			c.logf("ghapi: this GitHub's GraphQL API has no %s.%s; reading without it", uf.typ, uf.field)
+			continue
+		}
+		return nil, &Error{Op: "GraphQL " + name, Kind: KindUnsupported, Message: redact(uf.msg)}
+	}
+}
+
+// undefinedField is a query the server's schema refuses.
+type undefinedField struct{ field, typ, msg string }
+
+func (e *undefinedField) Error() string { return e.msg }
+
+var undefinedFieldRE = regexp.MustCompile(`Field '([A-Za-z_][A-Za-z0-9_]*)' doesn't exist on type '([A-Za-z_][A-Za-z0-9_]*)'`)
+
+// optionalFields may be left out of a query when a server lacks them
+// (older GitHub Enterprise Server): scalars whose absence reads as the
+// zero value, which the state treats as "off" or "unknown". The fields
+// that make a read exact (roleName, permissionSources…) are not here: a
+// server without them is read through REST instead.
+var optionalFields = map[string]bool{
+	"rateLimit": true, "totalCount": true, "visibility": true, "target": true,
+	"requireLastPushApproval": true, "requiresCommitSignatures": true, "requiresLinearHistory": true,
+	"restrictsPushes": true, "allowsDeletions": true, "allowsForcePushes": true,
+	"dismissesStaleReviews": true, "requiresCodeOwnerReviews": true,
+	"dismissStaleReviewsOnPush": true, "requireCodeOwnerReview": true,
+	"enterpriseOwner": true, "deployKey": true, "repositoryRoleDatabaseId": true,
+}
+
+// schemaAdapter removes the optional fields a server turned out to lack.
+type schemaAdapter struct {
+	mu      sync.Mutex
+	dropped map[string]*regexp.Regexp
+}
+
+// drop records a missing field; false when it cannot be left out (or was
+// already).
+func (s *schemaAdapter) drop(field string) bool {
+	if !optionalFields[field] {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dropped == nil {
+		s.dropped = map[string]*regexp.Regexp{}
+	}
+	if _, ok := s.dropped[field]; ok {
+		return false
+	}
+	// The field, with its selection set when it has one (rateLimit).
+	s.dropped[field] = regexp.MustCompile(`\b` + field + `\b(\s*\{[^{}]*\})?`)
+	return true
+}
+
+// adapt returns query without the dropped fields.
+func (s *schemaAdapter) adapt(query string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, re := range s.dropped {
+		query = re.ReplaceAllString(query, "")
+	}
+	return query
+}
+
+// graphqlOnce sends one query as it is.
+func (cn *conn) graphqlOnce(ctx context.Context, name, query string, vars map[string]any, opts ...reqOpt) (*gqlResult, error) {
+	c := cn.c
 	op := "GraphQL " + name
 	var set reqSettings
 	for _, o := range opts {
@@ -122,7 +199,11 @@ func (cn *conn) graphql(ctx context.Context, name, query string, vars map[string
 	}
 	for _, e := range env.Errors {
 		if e.undefined() {
-			return nil, &Error{Op: op, Kind: KindUnsupported, Message: redact(e.Message)}
+			uf := &undefinedField{field: e.Extensions.FieldName, typ: e.Extensions.TypeName, msg: e.Message}
+			if m := undefinedFieldRE.FindStringSubmatch(e.Message); m != nil {
+				uf.field, uf.typ = m[1], m[2]
+			}
+			return nil, uf
 		}
 	}
 	if len(env.Errors) > 0 && env.Data == nil {

@@ -4,6 +4,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -51,6 +54,25 @@ func TestQueriesValidateAgainstGitHubSchema(t *testing.T) {
 	schema := officialSchema(t)
 	for _, name := range QueryNames() {
 		q := Queries()[name]
+		if _, errs := gqlparser.LoadQueryWithRules(schema, q, nil); len(errs) > 0 {
+			t.Errorf("%s: %v", name, errs)
+		}
+	}
+}
+
+// TestQueriesWithoutOptionalFields: leaving out every optional field
+// still gives valid queries.
+func TestQueriesWithoutOptionalFields(t *testing.T) {
+	schema := officialSchema(t)
+	var a schemaAdapter
+	for f := range optionalFields {
+		require.True(t, a.drop(f), f)
+	}
+	for _, name := range QueryNames() {
+		q := a.adapt(Queries()[name])
+		for f := range optionalFields {
+			assert.NotRegexp(t, `\b`+f+`\b`, q, name)
+		}
 		if _, errs := gqlparser.LoadQueryWithRules(schema, q, nil); len(errs) > 0 {
 			t.Errorf("%s: %v", name, errs)
 		}

@@ -642,6 +642,12 @@ func (r *orgReader) accept(ctx context.Context, name string, g *gqlRepo, failed 
 		repo.Archived = g.IsArchived
 		repo.Private = g.IsPrivate
 		repo.Visibility = strings.ToLower(g.Visibility)
+		if repo.Visibility == "" {
+			repo.Visibility = "public"
+			if g.IsPrivate {
+				repo.Visibility = "private"
+			}
+		}
 		if g.DefaultBranchRef != nil {
 			repo.DefaultBranch = g.DefaultBranchRef.Name
 		}

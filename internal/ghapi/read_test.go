@@ -1,8 +1,12 @@
 package ghapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
@@ -255,4 +259,49 @@ func TestAuditWithoutBypassPermission(t *testing.T) {
 	assert.Equal(t, []state.Check{{Context: "EasyCLA", AppID: state.AnyApp}}, rs.RequiredChecks)
 	assert.Empty(t, rs.Bypass)
 	assert.Contains(t, logs.String(), "bypass")
+}
+
+// lackingField answers GraphQL queries that ask for field as an older
+// GitHub Enterprise Server would: "Field '…' doesn't exist on type '…'".
+type lackingField struct {
+	field, typ string
+	next       http.RoundTripper
+}
+
+func (l *lackingField) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && strings.HasSuffix(req.URL.Path, "graphql") {
+		b, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		if bytes.Contains(b, []byte(l.field)) {
+			body := fmt.Sprintf(`{"errors":[{"path":["query"],"extensions":{"code":"undefinedField","typeName":%q,"fieldName":%q},"message":"Field '%s' doesn't exist on type '%s'"}]}`, l.typ, l.field, l.field, l.typ)
+			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)), Request: req}, nil
+		}
+	}
+	return l.next.RoundTrip(req)
+}
+
+func TestReadWithoutOptionalGraphQLFields(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	srv.SetCollaborator("acme", "widgets", "bob", ghapitest.RoleMaintain)
+	srv.SetProtection("acme", "widgets", "main", &ghapitest.Protection{EnforceAdmins: true})
+	rt := &lackingField{field: "requireLastPushApproval", typ: "BranchProtectionRule", next: http.DefaultTransport}
+	rt = &lackingField{field: "rateLimit", typ: "Query", next: rt}
+	c, logs := tokenClient(t, srv, func(o *Options) { o.Transport = rt })
+	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+	require.NoError(t, err)
+	assert.NotContains(t, logs.String(), "REST API instead")
+	assert.Contains(t, logs.String(), "no BranchProtectionRule.requireLastPushApproval")
+	w := o.Repo("widgets")
+	assert.Equal(t, []state.UserGrant{{Login: "bob", Role: role.Maintain}}, w.Users)
+	p, _ := w.Branch("main")
+	assert.True(t, p.EnforceAdmins)
+
+	// An essential field missing: the whole read goes through REST.
+	rt2 := &lackingField{field: "roleName", typ: "PermissionSource", next: http.DefaultTransport}
+	c2, logs2 := tokenClient(t, srv, func(o *Options) { o.Transport = rt2 })
+	o, err = c2.ReadOrg(ctxT(t), "acme", ReadOptions{})
+	require.NoError(t, err)
+	assert.Contains(t, logs2.String(), "REST API instead")
+	assert.Equal(t, []state.UserGrant{{Login: "bob", Role: role.Maintain}}, o.Repo("widgets").Users)
 }
