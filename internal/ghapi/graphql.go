@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 )
 
 // gqlError is one entry of a GraphQL answer's "errors".
@@ -77,8 +78,28 @@ func (r *gqlResult) errorsFor(alias string) []gqlError {
 // error, as is a schema the server does not know (KindUnsupported).
 func (cn *conn) graphql(ctx context.Context, name, query string, vars map[string]any, opts ...reqOpt) (*gqlResult, error) {
 	c := cn.c
+	limited := 0
 	for tries := 0; ; tries++ {
 		res, err := cn.graphqlOnce(ctx, name, c.schema.adapt(query), vars, opts...)
+		var rl *gqlRateLimited
+		if errors.As(err, &rl) {
+			// A query costing more than what is left is refused with a
+			// 200 and RATE_LIMITED (the policy layer catches the case of
+			// nothing left at all).
+			c.stats.rateLimited.Add(1)
+			if limited >= maxPrimaryTries {
+				return nil, &Error{Op: "GraphQL " + name, Kind: KindRateLimited, Reset: rl.reset, NotApplied: true, Message: redact(rl.msg)}
+			}
+			if werr := c.waitPrimary(ctx, rl.reset, "graphql", limited); werr != nil {
+				var e *Error
+				if errors.As(werr, &e) {
+					e.Op = "GraphQL " + name
+				}
+				return nil, werr
+			}
+			limited++
+			continue
+		}
 		var uf *undefinedField
 		if !errors.As(err, &uf) {
 			return res, err
@@ -90,6 +111,14 @@ func (cn *conn) graphql(ctx context.Context, name, query string, vars map[string
 		return nil, &Error{Op: "GraphQL " + name, Kind: KindUnsupported, Message: redact(uf.msg)}
 	}
 }
+
+// gqlRateLimited is a query GitHub refused for the primary limit.
+type gqlRateLimited struct {
+	reset time.Time
+	msg   string
+}
+
+func (e *gqlRateLimited) Error() string { return e.msg }
 
 // undefinedField is a query the server's schema refuses.
 type undefinedField struct{ field, typ, msg string }
@@ -187,6 +216,13 @@ func (cn *conn) graphqlOnce(ctx context.Context, name, query string, vars map[st
 	}
 	if err := json.Unmarshal(raw, &env); err != nil {
 		return nil, &Error{Op: op, Status: resp.StatusCode, Kind: KindOther, Message: "could not read GitHub's answer: " + redact(err.Error())}
+	}
+	if env.Data == nil {
+		for _, e := range env.Errors {
+			if e.Type == "RATE_LIMITED" {
+				return nil, &gqlRateLimited{reset: parseReset(resp.Header, c.now()), msg: e.Message}
+			}
+		}
 	}
 	res := &gqlResult{Data: env.Data, Errors: env.Errors}
 	if rl, ok := env.Data["rateLimit"]; ok {

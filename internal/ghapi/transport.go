@@ -178,7 +178,7 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		// A bucket GitHub said is empty: wait for its reset, or give up.
 		if reset, res := c.limits.exhaustedUntil(req, c.now()); !reset.IsZero() {
-			if err := p.waitPrimary(ctx, req, reset, res, 0); err != nil {
+			if err := c.waitPrimary(ctx, reset, res, 0); err != nil {
 				return nil, err
 			}
 		}
@@ -235,7 +235,7 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, &Error{Kind: KindRateLimited, Reset: info.reset, NotApplied: true,
 					Message: fmt.Sprintf("GitHub's primary rate limit (%s) stayed exhausted after %d waits", info.resource, primaryTries)}
 			}
-			if err := p.waitPrimary(ctx, req, info.reset, info.resource, primaryTries); err != nil {
+			if err := c.waitPrimary(ctx, info.reset, info.resource, primaryTries); err != nil {
 				return nil, err
 			}
 			primaryTries++
@@ -345,8 +345,7 @@ const maxPrimaryTries = 5
 // reset that looks past while GitHub still says the limit is exhausted
 // (this machine's clock runs ahead of GitHub's) is waited for a minute,
 // doubling.
-func (p *policy) waitPrimary(ctx context.Context, req *http.Request, reset time.Time, resource string, tries int) error {
-	c := p.c
+func (c *Client) waitPrimary(ctx context.Context, reset time.Time, resource string, tries int) error {
 	d := reset.Sub(c.now()) + time.Second
 	if !reset.After(c.now()) {
 		d = min(time.Minute<<tries, secondaryMaxWait)

@@ -166,7 +166,7 @@ func TestPrimaryLimit(t *testing.T) {
 		require.ErrorAs(t, err, &e)
 		assert.WithinDuration(t, srv.Now().Add(time.Hour), e.Reset, 2*time.Second)
 	})
-	t.Run("graphql on 429", func(t *testing.T) {
+	t.Run("graphql 200 RATE_LIMITED", func(t *testing.T) {
 		t.Parallel()
 		srv := world(t, ghapitest.WithFaults(ghapitest.Faults{PrimaryLimitStatus: 429}))
 		var sl sleeps
@@ -288,4 +288,39 @@ func TestPrimaryLimitWithSkewedClock(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, "bob", login)
 	assert.Equal(t, []time.Duration{time.Minute, 2 * time.Minute}, sl.d)
+}
+
+// TestGraphQLCostAboveRemaining: a query costing more than what is left is
+// refused with a 200 and RATE_LIMITED while x-ratelimit-remaining is not
+// 0; the client waits for the reset and asks again.
+func TestGraphQLCostAboveRemaining(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	var reset atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if calls.Add(1) == 1 {
+			w.Header().Set("X-Ratelimit-Remaining", "1")
+			w.Header().Set("X-Ratelimit-Reset", fmt.Sprint(reset.Load()))
+			_, _ = w.Write([]byte(`{"errors":[{"type":"RATE_LIMITED","message":"API rate limit exceeded for installation ID 1."}]}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"data":{"viewer":{"login":"bob"},"rateLimit":{"cost":1}}}`))
+	}))
+	defer ts.Close()
+	now := time.Unix(1_800_000_000, 0)
+	reset.Store(now.Add(90 * time.Second).Unix())
+	var slept []time.Duration
+	c, err := New(context.Background(), Options{APIURL: ts.URL, Credentials: TokenCredentials("t0ken-for-test-purposes-only"),
+		Now: func() time.Time { return now },
+		Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); now = now.Add(d); return nil }})
+	require.NoError(t, err)
+	res, err := c.auth.token.graphql(ctxT(t), "Viewer", QueryViewer, nil)
+	require.NoError(t, err)
+	var v struct{ Login string }
+	ok, _ := res.decodeField("viewer", &v)
+	assert.True(t, ok)
+	assert.Equal(t, "bob", v.Login)
+	assert.Equal(t, []time.Duration{91 * time.Second}, slept)
+	assert.Equal(t, int64(1), c.Stats().GraphQLPoints)
 }
