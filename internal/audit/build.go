@@ -1,0 +1,769 @@
+package audit
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/history"
+	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+)
+
+// Input is everything an audit is built from.
+type Input struct {
+	// Dir is the permissions directory, as given.
+	Dir string
+	// Orgs are the orgs audited, with their files and policy. An org with
+	// no files is audited against the default policy (every repository
+	// unmanaged).
+	Orgs []*config.Org
+	// Actual is the state read from GitHub, keyed by lower-case org name:
+	// every repository of each org.
+	Actual map[string]*state.Org
+	// OrgErrors says why an org is missing from Actual.
+	OrgErrors map[string]string
+	// Plan is the plan computed from Actual for the managed repositories.
+	Plan *reconcile.Plan
+	// History is the files' history in the window (nil: not read).
+	History *history.Log
+	// Previous is the snapshot to compare with (nil: none; PreviousNote
+	// says why, e.g. it could not be read).
+	Previous     *Snapshot
+	PreviousNote string
+	// Self is the permissions repository, for its self-check.
+	Self SelfInput
+	// Notes are remarks about the run to carry into the report (what
+	// could not be read, and why).
+	Notes []string
+	Now   time.Time
+	// MatrixPeople and MatrixRepos bound the matrix (defaults 150 and 2000).
+	MatrixPeople, MatrixRepos int
+}
+
+// SelfInput names the permissions repository and its state.
+type SelfInput struct {
+	// Repo is "owner/name"; "" skips the self-check (Note says why).
+	Repo string
+	// State is the repository as read; nil when Repo is in an audited org
+	// (it is looked up there) or could not be read (Note says why).
+	State *state.Repo
+	Note  string
+}
+
+// Build makes the report. It does no I/O.
+func Build(in Input) *Report {
+	b := &builder{in: in, rep: &Report{
+		FormatVersion: FormatVersion,
+		GeneratedAt:   in.Now.UTC(),
+		Dir:           in.Dir,
+		Findings:      []Finding{},
+		Orgs:          []*Org{},
+		NoCLA:         []string{},
+		Notes:         append([]string{}, in.Notes...),
+	}}
+	for _, co := range in.Orgs {
+		b.org(co)
+	}
+	b.rep.History = in.History
+	if b.rep.History == nil {
+		b.rep.History = &history.Log{Note: "the history of the files was not read", Entries: []history.Entry{}}
+	}
+	b.rep.Matrix = buildMatrix(b.rep.Orgs, in.MatrixPeople, in.MatrixRepos)
+	b.rep.Compare = b.compare()
+	b.rep.SelfCheck = b.selfCheck()
+	b.rep.Findings = b.fs
+	sortFindings(b.rep.Findings)
+	b.summary()
+	return b.rep
+}
+
+type builder struct {
+	in  Input
+	rep *Report
+	fs  findings
+}
+
+func (b *builder) actual(org string) *state.Org { return b.in.Actual[strings.ToLower(org)] }
+
+func policyOf(p config.Policy) Policy {
+	out := Policy{
+		RequiredChecks:             []Check{},
+		MinReviews:                 p.MinReviews,
+		OutsideCollaboratorMaxRole: p.OutsideCollaboratorMaxRole,
+		MinAdmins:                  p.MinAdmins,
+		MaxAdmins:                  p.MaxAdmins,
+		ExpectedOwners:             append([]string{}, p.ExpectedOwners...),
+	}
+	for _, c := range p.RequiredChecks {
+		out.RequiredChecks = append(out.RequiredChecks, Check{Context: c.Context, AppID: c.AppID})
+	}
+	if p.AdminAllowed != nil {
+		out.AdminAllowed = []string{}
+		for _, a := range p.AdminAllowed {
+			out.AdminAllowed = append(out.AdminAllowed, a.String())
+		}
+	}
+	return out
+}
+
+func orgFileOr(co *config.Org) string {
+	if co.File != "" {
+		return co.File
+	}
+	return "the org file (" + co.Name + ".yaml)"
+}
+
+func (b *builder) org(co *config.Org) {
+	o := &Org{Name: co.Name, Mode: co.Policy.Mode, File: co.File, Policy: policyOf(co.Policy),
+		Owners: []Owner{}, Teams: []Team{}, Repos: []*Repo{}, People: []*Person{}, Ignored: []string{}}
+	b.rep.Orgs = append(b.rep.Orgs, o)
+	a := b.actual(co.Name)
+	if a == nil {
+		o.ReadError = b.in.OrgErrors[strings.ToLower(co.Name)]
+		if o.ReadError == "" {
+			o.ReadError = "the org was not read from GitHub"
+		}
+		b.fs.add(High, RuleReadError, co.Name, "", "", "Check that the App is installed on the org with the read permissions, then run the audit again.",
+			"org %s could not be read: %s", co.Name, o.ReadError)
+		return
+	}
+	if a.Name != "" {
+		o.Name = a.Name
+	}
+	o.ReadAt, o.BaseRole, o.Members = a.ReadAt.UTC(), a.BaseRole, len(a.Members)
+
+	for _, login := range a.Owners {
+		exp := co.Policy.ExpectedOwner(login)
+		o.Owners = append(o.Owners, Owner{Login: login, Expected: exp})
+		if !exp {
+			f := b.fs.add(High, RuleUnexpectedOwner, o.Name, "", "user:"+login,
+				fmt.Sprintf("If %s must stay an owner, add them to expected_owners in %s through a reviewed pull request; otherwise change their org role to member.", login, orgFileOr(co)),
+				"%s is an owner of %s (admin on every repository, can change every setting) and is not in expected_owners", login, o.Name)
+			f.Source = co.Policy.Where("expected_owners", co.File).String()
+		}
+	}
+	if a.BaseRole > role.Read {
+		sev := High
+		if a.BaseRole == role.Admin {
+			sev = Critical
+		}
+		b.fs.add(sev, RuleBaseRoleAboveRead, o.Name, "", "", "Set the org's base permission to Read (or No permission) in the org's member privileges, and grant write per repository in the files.",
+			"the base role of %s is %s: each of its %d members holds %s on every repository", o.Name, a.BaseRole, len(a.Members), a.BaseRole)
+	}
+	for _, t := range a.Teams {
+		o.Teams = append(o.Teams, Team{Slug: t.Slug, Name: t.Name, Parent: t.Parent, Members: nonNil(t.Members)})
+	}
+	if a.Installations == nil {
+		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("The GitHub Apps installed on %s could not be read (the App needs Organization administration: read): Apps with Administration write are not reported.", o.Name))
+	} else {
+		o.Apps = []App{}
+		for _, in := range a.Installations {
+			app := App{Slug: in.AppSlug, ID: in.AppID, Permissions: in.Permissions, RepositorySelection: in.RepositorySelection,
+				AdministrationWrite: in.Permissions["administration"] == "write"}
+			if app.Permissions == nil {
+				app.Permissions = map[string]string{}
+			}
+			o.Apps = append(o.Apps, app)
+			if app.AdministrationWrite {
+				b.fs.add(Medium, RuleAppAdministrationWrite, o.Name, "", "app:"+in.AppSlug,
+					"Make sure this is an App you trust with admin (e.g. permsync's writer App, whose key only reviewed merges reach); otherwise reduce its permissions or uninstall it.",
+					"the App %s (id %d) has Administration: write on %s repositories: it can change rights and protection, and delete repositories", in.AppSlug, in.AppID, selectionWord(in.RepositorySelection))
+			}
+		}
+	}
+
+	seen := map[string]bool{}
+	deployKeysUnread := 0
+	for _, r := range a.Repos {
+		if co.Ignored(r.Name) {
+			o.Ignored = append(o.Ignored, r.Name)
+			continue
+		}
+		seen[strings.ToLower(r.Name)] = true
+		rep := b.repo(o, co, a, r)
+		if rep.DeployKeys == nil && rep.ReadError == "" {
+			deployKeysUnread++
+		}
+	}
+	if deployKeysUnread > 0 {
+		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("The deploy keys of %s of %s could not be read: deploy keys with write access are not reported there.", plural(deployKeysUnread, "repository"), o.Name))
+	}
+	// Files naming repositories GitHub does not have.
+	for _, cr := range co.Repos {
+		if seen[strings.ToLower(cr.Name)] || co.Ignored(cr.Name) {
+			continue
+		}
+		rep := &Repo{Org: o.Name, Name: cr.Name, Managed: true, File: cr.File,
+			ReadError: "the repository does not exist on GitHub, or the credentials cannot see it"}
+		initRepo(rep)
+		b.planFor(rep)
+		o.Repos = append(o.Repos, rep)
+	}
+	sort.Slice(o.Repos, func(i, j int) bool { return lessFold(o.Repos[i].Name, o.Repos[j].Name) })
+	o.People = people(o, a)
+}
+
+func selectionWord(s string) string {
+	if s == "selected" {
+		return "selected"
+	}
+	return "all"
+}
+
+func initRepo(rep *Repo) {
+	rep.Access = []Access{}
+	rep.Teams = []TeamGrant{}
+	rep.Invitations = []Invitation{}
+	rep.RequiredChecks = []CheckStatus{}
+	rep.Rulesets = []Ruleset{}
+	rep.Admins.People = []string{}
+	rep.Protection.Checks = []Check{}
+	rep.Drift = []Drift{}
+	rep.Refusals = []Refusal{}
+	rep.Errors = []string{}
+	rep.Notices = []string{}
+}
+
+func (b *builder) repo(o *Org, co *config.Org, a *state.Org, r *state.Repo) *Repo {
+	cr := co.Repo(r.Name)
+	rep := &Repo{Org: o.Name, Name: r.Name, Managed: cr != nil, Archived: r.Archived, Private: r.Private,
+		Visibility: r.Visibility, DefaultBranch: r.DefaultBranch, BaseRole: a.BaseRole}
+	initRepo(rep)
+	if cr != nil {
+		rep.File = cr.File
+	}
+	o.Repos = append(o.Repos, rep)
+	full := rep.FullName()
+	switch {
+	case r.NotFound:
+		rep.ReadError = "the repository disappeared, or the credentials cannot see it"
+	case r.ReadError != "":
+		rep.ReadError = r.ReadError
+	}
+	if rep.ReadError != "" {
+		b.fs.add(High, RuleReadError, o.Name, r.Name, "", "Run the audit again; if it persists, check the App's access to this repository.",
+			"%s could not be read completely (%s): what the report shows for it may be incomplete", full, rep.ReadError)
+	}
+
+	b.access(rep, co, a, r, cr)
+	if r.DeployKeys != nil {
+		rep.DeployKeys = []DeployKey{}
+		for _, k := range r.DeployKeys {
+			rep.DeployKeys = append(rep.DeployKeys, DeployKey{ID: k.ID, Title: k.Title, ReadOnly: k.ReadOnly})
+			if !k.ReadOnly && !r.Archived {
+				b.fs.add(Medium, RuleDeployKeyWrite, o.Name, r.Name, "key:"+k.Title,
+					"Make the key read-only (re-add it without write access) unless a deployment must push; protection with enforce_admins keeps it from pushing to the default branch.",
+					"the deploy key %q (id %d) can push to %s", k.Title, k.ID, full)
+			}
+		}
+	}
+	b.protection(rep, co, r)
+	b.admins(rep, co, a, r)
+	b.planFor(rep)
+
+	switch {
+	case r.Archived:
+		b.fs.add(Info, RuleArchivedRepo, o.Name, r.Name, "", "Nothing to do; unarchive it only to change its rights.",
+			"%s is archived: read-only, its rights are reported and not changed", full)
+	case !rep.Managed && rep.ReadError == "":
+		b.fs.add(Low, RuleUnmanagedRepo, o.Name, r.Name, "",
+			fmt.Sprintf("Run `permsync import --org %s --repo %s` and merge the file through a reviewed pull request, or list it in ignore_repos.", o.Name, r.Name),
+			"%s has no permissions file: its rights are not reviewed as code", full)
+	}
+	return rep
+}
+
+// access fills the repository's access, team grants and invitations.
+func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo, cr *config.Repo) {
+	byLogin := map[string]*Access{}
+	var order []string
+	add := func(login string, s Source) {
+		k := strings.ToLower(login)
+		acc := byLogin[k]
+		if acc == nil {
+			acc = &Access{Login: login, Outside: !a.IsMember(login), Sources: []Source{}}
+			byLogin[k] = acc
+			order = append(order, k)
+		}
+		acc.Sources = append(acc.Sources, s)
+		if s.Role > acc.Role {
+			acc.Role = s.Role
+		}
+	}
+	for _, u := range r.Users {
+		s := Source{Kind: SourceDirect, Role: u.Role, RoleName: u.RoleName}
+		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: u.Login}, u.Role, u.RoleName)
+		add(u.Login, s)
+	}
+	for _, inv := range r.Invitations {
+		outside := !a.IsMember(inv.Login)
+		rep.Invitations = append(rep.Invitations, Invitation{Login: inv.Login, Role: inv.Role, Expired: inv.Expired,
+			CreatedAt: inv.CreatedAt.UTC(), Inviter: inv.Inviter, Outside: outside})
+		if inv.Expired {
+			if !r.Archived {
+				b.fs.add(Low, RuleInvitationExpired, rep.Org, rep.Name, "user:"+inv.Login,
+					"Delete the invitation in the repository's Collaborators settings, or remove and re-add the grant in the file so that a new one is sent.",
+					"the invitation of %s to %s as %s, sent %s%s, expired unaccepted", inv.Login, rep.FullName(), inv.Role, inv.CreatedAt.UTC().Format("2006-01-02"), byWhom(inv.Inviter))
+			}
+			continue
+		}
+		s := Source{Kind: SourceInvitation, Role: inv.Role}
+		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: inv.Login}, inv.Role, "")
+		add(inv.Login, s)
+	}
+	tree := teamTree(a)
+	for _, t := range r.Teams {
+		tg := TeamGrant{Slug: t.Slug, Role: t.Role, RoleName: t.RoleName, Members: []string{}}
+		var dummy Source
+		b.declare(&dummy, rep, cr, config.Principal{Kind: config.Team, Name: t.Slug}, t.Role, t.RoleName)
+		tg.Declared = dummy.Declared
+		if team := a.Team(t.Slug); team != nil {
+			tg.Members = nonNil(team.Members)
+			for _, m := range team.Members {
+				s := Source{Kind: SourceTeam, Role: t.Role, RoleName: t.RoleName, Team: t.Slug, Via: tree.via(t.Slug, m),
+					Declared: dummy.Declared, Trace: dummy.Trace}
+				add(m, s)
+			}
+		}
+		rep.Teams = append(rep.Teams, tg)
+	}
+	for _, ow := range a.Owners {
+		add(ow, Source{Kind: SourceOwner, Role: role.Admin})
+	}
+	for _, m := range a.Members {
+		if a.BaseRole == role.None || a.IsOwner(m) {
+			continue
+		}
+		rep.BaseMembers++
+		if acc := byLogin[strings.ToLower(m)]; acc != nil {
+			acc.Sources = append(acc.Sources, Source{Kind: SourceBase, Role: a.BaseRole})
+			if a.BaseRole > acc.Role {
+				acc.Role = a.BaseRole
+			}
+		}
+	}
+	for _, k := range order {
+		acc := byLogin[k]
+		acc.Pending = true
+		for _, s := range acc.Sources {
+			if s.Kind != SourceInvitation {
+				acc.Pending = false
+			}
+		}
+		rep.Access = append(rep.Access, *acc)
+		if acc.Outside && !r.Archived {
+			b.outside(rep, co, acc)
+		}
+	}
+	sort.SliceStable(rep.Access, func(i, j int) bool {
+		if rep.Access[i].Role != rep.Access[j].Role {
+			return rep.Access[i].Role > rep.Access[j].Role
+		}
+		return lessFold(rep.Access[i].Login, rep.Access[j].Login)
+	})
+}
+
+func byWhom(inviter string) string {
+	if inviter == "" {
+		return ""
+	}
+	return " by " + inviter
+}
+
+// outside reports an outside collaborator's grants above the limits.
+func (b *builder) outside(rep *Repo, co *config.Org, acc *Access) {
+	max := co.Policy.OutsideCollaboratorMaxRole
+	for _, s := range acc.Sources {
+		if s.Kind != SourceDirect && s.Kind != SourceInvitation {
+			continue
+		}
+		what := "a direct " + s.Role.String() + " grant"
+		if s.Kind == SourceInvitation {
+			what = "a pending invitation as " + s.Role.String()
+		}
+		var f *Finding
+		switch {
+		case s.Role == role.Admin:
+			f = b.fs.add(Critical, RuleOutsideAdmin, rep.Org, rep.Name, "user:"+acc.Login,
+				fmt.Sprintf("Lower %s to at most %s in %s through a reviewed pull request (permsync refuses admin for outside collaborators above the limit), or make them an org member if they must administer it.", acc.Login, max, fileOr(rep)),
+				"%s, an outside collaborator (not an org member), holds %s on %s", acc.Login, what, rep.FullName())
+		case s.Role > max:
+			f = b.fs.add(High, RuleOutsideAboveMax, rep.Org, rep.Name, "user:"+acc.Login,
+				fmt.Sprintf("Lower %s to %s or below in %s through a reviewed pull request.", acc.Login, max, fileOr(rep)),
+				"%s, an outside collaborator, holds %s on %s, above outside_collaborator_max_role (%s)", acc.Login, what, rep.FullName(), max)
+		default:
+			continue
+		}
+		f.Source = s.Declared
+	}
+}
+
+func fileOr(rep *Repo) string {
+	if rep.File != "" {
+		return rep.File
+	}
+	return "the repository's file (create it with permsync import)"
+}
+
+// declare sets where the files grant what GitHub holds, and the change in
+// the history window that made it so.
+func (b *builder) declare(s *Source, rep *Repo, cr *config.Repo, p config.Principal, held role.Role, roleName string) {
+	if cr == nil {
+		return
+	}
+	for _, g := range cr.Grants {
+		if g.Equal(p) && g.Role == held && roleName == "" {
+			s.Declared = g.Pos.String()
+			s.Trace = b.trace(rep, p.String(), held)
+			return
+		}
+	}
+}
+
+// trace finds the newest commit in the window that granted p role on rep.
+func (b *builder) trace(rep *Repo, principal string, held role.Role) *Trace {
+	h := b.in.History
+	if h == nil {
+		return nil
+	}
+	for _, e := range h.Entries { // newest first
+		for _, c := range e.Changes {
+			if (c.Kind == history.GrantAdd || c.Kind == history.GrantChange) && c.After == held && c.Touches(rep.Org, rep.Name, principal) {
+				t := &Trace{Commit: e.Commit, Date: e.Date, Author: e.AuthorName, Change: c.Description, Approvers: []string{}}
+				if e.PR != nil {
+					t.PR, t.PRURL, t.Approvers = e.PR.Number, e.PR.URL, nonNil(e.PR.Approvers)
+				}
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+// teams holds the team tree for resolving nested membership.
+type teams struct {
+	children map[string][]*state.Team
+}
+
+func teamTree(a *state.Org) teams {
+	t := teams{children: map[string][]*state.Team{}}
+	for _, tm := range a.Teams {
+		if tm.Parent != "" {
+			k := strings.ToLower(tm.Parent)
+			t.children[k] = append(t.children[k], tm)
+		}
+	}
+	for _, cs := range t.children {
+		sort.Slice(cs, func(i, j int) bool { return lessFold(cs[i].Slug, cs[j].Slug) })
+	}
+	return t
+}
+
+// via is the chain of child teams through which login is a member of slug
+// (nil when they are in it directly, as far as GitHub shows).
+func (t teams) via(slug, login string) []string {
+	var chain []string
+	seen := map[string]bool{}
+	cur := strings.ToLower(slug)
+	for !seen[cur] {
+		seen[cur] = true
+		next := ""
+		for _, c := range t.children[cur] {
+			if containsFold(c.Members, login) {
+				next = c.Slug
+				break
+			}
+		}
+		if next == "" {
+			break
+		}
+		chain = append(chain, next)
+		cur = strings.ToLower(next)
+	}
+	return chain
+}
+
+// admins counts the repository's admins against min_admins and max_admins,
+// as the guardrails do.
+func (b *builder) admins(rep *Repo, co *config.Org, a *state.Org, r *state.Repo) {
+	p := co.Policy
+	all := map[string]string{}
+	forMax, forMin := map[string]bool{}, map[string]bool{}
+	addP := func(login string, pending bool) {
+		k := strings.ToLower(login)
+		all[k] = login
+		if !p.ExpectedOwner(login) {
+			forMax[k] = true
+		}
+		if !pending {
+			forMin[k] = true
+		}
+	}
+	for _, u := range r.Users {
+		if u.Role == role.Admin {
+			addP(u.Login, false)
+		}
+	}
+	for _, t := range r.Teams {
+		if t.Role != role.Admin {
+			continue
+		}
+		if team := a.Team(t.Slug); team != nil {
+			for _, m := range team.Members {
+				addP(m, false)
+			}
+		}
+	}
+	for _, inv := range r.Invitations {
+		if inv.Role == role.Admin && !inv.Expired {
+			addP(inv.Login, true)
+		}
+	}
+	for _, v := range all {
+		rep.Admins.People = append(rep.Admins.People, v)
+	}
+	sortFold(rep.Admins.People)
+	rep.Admins.ForMax, rep.Admins.ForMin = len(forMax), len(forMin)
+	rep.Admins.Min, rep.Admins.Max = p.MinAdmins, p.MaxAdmins
+	rep.Admins.OwnersToo = len(a.Owners)
+	if r.Archived || rep.ReadError != "" {
+		return
+	}
+	if rep.Admins.ForMax > p.MaxAdmins {
+		rep.Admins.OverMax = true
+		f := b.fs.add(High, RuleAdminsOverMax, rep.Org, rep.Name, "",
+			fmt.Sprintf("Give the people who do not need admin maintain instead, in %s through a reviewed pull request; admin is for release engineering.", fileOr(rep)),
+			"%s has %d admins (%s), more than max_admins (%d)", rep.FullName(), rep.Admins.ForMax, strings.Join(rep.Admins.People, ", "), p.MaxAdmins)
+		f.Source = p.Where("max_admins", co.File).String()
+	}
+	if rep.Admins.ForMin < p.MinAdmins {
+		rep.Admins.UnderMin = true
+		f := b.fs.add(Medium, RuleAdminsUnderMin, rep.Org, rep.Name, "",
+			fmt.Sprintf("Grant admin to the team that must administer it (e.g. release engineering) in %s.", fileOr(rep)),
+			"%s has %d admins through a direct or team grant, fewer than min_admins (%d)", rep.FullName(), rep.Admins.ForMin, p.MinAdmins)
+		f.Source = p.Where("min_admins", co.File).String()
+	}
+}
+
+// planFor copies the plan's drift, refusals, errors and notices of rep.
+func (b *builder) planFor(rep *Repo) {
+	p := b.in.Plan
+	if p == nil {
+		return
+	}
+	same := func(org, repo string) bool {
+		return strings.EqualFold(org, rep.Org) && strings.EqualFold(repo, rep.Name)
+	}
+	var lines []string
+	for _, c := range p.Changes {
+		if !same(c.Org, c.Repo) {
+			continue
+		}
+		d := Drift{Kind: string(c.Kind), Subject: c.Principal(), Before: c.Before, After: c.After, Description: c.Describe(), Source: c.Source.String(), Refused: c.Refused}
+		rep.Drift = append(rep.Drift, d)
+		lines = append(lines, strings.TrimPrefix(d.Description, rep.FullName()+": "))
+	}
+	if len(rep.Drift) > 0 {
+		shown := lines
+		more := ""
+		if len(shown) > 3 {
+			shown, more = shown[:3], fmt.Sprintf(" and %d more", len(lines)-3)
+		}
+		b.fs.add(Medium, RuleDrift, rep.Org, rep.Name, "",
+			fmt.Sprintf("Run `permsync plan --repo %s/%s` to review, then apply it (the default branch's workflow does), or change %s through a reviewed pull request if what was changed on GitHub should stay.", rep.Org, rep.Name, fileOr(rep)),
+			"GitHub differs from the files on %s: %s", rep.FullName(), plural(len(rep.Drift), "change")+" pending ("+strings.Join(shown, "; ")+more+")")
+	}
+	for _, r := range p.Refusals {
+		if !same(r.Org, r.Repo) {
+			continue
+		}
+		rep.Refusals = append(rep.Refusals, Refusal{Rule: string(r.Rule), Subject: r.Subject, Message: r.Message, Source: r.Source.String()})
+		f := b.fs.add(High, RuleRefusal, rep.Org, rep.Name, r.Subject,
+			"Fix the file at the position given, or change the rule in the org file through a reviewed pull request; apply changes nothing while a refusal stands.",
+			"refused (%s): %s", r.Rule, r.Message)
+		f.Source = r.Source.String()
+	}
+	for _, e := range p.Errors {
+		if !same(e.Org, e.Repo) {
+			continue
+		}
+		rep.Errors = append(rep.Errors, e.String())
+		f := b.fs.add(High, RulePlanError, rep.Org, rep.Name, "", "Fix the file or the App's access; nothing is planned for this repository until then.", "%s", e.Message)
+		f.Source = e.Source.String()
+	}
+	for _, n := range p.Notices {
+		if !same(n.Org, n.Repo) || n.Kind == reconcile.NoticeArchived {
+			continue
+		}
+		rep.Notices = append(rep.Notices, n.Message)
+		if n.Kind == reconcile.NoticeUnmanaged {
+			f := b.fs.add(Low, RuleUnlistedGrant, rep.Org, rep.Name, n.Subject,
+				fmt.Sprintf("Add the grant to %s if it should stay, or remove it on GitHub.", fileOr(rep)), "%s", n.Message)
+			f.Source = n.Source.String()
+		}
+	}
+}
+
+// people builds each person's view of the org from the repositories' access.
+func people(o *Org, a *state.Org) []*Person {
+	byLogin := map[string]*Person{}
+	get := func(login string) *Person {
+		k := strings.ToLower(login)
+		p := byLogin[k]
+		if p == nil {
+			p = &Person{Login: login, Member: a.IsMember(login), Owner: a.IsOwner(login),
+				Teams: []string{}, Access: []PersonAccess{}, Admin: []string{}, Maintain: []string{}, Write: []string{}}
+			p.Outside = !p.Member
+			if p.Member && !p.Owner {
+				p.BaseRole = a.BaseRole
+			}
+			for _, ow := range o.Owners {
+				if strings.EqualFold(ow.Login, login) {
+					p.ExpectedOwner = ow.Expected
+				}
+			}
+			byLogin[k] = p
+		}
+		return p
+	}
+	for _, m := range a.Members {
+		get(m)
+	}
+	for _, t := range a.Teams {
+		for _, m := range t.Members {
+			p := get(m)
+			p.Teams = append(p.Teams, t.Slug)
+		}
+	}
+	for _, rep := range o.Repos {
+		listed := map[string]bool{}
+		for _, acc := range rep.Access {
+			p := get(acc.Login)
+			listed[strings.ToLower(acc.Login)] = true
+			beyond := false
+			for _, s := range acc.Sources {
+				if s.Kind != SourceOwner && s.Kind != SourceBase {
+					beyond = true
+				}
+			}
+			if beyond {
+				p.Access = append(p.Access, PersonAccess{Repo: rep.Name, Role: acc.Role, Pending: acc.Pending, Sources: acc.Sources})
+			}
+			p.addTier(rep.Name, acc.Role)
+		}
+		if rep.BaseRole >= role.Write {
+			for _, m := range a.Members {
+				if !listed[strings.ToLower(m)] && !a.IsOwner(m) {
+					get(m).addTier(rep.Name, rep.BaseRole)
+				}
+			}
+		}
+	}
+	out := make([]*Person, 0, len(byLogin))
+	for _, p := range byLogin {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return lessFold(out[i].Login, out[j].Login) })
+	return out
+}
+
+func (p *Person) addTier(repo string, r role.Role) {
+	switch r {
+	case role.Admin:
+		p.Admin = append(p.Admin, repo)
+	case role.Maintain:
+		p.Maintain = append(p.Maintain, repo)
+	case role.Write:
+		p.Write = append(p.Write, repo)
+	}
+}
+
+func (b *builder) summary() {
+	s := &b.rep.Summary
+	s.Findings = map[string]int{}
+	for _, sev := range Severities {
+		s.Findings[sev.String()] = 0
+	}
+	for _, f := range b.rep.Findings {
+		s.Findings[f.Severity.String()]++
+	}
+	people, outside := map[string]bool{}, map[string]bool{}
+	for _, o := range b.rep.Orgs {
+		s.Orgs++
+		s.Ignored += len(o.Ignored)
+		for _, r := range o.Repos {
+			s.Repositories++
+			switch {
+			case r.Archived:
+				s.Archived++
+			case r.Managed:
+				s.Managed++
+			default:
+				s.Unmanaged++
+			}
+			if len(r.Drift) > 0 {
+				s.DriftRepositories++
+				s.DriftChanges += len(r.Drift)
+			}
+			s.Refusals += len(r.Refusals)
+		}
+		for _, p := range o.People {
+			people[strings.ToLower(p.Login)] = true
+			if p.Outside && len(p.Access) > 0 {
+				outside[strings.ToLower(p.Login)] = true
+			}
+		}
+	}
+	s.People, s.OutsideCollaborators = len(people), len(outside)
+	if b.rep.History != nil {
+		s.HistoryCommits = len(b.rep.History.Entries)
+	}
+	for _, c := range b.rep.Compare.Changes {
+		if c.HandMade {
+			s.HandMadeChanges++
+		}
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return append([]string{}, s...)
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func lessFold(a, b string) bool {
+	la, lb := strings.ToLower(a), strings.ToLower(b)
+	if la != lb {
+		return la < lb
+	}
+	return a < b
+}
+
+func sortFold(s []string) { sort.Slice(s, func(i, j int) bool { return lessFold(s[i], s[j]) }) }
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if noun == "person" {
+		return fmt.Sprintf("%d people", n)
+	}
+	if strings.HasSuffix(noun, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

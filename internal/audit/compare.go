@@ -1,0 +1,552 @@
+package audit
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/history"
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+)
+
+// What a StateChange is about.
+const (
+	WhatBaseRole      = "base_role"
+	WhatOwner         = "owner"
+	WhatMember        = "member"
+	WhatTeam          = "team"
+	WhatTeamMember    = "team_member"
+	WhatApp           = "app"
+	WhatRepository    = "repository"
+	WhatArchived      = "archived"
+	WhatDefaultBranch = "default_branch"
+	WhatUserGrant     = "user_grant"
+	WhatInvitation    = "invitation"
+	WhatTeamGrant     = "team_grant"
+	WhatProtection    = "protection"
+	WhatRuleset       = "ruleset"
+	WhatDeployKey     = "deploy_key"
+)
+
+const absent = "(none)"
+
+// compare reports what changed on GitHub since the previous snapshot, and
+// which of it no file explains.
+func (b *builder) compare() Comparison {
+	c := Comparison{Changes: []StateChange{}}
+	prev := b.in.Previous
+	if prev == nil {
+		c.Note = b.in.PreviousNote
+		if c.Note == "" {
+			c.Note = "no snapshot to compare with (audit --compare FILE, with a file written by audit --snapshot-out)"
+		}
+		return c
+	}
+	c.Available, c.SnapshotAt = true, prev.TakenAt.UTC()
+	for _, co := range b.in.Orgs {
+		cur := b.actual(co.Name)
+		old := prev.Org(co.Name)
+		if cur == nil {
+			continue
+		}
+		if old == nil {
+			b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("The snapshot holds no state of %s: nothing to compare it with.", co.Name))
+			continue
+		}
+		cmp := &comparer{b: b, co: co, org: cur.Name, since: prev}
+		cmp.compareOrg(old, cur)
+		c.Changes = append(c.Changes, cmp.out...)
+	}
+	b.handMadeFindings(c)
+	return c
+}
+
+type comparer struct {
+	b     *builder
+	co    *config.Org
+	org   string
+	since *Snapshot
+	out   []StateChange
+}
+
+func (c *comparer) add(repo, what, subject, before, after, explained, desc string) {
+	c.out = append(c.out, StateChange{Org: c.org, Repo: repo, What: what, Subject: subject, Before: before, After: after,
+		HandMade: explained == "", Explained: explained, Description: desc})
+}
+
+func (c *comparer) compareOrg(old, cur *state.Org) {
+	if old.BaseRole != cur.BaseRole {
+		c.add("", WhatBaseRole, "", old.BaseRole.String(), cur.BaseRole.String(), "", fmt.Sprintf("base role %s → %s", old.BaseRole, cur.BaseRole))
+	}
+	c.sets("", WhatOwner, "user:", old.Owners, cur.Owners, "org owner")
+	// An owner is a member too: their membership change is their ownership's.
+	owners := foldSet(append(append([]string{}, old.Owners...), cur.Owners...))
+	c.sets("", WhatMember, "user:", withoutKeys(old.Members, owners), withoutKeys(cur.Members, owners), "org member")
+	ot, ct := map[string]*state.Team{}, map[string]*state.Team{}
+	for _, t := range old.Teams {
+		ot[strings.ToLower(t.Slug)] = t
+	}
+	for _, t := range cur.Teams {
+		ct[strings.ToLower(t.Slug)] = t
+	}
+	for _, k := range unionKeys(ot, ct) {
+		o, n := ot[k], ct[k]
+		switch {
+		case o == nil:
+			c.add("", WhatTeam, "team:"+n.Slug, absent, "created", "", "team "+n.Slug+" created")
+			c.sets("", WhatTeamMember, "team:"+n.Slug+" user:", nil, n.Members, "member of team "+n.Slug)
+		case n == nil:
+			c.add("", WhatTeam, "team:"+o.Slug, "existed", absent, "", "team "+o.Slug+" deleted")
+		default:
+			c.sets("", WhatTeamMember, "team:"+n.Slug+" user:", o.Members, n.Members, "member of team "+n.Slug)
+		}
+	}
+	if old.Installations != nil && cur.Installations != nil {
+		oa, na := map[string]state.Installation{}, map[string]state.Installation{}
+		for _, i := range old.Installations {
+			oa[strings.ToLower(i.AppSlug)] = i
+		}
+		for _, i := range cur.Installations {
+			na[strings.ToLower(i.AppSlug)] = i
+		}
+		for _, k := range unionKeys(oa, na) {
+			o, okO := oa[k]
+			n, okN := na[k]
+			switch {
+			case !okO:
+				c.add("", WhatApp, "app:"+n.AppSlug, absent, permsText(n.Permissions), "", "App "+n.AppSlug+" installed ("+permsText(n.Permissions)+")")
+			case !okN:
+				c.add("", WhatApp, "app:"+o.AppSlug, permsText(o.Permissions), absent, "", "App "+o.AppSlug+" uninstalled")
+			case permsText(o.Permissions) != permsText(n.Permissions):
+				c.add("", WhatApp, "app:"+n.AppSlug, permsText(o.Permissions), permsText(n.Permissions), "", "App "+n.AppSlug+" permissions changed")
+			}
+		}
+	}
+	or, nr := map[string]*state.Repo{}, map[string]*state.Repo{}
+	for _, r := range old.Repos {
+		if !c.co.Ignored(r.Name) {
+			or[strings.ToLower(r.Name)] = r
+		}
+	}
+	for _, r := range cur.Repos {
+		if !c.co.Ignored(r.Name) {
+			nr[strings.ToLower(r.Name)] = r
+		}
+	}
+	for _, k := range unionKeys(or, nr) {
+		o, n := or[k], nr[k]
+		switch {
+		case o == nil || o.NotFound:
+			if n.NotFound {
+				continue
+			}
+			c.add(n.Name, WhatRepository, "", absent, "created", "", "repository "+n.Name+" created (or made visible to the App)")
+			o = &state.Repo{Name: n.Name, DefaultBranch: n.DefaultBranch}
+		case n == nil || n.NotFound:
+			c.add(o.Name, WhatRepository, "", "existed", absent, "", "repository "+o.Name+" deleted (or hidden from the App)")
+			continue
+		}
+		if !o.Readable() || !n.Readable() {
+			continue
+		}
+		c.repo(o, n)
+	}
+}
+
+func permsText(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + m[k]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sets reports logins added to and removed from a list.
+func (c *comparer) sets(repo, what, prefix string, old, cur []string, noun string) {
+	o, n := foldSet(old), foldSet(cur)
+	for _, k := range unionKeys(o, n) {
+		_, inO := o[k]
+		_, inN := n[k]
+		switch {
+		case !inO:
+			c.add(repo, what, prefix+n[k], absent, noun, "", n[k]+" became "+noun)
+		case !inN:
+			c.add(repo, what, prefix+o[k], noun, absent, "", o[k]+" is no longer "+noun)
+		}
+	}
+}
+
+func withoutKeys(s []string, drop map[string]string) []string {
+	var out []string
+	for _, x := range s {
+		if _, ok := drop[strings.ToLower(x)]; !ok {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func foldSet(s []string) map[string]string {
+	m := map[string]string{}
+	for _, x := range s {
+		m[strings.ToLower(x)] = x
+	}
+	return m
+}
+
+func (c *comparer) repo(o, n *state.Repo) {
+	cr := c.co.Repo(n.Name)
+	if o.Archived != n.Archived {
+		c.add(n.Name, WhatArchived, "", strconv.FormatBool(o.Archived), strconv.FormatBool(n.Archived), "", fmt.Sprintf("archived %t → %t", o.Archived, n.Archived))
+	}
+	if o.DefaultBranch != n.DefaultBranch && o.DefaultBranch != "" {
+		c.add(n.Name, WhatDefaultBranch, "", o.DefaultBranch, n.DefaultBranch, "", "default branch "+o.DefaultBranch+" → "+n.DefaultBranch)
+	}
+	// Direct user grants.
+	ou, nu := map[string]state.UserGrant{}, map[string]state.UserGrant{}
+	for _, u := range o.Users {
+		ou[strings.ToLower(u.Login)] = u
+	}
+	for _, u := range n.Users {
+		nu[strings.ToLower(u.Login)] = u
+	}
+	for _, k := range unionKeys(ou, nu) {
+		a, okA := ou[k]
+		z, okZ := nu[k]
+		login := z.Login
+		if !okZ {
+			login = a.Login
+		}
+		before, after := role.None, role.None
+		if okA {
+			before = a.Role
+		}
+		if okZ {
+			after = z.Role
+		}
+		if before == after && a.RoleName == z.RoleName {
+			continue
+		}
+		pr := config.Principal{Kind: config.User, Name: login}
+		expl := c.explainGrant(n.Name, cr, pr, after)
+		if !okA {
+			if inv, ok := o.Invitation(login); ok && inv.Role == after {
+				if _, still := n.Invitation(login); !still {
+					expl = "invitation accepted"
+				}
+			}
+		}
+		c.add(n.Name, WhatUserGrant, "user:"+login, roleText(before), roleText(after), expl,
+			fmt.Sprintf("user %s: direct %s → %s", login, roleText(before), roleText(after)))
+	}
+	// Invitations.
+	oi, ni := map[string]state.Invitation{}, map[string]state.Invitation{}
+	for _, i := range o.Invitations {
+		oi[strings.ToLower(i.Login)] = i
+	}
+	for _, i := range n.Invitations {
+		ni[strings.ToLower(i.Login)] = i
+	}
+	for _, k := range unionKeys(oi, ni) {
+		a, okA := oi[k]
+		z, okZ := ni[k]
+		login := z.Login
+		if !okZ {
+			login = a.Login
+		}
+		pr := config.Principal{Kind: config.User, Name: login}
+		switch {
+		case !okA:
+			c.add(n.Name, WhatInvitation, "user:"+login, absent, z.Role.String(), c.explainGrant(n.Name, cr, pr, z.Role),
+				fmt.Sprintf("invitation of %s as %s sent%s", login, z.Role, byWhom(z.Inviter)))
+		case !okZ:
+			expl := c.explainGrant(n.Name, cr, pr, role.None)
+			if u, ok := n.User(login); ok && u.Role == a.Role {
+				expl = "invitation accepted"
+			}
+			if expl == "" && a.Expired {
+				expl = "an expired invitation was deleted"
+			}
+			c.add(n.Name, WhatInvitation, "user:"+login, a.Role.String(), absent, expl, fmt.Sprintf("invitation of %s (%s) withdrawn or answered", login, a.Role))
+		case a.Role != z.Role:
+			c.add(n.Name, WhatInvitation, "user:"+login, a.Role.String(), z.Role.String(), c.explainGrant(n.Name, cr, pr, z.Role),
+				fmt.Sprintf("invitation of %s %s → %s", login, a.Role, z.Role))
+		case a.Expired != z.Expired:
+			// Expiry is GitHub's doing, not a person's.
+			c.add(n.Name, WhatInvitation, "user:"+login, "pending", "expired", "expired after 7 days", fmt.Sprintf("invitation of %s expired", login))
+		}
+	}
+	// Team grants.
+	ot, nt := map[string]state.TeamGrant{}, map[string]state.TeamGrant{}
+	for _, t := range o.Teams {
+		ot[strings.ToLower(t.Slug)] = t
+	}
+	for _, t := range n.Teams {
+		nt[strings.ToLower(t.Slug)] = t
+	}
+	for _, k := range unionKeys(ot, nt) {
+		a, okA := ot[k]
+		z, okZ := nt[k]
+		slug := z.Slug
+		if !okZ {
+			slug = a.Slug
+		}
+		before, after := role.None, role.None
+		if okA {
+			before = a.Role
+		}
+		if okZ {
+			after = z.Role
+		}
+		if before == after && a.RoleName == z.RoleName {
+			continue
+		}
+		c.add(n.Name, WhatTeamGrant, "team:"+slug, roleText(before), roleText(after), c.explainGrant(n.Name, cr, config.Principal{Kind: config.Team, Name: slug}, after),
+			fmt.Sprintf("team %s: %s → %s", slug, roleText(before), roleText(after)))
+	}
+	c.protection(o, n, cr)
+	c.rulesets(o, n)
+	ok, nk := map[string]state.DeployKey{}, map[string]state.DeployKey{}
+	for _, k := range o.DeployKeys {
+		ok[strconv.FormatInt(k.ID, 10)] = k
+	}
+	for _, k := range n.DeployKeys {
+		nk[strconv.FormatInt(k.ID, 10)] = k
+	}
+	if o.DeployKeys != nil && n.DeployKeys != nil {
+		for _, id := range unionKeys(ok, nk) {
+			a, okA := ok[id]
+			z, okZ := nk[id]
+			switch {
+			case !okA:
+				c.add(n.Name, WhatDeployKey, "key:"+z.Title, absent, keyAccess(z), "", fmt.Sprintf("deploy key %q added (%s)", z.Title, keyAccess(z)))
+			case !okZ:
+				c.add(n.Name, WhatDeployKey, "key:"+a.Title, keyAccess(a), absent, "", fmt.Sprintf("deploy key %q removed", a.Title))
+			case a.ReadOnly != z.ReadOnly:
+				c.add(n.Name, WhatDeployKey, "key:"+z.Title, keyAccess(a), keyAccess(z), "", fmt.Sprintf("deploy key %q %s → %s", z.Title, keyAccess(a), keyAccess(z)))
+			}
+		}
+	}
+}
+
+func keyAccess(k state.DeployKey) string {
+	if k.ReadOnly {
+		return "read-only"
+	}
+	return "read-write"
+}
+
+func roleText(r role.Role) string {
+	if r == role.None {
+		return absent
+	}
+	return r.String()
+}
+
+// explainGrant says what in the files explains principal now holding after
+// on repo ("" when nothing does: a hand-made change).
+func (c *comparer) explainGrant(repo string, cr *config.Repo, p config.Principal, after role.Role) string {
+	if cr == nil {
+		return ""
+	}
+	var want role.Role
+	listed := false
+	for _, g := range cr.Grants {
+		if g.Equal(p) {
+			want, listed = g.Role, true
+		}
+	}
+	switch {
+	case listed && want == after:
+	case !listed && after == role.None && c.co.Policy.Mode == config.Authoritative:
+	default:
+		return ""
+	}
+	if e := c.commitSince(repo, p.String()); e != nil {
+		s := "the files: commit " + e.ShortCommit()
+		if e.PR != nil {
+			s += fmt.Sprintf(" (pull request #%d", e.PR.Number)
+			if len(e.PR.Approvers) > 0 {
+				s += ", approved by " + strings.Join(e.PR.Approvers, ", ")
+			}
+			s += ")"
+		}
+		return s
+	}
+	return "matches the files"
+}
+
+// commitSince is the newest history entry after the snapshot that changed
+// principal's grant on repo.
+func (c *comparer) commitSince(repo, principal string) *history.Entry {
+	h := c.b.in.History
+	if h == nil {
+		return nil
+	}
+	for i := range h.Entries {
+		e := &h.Entries[i]
+		if e.Date.Before(c.since.TakenAt) {
+			continue
+		}
+		for _, ch := range e.Changes {
+			if ch.Touches(c.org, repo, principal) {
+				return e
+			}
+		}
+	}
+	return nil
+}
+
+func (c *comparer) protection(o, n *state.Repo, cr *config.Repo) {
+	def := n.DefaultBranch
+	ob, _ := o.Branch(def)
+	nb, _ := n.Branch(def)
+	var want *config.BranchProtection
+	if cr != nil {
+		for i := range cr.Protection {
+			if cr.Protection[i].Branch == def {
+				want = &cr.Protection[i]
+			}
+		}
+	}
+	type field struct {
+		name, before, after, wanted string
+	}
+	checks := func(b state.BranchProtection) string {
+		if !b.Protected || b.StatusChecks == nil {
+			return "[]"
+		}
+		var parts []string
+		for _, ch := range b.StatusChecks.Checks {
+			parts = append(parts, checkText(ch.Context, ch.AppID))
+		}
+		sort.Strings(parts)
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	reviews := func(b state.BranchProtection) string {
+		if !b.Protected || b.Reviews == nil {
+			return "0"
+		}
+		return strconv.Itoa(b.Reviews.Count)
+	}
+	fields := []field{
+		{name: "protected", before: strconv.FormatBool(ob.Protected), after: strconv.FormatBool(nb.Protected)},
+		{name: "enforce_admins", before: strconv.FormatBool(ob.Protected && ob.EnforceAdmins), after: strconv.FormatBool(nb.Protected && nb.EnforceAdmins)},
+		{name: "required_approving_review_count", before: reviews(ob), after: reviews(nb)},
+		{name: "required_status_checks", before: checks(ob), after: checks(nb)},
+		{name: "allow_force_pushes", before: strconv.FormatBool(ob.AllowForcePushes), after: strconv.FormatBool(nb.AllowForcePushes)},
+		{name: "allow_deletions", before: strconv.FormatBool(ob.AllowDeletions), after: strconv.FormatBool(nb.AllowDeletions)},
+	}
+	if want != nil {
+		fields[0].wanted = "true"
+		if want.EnforceAdmins != nil {
+			fields[1].wanted = strconv.FormatBool(*want.EnforceAdmins)
+		}
+		if want.Reviews != nil {
+			fields[2].wanted = strconv.Itoa(*want.Reviews)
+		}
+	}
+	for _, f := range fields {
+		if f.before == f.after {
+			continue
+		}
+		expl := ""
+		if f.wanted != "" && f.wanted == f.after {
+			expl = "matches the files"
+		}
+		c.add(n.Name, WhatProtection, "branch:"+def+" "+f.name, f.before, f.after, expl,
+			fmt.Sprintf("branch %s %s %s → %s", def, f.name, f.before, f.after))
+	}
+}
+
+func checkText(context string, app int64) string {
+	if app > 0 {
+		return fmt.Sprintf("%s (app %d)", context, app)
+	}
+	return context
+}
+
+func (c *comparer) rulesets(o, n *state.Repo) {
+	type rs = state.Ruleset
+	om, nm := map[string]rs{}, map[string]rs{}
+	for _, r := range o.Rulesets {
+		om[strconv.FormatInt(r.ID, 10)] = r
+	}
+	for _, r := range n.Rulesets {
+		nm[strconv.FormatInt(r.ID, 10)] = r
+	}
+	desc := func(r rs) string {
+		var parts []string
+		for _, ch := range r.RequiredChecks {
+			parts = append(parts, checkText(ch.Context, ch.AppID))
+		}
+		return fmt.Sprintf("%s; checks [%s]; bypass [%s]", r.Enforcement, strings.Join(parts, ", "), BypassText(r.Bypass))
+	}
+	for _, id := range unionKeys(om, nm) {
+		a, okA := om[id]
+		z, okZ := nm[id]
+		switch {
+		case !okA:
+			c.add(n.Name, WhatRuleset, "ruleset:"+z.Name, absent, desc(z), "", "ruleset "+z.Name+" added ("+desc(z)+")")
+		case !okZ:
+			c.add(n.Name, WhatRuleset, "ruleset:"+a.Name, desc(a), absent, "", "ruleset "+a.Name+" removed")
+		case desc(a) != desc(z):
+			c.add(n.Name, WhatRuleset, "ruleset:"+z.Name, desc(a), desc(z), "", "ruleset "+z.Name+" changed")
+		}
+	}
+}
+
+// handMadeFindings reports, per repository (or org), the changes no file explains.
+func (b *builder) handMadeFindings(c Comparison) {
+	type key struct{ org, repo string }
+	groups := map[key][]string{}
+	var order []key
+	for _, ch := range c.Changes {
+		if !ch.HandMade {
+			continue
+		}
+		k := key{ch.Org, ch.Repo}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], ch.Description)
+	}
+	for _, k := range order {
+		lines := groups[k]
+		shown, more := lines, ""
+		if len(shown) > 3 {
+			shown, more = shown[:3], fmt.Sprintf(" and %d more", len(lines)-3)
+		}
+		where := k.org
+		if k.repo != "" {
+			where += "/" + k.repo
+		}
+		b.fs.add(Medium, RuleHandMadeChange, k.org, k.repo, "",
+			"See who made them in the org's audit log; put the ones to keep in the files through a reviewed pull request (permsync apply reverts hand-made grants on managed repositories).",
+			"%s changed on GitHub since the snapshot of %s without a file saying so: %s", plural(len(lines), "thing")+" on "+where, c.SnapshotAt.Format("2006-01-02 15:04 MST"), strings.Join(shown, "; ")+more)
+	}
+}
+
+func unionKeys[V any](a, b map[string]V) []string {
+	set := map[string]bool{}
+	for k := range a {
+		set[k] = true
+	}
+	for k := range b {
+		set[k] = true
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

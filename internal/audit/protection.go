@@ -1,0 +1,253 @@
+package audit
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+)
+
+// claWord matches "cla" as a word in a check context (e.g. "cla/check").
+var claWord = regexp.MustCompile(`(?i)(^|[^a-z])cla([^a-z]|$)`)
+
+// IsCLA reports whether a check context is a CLA check: EasyCLA, a legacy
+// Linux Foundation CLA context, or a context with "cla" as a word in it.
+func IsCLA(context string) bool {
+	if strings.EqualFold(context, "EasyCLA") || claWord.MatchString(context) {
+		return true
+	}
+	for _, l := range config.LegacyCLAContexts {
+		if strings.EqualFold(context, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// protection reads the default branch's protection and rulesets, and
+// checks them against the org's floor.
+func (b *builder) protection(rep *Repo, co *config.Org, r *state.Repo) {
+	def := r.DefaultBranch
+	pr := &rep.Protection
+	pr.Branch = def
+	bp, ok := r.Branch(def)
+	if ok && bp.Protected {
+		pr.BranchProtection = true
+		pr.Pattern = bp.Pattern
+		pr.EnforceAdmins = bp.EnforceAdmins
+		pr.AllowForcePushes = bp.AllowForcePushes
+		pr.AllowDeletions = bp.AllowDeletions
+		if bp.Reviews != nil {
+			pr.Reviews = bp.Reviews.Count
+			pr.CodeOwnerReviews = bp.Reviews.CodeOwners
+			pr.DismissStaleReviews = bp.Reviews.DismissStale
+		}
+		if bp.StatusChecks != nil {
+			pr.StrictChecks = bp.StatusChecks.Strict
+			for _, c := range bp.StatusChecks.Checks {
+				pr.Checks = append(pr.Checks, Check{Context: c.Context, AppID: normApp(c.AppID)})
+			}
+		}
+	}
+	floor := co.Policy.RequiredChecks
+	for _, rs := range r.Rulesets {
+		applies := def != "" && rs.AppliesTo(def, def)
+		out := Ruleset{Name: rs.Name, Source: rs.Source, SourceType: rs.SourceType, Enforcement: rs.Enforcement,
+			AppliesToDefault: applies, RequiredChecks: []Check{}, Reviews: rs.Reviews, Bypass: rs.Bypass, Incomplete: rs.Incomplete}
+		if out.Bypass == nil {
+			out.Bypass = []state.BypassActor{}
+		}
+		for _, c := range rs.RequiredChecks {
+			out.RequiredChecks = append(out.RequiredChecks, Check{Context: c.Context, AppID: normApp(c.AppID)})
+			for _, f := range floor {
+				if f.Context == c.Context {
+					out.RequiresFloorCheck = true
+				}
+			}
+		}
+		rep.Rulesets = append(rep.Rulesets, out)
+		if !applies {
+			continue
+		}
+		pr.RulesetsApply++
+		if rs.Reviews != nil && *rs.Reviews > pr.Reviews {
+			pr.Reviews = *rs.Reviews
+		}
+		if rs.StrictChecks {
+			pr.StrictChecks = true
+		}
+		for _, c := range rs.RequiredChecks {
+			pr.Checks = append(pr.Checks, Check{Context: c.Context, AppID: normApp(c.AppID)})
+		}
+	}
+	pr.Protected = pr.BranchProtection || pr.RulesetsApply > 0
+
+	// Each floor check: required, by what, pinned?
+	claContexts := 0
+	for _, f := range floor {
+		cs := CheckStatus{Context: f.Context, WantedApp: normApp(f.AppID), CLA: IsCLA(f.Context), By: []CheckSource{}}
+		if cs.CLA {
+			claContexts++
+		}
+		if pr.BranchProtection && bp.StatusChecks != nil {
+			for _, c := range bp.StatusChecks.Checks {
+				if c.Context == f.Context {
+					cs.By = append(cs.By, CheckSource{Where: "branch protection", AppID: normApp(c.AppID)})
+				}
+			}
+		}
+		for _, rs := range r.Rulesets {
+			if c, ok := rs.RequiresCheck(f.Context, def, def); ok && def != "" {
+				cs.By = append(cs.By, CheckSource{Where: "ruleset " + rs.Name, AppID: normApp(c.AppID)})
+			}
+		}
+		cs.Required = len(cs.By) > 0
+		pinnedToWanted := false
+		for _, s := range cs.By {
+			if s.AppID > 0 {
+				cs.Pinned = true
+			}
+			if f.AppID > 0 && s.AppID == f.AppID {
+				pinnedToWanted = true
+			}
+		}
+		cs.Spoofable = cs.Required && !cs.Pinned
+		cs.WrongApp = cs.Required && f.AppID > 0 && !pinnedToWanted
+		rep.RequiredChecks = append(rep.RequiredChecks, cs)
+	}
+	// Without a CLA check in the floor, EasyCLA is still what the question
+	// "does it require the CLA?" is about.
+	rep.CLARequired = false
+	for _, c := range pr.Checks {
+		if IsCLA(c.Context) {
+			rep.CLARequired = true
+		}
+	}
+	if claContexts > 0 {
+		rep.CLARequired = false
+		for _, cs := range rep.RequiredChecks {
+			if cs.CLA && cs.Required {
+				rep.CLARequired = true
+			}
+		}
+	}
+
+	if r.Archived || rep.ReadError != "" || def == "" {
+		return
+	}
+	if !rep.CLARequired {
+		b.rep.NoCLA = append(b.rep.NoCLA, rep.FullName())
+	}
+	b.protectionFindings(rep, co, r)
+}
+
+func normApp(id int64) int64 {
+	if id <= 0 {
+		return state.AnyApp
+	}
+	return id
+}
+
+func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
+	pr := rep.Protection
+	full := rep.FullName()
+	p := co.Policy
+	where := func(key string) string { return p.Where(key, co.File).String() }
+	fileFix := func(setting string) string {
+		if rep.Managed {
+			return fmt.Sprintf("Set %s under branch_protection.%s in %s through a reviewed pull request; permsync applies it and never weakens it.", setting, pr.Branch, rep.File)
+		}
+		return fmt.Sprintf("Import the repository (permsync import --org %s --repo %s) and set %s under branch_protection.%s in its file.", rep.Org, rep.Name, setting, pr.Branch)
+	}
+
+	if !pr.Protected {
+		b.fs.add(High, RuleProtectionMissing, rep.Org, rep.Name, "branch:"+pr.Branch, fileFix("required_status_checks, enforce_admins and required_approving_review_count"),
+			"the default branch %s of %s is not protected: anyone with write access can push to it directly, force-push or delete it", pr.Branch, full)
+	}
+
+	var claMissing []string
+	for _, cs := range rep.RequiredChecks {
+		subject := "check:" + cs.Context
+		switch {
+		case !cs.Required && cs.CLA:
+			claMissing = append(claMissing, cs.Context)
+		case !cs.Required:
+			f := b.fs.add(Medium, RuleCheckNotRequired, rep.Org, rep.Name, subject, fileFix("required_status_checks: ["+cs.Context+", …]"),
+				"%s is not required on %s of %s (required_checks lists it)", cs.Context, pr.Branch, full)
+			f.Source = where("required_checks")
+		case cs.WrongApp:
+			f := b.fs.add(High, RuleCheckWrongApp, rep.Org, rep.Name, subject,
+				fmt.Sprintf("Run permsync plan and apply: it pins %s to App %d as the org file asks.", cs.Context, cs.WantedApp),
+				"%s is required on %s of %s from %s, not from the App %d the org file pins it to", cs.Context, pr.Branch, full, sourcesText(cs.By), cs.WantedApp)
+			f.Source = where("required_checks")
+		case cs.Spoofable:
+			f := b.fs.add(Medium, RuleCheckSpoofable, rep.Org, rep.Name, subject,
+				fmt.Sprintf("Pin it to the App that posts it: in %s write `- context: %s` with `app_id: <the App's id>` under required_checks.", orgFileOr(co), cs.Context),
+				"%s is required on %s of %s from any source: anyone with write access can post a passing %s status", cs.Context, pr.Branch, full, cs.Context)
+			f.Source = where("required_checks")
+		}
+	}
+	if len(claMissing) > 0 && !rep.CLARequired {
+		f := b.fs.add(Critical, RuleCLANotRequired, rep.Org, rep.Name, "check:"+claMissing[0], fileFix("required_status_checks: ["+claMissing[0]+", …]"),
+			"the CLA check (%s) is not required on %s of %s: contributions can be merged without a signed CLA", strings.Join(claMissing, " or "), pr.Branch, full)
+		f.Source = where("required_checks")
+	}
+
+	if pr.BranchProtection && !pr.EnforceAdmins {
+		b.fs.add(Medium, RuleEnforceAdminsOff, rep.Org, rep.Name, "branch:"+pr.Branch, fileFix("enforce_admins: true"),
+			"the protection of %s on %s does not apply to admins: they can push past reviews and checks", pr.Branch, full)
+	}
+	if pr.Protected && pr.Reviews < p.MinReviews {
+		f := b.fs.add(Medium, RuleReviewsBelowMin, rep.Org, rep.Name, "branch:"+pr.Branch, fileFix(fmt.Sprintf("required_approving_review_count: %d", p.MinReviews)),
+			"%s of %s requires %d approving reviews, fewer than min_reviews (%d)", pr.Branch, full, pr.Reviews, p.MinReviews)
+		f.Source = where("min_reviews")
+	}
+	if pr.BranchProtection && pr.AllowForcePushes {
+		b.fs.add(Medium, RuleForcePushAllowed, rep.Org, rep.Name, "branch:"+pr.Branch,
+			"Turn off \"Allow force pushes\" in the branch's protection rule (permsync does not manage this setting).",
+			"force pushes are allowed on %s of %s: history can be rewritten", pr.Branch, full)
+	}
+	if pr.BranchProtection && pr.AllowDeletions {
+		b.fs.add(Medium, RuleDeletionAllowed, rep.Org, rep.Name, "branch:"+pr.Branch,
+			"Turn off \"Allow deletions\" in the branch's protection rule (permsync does not manage this setting).",
+			"%s of %s may be deleted by anyone with push access", pr.Branch, full)
+	}
+	for _, rs := range rep.Rulesets {
+		if !rs.AppliesToDefault || !rs.RequiresFloorCheck || len(rs.Bypass) == 0 {
+			continue
+		}
+		b.fs.add(High, RuleRulesetBypass, rep.Org, rep.Name, "ruleset:"+rs.Name,
+			fmt.Sprintf("Remove the bypass list of the ruleset %s (%s), or keep only actors release engineering controls.", rs.Name, rs.Source),
+			"the ruleset %s (%s), which requires a required_checks entry on %s of %s, can be bypassed by %s", rs.Name, rs.Source, pr.Branch, full, BypassText(rs.Bypass))
+	}
+}
+
+func sourcesText(by []CheckSource) string {
+	var parts []string
+	for _, s := range by {
+		if s.AppID > 0 {
+			parts = append(parts, fmt.Sprintf("%s (App %d)", s.Where, s.AppID))
+		} else {
+			parts = append(parts, s.Where+" (any source)")
+		}
+	}
+	return strings.Join(parts, " and ")
+}
+
+// BypassText describes bypass actors in a few words.
+func BypassText(bs []state.BypassActor) string {
+	var parts []string
+	for _, b := range bs {
+		s := b.Kind
+		if b.Name != "" {
+			s += " " + b.Name
+		}
+		if b.Mode != "" && b.Mode != "always" {
+			s += " (" + strings.ReplaceAll(b.Mode, "_", " ") + ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,100 @@
+package audit
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+)
+
+// selfCheck checks the permissions repository: every rights change must be
+// a pull request reviewed by the rights' owners, which only holds if its
+// default branch requires code-owner review, binds admins and has no bypass.
+func (b *builder) selfCheck() SelfCheck {
+	in := b.in.Self
+	sc := SelfCheck{Repo: in.Repo, Bypass: []string{}, Problems: []string{}}
+	if in.Repo == "" {
+		sc.Note = in.Note
+		if sc.Note == "" {
+			sc.Note = "skipped: the permissions repository is not known (pass --self-repo OWNER/REPO)"
+		}
+		return sc
+	}
+	owner, name, _ := strings.Cut(in.Repo, "/")
+	st := in.State
+	if st == nil {
+		if a := b.actual(owner); a != nil {
+			st = a.Repo(name)
+		}
+	}
+	if st == nil || !st.Readable() {
+		sc.Note = in.Note
+		if sc.Note == "" {
+			sc.Note = "skipped: " + in.Repo + " could not be read"
+			if st != nil && st.ReadError != "" {
+				sc.Note += " (" + st.ReadError + ")"
+			}
+		}
+		return sc
+	}
+	sc.Checked = true
+	def := st.DefaultBranch
+	sc.Branch = def
+	bp, _ := st.Branch(def)
+	classic := bp.Protected
+	rulesets := 0
+	for _, rs := range st.Rulesets {
+		if !rs.AppliesTo(def, def) {
+			continue
+		}
+		rulesets++
+		if rs.Reviews != nil && *rs.Reviews > sc.Reviews {
+			sc.Reviews = *rs.Reviews
+		}
+		for _, a := range rs.Bypass {
+			sc.Bypass = append(sc.Bypass, fmt.Sprintf("ruleset %s: %s", rs.Name, BypassText([]state.BypassActor{a})))
+		}
+	}
+	sc.Protected = classic || rulesets > 0
+	if classic {
+		sc.EnforceAdmins = bp.EnforceAdmins
+		if bp.Reviews != nil {
+			sc.CodeOwnerReviews = bp.Reviews.CodeOwners
+			if bp.Reviews.Count > sc.Reviews {
+				sc.Reviews = bp.Reviews.Count
+			}
+		}
+	} else {
+		// Rulesets bind admins unless they are bypass actors (checked below).
+		sc.EnforceAdmins = rulesets > 0
+	}
+	org, repo := owner, name
+	fixProt := fmt.Sprintf("In %s's settings, protect %s: require pull request reviews with review from Code Owners, include administrators, and allow no bypass.", in.Repo, def)
+	if !sc.Protected {
+		sc.Problems = append(sc.Problems, "the default branch "+def+" is not protected")
+		b.fs.add(Critical, RuleSelfUnprotected, org, repo, "branch:"+def, fixProt,
+			"the permissions repository %s does not protect %s: anyone with write access can change every repository's rights without review", in.Repo, def)
+	} else {
+		if !sc.CodeOwnerReviews {
+			msg := "code-owner review is not required"
+			if !classic {
+				msg += " by branch protection (a ruleset's code-owner setting is not read)"
+			}
+			sc.Problems = append(sc.Problems, msg)
+			b.fs.add(High, RuleSelfCodeOwners, org, repo, "branch:"+def, fixProt,
+				"the permissions repository %s does not require code-owner review on %s: a rights change need not be approved by the owners of those rights", in.Repo, def)
+		}
+		if !sc.EnforceAdmins {
+			sc.Problems = append(sc.Problems, "the protection does not apply to admins (enforce_admins off)")
+			b.fs.add(High, RuleSelfEnforceAdmins, org, repo, "branch:"+def, fixProt,
+				"the protection of %s on the permissions repository %s does not apply to admins: an admin can merge a rights change unreviewed", def, in.Repo)
+		}
+		if len(sc.Bypass) > 0 {
+			sc.Problems = append(sc.Problems, "bypass allowed: "+strings.Join(sc.Bypass, "; "))
+			b.fs.add(High, RuleSelfBypass, org, repo, "branch:"+def, fixProt,
+				"the rules of %s on the permissions repository %s can be bypassed (%s)", def, in.Repo, strings.Join(sc.Bypass, "; "))
+		}
+	}
+	sc.Passed = len(sc.Problems) == 0
+	return sc
+}
