@@ -1,0 +1,204 @@
+package render_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
+	"github.com/AcademySoftwareFoundation/permsync/internal/audit/audittest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/audit/render"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func report(t *testing.T) *audit.Report {
+	t.Helper()
+	return audit.Build(audittest.Input())
+}
+
+func draw(t *testing.T, format string, r *audit.Report) string {
+	t.Helper()
+	var b bytes.Buffer
+	var err error
+	switch format {
+	case "md":
+		err = render.Markdown(&b, r, render.MarkdownOptions{})
+	case "summary.md":
+		err = render.Markdown(&b, r, render.MarkdownOptions{SummaryOnly: true, TopFindings: 5})
+	case "html":
+		err = render.HTML(&b, r)
+	case "json":
+		err = render.JSON(&b, r)
+	case "csv":
+		err = render.CSV(&b, r)
+	}
+	require.NoError(t, err)
+	return b.String()
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./internal/audit/render -update to create the golden files")
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file (run with -update after checking the change):\n%s", name, firstDiff(string(want), got))
+	}
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) || i < len(bl); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return "line " + strconv.Itoa(i+1) + ":\n- " + x + "\n+ " + y
+		}
+	}
+	return ""
+}
+
+func TestGolden(t *testing.T) {
+	r := report(t)
+	for _, f := range []string{"md", "summary.md", "html", "json", "csv"} {
+		t.Run(f, func(t *testing.T) {
+			golden(t, "report."+f, draw(t, f, r))
+		})
+	}
+}
+
+// TestJSONRoundTrip: the JSON form decodes back into the model, with its version.
+func TestJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	r := report(t)
+	var back audit.Report
+	require.NoError(t, json.Unmarshal([]byte(draw(t, "json", r)), &back))
+	assert.Equal(t, 1, back.FormatVersion)
+	assert.Equal(t, len(r.Findings), len(back.Findings))
+	assert.Equal(t, r.Findings[0], back.Findings[0])
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal([]byte(draw(t, "json", r)), &raw))
+	for _, k := range []string{"format_version", "generated_at", "summary", "findings", "orgs", "repositories_without_cla", "matrix", "history", "compare", "self_check", "notes"} {
+		assert.Contains(t, raw, k)
+	}
+}
+
+// Names come from GitHub and the files: none may become markup, a mention
+// or a formula.
+func TestHostileNames(t *testing.T) {
+	t.Parallel()
+	r := report(t)
+	md := draw(t, "md", r)
+	// Inside a code span markdown shows text as it is; everywhere else
+	// it must be escaped.
+	prose := regexp.MustCompile("`[^`\n]*`").ReplaceAllString(md, "")
+	assert.NotContains(t, prose, "<img")
+	assert.NotContains(t, prose, "<script")
+	assert.Contains(t, prose, "Dana &lt;script&gt;")
+	assert.NotRegexp(t, `(^|[^\x{200b}])@(alice|bob|everyone)`, md, "no mention")
+
+	h := draw(t, "html", r)
+	assert.NotContains(t, h, "<img")
+	assert.Equal(t, 1, strings.Count(h, "<script"), "only the page's own script element")
+	assert.Contains(t, h, "&lt;img src=x onerror=alert(1)&gt;")
+	assert.Contains(t, h, "Dana &lt;script&gt;")
+
+	rows, err := csv.NewReader(strings.NewReader(draw(t, "csv", r))).ReadAll()
+	require.NoError(t, err)
+	for _, row := range rows[1:] {
+		for _, cell := range row {
+			if cell != "" {
+				assert.NotContains(t, "=+-@\t\r", cell[:1], "cell %q could run as a formula", cell)
+			}
+		}
+	}
+}
+
+// The HTML page fetches nothing: no external URL in any src or href, and a
+// policy that forbids it anyway.
+func TestHTMLSelfContained(t *testing.T) {
+	t.Parallel()
+	h := draw(t, "html", report(t))
+	assert.NotRegexp(t, `(?i)<[a-z]+[^>]*\ssrc\s*=`, h, "no external asset")
+	for _, m := range regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(h, -1) {
+		assert.Regexp(t, `^(#|https://github\.com/)`, m[1], "links are anchors or pull requests, never assets")
+	}
+	assert.NotRegexp(t, `(?i)<link|@import|url\(`, h)
+	assert.Regexp(t, `<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;sha256-[A-Za-z0-9+/=&#;]+&#39;; script-src &#39;sha256-`, h)
+	assert.Contains(t, h, "@media print")
+	// Readable without JavaScript: the tables are in the page, the
+	// filters are hidden until the script shows them.
+	assert.Contains(t, h, `id="matrix-table"`)
+	assert.Regexp(t, regexp.MustCompile(`<input class="filter" id="matrix-repos"[^>]*hidden>`), h)
+	assert.Contains(t, h, `<td class="r-admin" data-sort="5"`)
+}
+
+func TestCSVRows(t *testing.T) {
+	t.Parallel()
+	rows, err := csv.NewReader(strings.NewReader(draw(t, "csv", report(t)))).ReadAll()
+	require.NoError(t, err)
+	assert.Equal(t, render.CSVHeader, rows[0])
+	find := func(want ...string) bool {
+		for _, r := range rows {
+			if r[0] == want[0] && r[1] == want[1] && r[2] == want[2] && r[3] == want[3] && r[4] == want[4] {
+				return true
+			}
+		}
+		return false
+	}
+	assert.True(t, find("acme", "widgets", "user:carol", "admin", "team:releng"), "a nested team member, through the parent's grant")
+	assert.True(t, find("acme", "widgets", "team:releng", "admin", "grant"))
+	assert.True(t, find("acme", "gadgets", "user:mallory", "admin", "direct"))
+	assert.True(t, find("acme", "gadgets", "user:yan", "write", "invitation"))
+	assert.True(t, find("acme", "gadgets", "user:root-eve", "admin", "owner"))
+	assert.True(t, find("acme", "gadgets", "org:acme", "read", "base"))
+	for _, r := range rows {
+		if r[2] == "user:mallory" && r[1] == "gadgets" {
+			assert.Equal(t, "true", r[5], "outside_collaborator")
+		}
+		if r[2] == "user:yan" {
+			assert.Equal(t, "true", r[6], "pending")
+		}
+		if r[2] == "user:carol" && r[4] == "team:releng" {
+			assert.Equal(t, "releng-oncall", r[8], "via")
+		}
+	}
+}
+
+func TestMarkdownSizeLimit(t *testing.T) {
+	t.Parallel()
+	r := report(t)
+	full := draw(t, "md", r)
+	var b bytes.Buffer
+	require.NoError(t, render.Markdown(&b, r, render.MarkdownOptions{MaxBytes: len(full) * 3 / 4}))
+	assert.LessOrEqual(t, b.Len(), len(full)*3/4)
+	assert.Contains(t, b.String(), "left out to stay within")
+	assert.Contains(t, b.String(), "## Findings")
+
+	b.Reset()
+	require.NoError(t, render.Markdown(&b, r, render.MarkdownOptions{MaxBytes: 3000}))
+	assert.LessOrEqual(t, b.Len(), 3000)
+	assert.Contains(t, b.String(), "cut to fit")
+}
