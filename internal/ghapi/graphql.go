@@ -104,9 +104,11 @@ func (cn *conn) graphql(ctx context.Context, name, query string, vars map[string
 		if !errors.As(err, &uf) {
 			return res, err
 		}
-		if tries < 10 && c.schema.drop(uf.field) {
-			c.logf("ghapi: this GitHub's GraphQL API has no %s.%s; reading without it", uf.typ, uf.field)
-			continue
+		if optional, fresh := c.schema.drop(uf.field); optional && tries < 10 {
+			if fresh {
+				c.logf("ghapi: this GitHub's GraphQL API has no %s.%s; reading without it", uf.typ, uf.field)
+			}
+			continue // a concurrent query may have dropped it already
 		}
 		return nil, &Error{Op: "GraphQL " + name, Kind: KindUnsupported, Message: redact(uf.msg)}
 	}
@@ -147,11 +149,11 @@ type schemaAdapter struct {
 	dropped map[string]*regexp.Regexp
 }
 
-// drop records a missing field; false when it cannot be left out (or was
-// already).
-func (s *schemaAdapter) drop(field string) bool {
+// drop records a missing field: optional says whether it can be left
+// out, fresh whether this is the first time.
+func (s *schemaAdapter) drop(field string) (optional, fresh bool) {
 	if !optionalFields[field] {
-		return false
+		return false, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -159,11 +161,11 @@ func (s *schemaAdapter) drop(field string) bool {
 		s.dropped = map[string]*regexp.Regexp{}
 	}
 	if _, ok := s.dropped[field]; ok {
-		return false
+		return true, false
 	}
 	// The field, with its selection set when it has one (rateLimit).
 	s.dropped[field] = regexp.MustCompile(`\b` + field + `\b(\s*\{[^{}]*\})?`)
-	return true
+	return true, true
 }
 
 // adapt returns query without the dropped fields.

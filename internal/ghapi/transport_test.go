@@ -312,7 +312,7 @@ func TestGraphQLCostAboveRemaining(t *testing.T) {
 	reset.Store(now.Add(90 * time.Second).Unix())
 	var slept []time.Duration
 	c, err := New(context.Background(), Options{APIURL: ts.URL, Credentials: TokenCredentials("t0ken-for-test-purposes-only"),
-		Now: func() time.Time { return now },
+		Now:   func() time.Time { return now },
 		Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); now = now.Add(d); return nil }})
 	require.NoError(t, err)
 	res, err := c.auth.token.graphql(ctxT(t), "Viewer", QueryViewer, nil)
