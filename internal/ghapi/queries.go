@@ -104,10 +104,11 @@ fragment RepoFields on Repository {
   }
 }` + fragCollaborator + fragProtectionRule + fragRuleset
 
-// QueryOrgRepos lists an org's repositories with their fields, 45 a page.
-const QueryOrgRepos = `query OrgRepos($org: String!, $after: String) {
+// QueryOrgRepos lists an org's repositories with their fields, $first
+// (45, fewer if GitHub times out) a page.
+const QueryOrgRepos = `query OrgRepos($org: String!, $first: Int!, $after: String) {
   organization(login: $org) {
-    repositories(first: 45, after: $after, orderBy: {field: NAME, direction: ASC}) {
+    repositories(first: $first, after: $after, orderBy: {field: NAME, direction: ASC}) {
       totalCount
       pageInfo { hasNextPage endCursor }
       nodes { ...RepoFields }

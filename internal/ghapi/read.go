@@ -458,13 +458,22 @@ func (r *orgReader) moreTeamRepos(ctx context.Context, t *gqlTeam) error {
 // all their fields, handing each page's repositories on at once.
 func (r *orgReader) listRepos(ctx context.Context) error {
 	after := ""
+	size := repoBatchSize
 	for page := 0; page < maxPages; page++ {
 		var res *gqlResult
 		err := r.call(ctx, func() (err error) {
-			res, err = r.cn.graphql(ctx, "OrgRepos", QueryOrgRepos, map[string]any{"org": r.org, "after": nullable(after)})
+			res, err = r.cn.graphql(ctx, "OrgRepos", QueryOrgRepos, map[string]any{"org": r.org, "first": size, "after": nullable(after)})
 			return err
 		})
 		if err != nil {
+			// GitHub gives up on a query that takes over 10 s: ask for
+			// fewer repositories a page.
+			if k := KindOf(err); size > 1 && (k == KindServer || k == KindGraphQL || k == KindNetwork) && ctx.Err() == nil {
+				size /= 2
+				r.note("reading the repositories of %s %d at a time after: %v", r.org, size, err)
+				page--
+				continue
+			}
 			return err
 		}
 		var data struct {

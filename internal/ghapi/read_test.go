@@ -305,3 +305,39 @@ func TestReadWithoutOptionalGraphQLFields(t *testing.T) {
 	assert.Contains(t, logs2.String(), "REST API instead")
 	assert.Equal(t, []state.UserGrant{{Login: "bob", Role: role.Maintain}}, o.Repo("widgets").Users)
 }
+
+// slowQueries answers GraphQL queries asking for more than max
+// repositories a page as GitHub does when a query runs past its time.
+type slowQueries struct {
+	max  int
+	next http.RoundTripper
+}
+
+func (s *slowQueries) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && strings.HasSuffix(req.URL.Path, "graphql") {
+		b, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		var in struct {
+			Variables map[string]any `json:"variables"`
+		}
+		_ = json.Unmarshal(b, &in)
+		if f, ok := in.Variables["first"].(float64); ok && int(f) > s.max {
+			body := `{"data":null,"errors":[{"message":"Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug."}]}`
+			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)), Request: req}, nil
+		}
+	}
+	return s.next.RoundTrip(req)
+}
+
+func TestReadOrgSmallerPagesAfterTimeouts(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	for i := 0; i < 30; i++ {
+		srv.AddRepo("acme", fmt.Sprintf("r%02d", i), ghapitest.RepoOptions{})
+	}
+	c, logs := tokenClient(t, srv, func(o *Options) { o.Transport = &slowQueries{max: 12, next: http.DefaultTransport} })
+	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+	require.NoError(t, err)
+	assert.Len(t, o.Repos, 31)
+	assert.Contains(t, logs.String(), "11 at a time")
+}
