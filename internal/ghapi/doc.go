@@ -35,10 +35,14 @@
 //     warm run gets 304s that do not count against the rate limit.
 //
 // A cold read of an org thus costs about one REST call per repository (the
-// invitations) plus one GraphQL query per 45 repositories. When GraphQL
-// is missing or lacks a field (older GitHub Enterprise Server), ReadOrg
-// falls back to REST with a warning; direct roles that REST cannot tell
-// apart from a team's are then marked AmbiguousRoleName.
+// invitations) plus one GraphQL query per 45 repositories: measured on a
+// generated 1,000-repository org (30 direct collaborators, 3 team grants
+// and protection on each), 1.03 requests and 0.026 GraphQL points per
+// repository (TestReadBudget checks 200 repositories). A server that lacks
+// an optional GraphQL field (older GitHub Enterprise Server) is read
+// without it; one without GraphQL, or without a field that makes the read
+// exact, is read through REST with a warning, and direct roles that REST
+// cannot tell apart from a team's are then marked AmbiguousRoleName.
 //
 // Writes use REST, one at a time, at least Options.MutationInterval apart.
 // Branch protection is strengthened through its sub-resources so that
@@ -51,7 +55,8 @@
 // the run needs, renewed once on a 401), then the policy layer (pacing
 // under GitHub's documented secondary limits, serial mutations, waits for
 // primary and secondary rate limits, retries with backoff for 5xx and
-// network failures, never a blind retry of a non-idempotent POST), then
+// network failures, a retrying request going alone until it is done,
+// never a blind retry of a non-idempotent POST), then
 // the optional conditional-request cache, then the wire. Stats counts
 // what was sent.
 //
