@@ -147,11 +147,14 @@ func (c *Client) UserGrant(ctx context.Context, org, repo, login string) (*state
 			}
 			return nil, nil, &Error{Op: "GraphQL UserGrant", Kind: KindNotFound, Message: fmt.Sprintf("repository %s/%s not found", org, repo)}
 		}
-		if len(res.Errors) > 0 || data.Collaborators == nil {
-			if len(res.Errors) == 0 {
-				return nil, nil, &Error{Op: "GraphQL UserGrant", Kind: KindOther, Message: "GitHub did not list the collaborators"}
-			}
+		switch {
+		case len(res.Errors) > 0 && allType(res.Errors, "NOT_FOUND"):
+			// No such user (any more): no grant to them.
+			data.Collaborators = &collabConn{}
+		case len(res.Errors) > 0:
 			return nil, nil, gqlFailure("GraphQL UserGrant", res.Errors)
+		case data.Collaborators == nil:
+			return nil, nil, &Error{Op: "GraphQL UserGrant", Kind: KindOther, Message: "GitHub did not list the collaborators"}
 		}
 		custom := c.customRoleLookup(ctx, cn, org)
 		for _, e := range data.Collaborators.Edges {

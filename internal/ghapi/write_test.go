@@ -161,3 +161,16 @@ func TestMutationsAreSerialAndSpaced(t *testing.T) {
 		assert.InDelta(t, 2*time.Second, d, float64(500*time.Millisecond))
 	}
 }
+
+func TestUserGrantOfUnknownUser(t *testing.T) {
+	t.Parallel()
+	srv := world(t)
+	c, _ := tokenClient(t, srv)
+	g, inv, err := c.UserGrant(ctxT(t), "acme", "widgets", "no-such-user-here")
+	require.NoError(t, err)
+	assert.Nil(t, g)
+	assert.Nil(t, inv)
+	_, _, err = c.UserGrant(ctxT(t), "acme", "no-such-repo", "bob")
+	require.Error(t, err)
+	assert.Equal(t, KindNotFound, KindOf(err))
+}
