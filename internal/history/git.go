@@ -266,3 +266,17 @@ func parseTree(data []byte, hashLen int) ([]treeEntry, error) {
 	}
 	return out, nil
 }
+
+// OriginURL returns the URL of the "origin" remote of the checkout holding
+// dir ("" when there is none). The URL may hold credentials: callers take
+// the owner and name from it and never show it.
+func OriginURL(ctx context.Context, dir, gitBin string) string {
+	if gitBin == "" {
+		gitBin = "git"
+	}
+	out, err := git{bin: gitBin, dir: dir}.output(ctx, "remote", "get-url", "origin")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}

@@ -347,3 +347,13 @@ func TestParseLog(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Empty(t, cs)
 }
+
+func TestOriginURL(t *testing.T) {
+	t.Parallel()
+	r := newRepo(t)
+	assert.Equal(t, "", OriginURL(context.Background(), r.dir, ""))
+	r.git("", "remote", "add", "origin", "https://github.com/acme/permissions.git")
+	require.NoError(t, os.MkdirAll(filepath.Join(r.dir, "permissions"), 0o755))
+	assert.Equal(t, "https://github.com/acme/permissions.git", OriginURL(context.Background(), filepath.Join(r.dir, "permissions"), ""))
+	assert.Equal(t, "", OriginURL(context.Background(), t.TempDir(), ""))
+}
