@@ -174,7 +174,7 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 		case !cs.Required && cs.CLA:
 			claMissing = append(claMissing, cs.Context)
 		case !cs.Required:
-			f := b.fs.add(Medium, RuleCheckNotRequired, rep.Org, rep.Name, subject, fileFix("required_status_checks: ["+cs.Context+", …]"),
+			f := b.fs.add(Low, RuleCheckNotRequired, rep.Org, rep.Name, subject, fileFix("required_status_checks: ["+cs.Context+", …]"),
 				"%s is not required on %s of %s (required_checks lists it)", cs.Context, pr.Branch, full)
 			f.Source = where("required_checks")
 		case cs.WrongApp:
