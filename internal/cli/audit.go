@@ -3,8 +3,23 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
+	"github.com/AcademySoftwareFoundation/permsync/internal/audit/render"
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
+	"github.com/AcademySoftwareFoundation/permsync/internal/history"
+	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // AuditOptions are the inputs of "permsync audit".
@@ -18,16 +33,66 @@ type AuditOptions struct {
 	Since       string
 	SnapshotOut string
 	Compare     string
+	SelfRepo    string
 
 	summaryOnly bool // the demo shows the summary and findings only
 }
+
+// defaultSince is the history window when --since is not given.
+const defaultSince = 30 * 24 * time.Hour
 
 func newAuditCmd(io *IOStreams, g *GlobalOptions, runF func(*AuditOptions) error) *cobra.Command {
 	opts := &AuditOptions{IO: io, Global: g}
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Report who can do what, everywhere, and what changed",
-		Args:  noArgs,
+		Long: `Read every repository of each org (managed or not) and report, for release
+engineering:
+
+  - who holds which role on each repository, and through what: a direct
+    grant, a team (nested teams resolved to people), org ownership, the org
+    base role, a pending invitation; outside collaborators marked;
+  - what each person can administer, maintain and write;
+  - org owners, expected or not; Apps with Administration write; deploy keys
+    that can push;
+  - each default branch's protection, and whether each required_checks entry
+    (EasyCLA, DCO) is required, pinned to its App or spoofable;
+  - drift and refusals (the plan), unmanaged and archived repositories;
+  - findings ranked by severity, each with a fix;
+  - the rights changes in the files' git history since --since, each with the
+    pull request it came from and who approved it;
+  - with --compare, what changed on GitHub since a snapshot that no file
+    explains (made by hand);
+  - a self-check of the permissions repository (--self-repo, default
+    $GITHUB_REPOSITORY, else the checkout's origin remote).
+
+Formats: markdown (an issue or job summary), html (one self-contained page:
+tables for everything and a role matrix), json (docs/audit-json.md), csv
+(one row per repository, principal, role and source). Nothing is changed on
+GitHub, and no secret is written: snapshots hold GitHub's state only.
+
+Needs the reader App's Administration, Members and Metadata read; with
+Organization administration read it also lists the org's Apps, and with Pull
+requests read on the permissions repository it names each change's approvers.
+
+Exit codes: 0 the report was written (findings are not errors), 1 error
+(an org that could not be read still gets a report, then exit 1).`,
+		Example: `  # The nightly job summary
+  permsync audit >> "$GITHUB_STEP_SUMMARY"
+
+  # Everything, as one page to open or print
+  permsync audit --format html --out audit.html
+
+  # Who changed rights since a date, and who approved it
+  permsync audit --since 2025-01-01
+
+  # What changed on GitHub since last night, outside the files' history
+  permsync audit --compare audit-state.json --snapshot-out audit-state.json
+
+  # For a spreadsheet; as JSON for tooling
+  permsync audit --format csv --out access.csv
+  permsync audit --org AcademySoftwareFoundation --format json --out audit.json`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)
@@ -37,17 +102,391 @@ func newAuditCmd(io *IOStreams, g *GlobalOptions, runF func(*AuditOptions) error
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
-	f.StringVar(&opts.Org, "org", "", "only this org")
+	f.StringVar(&opts.Org, "org", "", "only this org (an org without files is audited with the default policy)")
 	f.StringVar(&opts.Format, "format", "markdown", "output format: markdown, html, json or csv")
 	f.StringVar(&opts.Out, "out", "", "write the report to this file instead of stdout")
-	f.StringVar(&opts.Since, "since", "", "history window start (YYYY-MM-DD)")
-	f.StringVar(&opts.SnapshotOut, "snapshot-out", "", "store the state read in this file (no secrets)")
+	f.StringVar(&opts.Since, "since", "", "history window start, YYYY-MM-DD (default: 30 days ago)")
+	f.StringVar(&opts.SnapshotOut, "snapshot-out", "", "store the state read in this file, for a later --compare (no secrets)")
 	f.StringVar(&opts.Compare, "compare", "", "report what changed on GitHub since this snapshot")
+	f.StringVar(&opts.SelfRepo, "self-repo", "", "the permissions repository OWNER/REPO, for its self-check and pull request lookups (default $GITHUB_REPOSITORY, else the checkout's origin remote)")
 	return cmd
 }
 
+// The permissions an audit asks for: the read permissions, plus the org's
+// App installations when the App may list them. Pull requests are looked up
+// with a token of their own, narrowed to the permissions repository.
+var (
+	auditPermissions = withPermission(readPermissions, "organization_administration", "read")
+	pullPermissions  = map[string]string{"pull_requests": "read", "metadata": "read"}
+)
+
+// errAuditNotBuilt is no longer returned; demo.go still names it.
 var errAuditNotBuilt = errors.New("permsync audit is not built yet in this version")
 
 func auditRun(ctx context.Context, opts *AuditOptions) error {
-	return exit(ExitError, errAuditNotBuilt)
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	switch opts.Format {
+	case "markdown", "html", "json", "csv":
+	default:
+		return exit(ExitError, usageError{fmt.Errorf("--format must be markdown, html, json or csv, not %q", opts.Format)})
+	}
+	now := opts.IO.Now().UTC()
+	since, err := parseSince(opts.Since, now)
+	if err != nil {
+		return exit(ExitError, usageError{err})
+	}
+	cfg, err := loadConfig(opts.IO, opts.Dir)
+	if err != nil {
+		return err
+	}
+	orgs, notes, err := auditOrgs(cfg, opts.Org)
+	if err != nil {
+		return exit(ExitError, usageError{err})
+	}
+	var previous *audit.Snapshot
+	if opts.Compare != "" {
+		previous, err = readSnapshot(opts.Compare)
+		if err != nil {
+			return exit(ExitError, err)
+		}
+	}
+	self, selfNote := resolveSelfRepo(ctx, opts)
+
+	client, err := opts.Global.connect(ctx, opts.IO, auditPermissions, nil)
+	if err != nil {
+		return exit(ExitError, err)
+	}
+	actual, orgErrs, readNotes, client := readForAudit(ctx, opts, client, orgs)
+	notes = append(notes, readNotes...)
+	opts.Global.progress.done()
+
+	p := planForAudit(ctx, opts, client, cfg, orgs, actual, now)
+	selfIn := audit.SelfInput{Repo: self, Note: selfNote}
+	if self != "" {
+		selfIn.State, selfIn.Note = readSelfRepo(ctx, client, self, actual)
+	}
+	hopts := history.Options{Dir: opts.Dir, Label: opts.Dir, Since: since, Until: now}
+	switch {
+	case opts.summaryOnly:
+		hopts.LookupNote = "not looked up for a summary"
+	case self == "":
+		hopts.LookupNote = "the permissions repository is not known (--self-repo)"
+	default:
+		lk, note := pullLookupFor(ctx, opts, self)
+		hopts.Lookup, hopts.LookupNote = lk, note
+	}
+	hist := history.Read(ctx, hopts)
+
+	in := audit.Input{Dir: opts.Dir, Orgs: orgs, Actual: actual, OrgErrors: orgErrs, Plan: p, History: hist,
+		Previous: previous, Self: selfIn, Notes: notes, Now: now}
+	if opts.Compare == "" {
+		in.PreviousNote = "no snapshot compared (audit --compare FILE, with a file written by audit --snapshot-out)"
+	}
+	rep := audit.Build(in)
+
+	if opts.SnapshotOut != "" && !opts.summaryOnly {
+		snap := audit.NewSnapshot(actual, now)
+		if err := writeOut(opts.IO, opts.SnapshotOut, func(w io.Writer, _ bool) error { return audit.WriteSnapshot(w, snap) }); err != nil {
+			return exit(ExitError, fmt.Errorf("--snapshot-out: %w", err))
+		}
+	}
+	if opts.summaryOnly {
+		if err := render.Markdown(opts.IO.Out, rep, render.MarkdownOptions{SummaryOnly: true, TopFindings: 8}); err != nil {
+			return exit(ExitError, err)
+		}
+	} else if err := writeOut(opts.IO, opts.Out, func(w io.Writer, _ bool) error { return renderAudit(w, rep, opts.Format) }); err != nil {
+		return exit(ExitError, err)
+	}
+	if opts.Out != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "audit: findings: %s; report written to %s\n", findingsLine(rep), opts.Out)
+	}
+	if opts.SnapshotOut != "" && !opts.summaryOnly {
+		fmt.Fprintf(opts.IO.ErrOut, "audit: snapshot of the state read written to %s\n", opts.SnapshotOut)
+	}
+	if len(orgErrs) > 0 {
+		var names []string
+		for _, o := range orgs {
+			if msg, ok := orgErrs[strings.ToLower(o.Name)]; ok {
+				names = append(names, o.Name+" ("+msg+")")
+			}
+		}
+		return exit(ExitError, fmt.Errorf("could not read %s; the report says what is missing", strings.Join(names, ", ")))
+	}
+	return nil
+}
+
+func renderAudit(w io.Writer, rep *audit.Report, format string) error {
+	switch format {
+	case "html":
+		return render.HTML(w, rep)
+	case "json":
+		return render.JSON(w, rep)
+	case "csv":
+		return render.CSV(w, rep)
+	}
+	// A job summary holds at most 1 MiB; the HTML and JSON reports hold the rest.
+	return render.Markdown(w, rep, render.MarkdownOptions{MaxBytes: render.JobSummaryLimit - 16<<10})
+}
+
+func findingsLine(rep *audit.Report) string {
+	var parts []string
+	for _, s := range audit.Severities {
+		if n := rep.Summary.Findings[s.String()]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// parseSince reads --since (YYYY-MM-DD, the start of that day in UTC).
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return now.Add(-defaultSince), nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--since must be a date as YYYY-MM-DD, not %q", s)
+	}
+	if t.After(now) {
+		return time.Time{}, fmt.Errorf("--since %s is in the future", s)
+	}
+	return t, nil
+}
+
+// auditOrgs picks the orgs to audit: every org of the files, or --org (an
+// org without files is audited against the default policy).
+func auditOrgs(cfg *config.Config, org string) ([]*config.Org, []string, error) {
+	if org == "" {
+		return cfg.Orgs, nil, nil
+	}
+	if o := cfg.Org(org); o != nil {
+		return []*config.Org{o}, nil, nil
+	}
+	if !config.ValidLogin(org) {
+		return nil, nil, fmt.Errorf("--org %q is not a valid GitHub organization name", org)
+	}
+	note := fmt.Sprintf("%s has no files in %s: it is audited against the default policy, and each of its repositories is unmanaged.", org, cfg.Dir)
+	return []*config.Org{{Name: org, Policy: config.DefaultPolicy()}}, []string{note}, nil
+}
+
+func readSnapshot(file string) (*audit.Snapshot, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("--compare: %w", err)
+	}
+	defer f.Close()
+	s, err := audit.ReadSnapshot(f)
+	if err != nil {
+		return nil, fmt.Errorf("--compare %s: %w", file, err)
+	}
+	return s, nil
+}
+
+// readForAudit reads every repository of each org. Without the permission
+// to list the org's Apps it reads again without it; an org that cannot be
+// read is reported and the others go on.
+func readForAudit(ctx context.Context, opts *AuditOptions, client *ghapi.Client, orgs []*config.Org) (map[string]*state.Org, map[string]string, []string, *ghapi.Client) {
+	actual := map[string]*state.Org{}
+	errs := map[string]string{}
+	var notes []string
+	narrowed := false
+	for _, o := range orgs {
+		ro := ghapi.ReadOptions{Audit: true, Branches: declaredBranches(o)}
+		a, err := client.ReadOrg(ctx, o.Name, ro)
+		if err != nil && !narrowed && lacksPermission(err, "organization_administration") {
+			// Ask again without it: the audit works, without the org's Apps.
+			c, cerr := opts.Global.connect(ctx, opts.IO, readPermissions, nil)
+			if cerr == nil {
+				client, narrowed = c, true
+				notes = append(notes, "The App lacks Organization administration: read, so the Apps installed on the orgs could not be listed.")
+				a, err = client.ReadOrg(ctx, o.Name, ro)
+			}
+		}
+		if err != nil {
+			errs[strings.ToLower(o.Name)] = err.Error()
+			fmt.Fprintf(opts.IO.ErrOut, "permsync: reading org %s: %v\n", o.Name, err)
+			continue
+		}
+		actual[strings.ToLower(o.Name)] = a
+	}
+	return actual, errs, notes, client
+}
+
+func lacksPermission(err error, perm string) bool {
+	return ghapi.KindOf(err) == ghapi.KindForbidden && strings.Contains(err.Error(), perm)
+}
+
+// declaredBranches are the branches the org's files protect, per repository.
+func declaredBranches(o *config.Org) map[string][]string {
+	t := reconcile.Target{Org: o, Repos: o.Repos}
+	return t.Branches()
+}
+
+// planForAudit computes the plan of the managed repositories from the state
+// already read (GitHub is not read twice).
+func planForAudit(ctx context.Context, opts *AuditOptions, client *ghapi.Client, cfg *config.Config, orgs []*config.Org, actual map[string]*state.Org, now time.Time) *reconcile.Plan {
+	var targets []reconcile.Target
+	for _, o := range orgs {
+		if cfg.Org(o.Name) == nil || actual[strings.ToLower(o.Name)] == nil {
+			continue
+		}
+		ts, err := reconcile.Select(cfg, o.Name, nil)
+		if err == nil {
+			targets = append(targets, ts...)
+		}
+	}
+	unknown, err := lookupUsers(ctx, client, reconcile.NeedsLookup(targets, actual))
+	if err != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "permsync: %v (logins the files name are not checked)\n", err)
+		unknown = nil
+	}
+	return reconcile.Diff(reconcile.Input{Dir: opts.Dir, Targets: targets, Actual: actual, UnknownUsers: unknown, Now: now})
+}
+
+// resolveSelfRepo finds the permissions repository: --self-repo, else
+// $GITHUB_REPOSITORY, else the origin remote of the checkout holding --dir
+// when it is on github.com or this GitHub Enterprise Server.
+func resolveSelfRepo(ctx context.Context, opts *AuditOptions) (repo, note string) {
+	if opts.SelfRepo != "" {
+		if r, ok := ownerRepo(opts.SelfRepo); ok {
+			return r, ""
+		}
+		return "", fmt.Sprintf("skipped: --self-repo %q is not OWNER/REPO", opts.SelfRepo)
+	}
+	if r, ok := ownerRepo(opts.IO.Getenv("GITHUB_REPOSITORY")); ok {
+		return r, ""
+	}
+	apiURL := opts.Global.APIURL
+	if apiURL == "" {
+		apiURL = opts.IO.Getenv("GITHUB_API_URL")
+	}
+	if r, ok := repoFromRemote(history.OriginURL(ctx, opts.Dir, ""), apiURL); ok {
+		return r, ""
+	}
+	return "", "skipped: the permissions repository is not known (pass --self-repo OWNER/REPO, or run in GitHub Actions)"
+}
+
+func ownerRepo(s string) (string, bool) {
+	owner, name, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if !ok || !config.ValidLogin(owner) || !config.ValidRepoName(name) {
+		return "", false
+	}
+	return owner + "/" + name, true
+}
+
+// repoFromRemote takes OWNER/REPO from a git remote URL on github.com or on
+// the API's host (GitHub Enterprise Server). The URL itself, which may hold
+// credentials, is never shown.
+func repoFromRemote(remote, apiURL string) (string, bool) {
+	if remote == "" {
+		return "", false
+	}
+	var host, p string
+	if u, err := url.Parse(remote); err == nil && u.Host != "" {
+		host, p = u.Hostname(), u.Path
+	} else if at, rest, ok := strings.Cut(remote, "@"); ok && !strings.Contains(at, "/") {
+		// scp-like: git@github.com:OWNER/REPO.git
+		h, rp, ok := strings.Cut(rest, ":")
+		if !ok {
+			return "", false
+		}
+		host, p = h, rp
+	} else {
+		return "", false
+	}
+	hosts := []string{"github.com"}
+	if u, err := url.Parse(apiURL); err == nil && u.Hostname() != "" && u.Hostname() != "api.github.com" {
+		hosts = append(hosts, u.Hostname())
+	}
+	known := false
+	for _, h := range hosts {
+		if strings.EqualFold(host, h) {
+			known = true
+		}
+	}
+	if !known {
+		return "", false
+	}
+	p = strings.TrimSuffix(strings.Trim(path.Clean("/"+p), "/"), ".git")
+	return ownerRepo(p)
+}
+
+// readSelfRepo reads the permissions repository when it is outside the
+// audited orgs (inside, the audit finds it in the state already read).
+func readSelfRepo(ctx context.Context, client *ghapi.Client, self string, actual map[string]*state.Org) (*state.Repo, string) {
+	owner, name, _ := strings.Cut(self, "/")
+	if a := actual[strings.ToLower(owner)]; a != nil {
+		if r := a.Repo(name); r != nil {
+			return r, ""
+		}
+	}
+	o, err := client.ReadOrg(ctx, owner, ghapi.ReadOptions{Repos: []string{name}})
+	if err != nil {
+		return nil, fmt.Sprintf("skipped: %s could not be read (%v)", self, err)
+	}
+	r := o.Repo(name)
+	if r == nil || r.NotFound {
+		return nil, fmt.Sprintf("skipped: %s does not exist, or the credentials cannot see it", self)
+	}
+	return r, ""
+}
+
+// pullLookupFor looks pull requests up with a token narrowed to the
+// permissions repository and Pull requests read.
+func pullLookupFor(ctx context.Context, opts *AuditOptions, self string) (history.PullLookup, string) {
+	owner, name, _ := strings.Cut(self, "/")
+	c, err := opts.Global.connect(ctx, opts.IO, pullPermissions, []string{self})
+	if err != nil {
+		return nil, "no credentials for pull requests (" + err.Error() + ")"
+	}
+	return &pullLookup{c: c, owner: owner, repo: name}, ""
+}
+
+// pullLookup is history.PullLookup over the GitHub adapter.
+type pullLookup struct {
+	c           *ghapi.Client
+	owner, repo string
+}
+
+func (p *pullLookup) PullsForCommit(ctx context.Context, sha string) ([]history.PullInfo, error) {
+	prs, err := p.c.PullsForCommit(ctx, p.owner, p.repo, sha)
+	if err != nil {
+		return nil, lookupError(err)
+	}
+	out := make([]history.PullInfo, 0, len(prs))
+	for _, pr := range prs {
+		out = append(out, history.PullInfo{Number: pr.Number, Title: pr.Title, URL: pr.URL, Author: pr.Author,
+			Merged: pr.Merged, MergedAt: pr.MergedAt, MergeCommitSHA: pr.MergeCommitSHA})
+	}
+	return out, nil
+}
+
+func (p *pullLookup) PullReviews(ctx context.Context, number int) ([]history.Review, error) {
+	rs, err := p.c.PullReviews(ctx, p.owner, p.repo, number)
+	if err != nil {
+		return nil, lookupError(err)
+	}
+	out := make([]history.Review, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, history.Review{User: r.User, State: r.State, SubmittedAt: r.SubmittedAt})
+	}
+	return out, nil
+}
+
+// lookupError marks failures that will not go away for the next commit
+// (no credentials, no permission) so that lookups stop at the first.
+func lookupError(err error) error {
+	switch ghapi.KindOf(err) {
+	case ghapi.KindAuth, ghapi.KindForbidden, ghapi.KindConfig, ghapi.KindRateLimited:
+		return fmt.Errorf("%w: %v", history.ErrLookupUnavailable, err)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %v", history.ErrLookupUnavailable, err)
+	}
+	return err
 }
