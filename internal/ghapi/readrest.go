@@ -20,7 +20,7 @@ import (
 // be that role or any lower one. Role then holds that upper bound: the
 // direct grant is at most Role (and, the user being a direct collaborator,
 // at least read). A planner should not lower such a grant on this basis.
-const AmbiguousRoleName = "ambiguous"
+const AmbiguousRoleName = state.RoleNameAmbiguous
 
 // readOrgREST reads an org through the REST API only: about five requests
 // per repository instead of about one, and direct roles that may be

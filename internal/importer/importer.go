@@ -27,7 +27,7 @@ func RepoFile(org *state.Org, r *state.Repo, policy config.Policy, now time.Time
 
 	users := map[role.Role][]string{}
 	for _, u := range r.Users {
-		if u.RoleName != "" {
+		if u.Custom() {
 			notes = append(notes, fmt.Sprintf("%s/%s: user %s holds the custom role %q, which files cannot express: left out", org.Name, r.Name, u.Login, u.RoleName))
 			continue
 		}

@@ -172,6 +172,13 @@ func (d *repoDiff) users() {
 			if cur.Role == g.Role && cur.RoleName == "" {
 				continue
 			}
+			if cur.Ambiguous() && g.Role <= cur.Role {
+				// Read through REST alone: the direct role is at most
+				// cur.Role and may well be g.Role. Changing it blindly
+				// would churn forever; report it instead.
+				d.notice(NoticeAmbiguous, "user:"+login, g.Pos, "user %s: GitHub's REST API cannot tell whether the direct grant is %s or lower (a team or the base role gives %s); not changed", login, g.Role, cur.Role)
+				continue
+			}
 			if cur.Role > g.Role && !d.authoritative() {
 				d.notice(NoticeNotLowered, "user:"+login, g.Pos, "user %s holds %s on GitHub, above the file's %s (additive mode: not lowered)", login, roleLabel(cur), g.Role)
 				continue
@@ -203,7 +210,7 @@ func (d *repoDiff) users() {
 		if desired[strings.ToLower(u.Login)] {
 			continue
 		}
-		if u.RoleName != "" {
+		if u.Custom() {
 			d.notice(NoticeCustomRole, "user:"+u.Login, d.filePos(), "user %s holds the custom role %q, which files cannot express: left as it is", u.Login, u.RoleName)
 			continue
 		}
@@ -263,8 +270,11 @@ func (d *repoDiff) teams() {
 }
 
 func roleLabel(u state.UserGrant) string {
-	if u.RoleName != "" {
+	switch {
+	case u.Custom():
 		return fmt.Sprintf("custom role %q", u.RoleName)
+	case u.Ambiguous():
+		return "at most " + u.Role.String()
 	}
 	return u.Role.String()
 }

@@ -88,6 +88,22 @@ admin:
 	assert.Empty(t, p.Changes, "alice's admin through team core is not a reason to change her direct write")
 }
 
+func TestAmbiguousDirectRolesAreNotChurned(t *testing.T) {
+	repo := &state.Repo{Name: "widget", Users: []state.UserGrant{
+		{Login: "alice", Role: role.Admin, RoleName: state.RoleNameAmbiguous},
+		{Login: "bob", Role: role.Read, RoleName: state.RoleNameAmbiguous},
+		{Login: "carol", Role: role.Write, RoleName: state.RoleNameAmbiguous},
+	}}
+	f := newFixture(t, "", map[string]string{"widget": "write:\n  users: [alice, bob]\n"}, baseOrg(repo))
+	p := f.plan()
+	assert.Equal(t, []string{
+		"~ acme/widget: user bob read → write",
+		"- acme/widget: remove user carol (write)",
+	}, summary(p), "alice may hold write directly and admin through a team: left alone")
+	require.Len(t, p.Notices, 1)
+	assert.Equal(t, NoticeAmbiguous, p.Notices[0].Kind)
+}
+
 func TestLoginsCompareCaseInsensitively(t *testing.T) {
 	repo := &state.Repo{Name: "Widget", Users: []state.UserGrant{{Login: "Alice", Role: role.Write}},
 		Teams: []state.TeamGrant{{Slug: "core", Role: role.Read}}}

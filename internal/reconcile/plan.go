@@ -237,6 +237,7 @@ const (
 	NoticeUnaccepted   = "invitation_unaccepted" // expired after permsync sent it
 	NoticeExpired      = "invitation_expired"    // expired, not in the files
 	NoticeCustomRole   = "custom_role"           // an Enterprise custom role: not managed
+	NoticeAmbiguous    = "role_ambiguous"        // read through REST alone: direct role unknown
 	NoticeAdminCount   = "admin_count"           // outside min/max admins already, not made worse
 	NoticeRuleProtects = "ruleset_protects"      // a check dropped from protection is still required by a ruleset
 )

@@ -68,15 +68,27 @@ type Repo struct {
 	ReadError string `json:"read_error,omitempty"`
 }
 
+// RoleNameAmbiguous is a UserGrant's RoleName when the direct role could not
+// be told apart from a higher role held through a team, the base role or
+// ownership (GitHub's REST API alone cannot): Role is then an upper bound.
+const RoleNameAmbiguous = "ambiguous"
+
 // UserGrant is a user's direct grant on a repository. A higher role held
 // through a team, the base role or ownership is not part of it.
 type UserGrant struct {
 	Login string    `json:"login"`
 	Role  role.Role `json:"role"`
 	// RoleName is GitHub's name when it is not one of the five roles (an
-	// Enterprise custom role); Role is then the closest base role.
+	// Enterprise custom role); Role is then the closest base role. It is
+	// RoleNameAmbiguous when Role is only an upper bound.
 	RoleName string `json:"role_name,omitempty"`
 }
+
+// Custom reports whether the grant is an Enterprise custom role.
+func (u UserGrant) Custom() bool { return u.RoleName != "" && u.RoleName != RoleNameAmbiguous }
+
+// Ambiguous reports whether Role is only an upper bound of the direct grant.
+func (u UserGrant) Ambiguous() bool { return u.RoleName == RoleNameAmbiguous }
 
 // Invitation is a repository invitation not yet accepted.
 type Invitation struct {
