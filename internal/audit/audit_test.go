@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -431,4 +432,14 @@ func TestMatrix(t *testing.T) {
 	assert.Len(t, m.People, 3)
 	assert.Len(t, m.Rows, 2)
 	assert.Contains(t, m.Selection, "Limited to 3 people (those with the most access) and 2 repositories")
+}
+
+// TestRulesDocumented: docs/audit-json.md lists every rule with its severity.
+func TestRulesDocumented(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/audit-json.md")
+	require.NoError(t, err)
+	for _, ri := range audit.Rules {
+		assert.Contains(t, string(doc), fmt.Sprintf("| `%s` | %s |", ri.Rule, ri.Severity), "docs/audit-json.md does not list %s as %s", ri.Rule, ri.Severity)
+	}
 }
