@@ -224,6 +224,19 @@ func (e *gqlExec) repoField(r *repo, f *ast.Field, args map[string]any) (any, *r
 		return upper(r.visibility), nil
 	case "defaultBranchRef":
 		return &gRef{r: r, name: r.defaultBranch}, nil
+	case "ref":
+		// Fully qualified names first, then the short name, as GitHub
+		// documents; only branches are simulated.
+		name, _ := args["qualifiedName"].(string)
+		if b, ok := strings.CutPrefix(name, "refs/heads/"); ok {
+			name = b
+		} else if strings.HasPrefix(name, "refs/") {
+			return nil, nil
+		}
+		if r.hasBranch(name) {
+			return &gRef{r: r, name: name}, nil
+		}
+		return nil, nil
 	case "owner":
 		return r.org, nil
 	case "url":

@@ -342,3 +342,16 @@ func TestGraphQLSecondaryLimit(t *testing.T) {
 	assert.Equal(t, 5, limited) // 2,000 points a minute, 1 per query
 	assert.Equal(t, int64(2000), s.Stats().PeakPointsPerMinute)
 }
+
+func TestGraphQLRepositoryRef(t *testing.T) {
+	f := newFixture(t)
+	f.s.AddBranch("acme", "widgets", "release/1.x")
+	data, errs, _ := gql(t, f.s, f.tok, `query { repository(owner:"acme", name:"widgets") {
+		a: ref(qualifiedName: "refs/heads/release/1.x") { name prefix }
+		b: ref(qualifiedName: "dev") { name }
+		c: ref(qualifiedName: "refs/heads/nope") { name } } }`, nil)
+	require.Empty(t, errs)
+	assert.Equal(t, "release/1.x", dig(data, "repository", "a", "name"))
+	assert.Equal(t, "dev", dig(data, "repository", "b", "name"))
+	assert.Nil(t, dig(data, "repository", "c"))
+}
