@@ -257,6 +257,12 @@ func (d *repoDiff) teams() {
 		if desired[strings.ToLower(t.Slug)] {
 			continue
 		}
+		if parent, ok := d.inheritedFrom(t); ok {
+			// Child teams inherit their parent's access; GitHub may list
+			// that as the child's own grant, which no DELETE can remove.
+			d.notice(NoticeInherited, "team:"+t.Slug, d.filePos(), "team %s holds %s through its parent team %s: change the parent's grant to change it", t.Slug, t.Role, parent)
+			continue
+		}
 		if t.RoleName != "" {
 			d.notice(NoticeCustomRole, "team:"+t.Slug, d.filePos(), "team %s holds the custom role %q, which files cannot express: left as it is", t.Slug, t.RoleName)
 			continue
@@ -267,6 +273,21 @@ func (d *repoDiff) teams() {
 		}
 		d.add(Change{Kind: TeamRemove, Team: t.Slug, Before: t.Role, After: role.None, Source: d.filePos(), Reason: "not in the file"})
 	}
+}
+
+// inheritedFrom reports whether a team's grant could be its parent's (or an
+// ancestor's) grant on the same repository, inherited.
+func (d *repoDiff) inheritedFrom(tg state.TeamGrant) (string, bool) {
+	seen := map[string]bool{}
+	team := d.actual.Team(tg.Slug)
+	for team != nil && team.Parent != "" && !seen[strings.ToLower(team.Parent)] {
+		seen[strings.ToLower(team.Parent)] = true
+		if g, ok := d.ar.Team(team.Parent); ok && g.Role >= tg.Role {
+			return g.Slug, true
+		}
+		team = d.actual.Team(team.Parent)
+	}
+	return "", false
 }
 
 func roleLabel(u state.UserGrant) string {

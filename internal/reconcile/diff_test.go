@@ -104,6 +104,17 @@ func TestAmbiguousDirectRolesAreNotChurned(t *testing.T) {
 	assert.Equal(t, NoticeAmbiguous, p.Notices[0].Kind)
 }
 
+func TestChildTeamGrantsInheritedFromTheParentAreNotRemoved(t *testing.T) {
+	org := baseOrg(&state.Repo{Name: "widget", Teams: []state.TeamGrant{{Slug: "big", Role: role.Write}, {Slug: "core", Role: role.Write}, {Slug: "admins", Role: role.Admin}}})
+	org.Team("core").Parent = "big"
+	org.Team("admins").Parent = "big"
+	f := newFixture(t, "", map[string]string{"widget": "write:\n  teams: [big]\n"}, org)
+	p := f.plan()
+	assert.Equal(t, []string{"- acme/widget: remove team admins (admin)"}, summary(p), "core's write is big's; admins' admin is its own")
+	require.Len(t, p.Notices, 1)
+	assert.Equal(t, NoticeInherited, p.Notices[0].Kind)
+}
+
 func TestLoginsCompareCaseInsensitively(t *testing.T) {
 	repo := &state.Repo{Name: "Widget", Users: []state.UserGrant{{Login: "Alice", Role: role.Write}},
 		Teams: []state.TeamGrant{{Slug: "core", Role: role.Read}}}

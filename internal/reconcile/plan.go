@@ -238,6 +238,7 @@ const (
 	NoticeExpired      = "invitation_expired"    // expired, not in the files
 	NoticeCustomRole   = "custom_role"           // an Enterprise custom role: not managed
 	NoticeAmbiguous    = "role_ambiguous"        // read through REST alone: direct role unknown
+	NoticeInherited    = "team_inherited"        // a child team's grant that its parent gives
 	NoticeAdminCount   = "admin_count"           // outside min/max admins already, not made worse
 	NoticeRuleProtects = "ruleset_protects"      // a check dropped from protection is still required by a ruleset
 )
