@@ -120,8 +120,6 @@ var (
 	pullPermissions  = map[string]string{"pull_requests": "read", "metadata": "read"}
 )
 
-// errAuditNotBuilt is no longer returned; demo.go still names it.
-var errAuditNotBuilt = errors.New("permsync audit is not built yet in this version")
 
 func auditRun(ctx context.Context, opts *AuditOptions) error {
 	if ctx == nil {

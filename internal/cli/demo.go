@@ -107,7 +107,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	}
 
 	step(5, "audit", "Who can administer what, and what release engineering should look at.")
-	if err := auditRun(ctx, &AuditOptions{IO: opts.IO, Global: g, Dir: opts.Dir, Format: "markdown", summaryOnly: true}); err != nil && !errors.Is(err, errAuditNotBuilt) {
+	if err := auditRun(ctx, &AuditOptions{IO: opts.IO, Global: g, Dir: opts.Dir, Format: "markdown", summaryOnly: true}); err != nil {
 		return demoFailed("audit", err)
 	}
 

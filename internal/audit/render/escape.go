@@ -26,6 +26,26 @@ func mdText(s string) string {
 	return r.Replace(s)
 }
 
+// mdRich is mdText for text we wrote that marks commands and file snippets
+// with backticks: backticked parts become code spans (escaped as code), the
+// rest is escaped as text. A name holding a backtick can only move where a
+// span starts or ends; every part is escaped either way.
+func mdRich(s string) string {
+	parts := strings.Split(s, "`")
+	if len(parts)%2 == 0 {
+		return mdText(s) // unbalanced: treat it all as text
+	}
+	var b strings.Builder
+	for i, p := range parts {
+		if i%2 == 1 {
+			b.WriteString(code(p))
+		} else {
+			b.WriteString(mdText(p))
+		}
+	}
+	return b.String()
+}
+
 // mdCode makes s safe inside a `code span` (also in a table cell).
 func mdCode(s string) string {
 	s = strings.ReplaceAll(oneLine(s), "`", "'")

@@ -168,7 +168,7 @@ func (m *md) findings(limit int) {
 		if f.Source != "" {
 			msg += " (" + code(f.Source) + ")"
 		}
-		m.p("| %s | %s | %s | %s | %s |\n", sev, code(string(f.Rule)), where, msg, mdText(f.Fix))
+		m.p("| %s | %s | %s | %s | %s |\n", sev, code(string(f.Rule)), where, msg, mdRich(f.Fix))
 	}
 	m.p("\n")
 }
