@@ -1,0 +1,42 @@
+// Package posture holds only tests. They guard the security posture of the
+// GitHub Actions workflows in .github/workflows/: what decides who and what
+// can reach the reader and writer Apps' keys, and the token of each run.
+//
+// The tests parse each workflow as YAML into typed structs (gopkg.in/yaml.v3)
+// and check it against the rules below, naming the file, line, job and step
+// of every breach and the rule it breaks:
+//
+//   - pull requests never meet a secret: a job started by pull_request (the
+//     pull request's own code) uses none, not even through workflow env;
+//   - a pull_request_target job never checks out, builds or runs the pull
+//     request's code: no checkout of its head or merge ref, no git command
+//     that writes a working tree, its files fetched only by git into a
+//     repository under $RUNNER_TEMP, and after that fetch nothing runs but
+//     the binary built from the base before it;
+//   - every action is pinned to a full commit SHA, with a version comment;
+//   - every workflow's token starts with no rights or read-only ones, and each
+//     job holds at most what the policy (policy_test.go) grants it; a workflow,
+//     job or event the policy does not list is a breach;
+//   - the writer App's key is read only by the apply job, only in the env of
+//     the run step that applies: on a push to the default branch or a manual
+//     dispatch, behind a job condition on the default branch, in the
+//     permsync-apply environment, one run at a time and never cancelled, after
+//     a step that refuses unless the commit is still the head of the default
+//     branch;
+//   - the reader App's key is read only by the plan, drift and audit jobs;
+//   - credentials are given to steps, never to a whole job or workflow; jobs
+//     holding a key or running on pull_request_target restore no cache;
+//   - checkouts do not persist credentials; every job has a timeout;
+//   - the required checks (plan, validate) always report and are never
+//     skipped: no job condition, no path filter, no other pull request job
+//     under their name; the plan fails when the reader App is not
+//     configured, and on exit 1 and 3.
+//
+// Two steps are run rather than read, with bash, in a scratch directory: the
+// apply's head check (against stubbed git and gh, once at the head, once
+// behind it) and the plan's gate (once per exit code).
+//
+// testdata/accept is a clean set of workflows; each case of testdata/reject
+// changes it in one way that the checker must reject for that reason alone,
+// so that no rule passes vacuously.
+package posture

@@ -1,0 +1,224 @@
+package posture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The two steps the posture rests on are run, not read: the apply's refusal
+// unless the commit is the head of the default branch (against stubbed git
+// and gh), and the plan's gate from exit code to check result. Each runs as
+// GitHub runs a run: step on Linux (bash -e), in a scratch directory, with
+// its env and ${{ }} expressions filled in from a small fake context.
+
+const (
+	headSHA  = "1111111111111111111111111111111111111111"
+	newerSHA = "2222222222222222222222222222222222222222"
+	olderSHA = "3333333333333333333333333333333333333333"
+)
+
+// forbidden commands fail loudly if a step under test reaches for them.
+var forbidden = map[string]string{
+	"go":   `echo "posture: go must not run here" >&2; exit 97`,
+	"make": `echo "posture: make must not run here" >&2; exit 97`,
+	"curl": `echo "posture: no network here" >&2; exit 97`,
+	"wget": `echo "posture: no network here" >&2; exit 97`,
+}
+
+// headStubs answer as a remote whose default branch is at $POSTURE_HEAD.
+var headStubs = map[string]string{
+	"git": `for a in "$@"; do
+  case "$a" in
+    ls-remote) printf '%s\trefs/heads/main\n' "$POSTURE_HEAD"; exit 0 ;;
+    rev-parse) printf '%s\n' "$POSTURE_HEAD"; exit 0 ;;
+    fetch|config|init|cat-file|remote) exit 0 ;;
+  esac
+done
+exit 0`,
+	"gh": `printf '%s\n' "$POSTURE_HEAD"`,
+}
+
+// evalExprs fills in the ${{ }} expressions of s from ctx; a key ending in
+// ".*" stands for every name under it. Secrets and tokens become dummies,
+// anything else unknown the empty string.
+func evalExprs(s string, ctx map[string]string) string {
+	return expression.ReplaceAllStringFunc(s, func(m string) string {
+		e := strings.TrimSpace(expression.FindStringSubmatch(m)[1])
+		if v, ok := ctx[e]; ok {
+			return v
+		}
+		for k, v := range ctx {
+			if prefix, ok := strings.CutSuffix(k, "*"); ok && strings.HasPrefix(e, prefix) {
+				return v
+			}
+		}
+		if strings.HasPrefix(e, "secrets.") || tokenRef.MatchString(e) {
+			return "posture-dummy-credential"
+		}
+		return ""
+	})
+}
+
+// runStep runs a step's script with its env evaluated in ctx, extra
+// variables and stub commands. It returns the exit code and the output.
+func runStep(w *workflow, j *job, s *step, ctx, extra, stubs map[string]string) (int, string, error) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		return 0, "", errors.New("bash not found: cannot run the step")
+	}
+	dir, err := os.MkdirTemp("", "posture-")
+	if err != nil {
+		return 0, "", err
+	}
+	defer os.RemoveAll(dir)
+	bin, work, tmp := filepath.Join(dir, "bin"), filepath.Join(dir, "work"), filepath.Join(dir, "tmp")
+	for _, d := range []string{bin, work, tmp} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return 0, "", err
+		}
+	}
+	all := map[string]string{}
+	for k, v := range forbidden {
+		all[k] = v
+	}
+	for k, v := range stubs {
+		all[k] = v
+	}
+	for name, body := range all {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			return 0, "", err
+		}
+	}
+	script := filepath.Join(dir, "step.sh")
+	if err := os.WriteFile(script, []byte(evalExprs(s.Run.Value, ctx)), 0o644); err != nil {
+		return 0, "", err
+	}
+	env := map[string]string{
+		"PATH":                bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HOME":                dir,
+		"LANG":                "C",
+		"CI":                  "true",
+		"GITHUB_ACTIONS":      "true",
+		"RUNNER_TEMP":         tmp,
+		"GITHUB_WORKSPACE":    work,
+		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
+		"GITHUB_ENV":          filepath.Join(dir, "env"),
+		"GITHUB_PATH":         filepath.Join(dir, "path"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
+	}
+	for k, v := range envOf(w, j, s) {
+		env[k] = evalExprs(v, ctx)
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	var list []string
+	for k, v := range env {
+		list = append(list, k+"="+v)
+	}
+	sort.Strings(list)
+
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(c, bash, "-e", script)
+	cmd.Dir, cmd.Env = work, list
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return exit.ExitCode(), string(out), nil
+	case err != nil:
+		return 0, string(out), err
+	}
+	return 0, string(out), nil
+}
+
+// pushContext is the context of a push of headSHA to main.
+func pushContext() (ctx, env map[string]string) {
+	ctx = map[string]string{
+		"github.sha":                             headSHA,
+		"github.ref":                             "refs/heads/main",
+		"github.event_name":                      "push",
+		"github.repository":                      "octo-org/permissions",
+		"github.server_url":                      "https://github.invalid",
+		"github.api_url":                         "https://api.github.invalid",
+		"github.event.before":                    olderSHA,
+		"github.event.repository.default_branch": "main",
+	}
+	env = map[string]string{
+		"GITHUB_SHA":        headSHA,
+		"GITHUB_REF":        "refs/heads/main",
+		"GITHUB_REF_NAME":   "main",
+		"GITHUB_EVENT_NAME": "push",
+		"GITHUB_REPOSITORY": "octo-org/permissions",
+		"GITHUB_SERVER_URL": "https://github.invalid",
+		"GITHUB_API_URL":    "https://api.github.invalid",
+	}
+	return ctx, env
+}
+
+// runHeadCheck says what is wrong with s as the apply's head check ("" if
+// nothing): it must pass when the default branch is at the commit, and fail
+// when the branch has moved on.
+func runHeadCheck(w *workflow, j *job, s *step) string {
+	ctx, env := pushContext()
+	env["POSTURE_HEAD"] = headSHA
+	code, out, err := runStep(w, j, s, ctx, env, headStubs)
+	if err != nil {
+		return err.Error()
+	}
+	if code != 0 {
+		return fmt.Sprintf("fails (exit %d) even when the commit is the head: %s", code, firstLine(out))
+	}
+	env["POSTURE_HEAD"] = newerSHA
+	code, _, err = runStep(w, j, s, ctx, env, headStubs)
+	if err != nil {
+		return err.Error()
+	}
+	if code == 0 {
+		return "does not refuse when the default branch has moved on to a newer commit"
+	}
+	return ""
+}
+
+// runGate says what is wrong with g as the gate of the plan step with id
+// plan ("" if nothing): the plan's exit codes 0 and 2 pass the check, 1, 3,
+// 4 and none at all fail it.
+func runGate(w *workflow, j *job, g *step, plan string) string {
+	for _, tc := range []struct {
+		rc   string
+		pass bool
+	}{{"0", true}, {"2", true}, {"1", false}, {"3", false}, {"4", false}, {"", false}} {
+		ctx, env := pushContext()
+		ctx["github.event_name"] = "pull_request_target"
+		ctx["steps."+plan+".outputs.*"] = tc.rc
+		code, out, err := runStep(w, j, g, ctx, env, nil)
+		if err != nil {
+			return err.Error()
+		}
+		what := "exits " + tc.rc
+		if tc.rc == "" {
+			what = "wrote no exit code"
+		}
+		switch {
+		case tc.pass && code != 0:
+			return fmt.Sprintf("fails the check when the plan %s (exit %d: %s)", what, code, firstLine(out))
+		case !tc.pass && code == 0:
+			return fmt.Sprintf("passes the check when the plan %s", what)
+		}
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}

@@ -1,0 +1,85 @@
+package posture
+
+// The posture's policy: every workflow file, the events that may start it,
+// and for each of its jobs the most its GITHUB_TOKEN may hold and the
+// secrets it may read. A workflow or job not listed here is a finding, so
+// that adding one means deciding (and reviewing) what it may have.
+
+type role int
+
+const (
+	roleNone  role = iota
+	rolePlan       // the pull request plan: a required check with the reader App
+	roleApply      // the apply: the only job with the writer App's key
+)
+
+type jobPolicy struct {
+	permissions map[string]string // the most the job's token may hold
+	secrets     []string          // the secrets it may read
+	required    bool              // a required status check: never skipped, never filtered out
+	role        role
+}
+
+type workflowPolicy struct {
+	triggers []string // the events that may start it
+	jobs     map[string]jobPolicy
+}
+
+const (
+	readerKey = "PERMSYNC_READER_APP_PRIVATE_KEY"
+	writerKey = "PERMSYNC_WRITER_APP_PRIVATE_KEY"
+	// applyEnvironment holds the writer App's key (docs/setup.md).
+	applyEnvironment = "permsync-apply"
+)
+
+var policy = map[string]workflowPolicy{
+	// The product's own CI: runs the pull request's code, so no secret.
+	"ci.yml": {
+		triggers: []string{"pull_request", "push"},
+		jobs: map[string]jobPolicy{
+			"ci": {permissions: map[string]string{"contents": "read"}},
+		},
+	},
+	// validate on every pull request, forks included: no secret.
+	"permissions-validate.yml": {
+		triggers: []string{"pull_request"},
+		jobs: map[string]jobPolicy{
+			"validate": {permissions: map[string]string{"contents": "read"}, required: true},
+		},
+	},
+	// The plan, on pull_request_target: the reader App's key, the base's code,
+	// the pull request's files as data; writes its comment.
+	"permissions-pr.yml": {
+		triggers: []string{"pull_request_target"},
+		jobs: map[string]jobPolicy{
+			"plan": {
+				permissions: map[string]string{"contents": "read", "pull-requests": "write"},
+				secrets:     []string{readerKey},
+				required:    true,
+				role:        rolePlan,
+			},
+		},
+	},
+	// The apply: the writer App's key. pull-requests: write posts what was
+	// applied on the merged pull request; actions: read finds the last
+	// successful apply, so that nothing a refused or superseded run held is lost.
+	"permissions-apply.yml": {
+		triggers: []string{"push", "workflow_dispatch"},
+		jobs: map[string]jobPolicy{
+			"apply": {
+				permissions: map[string]string{"contents": "read", "pull-requests": "write", "actions": "read"},
+				secrets:     []string{writerKey},
+				role:        roleApply,
+			},
+		},
+	},
+	// Nightly: drift (the reader App writes the tracking issue itself, so the
+	// token only reads) and audit (actions: read fetches last night's snapshot).
+	"permissions-nightly.yml": {
+		triggers: []string{"schedule", "workflow_dispatch"},
+		jobs: map[string]jobPolicy{
+			"drift": {permissions: map[string]string{"contents": "read"}, secrets: []string{readerKey}},
+			"audit": {permissions: map[string]string{"contents": "read", "actions": "read"}, secrets: []string{readerKey}},
+		},
+	},
+}
