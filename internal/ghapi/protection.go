@@ -302,6 +302,18 @@ func (c *Client) UpdateProtection(ctx context.Context, org, repo, branch string,
 		}
 		return c.putMerged(ctx, cn, org, repo, branch, cur, want)
 	}
+	// A section that is off has no sub-resource to PATCH. Rather than rely
+	// on how GitHub answers a PATCH there (its description lists no 404),
+	// look first and go straight to the one merged PUT.
+	cur, err := c.getProtection(ctx, cn, org, repo, branch)
+	if err != nil {
+		return err
+	}
+	if cur == nil ||
+		((want.Checks != nil || want.Strict != nil) && cur.RequiredStatusChecks == nil) ||
+		(want.Reviews != nil && cur.RequiredPullRequestReviews == nil) {
+		return fallback()
+	}
 	if want.Checks != nil || want.Strict != nil {
 		patch := statusChecksPatch{Strict: want.Strict}
 		if want.Checks != nil {

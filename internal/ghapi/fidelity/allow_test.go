@@ -32,13 +32,6 @@ var knownDescriptionBugs = []*allowed{
 	// credentials cannot see (REST docs, "Troubleshooting the REST API").
 	// The adapter turns it into "the App is not installed" (auth.go).
 	{Op: "apps/get-org-installation", Pointer: "/response/404"},
-	// "Update pull request review protection" lists 200 and 422; when the
-	// branch does not require reviews, GitHub answers 404 "Required pull
-	// request reviews not enabled", as the description documents for the
-	// same case of PATCH .../required_status_checks. UpdateProtection's
-	// PUT fallback relies on it. Not confirmed against api.github.com
-	// from here (no credentials): see the fidelity report.
-	{Op: "repos/update-pull-request-review-protection", Pointer: "/response/404"},
 }
 
 // pendingFixes are real departures of the adapter's requests or the

@@ -477,20 +477,20 @@ func runWorkload() *workloadResult {
 	run("CreateProtection", "a protected branch: PUT keeping every setting", []string{getProt, putProt}, func(ctx context.Context) error {
 		return app.CreateProtection(ctx, "acme", "gadgets", "main", state.ProtectionSettings{Checks: &checks, EnforceAdmins: &no})
 	})
-	run("UpdateProtection", "through the sub-resources", []string{patchRSC,
+	run("UpdateProtection", "through the sub-resources", []string{getProt, patchRSC,
 		"POST /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins",
 		"PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"},
 		func(ctx context.Context) error {
 			return app.UpdateProtection(ctx, "acme", "widgets", "main", state.ProtectionSettings{Checks: &checks, Strict: &no, EnforceAdmins: &yes, Reviews: &two})
 		})
-	run("UpdateProtection", "enforce_admins off", []string{"DELETE /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"},
+	run("UpdateProtection", "enforce_admins off", []string{getProt, "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"},
 		func(ctx context.Context) error {
 			return app.UpdateProtection(ctx, "acme", "widgets", "main", state.ProtectionSettings{EnforceAdmins: &no})
 		})
-	run("UpdateProtection", "status checks off: 404, then one PUT", []string{patchRSC, getProt, putProt}, func(ctx context.Context) error {
+	run("UpdateProtection", "status checks off: one merged PUT", []string{getProt, putProt}, func(ctx context.Context) error {
 		return app.UpdateProtection(ctx, "acme", "widgets", "dev", state.ProtectionSettings{Checks: &checks, Strict: &yes, Reviews: &one})
 	})
-	run("UpdateProtection", "reviews off: 404, then one PUT", []string{"PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews", getProt, putProt},
+	run("UpdateProtection", "reviews off: one merged PUT", []string{getProt, putProt},
 		func(ctx context.Context) error {
 			return app.UpdateProtection(ctx, "acme", "widgets", "hotfix", state.ProtectionSettings{Reviews: &two})
 		})
