@@ -62,6 +62,10 @@ type conn struct {
 	// installation transport, replaced when GitHub rejects its token
 	mu  sync.Mutex
 	itr *ghinstallation.Transport
+	// wide: GitHub refused a token narrowed to the run's repositories (one
+	// of them does not exist or is not in the installation), so the token
+	// is narrowed to the permissions only.
+	wide bool
 }
 
 func newAuthenticator(c *Client) (*authenticator, error) {
@@ -181,7 +185,7 @@ func (a *authenticator) conn(ctx context.Context, org string) (*conn, error) {
 		instID = inst.ID
 	}
 	cn := &conn{c: a.c, kind: connInstallation, org: org, instID: instID}
-	itr, err := a.newInstallationTransport(org, instID)
+	itr, err := a.newInstallationTransport(org, instID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -195,21 +199,25 @@ func (a *authenticator) conn(ctx context.Context, org string) (*conn, error) {
 	return cn, nil
 }
 
-func (a *authenticator) newInstallationTransport(org string, instID int64) (*ghinstallation.Transport, error) {
+func (a *authenticator) newInstallationTransport(org string, instID int64, wide bool) (*ghinstallation.Transport, error) {
 	atr, err := a.newAppsTransport()
 	if err != nil {
 		return nil, err
 	}
 	itr := ghinstallation.NewFromAppsTransport(atr, instID)
 	itr.BaseURL = atr.BaseURL
-	itr.InstallationTokenOptions = a.tokenOptions(org)
+	itr.InstallationTokenOptions = a.tokenOptions(org, wide)
 	return itr, nil
 }
 
-// tokenOptions narrows an installation token for org.
-func (a *authenticator) tokenOptions(org string) *gh88.InstallationTokenOptions {
+// tokenOptions narrows an installation token for org: to the run's
+// permissions and, unless wide, to its repositories.
+func (a *authenticator) tokenOptions(org string, wide bool) *gh88.InstallationTokenOptions {
 	opts := &gh88.InstallationTokenOptions{}
 	for _, r := range a.c.opts.Repositories {
+		if wide {
+			break
+		}
 		if o, name, ok := strings.Cut(r, "/"); ok {
 			if strings.EqualFold(o, org) {
 				opts.Repositories = append(opts.Repositories, name)
@@ -347,7 +355,14 @@ func (t *installAuth) RoundTrip(req *http.Request) (*http.Response, error) {
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	resp, err := itr.RoundTrip(withFreshBody(req))
 	if err != nil {
-		return nil, t.a.tokenError(cn, err)
+		wider := t.widen(itr, err)
+		if wider == nil {
+			return nil, t.a.tokenError(cn, err)
+		}
+		itr = wider
+		if resp, err = itr.RoundTrip(withFreshBody(req)); err != nil {
+			return nil, t.a.tokenError(cn, err)
+		}
 	}
 	if resp.StatusCode != http.StatusUnauthorized || !replayable {
 		return resp, nil
@@ -355,7 +370,7 @@ func (t *installAuth) RoundTrip(req *http.Request) (*http.Response, error) {
 	drain(resp)
 	cn.mu.Lock()
 	if cn.itr == itr {
-		if fresh, err := t.a.newInstallationTransport(cn.org, cn.instID); err == nil {
+		if fresh, err := t.a.newInstallationTransport(cn.org, cn.instID, cn.wide); err == nil {
 			cn.itr = fresh
 		}
 	}
@@ -368,6 +383,35 @@ func (t *installAuth) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, t.a.tokenError(cn, err)
 	}
 	return resp, nil
+}
+
+// widen answers GitHub's refusal (422) of a token narrowed to the run's
+// repositories — one of them does not exist, was renamed, or is not in the
+// installation — with a transport whose token is narrowed to the
+// permissions only, so that the read reports that repository as missing
+// and the others go on (a repository that cannot be read is an error for
+// that repository alone). It returns nil when err is not such a refusal.
+func (t *installAuth) widen(itr *ghinstallation.Transport, err error) *ghinstallation.Transport {
+	var he *ghinstallation.HTTPError
+	if !errors.As(err, &he) || he.Response == nil || he.Response.StatusCode != http.StatusUnprocessableEntity {
+		return nil
+	}
+	if o := itr.InstallationTokenOptions; o == nil || len(o.Repositories) == 0 {
+		return nil
+	}
+	cn := t.cn
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	if cn.itr == itr {
+		fresh, ferr := t.a.newInstallationTransport(cn.org, cn.instID, true)
+		if ferr != nil {
+			return nil
+		}
+		cn.itr, cn.wide = fresh, true
+		t.a.c.logf("ghapi: GitHub refused an installation token narrowed to this run's repositories of %s (one of them does not exist or is not in the App's installation); using a token narrowed to the permissions only", cn.org)
+	}
+	drain(he.Response)
+	return cn.itr
 }
 
 // withFreshBody returns a copy of req whose body can be consumed without
@@ -413,6 +457,9 @@ func (a *authenticator) tokenError(cn *conn, err error) error {
 			e.Details = append(e.Details, redact(d.Message))
 		}
 	}
+	cn.mu.Lock()
+	wide := cn.wide
+	cn.mu.Unlock()
 	switch status {
 	case http.StatusUnauthorized:
 		e.Hint = fmt.Sprintf("GitHub rejected the App's JWT: check %s (%d) and the private key", EnvAppID, a.creds.AppID)
@@ -420,7 +467,7 @@ func (a *authenticator) tokenError(cn *conn, err error) error {
 		e.Hint = fmt.Sprintf("installation %d was not found: is the App still installed on %s?", cn.instID, cn.org)
 	case http.StatusForbidden, http.StatusUnprocessableEntity:
 		e.Hint = fmt.Sprintf("GitHub refused a token narrowed to %s for %s: the installation may lack one of these permissions or repositories",
-			describeNarrowing(a.c.opts.Permissions, a.tokenOptions(cn.org)), cn.org)
+			describeNarrowing(a.c.opts.Permissions, a.tokenOptions(cn.org, wide)), cn.org)
 	}
 	return e
 }
