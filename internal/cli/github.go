@@ -47,6 +47,8 @@ func (g *GlobalOptions) connect(ctx context.Context, io *IOStreams, perms map[st
 		Logf: func(format string, args ...any) {
 			fmt.Fprintf(io.ErrOut, "permsync: "+format+"\n", args...)
 		},
+		Now:   io.GitHubNow,
+		Sleep: io.GitHubSleep,
 	}
 	if g.CacheDir != "" && g.CacheDir != "off" {
 		cache, err := httpcache.Open(g.CacheDir)

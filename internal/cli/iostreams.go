@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"io"
 	"os"
 	"time"
@@ -21,6 +22,12 @@ type IOStreams struct {
 
 	Getenv func(string) string
 	Now    func() time.Time
+
+	// GitHubNow and GitHubSleep, when set, replace the GitHub client's
+	// clock and its waits (retry backoff, rate-limit resets): tests drive
+	// them on a simulated GitHub's clock. Nil means the wall clock.
+	GitHubNow   func() time.Time
+	GitHubSleep func(ctx context.Context, d time.Duration) error
 }
 
 // System returns the process's own streams and environment.
