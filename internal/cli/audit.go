@@ -120,7 +120,6 @@ var (
 	pullPermissions  = map[string]string{"pull_requests": "read", "metadata": "read"}
 )
 
-
 func auditRun(ctx context.Context, opts *AuditOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
