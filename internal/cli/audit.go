@@ -294,6 +294,21 @@ func readForAudit(ctx context.Context, opts *AuditOptions, client *ghapi.Client,
 	narrowed := false
 	for _, o := range orgs {
 		ro := ghapi.ReadOptions{Audit: true, Branches: declaredBranches(o)}
+		if len(o.Policy.IgnoreRepos) > 0 {
+			// ignore_repos are never read: list the names, read the rest.
+			list, err := client.ListRepos(ctx, o.Name)
+			if err != nil {
+				errs[strings.ToLower(o.Name)] = err.Error()
+				fmt.Fprintf(opts.IO.ErrOut, "permsync: listing the repositories of %s: %v\n", o.Name, err)
+				continue
+			}
+			ro.Repos = []string{}
+			for _, r := range list {
+				if !o.Ignored(r.Name) {
+					ro.Repos = append(ro.Repos, r.Name)
+				}
+			}
+		}
 		a, err := client.ReadOrg(ctx, o.Name, ro)
 		if err != nil && !narrowed && lacksPermission(err, "organization_administration") {
 			// Ask again without it: the audit works, without the org's Apps.

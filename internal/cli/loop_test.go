@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -247,4 +248,42 @@ func TestE2ENoCredentials(t *testing.T) {
 	assert.Equal(t, ExitError, code)
 	assert.Contains(t, errOut, "PERMSYNC_APP_ID")
 	assert.Contains(t, errOut, "GITHUB_TOKEN")
+}
+
+func TestE2EAuditNeverReadsIgnoredRepositories(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "permissions")
+	require.NoError(t, os.CopyFS(dir, os.DirFS("testdata/loop")))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "acme.yaml"), []byte("admin_allowed: [team:admins]\nignore_repos: [secret]\n"), 0o644))
+	cfg, diags := config.LoadDir(dir)
+	require.False(t, diags.HasErrors(), "%v", diags)
+	var log syncBuffer
+	w, err := demo.Start(cfg, ghapitest.WithRequestLog(&log))
+	require.NoError(t, err)
+	defer w.Close()
+	w.Server.AddRepo("acme", "secret", ghapitest.RepoOptions{})
+	env := []string{"PERMSYNC_APP_ID=" + itoa(w.AppID), "PERMSYNC_APP_PRIVATE_KEY=" + string(w.KeyPEM), "GITHUB_API_URL=" + w.Server.URL()}
+
+	code, out, errOut := runWithEnv(t, env, "audit", "--dir", dir, "--format", "json", "--cache-dir", "off")
+	require.Equal(t, ExitOK, code, "stderr:\n%s", errOut)
+	assert.Contains(t, out, `"format_version"`)
+	assert.NotContains(t, log.String(), "acme/secret/", "an ignored repository is never read")
+	assert.Contains(t, log.String(), "/repos/acme/widget/invitations", "the others are")
+}
+
+// syncBuffer is a bytes.Buffer safe for the simulator's concurrent logging.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

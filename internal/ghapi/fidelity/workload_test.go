@@ -543,6 +543,14 @@ func runWorkload() *workloadResult {
 		return expect(len(list) == 2, "%d reviews, want 2", len(list))
 	})
 
+	run("ListRepos", "", []string{"GET /orgs/{org}/repos"}, func(ctx context.Context) error {
+		list, err := app.ListRepos(ctx, "acme")
+		if err != nil {
+			return err
+		}
+		return expect(len(list) > 1, "%d repositories, want several", len(list))
+	})
+
 	// The REST paths for a GitHub without the GraphQL this adapter needs:
 	// branch lookups alone, then the whole read and the grant re-read.
 	srv.SetFaults(ghapitest.Faults{GraphQL: []ghapitest.GraphQLFault{{Alias: "b0", Type: "undefinedField",
