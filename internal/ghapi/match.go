@@ -36,87 +36,99 @@ func matchRule(rules []*gqlRule, branch string) *gqlRule {
 }
 
 // fnmatchPath matches name against pattern like Ruby's File.fnmatch with
-// FNM_PATHNAME.
+// FNM_PATHNAME. Patterns come from GitHub and names from the files, so the
+// matching takes time polynomial in their lengths whatever they hold (a
+// backtracking matcher is exponential in the number of '*' and "**/").
 func fnmatchPath(pattern, name string) bool {
 	return matchSegs(strings.Split(pattern, "/"), strings.Split(name, "/"))
 }
 
+// matchSegs matches path segments; "**" (not last) matches zero or more
+// whole segments. Each (pattern, name) position is tried once.
 func matchSegs(pat, name []string) bool {
-	for len(pat) > 0 {
-		if pat[0] == "**" && len(pat) > 1 {
-			// "**/" matches zero or more whole directories.
-			for i := 0; i <= len(name); i++ {
-				if matchSegs(pat[1:], name[i:]) {
-					return true
+	failed := map[[2]int]bool{}
+	var match func(i, j int) bool
+	match = func(i, j int) bool {
+		for i < len(pat) {
+			if pat[i] == "**" && i+1 < len(pat) {
+				if failed[[2]int{i, j}] {
+					return false
 				}
+				for k := j; k <= len(name); k++ {
+					if match(i+1, k) {
+						return true
+					}
+				}
+				failed[[2]int{i, j}] = true
+				return false
 			}
-			return false
+			if j == len(name) || !fnmatchSeg(pat[i], name[j]) {
+				return false
+			}
+			i, j = i+1, j+1
 		}
-		if len(name) == 0 || !fnmatchSeg(pat[0], name[0]) {
-			return false
-		}
-		pat, name = pat[1:], name[1:]
+		return j == len(name)
 	}
-	return len(name) == 0
+	return match(0, 0)
 }
 
 // fnmatchSeg matches one path segment: '*' any run, '?' one character,
-// [...] a class ([!...] or [^...] negated), '\' escapes.
+// [...] a class ([!...] or [^...] negated), '\' escapes. Backtracking
+// returns only to the last '*', which is enough for these patterns and
+// keeps the time within len(p)*len(s) steps.
 func fnmatchSeg(p, s string) bool {
-	for len(p) > 0 {
-		switch p[0] {
-		case '*':
-			for len(p) > 0 && p[0] == '*' {
-				p = p[1:]
+	pi, si := 0, 0
+	star, mark := -1, 0 // after the last '*' seen: pattern and name positions
+	for si < len(s) {
+		if pi < len(p) && p[pi] == '*' {
+			for pi < len(p) && p[pi] == '*' {
+				pi++
 			}
-			if len(p) == 0 {
-				return true
-			}
-			for i := 0; i <= len(s); i++ {
-				if fnmatchSeg(p, s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if len(s) == 0 {
-				return false
-			}
-			p, s = p[1:], s[1:]
-		case '[':
-			if len(s) == 0 {
-				return false
-			}
-			end := strings.IndexByte(p[1:], ']')
-			if end < 0 {
-				if s[0] != '[' {
-					return false
-				}
-				p, s = p[1:], s[1:]
+			star, mark = pi, si
+			continue
+		}
+		if pi < len(p) {
+			if n, ok := matchToken(p, pi, s[si]); ok {
+				pi, si = pi+n, si+1
 				continue
 			}
-			class := p[1 : end+1]
-			neg := false
-			if strings.HasPrefix(class, "!") || strings.HasPrefix(class, "^") {
-				neg, class = true, class[1:]
-			}
-			if classMatch(class, s[0]) == neg {
-				return false
-			}
-			p, s = p[end+2:], s[1:]
-		case '\\':
-			if len(p) > 1 {
-				p = p[1:]
-			}
-			fallthrough
-		default:
-			if len(s) == 0 || s[0] != p[0] {
-				return false
-			}
-			p, s = p[1:], s[1:]
+		}
+		if star < 0 {
+			return false
+		}
+		mark++
+		pi, si = star, mark
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+// matchToken matches character c against the pattern token at p[i] (not
+// '*'): it returns the token's length and whether c matches it. A '['
+// without a closing ']' is a plain '['; a '\' escapes the next character.
+func matchToken(p string, i int, c byte) (int, bool) {
+	switch p[i] {
+	case '?':
+		return 1, true
+	case '[':
+		end := strings.IndexByte(p[i+1:], ']')
+		if end < 0 {
+			return 1, c == '['
+		}
+		class := p[i+1 : i+1+end]
+		neg := false
+		if strings.HasPrefix(class, "!") || strings.HasPrefix(class, "^") {
+			neg, class = true, class[1:]
+		}
+		return end + 2, classMatch(class, c) != neg
+	case '\\':
+		if i+1 < len(p) {
+			return 2, c == p[i+1]
 		}
 	}
-	return len(s) == 0
+	return 1, c == p[i]
 }
 
 func classMatch(class string, c byte) bool {
