@@ -70,7 +70,7 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 			plural(len(p.Refusals), "refusal"))
 		b.WriteString("| Rule | Asked at | Why |\n|---|---|---|\n")
 		for _, r := range p.Refusals {
-			where := "`" + mdCode(r.Source.String()) + "`"
+			where := "`" + mdCodeCell(r.Source.String()) + "`"
 			if r.Source.File == "" {
 				where = "—"
 			}
@@ -108,7 +108,7 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 			if !fold || hasRefused(g.changes) {
 				open = " open"
 			}
-			fmt.Fprintf(&b, "<details%s><summary><code>%s</code>: %s</summary>\n\n```diff\n", open, htmlText(g.repo), plural(len(g.changes), "change"))
+			fmt.Fprintf(&b, "<details%s><summary><code>%s</code>: %s</summary>\n\n```diff\n", open, htmlText(oneLine(g.repo)), plural(len(g.changes), "change"))
 			for _, c := range g.changes {
 				line := string(Glyph(c)) + " " + codeLine(Line(c))
 				if src := c.Source.String(); src != "" {
@@ -127,7 +127,7 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 				fmt.Fprintf(&b, "| …and %d more | | | | |\n", len(p.EffectiveAccess)-i)
 				break
 			}
-			fmt.Fprintf(&b, "| `%s` | `%s/%s` | %s | %s | %s |\n", mdCode(e.Login), mdCode(e.Org), mdCode(e.Repo), e.Before, e.After, mdCell(effectVia(e)))
+			fmt.Fprintf(&b, "| `%s` | `%s/%s` | %s | %s | %s |\n", mdCodeCell(e.Login), mdCodeCell(e.Org), mdCodeCell(e.Repo), e.Before, e.After, mdCell(effectVia(e)))
 		}
 		b.WriteString("\n")
 	}
@@ -175,6 +175,13 @@ func mdCell(s string) string { return mdText(s) }
 // mdCode makes s safe inside a `code span`.
 func mdCode(s string) string {
 	return strings.ReplaceAll(oneLine(s), "`", "'")
+}
+
+// mdCodeCell is mdCode for a code span in a table cell: GitHub splits a
+// row at every '|' not escaped by a backslash, code spans included, so
+// pipes (and the backslashes that could unescape them) are escaped.
+func mdCodeCell(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "|", `\|`).Replace(mdCode(s))
 }
 
 // codeLine makes s safe on one line of a fenced code block.
