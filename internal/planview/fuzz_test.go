@@ -1,0 +1,203 @@
+package planview
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+)
+
+// FuzzMarkdown renders, for a pull request comment, a plan whose every
+// name and message is the fuzzer's (names come from files a pull request
+// writes and from GitHub; messages quote them). Whatever they hold, the
+// comment must not gain markup: no raw '<' but the renderer's own tags, no
+// @mention, no code fence opened or closed by a name, no table cell split
+// by a name, and valid UTF-8 when the input is.
+func FuzzMarkdown(f *testing.F) {
+	f.Add("acme", "widgets", "alice", "core", "main", "acme/widgets.yaml", "repository acme/widgets could not be read", "EasyCLA")
+	f.Add("acme", "w<script>alert(1)</script>", "@octocat", "team|x", "x```y", "a`b`c.yaml", "see [here](https://evil.example) @acme/admins", "<img src=x onerror=alert(1)>")
+	f.Add("a\nb", "r\r\n```\n", "@\u200bx", "\\|", "main\u2028x", "f\x00.yaml", "**bold** _i_ ~~s~~ #1 !x", "&lt;b&gt;")
+	f.Add("a|b", "`", "```", "~~~", "<!-- x -->", "</details><details open>", "\\", "\\`@x")
+	f.Fuzz(func(t *testing.T, org, repo, user, team, branch, file, msg, check string) {
+		p := fuzzPlan(org, repo, user, team, branch, file, msg, check)
+		var b bytes.Buffer
+		if err := Markdown(&b, p, MarkdownOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		md := b.String()
+		valid := true
+		for _, s := range []string{org, repo, user, team, branch, file, msg, check} {
+			valid = valid && utf8.ValidString(s)
+		}
+		if valid && !utf8.ValidString(md) {
+			t.Fatalf("invalid UTF-8 out of valid input")
+		}
+		checkMarkdown(t, md)
+
+		var a bytes.Buffer
+		if err := ApplyMarkdown(&a, applyResult(p)); err != nil {
+			t.Fatal(err)
+		}
+		checkMarkdown(t, a.String())
+	})
+}
+
+func fuzzPlan(org, repo, user, team, branch, file, msg, check string) *reconcile.Plan {
+	src := config.Pos{File: file, Line: 3, Col: 5}
+	checks := []state.Check{{Context: check, AppID: state.AnyApp}, {Context: "EasyCLA", AppID: 1861}}
+	yes, two := true, 2
+	before := state.BranchProtection{Branch: branch, Protected: true, StatusChecks: &state.StatusChecks{Checks: []state.Check{{Context: check, AppID: 5}}}}
+	changes := []reconcile.Change{
+		{Kind: reconcile.UserAdd, Org: org, Repo: repo, User: user, After: role.Write, Invite: true, Source: src, Reason: msg},
+		{Kind: reconcile.UserChange, Org: org, Repo: repo, User: user, Before: role.Read, After: role.Admin, Source: src},
+		{Kind: reconcile.UserRemove, Org: org, Repo: repo, User: user, Before: role.Maintain, Source: config.Pos{File: file}},
+		{Kind: reconcile.TeamAdd, Org: org, Repo: repo, Team: team, After: role.Maintain, Source: src, Refused: true},
+		{Kind: reconcile.TeamChange, Org: org, Repo: repo + "2", Team: team, Before: role.Read, After: role.Triage, Source: src},
+		{Kind: reconcile.TeamRemove, Org: org, Repo: repo, Team: team, Before: role.Write, Source: src},
+		{Kind: reconcile.InvitationChange, Org: org, Repo: repo, User: user, Before: role.Read, After: role.Write, InvitationID: 7, Source: src},
+		{Kind: reconcile.InvitationCancel, Org: org, Repo: repo, User: user, Before: role.Read, InvitationID: 8, Source: src},
+		{Kind: reconcile.InvitationResend, Org: org, Repo: repo, User: user, After: role.Triage, InvitationID: 9, Source: src},
+		{Kind: reconcile.ProtectionCreate, Org: org, Repo: repo, Branch: branch, Source: src,
+			ProtectionBefore: &state.BranchProtection{Branch: branch},
+			ProtectionAfter:  &state.ProtectionSettings{Checks: &checks, EnforceAdmins: &yes, Reviews: &two},
+			ProtectionChanges: []reconcile.FieldChange{{Field: "required_status_checks", Before: "none", After: check},
+				{Field: msg, Before: check, After: branch, Weakens: true}}},
+		{Kind: reconcile.ProtectionUpdate, Org: org, Repo: repo, Branch: branch, Source: src, ProtectionBefore: &before,
+			ProtectionAfter: &state.ProtectionSettings{Strict: &yes}},
+	}
+	return &reconcile.Plan{
+		FormatVersion: reconcile.FormatVersion,
+		Dir:           file,
+		Orgs:          []reconcile.OrgMode{{Org: org, Mode: config.Authoritative}},
+		Changes:       changes,
+		Refusals: []reconcile.Refusal{{Rule: reconcile.RuleAdminAllowed, Org: org, Repo: repo, Subject: "user:" + user, Source: src, RulePos: src, Message: msg, Change: 3},
+			{Rule: reconcile.RuleRequiredChecks, Org: org, Subject: "branch:" + branch, Message: user + " " + check, Change: -1}},
+		Errors: []reconcile.RepoError{{Org: org, Repo: repo, Source: src, Message: msg}, {Org: org, Message: team}},
+		Notices: []reconcile.Notice{{Kind: reconcile.NoticeUnmanaged, Org: org, Repo: repo, Subject: user, Source: src, Message: msg},
+			{Kind: reconcile.NoticeExpired, Org: org, Message: branch}},
+		EffectiveAccess: []reconcile.Effect{{Org: org, Repo: repo, Login: user, Before: role.Read, After: role.Admin,
+			SourcesBefore: []string{"team " + team}, SourcesAfter: []string{"direct (" + msg + ")"}}},
+		Repos: []string{org + "/" + repo},
+	}
+}
+
+func applyResult(p *reconcile.Plan) *reconcile.Result {
+	r := &reconcile.Result{}
+	statuses := []reconcile.Status{reconcile.Done, reconcile.Already, reconcile.Failed, reconcile.Conflict, reconcile.Skipped}
+	for i, c := range p.Changes {
+		r.Outcomes = append(r.Outcomes, reconcile.Outcome{Change: c, Status: statuses[i%len(statuses)], Message: p.Errors[0].Message, Invited: i%2 == 0})
+	}
+	return r
+}
+
+// ownTags are the HTML the renderers write themselves.
+var ownTags = regexp.MustCompile(`<!-- permsync:plan -->|</?details( open)?>|</?summary>`)
+
+// mention is an @mention GitHub would link (and notify).
+var mention = regexp.MustCompile(`@[A-Za-z0-9]`)
+
+// checkMarkdown checks markdown for markup a name could have injected.
+// Inside code (fenced blocks, `spans`, <code> elements) text is literal,
+// so only the fences themselves and table pipes are checked there.
+func checkMarkdown(t *testing.T, md string) {
+	t.Helper()
+	inFence := false
+	cols := 0 // unescaped pipes in the current table's header row
+	for i, line := range strings.Split(md, "\n") {
+		if strings.HasPrefix(line, "```") || strings.HasPrefix(line, "~~~") {
+			switch {
+			case !inFence && line == "```diff":
+				inFence = true
+			case inFence && line == "```":
+				inFence = false
+			default:
+				t.Fatalf("line %d: a fence the renderer did not write: %q\n%s", i+1, line, md)
+			}
+			continue
+		}
+		if inFence {
+			if strings.Contains(line, "`") {
+				t.Fatalf("line %d: a backtick inside a fenced block: %q", i+1, line)
+			}
+			continue
+		}
+		if strings.HasPrefix(line, "|") {
+			n := unescapedPipes(line)
+			if cols == 0 {
+				cols = n
+			} else if n != cols {
+				t.Fatalf("line %d: %d table cells where the header has %d: %q", i+1, n-1, cols-1, line)
+			}
+		} else {
+			cols = 0
+		}
+		text := outsideCode(t, ownTags.ReplaceAllString(line, ""))
+		if strings.Contains(text, "<") {
+			t.Fatalf("line %d: raw '<' outside code: %q (text %q)", i+1, line, text)
+		}
+		if m := mention.FindString(text); m != "" {
+			t.Fatalf("line %d: an @mention outside code: %q (text %q)", i+1, line, text)
+		}
+	}
+	if inFence {
+		t.Fatalf("a fenced block left open:\n%s", md)
+	}
+}
+
+// unescapedPipes counts the '|' of a table row that split cells (GFM: a
+// backslash escapes the next character, inside code spans too).
+func unescapedPipes(line string) int {
+	n := 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '\\':
+			i++
+		case '|':
+			n++
+		}
+	}
+	return n
+}
+
+// outsideCode returns the text of a line outside code spans and <code>
+// elements, with backslash-escaped characters removed.
+func outsideCode(t *testing.T, line string) string {
+	t.Helper()
+	for {
+		open := strings.Index(line, "<code>")
+		if open < 0 {
+			break
+		}
+		end := strings.Index(line[open:], "</code>")
+		if end < 0 {
+			t.Fatalf("<code> without </code>: %q", line)
+		}
+		line = line[:open] + line[open+end+len("</code>"):]
+	}
+	var b strings.Builder
+	inSpan := false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case inSpan && c == '`':
+			inSpan = false
+		case inSpan:
+		case c == '\\' && i+1 < len(line):
+			i++
+		case c == '`':
+			inSpan = true
+		default:
+			b.WriteByte(c)
+		}
+	}
+	if inSpan {
+		t.Fatalf("a code span left open: %q", line)
+	}
+	return b.String()
+}
