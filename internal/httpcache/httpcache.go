@@ -12,10 +12,21 @@
 // check made when storing fails, the stored ETag is sent as is, and the only
 // cost is more 200s: answers are always validated by GitHub, never assumed.
 //
+// A request that asks for a fresh answer (Cache-Control: no-cache, as the
+// re-read before a write does) is sent without If-None-Match; its answer is
+// stored for next time.
+//
 // The cache is a directory of small files written atomically (temporary file
 // and rename), so a killed run leaves nothing half-written and two runs may
 // share it. It stores URLs, a few response headers and bodies: no request
-// header, so no secret.
+// header, so no secret. Bodies that are text are stored as text, so that
+// anyone can check that.
+//
+// The directory also keeps a pacing record (PaceRecord, PaceSince): when
+// each request was answered and what it cost against GitHub's per-minute
+// secondary limits, so that a run started right after another on the same
+// machine paces itself on the minute they share. It holds times and
+// numbers only.
 package httpcache
 
 import (
@@ -33,6 +44,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxBody is the largest response body kept; larger ones are not cached.
@@ -98,7 +110,26 @@ type entry struct {
 	ETag       string      `json:"etag"`
 	TokenBound bool        `json:"token_bound"` // ETag is recomputed per token
 	Header     http.Header `json:"header"`
-	Body       []byte      `json:"body"`
+	// The body: as text when it is valid UTF-8 (JSON always is), else as
+	// bytes (base64 in the file).
+	Text *string `json:"text,omitempty"`
+	Body []byte  `json:"body,omitempty"`
+}
+
+func (e *entry) setBody(b []byte) {
+	if utf8.Valid(b) {
+		s := string(b)
+		e.Text, e.Body = &s, nil
+		return
+	}
+	e.Text, e.Body = nil, b
+}
+
+func (e *entry) body() []byte {
+	if e.Text != nil {
+		return []byte(*e.Text)
+	}
+	return e.Body
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -107,13 +138,18 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.next.RoundTrip(req)
 	}
 	path := t.c.path(req)
-	cached := t.c.load(path, req)
+	var cached *entry
+	if !noCache(req.Header) {
+		cached = t.c.load(path, req)
+	}
 	out := req
+	var body []byte
 	if cached != nil && req.Header.Get("If-None-Match") == "" {
 		out = req.Clone(req.Context())
 		etag := cached.ETag
+		body = cached.body()
 		if cached.TokenBound {
-			etag = ETag(req.Header, cached.Body)
+			etag = ETag(req.Header, body)
 		}
 		out.Header.Set("If-None-Match", etag)
 	} else if cached == nil {
@@ -126,16 +162,29 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch {
 	case resp.StatusCode == http.StatusNotModified && cached != nil && out != req:
 		t.c.revalidated.Add(1)
-		return replay(resp, cached), nil
+		return replay(resp, cached, body), nil
 	case resp.StatusCode == http.StatusOK && resp.Header.Get("ETag") != "":
 		return t.c.store(path, req, resp)
 	}
 	return resp, nil
 }
 
+// noCache reports whether a request asks for an answer not taken from a
+// cache (RFC 9111: Cache-Control no-cache, or Pragma no-cache).
+func noCache(h http.Header) bool {
+	for _, v := range h.Values("Cache-Control") {
+		for _, d := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(d), "no-cache") {
+				return true
+			}
+		}
+	}
+	return h.Get("Cache-Control") == "" && strings.EqualFold(strings.TrimSpace(h.Get("Pragma")), "no-cache")
+}
+
 // replay turns a 304 into the 200 it stands for, keeping the 304's fresh
 // headers (rate limit, date) over the stored ones.
-func replay(notModified *http.Response, e *entry) *http.Response {
+func replay(notModified *http.Response, e *entry, body []byte) *http.Response {
 	_, _ = io.Copy(io.Discard, notModified.Body)
 	notModified.Body.Close()
 	h := notModified.Header.Clone()
@@ -153,8 +202,8 @@ func replay(notModified *http.Response, e *entry) *http.Response {
 		ProtoMajor:    notModified.ProtoMajor,
 		ProtoMinor:    notModified.ProtoMinor,
 		Header:        h,
-		Body:          io.NopCloser(bytes.NewReader(e.Body)),
-		ContentLength: int64(len(e.Body)),
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
 		Request:       notModified.Request,
 		TLS:           notModified.TLS,
 	}
@@ -177,8 +226,8 @@ func (c *Cache) store(path string, req *http.Request, resp *http.Response) (*htt
 		ETag:       etag,
 		TokenBound: etag == ETag(req.Header, body),
 		Header:     http.Header{},
-		Body:       body,
 	}
+	e.setBody(body)
 	for _, k := range keptHeaders {
 		if v := resp.Header.Values(k); len(v) > 0 {
 			e.Header[http.CanonicalHeaderKey(k)] = v
@@ -192,12 +241,14 @@ func (c *Cache) store(path string, req *http.Request, resp *http.Response) (*htt
 }
 
 // ETag computes the strong ETag GitHub gives body for a request with these
-// headers (weak when none of the headers is present).
+// headers (weak when none of the headers is present). A header sent more
+// than once counts as its values joined by ", ", as HTTP combines them
+// (ghinstallation adds a second Accept to go-github's).
 func ETag(h http.Header, body []byte) string {
 	sum := sha256.New()
 	any := false
 	for _, k := range []string{"Accept", "Authorization", "Cookie"} {
-		if v := h.Get(k); v != "" {
+		if v := strings.Join(h.Values(k), ", "); v != "" {
 			sum.Write([]byte(v + ":"))
 			any = true
 		}
@@ -244,7 +295,9 @@ func (c *Cache) write(path string, e *entry) error {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := json.NewEncoder(tmp).Encode(e); err != nil {
+	enc := json.NewEncoder(tmp)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
 		tmp.Close()
 		return err
 	}

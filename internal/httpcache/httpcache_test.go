@@ -228,3 +228,111 @@ func TestETagFormat(t *testing.T) {
 	strong := sha256.Sum256([]byte("a:token x:{}"))
 	assert.Equal(t, `"`+hex.EncodeToString(strong[:])+`"`, ETag(h, body))
 }
+
+// TestRepeatedHeaderETag: ghinstallation adds a second Accept to
+// go-github's; GitHub (and HTTP) combine the values with ", ". The ETag a
+// new JWT would get is computed the same way, so the App's own lookups
+// are revalidated too.
+func TestRepeatedHeaderETag(t *testing.T) {
+	body := `{"id":1}`
+	var notMod atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sum := sha256.Sum256([]byte(strings.Join(r.Header.Values("Accept"), ", ") + ":" + r.Header.Get("Authorization") + ":" + body))
+		etag := `"` + hex.EncodeToString(sum[:]) + `"`
+		w.Header().Set("ETag", etag)
+		if r.Header.Get("If-None-Match") == etag {
+			notMod.Add(1)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		_, _ = w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	c, err := Open(t.TempDir())
+	require.NoError(t, err)
+	for _, jwt := range []string{"eyJ.first", "eyJ.second"} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/orgs/o/installation", nil)
+		req.Header.Add("Accept", "application/vnd.github.v3+json")
+		req.Header.Add("Accept", "application/vnd.github.v3+json")
+		req.Header.Set("Authorization", "Bearer "+jwt)
+		resp, err := c.Wrap(nil).RoundTrip(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, body, string(b))
+	}
+	assert.Equal(t, int64(1), notMod.Load())
+}
+
+// TestNoCacheRequestIsSentUnconditionally: a re-read before a write asks
+// for GitHub's answer itself; the answer is stored for next time.
+func TestNoCacheRequestIsSentUnconditionally(t *testing.T) {
+	g := &githubLike{tokenETag: true}
+	g.body.Store(`[1]`)
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	c, err := Open(t.TempDir())
+	require.NoError(t, err)
+	get(t, c.Wrap(nil), srv.URL+"/a", "t1")
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/a", nil)
+	req.Header.Set("Accept", "application/vnd.github+json")
+	req.Header.Set("Authorization", "Bearer t2")
+	req.Header.Set("Cache-Control", "no-cache")
+	g.body.Store(`[2]`)
+	resp, err := c.Wrap(nil).RoundTrip(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, `[2]`, string(b))
+	assert.Zero(t, g.notMod.Load())
+	assert.Equal(t, int64(2), c.Stats().Stored)
+	resp, body := get(t, c.Wrap(nil), srv.URL+"/a", "t3")
+	assert.Equal(t, `[2]`, body)
+	assert.Equal(t, "revalidated", resp.Header.Get(HeaderRevalidated))
+}
+
+// TestBodiesAreStoredAsText: a JSON body is readable in the file (anyone
+// can grep the cache for a secret); other bytes round-trip.
+func TestBodiesAreStoredAsText(t *testing.T) {
+	for _, body := range []string{`[{"login":"alice","html_url":"https://x/?a=1&b=<2>"}]`, "\xff\xfe binary \x00"} {
+		g := &githubLike{tokenETag: true}
+		g.body.Store(body)
+		srv := httptest.NewServer(g)
+		dir := t.TempDir()
+		c, err := Open(dir)
+		require.NoError(t, err)
+		get(t, c.Wrap(nil), srv.URL+"/a", "t1")
+		files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
+		require.Len(t, files, 1)
+		raw, err := os.ReadFile(files[0])
+		require.NoError(t, err)
+		if body[0] == '[' {
+			assert.Contains(t, string(raw), `"text":"[{\"login\":\"alice\",\"html_url\":\"https://x/?a=1&b=<2>\"}]"`)
+		} else {
+			assert.NotContains(t, string(raw), `"text"`)
+		}
+		resp, got := get(t, c.Wrap(nil), srv.URL+"/a", "t2")
+		assert.Equal(t, body, got)
+		assert.Equal(t, "revalidated", resp.Header.Get(HeaderRevalidated))
+		srv.Close()
+	}
+}
+
+// TestOlderEntriesStillRevalidate: an entry written with the body as
+// bytes (before bodies were kept as text) is still used.
+func TestOlderEntriesStillRevalidate(t *testing.T) {
+	g := &githubLike{tokenETag: true}
+	g.body.Store(`{"a":1}`)
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	dir := t.TempDir()
+	c, err := Open(dir)
+	require.NoError(t, err)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/old", nil)
+	req.Header.Set("Accept", "application/vnd.github+json")
+	e := entry{URL: req.URL.String(), Accept: "application/vnd.github+json", ETag: `"x"`, TokenBound: true, Header: http.Header{}, Body: []byte(`{"a":1}`)}
+	require.NoError(t, c.write(c.path(req), &e))
+	resp, body := get(t, c.Wrap(nil), srv.URL+"/old", "t")
+	assert.Equal(t, `{"a":1}`, body)
+	assert.Equal(t, "revalidated", resp.Header.Get(HeaderRevalidated))
+}
