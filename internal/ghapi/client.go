@@ -43,13 +43,19 @@ type Options struct {
 	Permissions  map[string]string
 	Repositories []string
 
-	ReadConcurrency int // concurrent reads in ReadOrg (default 4)
+	// ReadConcurrency is the number of concurrent reads in ReadOrg
+	// (default 4, at most 100: GitHub's limit of concurrent requests, which
+	// a Client never passes in any case).
+	ReadConcurrency int
 	// MutationInterval is the least time between two writes (default 1 s;
 	// negative: none). Writes are always serial.
 	MutationInterval time.Duration
 	// Per-minute budgets for GitHub's secondary limits (defaults 900 and
 	// 2,000, GitHub's documented values; negative: no pacing). The pacer
-	// uses 80 % of them.
+	// uses 90 % of them, in a sliding window where a request counts until
+	// a minute after its answer: a small run goes at full speed, a large
+	// one at the limit. When the RoundTripper made by Cache is also a
+	// PaceStore, runs one after another on the same machine share it.
 	RESTPointsPerMinute    int
 	GraphQLPointsPerMinute int
 	// MaxRateLimitWait is the longest wait for an exhausted primary rate
@@ -96,7 +102,8 @@ type Client struct {
 	limits *limiter
 	schema schemaAdapter // GraphQL fields this server lacks
 
-	gate         sync.RWMutex // attempts share it; a retrying request holds it alone
+	inFlight     chan struct{} // a slot per request in flight (at most maxInFlight)
+	gate         sync.RWMutex  // attempts share it; a retrying request holds it alone
 	mutMu        sync.Mutex
 	progressMu   sync.Mutex
 	lastMutation time.Time
@@ -125,6 +132,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		graphqlURL: gql,
 		userAgent:  buildinfo.UserAgent(),
 		limits:     newLimiter(opts.RESTPointsPerMinute, opts.GraphQLPointsPerMinute),
+		inFlight:   make(chan struct{}, maxInFlight),
 	}
 	base := opts.Transport
 	if base == nil {
@@ -133,6 +141,9 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	var below http.RoundTripper = &wire{c: c, next: base}
 	if opts.Cache != nil {
 		below = opts.Cache(below)
+		if ps, ok := below.(PaceStore); ok {
+			c.limits.share(ps, api.Host+api.Path, opts.Now())
+		}
 	}
 	c.policyRT = &policy{c: c, next: below}
 	c.auth, err = newAuthenticator(c)
@@ -146,6 +157,7 @@ func setDefaults(o *Options) {
 	if o.ReadConcurrency <= 0 {
 		o.ReadConcurrency = 4
 	}
+	o.ReadConcurrency = min(o.ReadConcurrency, maxInFlight)
 	switch {
 	case o.MutationInterval == 0:
 		o.MutationInterval = time.Second

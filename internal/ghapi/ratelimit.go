@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,61 +27,126 @@ import (
 //     retry-after or not, and one waits retry-after, else at least a
 //     minute, backing off exponentially.
 //
-// The pacer keeps a client below the secondary limits in a normal run
-// (a one-minute sliding window with a safety margin, so a small run goes
-// at full speed); the limiter reacts when GitHub says a limit was hit.
+// The pacer keeps a client below the secondary limits in a normal run: a
+// one-minute sliding window per limit (so a small run goes at full speed),
+// filled to paceMargin of the documented limit, where each request counts
+// until a minute after its answer arrived. GitHub counts a request when it
+// arrives, which is before its answer leaves: so however long the request
+// took on the way, GitHub has forgotten it when the pacer does, and latency
+// skew between requests cannot push GitHub's count over the limit. The
+// margin leaves room for what the pacer cannot see (another client of the
+// same App elsewhere) and for GitHub counting a little differently.
+//
+// With a PaceStore (Options.Cache may provide one: internal/httpcache keeps
+// it in the cache directory), what a run spent in its last minute is seen
+// by the next run on the same machine: permsync drift, then permsync audit
+// right after it, share GitHub's minute without overrunning it.
+//
+// The limiter reacts when GitHub says a limit was hit anyway.
 
 const (
-	paceMargin         = 0.8 // the share of a documented per-minute limit the pacer uses
+	paceMargin         = 0.9 // the share of a documented per-minute limit the pacer uses
+	paceSlack          = 250 * time.Millisecond
+	paceWindow         = time.Minute
 	secondaryBaseWait  = time.Minute
 	secondaryMaxWait   = 15 * time.Minute
 	pointsGet          = 1
 	pointsMutation     = 5
 	pointsGraphQLQuery = 1
+	// maxInFlight is GitHub's documented limit of concurrent requests;
+	// a Client never has more than this in flight, whatever the options.
+	maxInFlight = 100
 )
+
+// PaceStore keeps a record of the secondary-limit points spent, shared by
+// the runs on one machine (the runs of a nightly job, one after another).
+// The RoundTripper returned by Options.Cache may implement it. Keys name
+// a GitHub and a limit; the record holds times and points, nothing else.
+// Both methods are best effort: a record that cannot be written or read
+// only makes pacing forget other runs.
+type PaceStore interface {
+	// PaceRecord notes that a request costing points was answered at done.
+	PaceRecord(key string, done time.Time, points int)
+	// PaceSince calls each for every record of key answered after since.
+	PaceSince(key string, since time.Time, each func(done time.Time, points int))
+}
+
+// stamp is one request's points in a window: it counts while the request
+// is in flight and for a minute after its answer arrived.
+type stamp struct {
+	at   time.Time
+	done time.Time // zero while in flight
+	pts  int
+}
+
+// expires is when the stamp leaves the window, as far as now can tell.
+func (s *stamp) expires(now time.Time) time.Time {
+	if s.done.IsZero() {
+		return now.Add(paceWindow + paceSlack)
+	}
+	return s.done.Add(paceWindow + paceSlack)
+}
 
 // window is a one-minute sliding window of points spent.
 type window struct {
 	limit  int
-	stamps []stamp
-	sum    int
+	stamps []*stamp
 }
 
-type stamp struct {
-	at  time.Time
-	pts int
-}
-
-// take admits pts at now, or says how long to wait before asking again.
-func (w *window) take(now time.Time, pts int) time.Duration {
-	if w.limit <= 0 {
-		return 0
-	}
-	cut := now.Add(-time.Minute)
-	i := 0
-	for i < len(w.stamps) && !w.stamps[i].at.After(cut) {
-		w.sum -= w.stamps[i].pts
-		i++
-	}
-	w.stamps = w.stamps[i:]
-	// A request costing more than the whole budget still goes, alone.
-	if w.sum+pts <= w.limit || len(w.stamps) == 0 {
-		w.stamps = append(w.stamps, stamp{now, pts})
-		w.sum += pts
-		return 0
-	}
-	// Wait until enough of the oldest stamps leave the window.
-	need := w.sum + pts - w.limit
+// prune drops the stamps that left the window, and returns the points of
+// those left.
+func (w *window) prune(now time.Time) int {
+	keep := w.stamps[:0]
+	sum := 0
 	for _, s := range w.stamps {
-		need -= s.pts
-		if need <= 0 {
-			if d := s.at.Add(time.Minute).Sub(now); d > 0 {
-				return d + time.Millisecond
-			}
-			return time.Millisecond
+		if s.done.IsZero() || s.expires(now).After(now) {
+			keep = append(keep, s)
+			sum += s.pts
 		}
 	}
-	return time.Minute
+	clear(w.stamps[len(keep):])
+	w.stamps = keep
+	return sum
+}
+
+// take admits pts at now and returns its stamp (to be marked done when
+// the answer arrives), or says how long to wait before asking again.
+func (w *window) take(now time.Time, pts int) (*stamp, time.Duration) {
+	if w.limit <= 0 {
+		return nil, 0
+	}
+	sum := w.prune(now)
+	// A request costing more than the whole budget still goes, alone.
+	if sum+pts <= w.limit || len(w.stamps) == 0 {
+		s := &stamp{at: now, pts: pts}
+		w.stamps = append(w.stamps, s)
+		return s, 0
+	}
+	// Wait until enough stamps leave the window, soonest first.
+	type leave struct {
+		at  time.Time
+		pts int
+	}
+	order := make([]leave, len(w.stamps))
+	for i, s := range w.stamps {
+		order[i] = leave{s.expires(now), s.pts}
+	}
+	sort.Slice(order, func(i, j int) bool { return order[i].at.Before(order[j].at) })
+	need := sum + pts - w.limit
+	for _, l := range order {
+		need -= l.pts
+		if need <= 0 {
+			return nil, max(l.at.Sub(now), time.Millisecond)
+		}
+	}
+	return nil, paceWindow
+}
+
+// add records points spent by another run, answered at done.
+func (w *window) add(done time.Time, pts int) {
+	if w.limit > 0 && pts > 0 {
+		w.stamps = append(w.stamps, &stamp{at: done, done: done, pts: pts})
+	}
 }
 
 // limiter holds what GitHub said about limits, shared by every request of
@@ -91,6 +157,9 @@ type limiter struct {
 	graphql    window
 	pauseUntil time.Time            // a secondary limit was hit: nobody sends before this
 	exhausted  map[string]time.Time // primary bucket key → reset
+
+	store    PaceStore // nil: this run's spending only
+	storeKey string    // the GitHub, e.g. "api.github.com/"
 }
 
 func newLimiter(restPerMinute, graphqlPerMinute int) *limiter {
@@ -98,6 +167,34 @@ func newLimiter(restPerMinute, graphqlPerMinute int) *limiter {
 		rest:      window{limit: int(float64(restPerMinute) * paceMargin)},
 		graphql:   window{limit: int(float64(graphqlPerMinute) * paceMargin)},
 		exhausted: map[string]time.Time{},
+	}
+}
+
+func (l *limiter) storeKeyFor(graphql bool) string {
+	if graphql {
+		return l.storeKey + " graphql"
+	}
+	return l.storeKey + " rest"
+}
+
+// share makes the limiter record its spending in store under key, and
+// start from what earlier runs spent within the window.
+func (l *limiter) share(store PaceStore, key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.store, l.storeKey = store, key
+	since := now.Add(-(paceWindow + paceSlack))
+	for _, graphql := range []bool{false, true} {
+		w := &l.rest
+		if graphql {
+			w = &l.graphql
+		}
+		store.PaceSince(l.storeKeyFor(graphql), since, func(done time.Time, pts int) {
+			if done.After(now.Add(paceSlack)) {
+				done = now // a clock that went back: count it from now
+			}
+			w.add(done, pts)
+		})
 	}
 }
 
@@ -298,28 +395,54 @@ func (l *limiter) pause(t time.Time) {
 }
 
 // admit waits for a pause to end and for the window to have room for pts.
-// It reports how long it waited.
-func (l *limiter) admit(ctx context.Context, graphql bool, pts int, now func() time.Time, sleep func(context.Context, time.Duration) error) (time.Duration, error) {
+// It returns the admitted request's ticket, to be handed to done when its
+// answer arrives (or it failed), and how long it waited.
+func (l *limiter) admit(ctx context.Context, graphql bool, pts int, now func() time.Time, sleep func(context.Context, time.Duration) error) (*ticket, time.Duration, error) {
 	var waited time.Duration
 	for {
 		l.mu.Lock()
 		t := now()
 		var d time.Duration
+		var s *stamp
 		if l.pauseUntil.After(t) {
 			d = l.pauseUntil.Sub(t)
 		} else if graphql {
-			d = l.graphql.take(t, pts)
+			s, d = l.graphql.take(t, pts)
 		} else {
-			d = l.rest.take(t, pts)
+			s, d = l.rest.take(t, pts)
 		}
 		l.mu.Unlock()
 		if d <= 0 {
-			return waited, nil
+			return &ticket{s: s, graphql: graphql, pts: pts}, waited, nil
 		}
 		if err := sleep(ctx, d); err != nil {
-			return waited, err
+			return nil, waited, err
 		}
 		waited += d
+	}
+}
+
+// ticket is an admitted request.
+type ticket struct {
+	s       *stamp // nil when pacing is off
+	graphql bool
+	pts     int
+}
+
+// done marks an admitted request answered (or failed) at now: from then
+// on it leaves the window a minute later.
+func (l *limiter) done(t *ticket, now time.Time) {
+	if t == nil {
+		return
+	}
+	l.mu.Lock()
+	if t.s != nil && t.s.done.IsZero() {
+		t.s.done = now
+	}
+	store, key := l.store, l.storeKeyFor(t.graphql)
+	l.mu.Unlock()
+	if store != nil {
+		store.PaceRecord(key, now, t.pts)
 	}
 }
 

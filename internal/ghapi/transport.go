@@ -182,13 +182,14 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, err
 			}
 		}
-		waited, err := c.limits.admit(ctx, kind == kindGraphQL, pts, c.now, c.sleep)
+		tk, waited, err := c.limits.admit(ctx, kind == kindGraphQL, pts, c.now, c.sleep)
 		c.noteWait(waited, false)
 		if err != nil {
 			return nil, p.notSent(req, err)
 		}
 		r, err := p.attemptRequest(req, attempt)
 		if err != nil {
+			c.limits.done(tk, c.now())
 			return nil, p.notSent(req, err)
 		}
 		if ci != nil {
@@ -200,6 +201,7 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 			c.gate.RLock()
 		}
 		resp, err := p.send(r)
+		c.limits.done(tk, c.now())
 		if !exclusive {
 			c.gate.RUnlock()
 		}
@@ -302,19 +304,27 @@ func (p *policy) attemptRequest(req *http.Request, attempt int) (*http.Request, 
 	return r, nil
 }
 
-// send makes one attempt with the per-request timeout; the timeout's
-// cancel runs when the body is closed.
+// send makes one attempt with the per-request timeout, holding one of the
+// Client's maxInFlight slots; the timeout's cancel runs, and the slot is
+// given back, when the body is closed.
 func (p *policy) send(req *http.Request) (*http.Response, error) {
+	select {
+	case p.c.inFlight <- struct{}{}:
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
+	release := sync.OnceFunc(func() { <-p.c.inFlight })
 	ctx, cancel := context.WithTimeout(req.Context(), p.c.opts.RequestTimeout)
 	resp, err := p.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		cancel()
+		release()
 		if ctx.Err() == context.DeadlineExceeded && req.Context().Err() == nil {
 			return nil, fmt.Errorf("no answer within %s: %w", p.c.opts.RequestTimeout, errTimeout)
 		}
 		return nil, err
 	}
-	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: func() { cancel(); release() }}
 	return resp, nil
 }
 
@@ -322,7 +332,7 @@ var errTimeout = errors.New("request timed out")
 
 type cancelBody struct {
 	io.ReadCloser
-	cancel context.CancelFunc
+	cancel func()
 }
 
 func (b *cancelBody) Close() error {

@@ -224,12 +224,20 @@ func TestWindow(t *testing.T) {
 	w := window{limit: 10}
 	t0 := time.Unix(1000, 0)
 	for i := 0; i < 10; i++ {
-		assert.Zero(t, w.take(t0.Add(time.Duration(i)*time.Second), 1))
+		at := t0.Add(time.Duration(i) * time.Second)
+		s, d := w.take(at, 1)
+		require.NotNil(t, s)
+		assert.Zero(t, d)
+		s.done = at.Add(100 * time.Millisecond) // the answer came back 100 ms later
 	}
-	d := w.take(t0.Add(20*time.Second), 1)
-	assert.InDelta(t, 40*time.Second, d, float64(10*time.Millisecond), "until the first stamp leaves")
-	assert.Zero(t, w.take(t0.Add(70*time.Second), 5))
-	assert.Equal(t, 0*time.Second, (&window{limit: 3}).take(t0, 5), "one oversized request goes alone")
+	s, d := w.take(t0.Add(20*time.Second), 1)
+	assert.Nil(t, s)
+	assert.Equal(t, 40*time.Second+100*time.Millisecond+paceSlack, d, "until a minute after the first answer")
+	s, d = w.take(t0.Add(70*time.Second), 5)
+	assert.NotNil(t, s)
+	assert.Zero(t, d)
+	_, d = (&window{limit: 3}).take(t0, 5)
+	assert.Zero(t, d, "one oversized request goes alone")
 }
 
 // TestUnsafePostNotRetried: a POST that creates content is sent once

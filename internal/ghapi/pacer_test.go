@@ -1,0 +1,190 @@
+package ghapi
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestWindowCountsUntilAMinuteAfterTheAnswer: GitHub counts a request when
+// it arrives, somewhere between its start and its answer; the pacer
+// counts it from its start until a minute after its answer, so a slow
+// request cannot leave the pacer's window before it leaves GitHub's.
+func TestWindowCountsUntilAMinuteAfterTheAnswer(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(5000, 0)
+	w := window{limit: 2}
+	slow, _ := w.take(t0, 1)
+	fast, _ := w.take(t0.Add(time.Second), 1)
+	fast.done = t0.Add(1100 * time.Millisecond)
+
+	// Still in flight after two minutes: it counts; the fast one left.
+	_, d := w.take(t0.Add(2*time.Minute), 2)
+	assert.Equal(t, paceWindow+paceSlack, d, "the slow request is in flight")
+	assert.Len(t, w.stamps, 1)
+
+	slow.done = t0.Add(2*time.Minute + 5*time.Second) // its answer, 2 min 5 s after it was sent
+	s, d := w.take(t0.Add(2*time.Minute+5*time.Second), 1)
+	require.NotNil(t, s, "one point free")
+	assert.Zero(t, d)
+	_, d = w.take(t0.Add(2*time.Minute+5*time.Second), 1)
+	assert.Equal(t, paceWindow+paceSlack, d, "the slow one leaves a minute after its answer, not after its start")
+}
+
+// TestWindowWaitsForTheSoonestToLeave: answers come back out of order;
+// the wait is until enough points leave, soonest first.
+func TestWindowWaitsForTheSoonestToLeave(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(5000, 0)
+	w := window{limit: 3}
+	a, _ := w.take(t0, 1)
+	b, _ := w.take(t0, 1)
+	c, _ := w.take(t0, 1)
+	a.done = t0.Add(3 * time.Second)
+	b.done = t0.Add(time.Second)
+	c.done = t0.Add(2 * time.Second)
+	_, d := w.take(t0.Add(10*time.Second), 2)
+	assert.Equal(t, 2*time.Second+paceWindow+paceSlack-10*time.Second, d, "b and c leave first")
+}
+
+// memStore is a PaceStore in memory.
+type memStore struct {
+	mu  sync.Mutex
+	log map[string][]stamp
+}
+
+func (m *memStore) PaceRecord(key string, done time.Time, points int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.log == nil {
+		m.log = map[string][]stamp{}
+	}
+	m.log[key] = append(m.log[key], stamp{done: done, pts: points})
+}
+
+func (m *memStore) PaceSince(key string, since time.Time, each func(time.Time, int)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range m.log[key] {
+		if s.done.After(since) {
+			each(s.done, s.pts)
+		}
+	}
+}
+
+type storeRT struct {
+	http.RoundTripper
+	*memStore
+}
+
+// TestPacingIsSharedByRunsOneAfterAnother: a run that starts right after
+// another on the same machine (the nightly drift, then the audit) paces
+// itself on the minute they share, through the cache's pacing record.
+func TestPacingIsSharedByRunsOneAfterAnother(t *testing.T) {
+	t.Parallel()
+	srv := world(t, ghapitest.WithFaults(ghapitest.Faults{EnforceSecondaryLimits: true}))
+	store := &memStore{}
+	withStore := func(o *Options) {
+		o.Cache = func(next http.RoundTripper) http.RoundTripper { return storeRT{next, store} }
+	}
+	ctx := ctxT(t)
+	first, _ := tokenClient(t, srv, withStore)
+	for i := 0; i < 700; i++ {
+		_, _, err := first.UserExists(ctx, "olga")
+		require.NoError(t, err)
+	}
+	assert.Zero(t, first.Stats().Paced, "700 GETs fit in the first minute")
+
+	second, _ := tokenClient(t, srv, withStore)
+	for i := 0; i < 300; i++ {
+		_, _, err := second.UserExists(ctx, "olga")
+		require.NoError(t, err)
+	}
+	assert.Positive(t, second.Stats().Paced, "the second run waits for the first one's minute")
+	assert.Zero(t, srv.Stats().SecondaryLimited)
+	assert.LessOrEqual(t, srv.Stats().PeakPointsPerMinute, int64(900))
+
+	// Without the record, the second run would have gone over.
+	srv2 := world(t, ghapitest.WithFaults(ghapitest.Faults{EnforceSecondaryLimits: true}))
+	a, _ := tokenClient(t, srv2)
+	b, _ := tokenClient(t, srv2, func(o *Options) { o.MaxSecondaryRetries = -1 })
+	for i := 0; i < 700; i++ {
+		_, _, _ = a.UserExists(ctx, "olga")
+	}
+	for i := 0; i < 300; i++ {
+		_, _, _ = b.UserExists(ctx, "olga")
+	}
+	assert.Positive(t, srv2.Stats().SecondaryLimited)
+}
+
+// TestPacingRecordInTheCacheDirectory: the same, through internal/httpcache.
+func TestPacingRecordInTheCacheDirectory(t *testing.T) {
+	t.Parallel()
+	srv := world(t, ghapitest.WithFaults(ghapitest.Faults{EnforceSecondaryLimits: true}))
+	dir := t.TempDir()
+	run := func(n int) Stats {
+		cache, err := httpcache.Open(dir)
+		require.NoError(t, err)
+		c, _ := tokenClient(t, srv, func(o *Options) { o.Cache = cache.Wrap })
+		for i := 0; i < n; i++ {
+			_, _, err := c.UserExists(ctxT(t), "olga")
+			require.NoError(t, err)
+		}
+		return c.Stats()
+	}
+	assert.Zero(t, run(700).Paced)
+	assert.Positive(t, run(300).Paced)
+	assert.Zero(t, srv.Stats().SecondaryLimited)
+	assert.LessOrEqual(t, srv.Stats().PeakPointsPerMinute, int64(900))
+}
+
+// TestAtMostAHundredInFlight: GitHub allows 100 concurrent requests; a
+// Client never has more in flight, whatever ReadConcurrency says.
+func TestAtMostAHundredInFlight(t *testing.T) {
+	t.Parallel()
+	var cur, peak atomic.Int64
+	release := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := cur.Add(1)
+		defer cur.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		select {
+		case <-release:
+		case <-time.After(20 * time.Millisecond):
+		}
+		_, _ = w.Write([]byte(`{"login":"olga"}`))
+	}))
+	defer ts.Close()
+	c, err := New(context.Background(), Options{APIURL: ts.URL, Credentials: TokenCredentials("t0ken-for-test-purposes-only"),
+		ReadConcurrency: 500, RESTPointsPerMinute: -1})
+	require.NoError(t, err)
+	assert.Equal(t, maxInFlight, c.opts.ReadConcurrency)
+	var wg sync.WaitGroup
+	for i := 0; i < 300; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, err := c.UserExists(ctxT(t), "olga")
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	close(release)
+	assert.LessOrEqual(t, peak.Load(), int64(maxInFlight))
+	assert.Greater(t, peak.Load(), int64(50), "the cap is not a bottleneck below it")
+	assert.Len(t, c.inFlight, 0, "every slot given back")
+}
