@@ -150,7 +150,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	fmt.Fprintf(opts.IO.Out, "; org file %s.\nNext: permsync validate --dir %s, then permsync plan (it should show no changes).\n", orgFileNote, opts.Dir)
 	if _, diags := config.LoadDir(opts.Dir); diags.HasErrors() {
 		for _, d := range diags.Filter(config.SevError) {
-			fmt.Fprintln(opts.IO.ErrOut, d.String())
+			fmt.Fprintln(opts.IO.ErrOut, printable(d.String()))
 		}
 		return exit(ExitError, errors.New("the imported files do not validate: please report this"))
 	}
@@ -173,7 +173,7 @@ func existingOrg(ios *IOStreams, dir, org string) (*config.Org, error) {
 			return nil, nil
 		}
 		for _, d := range diags {
-			fmt.Fprintln(ios.ErrOut, d.String())
+			fmt.Fprintln(ios.ErrOut, printable(d.String()))
 		}
 		return nil, exit(ExitError, fmt.Errorf("%s has errors: fix them before importing into it", dir))
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,13 +132,40 @@ func (g *GlobalOptions) resolve(io *IOStreams) {
 func loadConfig(io *IOStreams, dir string) (*config.Config, error) {
 	cfg, diags := config.LoadDir(dir)
 	for _, d := range diags {
-		fmt.Fprintln(io.ErrOut, d.String())
+		fmt.Fprintln(io.ErrOut, printable(d.String()))
 	}
 	if diags.HasErrors() {
 		return nil, exit(ExitError, fmt.Errorf("%s: %s in the files; nothing was sent to GitHub", dir, plural(len(diags.Filter(config.SevError)), "error")))
 	}
 	return cfg, nil
 }
+
+// printable escapes the control characters of a line about to be
+// printed: a file name from a pull request may hold a newline (which
+// would start a GitHub Actions workflow command such as "::warning::" on
+// a line of its own in the job log) or a terminal escape sequence.
+func printable(s string) string { return escapeControls(s, false) }
+
+// escapeControls writes control characters as Go escapes (\n, \x1b…);
+// with keepLineBreaks, '\n' and '\r' stay as they are.
+func escapeControls(s string, keepLineBreaks bool) string {
+	escape := func(r rune) bool { return isControl(r) && !(keepLineBreaks && (r == '\n' || r == '\r')) }
+	if !strings.ContainsFunc(s, escape) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if escape(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 // noArgs refuses positional arguments with a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {

@@ -65,13 +65,13 @@ func validateRun(opts *ValidateOptions) error {
 		fallthrough
 	default:
 		for _, d := range diags {
-			fmt.Fprintln(opts.IO.ErrOut, d.String())
+			fmt.Fprintln(opts.IO.ErrOut, printable(d.String()))
 		}
 		if nerr == 0 {
-			fmt.Fprintf(opts.IO.Out, "%s is valid: %s, %s, %s\n", opts.Dir,
+			fmt.Fprintf(opts.IO.Out, "%s is valid: %s, %s, %s\n", printable(opts.Dir),
 				plural(orgs, "org"), plural(repos, "repository"), plural(grants, "grant"))
 		} else {
-			fmt.Fprintf(opts.IO.ErrOut, "%s: %s; nothing was sent to GitHub\n", opts.Dir, plural(nerr, "error"))
+			fmt.Fprintf(opts.IO.ErrOut, "%s: %s; nothing was sent to GitHub\n", printable(opts.Dir), plural(nerr, "error"))
 		}
 	}
 	if nerr > 0 {
@@ -121,15 +121,19 @@ func githubAnnotation(d config.Diagnostic) string {
 	if d.Severity == config.SevWarning {
 		level = "warning"
 	}
-	props := "file=" + escapeProperty(d.Pos.File)
+	props := "file=" + escapeProperty(printableExceptNewlines(d.Pos.File))
 	if d.Pos.Line > 0 {
 		props += fmt.Sprintf(",line=%d", d.Pos.Line)
 	}
 	if d.Pos.Col > 0 {
 		props += fmt.Sprintf(",col=%d", d.Pos.Col)
 	}
-	return fmt.Sprintf("::%s %s::%s", level, props, escapeData(d.Message))
+	return fmt.Sprintf("::%s %s::%s", level, props, escapeData(printableExceptNewlines(d.Message)))
 }
+
+// printableExceptNewlines is printable for a workflow command's values,
+// whose line breaks the runner's own escaping (%0A, %0D) handles.
+func printableExceptNewlines(s string) string { return escapeControls(s, true) }
 
 func escapeData(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
