@@ -20,6 +20,8 @@
 //   - no invitee holds two invitations to one repository;
 //   - with the fault gone, a second apply exits 0 and a plan is empty.
 //
+// A plan holding a refused change changes nothing, under faults too.
+//
 // Faults: 5xx every N requests, secondary rate limits on mutations (403
 // and 429, with and without Retry-After), latency spikes, connection
 // resets before GitHub acts and after it acted (the answer lost), the

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -388,4 +389,80 @@ func TestRepositoryDeletedDuringApply(t *testing.T) {
 			}
 		},
 	}.run(t)
+}
+
+// TestRefusedPlanUnderFaults: a plan holding a change permsync refuses
+// makes apply change nothing at all, with GitHub failing or not.
+func TestRefusedPlanUnderFaults(t *testing.T) {
+	t.Parallel()
+	for _, seed := range seeds {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			require.NoError(t, os.WriteFile(filepath.Join(w.dir, org+".yaml"), []byte("mode: authoritative\nmax_removals: 20\nadmin_allowed: [team:alpha-admins, team:beta-tsc, team:eps-admins]\n"), 0o644))
+			alpha, err := os.ReadFile(filepath.Join(w.dir, org, "alpha.yaml"))
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(w.dir, org, "alpha.yaml"),
+				[]byte(strings.Replace(string(alpha), "admin:\n  teams: [alpha-admins]\n", "admin:\n  teams: [alpha-admins]\n  users: [amy]\n", 1)), 0o644))
+			alpha, _ = os.ReadFile(filepath.Join(w.dir, org, "alpha.yaml"))
+			require.NoError(t, os.WriteFile(filepath.Join(w.dir, org, "alpha.yaml"),
+				[]byte(strings.Replace(string(alpha), "maintain:\n  users: [amy, bob]", "maintain:\n  users: [bob]", 1)), 0o644))
+			before := w.snap()
+			faults := []ghapitest.Faults{
+				{ServerErrorEvery: 3 + int(seed)},
+				{ResetEvery: 4 + int(seed)},
+				{SecondaryLimitEvery: 2, SecondaryLimitStatus: http.StatusTooManyRequests},
+			}[seed%3]
+			w.Server.SetFaults(faults)
+			r := w.run(t, "apply", "--yes")
+			assert.Equal(t, cli.ExitRefused, r.code, "%s", r)
+			assert.Contains(t, r.out, "! admin_allowed: user:amy may not hold admin")
+			assert.Contains(t, r.errOut, "nothing was changed on GitHub")
+			assert.Equal(t, before, w.snap(), "a refused plan changes nothing")
+			w.Server.SetFaults(ghapitest.Faults{})
+			r = w.run(t, "apply", "--yes")
+			assert.Equal(t, cli.ExitRefused, r.code, "%s", r)
+			assert.Equal(t, before, w.snap())
+		})
+	}
+}
+
+// TestHandChangeDuringApply: someone changes a grant by hand after apply
+// planned it and before apply reaches it. The re-read before the write
+// sees it: the change is reported as a conflict and the hand change is
+// kept (not overwritten blindly); the next run plans from it.
+func TestHandChangeDuringApply(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	p := w.plan(t)
+	var once sync.Once
+	_, m0 := w.proxy.counts()
+	w.proxy.setAfter(func(ev event) action {
+		if ev.Mutation == m0+1 {
+			once.Do(func() {
+				w.Server.SetCollaborator(org, "beta", "gus", ghapitest.RoleAdmin)
+				w.Server.SetTeamRepo(org, "gamma-dev", "gamma", ghapitest.RoleRead)
+			})
+		}
+		return pass
+	})
+	r := w.run(t, "apply", "--yes")
+	require.Equal(t, cli.ExitPartial, r.code, "%s", r)
+	assert.Regexp(t, `(?m)^≠ conflict +acme/beta: user gus read → write: GitHub changed since the plan \(now direct admin\)`, r.out)
+	assert.Regexp(t, `(?m)^≠ conflict +acme/gamma: team gamma-dev triage → maintain`, r.out)
+	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators(org, "beta")["gus"], "the hand change is kept")
+	assert.Equal(t, ghapitest.RoleRead, w.Server.TeamRepos(org, "gamma")["gamma-dev"])
+	after := w.snap()
+	for _, c := range p.Changes {
+		switch {
+		case c.Repo == "beta" && c.User == "gus", c.Repo == "gamma" && c.Team == "gamma-dev":
+		case (c.Repo == "beta" || c.Repo == "gamma") && !c.Raises():
+			// A raise that did not happen holds back its repository's
+			// lowers and removals, so nobody is locked out half way.
+			assert.Regexp(t, `(?m)^… skipped +`+regexp.QuoteMeta(c.Describe()), r.out)
+		default:
+			assert.True(t, reflected(after, c), "not made: %s", c.Describe())
+		}
+	}
+	w.checkConverges(t)
 }

@@ -65,6 +65,18 @@ func newWorld(t *testing.T) *world {
 	srv.AddMember(org, "docs-writer", false)
 	srv.AddTeamMember(org, "docs", "docs-writer", "member")
 	srv.AddBranch(org, "beta", "release")
+	// Protection settings the files do not manage, which apply must keep.
+	for _, repo := range []string{"alpha", "beta"} {
+		p := srv.Protection(org, repo, "main")
+		p.RequiredLinearHistory = true
+		p.RequiredConversationResolution = true
+		p.Restrictions = &ghapitest.Restrictions{Users: []string{"amy"}, Teams: []string{}, Apps: []string{}}
+		if p.RequiredPullRequestReviews != nil {
+			p.RequiredPullRequestReviews.DismissStaleReviews = true
+			p.RequiredPullRequestReviews.RequireCodeOwnerReviews = true
+		}
+		srv.SetProtection(org, repo, "main", p)
+	}
 
 	root := t.TempDir()
 	dir := filepath.Join(root, "permissions")
