@@ -1,6 +1,7 @@
 package ghapi
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -156,4 +157,52 @@ func TestWarmReadGets304s(t *testing.T) {
 	assert.Len(t, o.Repos, 30)
 	assert.GreaterOrEqual(t, warm.NotModified, int64(30), "every invitations list revalidated")
 	assert.LessOrEqual(t, warm.RESTPoints, int64(3), "only the token request and the 401 cost points")
+}
+
+// TestReadBudgetNamedColdAndWarm reads a generated 200-repository org as
+// plan does (the repositories named by the files) as a GitHub App: cold,
+// at most 1.1 requests per repository; then, an hour later with a new
+// installation token, through the same cache: at least 90 % of the REST
+// requests answered 304, under 0.1 primary points per repository, and the
+// same state.
+func TestReadBudgetNamedColdAndWarm(t *testing.T) {
+	t.Parallel()
+	srv := ghapitest.NewTestServer(t)
+	gen := ghapitest.GenerateOrg(srv, ghapitest.GenSpec{Org: "acme", Repos: 200, DirectCollaborators: 30, TeamGrants: 3, Teams: 12, Protection: true, Rulesets: true, Seed: 9})
+	var names []string
+	for _, r := range gen.Repos {
+		names = append(names, r.Name)
+	}
+	cache, err := httpcache.Open(t.TempDir())
+	require.NoError(t, err)
+	c, _, _ := appClient(t, srv, func(o *Options) { o.Cache = cache.Wrap })
+	ctx := ctxT(t)
+	n := float64(len(names))
+
+	cold, err := c.ReadOrg(ctx, "acme", ReadOptions{Repos: names})
+	require.NoError(t, err)
+	cs := c.Stats()
+	t.Logf("cold: %+v", cs)
+	assert.LessOrEqual(t, float64(cs.Requests)/n, 1.1, "cold requests per repository")
+	assert.Less(t, float64(cs.RESTPoints+cs.GraphQLPoints)/n, 1.1, "cold points per repository")
+
+	srv.Advance(2 * time.Hour) // the token expired: a new one
+	_, pemText := testKey(t)
+	creds, err := AppCredentials(4242, pemText, 0)
+	require.NoError(t, err)
+	o := Options{APIURL: srv.URL(), Credentials: creds, MutationInterval: -1, Cache: cache.Wrap}
+	fakeTime(srv, &o)
+	again, err := New(context.Background(), o) // a new run
+	require.NoError(t, err)
+	warm, err := again.ReadOrg(ctx, "acme", ReadOptions{Repos: names})
+	require.NoError(t, err)
+	ws := again.Stats()
+	t.Logf("warm: %+v", ws)
+	rest := ws.RESTGets + ws.RESTMutations
+	assert.GreaterOrEqual(t, float64(ws.NotModified)/float64(rest), 0.9, "warm: share of REST requests answered 304")
+	assert.Less(t, float64(ws.RESTPoints+ws.GraphQLPoints)/n, 0.1, "warm: primary points per repository")
+	assert.Equal(t, cs.Requests, ws.Requests)
+
+	cold.ReadAt, warm.ReadAt = time.Time{}, time.Time{}
+	assert.Equal(t, cold, warm, "the warm read is the cold read")
 }
