@@ -158,7 +158,7 @@ func TestLatencySpikes(t *testing.T) {
 	t.Parallel()
 	scenario{
 		arm: func(t *testing.T, w *world, seed uint64) {
-			w.Server.SetFaults(ghapitest.Faults{Jitter: 2 * time.Millisecond, SpikeEvery: 2 + int(seed%3), SpikeLatency: time.Duration(25*seed) * time.Millisecond})
+			w.Server.SetFaults(ghapitest.Faults{Jitter: 2 * time.Millisecond, SpikeEvery: 2 + int(seed%3), SpikeLatency: time.Duration(15*seed) * time.Millisecond})
 		},
 		codes: []int{cli.ExitOK},
 	}.run(t)
