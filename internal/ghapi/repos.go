@@ -36,7 +36,7 @@ func (c *Client) ListRepos(ctx context.Context, org string) ([]RepoSummary, erro
 		if r.Name == "" {
 			continue
 		}
-		out = append(out, RepoSummary{Name: r.Name, Archived: r.Archived, Private: r.Private})
+		out = append(out, RepoSummary(r))
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
 	return out, nil
