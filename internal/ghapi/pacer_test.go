@@ -188,3 +188,20 @@ func TestAtMostAHundredInFlight(t *testing.T) {
 	assert.Greater(t, peak.Load(), int64(50), "the cap is not a bottleneck below it")
 	assert.Len(t, c.inFlight, 0, "every slot given back")
 }
+
+// TestPaceRecordFromAClockAhead: records a little ahead of this clock count
+// from now; records far ahead (a clock that was wrong) are not a recent
+// run's and are left out, so they cannot hold every later run back.
+func TestPaceRecordFromAClockAhead(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	store := &memStore{}
+	store.PaceRecord("h rest", now.Add(2*time.Second), 500)
+	store.PaceRecord("h rest", now.Add(3*time.Hour), 500)
+	l := newLimiter(900, 2000)
+	l.share(store, "h", now)
+	require.Len(t, l.rest.stamps, 1)
+	assert.Equal(t, now, l.rest.stamps[0].done)
+	_, d := l.rest.take(now, 400)
+	assert.Equal(t, paceWindow+paceSlack, d)
+}

@@ -190,8 +190,11 @@ func (l *limiter) share(store PaceStore, key string, now time.Time) {
 			w = &l.graphql
 		}
 		store.PaceSince(l.storeKeyFor(graphql), since, func(done time.Time, pts int) {
-			if done.After(now.Add(paceSlack)) {
-				done = now // a clock that went back: count it from now
+			switch {
+			case done.After(now.Add(paceWindow)):
+				return // written by a clock far ahead: not a recent run's
+			case done.After(now):
+				done = now // a clock a little ahead: count it from now
 			}
 			w.add(done, pts)
 		})
