@@ -166,6 +166,16 @@ func TestE2ERefusedPlanChangesNothing(t *testing.T) {
 	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "not even the unrefused changes")
 }
 
+func TestE2EUnknownUserIsAnErrorAtItsLine(t *testing.T) {
+	w := newWorld(t)
+	require.NoError(t, os.WriteFile(filepath.Join(w.dir, "acme", "gadget.yaml"), []byte("read:\n  teams: [core]\ntriage:\n  users: [bob, no-such-person]\n"), 0o644))
+	code, out, errOut := w.run(t, "plan")
+	assert.Equal(t, ExitError, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "acme/gadget.yaml:4:16: user no-such-person does not exist on GitHub (renamed or mistyped?)")
+	assert.NotContains(t, out, "remove user drive-by-admin", "nothing is planned next to a typo")
+	assert.Contains(t, out, "protection", "the other repositories go on")
+}
+
 func TestE2EPartialApplyThenConverges(t *testing.T) {
 	w := newWorld(t)
 	w.Server.SetFaults(ghapitest.Faults{Routes: []ghapitest.RouteFault{{Method: "DELETE", Path: "/repos/acme/gadget/collaborators/drive-by-admin", Status: 422, Message: "Validation Failed"}}})

@@ -332,12 +332,20 @@ func parseReset(h http.Header, now time.Time) time.Time {
 }
 
 // parseRetryAfter reads Retry-After as seconds or as an HTTP date.
+// maxRetryAfter bounds how long a secondary limit's retry-after is waited for.
+const maxRetryAfter = 15 * time.Minute
+
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
 	if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
+		// Inf or 1e10 seconds would overflow a Duration into a negative
+		// one (retry at once); anything that long is capped.
+		if n > maxRetryAfter.Seconds() {
+			return maxRetryAfter, true
+		}
 		return time.Duration(n * float64(time.Second)), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
@@ -453,7 +461,9 @@ func (l *limiter) done(t *ticket, now time.Time) {
 // limit answer in a row: retry-after when given, else a minute doubling.
 func secondaryWait(info limitInfo, n int) time.Duration {
 	if info.hasRetry {
-		return info.retryAfter + time.Second
+		// GitHub's retry-after is honoured as given, up to a bound: a
+		// proxy asking for a day must not hold a run until its job times out.
+		return min(info.retryAfter, maxRetryAfter) + time.Second
 	}
 	d := secondaryBaseWait << n
 	if d > secondaryMaxWait || d <= 0 {

@@ -332,3 +332,18 @@ func TestGraphQLCostAboveRemaining(t *testing.T) {
 	assert.Equal(t, []time.Duration{91 * time.Second}, slept)
 	assert.Equal(t, int64(1), c.Stats().GraphQLPoints)
 }
+
+func TestRetryAfterIsBounded(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for _, v := range []string{"1e10", "Inf", "+Inf", "99999999999"} {
+		d, ok := parseRetryAfter(v, now)
+		assert.True(t, ok, v)
+		assert.Equal(t, maxRetryAfter, d, v)
+	}
+	_, ok := parseRetryAfter("NaN", now)
+	assert.False(t, ok, "not a number: as if absent, so the backoff applies")
+	d, ok := parseRetryAfter("30", now)
+	assert.True(t, ok)
+	assert.Equal(t, 30*time.Second, d)
+	assert.Equal(t, maxRetryAfter+time.Second, secondaryWait(limitInfo{hasRetry: true, retryAfter: 24 * time.Hour}, 0))
+}

@@ -46,7 +46,8 @@ func NeedsLookup(targets []Target, actual map[string]*state.Org) []string {
 				_, direct := ar.User(g.Name)
 				_, invited := ar.Invitation(g.Name)
 				key := strings.ToLower(g.Name)
-				if !direct && !invited && !seen[key] {
+				// Org members exist: the members list already said so.
+				if !direct && !invited && !a.IsMember(g.Name) && !seen[key] {
 					seen[key] = true
 					out = append(out, g.Name)
 				}
