@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/mdsafe"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
 
@@ -68,7 +69,7 @@ func ApplyText(w io.Writer, r *reconcile.Result, color bool) error {
 // ApplyMarkdown draws an apply's outcomes for a pull request comment.
 func ApplyMarkdown(w io.Writer, r *reconcile.Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## permsync apply\n\n**%s**\n\n", mdText(ApplySummary(r)))
+	fmt.Fprintf(&b, "## permsync apply\n\n**%s**\n\n", mdsafe.Text(ApplySummary(r)))
 	if len(r.Outcomes) > 0 {
 		b.WriteString("| | Change | Result |\n|---|---|---|\n")
 		for i, o := range r.Outcomes {
@@ -76,7 +77,7 @@ func ApplyMarkdown(w io.Writer, r *reconcile.Result) error {
 				fmt.Fprintf(&b, "| | …and %d more | |\n", len(r.Outcomes)-i)
 				break
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s %s |\n", statusGlyph[o.Status], mdCell(o.Change.Describe()), o.Status, mdCell(o.Message))
+			fmt.Fprintf(&b, "| %s | %s | %s %s |\n", statusGlyph[o.Status], mdsafe.Text(o.Change.Describe()), o.Status, mdsafe.Text(o.Message))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

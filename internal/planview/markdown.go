@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/mdsafe"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
 
@@ -56,11 +57,11 @@ func Markdown(w io.Writer, p *reconcile.Plan, opts MarkdownOptions) error {
 func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shownRepos, shownEffects int) string {
 	var b strings.Builder
 	b.WriteString(Marker + "\n")
-	fmt.Fprintf(&b, "## %s\n\n**%s**\n\n", mdText(opts.Title), mdText(SummaryLine(p)))
+	fmt.Fprintf(&b, "## %s\n\n**%s**\n\n", mdsafe.Text(opts.Title), mdsafe.Text(SummaryLine(p)))
 	if len(p.Orgs) > 0 {
 		var orgs []string
 		for _, o := range p.Orgs {
-			orgs = append(orgs, fmt.Sprintf("`%s` (%s)", mdCode(o.Org), o.Mode))
+			orgs = append(orgs, fmt.Sprintf("`%s` (%s)", mdsafe.Code(o.Org), o.Mode))
 		}
 		fmt.Fprintf(&b, "Orgs: %s · %s checked\n\n", strings.Join(orgs, ", "), plural(len(p.Repos), "repository"))
 	}
@@ -70,11 +71,11 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 			plural(len(p.Refusals), "refusal"))
 		b.WriteString("| Rule | Asked at | Why |\n|---|---|---|\n")
 		for _, r := range p.Refusals {
-			where := "`" + mdCodeCell(r.Source.String()) + "`"
+			where := "`" + mdsafe.CodeCell(r.Source.String()) + "`"
 			if r.Source.File == "" {
 				where = "—"
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", r.Rule, where, mdCell(r.Message))
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", r.Rule, where, mdsafe.Text(r.Message))
 		}
 		b.WriteString("\n")
 	}
@@ -83,9 +84,9 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 		b.WriteString("> [!WARNING]\n> **Errors**: nothing is planned for these repositories.\n\n")
 		for _, e := range p.Errors {
 			if e.Source.File != "" {
-				fmt.Fprintf(&b, "- `%s` %s\n", mdCode(e.Source.String()), mdText(e.Message))
+				fmt.Fprintf(&b, "- `%s` %s\n", mdsafe.Code(e.Source.String()), mdsafe.Text(e.Message))
 			} else {
-				fmt.Fprintf(&b, "- %s\n", mdText(e.Message))
+				fmt.Fprintf(&b, "- %s\n", mdsafe.Text(e.Message))
 			}
 		}
 		b.WriteString("\n")
@@ -108,11 +109,11 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 			if !fold || hasRefused(g.changes) {
 				open = " open"
 			}
-			fmt.Fprintf(&b, "<details%s><summary><code>%s</code>: %s</summary>\n\n```diff\n", open, htmlText(oneLine(g.repo)), plural(len(g.changes), "change"))
+			fmt.Fprintf(&b, "<details%s><summary><code>%s</code>: %s</summary>\n\n```diff\n", open, mdsafe.HTML(mdsafe.OneLine(g.repo)), plural(len(g.changes), "change"))
 			for _, c := range g.changes {
-				line := string(Glyph(c)) + " " + codeLine(Line(c))
+				line := string(Glyph(c)) + " " + mdsafe.Code(Line(c))
 				if src := c.Source.String(); src != "" {
-					line += "    # " + codeLine(src)
+					line += "    # " + mdsafe.Code(src)
 				}
 				b.WriteString(line + "\n")
 			}
@@ -127,7 +128,7 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 				fmt.Fprintf(&b, "| …and %d more | | | | |\n", len(p.EffectiveAccess)-i)
 				break
 			}
-			fmt.Fprintf(&b, "| `%s` | `%s/%s` | %s | %s | %s |\n", mdCodeCell(e.Login), mdCodeCell(e.Org), mdCodeCell(e.Repo), e.Before, e.After, mdCell(effectVia(e)))
+			fmt.Fprintf(&b, "| `%s` | `%s/%s` | %s | %s | %s |\n", mdsafe.CodeCell(e.Login), mdsafe.CodeCell(e.Org), mdsafe.CodeCell(e.Repo), e.Before, e.After, mdsafe.Text(effectVia(e)))
 		}
 		b.WriteString("\n")
 	}
@@ -139,7 +140,7 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 				fmt.Fprintf(&b, "- …and %d more\n", len(p.Notices)-i)
 				break
 			}
-			fmt.Fprintf(&b, "- %s\n", mdText(noticeLine(n)))
+			fmt.Fprintf(&b, "- %s\n", mdsafe.Text(noticeLine(n)))
 		}
 		b.WriteString("\n</details>\n\n")
 	}
@@ -156,48 +157,4 @@ func hasRefused(cs []reconcile.Change) bool {
 		}
 	}
 	return false
-}
-
-// mdText escapes text for markdown outside code: HTML and the characters
-// markdown gives meaning to, so a name cannot inject markup or mentions.
-func mdText(s string) string {
-	s = oneLine(s)
-	s = htmlText(s)
-	r := strings.NewReplacer(
-		`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-		"|", `\|`, "#", `\#`, "~", `\~`, "@", "@\u200b", "!", `\!`)
-	return r.Replace(s)
-}
-
-// mdCell is mdText for a table cell.
-func mdCell(s string) string { return mdText(s) }
-
-// mdCode makes s safe inside a `code span`.
-func mdCode(s string) string {
-	return strings.ReplaceAll(oneLine(s), "`", "'")
-}
-
-// mdCodeCell is mdCode for a code span in a table cell: GitHub splits a
-// row at every '|' not escaped by a backslash, code spans included, so
-// pipes (and the backslashes that could unescape them) are escaped.
-func mdCodeCell(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "|", `\|`).Replace(mdCode(s))
-}
-
-// codeLine makes s safe on one line of a fenced code block.
-func codeLine(s string) string {
-	return strings.ReplaceAll(oneLine(s), "`", "'")
-}
-
-func htmlText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
-}
-
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
 }

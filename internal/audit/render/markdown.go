@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
+	"github.com/AcademySoftwareFoundation/permsync/internal/mdsafe"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 )
 
@@ -121,14 +122,14 @@ func (m *md) summary() {
 	m.p("| Drift | %s pending in %s; %s |\n", plural(s.DriftChanges, "change"), plural(s.DriftRepositories, "repository"), plural(s.Refusals, "refusal"))
 	switch {
 	case r.History != nil && r.History.Available:
-		m.p("| Rights changes since %s | %s (PR lookup: %s) |\n", sinceText(r), plural(s.HistoryCommits, "commit"), mdText(r.History.PRLookup))
+		m.p("| Rights changes since %s | %s (PR lookup: %s) |\n", sinceText(r), plural(s.HistoryCommits, "commit"), mdsafe.Text(r.History.PRLookup))
 	case r.History != nil:
-		m.p("| Rights changes | %s |\n", mdText(r.History.Note))
+		m.p("| Rights changes | %s |\n", mdsafe.Text(r.History.Note))
 	}
 	if r.Compare.Available {
 		m.p("| Changed on GitHub since the snapshot of %s | %s, %d without a file saying so |\n", stamp(r.Compare.SnapshotAt), plural(len(r.Compare.Changes), "change"), s.HandMadeChanges)
 	} else {
-		m.p("| Changed on GitHub since a snapshot | %s |\n", mdText(r.Compare.Note))
+		m.p("| Changed on GitHub since a snapshot | %s |\n", mdsafe.Text(r.Compare.Note))
 	}
 	m.p("| Permissions repository | %s |\n\n", selfLine(r.SelfCheck))
 }
@@ -136,11 +137,11 @@ func (m *md) summary() {
 func selfLine(sc audit.SelfCheck) string {
 	switch {
 	case !sc.Checked:
-		return mdText(sc.Note)
+		return mdsafe.Text(sc.Note)
 	case sc.Passed:
 		return code(sc.Repo) + ": passed (code-owner review, enforce_admins, no bypass)"
 	}
-	return code(sc.Repo) + ": **" + plural(len(sc.Problems), "problem") + "**: " + mdText(strings.Join(sc.Problems, "; "))
+	return code(sc.Repo) + ": **" + plural(len(sc.Problems), "problem") + "**: " + mdsafe.Text(strings.Join(sc.Problems, "; "))
 }
 
 func (m *md) findings(limit int) {
@@ -164,11 +165,11 @@ func (m *md) findings(limit int) {
 		if f.Subject != "" {
 			where += " " + code(f.Subject)
 		}
-		msg := mdText(f.Message)
+		msg := mdsafe.Text(f.Message)
 		if f.Source != "" {
 			msg += " (" + code(f.Source) + ")"
 		}
-		m.p("| %s | %s | %s | %s | %s |\n", sev, code(string(f.Rule)), where, msg, mdRich(f.Fix))
+		m.p("| %s | %s | %s | %s | %s |\n", sev, code(string(f.Rule)), where, msg, mdsafe.Rich(f.Fix))
 	}
 	m.p("\n")
 }
@@ -226,10 +227,10 @@ func (m *md) admins() {
 				if onlyOwner(a) {
 					continue
 				}
-				admins = append(admins, mdText(accessLine(a)))
+				admins = append(admins, mdsafe.Text(accessLine(a)))
 			}
 			for _, a := range holders(rep, role.Maintain) {
-				maints = append(maints, mdText(accessLine(a)))
+				maints = append(maints, mdsafe.Text(accessLine(a)))
 			}
 			if rep.BaseRole == role.Admin {
 				admins = append(admins, fmt.Sprintf("every org member (%d, base role)", rep.BaseMembers))
@@ -241,7 +242,7 @@ func (m *md) admins() {
 			if rep.Archived || rep.ReadError != "" {
 				cla = "—"
 			}
-			m.p("| %s | %s | %s | %s | %s | %s |\n", code(rep.FullName()), repoState(rep), strings.Join(admins, "<br>"), strings.Join(maints, "<br>"), mdText(protectionText(rep)), cla)
+			m.p("| %s | %s | %s | %s | %s | %s |\n", code(rep.FullName()), repoState(rep), strings.Join(admins, "<br>"), strings.Join(maints, "<br>"), mdsafe.Text(protectionText(rep)), cla)
 		}
 	}
 	m.p("\n")
@@ -300,15 +301,15 @@ func (m *md) history() {
 		return
 	}
 	if !h.Available {
-		m.p("## Rights changes in the files\n\n%s\n\n", mdText(h.Note))
+		m.p("## Rights changes in the files\n\n%s\n\n", mdsafe.Text(h.Note))
 		return
 	}
 	m.p("## Rights changes in the files since %s\n\n", day(h.Since))
 	if h.PRLookup != "ok" {
-		m.p("Pull requests: %s.\n\n", mdText(h.PRLookup))
+		m.p("Pull requests: %s.\n\n", mdsafe.Text(h.PRLookup))
 	}
 	for _, w := range h.Warnings {
-		m.p("> %s\n\n", mdText(w))
+		m.p("> %s\n\n", mdsafe.Text(w))
 	}
 	if len(h.Entries) == 0 {
 		m.p("No commit changed %s in the window.\n\n", code(m.r.Dir))
@@ -318,29 +319,29 @@ func (m *md) history() {
 	for _, e := range h.Entries {
 		var changes []string
 		for _, c := range e.Changes {
-			changes = append(changes, mdText(c.Description))
+			changes = append(changes, mdsafe.Text(c.Description))
 		}
 		if e.LoadNote != "" {
-			changes = append(changes, "_"+mdText(e.LoadNote)+"_")
+			changes = append(changes, "_"+mdsafe.Text(e.LoadNote)+"_")
 		}
 		if len(changes) == 0 {
 			changes = append(changes, "no rights changed")
 		}
-		pr, approvers := mdText(e.PRNote), ""
+		pr, approvers := mdsafe.Text(e.PRNote), ""
 		if e.PR != nil {
-			pr = fmt.Sprintf("#%d %s", e.PR.Number, mdText(e.PR.Title))
+			pr = fmt.Sprintf("#%d %s", e.PR.Number, mdsafe.Text(e.PR.Title))
 			if e.PR.URL != "" && strings.HasPrefix(e.PR.URL, "https://") {
-				pr = fmt.Sprintf("[#%d](%s) %s", e.PR.Number, mdURL(e.PR.URL), mdText(e.PR.Title))
+				pr = fmt.Sprintf("[#%d](%s) %s", e.PR.Number, mdURL(e.PR.URL), mdsafe.Text(e.PR.Title))
 			}
 			approvers = names(e.PR.Approvers)
 			if len(e.PR.Approvers) == 0 {
 				approvers = "**none**"
 			}
 			if e.PR.ReviewsNote != "" {
-				approvers = mdText(e.PR.ReviewsNote)
+				approvers = mdsafe.Text(e.PR.ReviewsNote)
 			}
 		}
-		m.p("| %s | %s | %s | %s | %s | %s |\n", day(e.Date), code(short(e.Commit)), mdText(e.AuthorName), strings.Join(changes, "<br>"), pr, approvers)
+		m.p("| %s | %s | %s | %s | %s | %s |\n", day(e.Date), code(short(e.Commit)), mdsafe.Text(e.AuthorName), strings.Join(changes, "<br>"), pr, approvers)
 	}
 	m.p("\n")
 }
@@ -366,11 +367,11 @@ func (m *md) compare() {
 		if ch.Repo != "" {
 			where += "/" + ch.Repo
 		}
-		expl := mdText(ch.Explained)
+		expl := mdsafe.Text(ch.Explained)
 		if ch.HandMade {
 			expl = "**nothing: made by hand**"
 		}
-		m.p("| %s | %s | %s | %s |\n", code(where), code(ch.What), mdText(ch.Description), expl)
+		m.p("| %s | %s | %s | %s |\n", code(where), code(ch.What), mdsafe.Text(ch.Description), expl)
 	}
 	m.p("\n")
 }
@@ -379,7 +380,7 @@ func (m *md) selfCheck() {
 	sc := m.r.SelfCheck
 	m.p("## Permissions repository self-check\n\n")
 	if !sc.Checked {
-		m.p("%s\n\n", mdText(sc.Note))
+		m.p("%s\n\n", mdsafe.Text(sc.Note))
 		return
 	}
 	m.p("%s, branch %s:\n\n", code(sc.Repo), code(sc.Branch))
@@ -398,7 +399,7 @@ func noneOr(s []string) string {
 	if len(s) == 0 {
 		return "none"
 	}
-	return "**" + mdText(strings.Join(s, "; ")) + "**"
+	return "**" + mdsafe.Text(strings.Join(s, "; ")) + "**"
 }
 
 func (m *md) notes() {
@@ -407,7 +408,7 @@ func (m *md) notes() {
 	}
 	m.p("## Notes\n\n")
 	for _, n := range m.r.Notes {
-		m.p("- %s\n", mdText(n))
+		m.p("- %s\n", mdsafe.Text(n))
 	}
 	m.p("\n")
 }
@@ -417,7 +418,7 @@ func (m *md) details() {
 	m.p("## Repositories in detail\n\n")
 	for _, o := range m.r.Orgs {
 		if o.ReadError != "" {
-			m.p("%s could not be read: %s\n\n", code(o.Name), mdText(o.ReadError))
+			m.p("%s could not be read: %s\n\n", code(o.Name), mdsafe.Text(o.ReadError))
 			continue
 		}
 		for _, rep := range o.Repos {
@@ -427,24 +428,24 @@ func (m *md) details() {
 }
 
 func (m *md) repo(rep *audit.Repo) {
-	m.p("<details><summary><code>%s</code>: %s</summary>\n\n", htmlText(oneLine(rep.FullName())), htmlText(repoState(rep)))
+	m.p("<details><summary><code>%s</code>: %s</summary>\n\n", mdsafe.HTML(mdsafe.OneLine(rep.FullName())), mdsafe.HTML(repoState(rep)))
 	if rep.File != "" {
 		m.p("File: %s\n\n", code(rep.File))
 	}
 	if rep.ReadError != "" {
-		m.p("Read error: %s\n\n", mdText(rep.ReadError))
+		m.p("Read error: %s\n\n", mdsafe.Text(rep.ReadError))
 	}
 	if len(rep.Access) > 0 {
 		m.p("| Person | Role | Through | Declared in the files | Last change |\n|---|---|---|---|---|\n")
 		for _, a := range rep.Access {
 			var through, decl, trace []string
 			for _, s := range a.Sources {
-				through = append(through, mdText(sourceText(s)))
+				through = append(through, mdsafe.Text(sourceText(s)))
 				if s.Declared != "" {
 					decl = append(decl, code(s.Declared))
 				}
 				if s.Trace != nil {
-					trace = append(trace, mdText(traceText(s.Trace)))
+					trace = append(trace, mdsafe.Text(traceText(s.Trace)))
 				}
 			}
 			who := code(a.Login)
@@ -466,20 +467,20 @@ func (m *md) repo(rep *audit.Repo) {
 			m.p("- expired invitation: %s as %s, sent %s\n", code(inv.Login), inv.Role, day(inv.CreatedAt))
 		}
 	}
-	m.p("- protection: %s\n", mdText(protectionText(rep)))
+	m.p("- protection: %s\n", mdsafe.Text(protectionText(rep)))
 	for _, c := range rep.RequiredChecks {
-		m.p("- %s\n", mdText(checkText(c)))
+		m.p("- %s\n", mdsafe.Text(checkText(c)))
 	}
 	for _, rs := range rep.Rulesets {
 		applies := "does not apply to the default branch"
 		if rs.AppliesToDefault {
 			applies = "applies to the default branch"
 		}
-		from := mdText(rs.Enforcement)
+		from := mdsafe.Text(rs.Enforcement)
 		if rs.Source != "" {
-			from = mdText(rs.Source) + ", " + from
+			from = mdsafe.Text(rs.Source) + ", " + from
 		}
-		m.p("- ruleset %s (%s): %s; bypass: %s\n", code(rs.Name), from, applies, mdText(bypassOr(rs)))
+		m.p("- ruleset %s (%s): %s; bypass: %s\n", code(rs.Name), from, applies, mdsafe.Text(bypassOr(rs)))
 	}
 	m.p("- admins counted: %d for max_admins (%d), %d for min_admins (%d)\n", rep.Admins.ForMax, rep.Admins.Max, rep.Admins.ForMin, rep.Admins.Min)
 	for _, k := range rep.DeployKeys {
@@ -494,13 +495,13 @@ func (m *md) repo(rep *audit.Repo) {
 		if d.Refused {
 			refused = " (refused)"
 		}
-		m.p("- drift: %s%s\n", mdText(strings.TrimPrefix(d.Description, rep.FullName()+": ")), refused)
+		m.p("- drift: %s%s\n", mdsafe.Text(strings.TrimPrefix(d.Description, rep.FullName()+": ")), refused)
 	}
 	for _, e := range rep.Errors {
-		m.p("- error: %s\n", mdText(e))
+		m.p("- error: %s\n", mdsafe.Text(e))
 	}
 	for _, n := range rep.Notices {
-		m.p("- notice: %s\n", mdText(n))
+		m.p("- notice: %s\n", mdsafe.Text(n))
 	}
 	m.p("\n</details>\n\n")
 }
