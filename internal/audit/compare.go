@@ -211,13 +211,8 @@ func (c *comparer) repo(o, n *state.Repo) {
 		c.add(n.Name, WhatDefaultBranch, "", o.DefaultBranch, n.DefaultBranch, "", "default branch "+o.DefaultBranch+" → "+n.DefaultBranch)
 	}
 	// Direct user grants.
-	ou, nu := map[string]state.UserGrant{}, map[string]state.UserGrant{}
-	for _, u := range o.Users {
-		ou[strings.ToLower(u.Login)] = u
-	}
-	for _, u := range n.Users {
-		nu[strings.ToLower(u.Login)] = u
-	}
+	userKey := func(u state.UserGrant) string { return strings.ToLower(u.Login) }
+	ou, nu := byKey(o.Users, userKey), byKey(n.Users, userKey)
 	for _, k := range unionKeys(ou, nu) {
 		a, okA := ou[k]
 		z, okZ := nu[k]
@@ -248,13 +243,8 @@ func (c *comparer) repo(o, n *state.Repo) {
 			fmt.Sprintf("user %s: direct %s → %s", login, roleText(before), roleText(after)))
 	}
 	// Invitations.
-	oi, ni := map[string]state.Invitation{}, map[string]state.Invitation{}
-	for _, i := range o.Invitations {
-		oi[strings.ToLower(i.Login)] = i
-	}
-	for _, i := range n.Invitations {
-		ni[strings.ToLower(i.Login)] = i
-	}
+	invKey := func(i state.Invitation) string { return strings.ToLower(i.Login) }
+	oi, ni := byKey(o.Invitations, invKey), byKey(n.Invitations, invKey)
 	for _, k := range unionKeys(oi, ni) {
 		a, okA := oi[k]
 		z, okZ := ni[k]
@@ -285,13 +275,8 @@ func (c *comparer) repo(o, n *state.Repo) {
 		}
 	}
 	// Team grants.
-	ot, nt := map[string]state.TeamGrant{}, map[string]state.TeamGrant{}
-	for _, t := range o.Teams {
-		ot[strings.ToLower(t.Slug)] = t
-	}
-	for _, t := range n.Teams {
-		nt[strings.ToLower(t.Slug)] = t
-	}
+	teamKey := func(t state.TeamGrant) string { return strings.ToLower(t.Slug) }
+	ot, nt := byKey(o.Teams, teamKey), byKey(n.Teams, teamKey)
 	for _, k := range unionKeys(ot, nt) {
 		a, okA := ot[k]
 		z, okZ := nt[k]
@@ -314,13 +299,8 @@ func (c *comparer) repo(o, n *state.Repo) {
 	}
 	c.protection(o, n, cr)
 	c.rulesets(o, n)
-	ok, nk := map[string]state.DeployKey{}, map[string]state.DeployKey{}
-	for _, k := range o.DeployKeys {
-		ok[strconv.FormatInt(k.ID, 10)] = k
-	}
-	for _, k := range n.DeployKeys {
-		nk[strconv.FormatInt(k.ID, 10)] = k
-	}
+	keyID := func(k state.DeployKey) string { return strconv.FormatInt(k.ID, 10) }
+	ok, nk := byKey(o.DeployKeys, keyID), byKey(n.DeployKeys, keyID)
 	if o.DeployKeys != nil && n.DeployKeys != nil {
 		for _, id := range unionKeys(ok, nk) {
 			a, okA := ok[id]
@@ -533,6 +513,15 @@ func (b *builder) handMadeFindings(c Comparison) {
 			"See who made them in the org's audit log; put the ones to keep in the files through a reviewed pull request (permsync apply reverts hand-made grants on managed repositories).",
 			"%s changed on GitHub since the snapshot of %s without a file saying so: %s", plural(len(lines), "thing")+" on "+where, c.SnapshotAt.Format("2006-01-02 15:04 MST"), strings.Join(shown, "; ")+more)
 	}
+}
+
+// byKey indexes a list by key (the last of equal keys wins).
+func byKey[T any](list []T, key func(T) string) map[string]T {
+	m := make(map[string]T, len(list))
+	for _, v := range list {
+		m[key(v)] = v
+	}
+	return m
 }
 
 func unionKeys[V any](a, b map[string]V) []string {
