@@ -2,6 +2,7 @@ package state
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -89,4 +90,59 @@ func refPattern(p string) *regexp.Regexp {
 		return regexp.MustCompile(`^` + regexp.QuoteMeta(p) + `$`)
 	}
 	return re
+}
+
+// BypassBelowOwner reports whether someone below an org owner may bypass the
+// ruleset: any bypass actor other than OrganizationAdmin, or a bypass list the
+// token could not read. Org owners can change any ruleset anyway.
+func (rs Ruleset) BypassBelowOwner() bool {
+	if !rs.BypassRead {
+		return true
+	}
+	for _, a := range rs.Bypass {
+		if !strings.EqualFold(a.Kind, "OrganizationAdmin") {
+			return true
+		}
+	}
+	return false
+}
+
+// StandsIn reports whether the ruleset's requirement of a floor check can
+// stand in for classic branch protection's on branch: the ruleset is active,
+// targets the branch, was read whole, requires the check (from pinnedApp
+// when pinnedApp > 0), and nobody below an org owner can bypass it. why says
+// what is missing when it cannot.
+func (rs Ruleset) StandsIn(context string, pinnedApp int64, branch, defaultBranch string) (ok bool, why string) {
+	c, req := rs.RequiresCheck(context, branch, defaultBranch)
+	switch {
+	case !req:
+		return false, "does not require it on " + branch
+	case rs.Incomplete:
+		return false, "could not be read whole"
+	case pinnedApp > 0 && c.AppID != pinnedApp:
+		return false, "accepts it from " + appText(c.AppID) + ", not the pinned " + appText(pinnedApp)
+	case !rs.BypassRead:
+		return false, "has a bypass list the token cannot read"
+	case rs.BypassBelowOwner():
+		return false, "can be bypassed by someone below an org owner"
+	}
+	return true, ""
+}
+
+// FloorStandIn returns the first ruleset of r that stands in for classic
+// protection's requirement of context on branch, if any.
+func (r *Repo) FloorStandIn(context string, pinnedApp int64, branch string) (Ruleset, bool) {
+	for _, rs := range r.Rulesets {
+		if ok, _ := rs.StandsIn(context, pinnedApp, branch, r.DefaultBranch); ok {
+			return rs, true
+		}
+	}
+	return Ruleset{}, false
+}
+
+func appText(id int64) string {
+	if id > 0 {
+		return "App " + strconv.FormatInt(id, 10)
+	}
+	return "any source"
 }

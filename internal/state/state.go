@@ -21,10 +21,16 @@ const AnyApp int64 = -1
 type Org struct {
 	Name     string    `json:"name"`
 	BaseRole role.Role `json:"base_role"` // members' default repository role; none is role.None
-	Owners   []string  `json:"owners"`    // org owners: admin on every repository
-	Members  []string  `json:"members"`   // every member, owners included
-	Teams    []*Team   `json:"teams"`
-	Repos    []*Repo   `json:"repos"`
+	// BaseRoleUnread: the token could not read the base role (BaseRole is
+	// then None and guards that depend on it cannot run).
+	BaseRoleUnread bool `json:"base_role_unread,omitempty"`
+	// TwoFactorRequired: the org removes members and collaborators without
+	// two-factor authentication; nil when the token cannot tell.
+	TwoFactorRequired *bool    `json:"two_factor_required,omitempty"`
+	Owners            []string `json:"owners"`  // org owners: admin on every repository
+	Members           []string `json:"members"` // every member, owners included
+	Teams             []*Team  `json:"teams"`
+	Repos             []*Repo  `json:"repos"`
 
 	// Read only for audits (the App may lack the permission; nil then).
 	Installations []Installation `json:"installations,omitempty"`
@@ -47,6 +53,7 @@ type Repo struct {
 	Name          string `json:"name"`
 	ID            int64  `json:"id,omitempty"`
 	Archived      bool   `json:"archived,omitempty"`
+	Disabled      bool   `json:"disabled,omitempty"` // GitHub disabled it: read-only like an archived one
 	Private       bool   `json:"private,omitempty"`
 	Visibility    string `json:"visibility,omitempty"`
 	DefaultBranch string `json:"default_branch,omitempty"`
@@ -58,8 +65,11 @@ type Repo struct {
 	// Protection holds the branches that matter (the default branch and any
 	// branch a file names), protected or not.
 	Protection []BranchProtection `json:"protection"`
-	Rulesets   []Ruleset          `json:"rulesets,omitempty"`
-	DeployKeys []DeployKey        `json:"deploy_keys,omitempty"` // audits only
+	// ProtectionUnavailable: the org's plan offers no branch protection for
+	// this (private) repository; GitHub answers 403 to any write of it.
+	ProtectionUnavailable bool        `json:"protection_unavailable,omitempty"`
+	Rulesets              []Ruleset   `json:"rulesets,omitempty"`
+	DeployKeys            []DeployKey `json:"deploy_keys,omitempty"` // audits only
 
 	// NotFound: the repository does not exist (or the credentials cannot see it).
 	NotFound bool `json:"not_found,omitempty"`
@@ -77,6 +87,7 @@ const RoleNameAmbiguous = "ambiguous"
 // through a team, the base role or ownership is not part of it.
 type UserGrant struct {
 	Login string    `json:"login"`
+	ID    int64     `json:"id,omitempty"` // the account's numeric id, when read
 	Role  role.Role `json:"role"`
 	// RoleName is GitHub's name when it is not one of the five roles (an
 	// Enterprise custom role); Role is then the closest base role. It is
@@ -94,6 +105,7 @@ func (u UserGrant) Ambiguous() bool { return u.RoleName == RoleNameAmbiguous }
 type Invitation struct {
 	ID         int64     `json:"id"`
 	Login      string    `json:"login"`
+	UserID     int64     `json:"user_id,omitempty"` // the invitee's account id, when read
 	Role       role.Role `json:"role"`
 	CreatedAt  time.Time `json:"created_at"`
 	Expired    bool      `json:"expired"`
@@ -165,8 +177,12 @@ type Ruleset struct {
 	StrictChecks   bool          `json:"strict_checks,omitempty"`
 	Reviews        *int          `json:"reviews,omitempty"` // pull_request rule's required approvals
 	Bypass         []BypassActor `json:"bypass,omitempty"`
-	OtherRules     []string      `json:"other_rules,omitempty"` // rule types seen, for audits
-	Incomplete     bool          `json:"incomplete,omitempty"`  // rules could not all be read
+	// BypassRead: Bypass is what GitHub holds. GitHub omits bypass_actors
+	// for a token without write access to the ruleset; a list not read
+	// counts as bypassable by anyone.
+	BypassRead bool     `json:"bypass_read,omitempty"`
+	OtherRules []string `json:"other_rules,omitempty"` // rule types seen, for audits
+	Incomplete bool     `json:"incomplete,omitempty"`  // rules could not all be read
 }
 
 // BypassActor may bypass a ruleset.
