@@ -301,19 +301,67 @@ func TestProtectionPlans(t *testing.T) {
 	}
 }
 
-func TestRulesetKeepsACheckRequired(t *testing.T) {
-	repo := &state.Repo{Name: "widget",
-		Protection: []state.BranchProtection{{Branch: "main", Protected: true, Reviews: &state.Reviews{Count: 1},
-			StatusChecks: &state.StatusChecks{Checks: []state.Check{{Context: "EasyCLA", AppID: -1}, {Context: "build", AppID: -1}}}}},
-		Rulesets: []state.Ruleset{{ID: 1, Name: "cla", Enforcement: "active", Target: "branch", Include: []string{"~DEFAULT_BRANCH"},
-			RequiredChecks: []state.Check{{Context: "EasyCLA", AppID: 9}}}},
+// TestRulesetStandsInForTheFloor tries to drop the classic requirement of a
+// floor check while a ruleset also requires it: only a ruleset that is
+// active, targets the branch, accepts the pinned App and that nobody below an
+// org owner can bypass lets the file drop it.
+func TestRulesetStandsInForTheFloor(t *testing.T) {
+	owner := []state.BypassActor{{Kind: "OrganizationAdmin", Mode: "always"}}
+	cases := []struct {
+		name    string
+		orgFile string
+		rs      state.Ruleset
+		stands  bool
+	}{
+		{"no bypass", "", state.Ruleset{BypassRead: true}, true},
+		{"owners only", "", state.Ruleset{BypassRead: true, Bypass: owner}, true},
+		{"bypass list hidden from the token", "", state.Ruleset{}, false},
+		{"maintainers bypass", "", state.Ruleset{BypassRead: true, Bypass: []state.BypassActor{{Kind: "RepositoryRole", Name: "maintain", Mode: "always"}}}, false},
+		{"a team bypasses on pull requests", "", state.Ruleset{BypassRead: true, Bypass: []state.BypassActor{{Kind: "Team", Name: "tsc", Mode: "pull_request"}}}, false},
+		{"an App bypasses", "", state.Ruleset{BypassRead: true, Bypass: []state.BypassActor{{Kind: "Integration", Name: "42"}}}, false},
+		{"a deploy key bypasses", "", state.Ruleset{BypassRead: true, Bypass: []state.BypassActor{{Kind: "DeployKey"}}}, false},
+		{"evaluate mode", "", state.Ruleset{BypassRead: true, Enforcement: "evaluate"}, false},
+		{"disabled", "", state.Ruleset{BypassRead: true, Enforcement: "disabled"}, false},
+		{"another branch", "", state.Ruleset{BypassRead: true, Include: []string{"refs/heads/release/*"}}, false},
+		{"default branch excluded", "", state.Ruleset{BypassRead: true, Exclude: []string{"~DEFAULT_BRANCH"}}, false},
+		{"all branches", "", state.Ruleset{BypassRead: true, Include: []string{"~ALL"}}, true},
+		{"rules not read whole", "", state.Ruleset{BypassRead: true, Incomplete: true}, false},
+		{"floor pins the App, ruleset takes any source", "required_checks: [{context: EasyCLA, app_id: 9}]\n", state.Ruleset{BypassRead: true, RequiredChecks: []state.Check{{Context: "EasyCLA", AppID: state.AnyApp}}}, false},
+		{"floor pins the App, ruleset pins another", "required_checks: [{context: EasyCLA, app_id: 9}]\n", state.Ruleset{BypassRead: true, RequiredChecks: []state.Check{{Context: "EasyCLA", AppID: 10}}}, false},
+		{"floor pins the App, ruleset pins it too", "required_checks: [{context: EasyCLA, app_id: 9}]\n", state.Ruleset{BypassRead: true}, true},
 	}
-	f := newFixture(t, "", map[string]string{"widget": "branch_protection:\n  main:\n    required_status_checks: [build]\n"}, baseOrg(repo))
-	p := f.plan()
-	require.Len(t, p.Changes, 1)
-	assert.Empty(t, p.Refusals, "the ruleset still requires EasyCLA on main")
-	require.Len(t, p.Notices, 1)
-	assert.Equal(t, NoticeRuleProtects, p.Notices[0].Kind)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rs := tc.rs
+			rs.ID, rs.Name, rs.Target = 1, "cla", "branch"
+			if rs.Enforcement == "" {
+				rs.Enforcement = "active"
+			}
+			if rs.Include == nil {
+				rs.Include = []string{"~DEFAULT_BRANCH"}
+			}
+			if rs.RequiredChecks == nil {
+				rs.RequiredChecks = []state.Check{{Context: "EasyCLA", AppID: 9}}
+			}
+			repo := &state.Repo{Name: "widget", DefaultBranch: "main",
+				Protection: []state.BranchProtection{{Branch: "main", Protected: true, Reviews: &state.Reviews{Count: 1},
+					StatusChecks: &state.StatusChecks{Checks: []state.Check{{Context: "EasyCLA", AppID: 9}, {Context: "build", AppID: -1}}}}},
+				Rulesets: []state.Ruleset{rs},
+			}
+			f := newFixture(t, tc.orgFile, map[string]string{"widget": "branch_protection:\n  main:\n    required_status_checks: [build]\n"}, baseOrg(repo))
+			p := f.plan()
+			require.Len(t, p.Changes, 1)
+			if tc.stands {
+				assert.Empty(t, p.Refusals, "the ruleset still requires EasyCLA on main")
+				require.Len(t, p.Notices, 1)
+				assert.Equal(t, NoticeRuleProtects, p.Notices[0].Kind)
+				return
+			}
+			require.Len(t, p.Refusals, 1, "dropping EasyCLA from classic protection must be refused")
+			assert.Equal(t, RuleRequiredChecks, p.Refusals[0].Rule)
+			assert.True(t, p.Changes[0].Refused)
+		})
+	}
 }
 
 func TestProtectionCreate(t *testing.T) {

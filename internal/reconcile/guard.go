@@ -79,9 +79,9 @@ func guardNotices(p *Plan, in Input) []Notice {
 		}
 		po := pols[strings.ToLower(c.Org)]
 		for _, fc := range po.org.Policy.RequiredChecks {
-			_, had := findCheck(c.ProtectionBefore.StatusChecks.Checks, fc.Context)
+			was, had := findCheck(c.ProtectionBefore.StatusChecks.Checks, fc.Context)
 			_, kept := findCheck(*c.ProtectionAfter.Checks, fc.Context)
-			if had && !kept && rulesetRequires(repoOf(in, c.Org, c.Repo), fc.Context, c.Branch) {
+			if had && !kept && rulesetStandsIn(repoOf(in, c.Org, c.Repo), fc, was, c.Branch) {
 				out = append(out, Notice{Kind: NoticeRuleProtects, Org: c.Org, Repo: c.Repo, Subject: "branch:" + c.Branch, Source: c.Source,
 					Message: fmt.Sprintf("%s leaves the protection of %s but stays required there by an active ruleset", fc.Context, c.Branch)})
 			}
@@ -142,8 +142,9 @@ func GuardProtection(p *Plan, in Input) []Refusal {
 			}
 			got, kept := findCheck(*want.Checks, fc.Context)
 			switch {
-			case !kept && rulesetRequires(ar, fc.Context, c.Branch):
-				// Still required by a ruleset: not a weakening.
+			case !kept && rulesetStandsIn(ar, fc, had, c.Branch):
+				// Still required by a ruleset nobody below an owner can
+				// bypass, from the pinned App: not a weakening.
 			case !kept:
 				out = append(out, refuse(RuleRequiredChecks, i, c, fc.Pos,
 					"%s is required on %s and is in the org's required_checks: it cannot stop being required (add it back to the file's required_status_checks)", fc.Context, c.Branch))
@@ -166,16 +167,21 @@ func appLabel(id int64) string {
 	return "any source"
 }
 
-func rulesetRequires(r *state.Repo, context, branch string) bool {
+// rulesetStandsIn reports whether an active ruleset of r keeps requiring the
+// floor check fc on branch as strongly as classic protection did: from the
+// App the floor pins (or, when the floor does not pin, the App classic
+// protection pinned it to), and with nobody below an org owner able to
+// bypass it.
+func rulesetStandsIn(r *state.Repo, fc config.Check, classic state.Check, branch string) bool {
 	if r == nil {
 		return false
 	}
-	for _, rs := range r.Rulesets {
-		if _, ok := rs.RequiresCheck(context, branch, r.DefaultBranch); ok {
-			return true
-		}
+	pin := fc.AppID
+	if pin <= 0 && classic.Pinned() {
+		pin = classic.AppID
 	}
-	return false
+	_, ok := r.FloorStandIn(fc.Context, pin, branch)
+	return ok
 }
 
 func repoOf(in Input, org, repo string) *state.Repo {
