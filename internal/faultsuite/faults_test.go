@@ -59,7 +59,7 @@ func (sc scenario) run(t *testing.T) {
 			require.Contains(t, sc.codes, r.code, "%s", r)
 			after := w.snap()
 			checkWithinPlan(t, p, before, after)
-			checkReported(t, p, after, r)
+			checkReported(t, p, before, after, r)
 			if sc.check != nil {
 				sc.check(t, w, seed, before, r)
 			}

@@ -526,8 +526,16 @@ var notDoneLine = regexp.MustCompile(`(?m)^[✗≠…] (failed|conflict|skipped)
 // checkReported: every planned change that the state does not show made
 // is named in apply's output as failed, conflict or skipped; with exit 0,
 // every change was made.
-func checkReported(t *testing.T, p *reconcile.Plan, after snapshot, r result) {
+func checkReported(t *testing.T, p *reconcile.Plan, before, after snapshot, r result) {
 	t.Helper()
+	if r.code == cli.ExitError && r.out == "" && strings.HasPrefix(r.errOut, "permsync: ") && reflect.DeepEqual(before, after) {
+		// The run failed before it had a plan (an org-wide read, such as
+		// the members list, hit a primary limit that resets too late),
+		// said why, and wrote nothing: there is no change of its own to
+		// report. Which read fails first depends on the order concurrent
+		// reads reach GitHub, so this is not tied to a seed.
+		return
+	}
 	var named []string
 	for _, m := range notDoneLine.FindAllStringSubmatch(r.out, -1) {
 		named = append(named, m[2])
