@@ -138,7 +138,7 @@ func TestInvitations(t *testing.T) {
 	}, summary(p))
 	require.Len(t, p.Notices, 1)
 	assert.Equal(t, NoticeUnaccepted, p.Notices[0].Kind)
-	assert.Equal(t, "user:ignored", p.Notices[0].Subject)
+	assert.Equal(t, "user:ignored", p.Notices[0].Items[0].Subject)
 
 	res := f.apply(p)
 	assert.False(t, res.Partial(), "%+v", res.Outcomes)
@@ -158,7 +158,9 @@ func TestInvitations(t *testing.T) {
 	assert.Empty(t, third.Changes)
 	var subjects []string
 	for _, n := range third.Notices {
-		subjects = append(subjects, n.Subject)
+		for _, it := range n.Items {
+			subjects = append(subjects, it.Subject)
+		}
 	}
 	assert.ElementsMatch(t, []string{"user:ignored", "user:lapsed"}, subjects)
 }
