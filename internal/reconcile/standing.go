@@ -196,6 +196,14 @@ func crossedNotices(p *Plan, in Input) []Notice {
 			allowed = append(allowed, c)
 		}
 	}
+	// A rule that refuses a change in a repository says so there; a notice
+	// that nothing makes it worse would contradict it.
+	refused := map[string]bool{}
+	for _, r := range p.Refusals {
+		for _, it := range r.Items {
+			refused[string(r.Rule)+"|"+strings.ToLower(r.Org+"/"+it.Repo)] = true
+		}
+	}
 	var out []Notice
 	for _, t := range in.Targets {
 		a := in.actual(t.Org.Name)
@@ -215,8 +223,8 @@ func crossedNotices(p *Plan, in Input) []Notice {
 				was[string(b.Rule)+"|"+strings.ToLower(b.Subject)] = true
 			}
 			for _, b := range Breaches(a, simulate(a, r, allowed, t.Org.Name, r.Name), t.Org) {
-				if !was[string(b.Rule)+"|"+strings.ToLower(b.Subject)] {
-					continue // made by a change: that change is refused
+				if !was[string(b.Rule)+"|"+strings.ToLower(b.Subject)] || refused[string(b.Rule)+"|"+strings.ToLower(t.Org.Name+"/"+r.Name)] {
+					continue // made or worsened by a change: that change is refused
 				}
 				n := byRule[b.Rule]
 				if n == nil {
