@@ -606,7 +606,7 @@ func (b *builder) planFor(rep *Repo) {
 			if !same(n.Org, it.Repo) {
 				continue
 			}
-			rep.Notices = append(rep.Notices, it.Text(n.Message))
+			rep.Notices = append(rep.Notices, n.ItemText(it))
 			if n.Kind == reconcile.NoticeUnmanaged {
 				f := b.fs.add(Low, RuleUnlistedGrant, rep.Org, rep.Name, it.Subject,
 					fmt.Sprintf("Add the grant to %s if it should stay, or remove it on GitHub.", fileOr(rep)), "%s", n.Message)

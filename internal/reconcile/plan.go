@@ -214,6 +214,15 @@ func (it Item) Text(message string) string {
 	return it.Detail + ": " + message
 }
 
+// ItemText is one of the notice's items on one line. A breach already
+// says everything; the rule's heading would repeat it.
+func (n Notice) ItemText(it Item) string {
+	if n.Kind == NoticeCrossed && it.Detail != "" {
+		return it.Detail + "; no change in this plan makes it worse"
+	}
+	return it.Text(n.Message)
+}
+
 // RefusedItem is one refused change.
 type RefusedItem struct {
 	Item
