@@ -3,6 +3,7 @@ package planview
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,4 +156,43 @@ func TestApplyOutput(t *testing.T) {
 
 func itoa(i int) string {
 	return strings.TrimLeft(strings.Repeat("0", 1)+string(rune('0'+i/1000%10))+string(rune('0'+i/100%10))+string(rune('0'+i/10%10))+string(rune('0'+i%10)), "0")
+}
+
+// TestOneCauseOneRow: 33 removals refused by max_removals are one refusal:
+// one row in markdown, one entry in text showing the first few and a count,
+// and every one of them in JSON.
+func TestOneCauseOneRow(t *testing.T) {
+	p := &reconcile.Plan{FormatVersion: reconcile.FormatVersion, Orgs: []reconcile.OrgMode{{Org: "acme", Mode: config.Authoritative}}}
+	r := reconcile.Refusal{Rule: reconcile.RuleMaxRemovals, Org: "acme", RulePos: config.Pos{File: "permissions/acme.yaml", Line: 7, Col: 1},
+		Message: "this run would remove 33 grants in acme, more than max_removals (20): raise it for this change in a reviewed pull request, or remove fewer at a time"}
+	for i := range 33 {
+		repo := fmt.Sprintf("r%d", i%6)
+		p.Repos = append(p.Repos, "acme/"+repo)
+		p.Changes = append(p.Changes, reconcile.Change{Kind: reconcile.UserRemove, Org: "acme", Repo: repo, User: fmt.Sprintf("u%02d", i), Before: role.Write, Refused: true,
+			Source: config.Pos{File: "permissions/acme/" + repo + ".yaml"}})
+		r.Items = append(r.Items, reconcile.RefusedItem{Item: reconcile.Item{Repo: repo, Subject: fmt.Sprintf("user:u%02d", i),
+			Source: config.Pos{File: "permissions/acme/" + repo + ".yaml"}, Detail: fmt.Sprintf("remove user u%02d (write)", i)}, Change: i})
+	}
+	p.Refusals = []reconcile.Refusal{r}
+
+	var txt bytes.Buffer
+	require.NoError(t, Text(&txt, p, TextOptions{}))
+	out := txt.String()
+	assert.Equal(t, 1, strings.Count(out, "! max_removals:"), "one entry")
+	assert.Equal(t, ShownItems, strings.Count(out, ": remove user u"), "the first few")
+	assert.Contains(t, out, "…and 28 more (6 repositories in all; every one is in the JSON plan)")
+	assert.Contains(t, out, "1 refusal of 33 changes (apply will change nothing)")
+
+	var md bytes.Buffer
+	require.NoError(t, Markdown(&md, p, MarkdownOptions{}))
+	assert.Equal(t, 1, strings.Count(md.String(), "| `max_removals` |"), "one row")
+	assert.Contains(t, md.String(), "…and 28 more")
+	checkMarkdown(t, md.String())
+
+	var js bytes.Buffer
+	require.NoError(t, JSON(&js, p))
+	back, err := ReadJSON(&js)
+	require.NoError(t, err)
+	require.Len(t, back.Refusals, 1)
+	assert.Len(t, back.Refusals[0].Items, 33, "all of them in JSON")
 }
