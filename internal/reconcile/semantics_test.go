@@ -237,3 +237,23 @@ func TestBreachesAreTheAuditsWords(t *testing.T) {
 	assert.Equal(t, SeverityHigh, sev["outside_collaborator_max_role user:guest"])
 	assert.Equal(t, SeverityHigh, sev["max_admins "])
 }
+
+// Nothing is counted from a repository that cannot be changed or was not
+// read whole.
+func TestNoBreachesWhereNothingCanBeDone(t *testing.T) {
+	for name, mut := range map[string]func(*state.Repo){
+		"archived":   func(r *state.Repo) { r.Archived = true },
+		"disabled":   func(r *state.Repo) { r.Disabled = true },
+		"unreadable": func(r *state.Repo) { r.ReadError = "502" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			repo := &state.Repo{Name: "widget", Users: append(admins("alice", "bob", "carol"), state.UserGrant{Login: "outsider", Role: role.Admin})}
+			f := newFixture(t, "max_admins: 1\nadmin_allowed: []\n", map[string]string{"widget": "{}"}, baseOrg(repo))
+			cfg, diags := config.Load(f.files, "permissions")
+			require.False(t, diags.HasErrors(), "%v", diags)
+			require.Len(t, Breaches(f.gh.org, repo, cfg.Org("acme")), 6, "as read")
+			mut(repo)
+			assert.Empty(t, Breaches(f.gh.org, repo, cfg.Org("acme")))
+		})
+	}
+}

@@ -39,14 +39,16 @@ func (s Severity) rank() int {
 // breaches); the audit reports each as a finding. Both take Message and
 // Severity from here, so they say the same thing.
 type Breach struct {
-	Rule     Rule
-	Severity Severity
-	Org      string
-	Repo     string
-	Subject  string // user:x or team:y; empty for an admin count
-	Message  string // one line, e.g. "acme/widget has 6 admins (…), more than max_admins (5)"
-	Fix      string // what to do, one sentence
-	RulePos  config.Pos
+	Rule     Rule     `json:"rule"`
+	Severity Severity `json:"severity"`
+	Org      string   `json:"org"`
+	Repo     string   `json:"repo"`
+	Subject  string   `json:"subject,omitempty"` // user:x or team:y; empty for an admin count
+	// Message is one line, e.g. "acme/widget has 6 admins (…), more than
+	// max_admins (5)"; Fix says what to do, in one sentence.
+	Message string     `json:"message"`
+	Fix     string     `json:"fix"`
+	RulePos config.Pos `json:"rule_source"`
 }
 
 // Breaches lists the access guardrails r crosses in the state given (as
