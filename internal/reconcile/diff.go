@@ -204,6 +204,7 @@ func (d *repoDiff) users() {
 			case inv.Expired:
 				d.add(Change{Kind: InvitationResend, User: login, Before: inv.Role, After: g.Role, InvitationID: inv.ID, Invite: true, Source: g.Pos,
 					Reason: "invitation expired unaccepted; re-sent once"})
+				d.twoFactor(login, g.Pos)
 			case inv.Role == g.Role:
 			case inv.Role > g.Role && !d.authoritative():
 				d.notice(NoticeNotLowered, "user:"+login, g.Pos, "the pending invitation of %s is for %s, above the file's %s (additive mode: not lowered)", login, inv.Role, g.Role)
@@ -215,11 +216,8 @@ func (d *repoDiff) users() {
 			invite := !d.actual.IsMember(login)
 			d.add(Change{Kind: UserAdd, User: login, Before: role.None, After: g.Role, Invite: invite, Source: g.Pos,
 				Reason: "in the file, not on GitHub"})
-			if invite && d.actual.TwoFactorRequired != nil && *d.actual.TwoFactorRequired {
-				// Invited once: an invitation the App sent that expires
-				// unaccepted is reported (NoticeUnaccepted), never re-sent.
-				d.notice(NoticeTwoFactor, "user:"+login, g.Pos,
-					"%s requires two-factor authentication: an outside collaborator can accept only with it enabled, and GitHub removes collaborators who turn it off; permsync invites once and reports an invitation that expires unaccepted instead of re-sending it", d.org.Name)
+			if invite {
+				d.twoFactor(login, g.Pos)
 			}
 		}
 	}
@@ -290,6 +288,19 @@ func (d *repoDiff) teams() {
 		}
 		d.add(Change{Kind: TeamRemove, Team: t.Slug, Before: t.Role, After: role.None, Source: d.filePos(), Reason: "not in the file"})
 	}
+}
+
+// twoFactor notes an invitation to an org that requires two-factor
+// authentication: it holds only once the invitee enables it. The invitation
+// is sent once; one the App sent that expires unaccepted is reported
+// (NoticeUnaccepted), never re-sent, so a person without 2FA is not
+// re-invited run after run.
+func (d *repoDiff) twoFactor(login string, pos config.Pos) {
+	if d.actual.TwoFactorRequired == nil || !*d.actual.TwoFactorRequired {
+		return
+	}
+	d.notice(NoticeTwoFactor, "user:"+login, pos,
+		"%s requires two-factor authentication: an outside collaborator can accept only with it enabled, and GitHub removes collaborators who turn it off; permsync invites once and reports an invitation that expires unaccepted instead of re-sending it", d.org.Name)
 }
 
 // inheritedFrom reports whether a team's grant could be its parent's (or an

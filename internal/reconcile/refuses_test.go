@@ -196,3 +196,16 @@ func TestReviewsRaisedBelowTheFloorAreNotRefused(t *testing.T) {
 	assert.Equal(t, []string{"min_reviews branch:main"}, rulesOf(p), "lowering 3 → 1 crosses min_reviews: refused")
 	assert.Empty(t, crossedOf(p))
 }
+
+// An expired invitation a person sent is re-sent once in a 2FA org too, and
+// the plan says it holds only with 2FA.
+func TestTwoFactorOrgResendIsReported(t *testing.T) {
+	yes := true
+	repo := &state.Repo{Name: "a", Invitations: []state.Invitation{{ID: 4, Login: "outsider", Role: role.Write, Expired: true, Inviter: "a-person"}}}
+	org := baseOrg(repo)
+	org.TwoFactorRequired = &yes
+	f := newFixture(t, "", map[string]string{"a": "write:\n  users: [outsider]\n"}, org)
+	p := f.plan()
+	assert.Equal(t, []string{"~ acme/a: re-send expired invitation of outsider as write"}, summary(p))
+	require.Len(t, noticesOf(p, NoticeTwoFactor), 1)
+}
