@@ -578,14 +578,17 @@ func (b *builder) planFor(rep *Repo) {
 			"GitHub differs from the files on %s: %s", rep.FullName(), plural(len(rep.Drift), "change")+" pending ("+strings.Join(shown, "; ")+more+")")
 	}
 	for _, r := range p.Refusals {
-		if !same(r.Org, r.Repo) {
-			continue
+		for _, it := range r.Items {
+			if !same(r.Org, it.Repo) {
+				continue
+			}
+			msg := it.Text(r.Message)
+			rep.Refusals = append(rep.Refusals, Refusal{Rule: string(r.Rule), Subject: it.Subject, Message: msg, Source: it.Source.String()})
+			f := b.fs.add(High, RuleRefusal, rep.Org, rep.Name, it.Subject,
+				"Fix the file at the position given, or change the rule in the org file through a reviewed pull request; apply changes nothing while a refusal stands.",
+				"refused (%s): %s", r.Rule, msg)
+			f.Source = it.Source.String()
 		}
-		rep.Refusals = append(rep.Refusals, Refusal{Rule: string(r.Rule), Subject: r.Subject, Message: r.Message, Source: r.Source.String()})
-		f := b.fs.add(High, RuleRefusal, rep.Org, rep.Name, r.Subject,
-			"Fix the file at the position given, or change the rule in the org file through a reviewed pull request; apply changes nothing while a refusal stands.",
-			"refused (%s): %s", r.Rule, r.Message)
-		f.Source = r.Source.String()
 	}
 	for _, e := range p.Errors {
 		if !same(e.Org, e.Repo) {
@@ -596,14 +599,19 @@ func (b *builder) planFor(rep *Repo) {
 		f.Source = e.Source.String()
 	}
 	for _, n := range p.Notices {
-		if !same(n.Org, n.Repo) || n.Kind == reconcile.NoticeArchived {
+		if n.Kind == reconcile.NoticeArchived {
 			continue
 		}
-		rep.Notices = append(rep.Notices, n.Message)
-		if n.Kind == reconcile.NoticeUnmanaged {
-			f := b.fs.add(Low, RuleUnlistedGrant, rep.Org, rep.Name, n.Subject,
-				fmt.Sprintf("Add the grant to %s if it should stay, or remove it on GitHub.", fileOr(rep)), "%s", n.Message)
-			f.Source = n.Source.String()
+		for _, it := range n.Items {
+			if !same(n.Org, it.Repo) {
+				continue
+			}
+			rep.Notices = append(rep.Notices, n.ItemText(it))
+			if n.Kind == reconcile.NoticeUnmanaged {
+				f := b.fs.add(Low, RuleUnlistedGrant, rep.Org, rep.Name, it.Subject,
+					fmt.Sprintf("Add the grant to %s if it should stay, or remove it on GitHub.", fileOr(rep)), "%s", n.Message)
+				f.Source = it.Source.String()
+			}
 		}
 	}
 }

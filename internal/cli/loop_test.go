@@ -111,7 +111,7 @@ func TestE2EPlanFormats(t *testing.T) {
 	require.Equal(t, ExitOK, code, errOut)
 	data, err := os.ReadFile(out)
 	require.NoError(t, err)
-	assert.Contains(t, string(data), `"format_version": 1`)
+	assert.Contains(t, string(data), `"format_version": 2`)
 	assert.Contains(t, errOut, "plan written to")
 
 	code, md, _ := w.run(t, "plan", "--format", "markdown")
@@ -147,7 +147,8 @@ func TestE2ERefusedPlanChangesNothing(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(w.dir, "acme", "gadget.yaml"), []byte("admin:\n  users: [bob]\nread:\n  teams: [core]\n"), 0o644))
 	code, out, _ := w.run(t, "plan")
 	assert.Equal(t, ExitRefused, code)
-	assert.Contains(t, out, "! admin_allowed: user:bob may not hold admin")
+	assert.Contains(t, out, "! admin_allowed: only the principals the org's admin_allowed lists may be given admin")
+	assert.Contains(t, out, "acme/gadget: user:bob would become admin")
 
 	code, _, errOut := w.run(t, "apply", "--yes")
 	assert.Equal(t, ExitRefused, code)

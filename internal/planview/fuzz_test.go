@@ -76,15 +76,26 @@ func fuzzPlan(org, repo, user, team, branch, file, msg, check string) *reconcile
 		Dir:           file,
 		Orgs:          []reconcile.OrgMode{{Org: org, Mode: config.Authoritative}},
 		Changes:       changes,
-		Refusals: []reconcile.Refusal{{Rule: reconcile.RuleAdminAllowed, Org: org, Repo: repo, Subject: "user:" + user, Source: src, RulePos: src, Message: msg, Change: 3},
-			{Rule: reconcile.RuleRequiredChecks, Org: org, Subject: "branch:" + branch, Message: user + " " + check, Change: -1}},
+		Refusals: []reconcile.Refusal{{Rule: reconcile.RuleAdminAllowed, Org: org, RulePos: src, Message: msg,
+			Items: []reconcile.RefusedItem{{Item: reconcile.Item{Repo: repo, Subject: "user:" + user, Source: src, Detail: check}, Change: 3}}},
+			{Rule: reconcile.RuleMaxRemovals, Org: org, Message: user + " " + check, Items: manyRefused(repo, team, src, 8)}},
 		Errors: []reconcile.RepoError{{Org: org, Repo: repo, Source: src, Message: msg}, {Org: org, Message: team}},
-		Notices: []reconcile.Notice{{Kind: reconcile.NoticeUnmanaged, Org: org, Repo: repo, Subject: user, Source: src, Message: msg},
-			{Kind: reconcile.NoticeExpired, Org: org, Message: branch}},
+		Notices: []reconcile.Notice{{Kind: reconcile.NoticeUnmanaged, Org: org, Message: msg, Items: []reconcile.Item{{Repo: repo, Subject: user, Source: src}}},
+			{Kind: reconcile.NoticeExpired, Org: org, Message: branch},
+			{Kind: reconcile.NoticeCrossed, Rule: reconcile.RuleMaxAdmins, Severity: reconcile.SeverityHigh, RulePos: &src, Org: org, Message: msg,
+				Items: []reconcile.Item{{Repo: repo, Subject: user, Source: src, Detail: check}, {Repo: team, Detail: branch}}}},
 		EffectiveAccess: []reconcile.Effect{{Org: org, Repo: repo, Login: user, Before: role.Read, After: role.Admin,
 			SourcesBefore: []string{"team " + team}, SourcesAfter: []string{"direct (" + msg + ")"}}},
 		Repos: []string{org + "/" + repo},
 	}
+}
+
+func manyRefused(repo, subject string, src config.Pos, n int) []reconcile.RefusedItem {
+	var out []reconcile.RefusedItem
+	for i := range n {
+		out = append(out, reconcile.RefusedItem{Item: reconcile.Item{Repo: repo, Subject: subject, Source: src}, Change: i % 3})
+	}
+	return out
 }
 
 func applyResult(p *reconcile.Plan) *reconcile.Result {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/mdsafe"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
@@ -69,13 +70,9 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 	if len(p.Refusals) > 0 {
 		fmt.Fprintf(&b, "> [!CAUTION]\n> **%s.** `permsync apply` changes nothing while the plan holds a refusal: fix the files, or the rule in a reviewed change to the org file.\n\n",
 			plural(len(p.Refusals), "refusal"))
-		b.WriteString("| Rule | Asked at | Why |\n|---|---|---|\n")
+		b.WriteString("| Rule | Set at | Why | Where |\n|---|---|---|---|\n")
 		for _, r := range p.Refusals {
-			where := "`" + mdsafe.CodeCell(r.Source.String()) + "`"
-			if r.Source.File == "" {
-				where = "—"
-			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", r.Rule, where, mdsafe.Text(r.Message))
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Rule, posCell(r.RulePos), mdsafe.Text(r.Message), itemsCell(r.Org, r.Places()))
 		}
 		b.WriteString("\n")
 	}
@@ -140,7 +137,25 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 				fmt.Fprintf(&b, "- …and %d more\n", len(p.Notices)-i)
 				break
 			}
-			fmt.Fprintf(&b, "- %s\n", mdsafe.Text(noticeLine(n)))
+			if single(n) {
+				fmt.Fprintf(&b, "- %s\n", mdsafe.Text(noticeLine(n.Items[0].Source, n.Message)))
+				continue
+			}
+			head := mdsafe.Text(n.Message)
+			if n.Severity != "" {
+				head = fmt.Sprintf("**%s** %s", n.Severity, head)
+			}
+			if n.RulePos != nil && n.RulePos.File != "" {
+				head += " (rule set at `" + mdsafe.Code(n.RulePos.String()) + "`)"
+			}
+			fmt.Fprintf(&b, "- %s\n", head)
+			for j, it := range n.Items {
+				if j == ShownItems {
+					fmt.Fprintf(&b, "  - %s\n", mdsafe.Text(moreText(n.Items)))
+					break
+				}
+				fmt.Fprintf(&b, "  - %s%s\n", mdsafe.Text(itemText(n.Org, it)), srcSuffix(it.Source))
+			}
 		}
 		b.WriteString("\n</details>\n\n")
 	}
@@ -157,4 +172,37 @@ func hasRefused(cs []reconcile.Change) bool {
 		}
 	}
 	return false
+}
+
+// posCell is a file position as a table cell, or a dash.
+func posCell(p config.Pos) string {
+	if p.File == "" {
+		return "—"
+	}
+	return "`" + mdsafe.CodeCell(p.String()) + "`"
+}
+
+// srcSuffix is " (`file:line`)", or nothing.
+func srcSuffix(p config.Pos) string {
+	if p.File == "" {
+		return ""
+	}
+	return " (`" + mdsafe.Code(p.String()) + "`)"
+}
+
+// itemsCell lists the first items of a refusal in one table cell, then a count.
+func itemsCell(org string, items []reconcile.Item) string {
+	var parts []string
+	for i, it := range items {
+		if i == ShownItems {
+			parts = append(parts, mdsafe.Text(moreText(items)))
+			break
+		}
+		s := mdsafe.Text(itemText(org, it))
+		if it.Source.File != "" {
+			s += " (`" + mdsafe.CodeCell(it.Source.String()) + "`)"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -3,6 +3,7 @@ package planview
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,13 +59,18 @@ func samplePlan() *reconcile.Plan {
 			{Kind: reconcile.UserRemove, Org: "acme", Repo: "widget", User: "bob", Before: role.Admin, Source: config.Pos{File: "permissions/acme/widget.yaml"}},
 			{Kind: reconcile.InvitationCancel, Org: "acme", Repo: "widget", User: "stranger", Before: role.Read, InvitationID: 7, Source: config.Pos{File: "permissions/acme/widget.yaml"}},
 		},
-		Refusals: []reconcile.Refusal{{Rule: reconcile.RuleAdminAllowed, Org: "acme", Repo: "widget", Subject: "user:mallory", Source: pos(2, 11),
-			RulePos: config.Pos{File: "permissions/acme.yaml", Line: 3, Col: 1}, Change: 3,
-			Message: "user:mallory may not hold admin: the org's admin_allowed does not list it (grant maintain instead)"}},
+		Refusals: []reconcile.Refusal{{Rule: reconcile.RuleAdminAllowed, Org: "acme", RulePos: config.Pos{File: "permissions/acme.yaml", Line: 3, Col: 1},
+			Message: "only the principals the org's admin_allowed lists may be given admin: grant maintain instead, or add it to admin_allowed in a reviewed change to the org file",
+			Items:   []reconcile.RefusedItem{{Item: reconcile.Item{Repo: "widget", Subject: "user:mallory", Source: pos(2, 11), Detail: "user:mallory would become admin"}, Change: 3}}}},
 		Errors: []reconcile.RepoError{{Org: "acme", Repo: "gadget", Source: config.Pos{File: "permissions/acme/gadget.yaml"},
 			Message: "repository acme/gadget could not be read (502 Bad Gateway); nothing is planned for it"}},
-		Notices: []reconcile.Notice{{Kind: reconcile.NoticeArchived, Org: "acme", Repo: "old", Source: config.Pos{File: "permissions/acme/old.yaml"},
-			Message: "acme/old is archived: its rights are reported, not changed"}},
+		Notices: []reconcile.Notice{{Kind: reconcile.NoticeArchived, Org: "acme", Message: "acme/old is archived: its rights are reported, not changed",
+			Items: []reconcile.Item{{Repo: "old", Source: config.Pos{File: "permissions/acme/old.yaml"}}}},
+			{Kind: reconcile.NoticeCrossed, Rule: reconcile.RuleMaxAdmins, Severity: reconcile.SeverityHigh, Org: "acme",
+				RulePos: &config.Pos{File: "permissions/acme.yaml", Line: 4, Col: 1},
+				Message: "repositories already have more admins than max_admins (2): no change in this plan makes it worse, so nothing is refused",
+				Items: []reconcile.Item{{Repo: "widget", Source: config.Pos{File: "permissions/acme/widget.yaml"}, Detail: "acme/widget has 3 admins (alice, bob, dave), more than max_admins (2)"},
+					{Repo: "gizmo", Source: config.Pos{File: "permissions/acme/gizmo.yaml"}, Detail: "acme/gizmo has 4 admins (alice, bob, carol, dave), more than max_admins (2)"}}}},
 		EffectiveAccess: []reconcile.Effect{
 			{Org: "acme", Repo: "widget", Login: "alice", Before: role.Write, After: role.Maintain, SourcesBefore: []string{"direct (write)"}, SourcesAfter: []string{"direct (maintain)"}},
 			{Org: "acme", Repo: "widget", Login: "bob", Before: role.Admin, After: role.Read, SourcesBefore: []string{"direct (admin)", "org base role (read)"}, SourcesAfter: []string{"org base role (read)"}},
@@ -150,4 +156,43 @@ func TestApplyOutput(t *testing.T) {
 
 func itoa(i int) string {
 	return strings.TrimLeft(strings.Repeat("0", 1)+string(rune('0'+i/1000%10))+string(rune('0'+i/100%10))+string(rune('0'+i/10%10))+string(rune('0'+i%10)), "0")
+}
+
+// TestOneCauseOneRow: 33 removals refused by max_removals are one refusal:
+// one row in markdown, one entry in text showing the first few and a count,
+// and every one of them in JSON.
+func TestOneCauseOneRow(t *testing.T) {
+	p := &reconcile.Plan{FormatVersion: reconcile.FormatVersion, Orgs: []reconcile.OrgMode{{Org: "acme", Mode: config.Authoritative}}}
+	r := reconcile.Refusal{Rule: reconcile.RuleMaxRemovals, Org: "acme", RulePos: config.Pos{File: "permissions/acme.yaml", Line: 7, Col: 1},
+		Message: "this run would remove 33 grants in acme, more than max_removals (20): raise it for this change in a reviewed pull request, or remove fewer at a time"}
+	for i := range 33 {
+		repo := fmt.Sprintf("r%d", i%6)
+		p.Repos = append(p.Repos, "acme/"+repo)
+		p.Changes = append(p.Changes, reconcile.Change{Kind: reconcile.UserRemove, Org: "acme", Repo: repo, User: fmt.Sprintf("u%02d", i), Before: role.Write, Refused: true,
+			Source: config.Pos{File: "permissions/acme/" + repo + ".yaml"}})
+		r.Items = append(r.Items, reconcile.RefusedItem{Item: reconcile.Item{Repo: repo, Subject: fmt.Sprintf("user:u%02d", i),
+			Source: config.Pos{File: "permissions/acme/" + repo + ".yaml"}, Detail: fmt.Sprintf("remove user u%02d (write)", i)}, Change: i})
+	}
+	p.Refusals = []reconcile.Refusal{r}
+
+	var txt bytes.Buffer
+	require.NoError(t, Text(&txt, p, TextOptions{}))
+	out := txt.String()
+	assert.Equal(t, 1, strings.Count(out, "! max_removals:"), "one entry")
+	assert.Equal(t, ShownItems, strings.Count(out, ": remove user u"), "the first few")
+	assert.Contains(t, out, "…and 28 more (6 repositories in all; every one is in the JSON plan)")
+	assert.Contains(t, out, "1 refusal of 33 changes (apply will change nothing)")
+
+	var md bytes.Buffer
+	require.NoError(t, Markdown(&md, p, MarkdownOptions{}))
+	assert.Equal(t, 1, strings.Count(md.String(), "| `max_removals` |"), "one row")
+	assert.Contains(t, md.String(), "…and 28 more")
+	checkMarkdown(t, md.String())
+
+	var js bytes.Buffer
+	require.NoError(t, JSON(&js, p))
+	back, err := ReadJSON(&js)
+	require.NoError(t, err)
+	require.Len(t, back.Refusals, 1)
+	assert.Len(t, back.Refusals[0].Items, 33, "all of them in JSON")
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
 
@@ -100,7 +101,11 @@ func SummaryLine(p *reconcile.Plan) string {
 	}
 	line := fmt.Sprintf("Plan: %d to add, %d to change, %d to remove", s.Add, s.Change, s.Remove)
 	if s.Refused > 0 {
-		line += fmt.Sprintf(", %s (apply will change nothing)", plural(s.Refused, "refusal"))
+		line += ", " + plural(s.Refused, "refusal")
+		if s.RefusedChanges > s.Refused {
+			line += fmt.Sprintf(" of %s", plural(s.RefusedChanges, "change"))
+		}
+		line += " (apply will change nothing)"
 	}
 	if s.Errors > 0 {
 		line += fmt.Sprintf(", %s", plural(s.Errors, "error"))
@@ -137,12 +142,16 @@ func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 		ew.printf("\n%s\n", pt.paint(red+bold, "Refused (apply will change nothing until these are fixed):"))
 		for _, r := range p.Refusals {
 			ew.printf("  %s %s: %s\n", pt.paint(red+bold, "!"), r.Rule, r.Message)
-			where := r.Source.String()
 			if r.RulePos.File != "" {
-				where += fmt.Sprintf(" (rule set at %s)", r.RulePos)
+				ew.printf("      %s\n", pt.paint(dim, "rule set at "+r.RulePos.String()))
 			}
-			if where != "" {
-				ew.printf("      %s\n", pt.paint(dim, strings.TrimSpace(where)))
+			places := r.Places()
+			for i, it := range places {
+				if i == ShownItems {
+					ew.printf("      %s\n", moreText(places))
+					break
+				}
+				ew.printf("      %s  %s\n", itemText(r.Org, it), pt.paint(dim, it.Source.String()))
 			}
 		}
 	}
@@ -161,18 +170,36 @@ func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 	if len(p.Notices) > 0 {
 		ew.printf("\nNotices:\n")
 		for _, n := range p.Notices {
-			ew.printf("  %s\n", noticeLine(n))
+			if single(n) {
+				ew.printf("  %s\n", noticeLine(n.Items[0].Source, n.Message))
+				continue
+			}
+			head := n.Message
+			if n.Severity != "" {
+				head = fmt.Sprintf("[%s] %s", n.Severity, head)
+			}
+			if n.RulePos != nil && n.RulePos.File != "" {
+				head += " (rule set at " + n.RulePos.String() + ")"
+			}
+			ew.printf("  %s\n", head)
+			for i, it := range n.Items {
+				if i == ShownItems {
+					ew.printf("      %s\n", moreText(n.Items))
+					break
+				}
+				ew.printf("      %s  %s\n", itemText(n.Org, it), pt.paint(dim, it.Source.String()))
+			}
 		}
 	}
 	ew.printf("\n%s\n", pt.paint(bold, SummaryLine(p)))
 	return ew.err
 }
 
-func noticeLine(n reconcile.Notice) string {
-	if p := n.Source.String(); p != "" {
-		return p + ": " + n.Message
+func noticeLine(src config.Pos, message string) string {
+	if p := src.String(); p != "" {
+		return p + ": " + message
 	}
-	return n.Message
+	return message
 }
 
 // effectVia says through which source an effective role is held now.

@@ -110,7 +110,12 @@ func (d *repoDiff) errorf(pos config.Pos, format string, args ...any) {
 }
 
 func (d *repoDiff) notice(kind, subject string, pos config.Pos, format string, args ...any) {
-	d.plan.Notices = append(d.plan.Notices, Notice{Kind: kind, Org: d.org.Name, Repo: d.repo.Name, Subject: subject, Source: pos, Message: fmt.Sprintf(format, args...)})
+	name := d.repo.Name
+	if d.ar != nil {
+		name = d.ar.Name
+	}
+	d.plan.Notices = append(d.plan.Notices, Notice{Kind: kind, Org: d.org.Name, Message: fmt.Sprintf(format, args...),
+		Items: []Item{{Repo: name, Subject: subject, Source: pos}}})
 }
 
 func (d *repoDiff) add(c Change) {
@@ -132,6 +137,10 @@ func (d *repoDiff) run() {
 		return
 	case d.ar.Archived:
 		d.notice(NoticeArchived, "", d.filePos(), "%s is archived: its rights are reported, not changed", full)
+		return
+	case d.ar.Disabled:
+		// GitHub refuses every write to a disabled repository.
+		d.notice(NoticeDisabled, "", d.filePos(), "%s is disabled by GitHub: its rights are reported, not changed", full)
 		return
 	}
 	errorsBefore := len(d.plan.Errors)
@@ -195,6 +204,7 @@ func (d *repoDiff) users() {
 			case inv.Expired:
 				d.add(Change{Kind: InvitationResend, User: login, Before: inv.Role, After: g.Role, InvitationID: inv.ID, Invite: true, Source: g.Pos,
 					Reason: "invitation expired unaccepted; re-sent once"})
+				d.twoFactor(login, g.Pos)
 			case inv.Role == g.Role:
 			case inv.Role > g.Role && !d.authoritative():
 				d.notice(NoticeNotLowered, "user:"+login, g.Pos, "the pending invitation of %s is for %s, above the file's %s (additive mode: not lowered)", login, inv.Role, g.Role)
@@ -203,8 +213,12 @@ func (d *repoDiff) users() {
 					Reason: "pending invitation's role differs from the file"})
 			}
 		default:
-			d.add(Change{Kind: UserAdd, User: login, Before: role.None, After: g.Role, Invite: !d.actual.IsMember(login), Source: g.Pos,
+			invite := !d.actual.IsMember(login)
+			d.add(Change{Kind: UserAdd, User: login, Before: role.None, After: g.Role, Invite: invite, Source: g.Pos,
 				Reason: "in the file, not on GitHub"})
+			if invite {
+				d.twoFactor(login, g.Pos)
+			}
 		}
 	}
 	for _, u := range d.ar.Users {
@@ -274,6 +288,19 @@ func (d *repoDiff) teams() {
 		}
 		d.add(Change{Kind: TeamRemove, Team: t.Slug, Before: t.Role, After: role.None, Source: d.filePos(), Reason: "not in the file"})
 	}
+}
+
+// twoFactor notes an invitation to an org that requires two-factor
+// authentication: it holds only once the invitee enables it. The invitation
+// is sent once; one the App sent that expires unaccepted is reported
+// (NoticeUnaccepted), never re-sent, so a person without 2FA is not
+// re-invited run after run.
+func (d *repoDiff) twoFactor(login string, pos config.Pos) {
+	if d.actual.TwoFactorRequired == nil || !*d.actual.TwoFactorRequired {
+		return
+	}
+	d.notice(NoticeTwoFactor, "user:"+login, pos,
+		"%s requires two-factor authentication: an outside collaborator can accept only with it enabled, and GitHub removes collaborators who turn it off; permsync invites once and reports an invitation that expires unaccepted instead of re-sending it", d.org.Name)
 }
 
 // inheritedFrom reports whether a team's grant could be its parent's (or an

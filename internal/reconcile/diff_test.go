@@ -138,7 +138,7 @@ func TestInvitations(t *testing.T) {
 	}, summary(p))
 	require.Len(t, p.Notices, 1)
 	assert.Equal(t, NoticeUnaccepted, p.Notices[0].Kind)
-	assert.Equal(t, "user:ignored", p.Notices[0].Subject)
+	assert.Equal(t, "user:ignored", p.Notices[0].Items[0].Subject)
 
 	res := f.apply(p)
 	assert.False(t, res.Partial(), "%+v", res.Outcomes)
@@ -158,7 +158,9 @@ func TestInvitations(t *testing.T) {
 	assert.Empty(t, third.Changes)
 	var subjects []string
 	for _, n := range third.Notices {
-		subjects = append(subjects, n.Subject)
+		for _, it := range n.Items {
+			subjects = append(subjects, it.Subject)
+		}
 	}
 	assert.ElementsMatch(t, []string{"user:ignored", "user:lapsed"}, subjects)
 }
@@ -333,7 +335,7 @@ func TestRulesetStandsInForTheFloor(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rs := tc.rs
-			rs.ID, rs.Name, rs.Target = 1, "cla", "branch"
+			rs.ID, rs.Name, rs.Target, rs.Source, rs.SourceType = 1, "cla", "branch", "acme/widget", "Repository"
 			if rs.Enforcement == "" {
 				rs.Enforcement = "active"
 			}
@@ -355,11 +357,19 @@ func TestRulesetStandsInForTheFloor(t *testing.T) {
 				assert.Empty(t, p.Refusals, "the ruleset still requires EasyCLA on main")
 				require.Len(t, p.Notices, 1)
 				assert.Equal(t, NoticeRuleProtects, p.Notices[0].Kind)
+				assert.Equal(t, `EasyCLA leaves the protection of main but stays required there by the active ruleset "cla" (repository acme/widget), which nobody below an org owner can bypass`, p.Notices[0].Message)
 				return
 			}
 			require.Len(t, p.Refusals, 1, "dropping EasyCLA from classic protection must be refused")
 			assert.Equal(t, RuleRequiredChecks, p.Refusals[0].Rule)
 			assert.True(t, p.Changes[0].Refused)
+			detail := p.Refusals[0].Items[0].Detail
+			if _, req := rs.RequiresCheck("EasyCLA", "main", "main"); req {
+				_, why := rs.StandsIn("EasyCLA", 9, "main", "main")
+				assert.Equal(t, `branch main; the ruleset "cla" (repository acme/widget) requires it too but cannot stand in: it `+why, detail)
+			} else {
+				assert.Equal(t, "branch main", detail, "a ruleset that does not require it here is not mentioned")
+			}
 		})
 	}
 }

@@ -30,65 +30,121 @@ var Guardrails = []Guardrail{
 	GuardMaxRemovals,
 }
 
-// Guard runs every guardrail and records its refusals on the plan, then
-// notes what the guardrails let through but release engineering should know.
+// Guard runs every guardrail and records its refusals on the plan, one per
+// cause, then notes what the guardrails let through but release engineering
+// should know.
 func Guard(p *Plan, in Input) {
+	var all []Refusal
 	for _, g := range Guardrails {
-		for _, r := range g(p, in) {
-			if r.Change >= 0 {
-				p.Changes[r.Change].Refused = true
-			}
-			p.Refusals = append(p.Refusals, r)
+		all = append(all, g(p, in)...)
+	}
+	p.Refusals = append(p.Refusals, groupRefusals(all)...)
+	for _, r := range p.Refusals {
+		for _, it := range r.Items {
+			p.Changes[it.Change].Refused = true
 		}
 	}
 	p.Notices = append(p.Notices, guardNotices(p, in)...)
+	p.Notices = append(p.Notices, crossedNotices(p, in)...)
+	p.Notices = groupNotices(p.Notices)
 }
 
-// guardNotices reports repositories already outside min/max admins that the
-// plan does not make worse, and floor checks a file drops from protection
-// that an active ruleset still requires.
+// groupRefusals merges refusals of the same cause (rule, org, where the rule
+// is set, message) into one, keeping the order of first appearance.
+func groupRefusals(rs []Refusal) []Refusal {
+	out := []Refusal{}
+	index := map[string]int{}
+	for _, r := range rs {
+		k := strings.Join([]string{string(r.Rule), strings.ToLower(r.Org), r.RulePos.String(), r.Message}, "\x00")
+		if i, ok := index[k]; ok {
+			out[i].Items = append(out[i].Items, r.Items...)
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, r)
+	}
+	return out
+}
+
+// groupNotices merges notices of the same cause (kind, rule, org, message),
+// keeping the order of first appearance.
+func groupNotices(ns []Notice) []Notice {
+	out := []Notice{}
+	index := map[string]int{}
+	for _, n := range ns {
+		rulePos := ""
+		if n.RulePos != nil {
+			rulePos = n.RulePos.String()
+		}
+		k := strings.Join([]string{n.Kind, string(n.Rule), strings.ToLower(n.Org), rulePos, n.Message}, "\x00")
+		if i, ok := index[k]; ok {
+			out[i].Items = append(out[i].Items, n.Items...)
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, n)
+	}
+	return out
+}
+
+// guardNotices reports floor checks a file drops from protection that an
+// active ruleset still requires, protection changes that leave reviews below
+// min_reviews without lowering them, and member grants the base-role guard
+// could not judge.
 func guardNotices(p *Plan, in Input) []Notice {
 	var out []Notice
 	pols := policies(in)
-	for _, t := range in.Targets {
-		a := in.actual(t.Org.Name)
-		if a == nil {
+	for _, c := range p.Changes {
+		if c.Kind != ProtectionUpdate && c.Kind != ProtectionCreate {
 			continue
 		}
-		policy := t.Org.Policy
-		for _, cr := range t.Repos {
-			r := a.Repo(cr.Name)
-			if r == nil || !r.Readable() || r.Archived {
+		po := pols[strings.ToLower(c.Org)]
+		policy := po.org.Policy
+		if want := c.ProtectionAfter.Reviews; want != nil && *want < policy.MinReviews && !c.Refused {
+			out = append(out, Notice{Kind: NoticeCrossed, Rule: RuleMinReviews, Severity: SeverityMedium, RulePos: ptr(po.rulePos("min_reviews")), Org: c.Org,
+				Message: CrossedSummary(RuleMinReviews, policy),
+				Items:   []Item{{Repo: c.Repo, Subject: c.Principal(), Source: c.Source, Detail: fmt.Sprintf("branch %s: %d", c.Branch, *want)}}})
+		}
+		if c.Kind != ProtectionUpdate || c.ProtectionAfter.Checks == nil || c.ProtectionBefore.StatusChecks == nil {
+			continue
+		}
+		for _, fc := range policy.RequiredChecks {
+			was, had := findCheck(c.ProtectionBefore.StatusChecks.Checks, fc.Context)
+			_, kept := findCheck(*c.ProtectionAfter.Checks, fc.Context)
+			if !had || kept {
 				continue
 			}
-			after := simulate(a, r, p.Changes, t.Org.Name, r.Name)
-			pos := config.Pos{File: cr.File}
-			if n := len(admins(a, after, policy, true)); n > policy.MaxAdmins {
-				out = append(out, Notice{Kind: NoticeAdminCount, Org: t.Org.Name, Repo: r.Name, Source: pos,
-					Message: fmt.Sprintf("%s/%s has %d admins, more than max_admins (%d); the plan does not add any", t.Org.Name, r.Name, n, policy.MaxAdmins)})
-			}
-			if n := len(admins(a, after, policy, false)); n < policy.MinAdmins {
-				out = append(out, Notice{Kind: NoticeAdminCount, Org: t.Org.Name, Repo: r.Name, Source: pos,
-					Message: fmt.Sprintf("%s/%s has %d admins, fewer than min_admins (%d); grant admin to someone the org file allows", t.Org.Name, r.Name, n, policy.MinAdmins)})
+			if rs, ok := rulesetStandsIn(repoOf(in, c.Org, c.Repo), fc, was, c.Branch); ok {
+				out = append(out, Notice{Kind: NoticeRuleProtects, Org: c.Org,
+					Message: fmt.Sprintf("%s leaves the protection of %s but stays required there by the active %s, which nobody below an org owner can bypass", fc.Context, c.Branch, rulesetLabel(rs)),
+					Items:   []Item{{Repo: c.Repo, Subject: c.Principal(), Source: c.Source}}})
 			}
 		}
 	}
 	for _, c := range p.Changes {
-		if c.Kind != ProtectionUpdate || c.ProtectionAfter.Checks == nil || c.ProtectionBefore.StatusChecks == nil {
+		a := in.actual(c.Org)
+		if a == nil || !a.BaseRoleUnread || c.User == "" || c.Invite || c.After == role.Admin || (c.Kind != UserAdd && c.Kind != UserChange) || !a.IsMember(c.User) {
 			continue
 		}
-		po := pols[strings.ToLower(c.Org)]
-		for _, fc := range po.org.Policy.RequiredChecks {
-			was, had := findCheck(c.ProtectionBefore.StatusChecks.Checks, fc.Context)
-			_, kept := findCheck(*c.ProtectionAfter.Checks, fc.Context)
-			if had && !kept && rulesetStandsIn(repoOf(in, c.Org, c.Repo), fc, was, c.Branch) {
-				out = append(out, Notice{Kind: NoticeRuleProtects, Org: c.Org, Repo: c.Repo, Subject: "branch:" + c.Branch, Source: c.Source,
-					Message: fmt.Sprintf("%s leaves the protection of %s but stays required there by an active ruleset", fc.Context, c.Branch)})
-			}
-		}
+		out = append(out, Notice{Kind: NoticeGuardNotRun, Rule: RuleBelowBaseRole, Org: c.Org,
+			Message: fmt.Sprintf("the base role of %s could not be read with these credentials, so the base-role guard did not run: GitHub refuses (422) a member's direct grant below the base role, and apply would fail on those", c.Org),
+			Items:   []Item{{Repo: c.Repo, Subject: c.Principal(), Source: c.Source, Detail: fmt.Sprintf("user:%s as %s", c.User, c.After)}}})
 	}
 	return out
 }
+
+func rulesetLabel(rs state.Ruleset) string {
+	owner := "repository"
+	if strings.EqualFold(rs.SourceType, "Organization") {
+		owner = "org"
+	}
+	if rs.Source != "" {
+		owner += " " + rs.Source
+	}
+	return fmt.Sprintf("ruleset %q (%s)", rs.Name, owner)
+}
+
+func ptr[T any](v T) *T { return &v }
 
 type policyOf struct {
 	org  *config.Org
@@ -105,14 +161,18 @@ func policies(in Input) map[string]policyOf {
 
 func (po policyOf) rulePos(key string) config.Pos { return po.org.Policy.Where(key, po.file) }
 
-func refuse(rule Rule, i int, c Change, rulePos config.Pos, format string, args ...any) Refusal {
-	return Refusal{Rule: rule, Org: c.Org, Repo: c.Repo, Subject: c.Principal(), Source: c.Source, RulePos: rulePos,
-		Change: i, Message: fmt.Sprintf(format, args...)}
+// refuse builds a refusal of change i. message is the cause, the same for
+// every change it refuses (so they group); detail is what is particular to c.
+func refuse(rule Rule, i int, c Change, rulePos config.Pos, message, detail string) Refusal {
+	return Refusal{Rule: rule, Org: c.Org, RulePos: rulePos, Message: message,
+		Items: []RefusedItem{{Item: Item{Repo: c.Repo, Subject: c.Principal(), Source: c.Source, Detail: detail}, Change: i}}}
 }
 
 // GuardProtection: never turn off enforce_admins, never lower required
 // reviews below min_reviews, never stop requiring a floor check where it is
-// required (unless an active ruleset still requires it) and never unpin one.
+// required (unless a ruleset stands in for it) and never unpin one. A change
+// that raises reviews, even to a count still below min_reviews, is not a
+// lowering and is not refused (a notice says so).
 func GuardProtection(p *Plan, in Input) []Refusal {
 	pols := policies(in)
 	var out []Refusal
@@ -125,11 +185,17 @@ func GuardProtection(p *Plan, in Input) []Refusal {
 		cur := c.ProtectionBefore
 		want := c.ProtectionAfter
 		if want.EnforceAdmins != nil && !*want.EnforceAdmins && cur != nil && cur.Protected && cur.EnforceAdmins {
-			out = append(out, refuse(RuleEnforceAdmins, i, c, config.Pos{}, "turning off enforce_admins on %s would let admins bypass the branch's protection", c.Branch))
+			out = append(out, refuse(RuleEnforceAdmins, i, c, config.Pos{},
+				"turning off enforce_admins would let admins bypass the branch's protection: permsync never does (keep enforce_admins: true)", "branch "+c.Branch))
 		}
-		if want.Reviews != nil && *want.Reviews < policy.MinReviews {
+		curReviews := 0
+		if cur != nil && cur.Protected && cur.Reviews != nil {
+			curReviews = cur.Reviews.Count
+		}
+		if want.Reviews != nil && *want.Reviews < policy.MinReviews && *want.Reviews < curReviews {
 			out = append(out, refuse(RuleMinReviews, i, c, po.rulePos("min_reviews"),
-				"%d required approving reviews on %s is below the org's min_reviews of %d", *want.Reviews, c.Branch, policy.MinReviews))
+				fmt.Sprintf("required approving reviews may not be lowered below the org's min_reviews (%d)", policy.MinReviews),
+				fmt.Sprintf("branch %s: %d → %d", c.Branch, curReviews, *want.Reviews)))
 		}
 		if want.Checks == nil || cur == nil || !cur.Protected || cur.StatusChecks == nil {
 			continue
@@ -142,18 +208,23 @@ func GuardProtection(p *Plan, in Input) []Refusal {
 			}
 			got, kept := findCheck(*want.Checks, fc.Context)
 			switch {
-			case !kept && rulesetStandsIn(ar, fc, had, c.Branch):
-				// Still required by a ruleset nobody below an owner can
-				// bypass, from the pinned App: not a weakening.
 			case !kept:
+				if _, ok := rulesetStandsIn(ar, fc, had, c.Branch); ok {
+					// Still required by a ruleset nobody below an owner can
+					// bypass, from the pinned App: not a weakening.
+					continue
+				}
 				out = append(out, refuse(RuleRequiredChecks, i, c, fc.Pos,
-					"%s is required on %s and is in the org's required_checks: it cannot stop being required (add it back to the file's required_status_checks)", fc.Context, c.Branch))
+					fmt.Sprintf("%s is in the org's required_checks: where it is required it cannot stop being required (add it back to the file's required_status_checks)", fc.Context),
+					"branch "+c.Branch+rulesetsCannotStandIn(ar, fc, had, c.Branch)))
 			case had.Pinned() && normApp(got.AppID) != had.AppID && !(fc.AppID > 0 && got.AppID == fc.AppID):
 				out = append(out, refuse(RuleRequiredChecks, i, c, fc.Pos,
-					"%s on %s is pinned to GitHub App %d: permsync never unpins or re-pins a required check (write it as a plain name to keep the pin)", fc.Context, c.Branch, had.AppID))
+					fmt.Sprintf("%s is pinned to a GitHub App where it is required: permsync never unpins or re-pins a required check (write it as a plain name to keep the pin)", fc.Context),
+					fmt.Sprintf("branch %s: pinned to App %d", c.Branch, had.AppID)))
 			case fc.AppID > 0 && got.AppID != fc.AppID:
 				out = append(out, refuse(RuleRequiredChecks, i, c, fc.Pos,
-					"%s must be posted by GitHub App %d per the org's required_checks; the file asks for %s", fc.Context, fc.AppID, appLabel(got.AppID)))
+					fmt.Sprintf("%s must be posted by GitHub App %d per the org's required_checks", fc.Context, fc.AppID),
+					fmt.Sprintf("branch %s: the file asks for %s", c.Branch, appLabel(got.AppID))))
 			}
 		}
 	}
@@ -167,21 +238,42 @@ func appLabel(id int64) string {
 	return "any source"
 }
 
-// rulesetStandsIn reports whether an active ruleset of r keeps requiring the
+// floorPin is the App a ruleset must require a floor check from to stand in
+// for classic protection: the floor's pin, else the App classic protection
+// pinned it to.
+func floorPin(fc config.Check, classic state.Check) int64 {
+	if fc.AppID <= 0 && classic.Pinned() {
+		return classic.AppID
+	}
+	return fc.AppID
+}
+
+// rulesetStandsIn returns the active ruleset of r that keeps requiring the
 // floor check fc on branch as strongly as classic protection did: from the
-// App the floor pins (or, when the floor does not pin, the App classic
-// protection pinned it to), and with nobody below an org owner able to
-// bypass it.
-func rulesetStandsIn(r *state.Repo, fc config.Check, classic state.Check, branch string) bool {
+// pinned App, and with nobody below an org owner able to bypass it.
+func rulesetStandsIn(r *state.Repo, fc config.Check, classic state.Check, branch string) (state.Ruleset, bool) {
 	if r == nil {
-		return false
+		return state.Ruleset{}, false
 	}
-	pin := fc.AppID
-	if pin <= 0 && classic.Pinned() {
-		pin = classic.AppID
+	return r.FloorStandIn(fc.Context, floorPin(fc, classic), branch)
+}
+
+// rulesetsCannotStandIn says, for each ruleset of r that requires fc on
+// branch but cannot stand in for classic protection, why not.
+func rulesetsCannotStandIn(r *state.Repo, fc config.Check, classic state.Check, branch string) string {
+	if r == nil {
+		return ""
 	}
-	_, ok := r.FloorStandIn(fc.Context, pin, branch)
-	return ok
+	var b strings.Builder
+	for _, rs := range r.Rulesets {
+		if _, req := rs.RequiresCheck(fc.Context, branch, r.DefaultBranch); !req {
+			continue
+		}
+		if ok, why := rs.StandsIn(fc.Context, floorPin(fc, classic), branch, r.DefaultBranch); !ok {
+			fmt.Fprintf(&b, "; the %s requires it too but cannot stand in: it %s", rulesetLabel(rs), why)
+		}
+	}
+	return b.String()
 }
 
 func repoOf(in Input, org, repo string) *state.Repo {
@@ -192,36 +284,35 @@ func repoOf(in Input, org, repo string) *state.Repo {
 	return a.Repo(repo)
 }
 
-// GuardAdminAllowed: when admin_allowed is set, only the principals it lists
-// may hold direct admin. A file asking for another admin is refused whether
-// or not GitHub already has it.
+// grantsAdminNewly reports whether c gives admin to a principal that does not
+// hold it: an add, a raise, or re-sending an expired admin invitation (an
+// expired invitation grants nothing).
+func grantsAdminNewly(c Change) bool {
+	if (c.User == "" && c.Team == "") || c.Kind.IsRemoval() || c.After != role.Admin {
+		return false
+	}
+	return c.Before != role.Admin || c.Kind == InvitationResend
+}
+
+// GuardAdminAllowed: when admin_allowed is set, a change may not give admin
+// to a principal it does not list. Admins that already hold it are not
+// refused (lowering or removing them must stay possible); the plan reports
+// them in a rule_already_crossed notice.
 func GuardAdminAllowed(p *Plan, in Input) []Refusal {
 	var out []Refusal
-	refused := map[string]bool{}
+	pols := policies(in)
 	for i, c := range p.Changes {
-		if (c.User == "" && c.Team == "") || c.After != role.Admin || c.Kind.IsRemoval() {
+		if !grantsAdminNewly(c) {
 			continue
 		}
-		po := policies(in)[strings.ToLower(c.Org)]
+		po := pols[strings.ToLower(c.Org)]
 		pr := principalOf(c)
 		if po.org.Policy.AdminAllowedFor(pr) {
 			continue
 		}
-		refused[strings.ToLower(c.Org+"/"+c.Repo)+"|"+pr.Key()] = true
 		out = append(out, refuse(RuleAdminAllowed, i, c, po.rulePos("admin_allowed"),
-			"%s may not hold admin: the org's admin_allowed does not list it (grant maintain instead)", pr))
-	}
-	for _, t := range in.Targets {
-		for _, r := range t.Repos {
-			for _, g := range r.Grants {
-				if g.Role != role.Admin || t.Org.Policy.AdminAllowedFor(g.Principal) || refused[strings.ToLower(t.Org.Name+"/"+r.Name)+"|"+g.Key()] {
-					continue
-				}
-				out = append(out, Refusal{Rule: RuleAdminAllowed, Org: t.Org.Name, Repo: r.Name, Subject: g.Principal.String(), Source: g.Pos,
-					RulePos: t.Org.Policy.Where("admin_allowed", t.Org.File), Change: -1,
-					Message: fmt.Sprintf("%s may not hold admin: the org's admin_allowed does not list it (grant maintain instead)", g.Principal)})
-			}
-		}
+			"only the principals the org's admin_allowed lists may be given admin: grant maintain instead, or add it to admin_allowed in a reviewed change to the org file",
+			pr.String()+" would become admin"))
 	}
 	return out
 }
@@ -233,28 +324,34 @@ func principalOf(c Change) config.Principal {
 	return config.Principal{Kind: config.User, Name: c.User}
 }
 
-// GuardOutsideCollaborators: a user who is not an org member may not be
-// given a role above outside_collaborator_max_role.
+// GuardOutsideCollaborators: a change may not raise a user who is not an org
+// member above outside_collaborator_max_role (an add, an invitation or a
+// raise). Lowering one who is above it is allowed, even when the new role is
+// still above it.
 func GuardOutsideCollaborators(p *Plan, in Input) []Refusal {
 	var out []Refusal
+	pols := policies(in)
 	for i, c := range p.Changes {
 		if c.User == "" || c.Kind.IsRemoval() {
 			continue
 		}
 		a := in.actual(c.Org)
-		po := policies(in)[strings.ToLower(c.Org)]
+		po := pols[strings.ToLower(c.Org)]
 		max := po.org.Policy.OutsideCollaboratorMaxRole
-		if a == nil || a.IsMember(c.User) || c.After <= max {
+		raises := c.After > c.Before || c.Kind == UserAdd || c.Kind == InvitationResend
+		if a == nil || a.IsMember(c.User) || c.After <= max || !raises {
 			continue
 		}
 		out = append(out, refuse(RuleOutsideCollaborator, i, c, po.rulePos("outside_collaborator_max_role"),
-			"%s is not a member of %s: an outside collaborator may hold at most %s, not %s", c.User, c.Org, max, c.After))
+			fmt.Sprintf("an outside collaborator (not an org member) may be given at most %s: grant %s or less, or make them an org member", max, max),
+			fmt.Sprintf("user:%s would get %s", c.User, c.After)))
 	}
 	return out
 }
 
 // GuardBaseRole: GitHub rejects a member's direct grant below the org's base
-// role; catch it at plan time.
+// role; catch it at plan time. When the base role could not be read, this
+// guard cannot run; guardNotices says so.
 func GuardBaseRole(p *Plan, in Input) []Refusal {
 	var out []Refusal
 	for i, c := range p.Changes {
@@ -266,7 +363,8 @@ func GuardBaseRole(p *Plan, in Input) []Refusal {
 			continue
 		}
 		out = append(out, refuse(RuleBelowBaseRole, i, c, config.Pos{},
-			"%s is a member of %s, whose base role is %s: GitHub refuses a direct grant below it (grant %s or more, or remove the line)", c.User, c.Org, a.BaseRole, a.BaseRole))
+			fmt.Sprintf("the base role of %s is %s and GitHub refuses a member's direct grant below it: grant %s or more, or remove the line", c.Org, a.BaseRole, a.BaseRole),
+			fmt.Sprintf("user:%s as %s", c.User, c.After)))
 	}
 	return out
 }
@@ -295,14 +393,15 @@ func GuardInvitationRate(p *Plan, in Input) []Refusal {
 		used[key]++
 		if used[key] > InvitationsPerDay {
 			out = append(out, refuse(RuleInvitationRate, i, c, config.Pos{},
-				"GitHub allows %d invitations to a repository in 24 hours and this would be number %d: split the change over several days", InvitationsPerDay, used[key]))
+				fmt.Sprintf("GitHub allows %d invitations to a repository in 24 hours: split the change over several days", InvitationsPerDay),
+				fmt.Sprintf("user:%s: invitation number %d", c.User, used[key])))
 		}
 	}
 	return out
 }
 
 // GuardMaxRemovals: a run that would remove more grants than max_removals
-// (per org) is refused: every removal of that org is.
+// (per org) is refused: every removal of that org is, as one refusal.
 func GuardMaxRemovals(p *Plan, in Input) []Refusal {
 	count := map[string][]int{}
 	for i, c := range p.Changes {
@@ -324,19 +423,20 @@ func GuardMaxRemovals(p *Plan, in Input) []Refusal {
 		if len(idx) <= po.org.Policy.MaxRemovals {
 			continue
 		}
+		msg := fmt.Sprintf("this run would remove %d grants in %s, more than max_removals (%d): raise it for this change in a reviewed pull request, or remove fewer at a time",
+			len(idx), po.org.Name, po.org.Policy.MaxRemovals)
 		for _, i := range idx {
-			out = append(out, refuse(RuleMaxRemovals, i, p.Changes[i], po.rulePos("max_removals"),
-				"this run would remove %d grants in %s, more than max_removals (%d): raise it for this change in a reviewed pull request, or remove fewer at a time", len(idx), po.org.Name, po.org.Policy.MaxRemovals))
+			out = append(out, refuse(RuleMaxRemovals, i, p.Changes[i], po.rulePos("max_removals"), msg, strings.TrimPrefix(p.Changes[i].Describe(), p.Changes[i].Org+"/"+p.Changes[i].Repo+": ")))
 		}
 	}
 	return out
 }
 
-// GuardAdminCount: no repository may fall below min_admins or rise above
-// max_admins, counted in distinct people (team members included, pending
-// admin invitations included for the maximum, expected owners not counted).
-// A repository already outside the range is reported, and only changes that
-// make it worse are refused.
+// GuardAdminCount: no change may take a repository below min_admins or
+// (further) above max_admins, counted in distinct people by Admins. A
+// repository already outside the range is reported, and only the changes
+// that make it worse are refused: adds and raises past the maximum, lowers
+// and removals below the minimum.
 func GuardAdminCount(p *Plan, in Input) []Refusal {
 	var out []Refusal
 	pols := policies(in)
@@ -350,13 +450,14 @@ func GuardAdminCount(p *Plan, in Input) []Refusal {
 		po := pols[strings.ToLower(org)]
 		policy := po.org.Policy
 		after := simulate(a, r, p.Changes, org, repo)
-		beforeMax, afterMax := admins(a, r, policy, true), admins(a, after, policy, true)
-		beforeMin, afterMin := admins(a, r, policy, false), admins(a, after, policy, false)
+		beforeMax, afterMax := Admins(a, r, policy, true), Admins(a, after, policy, true)
+		beforeMin, afterMin := Admins(a, r, policy, false), Admins(a, after, policy, false)
 		if len(afterMax) > policy.MaxAdmins && len(afterMax) > len(beforeMax) {
 			for i, c := range p.Changes {
-				if sameRepo(c, org, repo) && grantsAdmin(c) {
+				if sameRepo(c, org, repo) && grantsAdminNewly(c) {
 					out = append(out, refuse(RuleMaxAdmins, i, c, po.rulePos("max_admins"),
-						"%s/%s would have %d admins (%s), more than max_admins (%d)", org, repo, len(afterMax), strings.Join(afterMax, ", "), policy.MaxAdmins))
+						fmt.Sprintf("no change may take a repository above max_admins (%d) or further above it: give maintain instead, or raise max_admins in a reviewed change to the org file", policy.MaxAdmins),
+						fmt.Sprintf("%s/%s would have %d admins (%s)", org, repo, len(afterMax), strings.Join(afterMax, ", "))))
 				}
 			}
 		}
@@ -364,7 +465,8 @@ func GuardAdminCount(p *Plan, in Input) []Refusal {
 			for i, c := range p.Changes {
 				if sameRepo(c, org, repo) && revokesAdmin(c) {
 					out = append(out, refuse(RuleMinAdmins, i, c, po.rulePos("min_admins"),
-						"%s/%s would have %d admins, fewer than min_admins (%d)", org, repo, len(afterMin), policy.MinAdmins))
+						fmt.Sprintf("no change may take a repository below min_admins (%d) or further below it: grant admin to another first, or keep this one", policy.MinAdmins),
+						fmt.Sprintf("%s/%s would have %d admins", org, repo, len(afterMin))))
 				}
 			}
 		}
@@ -389,50 +491,6 @@ func sameRepo(c Change, org, repo string) bool {
 	return strings.EqualFold(c.Org, org) && strings.EqualFold(c.Repo, repo)
 }
 
-func grantsAdmin(c Change) bool {
-	return (c.User != "" || c.Team != "") && c.After == role.Admin && c.Before != role.Admin
-}
-
 func revokesAdmin(c Change) bool {
 	return (c.User != "" || c.Team != "") && c.Before == role.Admin && c.After != role.Admin
-}
-
-// admins lists the distinct people holding direct or team admin on r. For
-// the maximum, pending admin invitations count and expected owners do not.
-func admins(a *state.Org, r *state.Repo, policy config.Policy, forMax bool) []string {
-	set := map[string]string{}
-	addPerson := func(login string) {
-		if forMax && policy.ExpectedOwner(login) {
-			return
-		}
-		set[strings.ToLower(login)] = login
-	}
-	for _, u := range r.Users {
-		if u.Role == role.Admin {
-			addPerson(u.Login)
-		}
-	}
-	for _, t := range r.Teams {
-		if t.Role != role.Admin {
-			continue
-		}
-		if team := a.Team(t.Slug); team != nil {
-			for _, m := range team.Members {
-				addPerson(m)
-			}
-		}
-	}
-	if forMax {
-		for _, inv := range r.Invitations {
-			if inv.Role == role.Admin && !inv.Expired {
-				addPerson(inv.Login)
-			}
-		}
-	}
-	out := make([]string, 0, len(set))
-	for _, v := range set {
-		out = append(out, v)
-	}
-	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i]) < strings.ToLower(out[j]) })
-	return out
 }

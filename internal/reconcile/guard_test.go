@@ -14,10 +14,27 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
+// rulesOf lists every refused change as "rule subject".
 func rulesOf(p *Plan) []string {
 	var out []string
 	for _, r := range p.Refusals {
-		out = append(out, string(r.Rule)+" "+r.Subject)
+		for _, it := range r.Items {
+			out = append(out, string(r.Rule)+" "+it.Subject)
+		}
+	}
+	return out
+}
+
+// crossedOf lists every rule_already_crossed item as "rule repo subject".
+func crossedOf(p *Plan) []string {
+	var out []string
+	for _, n := range p.Notices {
+		if n.Kind != NoticeCrossed {
+			continue
+		}
+		for _, it := range n.Items {
+			out = append(out, strings.TrimSpace(string(n.Rule)+" "+it.Repo+" "+it.Subject))
+		}
 	}
 	return out
 }
@@ -37,7 +54,8 @@ func TestGuardrails(t *testing.T) {
 		file    string
 		repo    state.Repo
 		refused []string
-		rulePos string // where the first refusal says the rule is set
+		crossed []string // rule_already_crossed items, "rule repo subject"
+		rulePos string   // where the first refusal says the rule is set
 	}{
 		{name: "max_removals", orgFile: "max_removals: 2", file: "{}",
 			repo:    state.Repo{Users: manyUsers(3, role.Write)},
@@ -52,7 +70,8 @@ func TestGuardrails(t *testing.T) {
 		{name: "max_admins does not count expected owners", orgFile: "max_admins: 2\nexpected_owners: [alice]",
 			file: "admin:\n  teams: [core]\n  users: [carol]\n"},
 		{name: "already over max_admins: lowering allowed", orgFile: "max_admins: 1",
-			file: "admin:\n  users: [alice, bob]\n", repo: state.Repo{Users: []state.UserGrant{{Login: "alice", Role: role.Admin}, {Login: "bob", Role: role.Admin}, {Login: "carol", Role: role.Admin}}}},
+			file: "admin:\n  users: [alice, bob]\n", repo: state.Repo{Users: []state.UserGrant{{Login: "alice", Role: role.Admin}, {Login: "bob", Role: role.Admin}, {Login: "carol", Role: role.Admin}}},
+			crossed: []string{"max_admins widget"}},
 		{name: "min_admins", orgFile: "min_admins: 2", file: "admin:\n  users: [alice]\n",
 			repo:    state.Repo{Users: []state.UserGrant{{Login: "alice", Role: role.Admin}, {Login: "bob", Role: role.Admin}}},
 			refused: []string{"min_admins user:bob"}},
@@ -60,10 +79,10 @@ func TestGuardrails(t *testing.T) {
 			repo: state.Repo{Users: []state.UserGrant{{Login: "alice", Role: role.Admin}, {Login: "bob", Role: role.Admin}}}},
 		{name: "admin_allowed refuses a new admin", orgFile: "admin_allowed: [team:admins]", file: "admin:\n  users: [alice]\n",
 			refused: []string{"admin_allowed user:alice"}, rulePos: "permissions/acme.yaml:1:1"},
-		{name: "admin_allowed refuses an existing admin in the file", orgFile: "admin_allowed: [team:admins]",
+		{name: "admin_allowed reports, not refuses, an admin the file keeps", orgFile: "admin_allowed: [team:admins]",
 			file:    "admin:\n  users: [alice]\n  teams: [admins]\n",
 			repo:    state.Repo{Users: []state.UserGrant{{Login: "alice", Role: role.Admin}}, Teams: []state.TeamGrant{{Slug: "admins", Role: role.Admin}}},
-			refused: []string{"admin_allowed user:alice"}},
+			crossed: []string{"admin_allowed widget user:alice"}},
 		{name: "outside collaborator max role", file: "maintain:\n  users: [outsider]\n",
 			refused: []string{"outside_collaborator_max_role user:outsider"}},
 		{name: "outside collaborator at the max", file: "write:\n  users: [outsider]\n"},
@@ -97,6 +116,7 @@ func TestGuardrails(t *testing.T) {
 			f := newFixture(t, tc.orgFile, map[string]string{"widget": tc.file}, org)
 			p := f.plan()
 			assert.Equal(t, tc.refused, rulesOf(p))
+			assert.Equal(t, tc.crossed, crossedOf(p))
 			if tc.rulePos != "" {
 				assert.Equal(t, tc.rulePos, p.Refusals[0].RulePos.String())
 			}
@@ -115,8 +135,13 @@ func TestAdminCountOutsideTheRangeIsReported(t *testing.T) {
 	p := f.plan()
 	assert.Empty(t, p.Refusals, "nothing makes it worse")
 	require.Len(t, p.Notices, 1)
-	assert.Equal(t, NoticeAdminCount, p.Notices[0].Kind)
-	assert.Contains(t, p.Notices[0].Message, "has 2 admins, more than max_admins (1)")
+	n := p.Notices[0]
+	assert.Equal(t, NoticeCrossed, n.Kind)
+	assert.Equal(t, RuleMaxAdmins, n.Rule)
+	assert.Equal(t, SeverityHigh, n.Severity)
+	assert.Equal(t, "permissions/acme.yaml:1:1", n.RulePos.String())
+	require.Len(t, n.Items, 1)
+	assert.Equal(t, "acme/widget has 2 admins (alice, bob), more than max_admins (1)", n.Items[0].Detail)
 }
 
 func TestRefusalsNameTheRuleTheLineAndWhy(t *testing.T) {
@@ -126,8 +151,10 @@ func TestRefusalsNameTheRuleTheLineAndWhy(t *testing.T) {
 	require.Len(t, p.Refusals, 1)
 	r := p.Refusals[0]
 	assert.Equal(t, RuleAdminAllowed, r.Rule)
-	assert.Equal(t, "permissions/acme/widget.yaml:2:11", r.Source.String())
+	require.Len(t, r.Items, 1)
+	assert.Equal(t, "permissions/acme/widget.yaml:2:11", r.Items[0].Source.String())
 	assert.Equal(t, "permissions/acme.yaml:2:1", r.RulePos.String())
-	assert.Equal(t, "user:alice may not hold admin: the org's admin_allowed does not list it (grant maintain instead)", r.Message)
-	assert.True(t, p.Changes[r.Change].Refused)
+	assert.Equal(t, "only the principals the org's admin_allowed lists may be given admin: grant maintain instead, or add it to admin_allowed in a reviewed change to the org file", r.Message)
+	assert.Equal(t, "user:alice would become admin", r.Items[0].Detail)
+	assert.True(t, p.Changes[r.Items[0].Change].Refused)
 }

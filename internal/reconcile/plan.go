@@ -9,6 +9,7 @@ package reconcile
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
@@ -18,7 +19,7 @@ import (
 
 // FormatVersion is the version of the plan's JSON form (docs/plan-json.md).
 // It changes only when a field is removed or changes meaning.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Kind is what a change does.
 type Kind string
@@ -186,19 +187,69 @@ const (
 	RuleArchivedRepositories Rule = "archived"
 )
 
-// Refusal is a change (or a state the files ask for) that permsync will not
-// make. Any refusal makes apply change nothing.
+// Refusal is one cause of refused changes: a rule, where it is set, and
+// every change it refuses (one entry for 33 removals over max_removals, not
+// 33). Any refusal makes apply change nothing.
 type Refusal struct {
-	Rule    Rule       `json:"rule"`
-	Org     string     `json:"org"`
+	Rule    Rule          `json:"rule"`
+	Org     string        `json:"org"`
+	RulePos config.Pos    `json:"rule_source"` // where the rule is set (empty for GitHub's own limits)
+	Message string        `json:"message"`     // the cause and what to do, the same for every item
+	Items   []RefusedItem `json:"items"`
+}
+
+// Item is one place a refusal or notice is about.
+type Item struct {
 	Repo    string     `json:"repo,omitempty"`
 	Subject string     `json:"subject,omitempty"` // user:x, team:y or branch:z
-	Source  config.Pos `json:"source"`            // what asked for it
-	RulePos config.Pos `json:"rule_source"`       // where the rule is set
-	Message string     `json:"message"`
-	// Change is the index in Plan.Changes of the refused change, or -1 when
-	// the refusal is about what the files ask rather than one change.
+	Source  config.Pos `json:"source"`            // the file line that asks for it
+	Detail  string     `json:"detail,omitempty"`  // what is particular to this item
+}
+
+// Text is one item on one line: its detail, then the cause's message.
+func (it Item) Text(message string) string {
+	if it.Detail == "" {
+		return message
+	}
+	return it.Detail + ": " + message
+}
+
+// ItemText is one of the notice's items on one line. A breach already
+// says everything; the rule's heading would repeat it.
+func (n Notice) ItemText(it Item) string {
+	if n.Kind == NoticeCrossed && it.Detail != "" {
+		return it.Detail + "; no change in this plan makes it worse"
+	}
+	return it.Text(n.Message)
+}
+
+// RefusedItem is one refused change.
+type RefusedItem struct {
+	Item
+	// Change is the index in Plan.Changes of the refused change.
 	Change int `json:"change"`
+}
+
+// Repos lists the distinct repositories of items, in order.
+func Repos(items []Item) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, it := range items {
+		if it.Repo != "" && !seen[strings.ToLower(it.Repo)] {
+			seen[strings.ToLower(it.Repo)] = true
+			out = append(out, it.Repo)
+		}
+	}
+	return out
+}
+
+// Places returns the refusal's items without their change indexes.
+func (r Refusal) Places() []Item {
+	out := make([]Item, len(r.Items))
+	for i, it := range r.Items {
+		out[i] = it.Item
+	}
+	return out
 }
 
 // RepoError is a repository permsync could not plan for; the others go on.
@@ -218,15 +269,20 @@ func (e RepoError) String() string {
 }
 
 // Notice is something the plan reports without changing it: a grant the
-// files lack in additive mode, an archived repository, an invitation that
-// was never accepted.
+// files lack in additive mode, an archived repository, a rule GitHub already
+// crosses with no change making it worse. Notices with the same cause are
+// one notice listing every item.
 type Notice struct {
-	Kind    string     `json:"kind"`
-	Org     string     `json:"org"`
-	Repo    string     `json:"repo,omitempty"`
-	Subject string     `json:"subject,omitempty"`
-	Source  config.Pos `json:"source"`
-	Message string     `json:"message"`
+	Kind string `json:"kind"`
+	// Rule, Severity and RulePos are set on a rule_already_crossed notice:
+	// the guardrail, the severity the audit gives the same breach, and
+	// where the rule is set.
+	Rule     Rule        `json:"rule,omitempty"`
+	Severity Severity    `json:"severity,omitempty"`
+	RulePos  *config.Pos `json:"rule_source,omitempty"`
+	Org      string      `json:"org"`
+	Message  string      `json:"message"`
+	Items    []Item      `json:"items"`
 }
 
 // Notice kinds.
@@ -239,8 +295,12 @@ const (
 	NoticeCustomRole   = "custom_role"           // an Enterprise custom role: not managed
 	NoticeAmbiguous    = "role_ambiguous"        // read through REST alone: direct role unknown
 	NoticeInherited    = "team_inherited"        // a child team's grant that its parent gives
-	NoticeAdminCount   = "admin_count"           // outside min/max admins already, not made worse
+	NoticeDisabled     = "disabled"              // disabled by GitHub: like archived, not changed
+	NoticeCrossed      = "rule_already_crossed"  // a guardrail GitHub already crosses, not made worse
 	NoticeRuleProtects = "ruleset_protects"      // a check dropped from protection is still required by a ruleset
+	NoticeCannotApply  = "cannot_apply"          // GitHub would refuse or undo it: not planned
+	NoticeTwoFactor    = "two_factor_required"   // invitations that hold only once the invitee enables 2FA
+	NoticeGuardNotRun  = "guard_not_run"         // a guard could not run (e.g. the base role is unreadable)
 )
 
 // Effect is a change of one person's effective access to one repository at
@@ -289,7 +349,9 @@ type OrgMode struct {
 
 // Summary counts a plan's changes by action.
 type Summary struct {
-	Add, Change, Remove, Refused, Errors int
+	Add, Change, Remove, Errors int
+	// Refused counts causes (refusals); RefusedChanges the changes they refuse.
+	Refused, RefusedChanges int
 }
 
 // Summary counts the plan.
@@ -306,6 +368,11 @@ func (p *Plan) Summary() Summary {
 		}
 	}
 	s.Refused = len(p.Refusals)
+	for _, c := range p.Changes {
+		if c.Refused {
+			s.RefusedChanges++
+		}
+	}
 	s.Errors = len(p.Errors)
 	return s
 }

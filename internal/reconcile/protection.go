@@ -16,6 +16,13 @@ import (
 func (d *repoDiff) protection() {
 	policy := d.org.Policy
 	for _, bp := range d.repo.Protection {
+		if d.ar.ProtectionUnavailable {
+			// GitHub answers 403 to every protection write here; planning
+			// one would fail at apply, run after run.
+			d.notice(NoticeCannotApply, "branch:"+bp.Branch, bp.Pos,
+				"GitHub's plan for %s offers no branch protection on a private repository: protection is not planned (make the repository public, upgrade the org's plan, or remove branch_protection from the file)", d.org.Name)
+			continue
+		}
 		cur, ok := d.ar.Branch(bp.Branch)
 		switch {
 		case !ok:
@@ -33,6 +40,15 @@ func (d *repoDiff) protection() {
 		}
 		want, fields, src := updateSettings(bp, cur, policy)
 		if len(fields) == 0 {
+			continue
+		}
+		if cur.Pattern != "" && cur.Pattern != bp.Branch {
+			// Writing protection for this branch would create an exact-name
+			// rule that from then on overrides the wildcard one here (and
+			// leaves the other branches it covers as they are). Not a
+			// refusal: it stops nothing else in the repository.
+			d.notice(NoticeCannotApply, "branch:"+bp.Branch, src,
+				"branch %s is protected by the wildcard rule %q, which permsync does not manage: writing its protection would create a new rule for %s alone that overrides the wildcard one from then on; not planned (change the wildcard rule on GitHub, or make the file match it)", bp.Branch, cur.Pattern, bp.Branch)
 			continue
 		}
 		d.add(Change{Kind: ProtectionUpdate, Branch: bp.Branch, ProtectionBefore: &cur, ProtectionAfter: &want,

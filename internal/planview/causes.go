@@ -1,0 +1,46 @@
+package planview
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+)
+
+// ShownItems is how many of a refusal's or notice's items text and
+// markdown show; the rest are counted (JSON lists them all).
+const ShownItems = 5
+
+// itemText is one item on one line: what is particular to it, prefixed with
+// its repository unless the detail already names it.
+func itemText(org string, it reconcile.Item) string {
+	what := it.Detail
+	if what == "" {
+		what = it.Subject
+	}
+	full := org + "/" + it.Repo
+	switch {
+	case it.Repo == "":
+		return what
+	case what == "":
+		return full
+	case strings.Contains(what, full):
+		return what
+	}
+	return full + ": " + what
+}
+
+// moreText counts the items not shown, and the repositories they span.
+func moreText(items []reconcile.Item) string {
+	if len(items) <= ShownItems {
+		return ""
+	}
+	rest := len(items) - ShownItems
+	return fmt.Sprintf("…and %d more (%s in all; every one is in the JSON plan)", rest, plural(len(reconcile.Repos(items)), "repository"))
+}
+
+// single reports whether a notice is about one place whose message already
+// says everything (most notices of the diff are).
+func single(n reconcile.Notice) bool {
+	return len(n.Items) == 1 && n.Items[0].Detail == ""
+}
