@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+)
+
+// apply --plan F takes nothing from F but what the approver saw: the
+// directory, the orgs and the repositories are the command's own, and F must
+// be exactly the plan of them. Each test is what someone who can hand the
+// apply a file (a planted artifact, a doctored download) would try.
+
+// runIn runs permsync in dir with the world's credentials and no --dir, as
+// the apply workflow runs it in its checkout.
+func (w *world) runIn(t *testing.T, dir string, args ...string) (int, string, string) {
+	t.Helper()
+	args = append(args, "--cache-dir", filepath.Join(t.TempDir(), "cache"), "--write-interval", "0s")
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "GITHUB_") || strings.HasPrefix(kv, "PERMSYNC_") || strings.HasPrefix(kv, "CI=") {
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
+	cmd.Env = append(cmd.Env, w.env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out.String(), errOut.String()
+	case errors.As(err, &ee):
+		return ee.ExitCode(), out.String(), errOut.String()
+	}
+	t.Fatalf("running permsync: %v", err)
+	return 0, "", ""
+}
+
+// A crafted plan names its own directory, holding files nobody reviewed:
+// the apply plans the checked-out files, sees a different plan, and changes
+// nothing.
+func TestApplyPlanIgnoresTheFilesDir(t *testing.T) {
+	w := newWorld(t)
+	checkout := filepath.Dir(w.dir) // holds permissions/, the reviewed files
+	evil := filepath.Join(t.TempDir(), "evil")
+	require.NoError(t, os.CopyFS(evil, os.DirFS(w.dir)))
+	require.NoError(t, os.WriteFile(filepath.Join(evil, "acme", "gadget.yaml"), []byte("read:\n  teams: [core]\nmaintain:\n  users: [bob]\n"), 0o644))
+	crafted := filepath.Join(t.TempDir(), "plan.json")
+	code, _, errOut := w.runIn(t, checkout, "plan", "--dir", evil, "--format", "json", "--out", crafted)
+	require.Equal(t, ExitOK, code, errOut)
+
+	code, out, errOut := w.runIn(t, checkout, "apply", "--plan", crafted, "--yes")
+	assert.Equal(t, ExitError, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, errOut, "stale plan: the files for acme/gadget changed")
+	assert.Equal(t, ghapitest.RoleTriage, w.Server.Collaborators("acme", "gadget")["bob"], "the crafted directory's grant was not applied")
+	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "nothing at all was changed")
+}
+
+// A plan of fewer repositories does not narrow the apply: the command's own
+// --repo does, and the two must agree.
+func TestApplyPlanIgnoresTheFilesRepos(t *testing.T) {
+	w := newWorld(t)
+	checkout := filepath.Dir(w.dir)
+	saved := filepath.Join(t.TempDir(), "plan.json")
+	code, _, errOut := w.runIn(t, checkout, "plan", "--repo", "acme/widget", "--format", "json", "--out", saved)
+	require.Equal(t, ExitOK, code, errOut)
+
+	code, _, errOut = w.runIn(t, checkout, "apply", "--plan", saved, "--yes")
+	assert.Equal(t, ExitError, code, errOut)
+	assert.Contains(t, errOut, "stale plan: the repositories planned (")
+	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"])
+
+	// The same scope as the saved plan: applied.
+	code, out, errOut := w.runIn(t, checkout, "apply", "--repo", "acme/widget", "--plan", saved, "--yes")
+	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "gadget was not in the scope")
+}
+
+// A plan whose digests are right but whose changes were edited (the
+// approver was shown less than would run) is refused.
+func TestApplyPlanRefusesDoctoredChanges(t *testing.T) {
+	w := newWorld(t)
+	checkout := filepath.Dir(w.dir)
+	saved := filepath.Join(t.TempDir(), "plan.json")
+	code, _, errOut := w.runIn(t, checkout, "plan", "--format", "json", "--out", saved)
+	require.Equal(t, ExitOK, code, errOut)
+
+	var doc map[string]any
+	data, err := os.ReadFile(saved)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &doc))
+	var kept []any
+	for _, c := range doc["changes"].([]any) {
+		if c.(map[string]any)["user"] != "drive-by-admin" {
+			kept = append(kept, c)
+		}
+	}
+	require.Less(t, len(kept), len(doc["changes"].([]any)), "the plan removes drive-by-admin")
+	doc["changes"] = kept
+	data, err = json.Marshal(doc)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(saved, data, 0o644))
+
+	code, _, errOut = w.runIn(t, checkout, "apply", "--plan", saved, "--yes")
+	assert.Equal(t, ExitError, code, errOut)
+	assert.Contains(t, errOut, "stale plan: the changes planned now are not the saved plan's")
+	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"])
+	assert.Equal(t, ghapitest.RoleTriage, w.Server.Collaborators("acme", "gadget")["bob"])
+}
