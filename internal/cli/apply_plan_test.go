@@ -120,3 +120,21 @@ func TestApplyPlanRefusesDoctoredChanges(t *testing.T) {
 	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"])
 	assert.Equal(t, ghapitest.RoleTriage, w.Server.Collaborators("acme", "gadget")["bob"])
 }
+
+// plan --json-out saves the very plan the markdown shows (one read of
+// GitHub), and apply --plan of it with the same scope applies it.
+func TestPlanJSONOutIsApplied(t *testing.T) {
+	w := newWorld(t)
+	checkout := filepath.Dir(w.dir)
+	tmp := t.TempDir()
+	md, saved := filepath.Join(tmp, "plan.md"), filepath.Join(tmp, "plan.json")
+	code, _, errOut := w.runIn(t, checkout, "plan", "--repo", "acme/gadget", "--detailed-exitcode", "--format", "markdown", "--out", md, "--json-out", saved)
+	require.Equal(t, ExitChanges, code, errOut)
+	text, err := os.ReadFile(md)
+	require.NoError(t, err)
+	assert.Contains(t, string(text), "drive-by-admin")
+
+	code, out, errOut := w.runIn(t, checkout, "apply", "--repo", "acme/gadget", "--plan", saved, "--yes")
+	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.NotContains(t, w.Server.Collaborators("acme", "gadget"), "drive-by-admin")
+}

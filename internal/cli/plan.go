@@ -21,6 +21,7 @@ type PlanOptions struct {
 	Repos            []string
 	Format           string
 	Out              string
+	JSONOut          string
 	DetailedExitCode bool
 }
 
@@ -39,7 +40,8 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 		Example: `  permsync plan
   permsync plan --repo openvdb --repo AcademySoftwareFoundation/openexr
   permsync plan --format markdown --out plan.md --detailed-exitcode
-  permsync plan --format json --out plan.json && permsync apply --plan plan.json`,
+  permsync plan --format json --out plan.json && permsync apply --plan plan.json
+  permsync plan --format markdown --out plan.md --json-out plan.json   # what the approver reads, and what runs`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -54,6 +56,7 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 	f.StringSliceVar(&opts.Repos, "repo", nil, "only this repository, as REPO or ORG/REPO (repeatable)")
 	f.StringVar(&opts.Format, "format", "text", "output format: text, markdown or json")
 	f.StringVar(&opts.Out, "out", "", "write the plan to this file instead of stdout")
+	f.StringVar(&opts.JSONOut, "json-out", "", "also save the same plan as JSON to this file, for apply --plan (one read of GitHub for both)")
 	f.BoolVar(&opts.DetailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
 	return cmd
 }
@@ -88,6 +91,11 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 		return renderPlan(w, p, opts.Format, toTerminal && opts.IO.Color())
 	}); err != nil {
 		return exit(ExitError, err)
+	}
+	if opts.JSONOut != "" {
+		if err := writeOut(opts.IO, opts.JSONOut, func(w io.Writer, _ bool) error { return planview.JSON(w, p) }); err != nil {
+			return exit(ExitError, err)
+		}
 	}
 	if opts.Out != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "%s\nplan written to %s\n", planview.SummaryLine(p), opts.Out)
