@@ -138,3 +138,22 @@ func TestPlanJSONOutIsApplied(t *testing.T) {
 	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.NotContains(t, w.Server.Collaborators("acme", "gadget"), "drive-by-admin")
 }
+
+// The nightly audit says where the snapshot it compares with came from
+// (--compare-from), so that a reader can tell a default-branch scheduled
+// run's snapshot from anything else.
+func TestAuditSaysWhereTheSnapshotCameFrom(t *testing.T) {
+	w := newWorld(t)
+	checkout := filepath.Dir(w.dir)
+	tmp := t.TempDir()
+	snap := filepath.Join(tmp, "snapshot.json")
+	code, _, errOut := w.runIn(t, checkout, "audit", "--format", "json", "--out", filepath.Join(tmp, "a.json"), "--snapshot-out", snap)
+	require.Contains(t, []int{ExitOK, ExitChanges, ExitRefused}, code, errOut)
+	report := filepath.Join(tmp, "audit.md")
+	code, _, errOut = w.runIn(t, checkout, "audit", "--format", "markdown", "--out", report, "--compare", snap,
+		"--compare-from", "the snapshot of the scheduled run 42 of permissions-nightly.yml on main")
+	require.Contains(t, []int{ExitOK, ExitChanges, ExitRefused}, code, errOut)
+	md, err := os.ReadFile(report)
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "Compared with the snapshot of the scheduled run 42 of permissions-nightly.yml on main.")
+}
