@@ -132,7 +132,9 @@ func repoFile(rel string) (org, repo string, ok bool) {
 	return org, strings.TrimSuffix(strings.TrimSuffix(file, ".yaml"), ".yml"), true
 }
 
-func isYAML(name string) bool { return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") }
+func isYAML(name string) bool {
+	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
+}
 
 func quoteAll(ss []string) []string {
 	out := make([]string, len(ss))
