@@ -157,3 +157,34 @@ func TestAuditSaysWhereTheSnapshotCameFrom(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "Compared with the snapshot of the scheduled run 42 of permissions-nightly.yml on main.")
 }
+
+// The audit's self-check reads who may bypass the permissions repository's
+// required reviews (a REST read: the org's GraphQL read does not ask), and
+// names them; with none and everything else in place, review passes.
+func TestAuditSelfCheckReadsReviewBypass(t *testing.T) {
+	w := newWorld(t)
+	checkout := filepath.Dir(w.dir)
+	w.Server.AddApp(ghapitest.AppOptions{ID: 15368, Slug: "github-actions", Name: "GitHub Actions"})
+	prot := func(bypass *ghapitest.Restrictions) *ghapitest.Protection {
+		return &ghapitest.Protection{EnforceAdmins: true,
+			RequiredStatusChecks: &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "plan", AppID: 15368}}},
+			RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, RequireCodeOwnerReviews: true,
+				DismissStaleReviews: true, RequireLastPushApproval: true, BypassAllowances: bypass}}
+	}
+	audit := func() string {
+		out := filepath.Join(t.TempDir(), "audit.json")
+		code, _, errOut := w.runIn(t, checkout, "audit", "--self-repo", "acme/perms", "--format", "json", "--out", out)
+		require.Contains(t, []int{ExitOK, ExitChanges, ExitRefused}, code, errOut)
+		data, err := os.ReadFile(out)
+		require.NoError(t, err)
+		return string(data)
+	}
+	w.Server.SetProtection("acme", "perms", "main", prot(&ghapitest.Restrictions{Users: []string{"alice"}}))
+	report := audit()
+	assert.Contains(t, report, "bypass allowances for pull requests: user:alice may merge without the reviews")
+	assert.Contains(t, report, `"self-check-review"`)
+
+	w.Server.SetProtection("acme", "perms", "main", prot(nil))
+	report = audit()
+	assert.NotContains(t, report, `"self-check-review"`)
+}

@@ -165,6 +165,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	selfIn := audit.SelfInput{Repo: self, Note: selfNote}
 	if self != "" {
 		selfIn.State, selfIn.Note = readSelfRepo(ctx, client, self, actual)
+		selfIn.State = withReviewBypass(ctx, client, strings.SplitN(self, "/", 2)[0], selfIn.State)
 	}
 	hopts := history.Options{Dir: opts.Dir, Label: opts.Dir, Since: since, Until: now}
 	switch {
