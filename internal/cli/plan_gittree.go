@@ -191,7 +191,9 @@ func writeNothingToPlan(opts *PlanOptions, pr *prTree) error {
 		var err error
 		switch opts.Format {
 		case "markdown":
-			_, err = fmt.Fprintf(w, "<!-- permsync:plan -->\n## permsync plan\n\n%s\n", mdsafe.Text(msg))
+			// The second marker tells the workflow not to start a comment
+			// thread for it (names are escaped: no other line can hold it).
+			_, err = fmt.Fprintf(w, "<!-- permsync:plan -->\n<!-- permsync:nothing-to-plan -->\n## permsync plan\n\n%s\n", mdsafe.Text(msg))
 		case "json":
 			_, err = fmt.Fprintf(w, "{\"nothing_to_plan\": true}\n")
 		default:

@@ -119,6 +119,7 @@ func TestPlanGitTreeNothingToPlan(t *testing.T) {
 	code, out, errOut := r.plan(t, w, head)
 	assert.Equal(t, ExitOK, code, errOut)
 	assert.Contains(t, out, "nothing to plan")
+	assert.Contains(t, out, "\n<!-- permsync:nothing-to-plan -->\n", "the workflow's marker")
 }
 
 // An empty file for a private repository nobody manages would list its
