@@ -162,6 +162,10 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 		shown, list = planview.Redact(p, pr.withholder(actual, opts.FromFork))
 		footer = planview.WithheldMarkdown(list, pr.whereFull(opts))
 	}
+	if pr != nil && len(pr.deleted) > 0 {
+		// Not a change on GitHub, but one the merge makes: say it.
+		footer += pr.deletedNote()
+	}
 	if err := writeOut(opts.IO, opts.Out, func(w io.Writer, toTerminal bool) error {
 		if opts.Format == "markdown" {
 			return planview.Markdown(w, shown, planview.MarkdownOptions{Footer: footer})

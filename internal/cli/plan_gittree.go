@@ -181,6 +181,15 @@ func (pr *prTree) whereFull(opts *PlanOptions) string {
 		"after the merge, the apply run publishes the full plan for approval before it changes anything.", pr.head, pr.base)
 }
 
+// deletedNote says which repositories the pull request stops managing.
+func (pr *prTree) deletedNote() string {
+	names := make([]string, len(pr.deleted))
+	for i, d := range pr.deleted {
+		names[i] = "`" + mdsafe.Code(d) + "`"
+	}
+	return fmt.Sprintf("\nThis pull request deletes the files of %s: permsync stops managing them, and changes nothing there on GitHub.\n", strings.Join(names, ", "))
+}
+
 // writeNothingToPlan: the pull request adds or changes no repository file.
 func writeNothingToPlan(opts *PlanOptions, pr *prTree) error {
 	msg := fmt.Sprintf("This pull request adds or changes no repository file under %s/: nothing to plan.", pr.dir)

@@ -172,3 +172,16 @@ func TestPlanWithholdsPrivateFromFork(t *testing.T) {
 	assert.Contains(t, out, "`acme/internal` (private, and the pull request comes from a fork)")
 	assert.Contains(t, out, "alice", "a public repository's plan is shown whole")
 }
+
+// A deleted repository file changes nothing on GitHub, but the merge stops
+// managing that repository: the comment says so.
+func TestPlanGitTreeSaysWhatItStopsManaging(t *testing.T) {
+	w := newWorld(t)
+	r := newPRRepo(t, w)
+	r.git("rm", "-q", "permissions/acme/widget.yaml")
+	r.write("permissions/acme/gadget.yaml", "read:\n  teams: [core]\ntriage:\n  users: [bob]\nwrite:\n  users: [alice]\n")
+	head := r.commit("pr")
+	code, out, errOut := r.plan(t, w, head)
+	require.Equal(t, ExitChanges, code, errOut)
+	assert.Contains(t, out, "This pull request deletes the files of `acme/widget`: permsync stops managing them")
+}
