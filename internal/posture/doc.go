@@ -36,12 +36,14 @@
 //     under their name; the plan fails when the reader App is not
 //     configured, and on exit 1 and 3.
 //
-// Three steps are run rather than read, with bash, in a scratch directory:
+// Some steps are run rather than read, with bash, in a scratch directory:
 // the apply's head check (against stubbed git and gh, once at the head, once
-// behind it), the plan's gate (once per exit code), and the apply's lookup
-// of the last successful apply (in a real git repository, against crafted
-// lists of runs: a tag or branch named like the default one, another
-// workflow, another event, a failed run).
+// behind it), the plan's gate (once per exit code), the apply's check of the
+// plan's fingerprint, and the two lookups that pick an earlier run: the
+// apply's last successful apply and the nightly's previous snapshot (in a
+// real git repository, with jq, against crafted lists of runs: a tag or
+// branch named like the default one, another workflow, another event, a
+// failed run).
 //
 // testdata/accept is a clean set of workflows; each case of testdata/reject
 // changes it in one way that the checker must reject for that reason alone,
