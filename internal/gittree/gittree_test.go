@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,7 +18,7 @@ import (
 // request could play on a reader of its files.
 
 type scratch struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 }
 
@@ -213,4 +214,23 @@ func TestRevisionIsNotAnOption(t *testing.T) {
 	require.Error(t, err)
 	_, err = s.repo().Read(context.Background(), "main", "../etc")
 	require.Error(t, err)
+}
+
+// BenchmarkRead1000: a permissions directory of 1,000 repository files is
+// read with a fixed number of git processes (ls-tree per path component,
+// one recursive ls-tree, two cat-file batches), not one per file.
+func BenchmarkRead1000(b *testing.B) {
+	s := &scratch{t: b, dir: b.TempDir()}
+	s.git("init", "-q", "-b", "main")
+	for i := range 1000 {
+		s.write(filepath.Join("permissions", "acme", "repo-"+strconv.Itoa(i)+".yaml"), "read:\n  teams: [core]\n")
+	}
+	head := s.commit("many")
+	b.ResetTimer()
+	for range b.N {
+		tree, err := s.repo().Read(context.Background(), head, "permissions")
+		if err != nil || len(tree.Files) != 1000 {
+			b.Fatal(err)
+		}
+	}
 }
