@@ -100,9 +100,6 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	}
 	targets, err := reconcile.Select(cfg, opts.Org, opts.Repos)
 	if err != nil {
-		if saved != nil {
-			return exit(ExitError, fmt.Errorf("stale plan: %v", err))
-		}
 		return exit(ExitError, usageError{err})
 	}
 	client, err := opts.Global.connect(ctx, opts.IO, writePermissions, targetRepos(targets))
