@@ -202,7 +202,11 @@ func TestSelfCheck(t *testing.T) {
 	in.Self = audit.SelfInput{Repo: "acme/widgets"}
 	r = audit.Build(in)
 	assert.True(t, r.SelfCheck.Checked)
-	assert.Equal(t, []string{"code-owner review is not required"}, r.SelfCheck.Problems)
+	assert.Equal(t, []string{"code-owner review is not required",
+		"who may bypass the required reviews (bypass_pull_request_allowances) could not be read",
+		"stale approvals are not dismissed: a push after the approval is merged unreviewed",
+		"approval of the most recent push is not required: its author can push after the approval",
+		"the \"plan\" check is not required: a rights change can be merged without its plan"}, r.SelfCheck.Problems)
 
 	in.Self = audit.SelfInput{Note: "skipped: not a GitHub checkout"}
 	r = audit.Build(in)

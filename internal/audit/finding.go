@@ -80,6 +80,7 @@ const (
 	RuleSelfCodeOwners         Rule = "self-check-code-owners"
 	RuleSelfEnforceAdmins      Rule = "self-check-enforce-admins"
 	RuleSelfBypass             Rule = "self-check-bypass"
+	RuleSelfReview             Rule = "self-check-review"
 )
 
 // RuleInfo documents a rule: its usual severity and what it means.
@@ -107,6 +108,7 @@ var Rules = []RuleInfo{
 	{RuleSelfCodeOwners, High, "the permissions repository does not require code-owner review"},
 	{RuleSelfEnforceAdmins, High, "the permissions repository's protection does not apply to admins"},
 	{RuleSelfBypass, High, "someone may bypass the permissions repository's rulesets"},
+	{RuleSelfReview, High, "the permissions repository's review can be made not to bite: pull request bypass allowances, stale approvals kept, the last push not approved, or the plan check not required from GitHub Actions"},
 	{RuleCheckSpoofable, Medium, "a required_checks entry is required from any source: anyone with write access can post a passing status of that name"},
 	{RuleEnforceAdminsOff, Medium, "branch protection does not apply to admins (enforce_admins off)"},
 	{RuleReviewsBelowMin, Medium, "fewer approving reviews are required than min_reviews"},

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
@@ -94,7 +95,77 @@ func (b *builder) selfCheck() SelfCheck {
 			b.fs.add(High, RuleSelfBypass, org, repo, "branch:"+def, fixProt,
 				"the rules of %s on the permissions repository %s can be bypassed (%s)", def, in.Repo, strings.Join(sc.Bypass, "; "))
 		}
+		fixReview := fmt.Sprintf("In %s's settings, protect %s: require pull request reviews, dismiss stale approvals, require approval of the most recent push, allow nobody to bypass them, and require the status check %q from GitHub Actions.", in.Repo, def, planCheck)
+		for _, weak := range reviewWeaknesses(st, bp, classic, def) {
+			sc.Problems = append(sc.Problems, weak)
+			b.fs.add(High, RuleSelfReview, org, repo, "branch:"+def, fixReview,
+				"on the permissions repository %s, review of %s can be made not to bite: %s", in.Repo, def, weak)
+		}
 	}
 	sc.Passed = len(sc.Problems) == 0
 	return sc
+}
+
+const (
+	// planCheck is the check the pull request workflow's plan job reports:
+	// the approver reads its comment, so only that workflow may post it.
+	planCheck = "plan"
+	// actionsAppID is GitHub Actions' App, the one that posts a workflow
+	// job's check run.
+	actionsAppID = 15368
+)
+
+// reviewWeaknesses says what lets a rights change be merged with a review
+// that did not see it: approvals kept across new pushes, the last push
+// approved by its own author, people or Apps that may skip the reviews,
+// and a plan check that anyone with write access can post. One line each.
+func reviewWeaknesses(st *state.Repo, bp state.BranchProtection, classic bool, def string) []string {
+	var out []string
+	if classic {
+		switch rv := bp.Reviews; {
+		case rv == nil:
+			out = append(out, "pull request reviews are not required")
+		default:
+			switch {
+			case !rv.BypassRead:
+				out = append(out, "who may bypass the required reviews (bypass_pull_request_allowances) could not be read")
+			case len(rv.Bypass) > 0:
+				out = append(out, "bypass allowances for pull requests: "+strings.Join(rv.Bypass, ", ")+" may merge without the reviews")
+			}
+			if !rv.DismissStale {
+				out = append(out, "stale approvals are not dismissed: a push after the approval is merged unreviewed")
+			}
+			if !rv.LastPushApprove {
+				out = append(out, "approval of the most recent push is not required: its author can push after the approval")
+			}
+		}
+	} else {
+		out = append(out, "only rulesets protect "+def+": their dismissal of stale approvals, approval of the last push and code-owner settings are not read; protect it with branch protection too")
+	}
+	var from []int64
+	if classic && bp.StatusChecks != nil {
+		for _, c := range bp.StatusChecks.Checks {
+			if c.Context == planCheck {
+				from = append(from, c.AppID)
+			}
+		}
+	}
+	for _, rs := range st.Rulesets {
+		if !rs.AppliesTo(def, def) {
+			continue
+		}
+		for _, c := range rs.RequiredChecks {
+			if c.Context == planCheck {
+				from = append(from, c.AppID)
+			}
+		}
+	}
+	switch {
+	case slices.Contains(from, actionsAppID):
+	case len(from) == 0:
+		out = append(out, fmt.Sprintf("the %q check is not required: a rights change can be merged without its plan", planCheck))
+	default:
+		out = append(out, fmt.Sprintf("the %q check is not required from GitHub Actions (app id %d): anyone with write access can post a passing %q status", planCheck, actionsAppID, planCheck))
+	}
+	return out
 }

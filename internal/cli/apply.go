@@ -2,10 +2,13 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -38,15 +41,19 @@ is re-read just before it is written, so a change made by hand or by another
 run in between is never overwritten blindly. If the plan holds any refused
 change, nothing at all is changed (exit 3).
 
-With --plan, a saved JSON plan is applied only if neither the files nor
-GitHub changed for any repository it covers ("stale plan", exit 1).
+With --plan, the files in --dir (with --org and --repo, as given to this
+command: never taken from the saved file) are planned again, and the changes
+are made only if that plan is the saved one: the same repositories, the same
+changes and refusals, and neither the files nor GitHub changed for any
+repository ("stale plan", exit 1: plan again, and have it approved again).
 
 Exit codes: 0 done, 1 error or stale plan, 3 refused, 4 done in part (the
 output says which changes failed; run it again to converge).`,
 		Example: `  permsync apply            # asks before changing anything
   permsync apply --yes      # in CI
   permsync apply --repo openvdb --yes
-  permsync plan --format json --out plan.json && permsync apply --plan plan.json --yes`,
+  permsync plan --repo openvdb --format json --out plan.json
+  permsync apply --repo openvdb --plan plan.json --yes`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -60,7 +67,7 @@ output says which changes failed; run it again to converge).`,
 	f.StringVar(&opts.Org, "org", "", "only this org")
 	f.StringSliceVar(&opts.Repos, "repo", nil, "only this repository, as REPO or ORG/REPO (repeatable)")
 	f.BoolVar(&opts.Yes, "yes", false, "apply without asking (required when not run from a terminal)")
-	f.StringVar(&opts.PlanFile, "plan", "", "apply this saved JSON plan, only if it is not stale")
+	f.StringVar(&opts.PlanFile, "plan", "", "apply only if the plan of --dir/--org/--repo is exactly this saved JSON plan")
 	return cmd
 }
 
@@ -82,13 +89,10 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		if err != nil {
 			return exit(ExitError, fmt.Errorf("--plan %s: %w", opts.PlanFile, err))
 		}
-		if len(opts.Repos) > 0 || opts.Org != "" {
-			return exit(ExitError, usageError{errors.New("--plan applies the saved plan's repositories: do not combine it with --org or --repo")})
-		}
-		opts.Repos = saved.Repos
-		if saved.Dir != "" && opts.Dir == "permissions" {
-			opts.Dir = saved.Dir
-		}
+		// Nothing in the file decides what is planned: the directory, the
+		// orgs and the repositories are this command's own (a crafted file
+		// could otherwise point the apply at files nobody reviewed). The file
+		// is only what the apply must match.
 	}
 	cfg, err := loadConfig(opts.IO, opts.Dir)
 	if err != nil {
@@ -96,9 +100,6 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	}
 	targets, err := reconcile.Select(cfg, opts.Org, opts.Repos)
 	if err != nil {
-		if saved != nil {
-			return exit(ExitError, fmt.Errorf("stale plan: %v", err))
-		}
 		return exit(ExitError, usageError{err})
 	}
 	client, err := opts.Global.connect(ctx, opts.IO, writePermissions, targetRepos(targets))
@@ -111,8 +112,12 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		return exit(ExitError, err)
 	}
 	if saved != nil {
-		if why := staleness(saved, p); why != "" {
-			return exit(ExitError, fmt.Errorf("stale plan: %s since %s was made; run permsync plan again", why, opts.PlanFile))
+		why := staleness(saved, p)
+		if why == "" {
+			why = planDiffers(saved, p)
+		}
+		if why != "" {
+			return exit(ExitError, fmt.Errorf("stale plan: %s since %s was made; run permsync plan again (with the same --dir, --org and --repo) and have it approved again", why, opts.PlanFile))
 		}
 	}
 	color := opts.IO.Color()
@@ -167,6 +172,47 @@ func staleness(saved, now *reconcile.Plan) string {
 			return fmt.Sprintf("the files for %s/%s changed", d.Org, d.Repo)
 		case n.State != d.State:
 			return fmt.Sprintf("GitHub's state of %s/%s changed", d.Org, d.Repo)
+		}
+	}
+	return ""
+}
+
+// planDiffers says how a saved plan differs from the plan just made of the
+// same files, or "". The approver saw the saved plan; only that may run.
+func planDiffers(saved, now *reconcile.Plan) string {
+	var buf bytes.Buffer
+	if err := planview.JSON(&buf, now); err != nil {
+		return "the new plan cannot be compared: " + err.Error()
+	}
+	// Through JSON, as the saved plan came, so that both are compared alike.
+	cur, err := planview.ReadJSON(&buf)
+	if err != nil {
+		return "the new plan cannot be compared: " + err.Error()
+	}
+	norm := func(repos []string) []string {
+		out := make([]string, len(repos))
+		for i, r := range repos {
+			out[i] = strings.ToLower(r)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if !slices.Equal(norm(saved.Repos), norm(cur.Repos)) {
+		return fmt.Sprintf("the repositories planned (%s) are not the saved plan's (%s)", strings.Join(cur.Repos, ", "), strings.Join(saved.Repos, ", "))
+	}
+	for _, part := range []struct {
+		what      string
+		old, next any
+	}{
+		{"orgs' modes", saved.Orgs, cur.Orgs},
+		{"changes", saved.Changes, cur.Changes},
+		{"refusals", saved.Refusals, cur.Refusals},
+		{"file and GitHub digests", saved.Digests, cur.Digests},
+	} {
+		a, _ := json.Marshal(part.old)
+		b, _ := json.Marshal(part.next)
+		if !bytes.Equal(a, b) {
+			return "the " + part.what + " planned now are not the saved plan's"
 		}
 	}
 	return ""

@@ -33,6 +33,7 @@ type AuditOptions struct {
 	Since       string
 	SnapshotOut string
 	Compare     string
+	CompareFrom string
 	SelfRepo    string
 
 	summaryOnly bool // the demo shows the summary and findings only
@@ -108,6 +109,7 @@ Exit codes: 0 the report was written (findings are not errors), 1 error
 	f.StringVar(&opts.Since, "since", "", "history window start, YYYY-MM-DD (default: 30 days ago)")
 	f.StringVar(&opts.SnapshotOut, "snapshot-out", "", "store the state read in this file, for a later --compare (no secrets)")
 	f.StringVar(&opts.Compare, "compare", "", "report what changed on GitHub since this snapshot")
+	f.StringVar(&opts.CompareFrom, "compare-from", "", "where the --compare snapshot came from, said in the report")
 	f.StringVar(&opts.SelfRepo, "self-repo", "", "the permissions repository OWNER/REPO, for its self-check and pull request lookups (default $GITHUB_REPOSITORY, else the checkout's origin remote)")
 	return cmd
 }
@@ -163,6 +165,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	selfIn := audit.SelfInput{Repo: self, Note: selfNote}
 	if self != "" {
 		selfIn.State, selfIn.Note = readSelfRepo(ctx, client, self, actual)
+		selfIn.State = withReviewBypass(ctx, client, strings.SplitN(self, "/", 2)[0], selfIn.State)
 	}
 	hopts := history.Options{Dir: opts.Dir, Label: opts.Dir, Since: since, Until: now}
 	switch {
@@ -178,6 +181,9 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 
 	in := audit.Input{Dir: opts.Dir, Orgs: orgs, Actual: actual, OrgErrors: orgErrs, Plan: p, History: hist,
 		Previous: previous, Self: selfIn, Notes: notes, Now: now}
+	if opts.Compare != "" && opts.CompareFrom != "" {
+		in.Notes = append(in.Notes, "Compared with "+opts.CompareFrom+".")
+	}
 	if opts.Compare == "" {
 		in.PreviousNote = "no snapshot compared (audit --compare FILE, with a file written by audit --snapshot-out)"
 	}

@@ -80,9 +80,10 @@ func newAuditWorld(t *testing.T) *auditWorld {
 	s.AddRepo("acme", "permissions", ghapitest.RepoOptions{})
 	s.SetTeamRepo("acme", "releng", "permissions", ghapitest.RoleAdmin)
 	s.SetProtection("acme", "permissions", "main", &ghapitest.Protection{
-		RequiredStatusChecks:       &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "EasyCLA", AppID: -1}, {Context: "DCO", AppID: 1861}}},
-		EnforceAdmins:              true,
-		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, RequireCodeOwnerReviews: true},
+		RequiredStatusChecks: &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "EasyCLA", AppID: -1}, {Context: "DCO", AppID: 1861}, {Context: "plan", AppID: 15368}}},
+		EnforceAdmins:        true,
+		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, RequireCodeOwnerReviews: true,
+			DismissStaleReviews: true, RequireLastPushApproval: true},
 	})
 	s.AddRepo("acme", "legacy", ghapitest.RepoOptions{DefaultBranch: "master"})
 	s.SetCollaborator("acme", "legacy", "mallory", ghapitest.RoleAdmin)

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
@@ -21,7 +23,15 @@ type PlanOptions struct {
 	Repos            []string
 	Format           string
 	Out              string
+	JSONOut          string
 	DetailedExitCode bool
+
+	// A pull request's files, read from git objects (gittree).
+	GitDir   string
+	GitTree  string
+	GitBase  string
+	Withhold bool
+	FromFork bool
 }
 
 func newPlanCmd(io *IOStreams, g *GlobalOptions, runF func(*PlanOptions) error) *cobra.Command {
@@ -34,12 +44,24 @@ each change with the file:line that asked for it, the changes permsync
 refuses to make (guardrails), and who gains or loses write, maintain or admin.
 Nothing is changed on GitHub.
 
+With --git-tree REV, the files are read from the commit's git objects
+rather than the disk (a pull request's tree: its .gitattributes, symlinks
+and submodules cannot hide, add or redirect a file; a symlink or submodule
+under --dir, or --dir itself being one, is an error). With --git-base BASE,
+the repositories planned are those whose files REV changes since its
+merge-base with BASE, and a changed file under --dir that permsync does not
+plan fails the plan. With --withhold, the output names no one on a
+repository not managed on BASE (or private, with --from-fork), and says what
+it withholds; the exit code is still the whole plan's.
+
 Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 2 changes pending (with --detailed-exitcode), 3 the plan holds a refused change.`,
 		Example: `  permsync plan
   permsync plan --repo openvdb --repo AcademySoftwareFoundation/openexr
   permsync plan --format markdown --out plan.md --detailed-exitcode
-  permsync plan --format json --out plan.json && permsync apply --plan plan.json`,
+  permsync plan --format json --out plan.json && permsync apply --plan plan.json
+  permsync plan --git-dir pr.git --git-tree refs/pr/head --git-base refs/pr/base --withhold --format markdown
+  permsync plan --format markdown --out plan.md --json-out plan.json   # what the approver reads, and what runs`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -54,7 +76,13 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 	f.StringSliceVar(&opts.Repos, "repo", nil, "only this repository, as REPO or ORG/REPO (repeatable)")
 	f.StringVar(&opts.Format, "format", "text", "output format: text, markdown or json")
 	f.StringVar(&opts.Out, "out", "", "write the plan to this file instead of stdout")
+	f.StringVar(&opts.JSONOut, "json-out", "", "also save the same plan as JSON to this file, for apply --plan (one read of GitHub for both)")
 	f.BoolVar(&opts.DetailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
+	f.StringVar(&opts.GitTree, "git-tree", "", "read --dir from this commit's git objects (not from the disk): no attribute, symlink or submodule in it can hide, add or redirect a file")
+	f.StringVar(&opts.GitDir, "git-dir", ".git", "with --git-tree: the git repository holding the commit (a bare one is fine)")
+	f.StringVar(&opts.GitBase, "git-base", "", "with --git-tree: plan the repositories whose files the commit changes since its merge-base with this one (every one if an org file changes); fail if a changed file under --dir is one permsync does not plan")
+	f.BoolVar(&opts.Withhold, "withhold", false, "with --git-base: the output is for the pull request's author: name no one on a repository not managed on the base (or private, with --from-fork), and say what is withheld")
+	f.BoolVar(&opts.FromFork, "from-fork", false, "with --withhold: the pull request comes from a fork, so private repositories are withheld too")
 	return cmd
 }
 
@@ -67,9 +95,37 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	default:
 		return exit(ExitError, usageError{fmt.Errorf("--format must be text, markdown or json, not %q", opts.Format)})
 	}
-	cfg, err := loadConfig(opts.IO, opts.Dir)
-	if err != nil {
-		return err
+	switch {
+	case opts.Withhold && opts.GitBase == "":
+		return exit(ExitError, usageError{errors.New("--withhold needs --git-base: what is managed is decided on the base")})
+	case opts.FromFork && !opts.Withhold:
+		return exit(ExitError, usageError{errors.New("--from-fork goes with --withhold")})
+	case opts.Withhold && opts.Format == "json":
+		return exit(ExitError, usageError{errors.New("--withhold does not go with --format json: a plan with parts withheld cannot be applied")})
+	case opts.Withhold && opts.JSONOut != "":
+		return exit(ExitError, usageError{errors.New("--withhold does not go with --json-out: save the plan from a run that withholds nothing")})
+	case opts.GitBase != "" && (opts.Org != "" || len(opts.Repos) > 0):
+		return exit(ExitError, usageError{errors.New("--git-base plans the repositories the commit changes: do not combine it with --org or --repo")})
+	}
+	var pr *prTree
+	var cfg *config.Config
+	var err error
+	if opts.GitTree != "" {
+		pr, err = readPRTree(ctx, opts)
+		if err != nil {
+			return err
+		}
+		cfg = pr.cfg
+		if pr.nothing {
+			return writeNothingToPlan(opts, pr)
+		}
+	} else {
+		if opts.GitBase != "" || opts.Withhold || opts.FromFork {
+			return exit(ExitError, usageError{errors.New("--git-base, --withhold and --from-fork go with --git-tree")})
+		}
+		if cfg, err = loadConfig(opts.IO, opts.Dir); err != nil {
+			return err
+		}
 	}
 	targets, err := reconcile.Select(cfg, opts.Org, opts.Repos)
 	if err != nil {
@@ -79,19 +135,56 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	if err != nil {
 		return exit(ExitError, err)
 	}
-	p, err := computePlan(ctx, opts.IO, client, opts.Dir, targets)
+	actual, err := readActual(ctx, client, targets)
+	if err != nil {
+		opts.Global.progress.done()
+		return exit(ExitError, err)
+	}
+	unknown, err := lookupUsers(ctx, client, reconcile.NeedsLookup(targets, actual))
 	opts.Global.progress.done()
 	if err != nil {
 		return exit(ExitError, err)
 	}
+	p := reconcile.Diff(reconcile.Input{Dir: opts.Dir, Targets: targets, Actual: actual, UnknownUsers: unknown, Now: opts.IO.Now()})
+	if pr != nil {
+		if err := pr.checkPlanned(p); err != nil {
+			return exit(ExitError, err)
+		}
+	}
+	if opts.JSONOut != "" {
+		if err := writeOut(opts.IO, opts.JSONOut, func(w io.Writer, _ bool) error { return planview.JSON(w, p) }); err != nil {
+			return exit(ExitError, err)
+		}
+	}
+	shown, footer := p, ""
+	if opts.Withhold {
+		var list []planview.Withheld
+		shown, list = planview.Redact(p, pr.withholder(actual, opts.FromFork))
+		footer = planview.WithheldMarkdown(list, pr.whereFull(opts))
+	}
+	if pr != nil && len(pr.deleted) > 0 {
+		// Not a change on GitHub, but one the merge makes: say it.
+		footer += pr.deletedNote()
+	}
 	if err := writeOut(opts.IO, opts.Out, func(w io.Writer, toTerminal bool) error {
-		return renderPlan(w, p, opts.Format, toTerminal && opts.IO.Color())
+		if opts.Format == "markdown" {
+			return planview.Markdown(w, shown, planview.MarkdownOptions{Footer: footer})
+		}
+		if err := renderPlan(w, shown, opts.Format, toTerminal && opts.IO.Color()); err != nil {
+			return err
+		}
+		if footer != "" && opts.Format == "text" {
+			_, err := fmt.Fprintln(w, "\n"+footer)
+			return err
+		}
+		return nil
 	}); err != nil {
 		return exit(ExitError, err)
 	}
 	if opts.Out != "" {
-		fmt.Fprintf(opts.IO.ErrOut, "%s\nplan written to %s\n", planview.SummaryLine(p), opts.Out)
+		fmt.Fprintf(opts.IO.ErrOut, "%s\nplan written to %s\n", planview.SummaryLine(shown), opts.Out)
 	}
+	// The exit code is the whole plan's: what is withheld still fails the check.
 	return exit(planExitCode(p, opts.DetailedExitCode), nil)
 }
 

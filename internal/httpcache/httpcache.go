@@ -41,6 +41,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -279,11 +280,15 @@ func (c *Cache) load(path string, req *http.Request) *entry {
 	if err := json.NewDecoder(bufio.NewReader(io.LimitReader(f, 2*MaxBody+4096))).Decode(&e); err != nil {
 		return nil // damaged: it will be overwritten
 	}
-	if e.URL != req.URL.String() || e.Accept != req.Header.Get("Accept") || e.ETag == "" {
+	if e.URL != req.URL.String() || e.Accept != req.Header.Get("Accept") || !entityTag.MatchString(e.ETag) {
 		return nil
 	}
 	return &e
 }
+
+// entityTag is one entity-tag (RFC 9110 8.8.3): never "*" or a list, which
+// a server may match against any representation, confirming a planted body.
+var entityTag = regexp.MustCompile(`^(W/)?"[\x21\x23-\x7e\x80-\xff]*"$`)
 
 func (c *Cache) write(path string, e *entry) error {
 	dir := filepath.Dir(path)

@@ -62,6 +62,8 @@ const (
 	ruleApplyEnv        = "apply-environment"       // apply outside the environment holding the writer key
 	ruleApplyConcurrent = "apply-concurrency"       // applies may overlap or be cancelled midway
 	ruleApplyHead       = "apply-head-check"        // no refusal unless the commit is the default branch's head
+	ruleKeyEnvironment  = "key-environment"         // the reader App's key read outside its default-branch environment
+	ruleApplyPlan       = "apply-plan"              // the apply does not apply exactly the plan published for approval
 )
 
 type checker struct {
@@ -239,6 +241,12 @@ func (c *checker) job(w *workflow, j *job, jp jobPolicy) {
 	if writer {
 		c.writerOnlyInRunEnv(w, j)
 	}
+	reader := slices.ContainsFunc(refs, func(s string) bool { return strings.HasPrefix(s, "PERMSYNC_READER_") || s == "*" })
+	if reader && !writer && (j.Environment == nil || j.Environment.Name.Value != readerEnvironment) {
+		// The environment, limited to the default branch, is what keeps the
+		// key from a workflow someone pushed on another branch.
+		c.add(ruleKeyEnvironment, w, j, nil, 0, "reads the reader App's key outside the %q environment: as a repository secret, any branch's workflow could print it; keep it in that environment, limited to the default branch (docs/setup.md)", readerEnvironment)
+	}
 
 	if j.Uses.Value != "" {
 		c.pin(w, j, nil, j.Uses)
@@ -252,7 +260,7 @@ func (c *checker) job(w *workflow, j *job, jp jobPolicy) {
 				c.add(rulePersist, w, j, s, v.Line, "checkout without persist-credentials: false leaves the token in .git/config for every later step")
 			}
 		}
-		if onPRT || writer {
+		if onPRT || writer || reader {
 			c.cache(w, j, s)
 		}
 	}
@@ -880,6 +888,12 @@ func (c *checker) apply(w *workflow, j *job) {
 	if first < 0 {
 		return
 	}
+	for i := len(j.Steps) - 1; i >= first-1; i-- {
+		if s := j.Steps[i]; countWriter(s.node) > 0 && s.Run.Value != "" {
+			c.applyPlan(w, j, s) // the run step that applies (an action given the key is writer-secrets')
+			break
+		}
+	}
 	var problems []string
 	for _, s := range j.Steps[:first-1] {
 		if s.Run.Value == "" {
@@ -912,5 +926,40 @@ func mapValues(m map[string]string) func(func(string) bool) {
 				return
 			}
 		}
+	}
+}
+
+var (
+	needsOutput = regexp.MustCompile(`needs\.[A-Za-z0-9_-]+\.outputs\.`)
+	applyPlanF  = regexp.MustCompile(`\bapply\b[^\n]*\s--plan[\s=]`)
+)
+
+// applyPlan: the writer applies the plan the approver was shown, not one it
+// computes after approval: it runs apply --plan on a file of this run, after
+// a step that cannot be skipped checks the file's sha256 against the plan
+// job's output.
+func (c *checker) applyPlan(w *workflow, j *job, writer *step) {
+	if !applyPlanF.MatchString(writer.Run.Value) {
+		c.add(ruleApplyPlan, w, j, writer, 0, "applies without --plan: the approver approved blind, and what runs is computed after the approval; apply --plan the plan the approval showed")
+	}
+	verified := false
+	for _, s := range j.Steps[:writer.Index-1] {
+		if s.action() == "actions/download-artifact" {
+			for _, k := range []string{"run-id", "github-token", "repository"} {
+				if v, ok := s.With[k]; ok {
+					c.add(ruleApplyPlan, w, j, s, v.Line, "downloads the plan with %s: only an artifact of this run may be applied", k)
+				}
+			}
+		}
+		if s.Run.Value == "" || s.If.set || truthy(s.ContinueOnError) {
+			continue
+		}
+		text := s.Run.Value + "\n" + strings.Join(slices.Collect(mapValues(envOf(w, j, s))), "\n")
+		if strings.Contains(s.Run.Value, "sha256sum") && (strings.Contains(s.Run.Value, "--check") || strings.Contains(s.Run.Value, "-c")) && needsOutput.MatchString(text) {
+			verified = true
+		}
+	}
+	if !verified {
+		c.add(ruleApplyPlan, w, j, writer, 0, "no step before it (that cannot be skipped) checks the saved plan's sha256 against the plan job's output: a file from elsewhere could stand in for the approved plan")
 	}
 }

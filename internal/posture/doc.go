@@ -22,19 +22,28 @@
 //     dispatch, behind a job condition on the default branch, in the
 //     permsync-apply environment, one run at a time and never cancelled, after
 //     a step that refuses unless the commit is still the head of the default
-//     branch;
-//   - the reader App's key is read only by the plan, drift and audit jobs;
+//     branch; and it applies only the plan published for approval: apply
+//     --plan of an artifact of this run, after a step that cannot be
+//     skipped checks its sha256 against the plan job's output;
+//   - the reader App's key is read only by the plan, drift and audit jobs,
+//     and only in the permsync-read environment (limited to the default
+//     branch, so that a branch's own workflow cannot print it);
 //   - credentials are given to steps, never to a whole job or workflow; jobs
-//     holding a key or running on pull_request_target restore no cache;
+//     holding either key or running on pull_request_target restore no cache;
 //   - checkouts do not persist credentials; every job has a timeout;
 //   - the required checks (plan, validate) always report and are never
 //     skipped: no job condition, no path filter, no other pull request job
 //     under their name; the plan fails when the reader App is not
 //     configured, and on exit 1 and 3.
 //
-// Two steps are run rather than read, with bash, in a scratch directory: the
-// apply's head check (against stubbed git and gh, once at the head, once
-// behind it) and the plan's gate (once per exit code).
+// Some steps are run rather than read, with bash, in a scratch directory:
+// the apply's head check (against stubbed git and gh, once at the head, once
+// behind it), the plan's gate (once per exit code), the apply's check of the
+// plan's fingerprint, and the two lookups that pick an earlier run: the
+// apply's last successful apply and the nightly's previous snapshot (in a
+// real git repository, with jq, against crafted lists of runs: a tag or
+// branch named like the default one, another workflow, another event, a
+// failed run).
 //
 // testdata/accept is a clean set of workflows; each case of testdata/reject
 // changes it in one way that the checker must reject for that reason alone,

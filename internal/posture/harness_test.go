@@ -69,6 +69,12 @@ func evalExprs(s string, ctx map[string]string) string {
 // runStep runs a step's script with its env evaluated in ctx, extra
 // variables and stub commands. It returns the exit code and the output.
 func runStep(w *workflow, j *job, s *step, ctx, extra, stubs map[string]string) (int, string, error) {
+	return runStepIn(w, j, s, ctx, extra, stubs, nil)
+}
+
+// runStepIn is runStep with setup called on the workspace and $RUNNER_TEMP
+// before the step runs (a checkout, files a download left).
+func runStepIn(w *workflow, j *job, s *step, ctx, extra, stubs map[string]string, setup func(work, tmp string) error) (int, string, error) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		return 0, "", errors.New("bash not found: cannot run the step")
@@ -81,6 +87,11 @@ func runStep(w *workflow, j *job, s *step, ctx, extra, stubs map[string]string) 
 	bin, work, tmp := filepath.Join(dir, "bin"), filepath.Join(dir, "work"), filepath.Join(dir, "tmp")
 	for _, d := range []string{bin, work, tmp} {
 		if err := os.Mkdir(d, 0o755); err != nil {
+			return 0, "", err
+		}
+	}
+	if setup != nil {
+		if err := setup(work, tmp); err != nil {
 			return 0, "", err
 		}
 	}

@@ -30,6 +30,10 @@ const (
 	writerKey = "PERMSYNC_WRITER_APP_PRIVATE_KEY"
 	// applyEnvironment holds the writer App's key (docs/setup.md).
 	applyEnvironment = "permsync-apply"
+	// readerEnvironment holds the reader App's key, limited to the default
+	// branch (pull_request_target, schedule and pushes to it run there), so
+	// that a pushed branch's workflow cannot read it.
+	readerEnvironment = "permsync-read"
 )
 
 var policy = map[string]workflowPolicy{
@@ -60,14 +64,20 @@ var policy = map[string]workflowPolicy{
 			},
 		},
 	},
-	// The apply: the writer App's key. pull-requests: write posts what was
-	// applied on the merged pull request; actions: read finds the last
-	// successful apply, so that nothing a refused or superseded run held is lost.
+	// The apply: a plan with the reader App, published before approval
+	// (pull-requests: write comments it on the merged pull request; actions:
+	// read finds the last successful apply, so that nothing a refused or
+	// superseded run held is lost), then the apply of exactly that plan with
+	// the writer App's key (pull-requests: write posts what was applied).
 	"permissions-apply.yml": {
 		triggers: []string{"push", "workflow_dispatch"},
 		jobs: map[string]jobPolicy{
-			"apply": {
+			"plan": {
 				permissions: map[string]string{"contents": "read", "pull-requests": "write", "actions": "read"},
+				secrets:     []string{readerKey},
+			},
+			"apply": {
+				permissions: map[string]string{"contents": "read", "pull-requests": "write"},
 				secrets:     []string{writerKey},
 				role:        roleApply,
 			},

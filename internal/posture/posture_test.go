@@ -43,7 +43,7 @@ var rejects = []struct {
 	{"pr-secret-in-step", []string{ruleSecretsOnPR, ruleSecrets}},
 	{"pr-secret-in-if", []string{ruleSecretsOnPR, ruleSecrets}},
 	{"pr-secret-workflow-env", []string{ruleSecretsOnPR, ruleSecrets, ruleCredScope}},
-	{"pr-reader-key", []string{ruleSecretsOnPR, ruleReaderSecrets}},
+	{"pr-reader-key", []string{ruleSecretsOnPR, ruleReaderSecrets, ruleKeyEnvironment, ruleCache}},
 	// pins
 	{"pin-tag", []string{rulePin}},
 	{"pin-short-sha", []string{rulePin}},
@@ -64,7 +64,7 @@ var rejects = []struct {
 	{"persist-credentials-true", []string{rulePersist}},
 	{"credentials-job-env", []string{ruleCredScope}},
 	// the reader and writer Apps' keys
-	{"writer-in-nightly", []string{ruleWriterSecrets, ruleCache}},
+	{"writer-in-nightly", []string{ruleWriterSecrets}},
 	{"reader-in-apply", []string{ruleReaderSecrets}},
 	{"writer-to-action", []string{ruleWriterSecrets}},
 	{"writer-job-env", []string{ruleWriterSecrets, ruleCredScope}},
@@ -97,7 +97,7 @@ var rejects = []struct {
 	// the apply
 	{"apply-trigger-any-branch", []string{ruleApplyTrigger}},
 	{"apply-trigger-pattern", []string{ruleApplyTrigger}},
-	{"apply-trigger-pull-request", []string{ruleTriggers}},
+	{"apply-trigger-pull-request", []string{ruleTriggers, rulePRTFetch}},
 	{"apply-if-missing", []string{ruleApplyIf}},
 	{"apply-if-widened", []string{ruleApplyIf}},
 	{"apply-if-negated", []string{ruleApplyIf}},
@@ -112,6 +112,13 @@ var rejects = []struct {
 	{"apply-head-check-local", []string{ruleApplyHead}},
 	{"apply-head-check-skippable", []string{ruleApplyHead}},
 	{"apply-cache", []string{ruleCache}},
+	{"apply-without-plan", []string{ruleApplyPlan}},
+	{"apply-plan-unverified", []string{ruleApplyPlan}},
+	{"apply-plan-skippable-check", []string{ruleApplyPlan}},
+	{"apply-plan-other-run", []string{ruleApplyPlan}},
+	// the reader App's key: only in its default-branch environment, no cache
+	{"reader-no-environment", []string{ruleKeyEnvironment}},
+	{"reader-cache", []string{ruleCache}},
 }
 
 func TestReject(t *testing.T) {
@@ -160,7 +167,7 @@ func TestRejectCasesListed(t *testing.T) {
 		rulePolicy, ruleTriggers, rulePin, rulePermissions, ruleTimeout, rulePersist, ruleCredScope,
 		ruleSecretsOnPR, ruleSecrets, ruleReaderSecrets, ruleWriterSecrets, rulePRTCheckout, rulePRTFetch,
 		rulePRTExec, ruleCache, ruleRequiredCheck, rulePlanGate, ruleApplyTrigger, ruleApplyIf,
-		ruleApplyEnv, ruleApplyConcurrent, ruleApplyHead,
+		ruleApplyEnv, ruleApplyConcurrent, ruleApplyHead, ruleKeyEnvironment, ruleApplyPlan,
 	} {
 		assert.True(t, covered[r], "no reject case for rule %s", r)
 	}

@@ -212,9 +212,12 @@ func Beta() *state.Org {
 }
 
 // SelfRepo is the permissions repository (in an org not audited): its
-// protection lacks code-owner review and enforce_admins.
+// protection lacks code-owner review and enforce_admins (and has what else
+// makes review bite: stale approvals dismissed, the last push approved, no
+// bypass, the plan check from GitHub Actions).
 func SelfRepo() *state.Repo {
-	bp := prot("main", nil, false, 1)
+	bp := prot("main", []state.Check{{Context: "plan", AppID: 15368}}, false, 1)
+	bp.Reviews.DismissStale, bp.Reviews.LastPushApprove, bp.Reviews.BypassRead = true, true, true
 	return &state.Repo{Org: "acme-admin", Name: "permissions", DefaultBranch: "main", Protection: []state.BranchProtection{bp}}
 }
 

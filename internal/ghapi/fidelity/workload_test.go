@@ -429,6 +429,15 @@ func runWorkload() *workloadResult {
 			return expect(p.Protected == (b == "main") && p.Missing == (b == "no-such-branch"), "protection of %s: %+v", b, p)
 		})
 	}
+	for _, b := range []string{"main", "release"} {
+		run("PullRequestBypass", b, []string{getProt}, func(ctx context.Context) error {
+			_, read, err := app.PullRequestBypass(ctx, "acme", "widgets", b)
+			if err != nil {
+				return err
+			}
+			return expect(read, "bypass allowances of %s not read", b)
+		})
+	}
 
 	// Writes.
 	var ninaInv int64
