@@ -62,15 +62,25 @@ func Redact(p *reconcile.Plan, withhold func(org, repo string) string) (*reconci
 		index[i] = len(out.Changes)
 		out.Changes = append(out.Changes, c)
 	}
+	// A refusal or notice groups one cause's items across repositories:
+	// keep the cause, drop the items of withheld repositories, and drop
+	// the entry when none is left.
 	for _, r := range p.Refusals {
-		if hidden(r.Org, r.Repo) {
-			count(r.Org, r.Repo).Refusals++
-			continue
+		var kept []reconcile.RefusedItem
+		for _, it := range r.Items {
+			if hidden(r.Org, it.Repo) {
+				count(r.Org, it.Repo).Refusals++
+				continue
+			}
+			if it.Change >= 0 && it.Change < len(index) {
+				it.Change = index[it.Change]
+			}
+			kept = append(kept, it)
 		}
-		if r.Change >= 0 && r.Change < len(index) {
-			r.Change = index[r.Change]
+		if len(kept) > 0 || len(r.Items) == 0 {
+			r.Items = kept
+			out.Refusals = append(out.Refusals, r)
 		}
-		out.Refusals = append(out.Refusals, r)
 	}
 	for _, e := range p.Errors {
 		if hidden(e.Org, e.Repo) {
@@ -80,7 +90,14 @@ func Redact(p *reconcile.Plan, withhold func(org, repo string) string) (*reconci
 		out.Errors = append(out.Errors, e)
 	}
 	for _, n := range p.Notices {
-		if !hidden(n.Org, n.Repo) {
+		var kept []reconcile.Item
+		for _, it := range n.Items {
+			if !hidden(n.Org, it.Repo) {
+				kept = append(kept, it)
+			}
+		}
+		if len(kept) > 0 || len(n.Items) == 0 {
+			n.Items = kept
 			out.Notices = append(out.Notices, n)
 		}
 	}

@@ -24,12 +24,22 @@ func TestRedactWithholdsEveryNameOfARepository(t *testing.T) {
 			{Kind: reconcile.UserAdd, Org: "acme", Repo: "open", User: "alice", After: role.Admin},
 		},
 		Refusals: []reconcile.Refusal{
-			{Org: "acme", Repo: "secret", Subject: "user:hidden-admin", Message: "hidden-admin may not", Change: 0},
-			{Org: "acme", Repo: "open", Subject: "user:alice", Message: "alice may not hold admin", Change: 2},
-			{Org: "acme", Message: "org-wide, from the files", Change: -1},
+			// One cause across both repositories: the withheld item goes,
+			// the cause stays with the other.
+			{Org: "acme", Message: "may not hold admin", Items: []reconcile.RefusedItem{
+				{Item: reconcile.Item{Repo: "secret", Subject: "user:hidden-admin", Detail: "hidden-admin"}, Change: 0},
+				{Item: reconcile.Item{Repo: "open", Subject: "user:alice", Detail: "alice"}, Change: 2},
+			}},
+			// Only in the withheld repository: the whole entry goes.
+			{Org: "acme", Message: "hidden-team too", Items: []reconcile.RefusedItem{
+				{Item: reconcile.Item{Repo: "secret", Subject: "team:hidden-team"}, Change: 1},
+			}},
+			{Org: "acme", Message: "org-wide, from the files"},
 		},
-		Errors:          []reconcile.RepoError{{Org: "acme", Repo: "secret", Message: "user hidden-member is odd"}},
-		Notices:         []reconcile.Notice{{Org: "acme", Repo: "secret", Subject: "user:hidden-outside", Message: "hidden-outside"}},
+		Errors: []reconcile.RepoError{{Org: "acme", Repo: "secret", Message: "user hidden-member is odd"}},
+		Notices: []reconcile.Notice{
+			{Org: "acme", Message: "outside", Items: []reconcile.Item{{Repo: "secret", Subject: "user:hidden-outside", Detail: "hidden-outside"}}},
+		},
 		EffectiveAccess: []reconcile.Effect{{Org: "acme", Repo: "secret", Login: "hidden-member", Before: role.Write}},
 	}
 	shown, list := Redact(p, func(org, repo string) string {
@@ -41,12 +51,14 @@ func TestRedactWithholdsEveryNameOfARepository(t *testing.T) {
 	require.Len(t, shown.Changes, 1)
 	assert.Equal(t, "alice", shown.Changes[0].User)
 	require.Len(t, shown.Refusals, 2)
-	assert.Equal(t, 0, shown.Refusals[0].Change, "alice's refusal points at alice's change")
-	assert.Equal(t, -1, shown.Refusals[1].Change)
+	require.Len(t, shown.Refusals[0].Items, 1)
+	assert.Equal(t, 0, shown.Refusals[0].Items[0].Change, "alice's refusal points at alice's change")
+	assert.Equal(t, "org-wide, from the files", shown.Refusals[1].Message)
+	assert.Empty(t, shown.Notices, "a notice whose every item is withheld is gone")
 	assert.Len(t, p.Changes, 3, "the plan itself is not changed")
 	assert.Equal(t, []Withheld{
 		{Org: "acme", Repo: "quiet", Why: "not managed on the base branch"},
-		{Org: "acme", Repo: "secret", Why: "not managed on the base branch", Changes: 2, Refusals: 1, Errors: 1},
+		{Org: "acme", Repo: "secret", Why: "not managed on the base branch", Changes: 2, Refusals: 2, Errors: 1},
 	}, list)
 
 	var buf bytes.Buffer
@@ -55,6 +67,6 @@ func TestRedactWithholdsEveryNameOfARepository(t *testing.T) {
 	require.NoError(t, JSON(&buf, shown))
 	out := buf.String()
 	assert.NotContains(t, out, "hidden")
-	assert.Contains(t, out, "`acme/secret` (not managed on the base branch): 2 changes, 1 refused change, 1 error")
+	assert.Contains(t, out, "`acme/secret` (not managed on the base branch): 2 changes, 2 refused changes, 1 error")
 	assert.Contains(t, out, "alice")
 }
