@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 )
@@ -213,6 +214,34 @@ type Grant struct {
 	Principal
 	Role role.Role `json:"role"`
 	Pos  Pos       `json:"-"`
+	// ID pins a user entry to the GitHub account ({login, id}); 0 is a
+	// plain login. A login can be renamed and then registered by someone
+	// else: the id is what the grant belongs to.
+	ID int64 `json:"id,omitempty"`
+	// Expires is the date (YYYY-MM-DD, UTC) from which the grant counts as
+	// absent; "" never. Reason says why it was given, for reviewers.
+	Expires string `json:"expires,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// DateLayout is how an expiry date is written.
+const DateLayout = "2006-01-02"
+
+// ExpiresAt is the start (00:00 UTC) of the expiry date; ok is false when
+// the grant does not expire.
+func (g Grant) ExpiresAt() (t time.Time, ok bool) {
+	if g.Expires == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(DateLayout, g.Expires)
+	return t, err == nil
+}
+
+// ExpiredAt reports whether the grant counts as absent at now: on and after
+// its expiry date (UTC).
+func (g Grant) ExpiredAt(now time.Time) bool {
+	t, ok := g.ExpiresAt()
+	return ok && !now.IsZero() && !now.Before(t)
 }
 
 // Repo is one repository file.
