@@ -250,13 +250,13 @@ func removeItem(data []byte, ix index, seq, item *yaml.Node) splice {
 func entryText(data []byte, ix index, it userItem) string {
 	start := ix.offset(it.item.Line, it.item.Column)
 	var end int
-	if it.seq.Style&yaml.FlowStyle != 0 || it.item.Kind == yaml.ScalarNode {
+	switch {
+	case it.item.Kind == yaml.ScalarNode:
+		end = scalarEnd(data, start, it.seq.Style&yaml.FlowStyle != 0)
+	case it.item.Style&yaml.FlowStyle != 0:
 		end = flowItemEnd(data, start)
-		if it.item.Kind == yaml.ScalarNode {
-			end = scalarEnd(data, start, it.seq.Style&yaml.FlowStyle != 0)
-		}
-	} else {
-		end = lineEnd(data, start)
+	default: // a block mapping: its first line
+		end = scalarEnd(data, start, false)
 	}
 	return strings.TrimSpace(string(data[start:end]))
 }

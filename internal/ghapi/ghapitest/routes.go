@@ -31,6 +31,7 @@ func (s *Server) registerRoutes() {
 		// Users and orgs.
 		{method: "GET", pattern: "/users/{username}", h: hGetUser},
 		{method: "GET", pattern: "/user", h: hGetAuthUser},
+		{method: "GET", pattern: "/user/{account_id}", h: hGetUserByID},
 		{method: "GET", pattern: "/orgs/{org}", perm: meta, level: rd, h: hGetOrg},
 		{method: "GET", pattern: "/orgs/{org}/members", perm: members, level: rd, h: hOrgMembers},
 		{method: "GET", pattern: "/orgs/{org}/members/{username}", perm: members, level: rd, h: hOrgMember},
