@@ -269,3 +269,17 @@ func TestE2EOffboardAcrossTwoOrgs(t *testing.T) {
 	assert.Contains(t, w.out.String(), "alice is in no repository file")
 	assert.Contains(t, w.out.String(), "acme: org owner")
 }
+
+func TestValidateWarnsOfPastAndComingExpiries(t *testing.T) {
+	w := newIdentWorld(t)
+	w.write(t, "acme/widget.yaml", "write:\n  users:\n    - {login: alice, expires: 2027-02-01}\n    - {login: bob, expires: 2027-03-01}\n  teams: [{slug: core, expires: 2027-09-01}]\n")
+	err := validateRun(&ValidateOptions{IO: w.ios(), Dir: w.dir, Format: "text"})
+	require.NoError(t, err, "a date in the past is a warning, not an error")
+	assert.Equal(t, w.dir+"/acme/widget.yaml:3:7: warning: user alice expired on 2027-02-01: the plan removes this grant; delete the entry\n"+
+		w.dir+"/acme/widget.yaml:4:7: warning: user bob expires on 2027-03-01 (in 9 days)\n", w.err.String())
+
+	w.write(t, "acme/widget.yaml", "write:\n  users: [{login: alice, expires: 2027-02-30}]\n")
+	err = validateRun(&ValidateOptions{IO: w.ios(), Dir: w.dir, Format: "text"})
+	assert.Equal(t, ExitError, codeOf(err))
+	assert.Contains(t, w.err.String(), "acme/widget.yaml:2:35: expires must be a date written YYYY-MM-DD (e.g. 2027-03-01), not \"2027-02-30\"")
+}
