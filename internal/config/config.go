@@ -134,6 +134,9 @@ type Policy struct {
 	MaxRemovals                int
 	ExpectedOwners             []string
 	IgnoreRepos                []string
+	// TrustedApps are the GitHub App ids allowed to hold Administration:
+	// write; the audit reports any other App that does.
+	TrustedApps []int64
 
 	// Pos maps an org-file key to where it was set; absent keys are defaults.
 	Pos map[string]Pos
@@ -170,6 +173,16 @@ func (p Policy) AdminAllowedFor(pr Principal) bool {
 	}
 	for _, a := range p.AdminAllowed {
 		if a.Equal(pr) {
+			return true
+		}
+	}
+	return false
+}
+
+// TrustedApp reports whether trusted_apps lists the App.
+func (p Policy) TrustedApp(id int64) bool {
+	for _, a := range p.TrustedApps {
+		if a == id {
 			return true
 		}
 	}

@@ -239,3 +239,15 @@ func loadRepo(data []byte) *config.Repo {
 	}
 	return cfg.Orgs[0].Repos[0]
 }
+
+func TestTrustedApps(t *testing.T) {
+	cfg := loadOK(t, map[string]string{"acme.yaml": "trusted_apps: [1861, 4242]\n", "acme/w.yaml": "read: {teams: [core]}\n"})
+	require.True(t, cfg.Orgs[0].Policy.TrustedApp(4242))
+	require.False(t, cfg.Orgs[0].Policy.TrustedApp(7))
+	got := loadDiags(t, map[string]string{"acme.yaml": "trusted_apps: [1861, permsync, -3, 1861]\n", "acme/w.yaml": "read: {teams: [core]}\n"})
+	require.Equal(t, []string{
+		`permissions/acme.yaml:1:22: trusted_apps: "permsync" is not a GitHub App id (a positive number, as on the App's settings page)`,
+		`permissions/acme.yaml:1:32: trusted_apps: "-3" is not a GitHub App id (a positive number, as on the App's settings page)`,
+		`permissions/acme.yaml:1:36: duplicate App id 1861 (already listed at line 1)`,
+	}, got)
+}
