@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // lookupAccounts asks GitHub about the pinned entries the state read does
@@ -56,4 +58,23 @@ func planInput(ctx context.Context, io *IOStreams, c *ghapi.Client, dir string, 
 		return reconcile.Input{}, err
 	}
 	return reconcile.Input{Dir: dir, Targets: targets, Actual: actual, UnknownUsers: unknown, Accounts: accounts, Now: now}, nil
+}
+
+// readActivity reads each repository's events once (one request per
+// repository; 304 from the cache when nothing happened) for the audit's
+// inactive-access rule. A repository whose events cannot be read is left
+// out (it is then not judged).
+func readActivity(ctx context.Context, c *ghapi.Client, o *state.Org) map[string]audit.RepoActivity {
+	out := map[string]audit.RepoActivity{}
+	for _, r := range o.Repos {
+		if r.Archived || !r.Readable() {
+			continue
+		}
+		act, err := c.RepoActivity(ctx, o.Name, r.Name)
+		if err != nil {
+			continue
+		}
+		out[strings.ToLower(r.Name)] = audit.RepoActivity{Last: act.Last, Since: act.Since}
+	}
+	return out
 }
