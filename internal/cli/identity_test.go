@@ -283,3 +283,28 @@ func TestValidateWarnsOfPastAndComingExpiries(t *testing.T) {
 	assert.Equal(t, ExitError, codeOf(err))
 	assert.Contains(t, w.err.String(), "acme/widget.yaml:2:35: expires must be a date written YYYY-MM-DD (e.g. 2027-03-01), not \"2027-02-30\"")
 }
+
+func TestReadActivityCostsOneCachedRequestPerRepository(t *testing.T) {
+	w := newIdentWorld(t)
+	for i := 0; i < 5; i++ {
+		w.srv.AddRepo("acme", fmt.Sprintf("r%d", i), ghapitest.RepoOptions{})
+	}
+	w.srv.AddEvent("acme", "r1", "alice", "PushEvent", w.srv.Now().AddDate(0, 0, -2))
+	g := w.global(t)
+	g.CacheDir = t.TempDir()
+	ctx := context.Background()
+	c, err := g.connect(ctx, w.ios(), readPermissions, nil)
+	require.NoError(t, err)
+	o, err := c.ReadOrg(ctx, "acme", ghapi.ReadOptions{})
+	require.NoError(t, err)
+	require.Len(t, o.Repos, 6)
+
+	w.srv.ResetStats()
+	act := readActivity(ctx, c, o)
+	assert.Contains(t, act["r1"].Last, "alice")
+	assert.EqualValues(t, 6, w.srv.Stats().ByRoute["GET /repos/{owner}/{repo}/events"], "one request per repository")
+	readActivity(ctx, c, o)
+	st := w.srv.Stats()
+	assert.EqualValues(t, 12, st.ByRoute["GET /repos/{owner}/{repo}/events"])
+	assert.EqualValues(t, 6, st.NotModified, "a second audit is answered from the cache")
+}
