@@ -132,8 +132,8 @@ func TestE2EReRegisteredLoginIsRefusedAndNeverGranted(t *testing.T) {
 	p, code := w.plan(t)
 	assert.Equal(t, ExitRefused, code, w.err.String())
 	require.Len(t, p.Refusals, 1)
-	assert.Equal(t, fmt.Sprintf("login alice now belongs to account %d, not %d: renamed and re-registered? The login is not granted; account %d is now alice-old: update %s/acme/widget.yaml:2:11 to {login: alice-old, id: %d}",
-		newcomer, aliceID, aliceID, w.dir, aliceID), p.Refusals[0].Message)
+	assert.Equal(t, fmt.Sprintf("login alice now belongs to account %d, not %d: renamed and re-registered? The login is not granted; account %d is now alice-old: write the entry as {login: alice-old, id: %d}",
+		newcomer, aliceID, aliceID, aliceID), p.Refusals[0].Message)
 	for _, c := range p.Changes {
 		assert.NotEqual(t, "alice", c.User, "no change names the newcomer's login")
 	}
@@ -221,6 +221,14 @@ func TestE2EPin(t *testing.T) {
 		w.read(t, "acme/widget.yaml"))
 	assert.Equal(t, fmt.Sprintf("admin:\n  users: [{login: alice, id: %d}]\n", a), w.read(t, "beta/widget.yaml"))
 	assert.Contains(t, w.out.String(), "4 entries pinned in 2 files")
+
+	// alice renames her account: --renamed follows it, in both orgs.
+	w.srv.RenameUser("alice", "alice-2")
+	err = pinRun(context.Background(), &PinOptions{IO: w.ios(), Global: w.global(t), Dir: w.dir, Renamed: true})
+	assert.Equal(t, ExitError, codeOf(err), "nobody-here is still reported")
+	assert.Equal(t, fmt.Sprintf("admin:\n  users: [{login: alice-2, id: %d}]\n", a), w.read(t, "beta/widget.yaml"))
+	assert.Contains(t, w.read(t, "acme/widget.yaml"), fmt.Sprintf("users: [{login: alice-2, id: %d}, {login: bob, id: %d}]   # the core pair", a, b))
+	assert.Contains(t, w.out.String(), fmt.Sprintf("acme/widget.yaml:3: account %d renamed from alice to alice-2", a))
 }
 
 func TestE2EOffboardAcrossTwoOrgs(t *testing.T) {

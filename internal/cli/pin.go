@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
 
@@ -18,6 +19,9 @@ type PinOptions struct {
 	Global *GlobalOptions
 	Dir    string
 	Org    string
+	// Renamed also rewrites the login of pinned entries whose account was
+	// renamed (one request per pinned account).
+	Renamed bool
 }
 
 func newPinCmd(io *IOStreams, g *GlobalOptions, runF func(*PinOptions) error) *cobra.Command {
@@ -45,6 +49,7 @@ exist is reported with its file:line and left as it is).`,
 	}
 	cmd.Flags().StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
 	cmd.Flags().StringVar(&opts.Org, "org", "", "only this org")
+	cmd.Flags().BoolVar(&opts.Renamed, "renamed", false, "also rewrite pinned entries whose account was renamed to the account's login now")
 	return cmd
 }
 
@@ -97,6 +102,13 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "%s: user %s does not exist on GitHub (renamed or mistyped?); not pinned\n", printable(g.Pos.String()), printable(g.Name))
 			failed++
 		}
+		if opts.Renamed {
+			n, err := renamePinned(ctx, opts, client, t)
+			if err != nil {
+				return exit(ExitError, err)
+			}
+			pinned += n
+		}
 		if len(ids) == 0 {
 			continue
 		}
@@ -121,6 +133,46 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 		return exit(ExitError, fmt.Errorf("%s not found on GitHub: fix or remove them", plural(failed, "login")))
 	}
 	return nil
+}
+
+// renamePinned rewrites the login of every pinned entry whose account now
+// has another login; an account that no longer exists is reported.
+func renamePinned(ctx context.Context, opts *PinOptions, client *ghapi.Client, t reconcile.Target) (int, error) {
+	logins := map[int64]string{}
+	n := 0
+	for _, r := range t.Repos {
+		for _, g := range r.Users() {
+			if g.ID == 0 {
+				continue
+			}
+			now, seen := logins[g.ID]
+			if !seen {
+				var err error
+				if now, err = client.AccountByID(ctx, t.Org.Name, g.ID); err != nil {
+					return n, fmt.Errorf("looking up account %d: %w", g.ID, err)
+				}
+				logins[g.ID] = now
+			}
+			switch {
+			case now == "":
+				fmt.Fprintf(opts.IO.ErrOut, "%s: account %d (%s) no longer exists on GitHub; remove the entry\n", printable(g.Pos.String()), g.ID, printable(g.Name))
+				continue
+			case strings.EqualFold(now, g.Name):
+				continue
+			}
+			done, err := rewriteFile(r.File, func(data []byte) ([]byte, []config.EditedEntry, error) {
+				return config.RenameUser(r.File, data, g.ID, now)
+			})
+			if err != nil {
+				return n, err
+			}
+			for _, e := range done {
+				fmt.Fprintf(opts.IO.Out, "%s:%d: account %d renamed from %s to %s\n", printable(r.File), e.Line, g.ID, printable(e.Name), printable(now))
+			}
+			n += len(done)
+		}
+	}
+	return n, nil
 }
 
 // rewriteFile rewrites one file through edit, atomically, keeping its mode;

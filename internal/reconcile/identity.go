@@ -191,17 +191,17 @@ func (res *resolved) pinned(ix accountIndex, org string, r *config.Repo, g confi
 		keep := false
 		if idKnown && now != "" {
 			// The grant follows the account, under its new login.
-			msg += fmt.Sprintf("; account %d is now %s: update %s to {login: %s, id: %d}", g.ID, now, g.Pos, now, g.ID)
+			msg += fmt.Sprintf("; account %d is now %s: write the entry as {login: %s, id: %d}", g.ID, now, now, g.ID)
 			keep = true
 		} else if idKnown {
 			msg += fmt.Sprintf("; account %d no longer exists: remove the entry", g.ID)
 		}
-		res.refusals = append(res.refusals, Refusal{Rule: RulePinnedAccount, Org: org, Repo: r.Name, Subject: "user:" + g.Name, Source: g.Pos, RulePos: g.Pos, Change: -1, Message: msg})
+		res.refusals = append(res.refusals, Refusal{Rule: RulePinnedAccount, Org: org, Repo: r.Name, Subject: "user:" + g.Name, Source: g.Pos, Change: -1, Message: msg})
 		g.Name = now
 		return g, keep
 	case idKnown && now != "":
 		res.notices = append(res.notices, Notice{Kind: NoticeRenamed, Org: org, Repo: r.Name, Subject: "user:" + now, Source: g.Pos,
-			Message: fmt.Sprintf("account %d was renamed from %s to %s: its access follows the account; update %s to {login: %s, id: %d}", g.ID, g.Name, now, g.Pos, now, g.ID)})
+			Message: fmt.Sprintf("account %d was renamed from %s to %s: its access follows the account; write the entry as {login: %s, id: %d}", g.ID, g.Name, now, now, g.ID)})
 		g.Name = now
 		return g, true
 	case idKnown || (loginKnown && holder == 0):

@@ -117,11 +117,12 @@ write:
 	assert.Equal(t, []string{"+ acme/widget: invite user carol-old as write", "+ acme/widget: grant user erin write"}, summary(p),
 		"alice's renamed account keeps its grant, carol's follows the account, the newcomer holding carol gets nothing")
 	assert.Equal(t, []string{
-		"permissions/acme/widget.yaml:4:7: account 583231 was renamed from alice to alice-renamed: its access follows the account; update permissions/acme/widget.yaml:4:7 to {login: alice-renamed, id: 583231}",
+		"permissions/acme/widget.yaml:4:7: account 583231 was renamed from alice to alice-renamed: its access follows the account; write the entry as {login: alice-renamed, id: 583231}",
 	}, noticesOf(p, NoticeRenamed))
 	require.Len(t, p.Refusals, 1)
 	assert.Equal(t, RulePinnedAccount, p.Refusals[0].Rule)
-	assert.Equal(t, "login carol now belongs to account 99887, not 555: renamed and re-registered? The login is not granted; account 555 is now carol-old: update permissions/acme/widget.yaml:6:7 to {login: carol-old, id: 555}", p.Refusals[0].Message)
+	assert.Equal(t, "permissions/acme/widget.yaml:6:7", p.Refusals[0].Source.String(), "the entry's line")
+	assert.Equal(t, "login carol now belongs to account 99887, not 555: renamed and re-registered? The login is not granted; account 555 is now carol-old: write the entry as {login: carol-old, id: 555}", p.Refusals[0].Message)
 	assert.Empty(t, p.Errors)
 }
 
