@@ -186,6 +186,8 @@ func FuzzEditRoundTrip(f *testing.F) {
 	f.Add([]byte(commented), "carol")
 	f.Add([]byte("write: {users: [a, b], teams: [t]}\n"), "a")
 	f.Add([]byte("admin:\n  users:\n  - x\n  - {login: y, expires: 2027-01-01}\n"), "y")
+	f.Add([]byte("write:\r\n  users:\r\n    - 'a'   # q\r\n    - login: \"b\"\r\n      reason: \"x, }\"\r\n"), "b")
+	f.Add([]byte("read: {users: [ a , {login: b, reason: 'it''s'} ,c ]}"), "c")
 	f.Fuzz(func(t *testing.T, data []byte, victim string) {
 		before := loadRepo(data)
 		if before == nil {

@@ -165,9 +165,17 @@ func resolve(in Input) (Input, map[string]*resolved) {
 				nr.Grants = append(nr.Grants, g)
 			}
 			// An expired entry and a live one for the same principal (a
-			// rename written beside the old entry): the live one wins.
+			// rename written beside the old entry): the live one wins. Two
+			// live entries for one account (a renamed login and its new
+			// name) cannot both be planned.
+			seen := map[string]config.Grant{}
 			for _, g := range nr.Grants {
 				delete(res.expired, g.Key())
+				if prev, dup := seen[g.Key()]; dup {
+					res.errors = append(res.errors, RepoError{Org: t.Org.Name, Repo: r.Name, Source: g.Pos,
+						Message: fmt.Sprintf("%s is listed twice once renames are followed (also at line %d): keep one entry", g.Principal, prev.Pos.Line)})
+				}
+				seen[g.Key()] = g
 			}
 			nt.Repos = append(nt.Repos, &nr)
 		}

@@ -185,3 +185,12 @@ write:
 		"permissions/acme/widget.yaml:3:48: not applied by an expiries-only run (not an expiry): acme/widget: grant user carol write",
 	}, noticesOf(p, NoticeNotExpiry))
 }
+
+func TestRenamedEntryBesideItsNewLogin(t *testing.T) {
+	repo := &state.Repo{Name: "widget", Users: []state.UserGrant{{Login: "robert", ID: 1, Role: role.Write}}}
+	f := newFixture(t, "", map[string]string{"widget": "write:\n  users: [{login: bob, id: 1}]\nadmin:\n  users: [robert]\n"}, baseOrg(repo))
+	p := f.planWith(Input{})
+	assert.Empty(t, p.Changes)
+	require.Len(t, p.Errors, 1)
+	assert.Equal(t, "permissions/acme/widget.yaml:4:11: user:robert is listed twice once renames are followed (also at line 2): keep one entry", p.Errors[0].String())
+}
