@@ -201,6 +201,9 @@ func FuzzEditRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatalf("pin: %v\n%s", err, data)
 		}
+		if !subsequence(data, pinned) {
+			t.Fatalf("pin did more than insert:\n%q\n→\n%q", data, pinned)
+		}
 		after := loadRepo(pinned)
 		if after == nil || len(after.Grants) != len(before.Grants) {
 			t.Fatalf("pin changed the grants:\n%s\n→\n%s", data, pinned)
@@ -217,6 +220,9 @@ func FuzzEditRoundTrip(f *testing.F) {
 		removed, _, err := config.RemoveUser("w.yaml", pinned, victim, 0)
 		if err != nil {
 			t.Fatalf("remove: %v\n%s", err, pinned)
+		}
+		if !subsequence(removed, pinned) {
+			t.Fatalf("remove did more than delete:\n%q\n→\n%q", pinned, removed)
 		}
 		rest := loadRepo(removed)
 		if rest == nil {
@@ -252,4 +258,18 @@ func TestTrustedApps(t *testing.T) {
 		`permissions/acme.yaml:1:32: trusted_apps: "-3" is not a GitHub App id (a positive number, as on the App's settings page)`,
 		`permissions/acme.yaml:1:36: duplicate App id 1861 (already listed at line 1)`,
 	}, got)
+}
+
+// subsequence reports whether a's bytes appear in b in order: an edit that
+// only inserts (pin) keeps the original as a subsequence of its result, and
+// one that only deletes (remove) keeps its result as a subsequence of the
+// original, so no comment or layout outside the entries can have changed.
+func subsequence(a, b []byte) bool {
+	i := 0
+	for j := 0; i < len(a) && j < len(b); j++ {
+		if a[i] == b[j] {
+			i++
+		}
+	}
+	return i == len(a)
 }
