@@ -26,6 +26,9 @@ type ApplyOptions struct {
 	Repos    []string
 	Yes      bool
 	PlanFile string
+	// ExpiriesOnly applies the removals of expired entries and nothing
+	// else (the scheduled expiry job).
+	ExpiriesOnly bool
 
 	hidePlan bool // the demo has just shown it
 }
@@ -68,6 +71,7 @@ output says which changes failed; run it again to converge).`,
 	f.StringSliceVar(&opts.Repos, "repo", nil, "only this repository, as REPO or ORG/REPO (repeatable)")
 	f.BoolVar(&opts.Yes, "yes", false, "apply without asking (required when not run from a terminal)")
 	f.StringVar(&opts.PlanFile, "plan", "", "apply only if the plan of --dir/--org/--repo is exactly this saved JSON plan")
+	f.BoolVar(&opts.ExpiriesOnly, "expiries-only", false, "apply only the removals of entries whose expires: date has come; leave every other change pending")
 	return cmd
 }
 
@@ -79,6 +83,9 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		return exit(ExitError, errors.New("apply changes GitHub: pass --yes to confirm when not running at a terminal"))
 	}
 	var saved *reconcile.Plan
+	if opts.ExpiriesOnly && opts.PlanFile != "" {
+		return exit(ExitError, usageError{errors.New("--expiries-only computes its own plan: do not combine it with --plan")})
+	}
 	if opts.PlanFile != "" {
 		f, err := os.Open(opts.PlanFile)
 		if err != nil {
@@ -106,11 +113,13 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return exit(ExitError, err)
 	}
-	p, err := computePlan(ctx, opts.IO, client, opts.Dir, targets)
+	in, err := planInput(ctx, opts.IO, client, opts.Dir, targets)
 	opts.Global.progress.done()
 	if err != nil {
 		return exit(ExitError, err)
 	}
+	in.ExpiriesOnly = opts.ExpiriesOnly
+	p := reconcile.Diff(in)
 	if saved != nil {
 		why := staleness(saved, p)
 		if why == "" {

@@ -133,15 +133,11 @@ func lookupUsers(ctx context.Context, c *ghapi.Client, logins []string) (map[str
 
 // computePlan loads nothing: it reads GitHub for the targets and diffs.
 func computePlan(ctx context.Context, io *IOStreams, c *ghapi.Client, dir string, targets []reconcile.Target) (*reconcile.Plan, error) {
-	actual, err := readActual(ctx, c, targets)
+	in, err := planInput(ctx, io, c, dir, targets)
 	if err != nil {
 		return nil, err
 	}
-	unknown, err := lookupUsers(ctx, c, reconcile.NeedsLookup(targets, actual))
-	if err != nil {
-		return nil, err
-	}
-	return reconcile.Diff(reconcile.Input{Dir: dir, Targets: targets, Actual: actual, UnknownUsers: unknown, Now: io.Now()}), nil
+	return reconcile.Diff(in), nil
 }
 
 // targetRepos lists "org/repo" for token narrowing.

@@ -106,6 +106,8 @@ branch protection or a required CLA check, whatever the files say.`,
 		newDriftCmd(io, g, nil),
 		newAuditCmd(io, g, nil),
 		newImportCmd(io, g, nil),
+		newPinCmd(io, g, nil),
+		newOffboardCmd(io, g, nil),
 		newDemoCmd(io, nil),
 		newVersionCmd(io),
 	)

@@ -53,6 +53,8 @@ func validateRun(opts *ValidateOptions) error {
 	var orgs, repos, grants int
 	if cfg != nil {
 		orgs, repos, grants = cfg.Counts()
+		diags = append(diags, cfg.ExpiryWarnings(opts.IO.Now())...) // dates: past or near (#14)
+		diags.Sort()
 	}
 	nerr := len(diags.Filter(config.SevError))
 	switch opts.Format {

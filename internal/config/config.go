@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 )
@@ -133,6 +134,9 @@ type Policy struct {
 	MaxRemovals                int
 	ExpectedOwners             []string
 	IgnoreRepos                []string
+	// TrustedApps are the GitHub App ids allowed to hold Administration:
+	// write; the audit reports any other App that does.
+	TrustedApps []int64
 
 	// Pos maps an org-file key to where it was set; absent keys are defaults.
 	Pos map[string]Pos
@@ -169,6 +173,16 @@ func (p Policy) AdminAllowedFor(pr Principal) bool {
 	}
 	for _, a := range p.AdminAllowed {
 		if a.Equal(pr) {
+			return true
+		}
+	}
+	return false
+}
+
+// TrustedApp reports whether trusted_apps lists the App.
+func (p Policy) TrustedApp(id int64) bool {
+	for _, a := range p.TrustedApps {
+		if a == id {
 			return true
 		}
 	}
@@ -213,6 +227,34 @@ type Grant struct {
 	Principal
 	Role role.Role `json:"role"`
 	Pos  Pos       `json:"-"`
+	// ID pins a user entry to the GitHub account ({login, id}); 0 is a
+	// plain login. A login can be renamed and then registered by someone
+	// else: the id is what the grant belongs to.
+	ID int64 `json:"id,omitempty"`
+	// Expires is the date (YYYY-MM-DD, UTC) from which the grant counts as
+	// absent; "" never. Reason says why it was given, for reviewers.
+	Expires string `json:"expires,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// DateLayout is how an expiry date is written.
+const DateLayout = "2006-01-02"
+
+// ExpiresAt is the start (00:00 UTC) of the expiry date; ok is false when
+// the grant does not expire.
+func (g Grant) ExpiresAt() (t time.Time, ok bool) {
+	if g.Expires == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(DateLayout, g.Expires)
+	return t, err == nil
+}
+
+// ExpiredAt reports whether the grant counts as absent at now: on and after
+// its expiry date (UTC).
+func (g Grant) ExpiredAt(now time.Time) bool {
+	t, ok := g.ExpiresAt()
+	return ok && !now.IsZero() && !now.Before(t)
 }
 
 // Repo is one repository file.

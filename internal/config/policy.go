@@ -12,6 +12,7 @@ import (
 var policyKeys = []string{
 	"mode", "required_checks", "min_reviews", "admin_allowed", "outside_collaborator_max_role",
 	"min_admins", "max_admins", "max_removals", "expected_owners", "ignore_repos",
+	"trusted_apps",
 }
 
 // maxLimit bounds numeric limits to something sane for a person to write.
@@ -64,6 +65,8 @@ func (l *loader) policy(root *yaml.Node, file string) Policy {
 			}
 		case "expected_owners":
 			p.ExpectedOwners = l.logins(file, k, e.val)
+		case "trusted_apps":
+			p.TrustedApps = l.appIDs(file, k, e.val)
 		case "ignore_repos":
 			items, _ := scalarList(e.val, file, k, &l.ds)
 			seen := map[string]int{}
@@ -136,6 +139,27 @@ func (l *loader) logins(file, what string, n *yaml.Node) []string {
 		}
 		seen[strings.ToLower(it.Value)] = it.Line
 		out = append(out, it.Value)
+	}
+	return out
+}
+
+// appIDs reads a list of GitHub App ids (trusted_apps).
+func (l *loader) appIDs(file, what string, n *yaml.Node) []int64 {
+	items, _ := scalarList(n, file, what, &l.ds)
+	out := []int64{}
+	seen := map[int64]int{}
+	for _, it := range items {
+		v, err := parseInt64(it.Value)
+		if it.Tag != "!!int" || err != nil || v <= 0 {
+			l.ds.Errorf(at(file, it), "%s: %s is not a GitHub App id (a positive number, as on the App's settings page)", what, quote(it.Value))
+			continue
+		}
+		if line, dup := seen[v]; dup {
+			l.ds.Errorf(at(file, it), "duplicate App id %d (already listed at line %d)", v, line)
+			continue
+		}
+		seen[v] = it.Line
+		out = append(out, v)
 	}
 	return out
 }

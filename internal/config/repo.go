@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -54,23 +55,9 @@ func (l *loader) roleBlock(r *Repo, rl role.Role, n *yaml.Node, held map[string]
 		if e.key.Value == "teams" {
 			kind = Team
 		}
-		items, _ := scalarList(e.val, r.File, rl.String()+"."+e.key.Value, &l.ds)
-		for _, item := range items {
-			pos := at(r.File, item)
-			name := item.Value
-			switch {
-			case kind == User && !ValidLogin(name):
-				l.ds.Errorf(pos, "%s is not a valid GitHub login (letters, digits and single hyphens, at most 39 characters)", quote(name))
-				continue
-			case kind == Team && !ValidSlug(name):
-				msg := "%s is not a valid team slug (lowercase letters, digits, '-' and '_')"
-				if ValidSlug(strings.ToLower(name)) {
-					msg += "; did you mean " + quote(strings.ToLower(name)) + "?"
-				}
-				l.ds.Errorf(pos, msg, quote(name))
-				continue
-			}
-			g := Grant{Principal: Principal{Kind: kind, Name: name}, Role: rl, Pos: pos}
+		for _, g := range l.principalEntries(r.File, rl.String()+"."+e.key.Value, kind, e.val) {
+			g.Role = rl
+			pos, name := g.Pos, g.Name
 			if prev, dup := held[g.Key()]; dup {
 				if prev.Role == rl {
 					l.ds.Errorf(pos, "duplicate %s %s (already listed at line %d)", kind, quote(name), prev.Pos.Line)
@@ -78,6 +65,15 @@ func (l *loader) roleBlock(r *Repo, rl role.Role, n *yaml.Node, held map[string]
 					l.ds.Errorf(pos, "%s %s is already granted %s at line %d: a principal holds one role per repository", kind, quote(name), prev.Role, prev.Pos.Line)
 				}
 				continue
+			}
+			if g.ID != 0 {
+				// One account under two logins: a rename written half way.
+				idKey := fmt.Sprintf("id:%d", g.ID)
+				if prev, dup := held[idKey]; dup {
+					l.ds.Errorf(pos, "account %d is already listed as %s at line %d: one account, one entry", g.ID, quote(prev.Name), prev.Pos.Line)
+					continue
+				}
+				held[idKey] = g
 			}
 			held[g.Key()] = g
 			r.Grants = append(r.Grants, g)

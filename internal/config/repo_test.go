@@ -167,8 +167,8 @@ admin:
 			f + `:1:7: role read must hold users: and teams: lists (e.g. read: {users: [alice], teams: [core]}), not a list`,
 			f + `:2:8: role write must hold users: and teams: lists (e.g. write: {users: [alice], teams: [core]}), not "bob"`,
 			f + `:4:10: triage.teams must be a list, not "core"`,
-			f + `:6:11: admin.users: each entry must be a name, not empty`,
-			f + `:6:14: admin.users: each entry must be a name, not a list`,
+			f + `:6:11: admin.users: each entry must be a login or {login, id, expires, reason}, not empty`,
+			f + `:6:14: admin.users: each entry must be a login or {login, id, expires, reason}, not a list`,
 		},
 	}, {
 		name: "bad branch names and wildcards",

@@ -26,7 +26,9 @@ func RepoFile(org *state.Org, r *state.Repo, policy config.Policy, now time.Time
 		"or a parent team is not written here.", org.Name, r.Name, now.UTC().Format("2006-01-02"))
 
 	users := map[role.Role][]string{}
+	ids := map[string]int64{} // pinned entries where the read gave the account's id
 	for _, u := range r.Users {
+		ids[strings.ToLower(u.Login)] = u.ID
 		if u.Custom() {
 			notes = append(notes, fmt.Sprintf("%s/%s: user %s holds the custom role %q, which files cannot express: left out", org.Name, r.Name, u.Login, u.RoleName))
 			continue
@@ -41,6 +43,7 @@ func RepoFile(org *state.Org, r *state.Repo, policy config.Policy, now time.Time
 			continue
 		}
 		users[inv.Role] = append(users[inv.Role], inv.Login)
+		ids[strings.ToLower(inv.Login)] = inv.UserID
 	}
 	teams := map[role.Role][]string{}
 	for _, t := range r.Teams {
@@ -58,6 +61,9 @@ func RepoFile(org *state.Org, r *state.Repo, policy config.Policy, now time.Time
 		block := &yaml.Node{Kind: yaml.MappingNode}
 		if len(users[rl]) > 0 {
 			addList(block, "users", users[rl])
+			for _, n := range block.Content[len(block.Content)-1].Content {
+				*n = *config.UserEntry(n.Value, ids[strings.ToLower(n.Value)])
+			}
 		}
 		if len(teams[rl]) > 0 {
 			addList(block, "teams", teams[rl])

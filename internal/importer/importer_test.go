@@ -72,3 +72,13 @@ branch_protection:
 	assert.Empty(t, p.Refusals)
 	assert.Empty(t, p.Errors)
 }
+
+func TestRepoFileWritesPinnedEntries(t *testing.T) {
+	org := &state.Org{Name: "acme"}
+	r := &state.Repo{Org: "acme", Name: "w",
+		Users:       []state.UserGrant{{Login: "alice", ID: 583231, Role: role.Write}, {Login: "bob", Role: role.Write}},
+		Invitations: []state.Invitation{{Login: "carol", UserID: 77, Role: role.Read}}}
+	data, _ := RepoFile(org, r, config.DefaultPolicy(), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	require.Contains(t, string(data), "users: [{login: alice, id: 583231}, bob]")
+	require.Contains(t, string(data), "users: [{login: carol, id: 77}]")
+}

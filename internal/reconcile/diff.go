@@ -21,6 +21,13 @@ type Input struct {
 	// (see NeedsLookup).
 	UnknownUsers map[string]bool
 	Now          time.Time
+	// Accounts answers NeedsIdentity's questions about pinned entries.
+	Accounts *Accounts
+	// ExpiriesOnly keeps only the removals of expired entries: every other
+	// pending change is left out of the plan and reported as a notice.
+	ExpiriesOnly bool
+
+	res map[string]*resolved // set by Diff: the files as of Now
 }
 
 func (in Input) actual(org string) *state.Org { return in.Actual[strings.ToLower(org)] }
@@ -43,6 +50,9 @@ func NeedsLookup(targets []Target, actual map[string]*state.Org) []string {
 				continue
 			}
 			for _, g := range r.Users() {
+				if g.ID != 0 {
+					continue // pinned: NeedsIdentity asks about its account
+				}
 				_, direct := ar.User(g.Name)
 				_, invited := ar.Invitation(g.Name)
 				key := strings.ToLower(g.Name)
@@ -61,6 +71,7 @@ func NeedsLookup(targets []Target, actual map[string]*state.Org) []string {
 // Diff compares the files with GitHub and returns the plan, guardrails
 // checked and effective access computed.
 func Diff(in Input) *Plan {
+	in, in.res = resolve(in)
 	p := &Plan{
 		FormatVersion:   FormatVersion,
 		CreatedAt:       in.Now.UTC(),
@@ -88,6 +99,9 @@ func Diff(in Input) *Plan {
 		}
 	}
 	sortChanges(p.Changes)
+	if in.ExpiriesOnly {
+		expiriesOnly(p)
+	}
 	Guard(p, in)
 	p.EffectiveAccess = Effects(p, in)
 	p.Digests = Digests(p, in)
@@ -123,6 +137,22 @@ func (d *repoDiff) add(c Change) {
 	d.plan.Changes = append(d.plan.Changes, c)
 }
 
+func (d *repoDiff) res() *resolved {
+	return d.in.res[strings.ToLower(d.org.Name+"/"+d.repo.Name)]
+}
+
+// expired returns the expired entry of a principal ("user:x", "team:y")
+// that GitHub still holds: it is removed whatever the mode, since the file
+// itself says the grant ends.
+func (d *repoDiff) expired(kind config.Kind, name string) (config.Grant, bool) {
+	res := d.res()
+	if res == nil {
+		return config.Grant{}, false
+	}
+	g, ok := res.expired[config.Principal{Kind: kind, Name: name}.Key()]
+	return g, ok
+}
+
 func (d *repoDiff) authoritative() bool { return d.org.Policy.Mode != config.Additive }
 
 func (d *repoDiff) run() {
@@ -144,6 +174,19 @@ func (d *repoDiff) run() {
 		return
 	}
 	errorsBefore := len(d.plan.Errors)
+	if res := d.res(); res != nil {
+		d.plan.Errors = append(d.plan.Errors, res.errors...)
+		d.plan.Notices = append(d.plan.Notices, res.notices...)
+		if d.in.ExpiriesOnly {
+			for _, r := range res.refusals { // nothing is granted by this run
+				for _, it := range r.Items {
+					d.notice(NoticeNotExpiry, it.Subject, it.Source, "%s", r.Message)
+				}
+			}
+		} else {
+			d.plan.Refusals = append(d.plan.Refusals, res.refusals...)
+		}
+	}
 	d.checkPrincipals()
 	if len(d.plan.Errors) > errorsBefore {
 		// A file naming a user or team GitHub does not know cannot be
@@ -225,6 +268,10 @@ func (d *repoDiff) users() {
 		if desired[strings.ToLower(u.Login)] {
 			continue
 		}
+		if g, ok := d.expired(config.User, u.Login); ok && !u.Custom() {
+			d.add(Change{Kind: UserRemove, User: u.Login, Before: u.Role, After: role.None, Source: g.Pos, Reason: expiredReason(g), Expiry: g.Expires})
+			continue
+		}
 		if u.Custom() {
 			d.notice(NoticeCustomRole, "user:"+u.Login, d.filePos(), "user %s holds the custom role %q, which files cannot express: left as it is", u.Login, u.RoleName)
 			continue
@@ -237,6 +284,10 @@ func (d *repoDiff) users() {
 	}
 	for _, inv := range d.ar.Invitations {
 		if desired[strings.ToLower(inv.Login)] {
+			continue
+		}
+		if g, ok := d.expired(config.User, inv.Login); ok && !inv.Expired {
+			d.add(Change{Kind: InvitationCancel, User: inv.Login, Before: inv.Role, After: role.None, InvitationID: inv.ID, Source: g.Pos, Reason: expiredReason(g), Expiry: g.Expires})
 			continue
 		}
 		if inv.Expired {
@@ -271,6 +322,12 @@ func (d *repoDiff) teams() {
 	for _, t := range d.ar.Teams {
 		if desired[strings.ToLower(t.Slug)] {
 			continue
+		}
+		if g, ok := d.expired(config.Team, t.Slug); ok && t.RoleName == "" {
+			if _, inherited := d.inheritedFrom(t); !inherited {
+				d.add(Change{Kind: TeamRemove, Team: t.Slug, Before: t.Role, After: role.None, Source: g.Pos, Reason: expiredReason(g), Expiry: g.Expires})
+				continue
+			}
 		}
 		if parent, ok := d.inheritedFrom(t); ok {
 			// Child teams inherit their parent's access; GitHub may list

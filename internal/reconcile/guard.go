@@ -41,7 +41,9 @@ func Guard(p *Plan, in Input) {
 	p.Refusals = append(p.Refusals, groupRefusals(all)...)
 	for _, r := range p.Refusals {
 		for _, it := range r.Items {
-			p.Changes[it.Change].Refused = true
+			if it.Change >= 0 { // -1: about what a file asks, not one change
+				p.Changes[it.Change].Refused = true
+			}
 		}
 	}
 	p.Notices = append(p.Notices, guardNotices(p, in)...)

@@ -93,6 +93,9 @@ type Change struct {
 	Reason string `json:"reason,omitempty"`
 	// Refused is set when a guardrail refused the change (see Plan.Refusals).
 	Refused bool `json:"refused,omitempty"`
+	// Expiry is the date (YYYY-MM-DD) of the expired entry a removal
+	// carries out; only these are applied by apply --expiries-only.
+	Expiry string `json:"expiry,omitempty"`
 }
 
 // FieldChange is one protection setting before and after.

@@ -165,6 +165,7 @@ func seedWorld(srv *ghapitest.Server) seeded {
 		Rules: []ghapitest.Rule{{Type: "non_fast_forward"}}})
 	srv.AddDeployKey("acme", "widgets", "deploy", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl", true)
 	srv.AddLabel("acme", "widgets", "permsync-drift", "d73a4a")
+	srv.AddEvent("acme", "widgets", "alice", "PushEvent", srv.Now().Add(-time.Hour))
 	ids.issue = srv.AddIssue("acme", "widgets", ghapitest.IssueOptions{Title: "Drift", Body: "found drift", Author: "root", Labels: []string{"permsync-drift"}})
 	srv.AddIssue("acme", "widgets", ghapitest.IssueOptions{Title: "Old drift", Labels: []string{"permsync-drift"}, Closed: true})
 	ids.pull = srv.AddPull("acme", "widgets", ghapitest.PullOptions{Title: "Grant olga write", Author: "alice", HeadSHA: "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
@@ -375,6 +376,32 @@ func runWorkload() *workloadResult {
 			return err
 		}
 		return expect(!ok, "a missing user exists")
+	})
+	run("AccountByLogin", "GitHub App, a user's account id", []string{"GET /users/{username}"}, func(ctx context.Context) error {
+		id, login, err := app.AccountByLogin(ctx, "acme", "ALICE")
+		if err != nil {
+			return err
+		}
+		return expect(id > 0 && login == "alice", "AccountByLogin(ALICE) = %d, %q", id, login)
+	})
+	run("AccountByID", "GitHub App, an account's login now", []string{"GET /user/{account_id}"}, func(ctx context.Context) error {
+		id, _, err := app.AccountByLogin(ctx, "acme", "bob")
+		if err != nil {
+			return err
+		}
+		login, err := app.AccountByID(ctx, "acme", id)
+		if err != nil {
+			return err
+		}
+		return expect(login == "bob", "AccountByID = %q", login)
+	})
+	run("RepoActivity", "GitHub App, one page of events", []string{"GET /repos/{owner}/{repo}/events"}, func(ctx context.Context) error {
+		act, err := app.RepoActivity(ctx, "acme", "widgets")
+		if err != nil {
+			return err
+		}
+		_, ok := act.Last["alice"]
+		return expect(ok, "alice's event not read: %v", act.Last)
 	})
 	run("Viewer", "token", []string{"GET /user"}, func(ctx context.Context) error {
 		v, err := tok.Viewer(ctx, "acme")

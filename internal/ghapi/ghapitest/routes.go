@@ -31,6 +31,7 @@ func (s *Server) registerRoutes() {
 		// Users and orgs.
 		{method: "GET", pattern: "/users/{username}", h: hGetUser},
 		{method: "GET", pattern: "/user", h: hGetAuthUser},
+		{method: "GET", pattern: "/user/{account_id}", h: hGetUserByID},
 		{method: "GET", pattern: "/orgs/{org}", perm: meta, level: rd, h: hGetOrg},
 		{method: "GET", pattern: "/orgs/{org}/members", perm: members, level: rd, h: hOrgMembers},
 		{method: "GET", pattern: "/orgs/{org}/members/{username}", perm: members, level: rd, h: hOrgMember},
@@ -64,6 +65,7 @@ func (s *Server) registerRoutes() {
 		{method: "DELETE", pattern: "/repos/{owner}/{repo}/invitations/{invitation_id}", perm: admin, level: wr, write: true, h: hDeleteInvitation},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/teams", perm: admin, level: rd, h: hRepoTeams},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/keys", perm: admin, level: rd, h: hDeployKeys},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/events", perm: meta, level: rd, h: hRepoEvents},
 
 		// Branch protection.
 		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection", perm: admin, level: rd, h: hGetProtection},

@@ -110,6 +110,7 @@ type repo struct {
 	labels      []*label
 	keys        []*deployKey
 	checkSource map[string]int64 // context -> app that last set it
+	events      []*event         // oldest first (rest_events.go)
 }
 
 type invitation struct {
