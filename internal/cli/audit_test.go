@@ -170,7 +170,8 @@ func readReport(t *testing.T, file string) *audit.Report {
 
 func hasFinding(r *audit.Report, rule audit.Rule, where, subject string) bool {
 	for _, f := range r.Findings {
-		if f.Rule == rule && f.Where() == where && (subject == "" || f.Subject == subject) {
+		// A finding about several repositories (one cause) is found from any of them.
+		if f.Rule == rule && (f.Where() == where || f.Affects(where)) && (subject == "" || f.Subject == subject) {
 			return true
 		}
 	}
