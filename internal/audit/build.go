@@ -271,12 +271,23 @@ func (b *builder) repo(o *Org, co *config.Org, a *state.Org, r *state.Repo) *Rep
 
 	switch {
 	case r.Archived:
-		b.fs.add(Info, RuleArchivedRepo, o.Name, r.Name, "", "Nothing to do; unarchive it only to change its rights.",
-			"%s is archived: read-only, its rights are reported and not changed", full)
+		b.grouped("", Info, RuleArchivedRepo, o.Name, r.Name, "", "Nothing to do; unarchive it only to change its rights.",
+			func(repos []string) string {
+				if len(repos) == 1 {
+					return fmt.Sprintf("%s is archived: read-only, its rights are reported and not changed", full)
+				}
+				return fmt.Sprintf("%s are archived: read-only, their rights are reported and not changed", listRepos(o.Name, repos))
+			})
 	case !rep.Managed && rep.ReadError == "":
-		b.fs.add(Low, RuleUnmanagedRepo, o.Name, r.Name, "",
-			fmt.Sprintf("Run `permsync import --org %s --repo %s` and merge the file through a reviewed pull request, or list it in ignore_repos.", o.Name, r.Name),
-			"%s has no permissions file: its rights are not reviewed as code", full)
+		org := o.Name
+		b.grouped("", Low, RuleUnmanagedRepo, org, r.Name, "",
+			fmt.Sprintf("Run `permsync import --org %s` (or `--repo NAME` for each) and merge the files through a reviewed pull request, or list them in ignore_repos.", org),
+			func(repos []string) string {
+				if len(repos) == 1 {
+					return fmt.Sprintf("%s has no permissions file: its rights are not reviewed as code", full)
+				}
+				return fmt.Sprintf("%s have no permissions file: their rights are not reviewed as code", listRepos(org, repos))
+			})
 	}
 	return rep
 }

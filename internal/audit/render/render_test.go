@@ -203,3 +203,25 @@ func TestMarkdownSizeLimit(t *testing.T) {
 	assert.LessOrEqual(t, b.Len(), 3000)
 	assert.Contains(t, b.String(), "cut to fit")
 }
+
+// The HTML report ranks what matters and stays readable: an admin no file
+// declares is marked in the matrix and the who-administers table, each
+// matrix cell says where its role comes from, fix texts draw their code
+// spans as code (no raw backticks), long sections fold, and a print
+// stylesheet opens them on paper.
+func TestHTMLReadable(t *testing.T) {
+	t.Parallel()
+	h := draw(t, "html", report(t))
+	assert.Regexp(t, `<td class="r-admin undecl" data-sort="5" title="mallory on acme/gadgets: admin\n• direct admin, in no file`, h)
+	assert.Contains(t, h, "declared at permissions/acme/widgets.yaml:2:11", "a declared role's tooltip names its file:line")
+	assert.Regexp(t, `<code class="undecl">mallory</code>.*<span class="tag undecl">no file declares it</span>`, h)
+	assert.Contains(t, h, "<code>permsync plan --repo acme/gadgets</code>", "fix texts draw code spans")
+	for _, m := range regexp.MustCompile(`(?s)<td>([^<]*(?:<[^/][^>]*>[^<]*</[a-z]+>[^<]*)*)</td>`).FindAllStringSubmatch(h, -1) {
+		assert.NotContains(t, m[1], "`", "a raw backtick in a cell")
+	}
+	assert.Contains(t, h, `<details class="section" id="findings" open>`)
+	assert.Contains(t, h, `<details class="repo" id="repo-`)
+	assert.Contains(t, h, `window.addEventListener("beforeprint"`, "printing opens the folded sections")
+	assert.Contains(t, h, "@page{size:A4 landscape")
+	assert.Contains(t, h, `<table class="sortable fit" id="findings-table">`)
+}
