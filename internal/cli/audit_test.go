@@ -342,7 +342,7 @@ func TestAuditUsageErrors(t *testing.T) {
 		opts AuditOptions
 		want string
 	}{
-		{AuditOptions{Format: "xml"}, `--format must be markdown, html, json or csv, not "xml"`},
+		{AuditOptions{Format: "xml"}, `--format must be markdown, text, html, json or csv, not "xml"`},
 		{AuditOptions{Format: "json", Since: "last week"}, `--since must be a date as YYYY-MM-DD, not "last week"`},
 		{AuditOptions{Format: "json", Since: "2999-01-01"}, "--since 2999-01-01 is in the future"},
 		{AuditOptions{Format: "json", Dir: "testdata/validate/valid", Compare: "no-such-snapshot.json"}, "--compare: open no-such-snapshot.json"},

@@ -42,6 +42,8 @@ func draw(t *testing.T, format string, r *audit.Report) string {
 		err = render.JSON(&b, r)
 	case "csv":
 		err = render.CSV(&b, r)
+	case "txt":
+		err = render.Text(&b, r, render.TextOptions{})
 	}
 	require.NoError(t, err)
 	return b.String()
@@ -82,7 +84,7 @@ func firstDiff(a, b string) string {
 
 func TestGolden(t *testing.T) {
 	r := report(t)
-	for _, f := range []string{"md", "summary.md", "html", "json", "csv"} {
+	for _, f := range []string{"md", "summary.md", "html", "json", "csv", "txt"} {
 		t.Run(f, func(t *testing.T) {
 			golden(t, "report."+f, draw(t, f, r))
 		})
@@ -224,4 +226,29 @@ func TestHTMLReadable(t *testing.T) {
 	assert.Contains(t, h, `window.addEventListener("beforeprint"`, "printing opens the folded sections")
 	assert.Contains(t, h, "@page{size:A4 landscape")
 	assert.Contains(t, h, `<table class="sortable fit" id="findings-table">`)
+}
+
+// The terminal form answers the four questions in plain text, and no name
+// can drive the terminal.
+func TestText(t *testing.T) {
+	t.Parallel()
+	r := report(t)
+	r.Orgs[0].Repos[0].Access[0].Login = "evil\x1b]0;pwned\x07\x1b[2J"
+	txt := draw(t, "txt", r)
+	assert.NotContains(t, txt, "\x1b", "no escape sequence reaches the terminal")
+	assert.NotContains(t, txt, "\x07")
+	for _, want := range []string{
+		"Who administers each repository",
+		"erin (direct) NO FILE DECLARES IT",
+		"Repositories without the CLA check (3)",
+		"acme/ruled: EasyCLA: NOT required where nobody can skip it (ruleset cla-floor, App 3000, bypass: Team releng",
+		"Rights changes in the files since",
+		"approved by alice, bob",
+		"CRITICAL admin-not-declared",
+	} {
+		assert.Contains(t, strings.Join(strings.Fields(txt), " "), want, "(lines wrapped)")
+	}
+	for _, l := range strings.Split(txt, "\n") {
+		assert.LessOrEqual(t, len([]rune(l)), 100+40, "a line far past the width: %q", l)
+	}
 }
