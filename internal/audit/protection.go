@@ -216,7 +216,7 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 			claSkippable = append(claSkippable, cs.By...)
 		case !cs.Required:
 			f := b.grouped(subject, Low, RuleCheckNotRequired, rep.Org, rep.Name, subject,
-				fmt.Sprintf("Add it under branch_protection.<default branch>.required_status_checks in each repository's file (`required_status_checks: [%s, …]`) through a reviewed pull request; permsync applies it and never weakens it.", ctx),
+				fmt.Sprintf("Add it to the default branch's required_status_checks in each repository's file (`required_status_checks: [%s, …]` under branch_protection) through a reviewed pull request; permsync applies it and never weakens it.", ctx),
 				func(repos []string) string {
 					if len(repos) == 1 {
 						return fmt.Sprintf("%s is not required on %s of %s (required_checks lists it)", ctx, pr.Branch, full)

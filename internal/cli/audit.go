@@ -170,7 +170,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	}
 	hopts := history.Options{Dir: opts.Dir, Label: opts.Dir, Since: since, Until: now}
 	switch {
-	case opts.summaryOnly:
+	case opts.summaryOnly && opts.SelfRepo == "":
 		hopts.LookupNote = "not looked up for a summary"
 	case self == "":
 		hopts.LookupNote = "the permissions repository is not known (--self-repo)"
@@ -194,7 +194,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		}
 	}
 	if opts.summaryOnly {
-		if err := render.Markdown(opts.IO.Out, rep, render.MarkdownOptions{SummaryOnly: true, TopFindings: 8}); err != nil {
+		if err := render.Markdown(opts.IO.Out, rep, render.MarkdownOptions{SummaryOnly: true, TopFindings: 8, History: opts.SelfRepo != ""}); err != nil {
 			return exit(ExitError, err)
 		}
 	} else if err := writeOut(opts.IO, opts.Out, func(w io.Writer, _ bool) error { return renderAudit(w, rep, opts.Format) }); err != nil {

@@ -22,6 +22,8 @@ type MarkdownOptions struct {
 	SummaryOnly bool
 	// TopFindings bounds the findings drawn with SummaryOnly (default 10).
 	TopFindings int
+	// History adds the rights changes and their approvers to SummaryOnly.
+	History bool
 	// MaxBytes bounds the output (0: no bound). Sections are dropped,
 	// details first, until it fits, and the reader is told where the rest is.
 	MaxBytes int
@@ -38,6 +40,9 @@ func Markdown(w io.Writer, r *audit.Report, opts MarkdownOptions) error {
 		m.header()
 		m.summary()
 		m.findings(opts.TopFindings)
+		if opts.History {
+			m.history()
+		}
 		_, err := io.WriteString(w, m.String())
 		return err
 	}
