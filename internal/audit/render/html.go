@@ -508,7 +508,7 @@ func newView(r *audit.Report) *view {
 				AdminCount: rep.Admins.ForMax, AdminMax: rep.Admins.Max, OverMax: rep.Admins.OverMax,
 				Findings: findingsOf[strings.ToLower(rep.FullName())]}
 			for _, c := range rep.RequiredChecks {
-				hr.Checks = append(hr.Checks, checkText(c))
+				hr.Checks = append(hr.Checks, checkShort(c))
 			}
 			var undeclared []string
 			for _, a := range rep.Access {
@@ -669,4 +669,20 @@ func anchor(n int, name string) string {
 		}
 	}
 	return fmt.Sprintf("repo-%d-%s", n, b.String())
+}
+
+// checkShort is a floor check's state in a few words, for the table (the
+// repository's detail has checkText).
+func checkShort(c audit.CheckStatus) string {
+	switch {
+	case !c.Required:
+		return c.Context + ": not required"
+	case !c.Covered:
+		return c.Context + ": only by a ruleset that can be skipped"
+	case c.WrongApp:
+		return c.Context + ": from the wrong App"
+	case c.Spoofable:
+		return c.Context + ": from any source"
+	}
+	return c.Context + ": pinned"
 }
