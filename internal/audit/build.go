@@ -476,7 +476,7 @@ func (b *builder) outside(rep *Repo, co *config.Org, acc *Access) {
 				fmt.Sprintf("Lower %s to at most %s in %s through a reviewed pull request (permsync refuses admin for outside collaborators above the limit), or make them an org member if they must administer it.", acc.Login, max, fileOr(rep)),
 				"%s, an outside collaborator (not an org member), holds %s on %s", acc.Login, what, rep.FullName())
 		case s.Role > max:
-			f = b.crossing(crossOutsideMax, co, rep.Org, rep.Name, "user:"+acc.Login,
+			b.crossing(crossOutsideMax, co, rep.Org, rep.Name, "user:"+acc.Login,
 				fmt.Sprintf("Lower each of them to %s or below in the repository's file through a reviewed pull request (a change that lowers access is never refused).", max),
 				fmt.Sprintf("%s, an outside collaborator, holds %s on %s, above outside_collaborator_max_role (%s)", acc.Login, what, rep.FullName(), max))
 			continue

@@ -26,9 +26,9 @@ func (e Entry) Lines() []string {
 		}
 	}
 	type tally struct {
-		org              string
-		repos, grants, p int
-		branches         map[string]bool
+		org           string
+		repos, grants int
+		branches      map[string]bool
 	}
 	imports := map[string]*tally{}
 	var orgs []string
