@@ -85,7 +85,6 @@ dl.facts{display:grid;grid-template-columns:max-content auto;gap:2px 14px;margin
  h2,summary{page-break-after:avoid}
  details>summary{list-style:none}
  details::details-content{content-visibility:visible;display:contents}
- details.repo{page-break-inside:avoid}
  td,th{padding:2px 4px}
  col.c-rule{width:150px}col.c-where{width:170px}
  table{page-break-inside:auto}tr{page-break-inside:avoid}thead{display:table-header-group}
