@@ -291,7 +291,7 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 			b.grouped(key, High, RuleRulesetBypassUnread, rep.Org, rep.Name, "ruleset:"+rs.Name,
 				"Give the reader App write access to rulesets (Administration: write for repository rulesets, Organization administration: write for org rulesets) only if you accept that, or have an org owner check the bypass list in the ruleset's settings; until then permsync counts the ruleset as bypassable.",
 				func(repos []string) string {
-					return fmt.Sprintf("cannot verify %s, which requires a required_checks entry on the default branch of %s: its bypass list cannot be read with these credentials (GitHub shows it only to a token that can edit the ruleset), so anyone may be able to skip it", what, listRepos(rep.Org, repos))
+					return fmt.Sprintf("cannot verify %s, which requires a required_checks entry on the default branch of %s: its bypass list cannot be read with these credentials (GitHub shows it only to credentials that can edit the ruleset), so anyone may be able to skip it", what, listRepos(rep.Org, repos))
 				})
 		case rs.BypassBelowOwner():
 			b.grouped(key, High, RuleRulesetBypass, rep.Org, rep.Name, "ruleset:"+rs.Name,
