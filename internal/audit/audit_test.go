@@ -18,7 +18,8 @@ import (
 
 func find(r *audit.Report, rule audit.Rule, where, subject string) *audit.Finding {
 	for i, f := range r.Findings {
-		if f.Rule == rule && f.Where() == where && (subject == "" || f.Subject == subject) {
+		// A finding about several repositories (one cause) is found from any of them.
+		if f.Rule == rule && (f.Where() == where || f.Affects(where)) && (subject == "" || f.Subject == subject) {
 			return &r.Findings[i]
 		}
 	}
@@ -110,7 +111,10 @@ func TestFindings(t *testing.T) {
 
 	// What must not be reported.
 	assert.Nil(t, find(r, audit.RuleCLANotRequired, "acme/widgets", ""), "widgets requires EasyCLA")
-	assert.Nil(t, find(r, audit.RuleCLANotRequired, "acme/ruled", ""), "a ruleset requiring EasyCLA counts")
+	// A ruleset that a team can bypass does not cover the CLA check (issue #11).
+	ruled := find(r, audit.RuleCLANotRequired, "acme/ruled", "")
+	require.NotNil(t, ruled, "a ruleset that someone below an org owner can bypass does not count")
+	assert.Contains(t, ruled.Message, "only ruleset cla-floor can be bypassed by someone below an org owner (bypass: Team releng)")
 	assert.Nil(t, find(r, audit.RuleCLANotRequired, "acme/old", ""), "archived repositories are not checked")
 	assert.Nil(t, find(r, audit.RuleEnforceAdminsOff, "acme/ruled", ""), "rulesets bind admins unless they bypass")
 	assert.Nil(t, find(r, audit.RuleUnmanagedRepo, "acme/old", ""), "archived: info only")
@@ -128,10 +132,18 @@ func TestFindingsRanked(t *testing.T) {
 		a, b := r.Findings[i-1], r.Findings[i]
 		require.GreaterOrEqual(t, a.Severity, b.Severity, "%v before %v", a, b)
 		if a.Severity == b.Severity && a.Org == b.Org {
-			assert.LessOrEqual(t, strings.ToLower(a.Repo), strings.ToLower(b.Repo))
+			// A finding about several repositories ranks by the first.
+			first := func(f audit.Finding) string {
+				if len(f.Repos) == 0 {
+					return ""
+				}
+				return strings.ToLower(f.Repos[0])
+			}
+			assert.LessOrEqual(t, first(a), first(b))
 		}
 	}
-	assert.Equal(t, map[string]int{"critical": 3, "high": 12, "medium": 13, "low": 4, "info": 1}, r.Summary.Findings)
+	// One finding per cause: widgets and gadgets over max_admins are one.
+	assert.Equal(t, map[string]int{"critical": 6, "high": 12, "medium": 12, "low": 4, "info": 1}, r.Summary.Findings)
 }
 
 // TestEveryRuleDocumentedAndRaised: the rule list is the documentation's
@@ -139,7 +151,7 @@ func TestFindingsRanked(t *testing.T) {
 func TestEveryRuleDocumentedAndRaised(t *testing.T) {
 	t.Parallel()
 	seen := map[audit.Rule]bool{}
-	for _, in := range []audit.Input{audittest.Input(), selfUnprotected(), selfBypass(), orgUnread()} {
+	for _, in := range []audit.Input{audittest.Input(), selfUnprotected(), selfBypass(), orgUnread(), bypassUnread()} {
 		for _, f := range audit.Build(in).Findings {
 			seen[f.Rule] = true
 		}
@@ -153,6 +165,17 @@ func TestEveryRuleDocumentedAndRaised(t *testing.T) {
 	for rule := range seen {
 		assert.True(t, docs[rule], "%s is raised but not listed in audit.Rules", rule)
 	}
+}
+
+// bypassUnread: the token cannot read the bypass list of ruled's ruleset.
+func bypassUnread() audit.Input {
+	in := audittest.Input()
+	for _, r := range in.Actual["acme"].Repos {
+		for i := range r.Rulesets {
+			r.Rulesets[i].Bypass, r.Rulesets[i].BypassRead = nil, false
+		}
+	}
+	return in
 }
 
 func selfUnprotected() audit.Input {
@@ -277,7 +300,7 @@ func TestWhoAdministers(t *testing.T) {
 	assert.Len(t, g.Drift, 5)
 	assert.Len(t, g.Refusals, 1)
 	assert.False(t, g.CLARequired)
-	assert.True(t, repo(t, r, "acme/ruled").CLARequired)
+	assert.False(t, repo(t, r, "acme/ruled").CLARequired, "its ruleset can be bypassed by team releng")
 }
 
 // TestWhatCanPersonDo answers "what can person Y do".
@@ -312,13 +335,13 @@ func TestWhatCanPersonDo(t *testing.T) {
 func TestNoCLAAndChecks(t *testing.T) {
 	t.Parallel()
 	r := audit.Build(audittest.Input())
-	assert.Equal(t, []string{"acme/gadgets", "acme/legacy"}, r.NoCLA)
+	assert.Equal(t, []string{"acme/gadgets", "acme/legacy", "acme/ruled"}, r.NoCLA, "ruled's ruleset can be bypassed by a team")
 	w := repo(t, r, "acme/widgets")
 	require.Len(t, w.RequiredChecks, 2)
 	assert.Equal(t, audit.CheckStatus{Context: "EasyCLA", WantedApp: -1, CLA: true, Required: true,
-		By: []audit.CheckSource{{Where: "branch protection", AppID: -1}}, Spoofable: true}, w.RequiredChecks[0])
+		By: []audit.CheckSource{{Where: "branch protection", AppID: -1, StandsIn: true}}, Covered: true, Spoofable: true}, w.RequiredChecks[0])
 	assert.Equal(t, audit.CheckStatus{Context: "DCO", WantedApp: 1861, Required: true,
-		By: []audit.CheckSource{{Where: "branch protection", AppID: 1861}}, Pinned: true}, w.RequiredChecks[1])
+		By: []audit.CheckSource{{Where: "branch protection", AppID: 1861, StandsIn: true}}, Covered: true, Pinned: true}, w.RequiredChecks[1])
 
 	for ctx, want := range map[string]bool{"EasyCLA": true, "easycla": true, "cla/linuxfoundation": true, "communitybridge/cla": true,
 		"license/cla": true, "DCO": false, "build": false, "clang-format": false, "declared": false} {

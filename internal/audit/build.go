@@ -75,6 +75,7 @@ func Build(in Input) *Report {
 	b.rep.Matrix = buildMatrix(b.rep.Orgs, in.MatrixPeople, in.MatrixRepos)
 	b.rep.Compare = b.compare()
 	b.rep.SelfCheck = b.selfCheck()
+	b.finishFindings()
 	b.rep.Findings = b.fs
 	sortFindings(b.rep.Findings)
 	b.summary()
@@ -82,9 +83,12 @@ func Build(in Input) *Report {
 }
 
 type builder struct {
-	in  Input
-	rep *Report
-	fs  findings
+	in     Input
+	rep    *Report
+	fs     findings
+	causes map[string]*cause
+	// crossItems: per org and guardrail, one sentence per repository.
+	crossItems map[string]*[]string
 }
 
 func (b *builder) actual(org string) *state.Org { return b.in.Actual[strings.ToLower(org)] }
@@ -267,12 +271,23 @@ func (b *builder) repo(o *Org, co *config.Org, a *state.Org, r *state.Repo) *Rep
 
 	switch {
 	case r.Archived:
-		b.fs.add(Info, RuleArchivedRepo, o.Name, r.Name, "", "Nothing to do; unarchive it only to change its rights.",
-			"%s is archived: read-only, its rights are reported and not changed", full)
+		b.grouped("", Info, RuleArchivedRepo, o.Name, r.Name, "", "Nothing to do; unarchive it only to change its rights.",
+			func(repos []string) string {
+				if len(repos) == 1 {
+					return fmt.Sprintf("%s is archived: read-only, its rights are reported and not changed", full)
+				}
+				return fmt.Sprintf("%s are archived: read-only, their rights are reported and not changed", listRepos(o.Name, repos))
+			})
 	case !rep.Managed && rep.ReadError == "":
-		b.fs.add(Low, RuleUnmanagedRepo, o.Name, r.Name, "",
-			fmt.Sprintf("Run `permsync import --org %s --repo %s` and merge the file through a reviewed pull request, or list it in ignore_repos.", o.Name, r.Name),
-			"%s has no permissions file: its rights are not reviewed as code", full)
+		org := o.Name
+		b.grouped("", Low, RuleUnmanagedRepo, org, r.Name, "",
+			fmt.Sprintf("Run `permsync import --org %s` (or `--repo NAME` for each) and merge the files through a reviewed pull request, or list them in ignore_repos.", org),
+			func(repos []string) string {
+				if len(repos) == 1 {
+					return fmt.Sprintf("%s has no permissions file: its rights are not reviewed as code", full)
+				}
+				return fmt.Sprintf("%s have no permissions file: their rights are not reviewed as code", listRepos(org, repos))
+			})
 	}
 	return rep
 }
@@ -354,6 +369,7 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 				acc.Pending = false
 			}
 		}
+		acc.Undeclared = undeclared(acc, co)
 		rep.Access = append(rep.Access, *acc)
 		if acc.Outside && !r.Archived {
 			b.outside(rep, co, acc)
@@ -365,6 +381,74 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 		}
 		return lessFold(rep.Access[i].Login, rep.Access[j].Login)
 	})
+	if rep.Managed && !r.Archived && rep.ReadError == "" {
+		b.undeclaredAdmins(rep)
+	}
+}
+
+// undeclared reports whether no file declares the role a person holds:
+// none of the sources giving it is a grant the files list, an expected
+// owner or the org base role.
+func undeclared(acc *Access, co *config.Org) bool {
+	for _, s := range acc.Sources {
+		if s.Role < acc.Role {
+			continue
+		}
+		switch s.Kind {
+		case SourceBase:
+			return false
+		case SourceOwner:
+			if co.Policy.ExpectedOwner(acc.Login) {
+				return false
+			}
+		default:
+			if s.Declared != "" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// undeclaredAdmins reports admins of a managed repository that no file
+// declares: the highest severity, as that is what permsync exists to
+// prevent. A team grant is one finding, naming its members; a person, one
+// finding per grant (ownership is unexpected-owner's).
+func (b *builder) undeclaredAdmins(rep *Repo) {
+	fix := fmt.Sprintf("If the grant must stay, declare it in %s through a reviewed pull request; otherwise remove it: `permsync plan --repo %s/%s` shows the removal and apply makes it (authoritative mode). Then find out who made it (GitHub's audit log).", fileOr(rep), rep.Org, rep.Name)
+	teamAdmins := map[string][]string{}
+	for _, acc := range rep.Access {
+		if acc.Role != role.Admin || !acc.Undeclared {
+			continue
+		}
+		for _, s := range acc.Sources {
+			if s.Role != role.Admin {
+				continue
+			}
+			switch s.Kind {
+			case SourceDirect, SourceInvitation:
+				how := "a direct admin grant"
+				if s.Kind == SourceInvitation {
+					how = "a pending admin invitation"
+				}
+				f := b.fs.add(Critical, RuleAdminNotDeclared, rep.Org, rep.Name, "user:"+acc.Login, fix,
+					"%s holds %s on %s that no file declares: made by hand on GitHub", acc.Login, how, rep.FullName())
+				f.Source = rep.File
+			case SourceTeam:
+				teamAdmins[s.Team] = append(teamAdmins[s.Team], acc.Login)
+			}
+		}
+	}
+	for _, t := range rep.Teams {
+		people := teamAdmins[t.Slug]
+		if t.Role != role.Admin || len(people) == 0 {
+			continue
+		}
+		f := b.fs.add(Critical, RuleAdminNotDeclared, rep.Org, rep.Name, "team:"+t.Slug, fix,
+			"team %s holds admin on %s and no file declares it (made by hand on GitHub): %s administer it through the team (%s)",
+			t.Slug, rep.FullName(), plural(len(people), "person"), strings.Join(people, ", "))
+		f.Source = rep.File
+	}
 }
 
 func byWhom(inviter string) string {
@@ -392,9 +476,10 @@ func (b *builder) outside(rep *Repo, co *config.Org, acc *Access) {
 				fmt.Sprintf("Lower %s to at most %s in %s through a reviewed pull request (permsync refuses admin for outside collaborators above the limit), or make them an org member if they must administer it.", acc.Login, max, fileOr(rep)),
 				"%s, an outside collaborator (not an org member), holds %s on %s", acc.Login, what, rep.FullName())
 		case s.Role > max:
-			f = b.fs.add(High, RuleOutsideAboveMax, rep.Org, rep.Name, "user:"+acc.Login,
-				fmt.Sprintf("Lower %s to %s or below in %s through a reviewed pull request.", acc.Login, max, fileOr(rep)),
-				"%s, an outside collaborator, holds %s on %s, above outside_collaborator_max_role (%s)", acc.Login, what, rep.FullName(), max)
+			b.crossing(crossOutsideMax, co, rep.Org, rep.Name, "user:"+acc.Login,
+				fmt.Sprintf("Lower each of them to %s or below in the repository's file through a reviewed pull request (a change that lowers access is never refused).", max),
+				fmt.Sprintf("%s, an outside collaborator, holds %s on %s, above outside_collaborator_max_role (%s)", acc.Login, what, rep.FullName(), max))
+			continue
 		default:
 			continue
 		}
@@ -535,17 +620,37 @@ func (b *builder) admins(rep *Repo, co *config.Org, a *state.Org, r *state.Repo)
 	}
 	if rep.Admins.ForMax > p.MaxAdmins {
 		rep.Admins.OverMax = true
-		f := b.fs.add(High, RuleAdminsOverMax, rep.Org, rep.Name, "",
-			fmt.Sprintf("Give the people who do not need admin maintain instead, in %s through a reviewed pull request; admin is for release engineering.", fileOr(rep)),
-			"%s has %d admins (%s), more than max_admins (%d)", rep.FullName(), rep.Admins.ForMax, strings.Join(rep.Admins.People, ", "), p.MaxAdmins)
-		f.Source = p.Where("max_admins", co.File).String()
+		b.crossing(crossMaxAdmins, co, rep.Org, rep.Name, "",
+			"Give the people who do not need admin maintain instead, in each repository's file through a reviewed pull request; admin is for release engineering.",
+			fmt.Sprintf("%s has %d admins (%s), more than max_admins (%d)", rep.FullName(), rep.Admins.ForMax, strings.Join(rep.Admins.People, ", "), p.MaxAdmins))
 	}
 	if rep.Admins.ForMin < p.MinAdmins {
 		rep.Admins.UnderMin = true
-		f := b.fs.add(Medium, RuleAdminsUnderMin, rep.Org, rep.Name, "",
-			fmt.Sprintf("Grant admin to the team that must administer it (e.g. release engineering) in %s.", fileOr(rep)),
-			"%s has %d admins through a direct or team grant, fewer than min_admins (%d)", rep.FullName(), rep.Admins.ForMin, p.MinAdmins)
-		f.Source = p.Where("min_admins", co.File).String()
+		b.crossing(crossMinAdmins, co, rep.Org, rep.Name, "",
+			"Grant admin to the team that must administer each repository (e.g. release engineering) in its file.",
+			fmt.Sprintf("%s has %d admins through a direct or team grant, fewer than min_admins (%d)", rep.FullName(), rep.Admins.ForMin, p.MinAdmins))
+	}
+	if rep.Managed && p.AdminAllowed != nil {
+		var out []string
+		for _, u := range r.Users {
+			if pr := (config.Principal{Kind: config.User, Name: u.Login}); u.Role == role.Admin && !p.AdminAllowedFor(pr) {
+				out = append(out, pr.String())
+			}
+		}
+		for _, t := range r.Teams {
+			if pr := (config.Principal{Kind: config.Team, Name: t.Slug}); t.Role == role.Admin && !p.AdminAllowedFor(pr) {
+				out = append(out, pr.String())
+			}
+		}
+		if len(out) > 0 {
+			subject := ""
+			if len(out) == 1 {
+				subject = out[0]
+			}
+			b.crossing(crossAdminAllowed, co, rep.Org, rep.Name, subject,
+				"Lower them to maintain in the files and apply (a change that lowers access is never refused), or add them to admin_allowed in the org file through a reviewed pull request.",
+				fmt.Sprintf("%s: direct admin on %s, and the org's admin_allowed does not list %s", strings.Join(out, ", "), rep.FullName(), map[bool]string{true: "it", false: "them"}[len(out) == 1]))
+		}
 	}
 }
 

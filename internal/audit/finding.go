@@ -81,6 +81,9 @@ const (
 	RuleSelfEnforceAdmins      Rule = "self-check-enforce-admins"
 	RuleSelfBypass             Rule = "self-check-bypass"
 	RuleSelfReview             Rule = "self-check-review"
+	RuleAdminNotDeclared       Rule = "admin-not-declared"
+	RuleAdminNotAllowed        Rule = "admin-not-allowed"
+	RuleRulesetBypassUnread    Rule = "ruleset-bypass-unreadable"
 )
 
 // RuleInfo documents a rule: its usual severity and what it means.
@@ -92,6 +95,7 @@ type RuleInfo struct {
 
 // Rules lists every rule, in the order docs/audit-json.md lists them.
 var Rules = []RuleInfo{
+	{RuleAdminNotDeclared, Critical, "someone holds admin on a managed repository through a grant no file declares (made by hand on GitHub)"},
 	{RuleCLANotRequired, Critical, "a CLA check of required_checks (EasyCLA or a legacy CLA context) is not required on the default branch, by branch protection or an active ruleset"},
 	{RuleOutsideAdmin, Critical, "an outside collaborator holds a direct admin grant (or a pending admin invitation)"},
 	{RuleSelfUnprotected, Critical, "the permissions repository's default branch is not protected"},
@@ -101,7 +105,9 @@ var Rules = []RuleInfo{
 	{RuleUnexpectedOwner, High, "an org owner is not in expected_owners"},
 	{RuleAdminsOverMax, High, "more people hold direct or team admin than max_admins"},
 	{RuleOutsideAboveMax, High, "an outside collaborator holds a role above outside_collaborator_max_role"},
-	{RuleRulesetBypass, High, "an active ruleset that requires a required_checks entry on the default branch has bypass actors"},
+	{RuleRulesetBypass, High, "an active ruleset that requires a required_checks entry on the default branch can be bypassed by someone below an org owner"},
+	{RuleRulesetBypassUnread, High, "an active ruleset that requires a required_checks entry on the default branch has a bypass list the credentials cannot read: who can skip the check cannot be verified"},
+	{RuleAdminNotAllowed, High, "someone holds direct admin outside admin_allowed"},
 	{RuleRefusal, High, "the plan holds a change permsync refuses to make (a guardrail)"},
 	{RulePlanError, High, "the plan could not be computed for a managed repository"},
 	{RuleReadError, High, "the repository could not be read completely"},
@@ -131,7 +137,12 @@ type Finding struct {
 	Severity Severity `json:"severity"`
 	Rule     Rule     `json:"rule"`
 	Org      string   `json:"org"`
-	Repo     string   `json:"repo,omitempty"`
+	// Repo is set when the finding is about exactly one repository.
+	Repo string `json:"repo,omitempty"`
+	// Repos lists every repository the finding's cause affects (one
+	// finding per cause: an org file's rule or an org ruleset affects
+	// many); empty for org-wide findings.
+	Repos []string `json:"repositories"`
 	// Subject names what it is about: user:x, team:y, check:z, app:s,
 	// key:title, branch:b.
 	Subject string `json:"subject,omitempty"`
@@ -141,12 +152,40 @@ type Finding struct {
 	Source string `json:"source,omitempty"`
 }
 
-// Where is "org/repo", or "org" for org-wide findings.
+// Where is "org/repo", or "org" for org-wide findings and for findings
+// about several repositories (Repos lists them).
 func (f Finding) Where() string {
 	if f.Repo == "" {
 		return f.Org
 	}
 	return f.Org + "/" + f.Repo
+}
+
+// Affects reports whether the finding is about the repository "org/repo".
+func (f Finding) Affects(full string) bool {
+	org, repo, _ := strings.Cut(full, "/")
+	if !strings.EqualFold(org, f.Org) {
+		return false
+	}
+	for _, r := range f.Repos {
+		if strings.EqualFold(r, repo) {
+			return true
+		}
+	}
+	return strings.EqualFold(f.Repo, repo)
+}
+
+// WhereShort is Where with the first n repositories of a finding about
+// several, and how many more: "acme: a, b, c and 9 more".
+func (f Finding) WhereShort(n int) string {
+	if len(f.Repos) <= 1 {
+		return f.Where()
+	}
+	shown, more := f.Repos, ""
+	if len(shown) > n {
+		shown, more = shown[:n], fmt.Sprintf(" and %d more", len(f.Repos)-n)
+	}
+	return fmt.Sprintf("%s (%d repositories): %s%s", f.Org, len(f.Repos), strings.Join(shown, ", "), more)
 }
 
 // sortFindings ranks by severity, then org, repository, rule and subject.
@@ -159,7 +198,7 @@ func sortFindings(fs []Finding) {
 		if x, y := strings.ToLower(a.Org), strings.ToLower(b.Org); x != y {
 			return x < y
 		}
-		if x, y := strings.ToLower(a.Repo), strings.ToLower(b.Repo); x != y {
+		if x, y := strings.ToLower(firstRepo(a)), strings.ToLower(firstRepo(b)); x != y {
 			return x < y
 		}
 		if a.Rule != b.Rule {
@@ -175,4 +214,82 @@ type findings []Finding
 func (fs *findings) add(sev Severity, rule Rule, org, repo, subject, fix, format string, args ...any) *Finding {
 	*fs = append(*fs, Finding{Severity: sev, Rule: rule, Org: org, Repo: repo, Subject: subject, Fix: fix, Message: fmt.Sprintf(format, args...)})
 	return &(*fs)[len(*fs)-1]
+}
+
+func firstRepo(f Finding) string {
+	if f.Repo == "" && len(f.Repos) > 0 {
+		return f.Repos[0]
+	}
+	return f.Repo
+}
+
+// cause is one finding standing for every repository a cause affects.
+type cause struct {
+	idx   int // in the builder's findings
+	repos []string
+	seen  map[string]bool
+	// mixed: the repositories' subjects differ (the finding has none).
+	mixed bool
+	// msg words the finding once every repository is known.
+	msg func(repos []string) string
+}
+
+// grouped adds repo to the finding of cause key, making it the first time:
+// one org file rule or one org ruleset is one finding, not one per
+// repository.
+func (b *builder) grouped(key string, sev Severity, rule Rule, org, repo, subject, fix string, msg func(repos []string) string) *Finding {
+	if b.causes == nil {
+		b.causes = map[string]*cause{}
+	}
+	key = strings.ToLower(string(rule) + "\x00" + org + "\x00" + key)
+	c := b.causes[key]
+	if c == nil {
+		b.fs.add(sev, rule, org, "", subject, fix, "%s", "")
+		c = &cause{idx: len(b.fs) - 1, seen: map[string]bool{}, msg: msg}
+		b.causes[key] = c
+	}
+	if f := &b.fs[c.idx]; !c.mixed && !strings.EqualFold(f.Subject, subject) {
+		c.mixed, f.Subject = true, ""
+	}
+	if k := strings.ToLower(repo); repo != "" && !c.seen[k] {
+		c.seen[k] = true
+		c.repos = append(c.repos, repo)
+	}
+	return &b.fs[c.idx]
+}
+
+// finishFindings words the grouped findings and lists every finding's
+// repositories.
+func (b *builder) finishFindings() {
+	for _, c := range b.causes {
+		f := &b.fs[c.idx]
+		sortFold(c.repos)
+		f.Repos = c.repos
+		if len(c.repos) == 1 {
+			f.Repo = c.repos[0]
+		}
+		f.Message = c.msg(c.repos)
+	}
+	for i := range b.fs {
+		f := &b.fs[i]
+		if f.Repos == nil {
+			f.Repos = []string{}
+			if f.Repo != "" {
+				f.Repos = []string{f.Repo}
+			}
+		}
+	}
+}
+
+// listRepos names repositories in a message: all of them up to five, else
+// the first three and how many more.
+func listRepos(org string, repos []string) string {
+	if len(repos) == 1 {
+		return org + "/" + repos[0]
+	}
+	shown, more := repos, ""
+	if len(shown) > 5 {
+		shown, more = shown[:3], fmt.Sprintf(" and %d more", len(repos)-3)
+	}
+	return fmt.Sprintf("%d repositories of %s (%s%s)", len(repos), org, strings.Join(shown, ", "), more)
 }

@@ -82,10 +82,12 @@ func buildMatrix(orgs []*Org, maxPeople, maxRepos int) Matrix {
 		members[strings.ToLower(o.Name)] = set
 	}
 	for _, r := range repos {
-		row := Row{Repo: r.FullName(), Roles: make([]role.Role, len(keys))}
+		row := Row{Repo: r.FullName(), Roles: make([]role.Role, len(keys)), Undeclared: make([]bool, len(keys))}
 		held := map[string]role.Role{}
+		undeclared := map[string]bool{}
 		for _, a := range r.Access {
 			held[strings.ToLower(a.Login)] = a.Role
+			undeclared[strings.ToLower(a.Login)] = a.Undeclared
 		}
 		for i, k := range keys {
 			rl, ok := held[k]
@@ -93,6 +95,7 @@ func buildMatrix(orgs []*Org, maxPeople, maxRepos int) Matrix {
 				rl = r.BaseRole
 			}
 			row.Roles[i] = rl
+			row.Undeclared[i] = ok && undeclared[k]
 		}
 		m.Rows = append(m.Rows, row)
 	}

@@ -24,7 +24,7 @@ import (
 // FormatVersion is the version of the report's JSON form
 // (docs/audit-json.md). It changes only when a field is removed or changes
 // meaning; new fields may appear within a version.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Report is one audit.
 type Report struct {
@@ -170,8 +170,13 @@ type Access struct {
 	// Outside: not an org member (an outside collaborator).
 	Outside bool `json:"outside_collaborator"`
 	// Pending: the role is held only through a pending invitation.
-	Pending bool     `json:"pending"`
-	Sources []Source `json:"sources"`
+	Pending bool `json:"pending"`
+	// Undeclared: no file declares the role held. None of the sources
+	// that give it is a grant the files list, an owner in expected_owners
+	// or the org base role: it was made by hand on GitHub (or the
+	// repository has no file).
+	Undeclared bool     `json:"undeclared"`
+	Sources    []Source `json:"sources"`
 }
 
 // Source kinds.
@@ -263,6 +268,11 @@ type CheckStatus struct {
 	// By lists where it is required: "branch protection" or
 	// "ruleset <name>", each with the App it is pinned to (-1: any).
 	By []CheckSource `json:"required_by"`
+	// Covered: required where nobody below an org owner can skip it:
+	// by branch protection, or by a ruleset that stands in for it (active,
+	// on the branch, from the App the org file pins, and a bypass list
+	// that was read and names nobody below an org owner).
+	Covered bool `json:"covered"`
 	// Pinned: some requirement accepts only one App; Spoofable: required,
 	// but every requirement accepts any source (anyone with write access
 	// can post a passing status of that name).
@@ -277,6 +287,14 @@ type CheckStatus struct {
 type CheckSource struct {
 	Where string `json:"where"`
 	AppID int64  `json:"app_id"`
+	// Bypass says who may skip a ruleset's requirement: "nobody below
+	// an org owner", the actors, or that the list could not be read
+	// (empty for branch protection).
+	Bypass string `json:"bypass,omitempty"`
+	// StandsIn: the requirement cannot be skipped below an org owner
+	// (always true for branch protection); Why says why not.
+	StandsIn bool   `json:"stands_in"`
+	Why      string `json:"why,omitempty"`
 }
 
 // Ruleset is a ruleset that applies to the repository.
@@ -290,6 +308,10 @@ type Ruleset struct {
 	RequiredChecks   []Check             `json:"required_checks"`
 	Reviews          *int                `json:"required_approving_reviews,omitempty"`
 	Bypass           []state.BypassActor `json:"bypass"`
+	// BypassRead: Bypass is what GitHub holds. GitHub shows the list only
+	// to a token that can edit the ruleset; unread, it counts as
+	// bypassable by anyone.
+	BypassRead bool `json:"bypass_read"`
 	// RequiresFloorCheck: it requires one of the org file's required_checks.
 	RequiresFloorCheck bool `json:"requires_floor_check"`
 	Incomplete         bool `json:"incomplete"`
@@ -382,6 +404,8 @@ type Matrix struct {
 type Row struct {
 	Repo  string      `json:"repo"`
 	Roles []role.Role `json:"roles"`
+	// Undeclared[i]: no file declares People[i]'s role there (Access.Undeclared).
+	Undeclared []bool `json:"undeclared"`
 }
 
 // SelfCheck is the check of the permissions repository itself.

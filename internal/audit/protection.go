@@ -55,7 +55,7 @@ func (b *builder) protection(rep *Repo, co *config.Org, r *state.Repo) {
 	for _, rs := range r.Rulesets {
 		applies := def != "" && rs.AppliesTo(def, def)
 		out := Ruleset{Name: rs.Name, Source: rs.Source, SourceType: rs.SourceType, Enforcement: rs.Enforcement,
-			AppliesToDefault: applies, RequiredChecks: []Check{}, Reviews: rs.Reviews, Bypass: rs.Bypass, Incomplete: rs.Incomplete}
+			AppliesToDefault: applies, RequiredChecks: []Check{}, Reviews: rs.Reviews, Bypass: rs.Bypass, BypassRead: rs.BypassRead, Incomplete: rs.Incomplete}
 		if out.Bypass == nil {
 			out.Bypass = []state.BypassActor{}
 		}
@@ -91,19 +91,11 @@ func (b *builder) protection(rep *Repo, co *config.Org, r *state.Repo) {
 		if cs.CLA {
 			claContexts++
 		}
-		if pr.BranchProtection && bp.StatusChecks != nil {
-			for _, c := range bp.StatusChecks.Checks {
-				if c.Context == f.Context {
-					cs.By = append(cs.By, CheckSource{Where: "branch protection", AppID: normApp(c.AppID)})
-				}
-			}
-		}
-		for _, rs := range r.Rulesets {
-			if c, ok := rs.RequiresCheck(f.Context, def, def); ok && def != "" {
-				cs.By = append(cs.By, CheckSource{Where: "ruleset " + rs.Name, AppID: normApp(c.AppID)})
-			}
-		}
+		cs.By = checkSources(bp, pr.BranchProtection, r.Rulesets, f.Context, f.AppID, def)
 		cs.Required = len(cs.By) > 0
+		for _, s := range cs.By {
+			cs.Covered = cs.Covered || s.StandsIn
+		}
 		pinnedToWanted := false
 		for _, s := range cs.By {
 			if s.AppID > 0 {
@@ -119,17 +111,23 @@ func (b *builder) protection(rep *Repo, co *config.Org, r *state.Repo) {
 	}
 	// Without a CLA check in the floor, EasyCLA is still what the question
 	// "does it require the CLA?" is about.
+	// Covered only where nobody below an org owner can skip it: a ruleset
+	// that can be bypassed, or whose bypass list cannot be read, does not
+	// count.
 	rep.CLARequired = false
-	for _, c := range pr.Checks {
-		if IsCLA(c.Context) {
-			rep.CLARequired = true
-		}
-	}
 	if claContexts > 0 {
-		rep.CLARequired = false
 		for _, cs := range rep.RequiredChecks {
-			if cs.CLA && cs.Required {
+			if cs.CLA && cs.Covered {
 				rep.CLARequired = true
+			}
+		}
+	} else {
+		for _, c := range pr.Checks {
+			if !IsCLA(c.Context) {
+				continue
+			}
+			for _, s := range checkSources(bp, pr.BranchProtection, r.Rulesets, c.Context, state.AnyApp, def) {
+				rep.CLARequired = rep.CLARequired || s.StandsIn
 			}
 		}
 	}
@@ -141,6 +139,46 @@ func (b *builder) protection(rep *Repo, co *config.Org, r *state.Repo) {
 		b.rep.NoCLA = append(b.rep.NoCLA, rep.FullName())
 	}
 	b.protectionFindings(rep, co, r)
+}
+
+// checkSources lists what requires context on the default branch: branch
+// protection (which admins cannot skip once enforce_admins is on, and
+// which permsync keeps), and each active ruleset, with who may bypass it
+// and whether it stands in (state.Ruleset.StandsIn: from the pinned App,
+// read whole, bypassable by nobody below an org owner).
+func checkSources(bp state.BranchProtection, classic bool, rulesets []state.Ruleset, context string, pinned int64, def string) []CheckSource {
+	out := []CheckSource{}
+	if classic && bp.StatusChecks != nil {
+		for _, c := range bp.StatusChecks.Checks {
+			if c.Context == context {
+				out = append(out, CheckSource{Where: "branch protection", AppID: normApp(c.AppID), StandsIn: true})
+			}
+		}
+	}
+	if def == "" {
+		return out
+	}
+	for _, rs := range rulesets {
+		c, ok := rs.RequiresCheck(context, def, def)
+		if !ok {
+			continue
+		}
+		in, why := rs.StandsIn(context, pinned, def, def)
+		out = append(out, CheckSource{Where: "ruleset " + rs.Name, AppID: normApp(c.AppID), Bypass: bypassWho(rs), StandsIn: in, Why: why})
+	}
+	return out
+}
+
+// bypassWho says who may skip a ruleset, never "nobody" for a list that
+// could not be read.
+func bypassWho(rs state.Ruleset) string {
+	switch {
+	case !rs.BypassRead:
+		return "unknown: the bypass list cannot be read with these credentials"
+	case !rs.BypassBelowOwner():
+		return "nobody below an org owner"
+	}
+	return BypassText(rs.Bypass)
 }
 
 func normApp(id int64) int64 {
@@ -168,30 +206,53 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 	}
 
 	var claMissing []string
+	var claSkippable []CheckSource
 	for _, cs := range rep.RequiredChecks {
 		subject := "check:" + cs.Context
+		ctx := cs.Context
 		switch {
-		case !cs.Required && cs.CLA:
+		case cs.CLA && !cs.Covered:
 			claMissing = append(claMissing, cs.Context)
+			claSkippable = append(claSkippable, cs.By...)
 		case !cs.Required:
-			f := b.fs.add(Low, RuleCheckNotRequired, rep.Org, rep.Name, subject, fileFix("required_status_checks: ["+cs.Context+", …]"),
-				"%s is not required on %s of %s (required_checks lists it)", cs.Context, pr.Branch, full)
+			f := b.grouped(subject, Low, RuleCheckNotRequired, rep.Org, rep.Name, subject,
+				fmt.Sprintf("Add it to the default branch's required_status_checks in each repository's file (`required_status_checks: [%s, …]` under branch_protection) through a reviewed pull request; permsync applies it and never weakens it.", ctx),
+				func(repos []string) string {
+					if len(repos) == 1 {
+						return fmt.Sprintf("%s is not required on %s of %s (required_checks lists it)", ctx, pr.Branch, full)
+					}
+					return fmt.Sprintf("%s is not required on the default branch of %s (required_checks lists it)", ctx, listRepos(rep.Org, repos))
+				})
 			f.Source = where("required_checks")
+		}
+		switch {
+		case !cs.Required:
 		case cs.WrongApp:
-			f := b.fs.add(High, RuleCheckWrongApp, rep.Org, rep.Name, subject,
-				fmt.Sprintf("Run permsync plan and apply: it pins %s to App %d as the org file asks.", cs.Context, cs.WantedApp),
-				"%s is required on %s of %s from %s, not from the App %d the org file pins it to", cs.Context, pr.Branch, full, sourcesText(cs.By), cs.WantedApp)
+			want := cs.WantedApp
+			f := b.grouped(subject, High, RuleCheckWrongApp, rep.Org, rep.Name, subject,
+				fmt.Sprintf("Run permsync plan and apply: it pins %s to App %d as the org file asks.", ctx, want),
+				func(repos []string) string {
+					if len(repos) == 1 {
+						return fmt.Sprintf("%s is required on %s of %s from %s, not from the App %d the org file pins it to", ctx, pr.Branch, full, sourcesText(cs.By), want)
+					}
+					return fmt.Sprintf("%s is required on the default branch of %s from another App or any source, not from the App %d the org file pins it to", ctx, listRepos(rep.Org, repos), want)
+				})
 			f.Source = where("required_checks")
 		case cs.Spoofable:
-			f := b.fs.add(Medium, RuleCheckSpoofable, rep.Org, rep.Name, subject,
-				fmt.Sprintf("Pin it to the App that posts it: in %s write `- context: %s` with `app_id: <the App's id>` under required_checks.", orgFileOr(co), cs.Context),
-				"%s is required on %s of %s from any source: anyone with write access can post a passing %s status", cs.Context, pr.Branch, full, cs.Context)
+			f := b.grouped(subject, Medium, RuleCheckSpoofable, rep.Org, rep.Name, subject,
+				fmt.Sprintf("Pin it to the App that posts it: in %s write `- context: %s` with `app_id: <the App's id>` under required_checks.", orgFileOr(co), ctx),
+				func(repos []string) string {
+					if len(repos) == 1 {
+						return fmt.Sprintf("%s is required on %s of %s from any source: anyone with write access can post a passing %s status", ctx, pr.Branch, full, ctx)
+					}
+					return fmt.Sprintf("%s is required from any source on the default branch of %s: anyone with write access can post a passing %s status", ctx, listRepos(rep.Org, repos), ctx)
+				})
 			f.Source = where("required_checks")
 		}
 	}
 	if len(claMissing) > 0 && !rep.CLARequired {
 		f := b.fs.add(Critical, RuleCLANotRequired, rep.Org, rep.Name, "check:"+claMissing[0], fileFix("required_status_checks: ["+claMissing[0]+", …]"),
-			"the CLA check (%s) is not required on %s of %s: contributions can be merged without a signed CLA", strings.Join(claMissing, " or "), pr.Branch, full)
+			"the CLA check (%s) is not required on %s of %s%s: contributions can be merged without a signed CLA", strings.Join(claMissing, " or "), pr.Branch, full, skippableText(claSkippable))
 		f.Source = where("required_checks")
 	}
 
@@ -214,14 +275,57 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 			"Turn off \"Allow deletions\" in the branch's protection rule (permsync does not manage this setting).",
 			"%s of %s may be deleted by anyone with push access", pr.Branch, full)
 	}
-	for _, rs := range rep.Rulesets {
-		if !rs.AppliesToDefault || !rs.RequiresFloorCheck || len(rs.Bypass) == 0 {
+	for _, rs := range r.Rulesets {
+		if !rs.AppliesTo(pr.Branch, pr.Branch) || !requiresFloor(rs, co.Policy.RequiredChecks) {
 			continue
 		}
-		b.fs.add(High, RuleRulesetBypass, rep.Org, rep.Name, "ruleset:"+rs.Name,
-			fmt.Sprintf("Remove the bypass list of the ruleset %s (%s), or keep only actors release engineering controls.", rs.Name, rs.Source),
-			"the ruleset %s (%s), which requires a required_checks entry on %s of %s, can be bypassed by %s", rs.Name, rs.Source, pr.Branch, full, BypassText(rs.Bypass))
+		rs := rs
+		// An org ruleset is one cause however many repositories it covers.
+		key := "ruleset:" + rs.SourceType + "/" + rs.Source + "/" + rs.Name
+		if !strings.EqualFold(rs.SourceType, "Organization") {
+			key += "/" + rep.Name
+		}
+		what := fmt.Sprintf("the ruleset %s (%s)", rs.Name, rs.Source)
+		switch {
+		case !rs.BypassRead:
+			b.grouped(key, High, RuleRulesetBypassUnread, rep.Org, rep.Name, "ruleset:"+rs.Name,
+				"Give the reader App write access to rulesets (Administration: write for repository rulesets, Organization administration: write for org rulesets) only if you accept that, or have an org owner check the bypass list in the ruleset's settings; until then permsync counts the ruleset as bypassable.",
+				func(repos []string) string {
+					return fmt.Sprintf("cannot verify %s, which requires a required_checks entry on the default branch of %s: its bypass list cannot be read with these credentials (GitHub shows it only to credentials that can edit the ruleset), so anyone may be able to skip it", what, listRepos(rep.Org, repos))
+				})
+		case rs.BypassBelowOwner():
+			b.grouped(key, High, RuleRulesetBypass, rep.Org, rep.Name, "ruleset:"+rs.Name,
+				fmt.Sprintf("Remove the bypass list of the ruleset %s (%s), or keep only org owners (OrganizationAdmin).", rs.Name, rs.Source),
+				func(repos []string) string {
+					return fmt.Sprintf("%s, which requires a required_checks entry on the default branch of %s, can be bypassed by %s", what, listRepos(rep.Org, repos), BypassText(rs.Bypass))
+				})
+		}
 	}
+}
+
+func requiresFloor(rs state.Ruleset, floor []config.Check) bool {
+	for _, c := range rs.RequiredChecks {
+		for _, f := range floor {
+			if f.Context == c.Context {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// skippableText says why rulesets that require a check do not count.
+func skippableText(by []CheckSource) string {
+	var parts []string
+	for _, s := range by {
+		if !s.StandsIn {
+			parts = append(parts, s.Where+" "+s.Why+" (bypass: "+s.Bypass+")")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " in a way nobody can skip: only " + strings.Join(parts, "; ")
 }
 
 func sourcesText(by []CheckSource) string {

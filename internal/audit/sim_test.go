@@ -112,7 +112,7 @@ func TestFindingsFromSimulator(t *testing.T) {
 		{audit.RuleProtectionMissing, "acme/legacy", "branch:master"},
 		{audit.RuleCheckNotRequired, "acme/legacy", "check:DCO"},
 		{audit.RuleCheckWrongApp, "acme/ruled", "check:DCO"},
-		{audit.RuleRulesetBypass, "acme/ruled", "ruleset:cla-floor"},
+		{audit.RuleCLANotRequired, "acme/ruled", "check:EasyCLA"}, // its ruleset can be bypassed
 		{audit.RuleCheckSpoofable, "acme/widgets", "check:EasyCLA"},
 		{audit.RuleEnforceAdminsOff, "acme/gadgets", "branch:main"},
 		{audit.RuleReviewsBelowMin, "acme/gadgets", "branch:main"},
@@ -129,7 +129,17 @@ func TestFindingsFromSimulator(t *testing.T) {
 	} {
 		assert.NotNil(t, find(r, tc.rule, tc.where, tc.subject), "no %s on %s %s", tc.rule, tc.where, tc.subject)
 	}
-	assert.Nil(t, find(r, audit.RuleCLANotRequired, "acme/ruled", ""), "the ruleset requires EasyCLA")
+	// A team may bypass ruled's ruleset: a finding either way, never "no
+	// bypass": ruleset-bypass where the adapter read the list, else
+	// ruleset-bypass-unreadable ("cannot verify").
+	rs0 := repo(t, r, "acme/ruled").Rulesets
+	require.Len(t, rs0, 1)
+	if rs0[0].BypassRead {
+		assert.NotNil(t, find(r, audit.RuleRulesetBypass, "acme/ruled", "ruleset:cla-floor"))
+	} else {
+		assert.NotNil(t, find(r, audit.RuleRulesetBypassUnread, "acme/ruled", "ruleset:cla-floor"))
+	}
+	assert.False(t, repo(t, r, "acme/ruled").CLARequired, "a bypassable ruleset does not cover the CLA check")
 
 	// Who administers gadgets and why, as read from the simulator.
 	g := repo(t, r, "acme/gadgets")

@@ -67,9 +67,12 @@ engineering:
   - a self-check of the permissions repository (--self-repo, default
     $GITHUB_REPOSITORY, else the checkout's origin remote).
 
-Formats: markdown (an issue or job summary), html (one self-contained page:
-tables for everything and a role matrix), json (docs/audit-json.md), csv
-(one row per repository, principal, role and source). Nothing is changed on
+Formats: markdown (an issue or job summary), text (a terminal: summary,
+findings, who administers what, the CLA check, the changes and their
+approvers), html (one self-contained page to read or print: folded
+sections, a role matrix), json (docs/audit-json.md), csv (one row per
+repository, principal, role and source). Findings are one per cause: a rule
+of the org file or an org ruleset is one finding listing its repositories. Nothing is changed on
 GitHub, and no secret is written: snapshots hold GitHub's state only.
 
 Needs the reader App's Administration, Members and Metadata read; with
@@ -84,8 +87,9 @@ Exit codes: 0 the report was written (findings are not errors), 1 error
   # Everything, as one page to open or print
   permsync audit --format html --out audit.html
 
-  # Who changed rights since a date, and who approved it
-  permsync audit --since 2025-01-01
+  # Who changed rights since a date, and who approved it (from a laptop:
+  # name the permissions repository; any credential that can read it)
+  permsync audit --format text --since 2025-01-01 --self-repo acme/permissions
 
   # What changed on GitHub since last night, outside the files' history
   permsync audit --compare audit-state.json --snapshot-out audit-state.json
@@ -104,7 +108,7 @@ Exit codes: 0 the report was written (findings are not errors), 1 error
 	f := cmd.Flags()
 	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
 	f.StringVar(&opts.Org, "org", "", "only this org (an org without files is audited with the default policy)")
-	f.StringVar(&opts.Format, "format", "markdown", "output format: markdown, html, json or csv")
+	f.StringVar(&opts.Format, "format", "markdown", "output format: markdown, text, html, json or csv")
 	f.StringVar(&opts.Out, "out", "", "write the report to this file instead of stdout")
 	f.StringVar(&opts.Since, "since", "", "history window start, YYYY-MM-DD (default: 30 days ago)")
 	f.StringVar(&opts.SnapshotOut, "snapshot-out", "", "store the state read in this file, for a later --compare (no secrets)")
@@ -127,9 +131,9 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		ctx = context.Background()
 	}
 	switch opts.Format {
-	case "markdown", "html", "json", "csv":
+	case "markdown", "text", "html", "json", "csv":
 	default:
-		return exit(ExitError, usageError{fmt.Errorf("--format must be markdown, html, json or csv, not %q", opts.Format)})
+		return exit(ExitError, usageError{fmt.Errorf("--format must be markdown, text, html, json or csv, not %q", opts.Format)})
 	}
 	now := opts.IO.Now().UTC()
 	since, err := parseSince(opts.Since, now)
@@ -169,7 +173,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	}
 	hopts := history.Options{Dir: opts.Dir, Label: opts.Dir, Since: since, Until: now}
 	switch {
-	case opts.summaryOnly:
+	case opts.summaryOnly && opts.SelfRepo == "":
 		hopts.LookupNote = "not looked up for a summary"
 	case self == "":
 		hopts.LookupNote = "the permissions repository is not known (--self-repo)"
@@ -196,7 +200,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		}
 	}
 	if opts.summaryOnly {
-		if err := render.Markdown(opts.IO.Out, rep, render.MarkdownOptions{SummaryOnly: true, TopFindings: 8}); err != nil {
+		if err := render.Markdown(opts.IO.Out, rep, render.MarkdownOptions{SummaryOnly: true, TopFindings: 8, History: opts.SelfRepo != ""}); err != nil {
 			return exit(ExitError, err)
 		}
 	} else if err := writeOut(opts.IO, opts.Out, func(w io.Writer, _ bool) error { return renderAudit(w, rep, opts.Format) }); err != nil {
@@ -228,6 +232,8 @@ func renderAudit(w io.Writer, rep *audit.Report, format string) error {
 		return render.JSON(w, rep)
 	case "csv":
 		return render.CSV(w, rep)
+	case "text":
+		return render.Text(w, rep, render.TextOptions{})
 	}
 	// A job summary holds at most 1 MiB; the HTML and JSON reports hold the rest.
 	return render.Markdown(w, rep, render.MarkdownOptions{MaxBytes: render.JobSummaryLimit - 16<<10})

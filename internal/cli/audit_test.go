@@ -171,7 +171,8 @@ func readReport(t *testing.T, file string) *audit.Report {
 
 func hasFinding(r *audit.Report, rule audit.Rule, where, subject string) bool {
 	for _, f := range r.Findings {
-		if f.Rule == rule && f.Where() == where && (subject == "" || f.Subject == subject) {
+		// A finding about several repositories (one cause) is found from any of them.
+		if f.Rule == rule && (f.Where() == where || f.Affects(where)) && (subject == "" || f.Subject == subject) {
 			return true
 		}
 	}
@@ -342,7 +343,7 @@ func TestAuditUsageErrors(t *testing.T) {
 		opts AuditOptions
 		want string
 	}{
-		{AuditOptions{Format: "xml"}, `--format must be markdown, html, json or csv, not "xml"`},
+		{AuditOptions{Format: "xml"}, `--format must be markdown, text, html, json or csv, not "xml"`},
 		{AuditOptions{Format: "json", Since: "last week"}, `--since must be a date as YYYY-MM-DD, not "last week"`},
 		{AuditOptions{Format: "json", Since: "2999-01-01"}, "--since 2999-01-01 is in the future"},
 		{AuditOptions{Format: "json", Dir: "testdata/validate/valid", Compare: "no-such-snapshot.json"}, "--compare: open no-such-snapshot.json"},

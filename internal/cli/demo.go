@@ -11,6 +11,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/demo"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
+	"github.com/AcademySoftwareFoundation/permsync/internal/history"
 )
 
 // DemoOptions are the inputs of "permsync demo".
@@ -106,8 +107,13 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		return demoFailed("the second plan", err)
 	}
 
-	step(5, "audit", "Who can administer what, and what release engineering should look at.")
-	if err := auditRun(ctx, &AuditOptions{IO: opts.IO, Global: g, Dir: opts.Dir, Format: "markdown", summaryOnly: true}); err != nil {
+	step(5, "audit", "Who can administer what, what release engineering should look at, and who approved each change.")
+	// The simulated permissions repository serves a reviewed pull request
+	// for each commit of the files' history: the audit names the approvers.
+	self := cfg.Orgs[0].Name + "/permissions"
+	hist := history.Read(ctx, history.Options{Dir: opts.Dir, Since: time.Unix(0, 0), Until: opts.IO.Now()})
+	world.SeedPullRequests(cfg.Orgs[0], "permissions", hist.Entries)
+	if err := auditRun(ctx, &AuditOptions{IO: opts.IO, Global: g, Dir: opts.Dir, Format: "markdown", SelfRepo: self, Since: "2000-01-01", summaryOnly: true}); err != nil {
 		return demoFailed("audit", err)
 	}
 

@@ -46,7 +46,12 @@ type Entry struct {
 	Date        time.Time `json:"date"` // author date
 	Committer   string    `json:"committer"`
 	Subject     string    `json:"subject"`
-	Changes     []Change  `json:"changes"`
+	// Authors wrote the change: a merge commit's brought-in commits'
+	// authors (else the commit's author), and Co-authored-by names.
+	Authors []string `json:"authors"`
+	// MergedBy is a merge commit's author when they did not write it.
+	MergedBy string   `json:"merged_by,omitempty"`
+	Changes  []Change `json:"changes"`
 	// LoadNote is set when the files at the commit or its parent did not
 	// load: Changes then lists changed files only.
 	LoadNote string `json:"load_note,omitempty"`

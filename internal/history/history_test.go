@@ -190,6 +190,41 @@ func TestReadHistoryWindowAndMerges(t *testing.T) {
 	assert.Equal(t, []string{"acme/widgets: user erin granted write", "acme/widgets: user frank granted write"}, descriptions(l.Entries[0].Changes))
 }
 
+// The change's authors, not only who merged it: a merge commit names the
+// authors of the commits it brings in and, apart, the person who merged;
+// Co-authored-by trailers are authors too (their names, not addresses).
+func TestReadHistoryAuthors(t *testing.T) {
+	t.Parallel()
+	r := newRepo(t)
+	r.write("permissions/acme/widgets.yaml", "write:\n  users: [carol]\n")
+	r.commit(alice, "first")
+	r.git("", "checkout", "-q", "-b", "feature")
+	r.write("permissions/acme/widgets.yaml", "write:\n  users: [carol, erin]\n")
+	r.commit(bob, "add erin\n\nCo-authored-by: Dana Docs <dana@example.org>")
+	r.git("", "checkout", "-q", "main")
+	r.when = r.when.Add(24 * time.Hour)
+	r.git(alice, "merge", "-q", "--no-ff", "-m", "Merge pull request #7 from feature", "feature")
+	r.write("permissions/acme/widgets.yaml", "write:\n  users: [carol, erin, frank]\n")
+	r.commit(bob, "add frank (squashed)")
+
+	l := Read(context.Background(), Options{Dir: filepath.Join(r.dir, "permissions"), Label: "permissions",
+		Since: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	require.True(t, l.Available, l.Note)
+	require.Len(t, l.Entries, 3)
+	squash, merge, first := l.Entries[0], l.Entries[1], l.Entries[2]
+	assert.Equal(t, []string{"Bob Builder"}, squash.Authors)
+	assert.Empty(t, squash.MergedBy)
+	assert.Equal(t, []string{"Bob Builder", "Dana Docs"}, merge.Authors, "the brought-in commit's author and co-author")
+	assert.Equal(t, "Alice Admin", merge.MergedBy, "who pressed merge, apart from who wrote it")
+	assert.Equal(t, "Alice Admin", merge.AuthorName)
+	assert.Equal(t, []string{"Alice Admin"}, first.Authors, "a root commit")
+	for _, e := range l.Entries {
+		for _, a := range e.Authors {
+			assert.NotContains(t, a, "@", "no e-mail address in the authors")
+		}
+	}
+}
+
 func TestReadHistoryFilesThatDoNotLoad(t *testing.T) {
 	t.Parallel()
 	r := newRepo(t)
@@ -356,4 +391,24 @@ func TestOriginURL(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(r.dir, "permissions"), 0o755))
 	assert.Equal(t, "https://github.com/acme/permissions.git", OriginURL(context.Background(), filepath.Join(r.dir, "permissions"), ""))
 	assert.Equal(t, "", OriginURL(context.Background(), t.TempDir(), ""))
+}
+
+// An import is one line per org, not one per grant; other changes of the
+// same commit keep their lines.
+func TestEntryLinesImport(t *testing.T) {
+	t.Parallel()
+	e := Entry{Changes: []Change{
+		{Kind: FileAdd, Org: "acme", Repo: "a", Description: "acme/a: file added"},
+		{Kind: GrantAdd, Org: "acme", Repo: "a", Description: "acme/a: user x granted write"},
+		{Kind: FileAdd, Org: "acme", Repo: "b", Description: "acme/b: file added"},
+		{Kind: GrantAdd, Org: "acme", Repo: "b", Description: "acme/b: team t granted admin"},
+		{Kind: ProtectionChange, Org: "acme", Repo: "b", Branch: "main", Description: "acme/b: main enforce_admins"},
+		{Kind: FileAdd, Org: "acme", Repo: "c", Description: "acme/c: file added"},
+		{Kind: GrantChange, Org: "acme", Repo: "old", Description: "acme/old: user y write → admin"},
+	}}
+	assert.Equal(t, []string{"imported 3 repositories of acme (2 grants, 1 protected branch)", "acme/old: user y write → admin"}, e.Lines())
+
+	small := Entry{Changes: e.Changes[:2]}
+	assert.Equal(t, []string{"acme/a: file added", "acme/a: user x granted write"}, small.Lines(), "one new file is not an import")
+	assert.Empty(t, Entry{}.Lines())
 }

@@ -110,6 +110,7 @@ func Read(ctx context.Context, opts Options) *Log {
 		}
 		l.Entries = append(l.Entries, e)
 	}
+	authors(ctx, g, l)
 	lookupPulls(ctx, l, opts)
 	return l
 }

@@ -164,6 +164,7 @@ func Acme() *state.Org {
 				RequiredChecks: []state.Check{{Context: "EasyCLA", AppID: 3000}, {Context: "DCO", AppID: 999}},
 				Reviews:        &one,
 				Bypass:         []state.BypassActor{{Kind: "Team", Name: "releng", Mode: "always"}},
+				BypassRead:     true,
 			}},
 			DeployKeys: []state.DeployKey{},
 		},

@@ -22,6 +22,8 @@ type MarkdownOptions struct {
 	SummaryOnly bool
 	// TopFindings bounds the findings drawn with SummaryOnly (default 10).
 	TopFindings int
+	// History adds the rights changes and their approvers to SummaryOnly.
+	History bool
 	// MaxBytes bounds the output (0: no bound). Sections are dropped,
 	// details first, until it fits, and the reader is told where the rest is.
 	MaxBytes int
@@ -38,6 +40,9 @@ func Markdown(w io.Writer, r *audit.Report, opts MarkdownOptions) error {
 		m.header()
 		m.summary()
 		m.findings(opts.TopFindings)
+		if opts.History {
+			m.history()
+		}
 		_, err := io.WriteString(w, m.String())
 		return err
 	}
@@ -162,6 +167,12 @@ func (m *md) findings(limit int) {
 			sev = "**" + sev + "**"
 		}
 		where := code(f.Where())
+		if len(f.Repos) > 1 {
+			where = code(f.Org) + ": " + names(firstN(f.Repos, findingRepos))
+			if len(f.Repos) > findingRepos {
+				where += fmt.Sprintf(" and %d more", len(f.Repos)-findingRepos)
+			}
+		}
 		if f.Subject != "" {
 			where += " " + code(f.Subject)
 		}
@@ -218,7 +229,7 @@ func (m *md) owners() {
 
 // admins answers "who can administer repository X and why".
 func (m *md) admins() {
-	m.p("## Who can administer and maintain each repository\n\nOrg owners (above) are admin everywhere and are not repeated. Each person is listed with every source of the role.\n\n")
+	m.p("## Who can administer and maintain each repository\n\nOrg owners (above) are admin everywhere and are not repeated. Each person is listed with every source of the role; an admin **in bold** holds it through nothing a file declares (made by hand on GitHub).\n\n")
 	m.p("| Repository | | Admin | Maintain | Default branch | CLA |\n|---|---|---|---|---|---|\n")
 	for _, o := range m.r.Orgs {
 		for _, rep := range o.Repos {
@@ -227,7 +238,11 @@ func (m *md) admins() {
 				if onlyOwner(a) {
 					continue
 				}
-				admins = append(admins, mdsafe.Text(accessLine(a)))
+				line := mdsafe.Text(accessLine(a))
+				if a.Undeclared {
+					line = "**" + line + ": no file declares it**"
+				}
+				admins = append(admins, line)
 			}
 			for _, a := range holders(rep, role.Maintain) {
 				maints = append(maints, mdsafe.Text(accessLine(a)))
@@ -315,11 +330,11 @@ func (m *md) history() {
 		m.p("No commit changed %s in the window.\n\n", code(m.r.Dir))
 		return
 	}
-	m.p("| Date | Commit | Author | What changed | Pull request | Approved by |\n|---|---|---|---|---|---|\n")
+	m.p("| Date | Commit | Author(s) | What changed | Pull request | Approved by |\n|---|---|---|---|---|---|\n")
 	for _, e := range h.Entries {
 		var changes []string
-		for _, c := range e.Changes {
-			changes = append(changes, mdsafe.Text(c.Description))
+		for _, c := range e.Lines() {
+			changes = append(changes, mdsafe.Text(c))
 		}
 		if e.LoadNote != "" {
 			changes = append(changes, "_"+mdsafe.Text(e.LoadNote)+"_")
@@ -341,7 +356,7 @@ func (m *md) history() {
 				approvers = mdsafe.Text(e.PR.ReviewsNote)
 			}
 		}
-		m.p("| %s | %s | %s | %s | %s | %s |\n", day(e.Date), code(short(e.Commit)), mdsafe.Text(e.AuthorName), strings.Join(changes, "<br>"), pr, approvers)
+		m.p("| %s | %s | %s | %s | %s | %s |\n", day(e.Date), code(short(e.Commit)), mdsafe.Text(strings.Join(authorsOf(e), ", ")), strings.Join(changes, "<br>"), pr, approvers)
 	}
 	m.p("\n")
 }
@@ -506,11 +521,23 @@ func (m *md) repo(rep *audit.Repo) {
 	m.p("\n</details>\n\n")
 }
 
+// bypassOr says who may bypass a ruleset: never "none" for a list the
+// credentials could not read.
 func bypassOr(rs audit.Ruleset) string {
-	if len(rs.Bypass) == 0 {
+	switch {
+	case !rs.BypassRead:
+		return "unknown: the bypass list cannot be read with these credentials (counted as bypassable)"
+	case len(rs.Bypass) == 0:
 		return "none"
 	}
 	return audit.BypassText(rs.Bypass)
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 func dedupe(s []string) []string {

@@ -42,6 +42,8 @@ func draw(t *testing.T, format string, r *audit.Report) string {
 		err = render.JSON(&b, r)
 	case "csv":
 		err = render.CSV(&b, r)
+	case "txt":
+		err = render.Text(&b, r, render.TextOptions{})
 	}
 	require.NoError(t, err)
 	return b.String()
@@ -82,7 +84,7 @@ func firstDiff(a, b string) string {
 
 func TestGolden(t *testing.T) {
 	r := report(t)
-	for _, f := range []string{"md", "summary.md", "html", "json", "csv"} {
+	for _, f := range []string{"md", "summary.md", "html", "json", "csv", "txt"} {
 		t.Run(f, func(t *testing.T) {
 			golden(t, "report."+f, draw(t, f, r))
 		})
@@ -95,7 +97,8 @@ func TestJSONRoundTrip(t *testing.T) {
 	r := report(t)
 	var back audit.Report
 	require.NoError(t, json.Unmarshal([]byte(draw(t, "json", r)), &back))
-	assert.Equal(t, 1, back.FormatVersion)
+	assert.Equal(t, audit.FormatVersion, back.FormatVersion)
+	assert.Equal(t, 2, back.FormatVersion, "findings grouped by cause changed the shape")
 	assert.Equal(t, len(r.Findings), len(back.Findings))
 	assert.Equal(t, r.Findings[0], back.Findings[0])
 	var raw map[string]any
@@ -201,4 +204,51 @@ func TestMarkdownSizeLimit(t *testing.T) {
 	require.NoError(t, render.Markdown(&b, r, render.MarkdownOptions{MaxBytes: 3000}))
 	assert.LessOrEqual(t, b.Len(), 3000)
 	assert.Contains(t, b.String(), "cut to fit")
+}
+
+// The HTML report ranks what matters and stays readable: an admin no file
+// declares is marked in the matrix and the who-administers table, each
+// matrix cell says where its role comes from, fix texts draw their code
+// spans as code (no raw backticks), long sections fold, and a print
+// stylesheet opens them on paper.
+func TestHTMLReadable(t *testing.T) {
+	t.Parallel()
+	h := draw(t, "html", report(t))
+	assert.Regexp(t, `<td class="r-admin undecl" data-sort="5" title="mallory on acme/gadgets: admin\n• direct admin, in no file`, h)
+	assert.Contains(t, h, "declared at permissions/acme/widgets.yaml:2:11", "a declared role's tooltip names its file:line")
+	assert.Regexp(t, `<code class="undecl">mallory</code>.*<span class="tag undecl">no file declares it</span>`, h)
+	assert.Contains(t, h, "<code>permsync plan --repo acme/gadgets</code>", "fix texts draw code spans")
+	for _, m := range regexp.MustCompile(`(?s)<td>([^<]*(?:<[^/][^>]*>[^<]*</[a-z]+>[^<]*)*)</td>`).FindAllStringSubmatch(h, -1) {
+		assert.NotContains(t, m[1], "`", "a raw backtick in a cell")
+	}
+	assert.Contains(t, h, `<details class="section" id="findings" open>`)
+	assert.Contains(t, h, `<details class="repo" id="repo-`)
+	assert.Contains(t, h, `window.addEventListener("beforeprint"`, "printing opens the folded sections")
+	assert.Contains(t, h, "@page{size:A4 landscape")
+	assert.Contains(t, h, `<table class="sortable fit" id="findings-table">`)
+}
+
+// The terminal form answers the four questions in plain text, and no name
+// can drive the terminal.
+func TestText(t *testing.T) {
+	t.Parallel()
+	r := report(t)
+	r.Orgs[0].Repos[0].Access[0].Login = "evil\x1b]0;pwned\x07\x1b[2J"
+	txt := draw(t, "txt", r)
+	assert.NotContains(t, txt, "\x1b", "no escape sequence reaches the terminal")
+	assert.NotContains(t, txt, "\x07")
+	for _, want := range []string{
+		"Who administers each repository",
+		"erin (direct) NO FILE DECLARES IT",
+		"Repositories without the CLA check (3)",
+		"acme/ruled: EasyCLA: NOT required where nobody can skip it (ruleset cla-floor, App 3000, bypass: Team releng",
+		"Rights changes in the files since",
+		"approved by alice, bob",
+		"CRITICAL admin-not-declared",
+	} {
+		assert.Contains(t, strings.Join(strings.Fields(txt), " "), want, "(lines wrapped)")
+	}
+	for _, l := range strings.Split(txt, "\n") {
+		assert.LessOrEqual(t, len([]rune(l)), 100+40, "a line far past the width: %q", l)
+	}
 }

@@ -186,13 +186,23 @@ func checkText(c audit.CheckStatus) string {
 	}
 	var by []string
 	for _, s := range c.By {
+		t := s.Where + ", any source"
 		if s.AppID > 0 {
-			by = append(by, fmt.Sprintf("%s, App %d", s.Where, s.AppID))
-		} else {
-			by = append(by, s.Where+", any source")
+			t = fmt.Sprintf("%s, App %d", s.Where, s.AppID)
 		}
+		// A ruleset's requirement is only as strong as who can bypass it.
+		if s.Bypass != "" {
+			t += ", bypass: " + s.Bypass
+		}
+		if !s.StandsIn && s.Why != "" {
+			t += " — does not count: it " + s.Why
+		}
+		by = append(by, t)
 	}
 	s := c.Context + ": required (" + strings.Join(by, "; ") + ")"
+	if !c.Covered {
+		s = c.Context + ": NOT required where nobody can skip it (" + strings.Join(by, "; ") + ")"
+	}
 	switch {
 	case c.WrongApp:
 		s += " — not the App the org file pins"

@@ -1,0 +1,80 @@
+package demo
+
+import (
+	"strings"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/history"
+)
+
+// Reviewer approves every pull request of the demo's permissions repository.
+const Reviewer = "releng-reviewer"
+
+// SeedPullRequests makes the permissions repository org/name on the
+// simulator, protected as docs/setup.md asks, with a merged pull request
+// for each commit of the files' history (authored by the commit's author,
+// approved by Reviewer), so that the audit shows who approved each change.
+func (w *World) SeedPullRequests(o *config.Org, name string, entries []history.Entry) {
+	srv, org := w.Server, o.Name
+	if !contains(srv.Repos(org), name) {
+		srv.AddRepo(org, name, ghapitest.RepoOptions{})
+	}
+	checks := &ghapitest.RequiredStatusChecks{Strict: true}
+	for _, c := range o.Policy.RequiredChecks {
+		app := c.AppID
+		if app <= 0 {
+			app = -1
+		}
+		checks.Checks = append(checks.Checks, ghapitest.StatusCheck{Context: c.Context, AppID: app})
+	}
+	srv.SetProtection(org, name, "main", &ghapitest.Protection{
+		RequiredStatusChecks:       checks,
+		EnforceAdmins:              true,
+		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, RequireCodeOwnerReviews: true},
+	})
+	for _, p := range o.Policy.AdminAllowed {
+		if p.Kind == config.Team { // release engineering administers it
+			srv.SetTeamRepo(org, p.Name, name, ghapitest.RoleAdmin)
+		}
+	}
+	srv.AddUser(Reviewer)
+	srv.AddMember(org, Reviewer, false)
+	for i := len(entries) - 1; i >= 0; i-- { // oldest first, as they were merged
+		e := entries[i]
+		author := loginOf(e.AuthorName)
+		srv.AddUser(author)
+		srv.AddPull(org, name, ghapitest.PullOptions{Title: e.Subject, Author: author, Merged: true, MergeCommitSHA: e.Commit,
+			MergedAt: e.Date, MergedBy: author, Reviews: []ghapitest.ReviewOptions{{User: Reviewer, State: "APPROVED", At: e.Date}}})
+	}
+}
+
+// loginOf makes a valid login from a git author name.
+func loginOf(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	l := strings.Trim(b.String(), "-")
+	if l == "" {
+		l = "someone"
+	}
+	if len(l) > 39 {
+		l = strings.Trim(l[:39], "-")
+	}
+	return l
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
