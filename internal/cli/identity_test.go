@@ -92,6 +92,9 @@ func (w *identWorld) plan(t *testing.T) (*reconcile.Plan, int) {
 	require.NoError(t, rerr, w.err.String())
 	var p reconcile.Plan
 	require.NoError(t, json.Unmarshal(data, &p))
+	for _, e := range p.Errors {
+		t.Logf("plan error: %s", e)
+	}
 	return &p, codeOf(err)
 }
 

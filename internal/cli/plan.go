@@ -135,17 +135,12 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	if err != nil {
 		return exit(ExitError, err)
 	}
-	actual, err := readActual(ctx, client, targets)
-	if err != nil {
-		opts.Global.progress.done()
-		return exit(ExitError, err)
-	}
-	unknown, err := lookupUsers(ctx, client, reconcile.NeedsLookup(targets, actual))
+	in, err := planInput(ctx, opts.IO, client, opts.Dir, targets)
 	opts.Global.progress.done()
 	if err != nil {
 		return exit(ExitError, err)
 	}
-	p := reconcile.Diff(reconcile.Input{Dir: opts.Dir, Targets: targets, Actual: actual, UnknownUsers: unknown, Now: opts.IO.Now()})
+	p := reconcile.Diff(in)
 	if pr != nil {
 		if err := pr.checkPlanned(p); err != nil {
 			return exit(ExitError, err)
@@ -159,7 +154,7 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	shown, footer := p, ""
 	if opts.Withhold {
 		var list []planview.Withheld
-		shown, list = planview.Redact(p, pr.withholder(actual, opts.FromFork))
+		shown, list = planview.Redact(p, pr.withholder(in.Actual, opts.FromFork))
 		footer = planview.WithheldMarkdown(list, pr.whereFull(opts))
 	}
 	if pr != nil && len(pr.deleted) > 0 {

@@ -20,7 +20,9 @@ func (w *World) SeedPullRequests(o *config.Org, name string, entries []history.E
 	if !contains(srv.Repos(org), name) {
 		srv.AddRepo(org, name, ghapitest.RepoOptions{})
 	}
-	checks := &ghapitest.RequiredStatusChecks{Strict: true}
+	// The plan check posted by GitHub Actions' App (15368) is what makes a
+	// rights change wait for its plan; the floor's checks come after it.
+	checks := &ghapitest.RequiredStatusChecks{Strict: true, Checks: []ghapitest.StatusCheck{{Context: "plan", AppID: 15368}}}
 	for _, c := range o.Policy.RequiredChecks {
 		app := c.AppID
 		if app <= 0 {
@@ -31,7 +33,8 @@ func (w *World) SeedPullRequests(o *config.Org, name string, entries []history.E
 	srv.SetProtection(org, name, "main", &ghapitest.Protection{
 		RequiredStatusChecks:       checks,
 		EnforceAdmins:              true,
-		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, RequireCodeOwnerReviews: true},
+		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, RequireCodeOwnerReviews: true,
+			DismissStaleReviews: true, RequireLastPushApproval: true},
 	})
 	for _, p := range o.Policy.AdminAllowed {
 		if p.Kind == config.Team { // release engineering administers it
