@@ -109,3 +109,22 @@ func TestRedirectToHTTPSameHost(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestLooksLikePath: file names are quoted in errors; keys, key lines and
+// tokens are not.
+func TestLooksLikePath(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{
+		"/run/secrets/app.pem": true,
+		"app.pem":              true,
+		"/home/runner/work/permissions/permissions/app-key.pem": true,
+		`C:\Users\me\app.pem`: true,
+		"u8o8qRWKiWpM3jw4ZeTP0LQezFJP2TkS1LXBt9JCHy1sDM/Bchz0Dmx":  false,
+		"MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDUyPly": false,
+		"ghp_AbcdefGhijklmnop0123456789ABCDEF":                     false,
+		"-----BEGIN PRIVATE KEY-----":                              false,
+		"a\nb":                                                     false,
+	} {
+		assert.Equal(t, want, looksLikePath(s), "%q", s)
+	}
+}
