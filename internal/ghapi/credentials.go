@@ -184,22 +184,24 @@ func looksLikePath(s string) bool {
 	return true
 }
 
+// keyLike: random base64 has about as many capitals as small letters and
+// some digits; names (TestSomething1234, MyAppKey2024) have few capitals.
 func keyLike(s string) bool {
-	var digit, upper, lower bool
+	var digit, upper, lower int
 	for _, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
-			digit = true
+			digit++
 		case r >= 'A' && r <= 'Z':
-			upper = true
+			upper++
 		case r >= 'a' && r <= 'z':
-			lower = true
+			lower++
 		case r == '+' || r == '=':
 		default:
 			return false
 		}
 	}
-	return digit && upper && lower
+	return digit > 0 && upper*4 >= len(s) && lower*4 >= len(s)
 }
 
 // parsePrivateKey reads an RSA key in PEM form. CI secret stores often turn
