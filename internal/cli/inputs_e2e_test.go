@@ -125,3 +125,40 @@ func firstRepo(t *testing.T, dir string) string {
 	t.Fatal("no repository file under acme/")
 	return ""
 }
+
+// TestE2EImportStaysInDir: an org whose repositories (as a spoofed or
+// hostile GitHub answers them) are named to climb out of --dir, to be
+// absolute, to hold NUL or Windows separators, or to be "." or "..",
+// gets nothing written outside --dir, and no file of such a name inside.
+func TestE2EImportStaysInDir(t *testing.T) {
+	w := newWorld(t)
+	hostile := []string{"../../escaped", "..", ".", "/tmp/abs", `..\..\win`, "nul\x00byte", "sub/dir"}
+	for _, name := range hostile {
+		w.Server.AddRepo("acme", name, ghapitest.RepoOptions{})
+		w.Server.SetCollaborator("acme", name, "alice", ghapitest.RoleWrite)
+	}
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "b", "permissions")
+	code, out, errOut := runWithEnv(t, w.env, "import", "--org", "acme", "--dir", dir, "--cache-dir", "off")
+	assert.Equal(t, ExitError, code, "names that are not repository names are reported: %s\n%s", out, errOut)
+	var files []string
+	require.NoError(t, filepath.WalkDir(base, func(p string, d os.DirEntry, err error) error {
+		require.NoError(t, err)
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	}))
+	for _, f := range files {
+		assert.False(t, strings.HasPrefix(f, ".."), "written outside --dir: %s", f)
+	}
+	assert.Contains(t, files, "acme/widget.yaml", "the valid repositories are imported")
+	assert.Contains(t, files, "acme.yaml")
+	for _, f := range files {
+		base := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		assert.NotContains(t, []string{"", ".", "..", "escaped", "abs", "win", "dir"}, base, "a hostile name became a file: %s", f)
+	}
+	assertNeutral(t, "import stderr", errOut)
+	t.Logf("files: %v\nstderr: %s", files, errOut)
+}
