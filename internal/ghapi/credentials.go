@@ -37,6 +37,7 @@ type Credentials struct {
 // AppCredentials returns App credentials from a PEM private key (PKCS#1
 // or PKCS#8). The error never quotes the key.
 func AppCredentials(appID int64, privateKeyPEM []byte, installationID int64) (Credentials, error) {
+	RegisterSecret(string(privateKeyPEM))
 	if appID <= 0 {
 		return Credentials{}, fmt.Errorf("the GitHub App id must be a positive number")
 	}
@@ -49,6 +50,7 @@ func AppCredentials(appID int64, privateKeyPEM []byte, installationID int64) (Cr
 
 // TokenCredentials returns credentials for a token such as GITHUB_TOKEN.
 func TokenCredentials(token string) Credentials {
+	RegisterSecret(token)
 	return Credentials{token: strings.TrimSpace(token)}
 }
 
