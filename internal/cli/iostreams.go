@@ -173,7 +173,7 @@ func (g *guardWriter) write(s string, command bool) error {
 			b.WriteString(escapeControls(string(r), false))
 		case isBidi(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
-		case r == ':' && g.lineStart && !command && (i+1 == len(s) || s[i+1] == ':'):
+		case r == ':' && g.lineStart && !(command && i == 0) && (i+1 == len(s) || s[i+1] == ':'):
 			b.WriteString(":" + zwsp)
 		case r == '#' && strings.HasPrefix(s[i:], "##["):
 			b.WriteString("##" + zwsp)

@@ -65,6 +65,7 @@ func TestAnnotationPasses(t *testing.T) {
 	io := (&IOStreams{Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }}).guarded()
 	io.Annotation("::error file=a.yaml,line=1::bad")
 	fmt.Fprintln(io.Out, "::error::injected")
-	assert.Equal(t, "::error file=a.yaml,line=1::bad\n:\u200b:error::injected\n", out.String())
+	io.Annotation("::warning::x\n::error::smuggled")
+	assert.Equal(t, "::error file=a.yaml,line=1::bad\n:\u200b:error::injected\n::warning::x\n:\u200b:error::smuggled\n", out.String())
 	assert.True(t, strings.HasPrefix(out.String(), "::error"))
 }
