@@ -8,5 +8,9 @@ import (
 )
 
 func main() {
+	// The process may hold a GitHub App key or a token from its first
+	// instruction (the environment): no core dump, and no other process of
+	// the same user may attach to it or read its memory.
+	undumpable()
 	os.Exit(cli.Main(os.Args[1:], cli.System()))
 }

@@ -60,7 +60,7 @@ func (g *GlobalOptions) connect(ctx context.Context, io *IOStreams, perms map[st
 		}
 	}
 	if io.Progress() {
-		p := &progressLine{w: io.ErrOut}
+		p := &progressLine{w: io.progressWriter()}
 		opts.Progress = p.update
 		g.progress = p
 	}

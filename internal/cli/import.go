@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -88,18 +86,16 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return exit(ExitError, fmt.Errorf("reading org %s from GitHub: %w", orgName, err))
 	}
-	orgDir := filepath.Join(opts.Dir, orgName)
-	if err := os.MkdirAll(orgDir, 0o755); err != nil {
+	// Names below come from GitHub: every write goes through an os.Root
+	// at --dir, and a name that is not a repository name is refused.
+	dir, err := importer.OpenDir(opts.Dir)
+	if err != nil {
 		return exit(ExitError, err)
 	}
-	existingFiles := map[string]string{}
-	if entries, err := os.ReadDir(orgDir); err == nil {
-		for _, e := range entries {
-			name := e.Name()
-			if ext := filepath.Ext(name); ext == ".yaml" || ext == ".yml" {
-				existingFiles[strings.ToLower(strings.TrimSuffix(name, ext))] = name
-			}
-		}
+	defer dir.Close()
+	existingFiles, err := dir.OrgFiles(orgName)
+	if err != nil {
+		return exit(ExitError, err)
 	}
 
 	var wrote, kept, failed int
@@ -116,32 +112,34 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		case policy.IgnoreRepos != nil && contains(policy.IgnoreRepos, r.Name):
 			continue
 		}
-		name := r.Name + ".yaml"
+		rel, err := importer.FileName(orgName, r.Name)
+		if err != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "permsync: %s: %v\n", orgName, err)
+			failed++
+			continue
+		}
 		if prev, ok := existingFiles[strings.ToLower(r.Name)]; ok {
 			if !opts.Force {
 				kept++
 				continue
 			}
-			name = prev
+			rel = orgName + "/" + prev
 		}
 		data, notes := importer.RepoFile(actual, r, policy, opts.IO.Now())
 		for _, n := range notes {
 			fmt.Fprintf(opts.IO.ErrOut, "note: %s\n", n)
 		}
-		if err := writeFileAtomic(filepath.Join(orgDir, name), data); err != nil {
+		if err := dir.WriteFile(rel, data); err != nil {
 			return exit(ExitError, err)
 		}
 		wrote++
 	}
-	orgFile := filepath.Join(opts.Dir, orgName+".yaml")
 	orgFileNote := "kept"
-	if _, err := os.Stat(orgFile); errors.Is(err, fs.ErrNotExist) {
-		if _, err := os.Stat(filepath.Join(opts.Dir, orgName+".yml")); errors.Is(err, fs.ErrNotExist) {
-			if err := writeFileAtomic(orgFile, importer.OrgFile(orgName)); err != nil {
-				return exit(ExitError, err)
-			}
-			orgFileNote = "written"
+	if !dir.Exists(orgName+".yaml") && !dir.Exists(orgName+".yml") {
+		if err := dir.WriteFile(orgName+".yaml", importer.OrgFile(orgName)); err != nil {
+			return exit(ExitError, err)
 		}
+		orgFileNote = "written"
 	}
 	fmt.Fprintf(opts.IO.Out, "Imported %s: %s written, %s kept", orgName, plural(wrote, "repository file"), plural(kept, "existing file"))
 	if kept > 0 && !opts.Force {
@@ -178,13 +176,6 @@ func existingOrg(ios *IOStreams, dir, org string) (*config.Org, error) {
 		return nil, exit(ExitError, fmt.Errorf("%s has errors: fix them before importing into it", dir))
 	}
 	return cfg.Org(org), nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	return writeOut(&IOStreams{}, path, func(w io.Writer, _ bool) error {
-		_, err := w.Write(data)
-		return err
-	})
 }
 
 func contains(list []string, s string) bool {

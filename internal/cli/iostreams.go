@@ -2,11 +2,18 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/term"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 )
 
 // IOStreams is what a command reads and writes, injected so tests can run
@@ -28,6 +35,10 @@ type IOStreams struct {
 	// them on a simulated GitHub's clock. Nil means the wall clock.
 	GitHubNow   func() time.Time
 	GitHubSleep func(ctx context.Context, d time.Duration) error
+
+	// rawErr is stderr before the guard: only the progress line, which
+	// draws with terminal escapes of its own, writes to it.
+	rawErr io.Writer
 }
 
 // System returns the process's own streams and environment.
@@ -57,3 +68,130 @@ func (s *IOStreams) Progress() bool {
 
 // Interactive reports whether a person can answer a question.
 func (s *IOStreams) Interactive() bool { return s.StdinTTY && s.StderrTTY }
+
+// guarded returns s with stdout and stderr passing through the output
+// guard (guardWriter). Main calls it, so every byte a command prints does.
+func (s *IOStreams) guarded() *IOStreams {
+	if _, ok := s.Out.(*guardWriter); ok {
+		return s
+	}
+	g := *s
+	g.rawErr = s.ErrOut
+	g.Out = &guardWriter{w: s.Out, color: s.Getenv != nil && s.Color()}
+	g.ErrOut = &guardWriter{w: s.ErrOut}
+	return &g
+}
+
+// progressWriter is where the progress line draws: the terminal itself.
+func (s *IOStreams) progressWriter() io.Writer {
+	if s.rawErr != nil {
+		return s.rawErr
+	}
+	return s.ErrOut
+}
+
+// Annotation writes one GitHub Actions workflow command (e.g.
+// "::error file=…::message", its values escaped by the caller) on a line
+// of its own to stdout. It is the only way such a line gets out: the
+// guard neutralises every other line that starts with "::".
+func (s *IOStreams) Annotation(line string) {
+	if g, ok := s.Out.(*guardWriter); ok {
+		g.write(line+"\n", true)
+		return
+	}
+	fmt.Fprintln(s.Out, line)
+}
+
+// guardWriter is the one place all of permsync's text output passes
+// (stdout and stderr, every command, every format), so that what GitHub
+// or a pull request supplied — a login, a team name, an error message —
+// cannot act on whoever reads it:
+//   - secrets are removed (ghapi.Redact: every credential the process
+//     loaded, and anything shaped like a token or a PEM key);
+//   - control characters other than newline and tab, C1 controls, bidi
+//     overrides and invalid UTF-8 are written as Go escapes (\x1b, \r…),
+//     so no terminal escape sequence (colours, cursor moves, OSC 8 links,
+//     title changes) gets through; on a colour terminal the few colour
+//     codes permsync itself uses pass;
+//   - a line that starts with "::" (a GitHub Actions workflow command:
+//     ::error, ::add-mask, ::stop-commands…) or holds "##[" (the legacy
+//     form) is broken with a zero-width space, unless written with
+//     IOStreams.Annotation.
+//
+// Each Write is handled whole (a secret split across two writes is not
+// seen; permsync writes a message in one call).
+type guardWriter struct {
+	w     io.Writer
+	color bool
+
+	mu        sync.Mutex
+	lineStart bool // the next byte begins a line (leading blanks aside)
+	started   bool
+}
+
+func (g *guardWriter) Write(p []byte) (int, error) {
+	if err := g.write(string(p), false); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// sgr matches the colour codes permsync's text output uses.
+var sgr = regexp.MustCompile(`^\x1b\[(0|1|2|31|32|33)m`)
+
+const zwsp = "\u200b"
+
+func (g *guardWriter) write(s string, command bool) error {
+	s = ghapi.Redact(s)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.started {
+		g.started, g.lineStart = true, true
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteByte('\n')
+			g.lineStart = true
+			i += size
+			continue
+		case r == ' ' || r == '\t':
+			b.WriteRune(r)
+			i += size
+			continue // leading blanks keep a line's start
+		case r == 0x1b && g.color && sgr.MatchString(s[i:]):
+			m := sgr.FindString(s[i:])
+			b.WriteString(m)
+			i += len(m)
+			continue
+		case isControl(r):
+			b.WriteString(escapeControls(string(r), false))
+		case isBidi(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case r == ':' && g.lineStart && !(command && i == 0) && (i+1 == len(s) || s[i+1] == ':'):
+			b.WriteString(":" + zwsp)
+		case r == '#' && strings.HasPrefix(s[i:], "##["):
+			b.WriteString("##" + zwsp)
+			i += 2
+			g.lineStart = false
+			continue
+		default:
+			b.WriteRune(r)
+		}
+		g.lineStart = false
+		i += size
+	}
+	_, err := io.WriteString(g.w, b.String())
+	return err
+}
+
+// isBidi reports the Unicode bidirectional overrides and isolates, which
+// can make a terminal show text in another order than it is written.
+func isBidi(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
+}

@@ -34,6 +34,7 @@ type GlobalOptions struct {
 
 // Main runs permsync with args and returns the exit code.
 func Main(args []string, io *IOStreams) int {
+	io = io.guarded() // every byte printed passes the output guard
 	root := NewRootCmd(io)
 	root.SetArgs(args)
 	err := root.Execute()

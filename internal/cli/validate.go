@@ -62,7 +62,7 @@ func validateRun(opts *ValidateOptions) error {
 		writeValidateJSON(opts, diags, orgs, repos, grants)
 	case "github":
 		for _, d := range diags {
-			fmt.Fprintln(opts.IO.Out, githubAnnotation(d))
+			opts.IO.Annotation(githubAnnotation(d))
 		}
 		fallthrough
 	default:

@@ -100,6 +100,7 @@ func TestLoadDirHostile(t *testing.T) {
 		require.NoError(t, os.Symlink("widgets.yaml", filepath.Join(root, "perm/acme/widgets-mirror.yaml")))
 		require.NoError(t, os.Symlink(".shared/acme.yaml", filepath.Join(root, "perm/acme.yaml")))
 		require.NoError(t, os.Symlink("acme", filepath.Join(root, "perm/acme2")))
+		require.NoError(t, os.Symlink(".shared/acme.yaml", filepath.Join(root, "perm/acme2.yaml"))) // every org folder has its org file
 		cfg, got := loadDir(t, root, filepath.Join(root, "perm"))
 		require.Empty(t, got)
 		acme := cfg.Org("acme")

@@ -143,6 +143,7 @@ func TestLayoutReadsWhatItShould(t *testing.T) {
 		"Other-Org/tools.yaml":      "maintain:\n  teams: [tools]\n",
 		"Other-Org.yaml":            "max_admins: 2\n",
 		"third/empty.yaml":          "",
+		"third.yaml":                "# the defaults\n",
 	})
 	var orgs []string
 	for _, o := range cfg.Orgs {
@@ -197,6 +198,7 @@ func TestAllErrorsReportedTogether(t *testing.T) {
 		"acme/gadgets.yaml": "maintain:\n  teams: [Core]\n",
 		"acme/broken.yaml":  "write: [\n",
 		"zeta/ok.yaml":      "read:\n  users: [fine, Fine]\n",
+		"zeta.yaml":         "# the defaults\n",
 	})
 	assert.Equal(t, []string{
 		`permissions/acme.yaml:1:7: mode must be authoritative or additive, not "sometimes"`,

@@ -142,6 +142,15 @@ func (l *loader) load() *Config {
 		files[strings.ToLower(org)] = orgSeen{name: org, file: name, pos: p}
 	}
 
+	folderNames, fileNames := map[string]string{}, map[string]string{}
+	for k, f := range folders {
+		folderNames[k] = f.name
+	}
+	for k, f := range files {
+		fileNames[k] = f.file
+	}
+	l.requireOrgFiles(folderNames, fileNames)
+
 	for key, f := range files {
 		folder, ok := folders[key]
 		switch {

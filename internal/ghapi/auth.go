@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -70,6 +71,7 @@ type conn struct {
 
 func newAuthenticator(c *Client) (*authenticator, error) {
 	a := &authenticator{c: c, creds: c.opts.Credentials, orgs: map[string]*orgEntry{}}
+	warnPlainHTTP(c)
 	if !a.creds.IsApp() {
 		registerSecret(a.creds.token)
 		a.token = a.newConn("", &tokenAuth{token: a.creds.token, next: c.policyRT})
@@ -106,15 +108,44 @@ func (a *authenticator) newConn(org string, rt http.RoundTripper) *conn {
 }
 
 // sameHostRedirect follows redirects (a renamed repository answers 301)
-// only on the API host, so that credentials never go elsewhere.
+// only on the API host and never from https to http: authentication is
+// added by the transport to every request, the redirected one included,
+// so a redirect it followed elsewhere would carry the token there. A
+// redirect to another host is not followed (the caller sees GitHub's
+// 3xx); one to plain http is refused outright.
 func sameHostRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
 		return errors.New("too many redirects")
 	}
-	if req.URL.Host != via[0].URL.Host {
+	first := via[0].URL
+	if first.Scheme == "https" && req.URL.Scheme != "https" {
+		return &Error{Kind: KindNetwork, NotApplied: true,
+			Message: fmt.Sprintf("the answer redirected from https to %s://%s; not followed, so that no credential is sent unencrypted", req.URL.Scheme, req.URL.Host),
+			Hint:    "check --api-url and any proxy between this machine and GitHub"}
+	}
+	if req.URL.Host != first.Host {
 		return http.ErrUseLastResponse
 	}
 	return nil
+}
+
+// warnPlainHTTP says once per client when credentials will travel
+// unencrypted: an http API URL is only reasonable on this machine (a
+// simulator, a local proxy).
+func warnPlainHTTP(c *Client) {
+	u := c.apiURL
+	if u.Scheme != "http" || isLoopback(u.Hostname()) {
+		return
+	}
+	c.logf("warning: --api-url %s is plain http: the credentials and GitHub's answers travel unencrypted; use https", u.Scheme+"://"+u.Host)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // tokenAuth adds a token.

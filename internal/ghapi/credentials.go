@@ -37,6 +37,7 @@ type Credentials struct {
 // AppCredentials returns App credentials from a PEM private key (PKCS#1
 // or PKCS#8). The error never quotes the key.
 func AppCredentials(appID int64, privateKeyPEM []byte, installationID int64) (Credentials, error) {
+	RegisterSecret(string(privateKeyPEM))
 	if appID <= 0 {
 		return Credentials{}, fmt.Errorf("the GitHub App id must be a positive number")
 	}
@@ -49,6 +50,7 @@ func AppCredentials(appID int64, privateKeyPEM []byte, installationID int64) (Cr
 
 // TokenCredentials returns credentials for a token such as GITHUB_TOKEN.
 func TokenCredentials(token string) Credentials {
+	RegisterSecret(token)
 	return Credentials{token: strings.TrimSpace(token)}
 }
 
@@ -82,6 +84,22 @@ func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	appID, keyText, keyFile, instID, token := get(EnvAppID), getenv(EnvPrivateKey), get(EnvPrivateKeyFile), get(EnvInstallationID), get(EnvToken)
 	hasKey := strings.TrimSpace(keyText) != "" || keyFile != ""
+	// Every secret is known to Redact before anything can quote it, and so
+	// is any value in the wrong variable (a key pasted as the id or the
+	// file name): no error or log line can echo one.
+	RegisterSecret(keyText)
+	RegisterSecret(token)
+	for _, v := range []string{appID, instID} {
+		if !isPositiveInt(v) {
+			RegisterSecret(v)
+		}
+	}
+	if keyFile != "" && !looksLikePath(keyFile) {
+		RegisterSecret(keyFile)
+	}
+	if strings.ContainsFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return Credentials{}, fmt.Errorf("%s holds spaces or line breaks, so it is not a token: set it to the token alone", EnvToken)
+	}
 
 	if appID == "" && !hasKey {
 		if instID != "" {
@@ -111,11 +129,16 @@ func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
 	source := EnvPrivateKey
 	if keyFile != "" {
 		source = EnvPrivateKeyFile
+		if !looksLikePath(keyFile) {
+			return Credentials{}, fmt.Errorf("%s does not hold a file name (its value is not shown: it looks like a key or a token); put the key's PEM text in %s, or the path of a file holding it in %s",
+				EnvPrivateKeyFile, EnvPrivateKey, EnvPrivateKeyFile)
+		}
 		pem, err = os.ReadFile(keyFile)
 		if err != nil {
 			// The os error names the path and the cause, never the content.
 			return Credentials{}, fmt.Errorf("%s: cannot read the private key file: %w", EnvPrivateKeyFile, pathError(err))
 		}
+		RegisterSecret(string(pem))
 	} else {
 		pem = []byte(keyText)
 	}
@@ -131,6 +154,56 @@ func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
 		return Credentials{}, fmt.Errorf("%s: %w", source, err)
 	}
 	return c, nil
+}
+
+func isPositiveInt(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && n > 0
+}
+
+// looksLikePath tells a file name from a key, a key's body or a token
+// pasted into PERMSYNC_APP_PRIVATE_KEY_FILE, so that only a file name is
+// ever quoted.
+func looksLikePath(s string) bool {
+	if s == "" || len(s) > 1024 || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return false
+	}
+	if strings.Contains(s, "-----") || redact(s) != s {
+		return false
+	}
+	// A long run of base64 with no separator or extension is a key's
+	// body, not a name; so is a path segment of 20 or more base64
+	// characters mixing digits and both cases (a line of a key split at
+	// its '/').
+	if len(s) >= 40 && !strings.ContainsAny(s, "/\\.") {
+		return false
+	}
+	for _, seg := range strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if len(seg) >= 20 && keyLike(seg) {
+			return false
+		}
+	}
+	return true
+}
+
+// keyLike: random base64 has about as many capitals as small letters and
+// some digits; names (TestSomething1234, MyAppKey2024) have few capitals.
+func keyLike(s string) bool {
+	var digit, upper, lower int
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digit++
+		case r >= 'A' && r <= 'Z':
+			upper++
+		case r >= 'a' && r <= 'z':
+			lower++
+		case r == '+' || r == '=':
+		default:
+			return false
+		}
+	}
+	return digit > 0 && upper*4 >= len(s) && lower*4 >= len(s)
 }
 
 // parsePrivateKey reads an RSA key in PEM form. CI secret stores often turn

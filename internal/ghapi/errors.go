@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -175,6 +176,9 @@ func kindForStatus(status int) Kind {
 // registry catches the exact values this process holds.
 var secretPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`),
+	// A key's body without its header (a fragment pasted alone): PKCS#1
+	// and PKCS#8 RSA keys begin with these base64 characters.
+	regexp.MustCompile(`\bMII[A-Za-z0-9+/]{20,}={0,2}`),
 	regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9_]{10,}|github_pat_[A-Za-z0-9_]{10,}|v1\.[0-9a-f]{40})\b`),
 	regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`),
 	regexp.MustCompile(`(?i)\b(bearer|token)\s+[A-Za-z0-9_.\-]{20,}`),
@@ -185,8 +189,29 @@ var secrets struct {
 	values []string
 }
 
-// registerSecret makes redact remove s wherever it appears. Short values
-// are ignored: they cannot be told from ordinary words.
+// maxSecrets bounds the registry: installation tokens are renewed hourly,
+// and a key registers one value per line.
+const maxSecrets = 512
+
+// RegisterSecret makes Redact remove s wherever it appears from now on:
+// every credential the process loads is registered as soon as it is read,
+// whatever variable it came from. A value of several lines (a PEM key) is
+// registered whole and line by line, so that a fragment of it is caught
+// too. Short values are ignored: they cannot be told from ordinary words.
+func RegisterSecret(s string) {
+	registerSecret(s)
+	registerSecret(strings.TrimSpace(s))
+	lines := strings.FieldsFunc(strings.ReplaceAll(s, `\n`, "\n"), func(r rune) bool { return r == '\n' || r == '\r' })
+	if len(lines) < 2 {
+		return
+	}
+	for _, line := range lines {
+		if line = strings.TrimSpace(line); len(line) >= 16 && !strings.HasPrefix(line, "-----") {
+			registerSecret(line)
+		}
+	}
+}
+
 func registerSecret(s string) {
 	if len(s) < 8 {
 		return
@@ -198,17 +223,26 @@ func registerSecret(s string) {
 			return
 		}
 	}
-	if len(secrets.values) >= 64 {
+	if len(secrets.values) >= maxSecrets {
 		secrets.values = secrets.values[1:]
 	}
 	secrets.values = append(secrets.values, s)
 }
+
+// Redact removes every secret from s: the values registered with
+// RegisterSecret, and anything shaped like a GitHub token, a JWT or a PEM
+// private key wherever it came from. It is the one redaction point: the
+// adapter's errors and logs pass through it, and so does everything the
+// command line writes to stdout and stderr.
+func Redact(s string) string { return redact(s) }
 
 // redact removes every secret from s.
 func redact(s string) string {
 	secrets.Lock()
 	vals := append([]string(nil), secrets.values...)
 	secrets.Unlock()
+	// Longest first: a whole key before the lines it holds.
+	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
 	for _, v := range vals {
 		s = strings.ReplaceAll(s, v, "[REDACTED]")
 	}

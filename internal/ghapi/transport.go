@@ -83,10 +83,50 @@ func callFrom(ctx context.Context) *callInfo {
 // copy: set on re-reads just before a write, which must be fresh.
 const NoCacheHeader = "X-Permsync-No-Cache"
 
+// maxAnswer bounds one answer's body. GitHub's largest answers here are a
+// page of 100 items, a few hundred kilobytes; anything near this is not
+// GitHub speaking (a spoofed answer, a 400 MB login), and reading it whole
+// would cost gigabytes once decoded.
+const maxAnswer = 32 << 20
+
+// errAnswerTooLarge is what a body read past maxAnswer returns.
+type errAnswerTooLarge struct{ limit int64 }
+
+func (e errAnswerTooLarge) Error() string {
+	return fmt.Sprintf("GitHub's answer is larger than %d MiB; not read further (a real answer is far smaller: is --api-url GitHub?)", e.limit>>20)
+}
+
 // wire is the bottom layer.
 type wire struct {
 	c    *Client
 	next http.RoundTripper
+	// max overrides maxAnswer (tests).
+	max int64
+}
+
+// cappedBody stops an answer at a size: reads past it fail, so that the
+// request fails as a whole and its decoder never holds more than the cap.
+type cappedBody struct {
+	io.ReadCloser
+	left, limit int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the cap from a longer one.
+		var one [1]byte
+		n, err := b.ReadCloser.Read(one[:])
+		if n > 0 {
+			return 0, errAnswerTooLarge{b.limit}
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 func (w *wire) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -112,6 +152,15 @@ func (w *wire) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	limit := int64(maxAnswer)
+	if w.max > 0 {
+		limit = w.max
+	}
+	if resp.ContentLength > limit {
+		_ = resp.Body.Close()
+		return nil, errAnswerTooLarge{limit}
+	}
+	resp.Body = &cappedBody{ReadCloser: resp.Body, left: limit, limit: limit}
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
 		w.c.stats.notModified.Add(1)
@@ -214,6 +263,10 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 				ci.mu.Lock()
 				ci.maybeSent = true
 				ci.mu.Unlock()
+			}
+			var tooLarge errAnswerTooLarge
+			if errors.As(err, &tooLarge) {
+				return nil, &transportError{err: err, sent: true, tries: attempt + 1} // the same answer would come again
 			}
 			if (!safe && sent) || serverTries >= c.opts.MaxRetries {
 				return nil, &transportError{err: err, sent: sent, tries: attempt + 1}

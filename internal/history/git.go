@@ -48,8 +48,48 @@ var baseArgs = []string{
 func (g git) command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, g.bin, append(append([]string{"-C", g.dir}, baseArgs...), args...)...)
 	// No prompts, no pager, no hooks' environment: git only reads here.
-	cmd.Env = append(cmd.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C")
+	// git never needs permsync's credentials: a hook, a credential helper
+	// or a config-set command it runs must not find them.
+	cmd.Env = append(childEnv(cmd.Environ()), "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C")
 	return cmd
+}
+
+// childEnv is environ without any variable that may hold a credential:
+// permsync's own (PERMSYNC_*), GitHub's and Actions' tokens, and any name
+// that says it holds a token, key, secret or password, or whose value
+// looks like a GitHub token or a PEM key, whatever its name.
+func childEnv(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		name, val, _ := strings.Cut(kv, "=")
+		if secretEnvName(name) || secretLooking(val) {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+func secretEnvName(name string) bool {
+	n := strings.ToUpper(name)
+	if strings.HasPrefix(n, "PERMSYNC_") {
+		return true
+	}
+	for _, w := range []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "PRIVATE_KEY", "CREDENTIAL", "API_KEY"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func secretLooking(v string) bool {
+	for _, p := range []string{"-----BEGIN", "ghp_", "ghs_", "gho_", "ghu_", "ghr_", "github_pat_"} {
+		if strings.Contains(v, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func (g git) output(ctx context.Context, args ...string) ([]byte, error) {

@@ -9,8 +9,9 @@
 // followed by ':', then the response body. So the cache keeps the body (never
 // the token) and, when the stored ETag had that form, computes the ETag the
 // current token would get and sends that. If GitHub changes the scheme, the
-// check made when storing fails, the stored ETag is sent as is, and the only
-// cost is more 200s: answers are always validated by GitHub, never assumed.
+// check made when storing fails, nothing is stored, and the only cost is more
+// 200s: a stored body is used only when GitHub's 304 answers an ETag computed
+// from that body, so an entry planted in the directory is never served.
 //
 // A request that asks for a fresh answer (Cache-Control: no-cache, as the
 // re-read before a write does) is sent without If-None-Match; its answer is
@@ -221,6 +222,9 @@ func (c *Cache) store(path string, req *http.Request, resp *http.Response) (*htt
 		return resp, nil
 	}
 	etag := resp.Header.Get("ETag")
+	if etag != ETag(req.Header, body) {
+		return resp, nil // not token-bound: never used (see load)
+	}
 	e := entry{
 		URL:        req.URL.String(),
 		Accept:     req.Header.Get("Accept"),
@@ -281,6 +285,14 @@ func (c *Cache) load(path string, req *http.Request) *entry {
 		return nil // damaged: it will be overwritten
 	}
 	if e.URL != req.URL.String() || e.Accept != req.Header.Get("Accept") || !entityTag.MatchString(e.ETag) {
+		return nil
+	}
+	if !e.TokenBound {
+		// Only a token-bound ETag ties the stored body to GitHub's answer:
+		// the ETag sent is computed from the body, so GitHub's 304 vouches
+		// for that very body. A plain ETag vouches for nothing the cache
+		// holds: an entry planted in the directory (a cache restored from
+		// another run) would be served as GitHub's. Such an entry is a miss.
 		return nil
 	}
 	return &e

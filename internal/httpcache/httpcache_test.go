@@ -98,7 +98,10 @@ func TestTokenBoundETagRevalidatesWithANewToken(t *testing.T) {
 	assert.Equal(t, int64(2), g.notMod.Load())
 }
 
-func TestPlainETagIsSentBack(t *testing.T) {
+// TestPlainETagIsNotTrusted: an ETag that is not bound to the token and
+// the body (GitHub changed its scheme, or a proxy answers) vouches for no
+// stored body: the answer is not kept, and every read is a full one.
+func TestPlainETagIsNotTrusted(t *testing.T) {
 	g := &githubLike{tokenETag: false}
 	g.body.Store(`{"a":1}`)
 	srv := httptest.NewServer(g)
@@ -108,7 +111,39 @@ func TestPlainETagIsSentBack(t *testing.T) {
 	get(t, c.Wrap(nil), srv.URL+"/orgs/o", "t1")
 	resp, body := get(t, c.Wrap(nil), srv.URL+"/orgs/o", "t2")
 	assert.Equal(t, `{"a":1}`, body)
-	assert.Equal(t, "revalidated", resp.Header.Get(HeaderRevalidated))
+	assert.Empty(t, resp.Header.Get(HeaderRevalidated))
+	assert.Zero(t, g.notMod.Load())
+}
+
+// TestPlantedEntryIsNeverServed: whoever can write the cache directory (a
+// cache restored from another branch's run) cannot make permsync read a
+// body GitHub did not send: an entry holding a made-up body, with the
+// server's current ETag or claiming to be token-bound, is answered by
+// GitHub in full.
+func TestPlantedEntryIsNeverServed(t *testing.T) {
+	for _, tokenETag := range []bool{false, true} {
+		g := &githubLike{tokenETag: tokenETag}
+		g.body.Store(`{"admin":["releng"]}`)
+		srv := httptest.NewServer(g)
+		c, err := Open(t.TempDir())
+		require.NoError(t, err)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/repos/o/r/collaborators", nil)
+		req.Header.Set("Accept", "application/vnd.github+json")
+		req.Header.Set("Authorization", "Bearer t") // as get sends it
+		real := `"fixed-` + fmt.Sprint(len(`{"admin":["releng"]}`)) + `"`
+		if tokenETag {
+			real = ETag(req.Header, []byte(`{"admin":["releng"]}`))
+		}
+		planted := `{"admin":["releng","mallory"]}`
+		for _, bound := range []bool{false, true} {
+			e := entry{URL: req.URL.String(), Accept: req.Header.Get("Accept"), ETag: real, TokenBound: bound, Header: http.Header{}}
+			e.setBody([]byte(planted))
+			require.NoError(t, c.write(c.path(req), &e))
+			_, body := get(t, c.Wrap(nil), srv.URL+"/repos/o/r/collaborators", "t")
+			assert.Equal(t, `{"admin":["releng"]}`, body, "token-bound server %v, entry claims token-bound %v", tokenETag, bound)
+		}
+		srv.Close()
+	}
 }
 
 func TestNoSecretIsStored(t *testing.T) {

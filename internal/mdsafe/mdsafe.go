@@ -2,21 +2,50 @@
 // markdown that GitHub renders: pull request comments, the drift issue, job
 // summaries and the audit report. Everything escaped here comes from GitHub
 // or from files a pull request can change, so it is treated as hostile: it
-// must not inject markup, links, images, @-mentions or HTML, close a code
-// span or fence, or split a table row.
+// must not inject markup, links (GitHub also links bare https:// URLs,
+// www. names and e-mail addresses), images, math ($…$), @-mentions or HTML,
+// close a code span or fence, or split a table row.
 package mdsafe
 
 import "strings"
 
-// OneLine replaces control characters and Unicode line separators with
-// spaces, so a value cannot start a line of its own.
+// OneLine replaces control characters (C0 and C1), Unicode line separators
+// and bidirectional overrides with spaces, so a value cannot start a line of
+// its own, carry a terminal escape, or show its text in another order.
 func OneLine(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029 {
+		switch {
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029:
+			return ' '
+		case (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c:
 			return ' '
 		}
 		return r
 	}, s)
+}
+
+// noAutolink breaks what GitHub turns into a link without any markup: a
+// scheme's "://" (https://evil.example) and a "www." name get a zero-width
+// space, which no URL holds. E-mail addresses are already broken by the
+// zero-width space after every '@'.
+func noAutolink(s string) string {
+	if !strings.Contains(s, "://") && !strings.Contains(strings.ToLower(s), "www.") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "://", ":\u200b//")
+	var b strings.Builder
+	lower := strings.ToLower(s)
+	for {
+		i := strings.Index(lower, "www.")
+		if i < 0 {
+			break
+		}
+		b.WriteString(s[:i+3])
+		b.WriteString("\u200b")
+		s, lower = s[i+3:], lower[i+3:]
+	}
+	b.WriteString(s)
+	return b.String()
 }
 
 // HTML escapes the characters HTML gives meaning to.
@@ -26,11 +55,11 @@ func HTML(s string) string {
 
 var textEscaper = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"|", `\|`, "#", `\#`, "~", `\~`, "@", "@\u200b", "!", `\!`)
+	"|", `\|`, "#", `\#`, "~", `\~`, "@", "@\u200b", "!", `\!`, "$", `\$`)
 
 // Text makes s plain text in markdown (also in a table cell): no markup, no
-// HTML, no mention (a zero-width space follows every @).
-func Text(s string) string { return textEscaper.Replace(HTML(OneLine(s))) }
+// HTML, no link, no math, no mention (a zero-width space follows every @).
+func Text(s string) string { return noAutolink(textEscaper.Replace(HTML(OneLine(s)))) }
 
 // Code makes s safe inside a `code span` or on one line of a fenced code
 // block: a backtick could close the span or fence, so it becomes '.

@@ -30,3 +30,15 @@ func TestRich(t *testing.T) {
 	assert.NotContains(t, got, "<b>")
 	assert.Equal(t, "odd \\` count", Rich("odd ` count"))
 }
+
+// TestTextNoLinkNoMath: names and messages render as text: no bare-URL or
+// www. autolink, no math, no control characters or bidi overrides.
+func TestTextNoLinkNoMath(t *testing.T) {
+	for _, in := range []string{"https://evil.example/x.png", "see www.evil.example now", "WWW.EVIL.EXAMPLE", "HTTP://x", "$x^2$", "$$\\sqrt 2$$"} {
+		got := Text(in)
+		assert.NotRegexp(t, `(?i)://|\bwww\.`, got, "%q", in)
+		assert.NotRegexp(t, `(^|[^\\])\$`, got, "%q", in)
+	}
+	assert.Equal(t, "a b c d", OneLine("a\u009bb\u202ec\x1bd"))
+	assert.Equal(t, "https:\u200b//x", Text("https://x"), "the text still reads the same")
+}

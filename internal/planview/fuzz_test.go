@@ -24,6 +24,8 @@ func FuzzMarkdown(f *testing.F) {
 	f.Add("acme", "w<script>alert(1)</script>", "@octocat", "team|x", "x```y", "a`b`c.yaml", "see [here](https://evil.example) @acme/admins", "<img src=x onerror=alert(1)>")
 	f.Add("a\nb", "r\r\n```\n", "@\u200bx", "\\|", "main\u2028x", "f\x00.yaml", "**bold** _i_ ~~s~~ #1 !x", "&lt;b&gt;")
 	f.Add("a|b", "`", "```", "~~~", "<!-- x -->", "</details><details open>", "\\", "\\`@x")
+	f.Add("www.evil.example", "WWW.x.io", "https://evil.example/a.png", "ftp://x", "$x^2$", "a.yaml", "![i](https://x/i.png) $$\\sqrt{2}$$ see www.evil.example", "x$`y`$")
+	f.Add("a\n::error::x", "r\x1b]8;;https://e/\x07c\x1b]8;;\x07", "u\x1b[2J", "t\u009b1m", "b\u202e", "f.yaml", "m\r\n::add-mask::x", "c\x00")
 	f.Fuzz(func(t *testing.T, org, repo, user, team, branch, file, msg, check string) {
 		p := fuzzPlan(org, repo, user, team, branch, file, msg, check)
 		var b bytes.Buffer
@@ -110,6 +112,17 @@ func applyResult(p *reconcile.Plan) *reconcile.Result {
 // ownTags are the HTML the renderers write themselves.
 var ownTags = regexp.MustCompile(`<!-- permsync:plan -->|</?details( open)?>|</?summary>`)
 
+// autolink is what GitHub links without markup: a URL's scheme and a
+// www. name (e-mail addresses need an '@', caught as a mention).
+var autolink = regexp.MustCompile(`(?i)://|\bwww\.`)
+
+// unsafeRune is a control character other than a line break, or a bidi
+// override: a terminal escape or a reordering of the text around it.
+func unsafeRune(r rune) bool {
+	return (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
 // mention is an @mention GitHub would link (and notify).
 var mention = regexp.MustCompile(`@[A-Za-z0-9]`)
 
@@ -155,6 +168,15 @@ func checkMarkdown(t *testing.T, md string) {
 		if m := mention.FindString(text); m != "" {
 			t.Fatalf("line %d: an @mention outside code: %q (text %q)", i+1, line, text)
 		}
+		if m := autolink.FindString(text); m != "" {
+			t.Fatalf("line %d: %q outside code would be linked by GitHub: %q (text %q)", i+1, m, line, text)
+		}
+		if strings.Contains(text, "$") {
+			t.Fatalf("line %d: an unescaped '$' outside code could start math: %q (text %q)", i+1, line, text)
+		}
+	}
+	if i := strings.IndexFunc(md, unsafeRune); i >= 0 {
+		t.Fatalf("a control character or bidi override (%q) in the markdown at byte %d", md[i:i+utf8.RuneLen([]rune(md[i:])[0])], i)
 	}
 	if inFence {
 		t.Fatalf("a fenced block left open:\n%s", md)
