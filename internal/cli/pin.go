@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -194,4 +195,13 @@ func rewriteFile(path string, edit func([]byte) ([]byte, []config.EditedEntry, e
 		return nil, err
 	}
 	return done, os.Chmod(path, st.Mode().Perm())
+}
+
+// writeFileAtomic replaces path with data through a temporary file in the
+// same directory, so an interrupted edit never leaves half a file.
+func writeFileAtomic(path string, data []byte) error {
+	return writeOut(&IOStreams{}, path, func(w io.Writer, _ bool) error {
+		_, err := w.Write(data)
+		return err
+	})
 }
