@@ -123,6 +123,9 @@ type gqlRulesetRules struct {
 			} `json:"parameters"`
 		} `json:"nodes"`
 	} `json:"rules"`
+	// bypassRead: GitHub returned the whole bypass list (it is null for
+	// a token without write access to the ruleset).
+	bypassRead   bool
 	BypassActors *struct {
 		PageInfo pageInfo `json:"pageInfo"`
 		Nodes    []*struct {
@@ -328,10 +331,8 @@ func (r *gqlRulesetRules) applyRules(rs *state.Ruleset) {
 	}
 	sort.Strings(rs.OtherRules)
 	sort.Slice(rs.RequiredChecks, func(i, j int) bool { return rs.RequiredChecks[i].Context < rs.RequiredChecks[j].Context })
+	rs.BypassRead = r.bypassRead
 	if r.BypassActors != nil {
-		if r.BypassActors.PageInfo.HasNextPage {
-			rs.Incomplete = true
-		}
 		for _, a := range r.BypassActors.Nodes {
 			if a == nil {
 				continue

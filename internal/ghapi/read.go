@@ -876,9 +876,6 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 		return out, nil
 	}
 	size := rulesetBatchSize
-	if r.opts.Audit {
-		size = rulesetAuditBatchSize
-	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var firstErr error
@@ -887,11 +884,9 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			nodes, err := r.rulesBatch(ctx, batch, r.opts.Audit)
-			if err != nil && r.opts.Audit && !isUnsupported(err) && ctx.Err() == nil {
-				// Bypass actors need more than the rules: keep the rules.
-				r.note("could not read who may bypass %d rulesets: %v", len(batch), err)
-				nodes, err = r.rulesBatch(ctx, batch, false)
+			nodes, hidden, err := r.rulesBatch(ctx, batch)
+			if hidden > 0 {
+				r.note("GitHub did not show who may bypass %d rulesets (it shows bypass lists only to a token with write access to the ruleset): they count as bypassable by anyone", hidden)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -915,47 +910,55 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 	return out, firstErr
 }
 
-// rulesBatch reads the rules (and, for audits, bypass actors) of up to
-// 100 rulesets. A ruleset whose rules came with an error is left out (and
-// will be marked incomplete); an error about bypass actors alone fails
-// the batch so that the caller can retry without them.
-func (r *orgReader) rulesBatch(ctx context.Context, ids []string, audit bool) (map[string]*gqlRulesetRules, error) {
-	query, name := QueryRulesetRules, "RulesetRules"
-	if audit {
-		query, name = QueryRulesetRulesAudit, "RulesetRulesAudit"
-	}
+// rulesBatch reads the rules and bypass actors of up to 100 rulesets. A
+// ruleset whose rules came with an error is left out (and will be marked
+// incomplete). Bypass actors GitHub did not show (null, with or without
+// an error: it hides them from a token without write access to the
+// ruleset) leave the ruleset's bypass list unread; hidden counts them.
+func (r *orgReader) rulesBatch(ctx context.Context, ids []string) (out map[string]*gqlRulesetRules, hidden int, err error) {
+	const name = "RulesetRules"
 	var res *gqlResult
-	err := r.call(ctx, func() (err error) {
-		res, err = r.cn.graphql(ctx, name, query, map[string]any{"ids": ids})
+	err = r.call(ctx, func() (err error) {
+		res, err = r.cn.graphql(ctx, name, QueryRulesetRules, map[string]any{"ids": ids})
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var nodes []*gqlRulesetRules
 	if _, err := res.decodeField("nodes", &nodes); err != nil {
-		return nil, &Error{Op: "GraphQL " + name, Kind: KindOther, Message: err.Error()}
+		return nil, 0, &Error{Op: "GraphQL " + name, Kind: KindOther, Message: err.Error()}
 	}
 	bad := map[int]bool{}
+	noBypass := map[int]bool{}
 	for _, e := range res.Errors {
-		if audit && strings.Contains(e.pathString(), "bypassActors") {
-			return nil, gqlFailure("GraphQL "+name, []gqlError{e})
-		}
 		if len(e.Path) >= 2 {
 			if f, ok := e.Path[1].(float64); ok {
-				bad[int(f)] = true
+				if len(e.Path) >= 3 && e.Path[2] == "bypassActors" {
+					noBypass[int(f)] = true
+				} else {
+					bad[int(f)] = true
+				}
 				continue
 			}
 		}
-		return nil, gqlFailure("GraphQL "+name, res.Errors)
+		return nil, 0, gqlFailure("GraphQL "+name, res.Errors)
 	}
-	out := map[string]*gqlRulesetRules{}
+	out = map[string]*gqlRulesetRules{}
 	for i, n := range nodes {
-		if n != nil && n.ID != "" && !bad[i] {
-			out[n.ID] = n
+		if n == nil || n.ID == "" || bad[i] {
+			continue
 		}
+		if noBypass[i] {
+			n.BypassActors = nil
+		}
+		n.bypassRead = n.BypassActors != nil && !n.BypassActors.PageInfo.HasNextPage
+		if n.BypassActors == nil {
+			hidden++
+		}
+		out[n.ID] = n
 	}
-	return out, nil
+	return out, hidden, nil
 }
 
 // checkBranches finds which requested branches (besides the default

@@ -305,14 +305,16 @@ type restRuleset struct {
 			RequiredApprovingReviewCount *int `json:"required_approving_review_count"`
 		} `json:"parameters"`
 	} `json:"rules"`
-	BypassActors []struct {
+	// BypassActors is absent (nil) for a token without write access to
+	// the ruleset.
+	BypassActors *[]struct {
 		ActorID    *int64 `json:"actor_id"`
 		ActorType  string `json:"actor_type"`
 		BypassMode string `json:"bypass_mode"`
 	} `json:"bypass_actors"`
 }
 
-func (rr *restRuleset) state(audit bool) state.Ruleset {
+func (rr *restRuleset) state() state.Ruleset {
 	rs := state.Ruleset{ID: rr.ID, Name: rr.Name, Source: rr.Source, SourceType: rr.SourceType,
 		Enforcement: strings.ToLower(rr.Enforcement), Target: strings.ToLower(rr.Target), Include: []string{}, Exclude: []string{}}
 	if rr.Conditions != nil && rr.Conditions.RefName != nil {
@@ -348,8 +350,9 @@ func (rr *restRuleset) state(audit bool) state.Ruleset {
 	}
 	sort.Strings(rs.OtherRules)
 	sort.Slice(rs.RequiredChecks, func(i, j int) bool { return rs.RequiredChecks[i].Context < rs.RequiredChecks[j].Context })
-	if audit {
-		for _, a := range rr.BypassActors {
+	if rr.BypassActors != nil {
+		rs.BypassRead = true
+		for _, a := range *rr.BypassActors {
 			b := state.BypassActor{Kind: a.ActorType, Mode: a.BypassMode}
 			switch a.ActorType {
 			case "Integration":
@@ -391,7 +394,7 @@ func (r *orgReader) rulesetsREST(ctx context.Context, repo *state.Repo, rc *rule
 				_, err := r.cn.do(ctx, http.MethodGet, repoPath(r.org, repo.Name)+"/rulesets/"+strconv.FormatInt(item.ID, 10)+"?includes_parents=true", nil, &d)
 				return err
 			})
-			e.rs = d.state(r.opts.Audit)
+			e.rs = d.state()
 		})
 		if e.err != nil {
 			repo.Rulesets = append(repo.Rulesets, state.Ruleset{ID: item.ID, Incomplete: true, Include: []string{}, Exclude: []string{}})

@@ -53,6 +53,7 @@ type org struct {
 	name     string
 	baseRole Role // RoleNone for "none"
 	plan     Plan
+	twoFA    bool
 	created  time.Time
 
 	members   map[string]*member // by lower-case login
@@ -91,6 +92,7 @@ type repo struct {
 	private       bool
 	visibility    string
 	archived      bool
+	disabled      bool
 	description   string
 	defaultBranch string
 	branches      []string
