@@ -20,6 +20,7 @@ type gqlRepo struct {
 	Name             string `json:"name"`
 	DatabaseID       int64  `json:"databaseId"`
 	IsArchived       bool   `json:"isArchived"`
+	IsDisabled       bool   `json:"isDisabled"`
 	IsPrivate        bool   `json:"isPrivate"`
 	Visibility       string `json:"visibility"`
 	DefaultBranchRef *struct {
@@ -48,7 +49,8 @@ type rulesetConn struct {
 type gqlCollabEdge struct {
 	Permission string `json:"permission"`
 	Node       *struct {
-		Login string `json:"login"`
+		Login      string `json:"login"`
+		DatabaseID int64  `json:"databaseId"`
 	} `json:"node"`
 	PermissionSources []*struct {
 		Permission string  `json:"permission"`
@@ -184,7 +186,7 @@ func (e *gqlCollabEdge) directGrant(custom func(string) (role.Role, bool)) (g st
 		}
 		r, name := roleOf(s.RoleName, s.Permission, custom)
 		if !ok || r > g.Role {
-			g = state.UserGrant{Login: e.Node.Login, Role: r, RoleName: name}
+			g = state.UserGrant{Login: e.Node.Login, ID: e.Node.DatabaseID, Role: r, RoleName: name}
 			ok = true
 		}
 	}

@@ -141,6 +141,7 @@ var optionalFields = map[string]bool{
 	"dismissesStaleReviews": true, "requiresCodeOwnerReviews": true,
 	"dismissStaleReviewsOnPush": true, "requireCodeOwnerReview": true,
 	"enterpriseOwner": true, "deployKey": true, "repositoryRoleDatabaseId": true,
+	"isDisabled": true,
 }
 
 // schemaAdapter removes the optional fields a server turned out to lack.

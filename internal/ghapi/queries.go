@@ -32,7 +32,7 @@ const rulesetBatchSize = 100
 const fragCollaborator = `
 fragment CollaboratorEdge on RepositoryCollaboratorEdge {
   permission
-  node { login }
+  node { login databaseId }
   permissionSources {
     permission
     roleName
@@ -87,6 +87,7 @@ fragment RepoFields on Repository {
   name
   databaseId
   isArchived
+  isDisabled
   isPrivate
   visibility
   defaultBranchRef { name }

@@ -70,6 +70,7 @@ type orgReader struct {
 	custom   map[string]role.Role
 	customMu sync.Mutex
 	customOK bool
+	freePlan bool // the org's plan has no branch protection for private repositories
 }
 
 // repoRead collects one repository's parts.
@@ -251,6 +252,12 @@ func (r *orgReader) readOrgInfo(ctx context.Context, o *state.Org) error {
 		Login                        string  `json:"login"`
 		DefaultRepositoryPermission  *string `json:"default_repository_permission"`
 		MembersCanCreateRepositories *bool   `json:"members_can_create_repositories"`
+		// Shown to owners (and installations on the org) only: nil
+		// otherwise, which the state keeps as "cannot tell".
+		TwoFactorRequirementEnabled *bool `json:"two_factor_requirement_enabled"`
+		Plan                        *struct {
+			Name string `json:"name"`
+		} `json:"plan"`
 	}
 	_, err := r.cn.do(ctx, http.MethodGet, "orgs/"+pathSeg(r.org), nil, &info)
 	if err != nil {
@@ -263,16 +270,22 @@ func (r *orgReader) readOrgInfo(ctx context.Context, o *state.Org) error {
 	if info.Login != "" {
 		o.Name = info.Login
 	}
+	o.TwoFactorRequired = info.TwoFactorRequirementEnabled
+	// The free plan offers branch protection on public repositories only
+	// (GitHub answers 403 for a private one).
+	r.freePlan = info.Plan != nil && strings.EqualFold(info.Plan.Name, "free")
 	if info.DefaultRepositoryPermission == nil {
 		// GitHub shows the base role only to owners and to Apps with the
 		// organization administration permission.
 		r.note("GitHub did not show the base role of %s (default_repository_permission); it is taken as none", r.org)
 		o.BaseRole = role.None
+		o.BaseRoleUnread = true
 		return nil
 	}
 	br, ok := role.FromAPI(*info.DefaultRepositoryPermission)
 	if !ok {
 		r.note("unknown base role %q for %s; taken as none", *info.DefaultRepositoryPermission, r.org)
+		o.BaseRoleUnread = true
 	}
 	o.BaseRole = br
 	return nil
@@ -649,7 +662,9 @@ func (r *orgReader) accept(ctx context.Context, name string, g *gqlRepo, failed 
 		repo.Name = g.Name
 		repo.ID = g.DatabaseID
 		repo.Archived = g.IsArchived
+		repo.Disabled = g.IsDisabled
 		repo.Private = g.IsPrivate
+		repo.ProtectionUnavailable = g.IsPrivate && r.freePlan
 		repo.Visibility = strings.ToLower(g.Visibility)
 		if repo.Visibility == "" {
 			repo.Visibility = "public"

@@ -89,6 +89,7 @@ func (c *Client) readOrgREST(ctx context.Context, cn *conn, org string, opts Rea
 		Name          string `json:"name"`
 		ID            int64  `json:"id"`
 		Archived      bool   `json:"archived"`
+		Disabled      bool   `json:"disabled"`
 		Private       bool   `json:"private"`
 		Visibility    string `json:"visibility"`
 		DefaultBranch string `json:"default_branch"`
@@ -141,6 +142,8 @@ func (c *Client) readOrgREST(ctx context.Context, cn *conn, org string, opts Rea
 			continue
 		}
 		repo.ID, repo.Archived, repo.Private, repo.Visibility, repo.DefaultBranch = rr.ID, rr.Archived, rr.Private, rr.Visibility, rr.DefaultBranch
+		repo.Disabled = rr.Disabled
+		repo.ProtectionUnavailable = rr.Private && r.freePlan
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -180,6 +183,7 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 	}
 	type collaborator struct {
 		Login       string          `json:"login"`
+		ID          int64           `json:"id"`
 		RoleName    string          `json:"role_name"`
 		Permissions map[string]bool `json:"permissions"`
 	}
@@ -212,7 +216,7 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 				other = t.Role
 			}
 		}
-		g := state.UserGrant{Login: u.Login, Role: high, RoleName: name}
+		g := state.UserGrant{Login: u.Login, ID: u.ID, Role: high, RoleName: name}
 		if high <= other {
 			g.RoleName = AmbiguousRoleName
 		}
@@ -226,6 +230,10 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 		return fmt.Errorf("invitations: %w", err)
 	}
 	for _, b := range r.branchesFor(repo) {
+		if repo.ProtectionUnavailable {
+			repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b})
+			continue
+		}
 		var p *restProtection
 		if err := r.call(ctx, func() (err error) {
 			p, err = r.c.getProtection(ctx, cn, org, repo.Name, b)
@@ -233,6 +241,12 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 		}); err != nil {
 			if branchMissing(err) {
 				repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b, Missing: true})
+				continue
+			}
+			if repo.Private && protectionNotOffered(err) {
+				// The plan was not shown; GitHub's 403 says it.
+				repo.ProtectionUnavailable = true
+				repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b})
 				continue
 			}
 			return fmt.Errorf("protection of %s: %w", b, err)
