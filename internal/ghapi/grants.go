@@ -248,7 +248,10 @@ type restTeam struct {
 	Permission  string          `json:"permission"`
 	RoleName    string          `json:"role_name"`
 	Permissions map[string]bool `json:"permissions"`
-	Parent      *struct {
+	// AccessSource (OpenAPI 23.0.2): direct, organization (an org role)
+	// or enterprise. Only a direct grant is the team's to manage.
+	AccessSource string `json:"access_source"`
+	Parent       *struct {
 		Slug string `json:"slug"`
 	} `json:"parent"`
 }

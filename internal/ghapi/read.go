@@ -190,6 +190,7 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 	}
 
 	teamGrants := map[string][]state.TeamGrant{}
+	parentOf := map[string]string{}
 	for _, t := range teams {
 		st := &state.Team{Slug: t.Slug, Name: t.Name, ID: t.DatabaseID, Members: []string{}}
 		if t.ParentTeam != nil {
@@ -204,6 +205,7 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 		}
 		st.Members = dedupeFold(st.Members)
 		o.Teams = append(o.Teams, st)
+		parentOf[strings.ToLower(t.Slug)] = strings.ToLower(st.Parent)
 		if t.Repositories != nil {
 			for _, e := range t.Repositories.Edges {
 				if e == nil || e.Node == nil {
@@ -216,6 +218,9 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 		}
 	}
 
+	for key, grants := range teamGrants {
+		teamGrants[key] = withInherited(grants, teams, parentOf)
+	}
 	for _, rr := range r.order {
 		repo := rr.repo
 		o.Repos = append(o.Repos, repo)
@@ -1180,4 +1185,39 @@ func timeOrZero(s string) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// withInherited turns one repository's team grants, as GraphQL listed
+// them, into each team's effective grant: its own or the highest of its
+// ancestors', whichever is higher. GitHub's check endpoint (what apply
+// re-reads before a write) and its REST listings answer that way, while
+// whether GraphQL Team.repositories includes inherited repositories is not
+// documented: so the plan reads the same under either answer, and a child
+// team that only inherits shows at its parent's role (the reconciler
+// never plans to add or remove what a parent gives).
+func withInherited(grants []state.TeamGrant, teams []*gqlTeam, parentOf map[string]string) []state.TeamGrant {
+	own := map[string]state.TeamGrant{}
+	for _, g := range grants {
+		k := strings.ToLower(g.Slug)
+		if cur, ok := own[k]; !ok || g.Role > cur.Role {
+			own[k] = g
+		}
+	}
+	var out []state.TeamGrant
+	for _, t := range teams {
+		k := strings.ToLower(t.Slug)
+		best, ok := own[k]
+		seen := map[string]bool{k: true}
+		for p := parentOf[k]; p != "" && !seen[p]; p = parentOf[p] {
+			seen[p] = true
+			if g, has := own[p]; has && g.Role > best.Role {
+				best, ok = state.TeamGrant{Slug: t.Slug, Role: g.Role, RoleName: g.RoleName}, true
+			}
+		}
+		if ok && best.Role > role.None {
+			best.Slug = t.Slug
+			out = append(out, best)
+		}
+	}
+	return out
 }

@@ -175,6 +175,9 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 		return fmt.Errorf("teams: %w", err)
 	}
 	for _, t := range teams {
+		if t.AccessSource != "" && !strings.EqualFold(t.AccessSource, "direct") {
+			continue // through an org role or the enterprise, not a grant on the repository
+		}
 		g := state.TeamGrant{Slug: t.Slug, Role: t.role()}
 		if _, ok := role.FromAPI(t.RoleName); t.RoleName != "" && !ok {
 			g.RoleName = t.RoleName
