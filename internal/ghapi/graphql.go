@@ -47,12 +47,20 @@ func (e gqlError) pathString() string {
 // Enterprise Server versions lack fields this package asks for).
 func (e gqlError) undefined() bool {
 	switch e.Extensions.Code {
-	case "undefinedField", "undefinedType", "argumentNotAccepted", "undefinedArgument":
+	case "undefinedField", "undefinedType", "argumentNotAccepted", "undefinedArgument", "cannotSpreadFragment":
 		return true
 	}
 	m := e.Message
-	return strings.Contains(m, "doesn't exist on type") || strings.Contains(m, "doesn't accept argument")
+	return strings.Contains(m, "doesn't exist on type") || strings.Contains(m, "doesn't accept argument") ||
+		fragmentTypeRE.MatchString(m) || noSuchTypeRE.MatchString(m)
 }
+
+// The server does not know a type a query names in "... on T" (older
+// GitHub Enterprise Server: RuleSource without Enterprise).
+var (
+	fragmentTypeRE = regexp.MustCompile(`Fragment on ([A-Za-z_][A-Za-z0-9_]*) can't be spread inside ([A-Za-z_][A-Za-z0-9_]*)`)
+	noSuchTypeRE   = regexp.MustCompile(`No such type ([A-Za-z_][A-Za-z0-9_]*), so it can't be a fragment condition`)
+)
 
 // gqlResult is a decoded GraphQL answer.
 type gqlResult struct {
@@ -104,6 +112,15 @@ func (cn *conn) graphql(ctx context.Context, name, query string, vars map[string
 		if !errors.As(err, &uf) {
 			return res, err
 		}
+		if uf.fragment != "" {
+			if optional, fresh := c.schema.dropFragment(uf.fragment); optional && tries < 10 {
+				if fresh {
+					c.logf("ghapi: this GitHub's GraphQL API has no %s in %s; reading without what only it would tell (%s)", uf.fragment, uf.typ, optionalFragments[uf.fragment])
+				}
+				continue
+			}
+			return nil, &Error{Op: "GraphQL " + name, Kind: KindUnsupported, Message: redact(uf.msg)}
+		}
 		if optional, fresh := c.schema.drop(uf.field); optional && tries < 10 {
 			if fresh {
 				c.logf("ghapi: this GitHub's GraphQL API has no %s.%s; reading without it", uf.typ, uf.field)
@@ -123,7 +140,10 @@ type gqlRateLimited struct {
 func (e *gqlRateLimited) Error() string { return e.msg }
 
 // undefinedField is a query the server's schema refuses.
-type undefinedField struct{ field, typ, msg string }
+type undefinedField struct {
+	field, typ, msg string
+	fragment        string // a type named in "... on T" that the server does not know (there)
+}
 
 func (e *undefinedField) Error() string { return e.msg }
 
@@ -144,10 +164,60 @@ var optionalFields = map[string]bool{
 	"isDisabled": true,
 }
 
+// optionalFragments are the "... on T" selections a query may lose when a
+// server lacks the type there, with what is then not read. None carries
+// what a guardrail needs: a ruleset from the enterprise still reads as
+// one (its __typename), only without the enterprise's slug.
+var optionalFragments = map[string]string{
+	"Enterprise": "the enterprise's name on rulesets it sets",
+}
+
 // schemaAdapter removes the optional fields a server turned out to lack.
 type schemaAdapter struct {
-	mu      sync.Mutex
-	dropped map[string]*regexp.Regexp
+	mu        sync.Mutex
+	dropped   map[string]*regexp.Regexp
+	fragments map[string]bool
+}
+
+// dropFragment records a type the server does not know in a fragment.
+func (s *schemaAdapter) dropFragment(typ string) (optional, fresh bool) {
+	if _, ok := optionalFragments[typ]; !ok {
+		return false, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fragments == nil {
+		s.fragments = map[string]bool{}
+	}
+	if s.fragments[typ] {
+		return true, false
+	}
+	s.fragments[typ] = true
+	return true, true
+}
+
+// removeInlineFragment removes every "... on typ { … }" from query.
+func removeInlineFragment(query, typ string) string {
+	re := regexp.MustCompile(`\.\.\.\s*on\s+` + typ + `\b\s*\{`)
+	for {
+		loc := re.FindStringIndex(query)
+		if loc == nil {
+			return query
+		}
+		depth, end := 1, len(query)
+		for i := loc[1]; i < len(query); i++ {
+			if query[i] == '{' {
+				depth++
+			} else if query[i] == '}' {
+				depth--
+				if depth == 0 {
+					end = i + 1
+					break
+				}
+			}
+		}
+		query = query[:loc[0]] + query[end:]
+	}
 }
 
 // drop records a missing field: optional says whether it can be left
@@ -175,6 +245,9 @@ func (s *schemaAdapter) adapt(query string) string {
 	defer s.mu.Unlock()
 	for _, re := range s.dropped {
 		query = re.ReplaceAllString(query, "")
+	}
+	for typ := range s.fragments {
+		query = removeInlineFragment(query, typ)
 	}
 	return query
 }
@@ -241,6 +314,11 @@ func (cn *conn) graphqlOnce(ctx context.Context, name, query string, vars map[st
 			uf := &undefinedField{field: e.Extensions.FieldName, typ: e.Extensions.TypeName, msg: e.Message}
 			if m := undefinedFieldRE.FindStringSubmatch(e.Message); m != nil {
 				uf.field, uf.typ = m[1], m[2]
+			}
+			if m := fragmentTypeRE.FindStringSubmatch(e.Message); m != nil {
+				uf.fragment, uf.typ = m[1], m[2]
+			} else if m := noSuchTypeRE.FindStringSubmatch(e.Message); m != nil {
+				uf.fragment, uf.typ = m[1], ""
 			}
 			return nil, uf
 		}
