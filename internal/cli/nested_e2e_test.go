@@ -64,3 +64,18 @@ branch_protection:
 		})
 	}
 }
+
+// TestE2ENullRoleNameConverges: on a server answering roleName null, the
+// loop's files (a maintain and a triage grant among them) converge: plan,
+// apply, plan is empty, instead of planning maintain→write every run.
+func TestE2ENullRoleNameConverges(t *testing.T) {
+	w := newWorld(t)
+	w.Server.SetFidelity(ghapitest.Fidelity{NullRoleName: true})
+	code, out, errOut := w.run(t, "apply", "--yes")
+	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	code, out, errOut = w.run(t, "plan", "--detailed-exitcode")
+	assert.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "No changes")
+	assert.Equal(t, ghapitest.RoleMaintain, w.Server.Collaborators("acme", "widget")["alice"])
+	assert.Equal(t, ghapitest.RoleTriage, w.Server.Collaborators("acme", "gadget")["bob"])
+}

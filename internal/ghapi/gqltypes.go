@@ -185,12 +185,54 @@ func (e *gqlCollabEdge) directGrant(custom func(string) (role.Role, bool)) (g st
 			continue
 		}
 		r, name := roleOf(s.RoleName, s.Permission, custom)
+		if s.RoleName == nil || *s.RoleName == "" {
+			r, name = e.unfold(r)
+		}
 		if !ok || r > g.Role {
 			g = state.UserGrant{Login: e.Node.Login, ID: e.Node.DatabaseID, Role: r, RoleName: name}
 			ok = true
 		}
 	}
 	return g, ok
+}
+
+// unfold finds the exact direct role when roleName is null (older
+// servers), from the folded one (WRITE is write or maintain, READ is read
+// or triage) and the edge's permission, the user's exact highest role from
+// every source: below the upper role of the pair, the direct grant is the
+// lower; at it, the direct grant is the upper unless another source may
+// give it (a team or the org at the same folded level). What stays open
+// is an upper bound, marked ambiguous, so that it never reads as drift.
+func (e *gqlCollabEdge) unfold(folded role.Role) (role.Role, string) {
+	var lo, hi role.Role
+	switch folded {
+	case role.Write:
+		lo, hi = role.Write, role.Maintain
+	case role.Read:
+		lo, hi = role.Read, role.Triage
+	default:
+		return folded, "" // ADMIN is exact
+	}
+	highest, ok := role.FromAPI(e.Permission)
+	if !ok {
+		return hi, state.RoleNameAmbiguous
+	}
+	other := role.None
+	for _, s := range e.PermissionSources {
+		if s == nil || s.Source == nil || s.Source.Typename == "Repository" {
+			continue
+		}
+		if r, ok := role.FromAPI(s.Permission); ok && r > other {
+			other = r
+		}
+	}
+	switch {
+	case highest < hi:
+		return lo, ""
+	case highest == hi && other < lo:
+		return hi, ""
+	}
+	return hi, state.RoleNameAmbiguous
 }
 
 // roleOf maps a roleName (falling back to the folded permission when
