@@ -39,8 +39,29 @@ func (c *Client) SetUserGrant(ctx context.Context, org, repo, login string, r ro
 	if err != nil {
 		return nil, err
 	}
-	var inv restInvitation
-	resp, err := cn.do(ctx, http.MethodPut, path, map[string]string{"permission": r.APIName()}, &inv)
+	put := func() (*response, restInvitation, error) {
+		var inv restInvitation
+		// Not repeated by the retry layer: a repeated PUT to an outside
+		// collaborator re-notifies them and counts toward GitHub's 50
+		// invitations per repository a day.
+		resp, err := cn.do(withCall(ctx, &callInfo{noRepeat: true}), http.MethodPut, path, map[string]string{"permission": r.APIName()}, &inv)
+		return resp, inv, err
+	}
+	resp, inv, err := put()
+	if ambiguous(err) {
+		// It may have gone through: look before sending it again.
+		c.logf("ghapi: PUT /%s: %v; re-reading before repeating it", path, err)
+		grant, pending, rerr := c.UserGrant(ctx, org, repo, login)
+		switch {
+		case rerr != nil:
+			return nil, err
+		case pending != nil && pending.Role == r:
+			return pending, nil
+		case grant != nil && grant.Role == r && !grant.Ambiguous() && pending == nil:
+			return nil, nil
+		}
+		resp, inv, err = put()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -125,4 +146,11 @@ func (c *Client) del(ctx context.Context, org, path string) error {
 		}
 	}
 	return err
+}
+
+// ambiguous: a write failed in a way that leaves open whether GitHub
+// applied it (a connection lost or a 5xx after the request was sent).
+func ambiguous(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && !e.NotApplied && (e.Kind == KindNetwork || e.Kind == KindServer)
 }

@@ -71,6 +71,14 @@ func (s *Server) EffectiveTeamRepos(org, repoName string) map[string]Role {
 	return out
 }
 
+// InvitationsSent counts the invitations PUT collaborator sent on a
+// repository, a repeated PUT to a pending invitation included (GitHub
+// notifies the invitee again).
+func (s *Server) InvitationsSent(org, repoName string) int {
+	defer s.rlock()()
+	return s.st.mustRepo(org, repoName).invitesSent
+}
+
 // TeamMembers returns a team's direct members and their team roles.
 func (s *Server) TeamMembers(org, slug string) map[string]string {
 	defer s.rlock()()

@@ -294,8 +294,12 @@ func hPutCollaborator(c *ctx) {
 	}
 	if inv := r.invitationFor(u); inv != nil {
 		if !c.expired(inv) {
-			// A pending invitation is updated in place and returned again.
+			// A pending invitation is updated in place and returned again;
+			// GitHub notifies the invitee again, which counts toward the
+			// 50 invitations a day.
 			inv.role = role
+			r.inviteLog = append(r.inviteLog, c.now)
+			r.invitesSent++
 			c.json(http.StatusCreated, c.invitationJSON(r, inv))
 			return
 		}
@@ -320,6 +324,7 @@ func hPutCollaborator(c *ctx) {
 	inv := &invitation{id: c.st.id(), invitee: u, inviter: inviter, role: role, created: c.now}
 	r.invitations = append(r.invitations, inv)
 	r.inviteLog = append(r.inviteLog, c.now)
+	r.invitesSent++
 	c.json(http.StatusCreated, c.invitationJSON(r, inv))
 }
 

@@ -105,6 +105,7 @@ type repo struct {
 	teams       map[int64]Role
 	invitations []*invitation
 	inviteLog   []time.Time
+	invitesSent int // invitation e-mails sent by PUT collaborator (re-sends included)
 	protection  map[string]*Protection
 	protIDs     map[string]int64
 	rulesets    []*ruleset
