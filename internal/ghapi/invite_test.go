@@ -35,7 +35,7 @@ func TestInvitationNotRepeatedAfterAmbiguousFailure(t *testing.T) {
 				assert.Equal(t, 1, srv.InvitationsSent("acme", "widgets"), "exactly one invitation e-mail")
 				require.Len(t, srv.Invitations("acme", "widgets"), 1)
 				if applied {
-					assert.Contains(t, logs.String(), "re-reading before repeating it")
+					assert.Contains(t, logs.String(), "re-reading the invitations before repeating it")
 				}
 			})
 		}

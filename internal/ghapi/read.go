@@ -46,7 +46,10 @@ func (c *Client) ReadOrg(ctx context.Context, org string, opts ReadOptions) (*st
 	o, err := r.read(ctx)
 	if err != nil && isUnsupported(err) {
 		c.logf("ghapi: %v; reading %s through the REST API instead (slower, and a direct grant below a team's role cannot be told apart: such roles are marked %q)", err, org, AmbiguousRoleName)
-		return c.readOrgREST(ctx, cn, org, opts)
+		o, err = c.readOrgREST(ctx, cn, org, opts)
+	}
+	if err == nil {
+		c.rememberMembers(o)
 	}
 	return o, err
 }

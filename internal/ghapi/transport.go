@@ -65,7 +65,7 @@ type callInfo struct {
 	retrySafe bool // a POST that is safe to repeat (e.g. enforce_admins)
 	// noRepeat: never repeated here once it may have reached GitHub (a
 	// PUT that sends an invitation): the caller re-reads first.
-	noRepeat bool
+	noRepeat  bool
 	mu        sync.Mutex
 	attempts  int  // requests sent
 	maybeSent bool // an earlier attempt may have reached GitHub and taken effect

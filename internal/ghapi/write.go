@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
@@ -39,26 +40,33 @@ func (c *Client) SetUserGrant(ctx context.Context, org, repo, login string, r ro
 	if err != nil {
 		return nil, err
 	}
+	// A repeated PUT to someone GitHub invites (not an org member)
+	// notifies them again and counts toward its 50 invitations per
+	// repository a day: the retry layer does not repeat it; this does,
+	// after seeing that no invitation came of the lost attempt.
+	member := c.knownMember(org, login)
 	put := func() (*response, restInvitation, error) {
 		var inv restInvitation
-		// Not repeated by the retry layer: a repeated PUT to an outside
-		// collaborator re-notifies them and counts toward GitHub's 50
-		// invitations per repository a day.
-		resp, err := cn.do(withCall(ctx, &callInfo{noRepeat: true}), http.MethodPut, path, map[string]string{"permission": r.APIName()}, &inv)
+		resp, err := cn.do(withCall(ctx, &callInfo{noRepeat: !member}), http.MethodPut, path, map[string]string{"permission": r.APIName()}, &inv)
 		return resp, inv, err
 	}
 	resp, inv, err := put()
-	if ambiguous(err) {
-		// It may have gone through: look before sending it again.
-		c.logf("ghapi: PUT /%s: %v; re-reading before repeating it", path, err)
-		grant, pending, rerr := c.UserGrant(ctx, org, repo, login)
-		switch {
-		case rerr != nil:
+	for try := 1; !member && ambiguous(err) && try <= c.opts.MaxRetries; try++ {
+		c.logf("ghapi: PUT /%s: %v; re-reading the invitations before repeating it", path, err)
+		// Without an invitation from it, the lost attempt either did
+		// nothing or changed a grant in place (no notification): a
+		// repeat is then safe.
+		invs, rerr := c.listInvitations(ctx, cn, org, repo, fresh())
+		if rerr != nil {
+			return nil, err // still unknown: the caller reports it
+		}
+		for i := range invs {
+			if strings.EqualFold(invs[i].Login, login) && invs[i].Role == r && !invs[i].Expired {
+				return &invs[i], nil
+			}
+		}
+		if err := c.sleep(ctx, backoff(try)); err != nil {
 			return nil, err
-		case pending != nil && pending.Role == r:
-			return pending, nil
-		case grant != nil && grant.Role == r && !grant.Ambiguous() && pending == nil:
-			return nil, nil
 		}
 		resp, inv, err = put()
 	}
