@@ -1213,8 +1213,12 @@ func withInherited(grants []state.TeamGrant, teams []*gqlTeam, parentOf map[stri
 		seen := map[string]bool{k: true}
 		for p := parentOf[k]; p != "" && !seen[p]; p = parentOf[p] {
 			seen[p] = true
-			if g, has := own[p]; has && g.Role > best.Role {
-				best, ok = state.TeamGrant{Slug: t.Slug, Role: g.Role, RoleName: g.RoleName}, true
+			if g, has := own[p]; has && g.Role >= best.Role {
+				from := g.Slug
+				if g.Inherited != "" {
+					from = g.Inherited
+				}
+				best, ok = state.TeamGrant{Slug: t.Slug, Role: g.Role, RoleName: g.RoleName, Inherited: from}, true
 			}
 		}
 		if ok && best.Role > role.None {

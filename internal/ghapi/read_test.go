@@ -55,7 +55,7 @@ func TestReadOrgExactRoles(t *testing.T) {
 		{Login: "olga", Role: role.Triage},
 	}, noIDs(w.Users))
 	// core-js's own triage is below the admin it inherits from core.
-	assert.Equal(t, []state.TeamGrant{{Slug: "core", Role: role.Admin}, {Slug: "core-js", Role: role.Admin}}, w.Teams)
+	assert.Equal(t, []state.TeamGrant{{Slug: "core", Role: role.Admin}, {Slug: "core-js", Role: role.Admin, Inherited: "core"}}, w.Teams)
 	require.Len(t, w.Invitations, 1)
 	inv := w.Invitations[0]
 	assert.Equal(t, "dave", inv.Login)

@@ -174,6 +174,7 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 	}); err != nil {
 		return fmt.Errorf("teams: %w", err)
 	}
+	parentOf := map[string]string{}
 	for _, t := range teams {
 		if t.AccessSource != "" && !strings.EqualFold(t.AccessSource, "direct") {
 			continue // through an org role or the enterprise, not a grant on the repository
@@ -183,7 +184,11 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 			g.RoleName = t.RoleName
 		}
 		repo.Teams = append(repo.Teams, g)
+		if t.Parent != nil {
+			parentOf[strings.ToLower(t.Slug)] = strings.ToLower(t.Parent.Slug)
+		}
 	}
+	markInherited(repo.Teams, parentOf)
 	type collaborator struct {
 		Login       string          `json:"login"`
 		ID          int64           `json:"id"`
@@ -441,4 +446,24 @@ func (c *Client) userGrantREST(ctx context.Context, cn *conn, org, repo, login s
 		return &g, nil
 	}
 	return nil, nil
+}
+
+// markInherited marks the grants GitHub lists for a child team at the role
+// of an ancestor that holds at least as much (its own grant, if any, is
+// not higher): the same form as the GraphQL read's.
+func markInherited(grants []state.TeamGrant, parentOf map[string]string) {
+	byslug := map[string]int{}
+	for i, g := range grants {
+		byslug[strings.ToLower(g.Slug)] = i
+	}
+	for i := range grants {
+		k := strings.ToLower(grants[i].Slug)
+		seen := map[string]bool{k: true}
+		for p := parentOf[k]; p != "" && !seen[p]; p = parentOf[p] {
+			seen[p] = true
+			if j, ok := byslug[p]; ok && grants[j].Role >= grants[i].Role {
+				grants[i].Inherited = grants[j].Slug
+			}
+		}
+	}
 }
