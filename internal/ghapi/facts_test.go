@@ -82,3 +82,36 @@ func TestReadBaseRoleUnread(t *testing.T) {
 	require.NotNil(t, o.TwoFactorRequired)
 	assert.False(t, *o.TwoFactorRequired)
 }
+
+// TestProtectionUnavailableWithoutPlan: an App without the organization
+// plan permission is not shown the plan; one protection read of a private
+// repository (GitHub's 403 "Upgrade to GitHub Pro…") tells, at the cost
+// of exactly one request, and only when some repository is private.
+func TestProtectionUnavailableWithoutPlan(t *testing.T) {
+	t.Parallel()
+	for _, plan := range []ghapitest.Plan{ghapitest.PlanFree, ghapitest.PlanTeam} {
+		srv, _, _ := factsWorld(t)
+		if plan != ghapitest.PlanFree {
+			srv = ghapitest.NewTestServer(t)
+			srv.AddOrg("acme", ghapitest.OrgOptions{Plan: plan})
+			srv.AddMember("acme", "root", true)
+			srv.AddRepo("acme", "secret", ghapitest.RepoOptions{Private: true})
+			srv.AddRepo("acme", "open", ghapitest.RepoOptions{})
+		}
+		perms := ghapitest.Permissions{"administration": "read", "members": "read"}
+		c, _ := appClientPerms(t, srv, 6001, perms)
+		o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, plan == ghapitest.PlanFree, o.Repo("secret").ProtectionUnavailable, plan)
+		assert.False(t, o.Repo("open").ProtectionUnavailable)
+		probes := srv.Stats().ByRoute["GET /repos/{owner}/{repo}/branches/{branch}/protection"]
+		assert.Equal(t, int64(1), probes, "one probe per read")
+
+		// The plan shown (organization plan permission): no probe.
+		c, _ = appClientPerms(t, srv, 6002, ghapitest.Permissions{"administration": "read", "members": "read", "organization_plan": "read"})
+		o, err = c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, plan == ghapitest.PlanFree, o.Repo("secret").ProtectionUnavailable, plan)
+		assert.Equal(t, int64(1), srv.Stats().ByRoute["GET /repos/{owner}/{repo}/branches/{branch}/protection"], "no probe")
+	}
+}

@@ -73,7 +73,8 @@ type orgReader struct {
 	custom   map[string]role.Role
 	customMu sync.Mutex
 	customOK bool
-	freePlan bool // the org's plan has no branch protection for private repositories
+	freePlan  bool // the org's plan has no branch protection for private repositories
+	planKnown bool // GitHub showed the plan (owners, Apps with the organization plan permission)
 }
 
 // repoRead collects one repository's parts.
@@ -191,6 +192,7 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.probeProtectionOffered(ctx)
 
 	teamGrants := map[string][]state.TeamGrant{}
 	parentOf := map[string]string{}
@@ -282,6 +284,7 @@ func (r *orgReader) readOrgInfo(ctx context.Context, o *state.Org) error {
 	// The free plan offers branch protection on public repositories only
 	// (GitHub answers 403 for a private one).
 	r.freePlan = info.Plan != nil && strings.EqualFold(info.Plan.Name, "free")
+	r.planKnown = info.Plan != nil
 	if info.DefaultRepositoryPermission == nil {
 		// GitHub shows the base role only to owners and to Apps with the
 		// organization administration permission.
@@ -1227,4 +1230,36 @@ func withInherited(grants []state.TeamGrant, teams []*gqlTeam, parentOf map[stri
 		}
 	}
 	return out
+}
+
+// probeProtectionOffered finds out, when GitHub did not show the org's
+// plan, whether it offers branch protection on private repositories: one
+// protection read of a private repository without any rule, whose 403
+// says so ("Upgrade to GitHub Pro…"). One request per read, only then.
+func (r *orgReader) probeProtectionOffered(ctx context.Context) {
+	if r.planKnown {
+		return
+	}
+	var probe *repoRead
+	for _, rr := range r.order {
+		if rr.repo.Private && !rr.repo.NotFound && len(rr.failed) == 0 && len(rr.rules) == 0 && rr.repo.DefaultBranch != "" {
+			probe = rr
+			break
+		}
+	}
+	if probe == nil {
+		return
+	}
+	err := r.call(ctx, func() error {
+		_, err := r.c.getProtection(ctx, r.cn, r.org, probe.repo.Name, probe.repo.DefaultBranch)
+		return err
+	})
+	if !protectionNotOffered(err) {
+		return
+	}
+	for _, rr := range r.order {
+		if rr.repo.Private {
+			rr.repo.ProtectionUnavailable = true
+		}
+	}
 }
