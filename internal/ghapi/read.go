@@ -62,17 +62,17 @@ type orgReader struct {
 	opts ReadOptions
 	sem  chan struct{}
 
-	mu       sync.Mutex
-	repos    map[string]*repoRead // by lower-case name
-	order    []*repoRead
-	done     int
-	total    int
-	wg       sync.WaitGroup
-	fatal    error
-	notes    []string
-	custom   map[string]role.Role
-	customMu sync.Mutex
-	customOK bool
+	mu        sync.Mutex
+	repos     map[string]*repoRead // by lower-case name
+	order     []*repoRead
+	done      int
+	total     int
+	wg        sync.WaitGroup
+	fatal     error
+	notes     []string
+	custom    map[string]role.Role
+	customMu  sync.Mutex
+	customOK  bool
 	freePlan  bool // the org's plan has no branch protection for private repositories
 	planKnown bool // GitHub showed the plan (owners, Apps with the organization plan permission)
 }
