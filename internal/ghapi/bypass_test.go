@@ -132,3 +132,30 @@ func TestRulesetBypassReadInEveryRead(t *testing.T) {
 		}
 	}
 }
+
+// TestReadWithoutBypassActorsField: a server whose schema has no
+// RepositoryRuleset.bypassActors (older GitHub Enterprise Server) is
+// still read through GraphQL, and every bypass list counts as unread.
+func TestReadWithoutBypassActorsField(t *testing.T) {
+	t.Parallel()
+	srv, orgRS, _ := bypassWorld(t, ghapitest.Fidelity{})
+	c, logs := tokenClient(t, srv, func(o *Options) {
+		o.Transport = &lackingField{field: "bypassActors", typ: "RepositoryRuleset", next: http.DefaultTransport}
+	})
+	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{Audit: true})
+	require.NoError(t, err)
+	assert.NotContains(t, logs.String(), "REST API instead")
+	assert.Contains(t, logs.String(), "no RepositoryRuleset.bypassActors")
+	w := o.Repo("widgets")
+	require.True(t, w.Readable(), w.ReadError)
+	require.Len(t, w.Rulesets, 2)
+	for _, rs := range w.Rulesets {
+		assert.False(t, rs.BypassRead, rs.Name)
+		assert.NotEmpty(t, rs.RequiredChecks, "the rules are read")
+		if rs.ID == orgRS {
+			ok, why := rs.StandsIn("EasyCLA", 1003, "main", "main")
+			assert.False(t, ok)
+			assert.Contains(t, why, "cannot read")
+		}
+	}
+}

@@ -162,6 +162,9 @@ var optionalFields = map[string]bool{
 	"dismissStaleReviewsOnPush": true, "requireCodeOwnerReview": true,
 	"enterpriseOwner": true, "deployKey": true, "repositoryRoleDatabaseId": true,
 	"isDisabled": true,
+	// A server without bypass actors leaves every bypass list unread:
+	// such a ruleset counts as bypassable, never as "no bypass".
+	"bypassActors": true,
 }
 
 // optionalFragments are the "... on T" selections a query may lose when a
@@ -234,9 +237,60 @@ func (s *schemaAdapter) drop(field string) (optional, fresh bool) {
 	if _, ok := s.dropped[field]; ok {
 		return true, false
 	}
-	// The field, with its selection set when it has one (rateLimit).
-	s.dropped[field] = regexp.MustCompile(`\b` + field + `\b(\s*\{[^{}]*\})?`)
+	// The field, with its arguments and selection set when it has them.
+	s.dropped[field] = regexp.MustCompile(`\b` + field + `\b`)
 	return true, true
+}
+
+// removeField removes every selection of field (with its arguments and
+// its selection set, nested braces included) from query.
+func removeField(query string, re *regexp.Regexp) string {
+	var b strings.Builder
+	for {
+		loc := re.FindStringIndex(query)
+		if loc == nil {
+			b.WriteString(query)
+			return b.String()
+		}
+		b.WriteString(query[:loc[0]])
+		rest := query[loc[1]:]
+		i := skipSpace(rest, 0)
+		if i < len(rest) && rest[i] == '(' {
+			i = skipBalanced(rest, i, '(', ')')
+			i = skipSpace(rest, i)
+		}
+		switch {
+		case i < len(rest) && rest[i] == '{':
+			i = skipBalanced(rest, i, '{', '}')
+		case i == skipSpace(rest, 0):
+			i = 0 // a bare scalar: only its name goes
+		}
+		query = rest[i:]
+	}
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r' || s[i] == ',') {
+		i++
+	}
+	return i
+}
+
+// skipBalanced returns the index just past the close matching s[i] == open.
+func skipBalanced(s string, i int, open, close byte) int {
+	depth := 0
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case open:
+			depth++
+		case close:
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return len(s)
 }
 
 // adapt returns query without the dropped fields.
@@ -244,7 +298,7 @@ func (s *schemaAdapter) adapt(query string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, re := range s.dropped {
-		query = re.ReplaceAllString(query, "")
+		query = removeField(query, re)
 	}
 	for typ := range s.fragments {
 		query = removeInlineFragment(query, typ)

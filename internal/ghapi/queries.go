@@ -207,6 +207,7 @@ fragment RulesetRules on RepositoryRuleset {
 
 const fragBypass = `
 fragment RulesetBypass on RepositoryRuleset {
+  id
   bypassActors(first: 50) {
     pageInfo { hasNextPage }
     nodes {
