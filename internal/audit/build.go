@@ -332,6 +332,9 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 	}
 	tree := teamTree(a)
 	for _, t := range r.Teams {
+		if t.Inherited != "" {
+			continue // its members hold it through the ancestor team, listed with it
+		}
 		tg := TeamGrant{Slug: t.Slug, Role: t.Role, RoleName: t.RoleName, Members: []string{}}
 		var dummy Source
 		b.declare(&dummy, rep, cr, config.Principal{Kind: config.Team, Name: t.Slug}, t.Role, t.RoleName)

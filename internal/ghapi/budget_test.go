@@ -53,10 +53,17 @@ func TestReadBudget(t *testing.T) {
 			want, _ := role.FromAPI(string(g.Collaborators[u.Login]))
 			assert.Equal(t, want, u.Role, "%s %s", g.Name, u.Login)
 		}
-		assert.Len(t, r.Teams, len(g.Teams), g.Name)
+		// Each team at its effective role: its own grant or what it
+		// inherits from a parent team, whichever is higher.
+		effective := srv.EffectiveTeamRepos(gen.Org, g.Name)
+		assert.Len(t, r.Teams, len(effective), g.Name)
 		for _, tg := range r.Teams {
-			want, _ := role.FromAPI(string(g.Teams[tg.Slug]))
+			want, _ := role.FromAPI(string(effective[tg.Slug]))
 			assert.Equal(t, want, tg.Role, "%s team %s", g.Name, tg.Slug)
+			if own, ok := g.Teams[tg.Slug]; ok {
+				ownRole, _ := role.FromAPI(string(own))
+				assert.GreaterOrEqual(t, tg.Role, ownRole, "%s team %s", g.Name, tg.Slug)
+			}
 		}
 		assert.Len(t, r.Invitations, len(g.Invitations), g.Name)
 		p, ok := r.Branch(g.DefaultBranch)

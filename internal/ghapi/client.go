@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/buildinfo"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // DefaultAPIURL is api.github.com's REST base.
@@ -111,6 +112,33 @@ type Client struct {
 	// policyRT is everything below authentication.
 	policyRT http.RoundTripper
 	auth     *authenticator
+
+	// members are the org members the last read of each org saw (lower-
+	// case org → lower-case logins): GitHub sends them no invitation, so
+	// a PUT collaborator to one may be repeated like any idempotent write.
+	membersMu sync.Mutex
+	members   map[string]map[string]bool
+}
+
+// rememberMembers keeps an org's members from a read.
+func (c *Client) rememberMembers(o *state.Org) {
+	set := map[string]bool{}
+	for _, m := range o.Members {
+		set[strings.ToLower(m)] = true
+	}
+	c.membersMu.Lock()
+	defer c.membersMu.Unlock()
+	if c.members == nil {
+		c.members = map[string]map[string]bool{}
+	}
+	c.members[strings.ToLower(o.Name)] = set
+}
+
+// knownMember: the last read of org saw login among its members.
+func (c *Client) knownMember(org, login string) bool {
+	c.membersMu.Lock()
+	defer c.membersMu.Unlock()
+	return c.members[strings.ToLower(org)][strings.ToLower(login)]
 }
 
 // New returns a Client. It sends nothing: credentials are checked by the

@@ -18,14 +18,21 @@
 //     WRITE and triage into READ.
 //   - Team grants, with their exact role, come from Organization.teams and
 //     each team's repositories edges (one query per 100 teams) instead of
-//     one REST call per repository.
+//     one REST call per repository. A team is listed at its own role or
+//     its parent's, whichever is higher (TeamGrant.Inherited then names
+//     the ancestor): GitHub's check endpoint, which apply re-reads, and its
+//     REST listings answer that way, and whether GraphQL does is not
+//     documented, so the plan and the re-read agree under either answer.
 //   - Branch protection rules and rulesets come with the repository in the
 //     same query. A branch's rule is chosen as GitHub documents: the rule
 //     naming it exactly, else the oldest matching wildcard rule. Ruleset
-//     rules (and bypass actors) are connections, costly per repository, so
+//     rules and bypass actors are connections, costly per repository, so
 //     they are read in a second phase, once per distinct ruleset (an org
 //     ruleset repeats in every repository) and only for active branch
-//     rulesets.
+//     rulesets, in every read: whether a ruleset may stand in for classic
+//     protection depends on who can bypass it. GitHub shows bypass actors
+//     only to a token with write access to the ruleset; a list it did not
+//     show leaves Ruleset.BypassRead false (bypassable by anyone).
 //   - Repositories are read 45 to a query (aliased by name, or paged from
 //     the org), one shared fragment for their fields, which keeps each
 //     query at GitHub's minimum cost of 1 point.
@@ -39,10 +46,18 @@
 // generated 1,000-repository org (30 direct collaborators, 3 team grants
 // and protection on each), 1.03 requests and 0.026 GraphQL points per
 // repository (TestReadBudget checks 200 repositories). A server that lacks
-// an optional GraphQL field (older GitHub Enterprise Server) is read
-// without it; one without GraphQL, or without a field that makes the read
+// an optional GraphQL field, or a union member in a fragment (older GitHub
+// Enterprise Server: Enterprise in RuleSource), is read without it, with a
+// notice; one without GraphQL, or without a field that makes the read
 // exact, is read through REST with a warning, and direct roles that REST
-// cannot tell apart from a team's are then marked AmbiguousRoleName.
+// cannot tell apart from a team's are then marked AmbiguousRoleName. A
+// null roleName (older servers) is resolved from the user's exact highest
+// role where that settles it, else marked AmbiguousRoleName as well.
+//
+// A PUT collaborator that may send an invitation is never repeated
+// blindly after an ambiguous failure (a reset or a 5xx after sending): the
+// invitations are re-read first, as a repeat re-notifies the person and
+// counts toward GitHub's 50 invitations per repository a day.
 //
 // Writes use REST, one at a time, at least Options.MutationInterval apart.
 // Branch protection is strengthened through its sub-resources so that

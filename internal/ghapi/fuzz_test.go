@@ -662,8 +662,7 @@ func FuzzRESTDecoders(f *testing.F) {
 			if json.Unmarshal(data, &rs) != nil {
 				return
 			}
-			_ = rs.state(true)
-			_ = rs.state(false)
+			_ = rs.state()
 		case 4:
 			var list []restIssue
 			if json.Unmarshal(data, &list) != nil {

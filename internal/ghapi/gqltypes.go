@@ -20,6 +20,7 @@ type gqlRepo struct {
 	Name             string `json:"name"`
 	DatabaseID       int64  `json:"databaseId"`
 	IsArchived       bool   `json:"isArchived"`
+	IsDisabled       bool   `json:"isDisabled"`
 	IsPrivate        bool   `json:"isPrivate"`
 	Visibility       string `json:"visibility"`
 	DefaultBranchRef *struct {
@@ -48,7 +49,8 @@ type rulesetConn struct {
 type gqlCollabEdge struct {
 	Permission string `json:"permission"`
 	Node       *struct {
-		Login string `json:"login"`
+		Login      string `json:"login"`
+		DatabaseID int64  `json:"databaseId"`
 	} `json:"node"`
 	PermissionSources []*struct {
 		Permission string  `json:"permission"`
@@ -123,6 +125,9 @@ type gqlRulesetRules struct {
 			} `json:"parameters"`
 		} `json:"nodes"`
 	} `json:"rules"`
+	// bypassRead: GitHub returned the whole bypass list (it is null for
+	// a token without write access to the ruleset).
+	bypassRead   bool
 	BypassActors *struct {
 		PageInfo pageInfo `json:"pageInfo"`
 		Nodes    []*struct {
@@ -180,12 +185,54 @@ func (e *gqlCollabEdge) directGrant(custom func(string) (role.Role, bool)) (g st
 			continue
 		}
 		r, name := roleOf(s.RoleName, s.Permission, custom)
+		if s.RoleName == nil || *s.RoleName == "" {
+			r, name = e.unfold(r)
+		}
 		if !ok || r > g.Role {
-			g = state.UserGrant{Login: e.Node.Login, Role: r, RoleName: name}
+			g = state.UserGrant{Login: e.Node.Login, ID: e.Node.DatabaseID, Role: r, RoleName: name}
 			ok = true
 		}
 	}
 	return g, ok
+}
+
+// unfold finds the exact direct role when roleName is null (older
+// servers), from the folded one (WRITE is write or maintain, READ is read
+// or triage) and the edge's permission, the user's exact highest role from
+// every source: below the upper role of the pair, the direct grant is the
+// lower; at it, the direct grant is the upper unless another source may
+// give it (a team or the org at the same folded level). What stays open
+// is an upper bound, marked ambiguous, so that it never reads as drift.
+func (e *gqlCollabEdge) unfold(folded role.Role) (role.Role, string) {
+	var lo, hi role.Role
+	switch folded {
+	case role.Write:
+		lo, hi = role.Write, role.Maintain
+	case role.Read:
+		lo, hi = role.Read, role.Triage
+	default:
+		return folded, "" // ADMIN is exact
+	}
+	highest, ok := role.FromAPI(e.Permission)
+	if !ok {
+		return hi, state.RoleNameAmbiguous
+	}
+	other := role.None
+	for _, s := range e.PermissionSources {
+		if s == nil || s.Source == nil || s.Source.Typename == "Repository" {
+			continue
+		}
+		if r, ok := role.FromAPI(s.Permission); ok && r > other {
+			other = r
+		}
+	}
+	switch {
+	case highest < hi:
+		return lo, ""
+	case highest == hi && other < lo:
+		return hi, ""
+	}
+	return hi, state.RoleNameAmbiguous
 }
 
 // roleOf maps a roleName (falling back to the folded permission when
@@ -328,10 +375,8 @@ func (r *gqlRulesetRules) applyRules(rs *state.Ruleset) {
 	}
 	sort.Strings(rs.OtherRules)
 	sort.Slice(rs.RequiredChecks, func(i, j int) bool { return rs.RequiredChecks[i].Context < rs.RequiredChecks[j].Context })
+	rs.BypassRead = r.bypassRead
 	if r.BypassActors != nil {
-		if r.BypassActors.PageInfo.HasNextPage {
-			rs.Incomplete = true
-		}
 		for _, a := range r.BypassActors.Nodes {
 			if a == nil {
 				continue

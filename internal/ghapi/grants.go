@@ -20,6 +20,7 @@ type restInvitation struct {
 	ID      int64 `json:"id"`
 	Invitee *struct {
 		Login string `json:"login"`
+		ID    int64  `json:"id"`
 	} `json:"invitee"`
 	Inviter *struct {
 		Login string `json:"login"`
@@ -33,7 +34,7 @@ type restInvitation struct {
 func (in *restInvitation) state(now time.Time) state.Invitation {
 	out := state.Invitation{ID: in.ID, CreatedAt: timeOrZero(in.CreatedAt)}
 	if in.Invitee != nil {
-		out.Login = in.Invitee.Login
+		out.Login, out.UserID = in.Invitee.Login, in.Invitee.ID
 	}
 	if in.Inviter != nil {
 		out.Inviter = in.Inviter.Login
@@ -247,7 +248,10 @@ type restTeam struct {
 	Permission  string          `json:"permission"`
 	RoleName    string          `json:"role_name"`
 	Permissions map[string]bool `json:"permissions"`
-	Parent      *struct {
+	// AccessSource (OpenAPI 23.0.2): direct, organization (an org role)
+	// or enterprise. Only a direct grant is the team's to manage.
+	AccessSource string `json:"access_source"`
+	Parent       *struct {
 		Slug string `json:"slug"`
 	} `json:"parent"`
 }
@@ -314,6 +318,14 @@ func (c *Client) getProtection(ctx context.Context, cn *conn, org, repo, branch 
 }
 
 // branchMissing: GitHub answered 404 "Branch not found".
+// protectionNotOffered: GitHub's 403 for branch protection on a private
+// repository of a plan without it ("Upgrade to GitHub Pro or make this
+// repository public to enable this feature.").
+func protectionNotOffered(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusForbidden && strings.Contains(e.Message, "Upgrade to GitHub Pro")
+}
+
 func branchMissing(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Status == http.StatusNotFound && strings.Contains(strings.ToLower(e.Message), "branch not found")

@@ -47,12 +47,20 @@ func (e gqlError) pathString() string {
 // Enterprise Server versions lack fields this package asks for).
 func (e gqlError) undefined() bool {
 	switch e.Extensions.Code {
-	case "undefinedField", "undefinedType", "argumentNotAccepted", "undefinedArgument":
+	case "undefinedField", "undefinedType", "argumentNotAccepted", "undefinedArgument", "cannotSpreadFragment":
 		return true
 	}
 	m := e.Message
-	return strings.Contains(m, "doesn't exist on type") || strings.Contains(m, "doesn't accept argument")
+	return strings.Contains(m, "doesn't exist on type") || strings.Contains(m, "doesn't accept argument") ||
+		fragmentTypeRE.MatchString(m) || noSuchTypeRE.MatchString(m)
 }
+
+// The server does not know a type a query names in "... on T" (older
+// GitHub Enterprise Server: RuleSource without Enterprise).
+var (
+	fragmentTypeRE = regexp.MustCompile(`Fragment on ([A-Za-z_][A-Za-z0-9_]*) can't be spread inside ([A-Za-z_][A-Za-z0-9_]*)`)
+	noSuchTypeRE   = regexp.MustCompile(`No such type ([A-Za-z_][A-Za-z0-9_]*), so it can't be a fragment condition`)
+)
 
 // gqlResult is a decoded GraphQL answer.
 type gqlResult struct {
@@ -104,6 +112,15 @@ func (cn *conn) graphql(ctx context.Context, name, query string, vars map[string
 		if !errors.As(err, &uf) {
 			return res, err
 		}
+		if uf.fragment != "" {
+			if optional, fresh := c.schema.dropFragment(uf.fragment); optional && tries < 10 {
+				if fresh {
+					c.logf("ghapi: this GitHub's GraphQL API has no %s in %s; reading without what only it would tell (%s)", uf.fragment, uf.typ, optionalFragments[uf.fragment])
+				}
+				continue
+			}
+			return nil, &Error{Op: "GraphQL " + name, Kind: KindUnsupported, Message: redact(uf.msg)}
+		}
 		if optional, fresh := c.schema.drop(uf.field); optional && tries < 10 {
 			if fresh {
 				c.logf("ghapi: this GitHub's GraphQL API has no %s.%s; reading without it", uf.typ, uf.field)
@@ -123,7 +140,10 @@ type gqlRateLimited struct {
 func (e *gqlRateLimited) Error() string { return e.msg }
 
 // undefinedField is a query the server's schema refuses.
-type undefinedField struct{ field, typ, msg string }
+type undefinedField struct {
+	field, typ, msg string
+	fragment        string // a type named in "... on T" that the server does not know (there)
+}
 
 func (e *undefinedField) Error() string { return e.msg }
 
@@ -141,12 +161,66 @@ var optionalFields = map[string]bool{
 	"dismissesStaleReviews": true, "requiresCodeOwnerReviews": true,
 	"dismissStaleReviewsOnPush": true, "requireCodeOwnerReview": true,
 	"enterpriseOwner": true, "deployKey": true, "repositoryRoleDatabaseId": true,
+	"isDisabled": true,
+	// A server without bypass actors leaves every bypass list unread:
+	// such a ruleset counts as bypassable, never as "no bypass".
+	"bypassActors": true,
+}
+
+// optionalFragments are the "... on T" selections a query may lose when a
+// server lacks the type there, with what is then not read. None carries
+// what a guardrail needs: a ruleset from the enterprise still reads as
+// one (its __typename), only without the enterprise's slug.
+var optionalFragments = map[string]string{
+	"Enterprise": "the enterprise's name on rulesets it sets",
 }
 
 // schemaAdapter removes the optional fields a server turned out to lack.
 type schemaAdapter struct {
-	mu      sync.Mutex
-	dropped map[string]*regexp.Regexp
+	mu        sync.Mutex
+	dropped   map[string]*regexp.Regexp
+	fragments map[string]bool
+}
+
+// dropFragment records a type the server does not know in a fragment.
+func (s *schemaAdapter) dropFragment(typ string) (optional, fresh bool) {
+	if _, ok := optionalFragments[typ]; !ok {
+		return false, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fragments == nil {
+		s.fragments = map[string]bool{}
+	}
+	if s.fragments[typ] {
+		return true, false
+	}
+	s.fragments[typ] = true
+	return true, true
+}
+
+// removeInlineFragment removes every "... on typ { … }" from query.
+func removeInlineFragment(query, typ string) string {
+	re := regexp.MustCompile(`\.\.\.\s*on\s+` + typ + `\b\s*\{`)
+	for {
+		loc := re.FindStringIndex(query)
+		if loc == nil {
+			return query
+		}
+		depth, end := 1, len(query)
+		for i := loc[1]; i < len(query); i++ {
+			if query[i] == '{' {
+				depth++
+			} else if query[i] == '}' {
+				depth--
+				if depth == 0 {
+					end = i + 1
+					break
+				}
+			}
+		}
+		query = query[:loc[0]] + query[end:]
+	}
 }
 
 // drop records a missing field: optional says whether it can be left
@@ -163,9 +237,60 @@ func (s *schemaAdapter) drop(field string) (optional, fresh bool) {
 	if _, ok := s.dropped[field]; ok {
 		return true, false
 	}
-	// The field, with its selection set when it has one (rateLimit).
-	s.dropped[field] = regexp.MustCompile(`\b` + field + `\b(\s*\{[^{}]*\})?`)
+	// The field, with its arguments and selection set when it has them.
+	s.dropped[field] = regexp.MustCompile(`\b` + field + `\b`)
 	return true, true
+}
+
+// removeField removes every selection of field (with its arguments and
+// its selection set, nested braces included) from query.
+func removeField(query string, re *regexp.Regexp) string {
+	var b strings.Builder
+	for {
+		loc := re.FindStringIndex(query)
+		if loc == nil {
+			b.WriteString(query)
+			return b.String()
+		}
+		b.WriteString(query[:loc[0]])
+		rest := query[loc[1]:]
+		i := skipSpace(rest, 0)
+		if i < len(rest) && rest[i] == '(' {
+			i = skipBalanced(rest, i, '(', ')')
+			i = skipSpace(rest, i)
+		}
+		switch {
+		case i < len(rest) && rest[i] == '{':
+			i = skipBalanced(rest, i, '{', '}')
+		case i == skipSpace(rest, 0):
+			i = 0 // a bare scalar: only its name goes
+		}
+		query = rest[i:]
+	}
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r' || s[i] == ',') {
+		i++
+	}
+	return i
+}
+
+// skipBalanced returns the index just past the close matching s[i] == open.
+func skipBalanced(s string, i int, open, close byte) int {
+	depth := 0
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case open:
+			depth++
+		case close:
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return len(s)
 }
 
 // adapt returns query without the dropped fields.
@@ -173,7 +298,10 @@ func (s *schemaAdapter) adapt(query string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, re := range s.dropped {
-		query = re.ReplaceAllString(query, "")
+		query = removeField(query, re)
+	}
+	for typ := range s.fragments {
+		query = removeInlineFragment(query, typ)
 	}
 	return query
 }
@@ -240,6 +368,11 @@ func (cn *conn) graphqlOnce(ctx context.Context, name, query string, vars map[st
 			uf := &undefinedField{field: e.Extensions.FieldName, typ: e.Extensions.TypeName, msg: e.Message}
 			if m := undefinedFieldRE.FindStringSubmatch(e.Message); m != nil {
 				uf.field, uf.typ = m[1], m[2]
+			}
+			if m := fragmentTypeRE.FindStringSubmatch(e.Message); m != nil {
+				uf.fragment, uf.typ = m[1], m[2]
+			} else if m := noSuchTypeRE.FindStringSubmatch(e.Message); m != nil {
+				uf.fragment, uf.typ = m[1], ""
 			}
 			return nil, uf
 		}

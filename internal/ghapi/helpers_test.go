@@ -1,6 +1,8 @@
 package ghapi
 
 import (
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -126,4 +128,15 @@ func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// noIDs drops the account ids GitHub assigns, for comparisons of roles
+// (TestReadFactsThePlanNeeds checks the ids).
+func noIDs(users []state.UserGrant) []state.UserGrant {
+	out := make([]state.UserGrant, len(users))
+	for i, u := range users {
+		u.ID = 0
+		out[i] = u
+	}
+	return out
 }

@@ -46,7 +46,10 @@ func (c *Client) ReadOrg(ctx context.Context, org string, opts ReadOptions) (*st
 	o, err := r.read(ctx)
 	if err != nil && isUnsupported(err) {
 		c.logf("ghapi: %v; reading %s through the REST API instead (slower, and a direct grant below a team's role cannot be told apart: such roles are marked %q)", err, org, AmbiguousRoleName)
-		return c.readOrgREST(ctx, cn, org, opts)
+		o, err = c.readOrgREST(ctx, cn, org, opts)
+	}
+	if err == nil {
+		c.rememberMembers(o)
 	}
 	return o, err
 }
@@ -59,17 +62,19 @@ type orgReader struct {
 	opts ReadOptions
 	sem  chan struct{}
 
-	mu       sync.Mutex
-	repos    map[string]*repoRead // by lower-case name
-	order    []*repoRead
-	done     int
-	total    int
-	wg       sync.WaitGroup
-	fatal    error
-	notes    []string
-	custom   map[string]role.Role
-	customMu sync.Mutex
-	customOK bool
+	mu        sync.Mutex
+	repos     map[string]*repoRead // by lower-case name
+	order     []*repoRead
+	done      int
+	total     int
+	wg        sync.WaitGroup
+	fatal     error
+	notes     []string
+	custom    map[string]role.Role
+	customMu  sync.Mutex
+	customOK  bool
+	freePlan  bool // the org's plan has no branch protection for private repositories
+	planKnown bool // GitHub showed the plan (owners, Apps with the organization plan permission)
 }
 
 // repoRead collects one repository's parts.
@@ -187,8 +192,10 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.probeProtectionOffered(ctx)
 
 	teamGrants := map[string][]state.TeamGrant{}
+	parentOf := map[string]string{}
 	for _, t := range teams {
 		st := &state.Team{Slug: t.Slug, Name: t.Name, ID: t.DatabaseID, Members: []string{}}
 		if t.ParentTeam != nil {
@@ -203,6 +210,7 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 		}
 		st.Members = dedupeFold(st.Members)
 		o.Teams = append(o.Teams, st)
+		parentOf[strings.ToLower(t.Slug)] = strings.ToLower(st.Parent)
 		if t.Repositories != nil {
 			for _, e := range t.Repositories.Edges {
 				if e == nil || e.Node == nil {
@@ -215,6 +223,9 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 		}
 	}
 
+	for key, grants := range teamGrants {
+		teamGrants[key] = withInherited(grants, teams, parentOf)
+	}
 	for _, rr := range r.order {
 		repo := rr.repo
 		o.Repos = append(o.Repos, repo)
@@ -251,6 +262,12 @@ func (r *orgReader) readOrgInfo(ctx context.Context, o *state.Org) error {
 		Login                        string  `json:"login"`
 		DefaultRepositoryPermission  *string `json:"default_repository_permission"`
 		MembersCanCreateRepositories *bool   `json:"members_can_create_repositories"`
+		// Shown to owners (and installations on the org) only: nil
+		// otherwise, which the state keeps as "cannot tell".
+		TwoFactorRequirementEnabled *bool `json:"two_factor_requirement_enabled"`
+		Plan                        *struct {
+			Name string `json:"name"`
+		} `json:"plan"`
 	}
 	_, err := r.cn.do(ctx, http.MethodGet, "orgs/"+pathSeg(r.org), nil, &info)
 	if err != nil {
@@ -263,16 +280,23 @@ func (r *orgReader) readOrgInfo(ctx context.Context, o *state.Org) error {
 	if info.Login != "" {
 		o.Name = info.Login
 	}
+	o.TwoFactorRequired = info.TwoFactorRequirementEnabled
+	// The free plan offers branch protection on public repositories only
+	// (GitHub answers 403 for a private one).
+	r.freePlan = info.Plan != nil && strings.EqualFold(info.Plan.Name, "free")
+	r.planKnown = info.Plan != nil
 	if info.DefaultRepositoryPermission == nil {
 		// GitHub shows the base role only to owners and to Apps with the
 		// organization administration permission.
 		r.note("GitHub did not show the base role of %s (default_repository_permission); it is taken as none", r.org)
 		o.BaseRole = role.None
+		o.BaseRoleUnread = true
 		return nil
 	}
 	br, ok := role.FromAPI(*info.DefaultRepositoryPermission)
 	if !ok {
 		r.note("unknown base role %q for %s; taken as none", *info.DefaultRepositoryPermission, r.org)
+		o.BaseRoleUnread = true
 	}
 	o.BaseRole = br
 	return nil
@@ -649,7 +673,9 @@ func (r *orgReader) accept(ctx context.Context, name string, g *gqlRepo, failed 
 		repo.Name = g.Name
 		repo.ID = g.DatabaseID
 		repo.Archived = g.IsArchived
+		repo.Disabled = g.IsDisabled
 		repo.Private = g.IsPrivate
+		repo.ProtectionUnavailable = g.IsPrivate && r.freePlan
 		repo.Visibility = strings.ToLower(g.Visibility)
 		if repo.Visibility == "" {
 			repo.Visibility = "public"
@@ -876,9 +902,6 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 		return out, nil
 	}
 	size := rulesetBatchSize
-	if r.opts.Audit {
-		size = rulesetAuditBatchSize
-	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var firstErr error
@@ -887,11 +910,9 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			nodes, err := r.rulesBatch(ctx, batch, r.opts.Audit)
-			if err != nil && r.opts.Audit && !isUnsupported(err) && ctx.Err() == nil {
-				// Bypass actors need more than the rules: keep the rules.
-				r.note("could not read who may bypass %d rulesets: %v", len(batch), err)
-				nodes, err = r.rulesBatch(ctx, batch, false)
+			nodes, hidden, err := r.rulesBatch(ctx, batch)
+			if hidden > 0 {
+				r.note("GitHub did not show who may bypass %d rulesets (it shows bypass lists only to a token with write access to the ruleset): they count as bypassable by anyone", hidden)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -915,47 +936,55 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 	return out, firstErr
 }
 
-// rulesBatch reads the rules (and, for audits, bypass actors) of up to
-// 100 rulesets. A ruleset whose rules came with an error is left out (and
-// will be marked incomplete); an error about bypass actors alone fails
-// the batch so that the caller can retry without them.
-func (r *orgReader) rulesBatch(ctx context.Context, ids []string, audit bool) (map[string]*gqlRulesetRules, error) {
-	query, name := QueryRulesetRules, "RulesetRules"
-	if audit {
-		query, name = QueryRulesetRulesAudit, "RulesetRulesAudit"
-	}
+// rulesBatch reads the rules and bypass actors of up to 100 rulesets. A
+// ruleset whose rules came with an error is left out (and will be marked
+// incomplete). Bypass actors GitHub did not show (null, with or without
+// an error: it hides them from a token without write access to the
+// ruleset) leave the ruleset's bypass list unread; hidden counts them.
+func (r *orgReader) rulesBatch(ctx context.Context, ids []string) (out map[string]*gqlRulesetRules, hidden int, err error) {
+	const name = "RulesetRules"
 	var res *gqlResult
-	err := r.call(ctx, func() (err error) {
-		res, err = r.cn.graphql(ctx, name, query, map[string]any{"ids": ids})
+	err = r.call(ctx, func() (err error) {
+		res, err = r.cn.graphql(ctx, name, QueryRulesetRules, map[string]any{"ids": ids})
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var nodes []*gqlRulesetRules
 	if _, err := res.decodeField("nodes", &nodes); err != nil {
-		return nil, &Error{Op: "GraphQL " + name, Kind: KindOther, Message: err.Error()}
+		return nil, 0, &Error{Op: "GraphQL " + name, Kind: KindOther, Message: err.Error()}
 	}
 	bad := map[int]bool{}
+	noBypass := map[int]bool{}
 	for _, e := range res.Errors {
-		if audit && strings.Contains(e.pathString(), "bypassActors") {
-			return nil, gqlFailure("GraphQL "+name, []gqlError{e})
-		}
 		if len(e.Path) >= 2 {
 			if f, ok := e.Path[1].(float64); ok {
-				bad[int(f)] = true
+				if len(e.Path) >= 3 && e.Path[2] == "bypassActors" {
+					noBypass[int(f)] = true
+				} else {
+					bad[int(f)] = true
+				}
 				continue
 			}
 		}
-		return nil, gqlFailure("GraphQL "+name, res.Errors)
+		return nil, 0, gqlFailure("GraphQL "+name, res.Errors)
 	}
-	out := map[string]*gqlRulesetRules{}
+	out = map[string]*gqlRulesetRules{}
 	for i, n := range nodes {
-		if n != nil && n.ID != "" && !bad[i] {
-			out[n.ID] = n
+		if n == nil || n.ID == "" || bad[i] {
+			continue
 		}
+		if noBypass[i] {
+			n.BypassActors = nil
+		}
+		n.bypassRead = n.BypassActors != nil && !n.BypassActors.PageInfo.HasNextPage
+		if n.BypassActors == nil {
+			hidden++
+		}
+		out[n.ID] = n
 	}
-	return out, nil
+	return out, hidden, nil
 }
 
 // checkBranches finds which requested branches (besides the default
@@ -1162,4 +1191,75 @@ func timeOrZero(s string) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// withInherited turns one repository's team grants, as GraphQL listed
+// them, into each team's effective grant: its own or the highest of its
+// ancestors', whichever is higher. GitHub's check endpoint (what apply
+// re-reads before a write) and its REST listings answer that way, while
+// whether GraphQL Team.repositories includes inherited repositories is not
+// documented: so the plan reads the same under either answer, and a child
+// team that only inherits shows at its parent's role (the reconciler
+// never plans to add or remove what a parent gives).
+func withInherited(grants []state.TeamGrant, teams []*gqlTeam, parentOf map[string]string) []state.TeamGrant {
+	own := map[string]state.TeamGrant{}
+	for _, g := range grants {
+		k := strings.ToLower(g.Slug)
+		if cur, ok := own[k]; !ok || g.Role > cur.Role {
+			own[k] = g
+		}
+	}
+	var out []state.TeamGrant
+	for _, t := range teams {
+		k := strings.ToLower(t.Slug)
+		best, ok := own[k]
+		seen := map[string]bool{k: true}
+		for p := parentOf[k]; p != "" && !seen[p]; p = parentOf[p] {
+			seen[p] = true
+			if g, has := own[p]; has && g.Role >= best.Role {
+				from := g.Slug
+				if g.Inherited != "" {
+					from = g.Inherited
+				}
+				best, ok = state.TeamGrant{Slug: t.Slug, Role: g.Role, RoleName: g.RoleName, Inherited: from}, true
+			}
+		}
+		if ok && best.Role > role.None {
+			best.Slug = t.Slug
+			out = append(out, best)
+		}
+	}
+	return out
+}
+
+// probeProtectionOffered finds out, when GitHub did not show the org's
+// plan, whether it offers branch protection on private repositories: one
+// protection read of a private repository without any rule, whose 403
+// says so ("Upgrade to GitHub Pro…"). One request per read, only then.
+func (r *orgReader) probeProtectionOffered(ctx context.Context) {
+	if r.planKnown {
+		return
+	}
+	var probe *repoRead
+	for _, rr := range r.order {
+		if rr.repo.Private && !rr.repo.NotFound && len(rr.failed) == 0 && len(rr.rules) == 0 && rr.repo.DefaultBranch != "" {
+			probe = rr
+			break
+		}
+	}
+	if probe == nil {
+		return
+	}
+	err := r.call(ctx, func() error {
+		_, err := r.c.getProtection(ctx, r.cn, r.org, probe.repo.Name, probe.repo.DefaultBranch)
+		return err
+	})
+	if !protectionNotOffered(err) {
+		return
+	}
+	for _, rr := range r.order {
+		if rr.repo.Private {
+			rr.repo.ProtectionUnavailable = true
+		}
+	}
 }

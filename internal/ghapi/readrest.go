@@ -89,6 +89,7 @@ func (c *Client) readOrgREST(ctx context.Context, cn *conn, org string, opts Rea
 		Name          string `json:"name"`
 		ID            int64  `json:"id"`
 		Archived      bool   `json:"archived"`
+		Disabled      bool   `json:"disabled"`
 		Private       bool   `json:"private"`
 		Visibility    string `json:"visibility"`
 		DefaultBranch string `json:"default_branch"`
@@ -141,6 +142,8 @@ func (c *Client) readOrgREST(ctx context.Context, cn *conn, org string, opts Rea
 			continue
 		}
 		repo.ID, repo.Archived, repo.Private, repo.Visibility, repo.DefaultBranch = rr.ID, rr.Archived, rr.Private, rr.Visibility, rr.DefaultBranch
+		repo.Disabled = rr.Disabled
+		repo.ProtectionUnavailable = rr.Private && r.freePlan
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -171,15 +174,24 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 	}); err != nil {
 		return fmt.Errorf("teams: %w", err)
 	}
+	parentOf := map[string]string{}
 	for _, t := range teams {
+		if t.AccessSource != "" && !strings.EqualFold(t.AccessSource, "direct") {
+			continue // through an org role or the enterprise, not a grant on the repository
+		}
 		g := state.TeamGrant{Slug: t.Slug, Role: t.role()}
 		if _, ok := role.FromAPI(t.RoleName); t.RoleName != "" && !ok {
 			g.RoleName = t.RoleName
 		}
 		repo.Teams = append(repo.Teams, g)
+		if t.Parent != nil {
+			parentOf[strings.ToLower(t.Slug)] = strings.ToLower(t.Parent.Slug)
+		}
 	}
+	markInherited(repo.Teams, parentOf)
 	type collaborator struct {
 		Login       string          `json:"login"`
+		ID          int64           `json:"id"`
 		RoleName    string          `json:"role_name"`
 		Permissions map[string]bool `json:"permissions"`
 	}
@@ -212,7 +224,7 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 				other = t.Role
 			}
 		}
-		g := state.UserGrant{Login: u.Login, Role: high, RoleName: name}
+		g := state.UserGrant{Login: u.Login, ID: u.ID, Role: high, RoleName: name}
 		if high <= other {
 			g.RoleName = AmbiguousRoleName
 		}
@@ -226,6 +238,10 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 		return fmt.Errorf("invitations: %w", err)
 	}
 	for _, b := range r.branchesFor(repo) {
+		if repo.ProtectionUnavailable {
+			repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b})
+			continue
+		}
 		var p *restProtection
 		if err := r.call(ctx, func() (err error) {
 			p, err = r.c.getProtection(ctx, cn, org, repo.Name, b)
@@ -233,6 +249,12 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 		}); err != nil {
 			if branchMissing(err) {
 				repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b, Missing: true})
+				continue
+			}
+			if repo.Private && protectionNotOffered(err) {
+				// The plan was not shown; GitHub's 403 says it.
+				repo.ProtectionUnavailable = true
+				repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b})
 				continue
 			}
 			return fmt.Errorf("protection of %s: %w", b, err)
@@ -305,14 +327,16 @@ type restRuleset struct {
 			RequiredApprovingReviewCount *int `json:"required_approving_review_count"`
 		} `json:"parameters"`
 	} `json:"rules"`
-	BypassActors []struct {
+	// BypassActors is absent (nil) for a token without write access to
+	// the ruleset.
+	BypassActors *[]struct {
 		ActorID    *int64 `json:"actor_id"`
 		ActorType  string `json:"actor_type"`
 		BypassMode string `json:"bypass_mode"`
 	} `json:"bypass_actors"`
 }
 
-func (rr *restRuleset) state(audit bool) state.Ruleset {
+func (rr *restRuleset) state() state.Ruleset {
 	rs := state.Ruleset{ID: rr.ID, Name: rr.Name, Source: rr.Source, SourceType: rr.SourceType,
 		Enforcement: strings.ToLower(rr.Enforcement), Target: strings.ToLower(rr.Target), Include: []string{}, Exclude: []string{}}
 	if rr.Conditions != nil && rr.Conditions.RefName != nil {
@@ -348,8 +372,9 @@ func (rr *restRuleset) state(audit bool) state.Ruleset {
 	}
 	sort.Strings(rs.OtherRules)
 	sort.Slice(rs.RequiredChecks, func(i, j int) bool { return rs.RequiredChecks[i].Context < rs.RequiredChecks[j].Context })
-	if audit {
-		for _, a := range rr.BypassActors {
+	if rr.BypassActors != nil {
+		rs.BypassRead = true
+		for _, a := range *rr.BypassActors {
 			b := state.BypassActor{Kind: a.ActorType, Mode: a.BypassMode}
 			switch a.ActorType {
 			case "Integration":
@@ -391,7 +416,7 @@ func (r *orgReader) rulesetsREST(ctx context.Context, repo *state.Repo, rc *rule
 				_, err := r.cn.do(ctx, http.MethodGet, repoPath(r.org, repo.Name)+"/rulesets/"+strconv.FormatInt(item.ID, 10)+"?includes_parents=true", nil, &d)
 				return err
 			})
-			e.rs = d.state(r.opts.Audit)
+			e.rs = d.state()
 		})
 		if e.err != nil {
 			repo.Rulesets = append(repo.Rulesets, state.Ruleset{ID: item.ID, Incomplete: true, Include: []string{}, Exclude: []string{}})
@@ -421,4 +446,24 @@ func (c *Client) userGrantREST(ctx context.Context, cn *conn, org, repo, login s
 		return &g, nil
 	}
 	return nil, nil
+}
+
+// markInherited marks the grants GitHub lists for a child team at the role
+// of an ancestor that holds at least as much (its own grant, if any, is
+// not higher): the same form as the GraphQL read's.
+func markInherited(grants []state.TeamGrant, parentOf map[string]string) {
+	byslug := map[string]int{}
+	for i, g := range grants {
+		byslug[strings.ToLower(g.Slug)] = i
+	}
+	for i := range grants {
+		k := strings.ToLower(grants[i].Slug)
+		seen := map[string]bool{k: true}
+		for p := parentOf[k]; p != "" && !seen[p]; p = parentOf[p] {
+			seen[p] = true
+			if j, ok := byslug[p]; ok && grants[j].Role >= grants[i].Role {
+				grants[i].Inherited = grants[j].Slug
+			}
+		}
+	}
 }

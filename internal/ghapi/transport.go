@@ -63,6 +63,9 @@ func trimAPIPrefix(p string) string { return strings.TrimPrefix(p, "/api/v3") }
 // the policy layer and back: what may be retried, and what happened.
 type callInfo struct {
 	retrySafe bool // a POST that is safe to repeat (e.g. enforce_admins)
+	// noRepeat: never repeated here once it may have reached GitHub (a
+	// PUT that sends an invitation): the caller re-reads first.
+	noRepeat  bool
 	mu        sync.Mutex
 	attempts  int  // requests sent
 	maybeSent bool // an earlier attempt may have reached GitHub and taken effect
@@ -184,7 +187,7 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 	ci := callFrom(ctx)
 	safe := kind != kindMutation || req.Method != http.MethodPost || (ci != nil && ci.retrySafe)
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	if !replayable {
+	if !replayable || (ci != nil && ci.noRepeat) {
 		safe = false
 	}
 	if kind == kindMutation {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
@@ -39,8 +40,36 @@ func (c *Client) SetUserGrant(ctx context.Context, org, repo, login string, r ro
 	if err != nil {
 		return nil, err
 	}
-	var inv restInvitation
-	resp, err := cn.do(ctx, http.MethodPut, path, map[string]string{"permission": r.APIName()}, &inv)
+	// A repeated PUT to someone GitHub invites (not an org member)
+	// notifies them again and counts toward its 50 invitations per
+	// repository a day: the retry layer does not repeat it; this does,
+	// after seeing that no invitation came of the lost attempt.
+	member := c.knownMember(org, login)
+	put := func() (*response, restInvitation, error) {
+		var inv restInvitation
+		resp, err := cn.do(withCall(ctx, &callInfo{noRepeat: !member}), http.MethodPut, path, map[string]string{"permission": r.APIName()}, &inv)
+		return resp, inv, err
+	}
+	resp, inv, err := put()
+	for try := 1; !member && ambiguous(err) && try <= c.opts.MaxRetries; try++ {
+		c.logf("ghapi: PUT /%s: %v; re-reading the invitations before repeating it", path, err)
+		// Without an invitation from it, the lost attempt either did
+		// nothing or changed a grant in place (no notification): a
+		// repeat is then safe.
+		invs, rerr := c.listInvitations(ctx, cn, org, repo, fresh())
+		if rerr != nil {
+			return nil, err // still unknown: the caller reports it
+		}
+		for i := range invs {
+			if strings.EqualFold(invs[i].Login, login) && invs[i].Role == r && !invs[i].Expired {
+				return &invs[i], nil
+			}
+		}
+		if err := c.sleep(ctx, backoff(try)); err != nil {
+			return nil, err
+		}
+		resp, inv, err = put()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -125,4 +154,11 @@ func (c *Client) del(ctx context.Context, org, path string) error {
 		}
 	}
 	return err
+}
+
+// ambiguous: a write failed in a way that leaves open whether GitHub
+// applied it (a connection lost or a 5xx after the request was sent).
+func ambiguous(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && !e.NotApplied && (e.Kind == KindNetwork || e.Kind == KindServer)
 }

@@ -32,6 +32,9 @@ func TestUserGrantWrites(t *testing.T) {
 	require.NoError(t, err)
 	g, pending, err := c.UserGrant(ctx, "acme", "widgets", "alice")
 	require.NoError(t, err)
+	require.NotNil(t, g)
+	assert.Equal(t, srv.AddUser("alice"), g.ID, "the account id")
+	g.ID = 0
 	assert.Equal(t, &state.UserGrant{Login: "alice", Role: role.Write}, g)
 	assert.Nil(t, pending)
 

@@ -118,6 +118,10 @@ type TeamGrant struct {
 	Slug     string    `json:"slug"`
 	Role     role.Role `json:"role"`
 	RoleName string    `json:"role_name,omitempty"`
+	// Inherited names the ancestor team whose grant this is: the team's
+	// own grant, if any, is not higher (GitHub reports a child team at its
+	// parent's role, and its members already hold it through the parent).
+	Inherited string `json:"inherited,omitempty"`
 }
 
 // BranchProtection is the protection of one branch.

@@ -87,7 +87,7 @@ func TestGraphQLCheckCatchesDepartures(t *testing.T) {
 		t.Fatal(errs)
 	}
 	edge := func(perm, source string) string {
-		return `{"data":{"repository":{"collaborators":{"edges":[{"permission":"` + perm + `","node":{"login":"u"},"permissionSources":[{"permission":"WRITE","roleName":"write","source":` + source + `}]}]}},"rateLimit":{"cost":1,"remaining":4999,"resetAt":"2024-01-01T00:00:00Z"}}}`
+		return `{"data":{"repository":{"collaborators":{"edges":[{"permission":"` + perm + `","node":{"login":"u","databaseId":7},"permissionSources":[{"permission":"WRITE","roleName":"write","source":` + source + `}]}]}},"rateLimit":{"cost":1,"remaining":4999,"resetAt":"2024-01-01T00:00:00Z"}}}`
 	}
 	repoSrc := `{"__typename":"Repository","databaseId":1,"nameWithOwner":"o/r"}`
 	cases := []struct {

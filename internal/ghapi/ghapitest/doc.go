@@ -25,7 +25,14 @@
 //     user (core and graphql), GraphQL cost per the documented formula,
 //     the documented secondary limits (opt-in), and injected faults;
 //   - a clock tests control (Clock, SetNow, Advance) for expiries and
-//     rate-limit resets.
+//     rate-limit resets;
+//   - Fidelity switches where GitHub's documentation leaves a behaviour
+//     open or servers differ: GraphQL bypassActors hidden with or without
+//     an error, Team.repositories with or without inherited repositories,
+//     roleName null, a reduced (pre-2023) schema, /repos/{o}/{r}/teams
+//     without access_source. Bypass actors are always hidden from a token
+//     without write access to the ruleset (REST omits bypass_actors), as
+//     GitHub documents.
 //
 // Seeding methods build the world and panic on references to unknown
 // objects (a bug in the test); inspection methods return deep copies for

@@ -55,6 +55,14 @@ type RouteFault struct {
 	Path    string
 	Status  int
 	Message string
+	// AfterEffect: the request is carried out, then its answer is lost:
+	// Status (a 502, say) is answered instead, or with Reset the
+	// connection is reset — an ambiguous failure for the client.
+	AfterEffect bool
+	Reset       bool
+	// Times limits the fault to the first Times matching requests (0:
+	// every one).
+	Times int
 }
 
 // GraphQLFault fails a GraphQL field: its value becomes null and an error
@@ -79,6 +87,26 @@ func (s *Server) Faults() Faults {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	return s.faults
+}
+
+// takeRouteFault finds the fault for a request and counts it against
+// its Times; a fault whose Times are used up is removed.
+func (s *Server) takeRouteFault(method, path string) *RouteFault {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	rf := s.faults.routeFault(method, path)
+	if rf == nil {
+		return nil
+	}
+	out := *rf
+	if rf.Times > 0 {
+		rf.Times--
+		if rf.Times == 0 {
+			spent := *rf
+			s.faults.Routes = slices.DeleteFunc(s.faults.Routes, func(x RouteFault) bool { return x == spent })
+		}
+	}
+	return &out
 }
 
 func (f *Faults) routeFault(method, path string) *RouteFault {

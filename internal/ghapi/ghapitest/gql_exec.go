@@ -130,11 +130,11 @@ func (e *gqlExec) applies(cond, typ string) bool {
 	if cond == "" || cond == typ {
 		return true
 	}
-	def := e.s.schema.Types[cond]
+	def := e.s.activeSchema().Types[cond]
 	if def == nil {
 		return false
 	}
-	for _, p := range e.s.schema.GetPossibleTypes(def) {
+	for _, p := range e.s.activeSchema().GetPossibleTypes(def) {
 		if p.Name == typ {
 			return true
 		}
@@ -208,7 +208,7 @@ func (e *gqlExec) complete(val any, t *ast.Type, ss ast.SelectionSet, path []any
 		}
 		return out, true
 	}
-	def := e.s.schema.Types[t.NamedType]
+	def := e.s.activeSchema().Types[t.NamedType]
 	switch def.Kind {
 	case ast.Object, ast.Interface, ast.Union:
 		typ := typeOf(val)

@@ -219,7 +219,7 @@ func (e *gqlExec) repoField(r *repo, f *ast.Field, args map[string]any) (any, *r
 	case "isPrivate":
 		return r.private, nil
 	case "isDisabled":
-		return false, nil
+		return r.disabled, nil
 	case "visibility":
 		return upper(r.visibility), nil
 	case "defaultBranchRef":
@@ -300,6 +300,7 @@ func (e *gqlExec) collaborators(r *repo, args map[string]any) (any, *resolveErr)
 			continue
 		}
 		role, srcs := e.s.st.access(r, u)
+		nullRole := e.s.fidelity().NullRoleName
 		ps := make([]any, 0, len(srcs))
 		for _, s := range srcs {
 			var src any = r
@@ -309,8 +310,12 @@ func (e *gqlExec) collaborators(r *repo, args map[string]any) (any, *resolveErr)
 			case "organization":
 				src = r.org
 			}
+			var roleName any = string(s.role)
+			if nullRole {
+				roleName = nil
+			}
 			ps = append(ps, &gvalue{typ: "PermissionSource", m: map[string]any{
-				"organization": r.org, "permission": upper(s.role.legacyPermission()), "roleName": string(s.role), "source": src,
+				"organization": r.org, "permission": upper(s.role.legacyPermission()), "roleName": roleName, "source": src,
 			}})
 		}
 		items = append(items, connItem{node: u, edge: map[string]any{"permission": upper(string(role)), "permissionSources": ps}})
@@ -463,6 +468,13 @@ func (e *gqlExec) rulesetField(x *ruleset, f *ast.Field, args map[string]any) (a
 		}
 		return e.page(f, items, args)
 	case "bypassActors":
+		if !e.s.canWriteRuleset(e.c.id, x) {
+			// Hidden from a token without write access to the ruleset.
+			if e.s.fidelity().BypassHiddenError {
+				return nil, forbidden()
+			}
+			return nil, nil
+		}
 		var items []connItem
 		for i := range x.def.BypassActors {
 			items = append(items, connItem{node: &gBypass{x: x, i: i}})
@@ -494,7 +506,7 @@ func pascal(s string) string {
 // (RequiredStatusChecksParameters, …) with camelCase fields; required
 // fields the REST shape lacks get their zero value.
 func (e *gqlExec) paramsValue(typ string, params map[string]any) any {
-	def := e.s.schema.Types[typ]
+	def := e.s.activeSchema().Types[typ]
 	if def == nil {
 		return nil
 	}
@@ -521,7 +533,7 @@ func (e *gqlExec) paramsValue(typ string, params map[string]any) any {
 		}
 		// Lists of objects (e.g. requiredStatusChecks) become typed values.
 		if fd.Type.Elem != nil {
-			if sub := e.s.schema.Types[fd.Type.Elem.NamedType]; sub != nil && sub.Kind == ast.Object {
+			if sub := e.s.activeSchema().Types[fd.Type.Elem.NamedType]; sub != nil && sub.Kind == ast.Object {
 				list := toList(v)
 				out := make([]any, 0, len(list))
 				for _, it := range list {
@@ -779,7 +791,16 @@ func (e *gqlExec) teamField(t *team, f *ast.Field, args map[string]any) (any, *r
 	case "repositories":
 		query, _ := args["query"].(string)
 		var items []connItem
-		for id, role := range t.repos {
+		grants := t.repos
+		if e.s.fidelity().TeamReposInherited {
+			grants = map[int64]Role{}
+			for a := t; a != nil; a = a.parent {
+				for id, role := range a.repos {
+					grants[id] = maxRole(grants[id], role)
+				}
+			}
+		}
+		for id, role := range grants {
 			r := e.s.st.reposByID[id]
 			if r == nil || query != "" && !strings.Contains(lower(r.name), lower(query)) {
 				continue

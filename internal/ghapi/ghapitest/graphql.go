@@ -62,7 +62,11 @@ func loc(p *ast.Position) []gqlLocation {
 	return []gqlLocation{{Line: p.Line, Column: p.Column}}
 }
 
-var undefinedField = regexp.MustCompile(`^Cannot query field "([^"]+)" on type "([^"]+)"\.`)
+var (
+	undefinedField = regexp.MustCompile(`^Cannot query field "([^"]+)" on type "([^"]+)"\.`)
+	cannotSpread   = regexp.MustCompile(`^Fragment cannot be spread here as objects of type "([^"]+)" can never be of type "([^"]+)"\.`)
+	undefinedType  = regexp.MustCompile(`^Unknown type "([^"]+)"\.`)
+)
 
 // validationErrors turns gqlparser's errors into graphql-ruby's wording,
 // which is what GitHub answers.
@@ -76,6 +80,14 @@ func validationErrors(list gqlerror.List) []gqlError {
 		if m := undefinedField.FindStringSubmatch(e.Message); m != nil {
 			g.Message = fmt.Sprintf("Field '%s' doesn't exist on type '%s'", m[1], m[2])
 			g.Extensions = map[string]any{"code": "undefinedField", "typeName": m[2], "fieldName": m[1]}
+		}
+		if m := cannotSpread.FindStringSubmatch(e.Message); m != nil {
+			g.Message = fmt.Sprintf("Fragment on %s can't be spread inside %s", m[2], m[1])
+			g.Extensions = map[string]any{"code": "cannotSpreadFragment", "typeName": m[2], "fragmentName": "unknown", "parentName": m[1]}
+		}
+		if m := undefinedType.FindStringSubmatch(e.Message); m != nil {
+			g.Message = fmt.Sprintf("No such type %s, so it can't be a fragment condition", m[1])
+			g.Extensions = map[string]any{"code": "undefinedType", "typeName": m[1]}
 		}
 		out = append(out, g)
 	}
@@ -109,7 +121,7 @@ func (s *Server) serveGraphQL(c *ctx) {
 	if !c.decode(&req) {
 		return
 	}
-	doc, errs := gqlparser.LoadQueryWithRules(s.schema, req.Query, gqlRules)
+	doc, errs := gqlparser.LoadQueryWithRules(s.activeSchema(), req.Query, gqlRules)
 	if len(errs) > 0 {
 		c.json(http.StatusOK, map[string]any{"errors": validationErrors(errs)})
 		return
@@ -132,7 +144,7 @@ func (s *Server) serveGraphQL(c *ctx) {
 			st.GraphQLQueries++
 		}
 	})
-	vars, verr := validator.VariableValues(s.schema, op, req.Variables)
+	vars, verr := validator.VariableValues(s.activeSchema(), op, req.Variables)
 	if verr != nil {
 		var ge *gqlerror.Error
 		if !errors.As(verr, &ge) {

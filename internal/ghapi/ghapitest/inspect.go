@@ -56,6 +56,29 @@ func (s *Server) TeamRepos(org, repoName string) map[string]Role {
 	return out
 }
 
+// EffectiveTeamRepos returns every team's role on a repository including
+// what it inherits from its parent teams (what GitHub's check endpoint
+// answers), by slug.
+func (s *Server) EffectiveTeamRepos(org, repoName string) map[string]Role {
+	defer s.rlock()()
+	r := s.st.mustRepo(org, repoName)
+	out := map[string]Role{}
+	for _, t := range r.org.teamOrder {
+		if role := teamRoleOn(t, r); role != RoleNone {
+			out[t.slug] = role
+		}
+	}
+	return out
+}
+
+// InvitationsSent counts the invitations PUT collaborator sent on a
+// repository, a repeated PUT to a pending invitation included (GitHub
+// notifies the invitee again).
+func (s *Server) InvitationsSent(org, repoName string) int {
+	defer s.rlock()()
+	return s.st.mustRepo(org, repoName).invitesSent
+}
+
 // TeamMembers returns a team's direct members and their team roles.
 func (s *Server) TeamMembers(org, slug string) map[string]string {
 	defer s.rlock()()

@@ -66,7 +66,26 @@ func (s *Server) handle(rt *route) http.HandlerFunc {
 			writeRaw(w, code, serverErrorBody(code))
 			return
 		}
-		if rf := f.routeFault(r.Method, r.URL.Path); rf != nil {
+		rf := s.takeRouteFault(r.Method, r.URL.Path)
+		if rf != nil && rf.AfterEffect {
+			c := &ctx{s: s, st: s.st, r: r, rt: rt, prefix: prefixOf(r), header: w.Header(), now: s.clock.Now()}
+			c.perm = permHeader(rt.perm, rt.level)
+			s.serve(c, mutation, inflight, reqID, &f)
+			s.stats.update(func(st *Stats) { st.InjectedFaults++ })
+			if rf.Reset {
+				status = 0
+				resetConn(w)
+				return
+			}
+			code := rf.Status
+			if code == 0 {
+				code = http.StatusBadGateway
+			}
+			status = code
+			writeRaw(w, code, serverErrorBody(code))
+			return
+		}
+		if rf != nil {
 			code := rf.Status
 			if code == 0 {
 				code = http.StatusInternalServerError

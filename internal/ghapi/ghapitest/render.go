@@ -170,7 +170,7 @@ func (c *ctx) orgFullJSON(o *org, private bool) map[string]any {
 		m["owned_private_repos"] = priv
 		m["default_repository_permission"] = base
 		m["members_can_create_repositories"] = true
-		m["two_factor_requirement_enabled"] = false
+		m["two_factor_requirement_enabled"] = o.twoFA
 		m["plan"] = map[string]any{"name": string(o.plan), "space": 976562499, "private_repos": 999999, "filled_seats": len(o.members), "seats": len(o.members)}
 	}
 	return m
@@ -265,7 +265,7 @@ func (c *ctx) repoJSON(r *repo, role Role, withPerms, withRoleName bool) map[str
 		"has_downloads":               true,
 		"has_discussions":             false,
 		"archived":                    r.archived,
-		"disabled":                    false,
+		"disabled":                    r.disabled,
 		"pushed_at":                   ts(r.updated),
 		"created_at":                  ts(r.created),
 		"updated_at":                  ts(r.updated),

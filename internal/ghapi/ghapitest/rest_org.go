@@ -70,9 +70,16 @@ func hGetOrg(c *ctx) {
 	if o == nil {
 		return
 	}
-	private := c.id.kind == identInstallation && c.id.tok.inst.org == o ||
-		c.id.kind == identUser && o.member(c.id.user.login) != nil
-	c.json(http.StatusOK, c.orgFullJSON(o, private))
+	// GitHub shows the full details to owners (and, here, to the org's
+	// installations); the plan to an App only with the organization_plan
+	// permission.
+	inst := c.id.kind == identInstallation && c.id.tok.inst.org == o
+	owner := c.id.kind == identUser && o.member(c.id.user.login) != nil && o.member(c.id.user.login).owner
+	m := c.orgFullJSON(o, inst || owner)
+	if inst && !c.id.tok.perms.allows("organization_plan", "read") {
+		delete(m, "plan")
+	}
+	c.json(http.StatusOK, m)
 }
 
 func hOrgMembers(c *ctx) {

@@ -294,8 +294,12 @@ func hPutCollaborator(c *ctx) {
 	}
 	if inv := r.invitationFor(u); inv != nil {
 		if !c.expired(inv) {
-			// A pending invitation is updated in place and returned again.
+			// A pending invitation is updated in place and returned again;
+			// GitHub notifies the invitee again, which counts toward the
+			// 50 invitations a day.
 			inv.role = role
+			r.inviteLog = append(r.inviteLog, c.now)
+			r.invitesSent++
 			c.json(http.StatusCreated, c.invitationJSON(r, inv))
 			return
 		}
@@ -320,6 +324,7 @@ func hPutCollaborator(c *ctx) {
 	inv := &invitation{id: c.st.id(), invitee: u, inviter: inviter, role: role, created: c.now}
 	r.invitations = append(r.invitations, inv)
 	r.inviteLog = append(r.inviteLog, c.now)
+	r.invitesSent++
 	c.json(http.StatusCreated, c.invitationJSON(r, inv))
 }
 
@@ -406,19 +411,29 @@ func hRepoTeams(c *ctx) {
 	if r == nil {
 		return
 	}
+	// GitHub lists child teams too, at their parent's role when that is
+	// higher than their own (cli/cli#12676), with access_source (OpenAPI
+	// 23.0.2) saying whether the access is the team's or comes from an org
+	// role or the enterprise (not simulated: always direct).
 	var list []*team
-	for tid := range r.teams {
-		list = append(list, c.st.teamsByID[tid])
+	for _, t := range r.org.teamOrder {
+		if teamRoleOn(t, r) != RoleNone {
+			list = append(list, t)
+		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
+	noSource := c.s.fidelity().RepoTeamsNoAccessSource
 	a, b := c.page(len(list))
 	out := make([]any, 0, b-a)
 	for _, t := range list[a:b] {
 		m := c.teamJSON(t)
-		role := r.teams[t.id]
+		role := teamRoleOn(t, r)
 		m["permission"] = role.apiName()
 		m["permissions"] = role.permissionsHash()
 		m["role_name"] = string(role)
+		if !noSource {
+			m["access_source"] = "direct"
+		}
 		out = append(out, m)
 	}
 	c.json(http.StatusOK, out)

@@ -195,7 +195,11 @@ func (c *ctx) rulesetJSON(x *ruleset, full bool) map[string]any {
 		}
 		actors = append(actors, map[string]any{"actor_id": id, "actor_type": a.ActorType, "bypass_mode": mode})
 	}
-	m["bypass_actors"] = actors
+	// GitHub returns bypass_actors only to a token with write access to
+	// the ruleset.
+	if c.s.canWriteRuleset(c.id, x) {
+		m["bypass_actors"] = actors
+	}
 	cond := map[string]any{"ref_name": map[string]any{"include": strs(x.def.Include), "exclude": strs(x.def.Exclude)}}
 	if x.repo == nil {
 		cond["repository_name"] = map[string]any{"include": strs(x.def.RepoInclude), "exclude": strs(x.def.RepoExclude), "protected": x.def.RepoProtected}

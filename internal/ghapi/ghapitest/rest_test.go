@@ -262,9 +262,14 @@ func TestTeamsAndNesting(t *testing.T) {
 	wantStatus(t, r, 200)
 	assert.Equal(t, "maintain", r.obj(t)["role_name"])
 
+	// The repository's teams include the child at its parent's role
+	// (cli/cli#12676), each with access_source (OpenAPI 23.0.2).
 	r = call(t, s, "GET", "repos/acme/widgets/teams", f.tok, nil)
-	require.Len(t, r.list(t), 1)
-	assert.Equal(t, "maintain", r.list(t)[0]["permission"])
+	require.Len(t, r.list(t), 2)
+	for _, team := range r.list(t) {
+		assert.Equal(t, "maintain", team["permission"])
+		assert.Equal(t, "direct", team["access_source"])
+	}
 
 	// Collaborators "all" includes team members (inherited too).
 	r = call(t, s, "GET", "repos/acme/widgets/collaborators", f.tok, nil)

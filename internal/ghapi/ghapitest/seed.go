@@ -94,7 +94,7 @@ func (s *Server) AddOrg(login string, o OrgOptions) int64 {
 		plan = PlanTeam
 	}
 	g := &org{
-		id: st.id(), login: login, name: o.Name, baseRole: base, plan: plan, created: s.clock.Now(),
+		id: st.id(), login: login, name: o.Name, baseRole: base, plan: plan, twoFA: o.TwoFactorRequired, created: s.clock.Now(),
 		members: map[string]*member{}, teams: map[string]*team{}, repos: map[string]*repo{},
 		userTeams: map[string][]*team{}, directGrants: map[string]int{},
 	}
@@ -195,7 +195,7 @@ func (s *Server) AddRepo(org, name string, o RepoOptions) int64 {
 	}
 	now := s.clock.Now()
 	r := &repo{
-		id: st.id(), name: name, org: g, private: o.Private, archived: o.Archived, description: o.Description,
+		id: st.id(), name: name, org: g, private: o.Private, archived: o.Archived, disabled: o.Disabled, description: o.Description,
 		defaultBranch: def, created: now, updated: now,
 		collabs: map[string]Role{}, collabUsers: map[string]*user{}, teams: map[int64]Role{},
 		protection: map[string]*Protection{}, protIDs: map[string]int64{}, branchSHA: map[string]string{},

@@ -24,7 +24,9 @@ type Server struct {
 	mux   *http.ServeMux
 	opts  options
 
-	schema *ast.Schema
+	schema  *ast.Schema
+	reduced *ast.Schema // Fidelity.ReducedSchema
+	fid     Fidelity
 
 	logMu     sync.Mutex
 	closeOnce sync.Once
@@ -46,6 +48,7 @@ type options struct {
 	clock        *Clock
 	faults       Faults
 	scaleLimits  bool
+	fidelity     Fidelity
 }
 
 // Option configures NewServer.
@@ -91,10 +94,12 @@ func NewServer(opts ...Option) *Server {
 		clock:  o.clock,
 		opts:   o,
 		faults: o.faults,
+		fid:    o.fidelity,
 		stats:  newStatsCollector(),
 	}
 	s.limits = newLimiter(s.clock)
 	s.schema = mustLoadSchema()
+	s.reduced = mustLoadReducedSchema()
 	s.mux = http.NewServeMux()
 	s.registerRoutes()
 	l, err := net.Listen("tcp", o.addr)

@@ -53,6 +53,7 @@ type org struct {
 	name     string
 	baseRole Role // RoleNone for "none"
 	plan     Plan
+	twoFA    bool
 	created  time.Time
 
 	members   map[string]*member // by lower-case login
@@ -91,6 +92,7 @@ type repo struct {
 	private       bool
 	visibility    string
 	archived      bool
+	disabled      bool
 	description   string
 	defaultBranch string
 	branches      []string
@@ -103,6 +105,7 @@ type repo struct {
 	teams       map[int64]Role
 	invitations []*invitation
 	inviteLog   []time.Time
+	invitesSent int // invitation e-mails sent by PUT collaborator (re-sends included)
 	protection  map[string]*Protection
 	protIDs     map[string]int64
 	rulesets    []*ruleset

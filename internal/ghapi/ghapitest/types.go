@@ -24,6 +24,9 @@ type OrgOptions struct {
 	BaseRole Role
 	Plan     Plan // zero value: team
 	Name     string
+	// TwoFactorRequired: members and outside collaborators without
+	// two-factor authentication are removed (shown to owners only).
+	TwoFactorRequired bool
 }
 
 // TeamOptions describe a new team.
@@ -39,6 +42,7 @@ type RepoOptions struct {
 	DefaultBranch string   // zero value: main
 	Branches      []string // the default branch is always added
 	Archived      bool
+	Disabled      bool // disabled by GitHub (e.g. a billing or policy hold)
 	Private       bool
 	Description   string
 }
