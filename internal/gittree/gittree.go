@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/AcademySoftwareFoundation/permsync/internal/memfs"
 	"io"
 	"io/fs"
 	"os"
@@ -19,7 +20,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"testing/fstest"
 	"time"
 )
 
@@ -44,9 +44,9 @@ type Tree struct {
 
 // FS is the tree as a read-only file system (for config.Load).
 func (t *Tree) FS() fs.FS {
-	m := fstest.MapFS{}
+	m := memfs.FS{}
 	for p, b := range t.Files {
-		m[p] = &fstest.MapFile{Data: b, Mode: 0o444, ModTime: time.Unix(0, 0)}
+		m[p] = &memfs.File{Data: b, Mode: 0o444, ModTime: time.Unix(0, 0)}
 	}
 	return m
 }

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/AcademySoftwareFoundation/permsync/internal/memfs"
 	"io/fs"
 	"os/exec"
 	"path"
 	"sort"
 	"strings"
-	"testing/fstest"
 	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
@@ -89,7 +89,7 @@ func Read(ctx context.Context, opts Options) *Log {
 		e := Entry{Commit: c.hash, Parent: c.parent, AuthorName: c.authorName, AuthorEmail: c.authorEmail,
 			Date: c.date.UTC(), Committer: c.committer, Subject: c.subject, Changes: []Change{}}
 		after := tl.load(c.hash)
-		before := loaded{fsys: fstest.MapFS{}}
+		before := loaded{fsys: memfs.FS{}}
 		if c.parent != "" {
 			before = tl.load(c.parent)
 		}
@@ -117,7 +117,7 @@ func Read(ctx context.Context, opts Options) *Log {
 
 // loaded is a permissions tree at one commit.
 type loaded struct {
-	fsys     fstest.MapFS
+	fsys     memfs.FS
 	cfg      *config.Config // nil when it did not load (or is empty)
 	diagNote string
 	err      error
@@ -152,18 +152,18 @@ func (t *treeLoader) load(commit string) loaded {
 	}
 	oid, typ, _, data, err := t.cf.object(name, 16<<20)
 	if errors.Is(err, errMissing) {
-		return loaded{fsys: fstest.MapFS{}} // the directory did not exist yet
+		return loaded{fsys: memfs.FS{}} // the directory did not exist yet
 	}
 	if err != nil {
 		return loaded{err: err}
 	}
 	if typ != "tree" {
-		return loaded{fsys: fstest.MapFS{}}
+		return loaded{fsys: memfs.FS{}}
 	}
 	if l, ok := t.configs[oid]; ok {
 		return l
 	}
-	fsys := fstest.MapFS{}
+	fsys := memfs.FS{}
 	if err := t.walk(fsys, "", data, len(oid)/2, 0); err != nil {
 		l := loaded{err: err}
 		t.configs[oid] = l
@@ -185,7 +185,7 @@ func (t *treeLoader) load(commit string) loaded {
 
 // walk adds a tree's YAML files (content) and other files (empty) to fsys,
 // two levels deep as the layout needs.
-func (t *treeLoader) walk(fsys fstest.MapFS, dir string, data []byte, hashLen, depth int) error {
+func (t *treeLoader) walk(fsys memfs.FS, dir string, data []byte, hashLen, depth int) error {
 	entries, err := parseTree(data, hashLen)
 	if err != nil {
 		return err
@@ -203,7 +203,7 @@ func (t *treeLoader) walk(fsys fstest.MapFS, dir string, data []byte, hashLen, d
 			if depth >= 1 {
 				// The loader reports folders inside an org folder; their
 				// content does not matter.
-				fsys[p] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+				fsys[p] = &memfs.File{Mode: fs.ModeDir | 0o755}
 				continue
 			}
 			_, typ, _, sub, err := t.cf.object(e.oid, 16<<20)
@@ -213,13 +213,13 @@ func (t *treeLoader) walk(fsys fstest.MapFS, dir string, data []byte, hashLen, d
 			if typ != "tree" {
 				continue
 			}
-			fsys[p] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+			fsys[p] = &memfs.File{Mode: fs.ModeDir | 0o755}
 			if err := t.walk(fsys, p, sub, hashLen, depth+1); err != nil {
 				return err
 			}
 		case "100644", "100755":
 			if !yamlName(e.name) {
-				fsys[p] = &fstest.MapFile{Mode: 0o644}
+				fsys[p] = &memfs.File{Mode: 0o644}
 				continue
 			}
 			content, ok := t.blobs[e.oid]
@@ -230,7 +230,7 @@ func (t *treeLoader) walk(fsys fstest.MapFS, dir string, data []byte, hashLen, d
 				}
 				t.blobs[e.oid] = content
 			}
-			fsys[p] = &fstest.MapFile{Data: content, Mode: 0o644}
+			fsys[p] = &memfs.File{Data: content, Mode: 0o644}
 		default:
 			// Symbolic links and submodules are not read: the loader
 			// would not follow a link out of the directory either.
@@ -245,7 +245,7 @@ func yamlName(name string) bool {
 }
 
 // fileChanges lists YAML files added, removed or changed between two trees.
-func fileChanges(before, after fstest.MapFS, label string) []Change {
+func fileChanges(before, after memfs.FS, label string) []Change {
 	names := map[string]bool{}
 	for n, f := range before {
 		if yamlName(n) && !f.Mode.IsDir() {
