@@ -138,7 +138,9 @@ func (s *Server) GraphQLURL() string { return s.base + "/api/graphql" }
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // Client returns an HTTP client for the server (plain transport, no auth).
-func (s *Server) Client() *http.Client { return &http.Client{} }
+func (s *Server) Client() *http.Client {
+	return &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+}
 
 // Clock returns the simulator clock.
 func (s *Server) Clock() *Clock { return s.clock }

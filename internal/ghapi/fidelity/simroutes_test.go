@@ -38,7 +38,7 @@ var (
 // here without anyone having to remember this file.
 func simulatorRoutes() ([]simRoute, error) {
 	simRoutesOnce.Do(func() {
-		simRoutesList, simRoutesErr = parseSimRoutes(filepath.Join("..", "ghsim", "routes.go"))
+		simRoutesList, simRoutesErr = parseSimRoutes(filepath.Join("..", "..", "ghsim", "routes.go"))
 	})
 	return simRoutesList, simRoutesErr
 }
