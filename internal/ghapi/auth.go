@@ -21,6 +21,14 @@ import (
 	gh88 "github.com/google/go-github/v88/github"
 )
 
+// Two go-github majors meet here. Every REST call goes through v58 (the
+// version permsync is written and tested against); ghinstallation pins its
+// own major (v2.9 uses v57, v2.10 v60, v2.19 v88: none uses v58), and its
+// InstallationTokenOptions is typed in that major, so the token narrowing
+// below builds gh88 values and nothing else does. Both stay confined to
+// this package (elsewhere only ghsim's client tests import go-github), so
+// moving to one major is a change here alone.
+
 // authenticator hands out a connection per org: with a token, one shared
 // connection; with a GitHub App, one installation connection per org,
 // made on first use, whose token is narrowed to Options.Permissions and

@@ -185,162 +185,176 @@ func (p *policy) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	kind := classify(req)
 	ci := callFrom(ctx)
-	safe := kind != kindMutation || req.Method != http.MethodPost || (ci != nil && ci.retrySafe)
-	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	if !replayable || (ci != nil && ci.noRepeat) {
-		safe = false
-	}
 	if kind == kindMutation {
-		// Mutations are strictly serial and spaced, as GitHub asks.
-		c.mutMu.Lock()
-		defer c.mutMu.Unlock()
-		if wait := c.lastMutation.Add(c.opts.MutationInterval).Sub(c.now()); wait > 0 && !c.lastMutation.IsZero() {
-			if err := c.sleep(ctx, wait); err != nil {
-				return nil, p.notSent(req, err)
-			}
+		done, err := p.serialize(req)
+		if err != nil {
+			return nil, err
 		}
-		defer func() { c.lastMutation = c.now() }()
+		defer done()
 	}
-	pts := pointsGet
-	if kind == kindMutation || kind == kindToken {
-		pts = pointsMutation
-	}
-	if kind == kindGraphQL {
-		pts = pointsGraphQLQuery
-	}
-
-	// After a 5xx or a network failure the request retries alone: it
-	// holds the client's gate exclusively until it is done, so that the
-	// retries of a struggling GitHub are not crowded by other requests
-	// (and cannot keep landing on the same failing slot of a busy server).
-	exclusive := false
-	defer func() {
-		if exclusive {
-			c.gate.Unlock()
-		}
-	}()
-	goExclusive := func() {
-		if !exclusive {
-			c.gate.Lock()
-			exclusive = true
-		}
-	}
-
-	var serverTries, secondaryTries, primaryTries int
-	for attempt := 0; ; attempt++ {
+	hold := &gateHold{gate: &c.gate}
+	defer hold.release()
+	lim := retryLimits{server: c.opts.MaxRetries, secondary: c.opts.MaxSecondaryRetries, primaryWait: c.opts.MaxRateLimitWait}
+	safe := repeatable(req, kind, ci)
+	var tries retryCounts
+	for attempt := 1; ; attempt++ {
 		// A bucket GitHub said is empty: wait for its reset, or give up.
 		if reset, res := c.limits.exhaustedUntil(req, c.now()); !reset.IsZero() {
 			if err := c.waitPrimary(ctx, reset, res, 0); err != nil {
 				return nil, err
 			}
 		}
-		tk, waited, err := c.limits.admit(ctx, kind == kindGraphQL, pts, c.now, c.sleep)
-		c.noteWait(waited, false)
+		resp, err, early := p.sendAttempt(req, kind, attempt, ci, hold)
+		if early != nil {
+			return nil, early
+		}
+		o := outcome{method: req.Method, path: req.URL.Path, safe: safe,
+			attempt: attempt, tries: tries, err: err, now: c.now(), jitter: rand.Float64()}
 		if err != nil {
-			return nil, p.notSent(req, err)
+			o.ctxErr = ctx.Err()
+		} else {
+			c.limits.observe(req, resp, o.now)
+			o.status, o.header, o.limit = resp.StatusCode, resp.Header, classifyLimit(req, resp, o.now)
 		}
-		r, err := p.attemptRequest(req, attempt)
-		if err != nil {
-			c.limits.done(tk, c.now())
-			return nil, p.notSent(req, err)
+		d := decide(o, lim)
+		if d.maybeSent {
+			ci.markMaybeSent()
 		}
-		if ci != nil {
-			ci.mu.Lock()
-			ci.attempts++
-			ci.mu.Unlock()
-		}
-		if !exclusive {
-			c.gate.RLock()
-		}
-		resp, err := p.send(r)
-		c.limits.done(tk, c.now())
-		if !exclusive {
-			c.gate.RUnlock()
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			sent := !notSentErr(err)
-			if sent && ci != nil {
-				ci.mu.Lock()
-				ci.maybeSent = true
-				ci.mu.Unlock()
-			}
-			var tooLarge errAnswerTooLarge
-			if errors.As(err, &tooLarge) {
-				return nil, &transportError{err: err, sent: true, tries: attempt + 1} // the same answer would come again
-			}
-			if (!safe && sent) || serverTries >= c.opts.MaxRetries {
-				return nil, &transportError{err: err, sent: sent, tries: attempt + 1}
-			}
-			serverTries++
-			goExclusive()
-			d := backoff(serverTries)
-			c.logf("ghapi: %s %s: %s; retry %d of %d in %s", req.Method, req.URL.Path, netErrText(err), serverTries, c.opts.MaxRetries, d.Round(time.Millisecond))
-			if err := p.retryWait(ctx, d); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		c.limits.observe(req, resp, c.now())
-		info := classifyLimit(req, resp, c.now())
-		switch info.kind {
-		case limitPrimary:
-			drain(resp)
+		if d.limited {
 			c.stats.rateLimited.Add(1)
-			if primaryTries >= maxPrimaryTries {
-				return nil, &Error{Kind: KindRateLimited, Reset: info.reset, NotApplied: true,
-					Message: fmt.Sprintf("GitHub's primary rate limit (%s) stayed exhausted after %d waits", info.resource, primaryTries)}
-			}
-			if err := c.waitPrimary(ctx, info.reset, info.resource, primaryTries); err != nil {
-				return nil, err
-			}
-			primaryTries++
-			continue
-		case limitSecondary:
-			c.stats.rateLimited.Add(1)
-			if secondaryTries >= c.opts.MaxSecondaryRetries {
-				return resp, nil // the caller reports GitHub's answer
-			}
-			drain(resp)
-			d := secondaryWait(info, secondaryTries)
-			secondaryTries++
-			c.limits.pause(c.now().Add(d))
-			c.logf("ghapi: %s %s: GitHub's secondary rate limit (%d); waiting %s before retry %d of %d",
-				req.Method, req.URL.Path, resp.StatusCode, d.Round(time.Second), secondaryTries, c.opts.MaxSecondaryRetries)
-			c.stats.retries.Add(1)
-			c.noteWait(d, true)
-			if err := c.sleep(ctx, d); err != nil {
-				return nil, err
-			}
-			continue
 		}
-		if retryableStatus(resp.StatusCode) {
-			if ci != nil {
-				ci.mu.Lock()
-				ci.maybeSent = true
-				ci.mu.Unlock()
-			}
-			if !safe || serverTries >= c.opts.MaxRetries {
-				return resp, nil
-			}
-			drain(resp)
-			serverTries++
-			goExclusive()
-			d := backoff(serverTries)
-			// A 503 may say when to come back.
-			if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.now()); ok && ra > d {
-				d = min(ra, secondaryMaxWait)
-			}
-			c.logf("ghapi: %s %s: GitHub answered %d; retry %d of %d in %s", req.Method, req.URL.Path, resp.StatusCode, serverTries, c.opts.MaxRetries, d.Round(time.Millisecond))
-			if err := p.retryWait(ctx, d); err != nil {
-				return nil, err
-			}
-			continue
+		if d.act == actAnswer {
+			return resp, nil
 		}
-		return resp, nil
+		drain(resp) // before taking the gate: the body holds an in-flight slot
+		switch d.act {
+		case actFail:
+			return nil, d.err
+		case actRetry:
+			tries.server++
+			hold.exclusive()
+		case actWaitSecondary:
+			tries.secondary++
+			c.limits.pause(o.now.Add(d.wait))
+		case actWaitPrimary:
+			tries.primary++
+		}
+		if err := c.await(ctx, d); err != nil {
+			return nil, err
+		}
 	}
+}
+
+// repeatable reports whether req may be repeated after it may have reached
+// GitHub: reads, GraphQL queries, token requests and idempotent writes
+// can; a POST only when its caller says so; never a body that cannot be
+// replayed, nor a request marked noRepeat (an invitation).
+func repeatable(req *http.Request, kind reqKind, ci *callInfo) bool {
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	if !replayable || (ci != nil && ci.noRepeat) {
+		return false
+	}
+	return kind != kindMutation || req.Method != http.MethodPost || (ci != nil && ci.retrySafe)
+}
+
+func (ci *callInfo) markMaybeSent() {
+	if ci != nil {
+		ci.mu.Lock()
+		ci.maybeSent = true
+		ci.mu.Unlock()
+	}
+}
+
+func (ci *callInfo) countAttempt() {
+	if ci != nil {
+		ci.mu.Lock()
+		ci.attempts++
+		ci.mu.Unlock()
+	}
+}
+
+// serialize makes mutations strictly serial and spaced, as GitHub asks:
+// it returns when this one may go, with the function that ends it.
+func (p *policy) serialize(req *http.Request) (done func(), err error) {
+	c := p.c
+	c.mutMu.Lock()
+	if wait := c.lastMutation.Add(c.opts.MutationInterval).Sub(c.now()); wait > 0 && !c.lastMutation.IsZero() {
+		if err := c.sleep(req.Context(), wait); err != nil {
+			c.mutMu.Unlock()
+			return nil, p.notSent(req, err)
+		}
+	}
+	return func() {
+		c.lastMutation = c.now()
+		c.mutMu.Unlock()
+	}, nil
+}
+
+// gateHold is one request's hold on the client's gate. After a 5xx or a
+// network failure the request retries alone: it holds the gate
+// exclusively until it is done, so that the retries of a struggling
+// GitHub are not crowded by other requests (and cannot keep landing on
+// the same failing slot of a busy server).
+type gateHold struct {
+	gate  *sync.RWMutex
+	alone bool
+}
+
+func (g *gateHold) enter() {
+	if !g.alone {
+		g.gate.RLock()
+	}
+}
+
+func (g *gateHold) leave() {
+	if !g.alone {
+		g.gate.RUnlock()
+	}
+}
+
+func (g *gateHold) exclusive() {
+	if !g.alone {
+		g.gate.Lock()
+		g.alone = true
+	}
+}
+
+func (g *gateHold) release() {
+	if g.alone {
+		g.gate.Unlock()
+	}
+}
+
+func pointsFor(kind reqKind) int {
+	switch kind {
+	case kindMutation, kindToken:
+		return pointsMutation
+	case kindGraphQL:
+		return pointsGraphQLQuery
+	}
+	return pointsGet
+}
+
+// sendAttempt admits attempt n (from 1) under the pacing and sends it;
+// early is a failure before anything was sent, which ends the request.
+func (p *policy) sendAttempt(req *http.Request, kind reqKind, n int, ci *callInfo, hold *gateHold) (resp *http.Response, err, early error) {
+	c := p.c
+	tk, waited, err := c.limits.admit(req.Context(), kind == kindGraphQL, pointsFor(kind), c.now, c.sleep)
+	c.noteWait(waited, false)
+	if err != nil {
+		return nil, nil, p.notSent(req, err)
+	}
+	r, err := p.attemptRequest(req, n-1)
+	if err != nil {
+		c.limits.done(tk, c.now())
+		return nil, nil, p.notSent(req, err)
+	}
+	ci.countAttempt()
+	hold.enter()
+	resp, err = p.send(r)
+	c.limits.done(tk, c.now())
+	hold.leave()
+	return resp, err, nil
 }
 
 // attemptRequest returns the request to send: the original the first
@@ -397,40 +411,27 @@ func (b *cancelBody) Close() error {
 	return err
 }
 
-func (p *policy) retryWait(ctx context.Context, d time.Duration) error {
-	p.c.stats.retries.Add(1)
-	p.c.noteWait(d, true)
-	return p.c.sleep(ctx, d)
+// await carries out a decision's wait: logs it, counts it, sleeps.
+func (c *Client) await(ctx context.Context, d decision) error {
+	c.logf("%s", d.log)
+	if d.act != actWaitPrimary {
+		c.stats.retries.Add(1)
+	}
+	c.noteWait(d.wait, true)
+	return c.sleep(ctx, d.wait)
 }
 
 // maxPrimaryTries bounds the waits for one request's primary limit.
 const maxPrimaryTries = 5
 
-// waitPrimary waits for an exhausted primary bucket to reset, when that
-// is within MaxRateLimitWait; else it fails saying when it resets. A
-// reset that looks past while GitHub still says the limit is exhausted
-// (this machine's clock runs ahead of GitHub's) is waited for a minute,
-// doubling.
+// waitPrimary waits for an exhausted primary bucket to reset, or fails
+// (primaryWait decides which).
 func (c *Client) waitPrimary(ctx context.Context, reset time.Time, resource string, tries int) error {
-	d := reset.Sub(c.now()) + time.Second
-	if !reset.After(c.now()) {
-		d = min(time.Minute<<tries, secondaryMaxWait)
-		reset = c.now().Add(d)
+	d := primaryWait(reset, resource, tries, c.now(), c.opts.MaxRateLimitWait)
+	if d.act == actFail {
+		return d.err
 	}
-	if d > c.opts.MaxRateLimitWait {
-		return &Error{
-			Kind:       KindRateLimited,
-			Reset:      reset,
-			NotApplied: true,
-			Message: fmt.Sprintf("GitHub's primary rate limit (%s) is exhausted until %s (%s); that is longer than the allowed wait of %s",
-				resource, reset.Local().Format("2006-01-02 15:04:05 MST"), reset.UTC().Format("15:04:05 UTC"), c.opts.MaxRateLimitWait),
-			Hint: "run again after the reset, or allow a longer wait",
-		}
-	}
-	c.logf("ghapi: GitHub's primary rate limit (%s) is exhausted; waiting %s until it resets at %s",
-		resource, d.Round(time.Second), reset.UTC().Format("15:04:05 UTC"))
-	c.noteWait(d, true)
-	return c.sleep(ctx, d)
+	return c.await(ctx, d)
 }
 
 // notSent wraps a failure that happened before anything was sent.
@@ -494,12 +495,15 @@ func retryableStatus(code int) bool {
 }
 
 // backoff is 1 s, 2 s, 4 s… (capped at 30 s) with ±25 % jitter.
-func backoff(n int) time.Duration {
+func backoff(n int) time.Duration { return backoffWith(n, rand.Float64()) }
+
+// backoffWith is backoff with the jitter given, in [0, 1).
+func backoffWith(n int, jitter float64) time.Duration {
 	d := time.Second << (n - 1)
 	if d > 30*time.Second || d <= 0 {
 		d = 30 * time.Second
 	}
-	return time.Duration(float64(d) * (0.75 + rand.Float64()/2))
+	return time.Duration(float64(d) * (0.75 + jitter/2))
 }
 
 func drain(resp *http.Response) {
