@@ -2,11 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/buildinfo"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
@@ -153,4 +157,43 @@ func targetRepos(targets []reconcile.Target) []string {
 		}
 	}
 	return out
+}
+
+// notGitHub explains a 404 that comes from a server that is not GitHub's
+// API: a wrong --api-url (https://github.com/, a GHES host without
+// /api/v3/) answers 404 to the installation lookup, which ghapi can only
+// read as "the App is not installed". GitHub's API, including Enterprise
+// Server and the simulator, sets X-GitHub-Request-Id or
+// X-GitHub-Media-Type on every answer; one unauthenticated GET of the API
+// root tells the two apart. Other errors pass through unchanged.
+func notGitHub(ctx context.Context, g *GlobalOptions, err error) error {
+	var ge *ghapi.Error
+	if g == nil || g.APIURL == "" || !errors.As(err, &ge) || ge.Status != http.StatusNotFound {
+		return err
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, rerr := http.NewRequestWithContext(ctx, http.MethodGet, g.APIURL, nil)
+	if rerr != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/vnd.github+json")
+	req.Header.Set("User-Agent", buildinfo.UserAgent())
+	client := g.probeClient
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, rerr := client.Do(req)
+	if rerr != nil {
+		return err // unreachable now: the original error says more
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.Header.Get("X-GitHub-Request-Id") != "" || resp.Header.Get("X-GitHub-Media-Type") != "" {
+		return err
+	}
+	return exit(ExitError, fmt.Errorf("--api-url %s: this does not look like GitHub's API (it answered %d without GitHub's headers, so the 404 above does not mean the App is missing); use https://api.github.com/, or https://HOST/api/v3/ for GitHub Enterprise Server (also $GITHUB_API_URL)", g.APIURL, resp.StatusCode))
 }
