@@ -137,15 +137,22 @@ func lookupUsers(ctx context.Context, c *ghapi.Client, logins []string) (map[str
 
 // computePlan loads nothing: it reads GitHub for the targets and diffs.
 func computePlan(ctx context.Context, io *IOStreams, c *ghapi.Client, dir string, targets []reconcile.Target) (*reconcile.Plan, error) {
+	p, _, err := computePlanState(ctx, io, c, dir, targets)
+	return p, err
+}
+
+// computePlanState is computePlan that also returns the state it read
+// (drift tells who sent an invitation, and when, from it).
+func computePlanState(ctx context.Context, io *IOStreams, c *ghapi.Client, dir string, targets []reconcile.Target) (*reconcile.Plan, map[string]*state.Org, error) {
 	actual, err := readActual(ctx, c, targets)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	unknown, err := lookupUsers(ctx, c, reconcile.NeedsLookup(targets, actual))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return reconcile.Diff(reconcile.Input{Dir: dir, Targets: targets, Actual: actual, UnknownUsers: unknown, Now: io.Now()}), nil
+	return reconcile.Diff(reconcile.Input{Dir: dir, Targets: targets, Actual: actual, UnknownUsers: unknown, Now: io.Now()}), actual, nil
 }
 
 // targetRepos lists "org/repo" for token narrowing.
