@@ -179,8 +179,11 @@ func TestWrongAPIURL(t *testing.T) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 
+	// Like https://github.com/ (the web site, not the API): a request id,
+	// but no API media type.
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("X-GitHub-Request-Id", "0000:000000:0")
 		http.NotFound(w, r)
 	}))
 	t.Cleanup(web.Close)

@@ -169,10 +169,11 @@ func targetRepos(targets []reconcile.Target) []string {
 // notGitHub explains a 404 that comes from a server that is not GitHub's
 // API: a wrong --api-url (https://github.com/, a GHES host without
 // /api/v3/) answers 404 to the installation lookup, which ghapi can only
-// read as "the App is not installed". GitHub's API, including Enterprise
-// Server and the simulator, sets X-GitHub-Request-Id or
-// X-GitHub-Media-Type on every answer; one unauthenticated GET of the API
-// root tells the two apart. Other errors pass through unchanged.
+// read as "the App is not installed". GitHub's REST API, including
+// Enterprise Server and the simulator, sets X-GitHub-Media-Type on every
+// answer; GitHub's web pages do not (they do set X-GitHub-Request-Id, so
+// that one proves nothing). One unauthenticated GET of the API root tells
+// the two apart. Other errors pass through unchanged.
 func notGitHub(ctx context.Context, g *GlobalOptions, err error) error {
 	var ge *ghapi.Error
 	if g == nil || g.APIURL == "" || !errors.As(err, &ge) || ge.Status != http.StatusNotFound {
@@ -199,8 +200,8 @@ func notGitHub(ctx context.Context, g *GlobalOptions, err error) error {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	if resp.Header.Get("X-GitHub-Request-Id") != "" || resp.Header.Get("X-GitHub-Media-Type") != "" {
+	if resp.Header.Get("X-GitHub-Media-Type") != "" {
 		return err
 	}
-	return exit(ExitError, fmt.Errorf("--api-url %s: this does not look like GitHub's API (it answered %d without GitHub's headers, so the 404 above does not mean the App is missing); use https://api.github.com/, or https://HOST/api/v3/ for GitHub Enterprise Server (also $GITHUB_API_URL)", g.APIURL, resp.StatusCode))
+	return exit(ExitError, fmt.Errorf("--api-url %s: this does not look like GitHub's API (it answered %d without GitHub's API headers: its 404 does not mean that the App is not installed); use https://api.github.com/, or https://HOST/api/v3/ for GitHub Enterprise Server (also $GITHUB_API_URL)", g.APIURL, resp.StatusCode))
 }
