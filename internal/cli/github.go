@@ -190,11 +190,7 @@ func notGitHub(ctx context.Context, g *GlobalOptions, err error) error {
 	}
 	req.Header.Set("Accept", "application/vnd.github+json")
 	req.Header.Set("User-Agent", buildinfo.UserAgent())
-	client := g.probeClient
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, rerr := client.Do(req)
+	resp, rerr := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if rerr != nil {
 		return err // unreachable now: the original error says more
 	}

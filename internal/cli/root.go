@@ -5,7 +5,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,8 +31,6 @@ type GlobalOptions struct {
 
 	cache    *httpcache.Cache
 	progress *progressLine
-	// probeClient, when set, replaces the plain client notGitHub uses.
-	probeClient *http.Client
 }
 
 // Main runs permsync with args and returns the exit code.
