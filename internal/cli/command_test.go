@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // The command as people expect it: --version, completion, colour, usage
@@ -192,11 +192,11 @@ func TestWrongAPIURL(t *testing.T) {
 	assert.Contains(t, stderr, "this does not look like GitHub's API")
 	assert.Contains(t, stderr, "--api-url "+web.URL+"/")
 
-	sim := ghapitest.NewServer()
+	sim := ghsim.NewServer()
 	t.Cleanup(sim.Close)
-	appID := sim.AddApp(ghapitest.AppOptions{Slug: "permsync", PublicKey: &key.PublicKey,
-		Permissions: ghapitest.Permissions{"administration": "read", "members": "read", "metadata": "read"}})
-	sim.AddOrg("acme", ghapitest.OrgOptions{}) // the App is not installed on it
+	appID := sim.AddApp(ghsim.AppOptions{Slug: "permsync", PublicKey: &key.PublicKey,
+		Permissions: ghsim.Permissions{"administration": "read", "members": "read", "metadata": "read"}})
+	sim.AddOrg("acme", ghsim.OrgOptions{}) // the App is not installed on it
 	code, _, stderr = mainIO(appEnv(t, sim.URL(), appID, key), "plan", "--dir", "testdata/loop", "--cache-dir", "off")
 	assert.Equal(t, ExitError, code)
 	assert.Contains(t, stderr, "not installed on the org acme")

@@ -17,7 +17,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/demo"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // DemoOptions are the inputs of "permsync demo".
@@ -135,7 +135,7 @@ func startWorld(cfg *config.Config, addr string) (w *demo.World, err error) {
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	return demo.Start(cfg, ghapitest.WithAddr(addr))
+	return demo.Start(cfg, ghsim.WithAddr(addr))
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.
