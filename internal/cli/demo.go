@@ -5,19 +5,33 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/demo"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // DemoOptions are the inputs of "permsync demo".
 type DemoOptions struct {
-	IO  *IOStreams
-	Dir string
+	IO     *IOStreams
+	Dir    string
+	Serve  bool
+	Listen string
+
+	// serving, when set, is called once the served org is up, with the
+	// environment that points permsync at it (tests run commands there,
+	// then cancel the context). Nil in the product.
+	serving func(env []string)
 }
 
 func newDemoCmd(io *IOStreams, runF func(*DemoOptions) error) *cobra.Command {
@@ -29,19 +43,111 @@ func newDemoCmd(io *IOStreams, runF func(*DemoOptions) error) *cobra.Command {
 that mirrors the permissions files plus drift made "by hand" (a stray admin,
 a user added in the UI, weakened branch protection, a pending invitation, a
 lowered team grant), then run validate, plan, apply, plan again (now empty)
-and audit against it. Nothing reaches the internet or real GitHub.`,
+and audit against it. Nothing reaches the internet or real GitHub.
+
+With --serve, the simulated org (the files plus the drift) keeps running
+until Ctrl-C instead, and the environment that points permsync at it is
+printed: edit a file, run plan, apply, drift or audit against it.`,
 		Example: `  go run ./cmd/permsync demo
-  permsync demo --dir permissions`,
+  permsync demo --dir permissions
+
+  # Keep the simulated org running, then plan your own edits against it
+  permsync demo --serve`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)
 			}
+			if opts.Serve {
+				return demoServe(cmd.Context(), opts)
+			}
 			return demoRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Dir, "dir", "permissions", "permissions directory to mirror")
+	cmd.Flags().BoolVar(&opts.Serve, "serve", false, "keep the simulated org running (until Ctrl-C) and print the environment to point permsync at it")
+	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:0", "with --serve: the address to serve on (keep it on loopback)")
 	return cmd
+}
+
+// demoServe starts the simulated org and keeps it until ctx ends or the
+// process is interrupted.
+func demoServe(ctx context.Context, opts *DemoOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	out := opts.IO.Out
+	if _, err := os.Stat(opts.Dir); err != nil {
+		return exit(ExitError, fmt.Errorf("demo: %s not found: run it from the repository root, or pass --dir", opts.Dir))
+	}
+	cfg, err := loadConfig(opts.IO, opts.Dir)
+	if err != nil {
+		return err
+	}
+	world, err := startWorld(cfg, opts.Listen)
+	if err != nil {
+		return exit(ExitError, fmt.Errorf("demo: starting the simulated GitHub on %s: %w", opts.Listen, err))
+	}
+	defer world.Close()
+	keyDir, err := os.MkdirTemp("", "permsync-demo-")
+	if err != nil {
+		return exit(ExitError, err)
+	}
+	defer os.RemoveAll(keyDir)
+	keyFile := filepath.Join(keyDir, "app.pem")
+	// The key of a throwaway App on a loopback simulator, but a key all the
+	// same: only its owner reads it.
+	if err := os.WriteFile(keyFile, world.KeyPEM, 0o600); err != nil {
+		return exit(ExitError, err)
+	}
+	env := []string{
+		"GITHUB_API_URL=" + world.Server.URL(),
+		"PERMSYNC_APP_ID=" + strconv.FormatInt(world.AppID, 10),
+		"PERMSYNC_APP_PRIVATE_KEY_FILE=" + keyFile,
+	}
+	fmt.Fprintf(out, "A simulated GitHub is running at %s (loopback only), mirroring %s\n", world.Server.URL(), opts.Dir)
+	fmt.Fprintln(out, "plus what was changed by hand in its UI:")
+	for _, d := range world.Drift {
+		fmt.Fprintf(out, "  - %s\n", d)
+	}
+	fmt.Fprintf(out, "\nPoint permsync at it from another shell (the App %q is installed on every org):\n\n", demo.AppSlug)
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(out, "  export %s=%s\n", k, shellQuote(v))
+	}
+	fmt.Fprintf(out, "  permsync plan --dir %s --cache-dir off\n\n", shellQuote(opts.Dir))
+	fmt.Fprintln(out, "Edit a file and plan again; apply makes the simulated GitHub match, drift and audit report on it.")
+	fmt.Fprintln(out, "Ctrl-C stops it (nothing is kept).")
+	if opts.serving != nil {
+		opts.serving(env)
+	}
+	<-ctx.Done()
+	fmt.Fprintln(out, "\nStopped the simulated GitHub.")
+	return nil
+}
+
+// startWorld is demo.Start on addr, with the simulator's panic on an
+// address it cannot listen on turned into an error.
+func startWorld(cfg *config.Config, addr string) (w *demo.World, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return demo.Start(cfg, ghsim.WithAddr(addr))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r == '=' || r == '+' || r == ',' || r == '@' ||
+			(r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'))
+	}) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func demoRun(ctx context.Context, opts *DemoOptions) error {

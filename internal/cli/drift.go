@@ -9,7 +9,6 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/drift"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
 
@@ -27,9 +26,10 @@ func newDriftCmd(io *IOStreams, g *GlobalOptions, runF func(*DriftOptions) error
 	cmd := &cobra.Command{
 		Use:   "drift",
 		Short: "Report rights changed by hand on GitHub in one tracking issue",
-		Long: `Plan every managed repository and report the drift: what GitHub holds that the
-files do not ask for (in additive mode, also the grants the files do not
-list). With --issue-repo, one tracking issue in that repository is opened,
+		Long: `Plan every managed repository and report the drift: first what was changed
+on GitHub outside permsync (and by whom and when, where GitHub records it),
+then what apply would do about it. In additive mode the grants the files do
+not list are drift too. With --issue-repo, one tracking issue in that repository is opened,
 updated with the current plan, or commented on and closed when the drift is
 gone. The issue is found by its label (permsync-drift) and by its author
 being permsync's own App, so nobody can redirect it.
@@ -83,12 +83,12 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 	if err != nil {
 		return exit(ExitError, err)
 	}
-	p, err := computePlan(ctx, opts.IO, client, opts.Dir, targets)
+	p, actual, err := computePlanState(ctx, opts.IO, client, opts.Dir, targets)
 	opts.Global.progress.done()
 	if err != nil {
 		return exit(ExitError, err)
 	}
-	if err := planview.Text(opts.IO.Out, p, planview.TextOptions{Color: opts.IO.Color()}); err != nil {
+	if err := drift.WriteText(opts.IO.Out, p, actual, opts.IO.Color()); err != nil {
 		return exit(ExitError, err)
 	}
 	codes := []int{planExitCode(p, false)}
@@ -99,7 +99,7 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 		return exit(worst(codes...), nil)
 	}
 	tracker := &issueTracker{c: client, org: owner, getenv: opts.IO.Getenv}
-	res, err := drift.Sync(ctx, tracker, owner, repo, p, opts.IO.Now(), runURL(opts.IO.Getenv))
+	res, err := drift.Sync(ctx, tracker, owner, repo, p, actual, opts.IO.Now(), runURL(opts.IO.Getenv))
 	if err != nil {
 		return exit(ExitError, fmt.Errorf("tracking issue in %s: %w", opts.IssueRepo, err))
 	}

@@ -338,7 +338,7 @@ func TestE2EUsageErrors(t *testing.T) {
 	}{{
 		name:   "unknown flag of a command",
 		args:   []string{"validate", "--nope"},
-		stderr: "permsync: unknown flag: --nope\nRun 'permsync --help' for usage.\n",
+		stderr: "permsync: unknown flag: --nope\nRun 'permsync validate --help' for usage.\n",
 	}, {
 		name:   "unknown global flag",
 		args:   []string{"--nope"},
@@ -346,11 +346,11 @@ func TestE2EUsageErrors(t *testing.T) {
 	}, {
 		name:   "bad format",
 		args:   []string{"validate", "--dir", "testdata/validate/valid", "--format", "xml"},
-		stderr: "permsync: --format must be text, json or github, not \"xml\"\nRun 'permsync --help' for usage.\n",
+		stderr: "permsync: --format must be text, json or github, not \"xml\"\nRun 'permsync validate --help' for usage.\n",
 	}, {
 		name:   "positional argument",
 		args:   []string{"validate", "testdata/validate/valid"},
-		stderr: "permsync validate takes no arguments, got \"testdata/validate/valid\" (flags go after the command, e.g. --dir)\nRun 'permsync --help' for usage.\n",
+		stderr: "permsync validate takes no arguments, got \"testdata/validate/valid\" (flags go after the command, e.g. --dir)\nRun 'permsync validate --help' for usage.\n",
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,11 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/buildinfo"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
@@ -133,14 +137,21 @@ func lookupUsers(ctx context.Context, c *ghapi.Client, logins []string) (map[str
 
 // computePlan loads nothing: it reads GitHub for the targets and diffs.
 func computePlan(ctx context.Context, io *IOStreams, c *ghapi.Client, dir string, targets []reconcile.Target) (*reconcile.Plan, error) {
-	in, err := planInput(ctx, io, c, dir, targets)
-	if err != nil {
-		return nil, err
-	}
-	return reconcile.Diff(in), nil
+	p, _, err := computePlanState(ctx, io, c, dir, targets)
+	return p, err
 }
 
-// targetRepos lists "org/repo" for token narrowing.
+// computePlanState is computePlan that also returns the state it read
+// (drift tells who sent an invitation, and when, from it).
+func computePlanState(ctx context.Context, io *IOStreams, c *ghapi.Client, dir string, targets []reconcile.Target) (*reconcile.Plan, map[string]*state.Org, error) {
+	in, err := planInput(ctx, io, c, dir, targets)
+	if err != nil {
+		return nil, nil, err
+	}
+	return reconcile.Diff(in), in.Actual, nil
+}
+
+// targetRepos names every repository of the targets as ORG/REPO.
 func targetRepos(targets []reconcile.Target) []string {
 	var out []string
 	for _, t := range targets {
@@ -149,4 +160,40 @@ func targetRepos(targets []reconcile.Target) []string {
 		}
 	}
 	return out
+}
+
+// notGitHub explains a 404 that comes from a server that is not GitHub's
+// API: a wrong --api-url (https://github.com/, a GHES host without
+// /api/v3/) answers 404 to the installation lookup, which ghapi can only
+// read as "the App is not installed". GitHub's REST API, including
+// Enterprise Server and the simulator, sets X-GitHub-Media-Type on every
+// answer; GitHub's web pages do not (they do set X-GitHub-Request-Id, so
+// that one proves nothing). One unauthenticated GET of the API root tells
+// the two apart. Other errors pass through unchanged.
+func notGitHub(ctx context.Context, g *GlobalOptions, err error) error {
+	var ge *ghapi.Error
+	if g == nil || g.APIURL == "" || !errors.As(err, &ge) || ge.Status != http.StatusNotFound {
+		return err
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, rerr := http.NewRequestWithContext(ctx, http.MethodGet, g.APIURL, nil)
+	if rerr != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/vnd.github+json")
+	req.Header.Set("User-Agent", buildinfo.UserAgent())
+	resp, rerr := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if rerr != nil {
+		return err // unreachable now: the original error says more
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.Header.Get("X-GitHub-Media-Type") != "" {
+		return err
+	}
+	return exit(ExitError, fmt.Errorf("--api-url %s: this does not look like GitHub's API (it answered %d without GitHub's API headers: its 404 does not mean that the App is not installed); use https://api.github.com/, or https://HOST/api/v3/ for GitHub Enterprise Server (also $GITHUB_API_URL)", g.APIURL, resp.StatusCode))
 }

@@ -30,6 +30,9 @@ type IOStreams struct {
 	Getenv func(string) string
 	Now    func() time.Time
 
+	// NoColor is set by --no-color.
+	NoColor bool
+
 	// GitHubNow and GitHubSleep, when set, replace the GitHub client's
 	// clock and its waits (retry backoff, rate-limit resets): tests drive
 	// them on a simulated GitHub's clock. Nil means the wall clock.
@@ -55,9 +58,17 @@ func System() *IOStreams {
 	}
 }
 
-// Color reports whether stdout output may use ANSI colours.
+// Color reports whether stdout output may use ANSI colours: --no-color and
+// NO_COLOR (no-color.org) say never, CLICOLOR_FORCE (bixense.com/clicolors)
+// says even when piped, else only on a terminal that is not dumb.
 func (s *IOStreams) Color() bool {
-	return s.StdoutTTY && s.Getenv("NO_COLOR") == "" && s.Getenv("TERM") != "dumb"
+	if s.NoColor || s.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	if f := s.Getenv("CLICOLOR_FORCE"); f != "" && f != "0" {
+		return true
+	}
+	return s.StdoutTTY && s.Getenv("TERM") != "dumb"
 }
 
 // Progress reports whether long runs may draw progress on stderr: only for

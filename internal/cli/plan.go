@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -212,7 +213,11 @@ func renderPlan(w io.Writer, p *reconcile.Plan, format string, color bool) error
 // or to stdout.
 func writeOut(ios *IOStreams, out string, draw func(w io.Writer, toTerminal bool) error) error {
 	if out == "" || out == "-" {
-		return draw(ios.Out, ios.StdoutTTY)
+		return draw(ios.Out, ios.StdoutTTY || ios.Color())
+	}
+	// Name the missing directory, not the temporary file made inside it.
+	if fi, err := os.Stat(dirOf(out)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--out %s: the directory %s does not exist: create it first", out, filepath.Dir(out))
 	}
 	tmp, err := os.CreateTemp(dirOf(out), ".permsync-*")
 	if err != nil {

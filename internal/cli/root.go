@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/buildinfo"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
@@ -35,10 +36,11 @@ type GlobalOptions struct {
 // Main runs permsync with args and returns the exit code.
 func Main(args []string, io *IOStreams) int {
 	io = io.guarded() // every byte printed passes the output guard
-	root := NewRootCmd(io)
+	root, g := newRoot(io)
 	root.SetArgs(args)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if err != nil {
+		err = notGitHub(root.Context(), g, err)
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.err != nil {
 			msg := err.Error()
@@ -48,7 +50,10 @@ func Main(args []string, io *IOStreams) int {
 			fmt.Fprintln(io.ErrOut, msg)
 		}
 		if isUsageError(err) || strings.HasPrefix(err.Error(), "unknown command") {
-			fmt.Fprintln(io.ErrOut, "Run 'permsync --help' for usage.")
+			if cmd == nil {
+				cmd = root
+			}
+			fmt.Fprintf(io.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}
 	}
 	return exitCode(err)
@@ -64,7 +69,13 @@ func isUsageError(err error) bool {
 
 // NewRootCmd builds the command tree. Commands are listed here explicitly.
 func NewRootCmd(io *IOStreams) *cobra.Command {
+	root, _ := newRoot(io)
+	return root
+}
+
+func newRoot(io *IOStreams) (*cobra.Command, *GlobalOptions) {
 	g := &GlobalOptions{}
+	var noColor bool
 	root := &cobra.Command{
 		Use:   "permsync <command> [flags]",
 		Short: "Keep the rights to an organization's GitHub repositories as code",
@@ -85,7 +96,14 @@ branch protection or a required CLA check, whatever the files say.`,
   permsync demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.String(),
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			if noColor {
+				io.NoColor = true
+			}
+		},
 	}
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	root.SetIn(io.In)
@@ -95,6 +113,7 @@ branch protection or a required CLA check, whatever the files say.`,
 	root.CompletionOptions.DisableDefaultCmd = true
 
 	pf := root.PersistentFlags()
+	pf.BoolVar(&noColor, "no-color", false, "never colour the output (also NO_COLOR=1; CLICOLOR_FORCE=1 colours it even when piped)")
 	pf.StringVar(&g.APIURL, "api-url", "", "GitHub API base URL (default $GITHUB_API_URL, else https://api.github.com/; GitHub Enterprise Server: https://HOST/api/v3/)")
 	pf.StringVar(&g.CacheDir, "cache-dir", "", "directory for the conditional-request cache (default: the user cache directory; \"off\" disables it; never holds a secret)")
 	pf.IntVar(&g.ReadConcurrency, "read-concurrency", 4, "GitHub reads in flight at once")
@@ -111,8 +130,9 @@ branch protection or a required CLA check, whatever the files say.`,
 		newOffboardCmd(io, g, nil),
 		newDemoCmd(io, nil),
 		newVersionCmd(io),
+		newCompletionCmd(io),
 	)
-	return root
+	return root, g
 }
 
 // resolve fills global defaults from the environment.

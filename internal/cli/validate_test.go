@@ -192,7 +192,7 @@ func TestMainValidate(t *testing.T) {
 
 	io, _, errOut = testIO()
 	assert.Equal(t, ExitError, Main([]string{"validate", "--format", "xml"}, io))
-	assert.Equal(t, "permsync: --format must be text, json or github, not \"xml\"\nRun 'permsync --help' for usage.\n", errOut.String())
+	assert.Equal(t, "permsync: --format must be text, json or github, not \"xml\"\nRun 'permsync validate --help' for usage.\n", errOut.String())
 }
 
 func TestPlural(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // Label marks the tracking issue.
@@ -85,42 +86,44 @@ func Title(p *reconcile.Plan) string {
 	return "permsync: repository rights drifted from the files (" + strings.Join(orgs, ", ") + ")"
 }
 
-// Body renders the tracking issue's body from a plan.
-func Body(p *reconcile.Plan, now time.Time, runURL string) string {
-	var b bytes.Buffer
-	extras := 0
-	for _, n := range p.Notices {
-		if n.Kind == reconcile.NoticeUnmanaged || n.Kind == reconcile.NoticeNotLowered {
-			extras++
-		}
+// HowToFix is the tracking issue's "how to fix": true of the workflows
+// this repository ships, where a push applies only the repositories whose
+// files it changed, so drift in any other one stays until a full
+// reconciliation is dispatched by hand.
+const HowToFix = "**How to fix.** Either put GitHub back as the files say: a push to the default branch applies only the repositories whose files it changed, so run the full reconciliation by hand — Actions → `permissions-apply` → *Run workflow* with `full` checked, or `gh workflow run permissions-apply.yml -f full=true` (it waits for the `permsync-apply` environment's approval; locally: `permsync apply`). Or keep what was changed: write it into the files in a reviewed pull request. This issue is updated by every nightly run and closes itself when GitHub and the files agree."
+
+// maxEvents bounds the issue's list of differences; the plan after it
+// lists every change.
+const maxEvents = 60
+
+// Body renders the tracking issue's body: what changed outside permsync
+// first, then the plan (what apply would do, refusals included), then how
+// to fix it. actual, when not nil, says who sent an invitation and when.
+func Body(p *reconcile.Plan, actual map[string]*state.Org, now time.Time, runURL string) string {
+	var head strings.Builder
+	head.WriteString("Repository rights on GitHub differ from the permissions files.\n\n")
+	if events := Events(p, actual); len(events) > 0 {
+		markdownEvents(&head, events, maxEvents)
 	}
 	footer := fmt.Sprintf("_Checked %s by the nightly `permsync drift`", now.UTC().Format("2006-01-02 15:04 UTC"))
 	if runURL != "" {
 		footer += fmt.Sprintf(" ([run](%s))", runURL)
 	}
-	footer += ". Fix the drift by changing GitHub back (run `permsync apply`) or by changing the files in a reviewed pull request; this issue closes itself when they agree._"
-	intro := ""
-	if extras > 0 {
-		intro = fmt.Sprintf("%d grants on GitHub are not in the files (additive mode keeps them): see the notices.\n\n", extras)
-	}
-	_ = planview.Markdown(&b, p, planview.MarkdownOptions{
-		Title:    "Rights drift: GitHub differs from the permissions files",
-		MaxBytes: planview.CommentLimit - 4096 - len(intro),
-		Footer:   footer,
+	footer += "._"
+	var plan bytes.Buffer
+	_ = planview.Markdown(&plan, p, planview.MarkdownOptions{
+		Title:    "What apply would do",
+		MaxBytes: planview.CommentLimit - 4096 - head.Len() - len(HowToFix),
+		Footer:   HowToFix + "\n\n" + footer,
 	})
-	out := b.String()
-	if intro != "" {
-		// After the summary line: the marker, the heading, the summary.
-		parts := strings.SplitN(out, "\n\n", 3)
-		if len(parts) == 3 {
-			out = parts[0] + "\n\n" + parts[1] + "\n\n" + intro + parts[2]
-		}
-	}
-	return out
+	// The plan's own marker line finds pull request comments; the issue is
+	// found by its label and author, and its marker would only sit mid-body.
+	body := strings.TrimPrefix(plan.String(), planview.Marker+"\n")
+	return head.String() + body
 }
 
 // Sync opens, updates or closes the one tracking issue in owner/repo.
-func Sync(ctx context.Context, t Tracker, owner, repo string, p *reconcile.Plan, now time.Time, runURL string) (Result, error) {
+func Sync(ctx context.Context, t Tracker, owner, repo string, p *reconcile.Plan, actual map[string]*state.Org, now time.Time, runURL string) (Result, error) {
 	me, err := t.Viewer(ctx)
 	if err != nil {
 		return Result{}, fmt.Errorf("who am I on GitHub: %w", err)
@@ -168,7 +171,7 @@ func Sync(ctx context.Context, t Tracker, owner, repo string, p *reconcile.Plan,
 		return res, nil
 	}
 
-	body := Body(p, now, runURL)
+	body := Body(p, actual, now, runURL)
 	if len(mine) == 1 {
 		is := mine[0]
 		if err := t.EditIssue(ctx, owner, repo, is.Number, body, "", ""); err != nil {

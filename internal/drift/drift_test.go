@@ -80,27 +80,27 @@ func TestOpenUpdateClose(t *testing.T) {
 	// Someone else's issue with the label is not ours.
 	m.issues = append(m.issues, &Issue{Number: 1, State: "open", Author: "mallory", Title: "permsync: fake"})
 
-	res, err := Sync(ctx, m, "acme", "perms", driftPlan(), now, "")
+	res, err := Sync(ctx, m, "acme", "perms", driftPlan(), nil, now, "")
 	require.NoError(t, err)
 	assert.Equal(t, Opened, res.Action)
 	assert.Equal(t, 2, res.Issue.Number)
 	assert.True(t, m.labels[Label])
 	assert.Contains(t, m.issues[1].Body, "- user stray: admin")
 
-	res, err = Sync(ctx, m, "acme", "perms", driftPlan(), now.Add(24*time.Hour), "")
+	res, err = Sync(ctx, m, "acme", "perms", driftPlan(), nil, now.Add(24*time.Hour), "")
 	require.NoError(t, err)
 	assert.Equal(t, Updated, res.Action)
 	assert.Len(t, m.issues, 2, "one tracking issue, updated in place")
 	assert.Contains(t, m.issues[1].Body, "2026-11-28")
 
-	res, err = Sync(ctx, m, "acme", "perms", &reconcile.Plan{Orgs: driftPlan().Orgs}, now.Add(48*time.Hour), "")
+	res, err = Sync(ctx, m, "acme", "perms", &reconcile.Plan{Orgs: driftPlan().Orgs}, nil, now.Add(48*time.Hour), "")
 	require.NoError(t, err)
 	assert.Equal(t, Closed, res.Action)
 	assert.Equal(t, "closed", m.issues[1].State)
 	assert.Contains(t, m.comments[2][0], "No drift any more")
 	assert.Equal(t, "open", m.issues[0].State, "another author's issue is never touched")
 
-	res, err = Sync(ctx, m, "acme", "perms", &reconcile.Plan{}, now.Add(72*time.Hour), "")
+	res, err = Sync(ctx, m, "acme", "perms", &reconcile.Plan{}, nil, now.Add(72*time.Hour), "")
 	require.NoError(t, err)
 	assert.Equal(t, None, res.Action)
 }
@@ -108,7 +108,7 @@ func TestOpenUpdateClose(t *testing.T) {
 func TestDuplicatesAreClosed(t *testing.T) {
 	m := &memIssues{me: "bot[bot]"}
 	m.issues = []*Issue{{Number: 1, State: "open", Author: "bot[bot]"}, {Number: 2, State: "open", Author: "BOT[bot]"}}
-	res, err := Sync(context.Background(), m, "o", "r", driftPlan(), time.Now(), "")
+	res, err := Sync(context.Background(), m, "o", "r", driftPlan(), nil, time.Now(), "")
 	require.NoError(t, err)
 	assert.Equal(t, Updated, res.Action)
 	assert.Equal(t, 1, res.Issue.Number)
@@ -119,6 +119,11 @@ func TestDuplicatesAreClosed(t *testing.T) {
 func TestAdditiveExtrasAreDrift(t *testing.T) {
 	p := &reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeUnmanaged, Message: "user x holds write on GitHub but is not in f"}}}
 	assert.True(t, Exists(p))
-	assert.True(t, strings.Contains(Body(p, time.Now(), ""), "1 grants on GitHub are not in the files"))
+	body := Body(p, nil, time.Now(), "")
+	// Listed first, as what changed outside permsync (the wording moved
+	// from one count line to the list itself).
+	assert.Contains(t, body, "## Changed outside permsync\n\n1 difference in 1 repository")
+	assert.Contains(t, body, "user x holds write on GitHub but is not in f")
+	assert.Less(t, strings.Index(body, "user x holds write"), strings.Index(body, "What apply would do"))
 	assert.False(t, Exists(&reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeArchived}}}))
 }

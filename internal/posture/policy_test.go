@@ -44,6 +44,14 @@ var policy = map[string]workflowPolicy{
 			"ci": {permissions: map[string]string{"contents": "read"}},
 		},
 	},
+	// A version tag's release: builds, attests and publishes the binaries.
+	// No secret; the token writes the release and signs the provenance.
+	"release.yml": {
+		triggers: []string{"push"},
+		jobs: map[string]jobPolicy{
+			"release": {permissions: map[string]string{"contents": "write", "id-token": "write", "attestations": "write"}},
+		},
+	},
 	// validate on every pull request, forks included: no secret.
 	"permissions-validate.yml": {
 		triggers: []string{"pull_request"},

@@ -42,7 +42,7 @@ func Select(cfg *config.Config, org string, repos []string) ([]Target, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("--repo %s: no file %s/<org>/%s.yaml; the repository is not managed", r, cfg.Dir, name)
+			return nil, fmt.Errorf("--repo %s: no file %s/<org>/%s.yaml; the repository is not managed%s", r, cfg.Dir, name, nearRepo(cfg, org, name))
 		}
 		wanted[strings.ToLower(o+"/"+name)] = true
 	}
@@ -96,4 +96,45 @@ func (t Target) RepoNames() []string {
 		out = append(out, r.Name)
 	}
 	return out
+}
+
+// nearRepo returns ` (did you mean "x"?)` for a managed repository whose
+// name is within two edits of name, or "".
+func nearRepo(cfg *config.Config, org, name string) string {
+	best, bestD := "", 3
+	for _, co := range cfg.Orgs {
+		if org != "" && !strings.EqualFold(co.Name, org) {
+			continue
+		}
+		for _, r := range co.Repos {
+			if d := editDistance(strings.ToLower(name), strings.ToLower(r.Name)); d < bestD {
+				best, bestD = co.Name+"/"+r.Name, d
+			}
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
