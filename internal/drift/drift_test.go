@@ -117,7 +117,8 @@ func TestDuplicatesAreClosed(t *testing.T) {
 }
 
 func TestAdditiveExtrasAreDrift(t *testing.T) {
-	p := &reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeUnmanaged, Message: "user x holds write on GitHub but is not in f"}}}
+	p := &reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeUnmanaged, Org: "acme", Message: "user x holds write on GitHub but is not in f",
+		Items: []reconcile.Item{{Repo: "widget", Subject: "user:x"}}}}}
 	assert.True(t, Exists(p))
 	body := Body(p, nil, time.Now(), "")
 	// Listed first, as what changed outside permsync (the wording moved
