@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/agnivade/levenshtein"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -74,37 +75,24 @@ func branchProblem(s string) string {
 
 // suggest returns ` (did you mean "x"?)` for a near miss, or "".
 func suggest(got string, known []string) string {
+	return Suggest(got, known, known)
+}
+
+// Suggest returns ` (did you mean "x"?)` for the show[i] whose known[i] is
+// within two edits of got (case-insensitive), or "". known and show are
+// the same length: what is compared, and what is printed for it.
+func Suggest(got string, known, show []string) string {
 	best, bestD := "", 3
-	for _, k := range known {
-		if d := distance(strings.ToLower(got), k); d < bestD {
-			best, bestD = k, d
+	got = strings.ToLower(got)
+	for i, k := range known {
+		if d := levenshtein.ComputeDistance(got, strings.ToLower(k)); d < bestD {
+			best, bestD = show[i], d
 		}
 	}
 	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein edit distance.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // quote makes a user-supplied name safe to echo in a one-line message:

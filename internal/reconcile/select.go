@@ -101,40 +101,15 @@ func (t Target) RepoNames() []string {
 // nearRepo returns ` (did you mean "x"?)` for a managed repository whose
 // name is within two edits of name, or "".
 func nearRepo(cfg *config.Config, org, name string) string {
-	best, bestD := "", 3
+	var names, full []string
 	for _, co := range cfg.Orgs {
 		if org != "" && !strings.EqualFold(co.Name, org) {
 			continue
 		}
 		for _, r := range co.Repos {
-			if d := editDistance(strings.ToLower(name), strings.ToLower(r.Name)); d < bestD {
-				best, bestD = co.Name+"/"+r.Name, d
-			}
+			names = append(names, r.Name)
+			full = append(full, co.Name+"/"+r.Name)
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return config.Suggest(name, names, full)
 }
