@@ -87,8 +87,8 @@ type builder struct {
 	rep    *Report
 	fs     findings
 	causes map[string]*cause
-	// crossItems: per org and guardrail, one sentence per repository.
-	crossItems map[string]*[]string
+	// crossItems: per org and finding rule, the breaches gathered.
+	crossItems map[string]*crossed
 }
 
 func (b *builder) actual(org string) *state.Org { return b.in.Actual[strings.ToLower(org)] }
@@ -374,9 +374,6 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 		}
 		acc.Undeclared = undeclared(acc, co)
 		rep.Access = append(rep.Access, *acc)
-		if acc.Outside && !r.Archived {
-			b.outside(rep, co, acc)
-		}
 	}
 	sort.SliceStable(rep.Access, func(i, j int) bool {
 		if rep.Access[i].Role != rep.Access[j].Role {
@@ -459,35 +456,6 @@ func byWhom(inviter string) string {
 		return ""
 	}
 	return " by " + inviter
-}
-
-// outside reports an outside collaborator's grants above the limits.
-func (b *builder) outside(rep *Repo, co *config.Org, acc *Access) {
-	max := co.Policy.OutsideCollaboratorMaxRole
-	for _, s := range acc.Sources {
-		if s.Kind != SourceDirect && s.Kind != SourceInvitation {
-			continue
-		}
-		what := "a direct " + s.Role.String() + " grant"
-		if s.Kind == SourceInvitation {
-			what = "a pending invitation as " + s.Role.String()
-		}
-		var f *Finding
-		switch {
-		case s.Role == role.Admin:
-			f = b.fs.add(Critical, RuleOutsideAdmin, rep.Org, rep.Name, "user:"+acc.Login,
-				fmt.Sprintf("Lower %s to at most %s in %s through a reviewed pull request (permsync refuses admin for outside collaborators above the limit), or make them an org member if they must administer it.", acc.Login, max, fileOr(rep)),
-				"%s, an outside collaborator (not an org member), holds %s on %s", acc.Login, what, rep.FullName())
-		case s.Role > max:
-			b.crossing(crossOutsideMax, co, rep.Org, rep.Name, "user:"+acc.Login,
-				fmt.Sprintf("Lower each of them to %s or below in the repository's file through a reviewed pull request (a change that lowers access is never refused).", max),
-				fmt.Sprintf("%s, an outside collaborator, holds %s on %s, above outside_collaborator_max_role (%s)", acc.Login, what, rep.FullName(), max))
-			continue
-		default:
-			continue
-		}
-		f.Source = s.Declared
-	}
 }
 
 func fileOr(rep *Repo) string {
@@ -575,41 +543,14 @@ func (t teams) via(slug, login string) []string {
 	return chain
 }
 
-// admins counts the repository's admins against min_admins and max_admins,
-// as the guardrails do.
+// admins counts the repository's admins as the guardrails do
+// (reconcile.Admins), and reports what already crosses them.
 func (b *builder) admins(rep *Repo, co *config.Org, a *state.Org, r *state.Repo) {
 	p := co.Policy
+	forMax, forMin := reconcile.Admins(a, r, p, true), reconcile.Admins(a, r, p, false)
 	all := map[string]string{}
-	forMax, forMin := map[string]bool{}, map[string]bool{}
-	addP := func(login string, pending bool) {
-		k := strings.ToLower(login)
-		all[k] = login
-		if !p.ExpectedOwner(login) {
-			forMax[k] = true
-		}
-		if !pending {
-			forMin[k] = true
-		}
-	}
-	for _, u := range r.Users {
-		if u.Role == role.Admin {
-			addP(u.Login, false)
-		}
-	}
-	for _, t := range r.Teams {
-		if t.Role != role.Admin {
-			continue
-		}
-		if team := a.Team(t.Slug); team != nil {
-			for _, m := range team.Members {
-				addP(m, false)
-			}
-		}
-	}
-	for _, inv := range r.Invitations {
-		if inv.Role == role.Admin && !inv.Expired {
-			addP(inv.Login, true)
-		}
+	for _, l := range append(append([]string{}, forMax...), forMin...) {
+		all[strings.ToLower(l)] = l
 	}
 	for _, v := range all {
 		rep.Admins.People = append(rep.Admins.People, v)
@@ -618,43 +559,7 @@ func (b *builder) admins(rep *Repo, co *config.Org, a *state.Org, r *state.Repo)
 	rep.Admins.ForMax, rep.Admins.ForMin = len(forMax), len(forMin)
 	rep.Admins.Min, rep.Admins.Max = p.MinAdmins, p.MaxAdmins
 	rep.Admins.OwnersToo = len(a.Owners)
-	if r.Archived || rep.ReadError != "" {
-		return
-	}
-	if rep.Admins.ForMax > p.MaxAdmins {
-		rep.Admins.OverMax = true
-		b.crossing(crossMaxAdmins, co, rep.Org, rep.Name, "",
-			"Give the people who do not need admin maintain instead, in each repository's file through a reviewed pull request; admin is for release engineering.",
-			fmt.Sprintf("%s has %d admins (%s), more than max_admins (%d)", rep.FullName(), rep.Admins.ForMax, strings.Join(rep.Admins.People, ", "), p.MaxAdmins))
-	}
-	if rep.Admins.ForMin < p.MinAdmins {
-		rep.Admins.UnderMin = true
-		b.crossing(crossMinAdmins, co, rep.Org, rep.Name, "",
-			"Grant admin to the team that must administer each repository (e.g. release engineering) in its file.",
-			fmt.Sprintf("%s has %d admins through a direct or team grant, fewer than min_admins (%d)", rep.FullName(), rep.Admins.ForMin, p.MinAdmins))
-	}
-	if rep.Managed && p.AdminAllowed != nil {
-		var out []string
-		for _, u := range r.Users {
-			if pr := (config.Principal{Kind: config.User, Name: u.Login}); u.Role == role.Admin && !p.AdminAllowedFor(pr) {
-				out = append(out, pr.String())
-			}
-		}
-		for _, t := range r.Teams {
-			if pr := (config.Principal{Kind: config.Team, Name: t.Slug}); t.Role == role.Admin && !p.AdminAllowedFor(pr) {
-				out = append(out, pr.String())
-			}
-		}
-		if len(out) > 0 {
-			subject := ""
-			if len(out) == 1 {
-				subject = out[0]
-			}
-			b.crossing(crossAdminAllowed, co, rep.Org, rep.Name, subject,
-				"Lower them to maintain in the files and apply (a change that lowers access is never refused), or add them to admin_allowed in the org file through a reviewed pull request.",
-				fmt.Sprintf("%s: direct admin on %s, and the org's admin_allowed does not list %s", strings.Join(out, ", "), rep.FullName(), map[bool]string{true: "it", false: "them"}[len(out) == 1]))
-		}
-	}
+	b.breaches(rep, co, a, r)
 }
 
 // planFor copies the plan's drift, refusals, errors and notices of rep.

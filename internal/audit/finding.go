@@ -97,7 +97,7 @@ type RuleInfo struct {
 var Rules = []RuleInfo{
 	{RuleAdminNotDeclared, Critical, "someone holds admin on a managed repository through a grant no file declares (made by hand on GitHub)"},
 	{RuleCLANotRequired, Critical, "a CLA check of required_checks (EasyCLA or a legacy CLA context) is not required on the default branch, by branch protection or an active ruleset"},
-	{RuleOutsideAdmin, Critical, "an outside collaborator holds a direct admin grant (or a pending admin invitation)"},
+	{RuleOutsideAdmin, Critical, "an outside collaborator holds a direct admin grant (or a pending admin invitation) above outside_collaborator_max_role"},
 	{RuleSelfUnprotected, Critical, "the permissions repository's default branch is not protected"},
 	{RuleBaseRoleAboveRead, High, "the org base role is write or admin: every member holds it on every repository (critical when admin)"},
 	{RuleCheckWrongApp, High, "the org file pins a check to an App, and GitHub requires it from another App or any source"},
@@ -107,7 +107,7 @@ var Rules = []RuleInfo{
 	{RuleOutsideAboveMax, High, "an outside collaborator holds a role above outside_collaborator_max_role"},
 	{RuleRulesetBypass, High, "an active ruleset that requires a required_checks entry on the default branch can be bypassed by someone below an org owner"},
 	{RuleRulesetBypassUnread, High, "an active ruleset that requires a required_checks entry on the default branch has a bypass list the credentials cannot read: who can skip the check cannot be verified"},
-	{RuleAdminNotAllowed, High, "someone holds direct admin outside admin_allowed"},
+	{RuleAdminNotAllowed, High, "someone holds admin through a direct or team grant, or a pending admin invitation, outside admin_allowed"},
 	{RuleRefusal, High, "the plan holds a change permsync refuses to make (a guardrail)"},
 	{RulePlanError, High, "the plan could not be computed for a managed repository"},
 	{RuleReadError, High, "the repository could not be read completely"},
