@@ -42,6 +42,12 @@ type Input struct {
 	Now   time.Time
 	// MatrixPeople and MatrixRepos bound the matrix (defaults 150 and 2000).
 	MatrixPeople, MatrixRepos int
+	// Activity is each org's repository events (lower-case org, then
+	// repository), for the inactive-access rule; an org without an entry
+	// is not judged. InactiveHorizon is how long without an event makes
+	// access inactive (default DefaultInactiveHorizon).
+	Activity        map[string]map[string]RepoActivity
+	InactiveHorizon time.Duration
 }
 
 // SelfInput names the permissions repository and its state.
@@ -167,15 +173,16 @@ func (b *builder) org(co *config.Org) {
 		o.Apps = []App{}
 		for _, in := range a.Installations {
 			app := App{Slug: in.AppSlug, ID: in.AppID, Permissions: in.Permissions, RepositorySelection: in.RepositorySelection,
-				AdministrationWrite: in.Permissions["administration"] == "write"}
+				AdministrationWrite: in.Permissions["administration"] == "write", Trusted: co.Policy.TrustedApp(in.AppID)}
 			if app.Permissions == nil {
 				app.Permissions = map[string]string{}
 			}
 			o.Apps = append(o.Apps, app)
-			if app.AdministrationWrite {
-				b.fs.add(Medium, RuleAppAdministrationWrite, o.Name, "", "app:"+in.AppSlug,
-					"Make sure this is an App you trust with admin (e.g. permsync's writer App, whose key only reviewed merges reach); otherwise reduce its permissions or uninstall it.",
-					"the App %s (id %d) has Administration: write on %s repositories: it can change rights and protection, and delete repositories", in.AppSlug, in.AppID, selectionWord(in.RepositorySelection))
+			if app.AdministrationWrite && !app.Trusted {
+				f := b.fs.add(Medium, RuleAppAdministrationWrite, o.Name, "", "app:"+in.AppSlug,
+					fmt.Sprintf("If you trust this App with admin (e.g. permsync's writer App, whose key only reviewed merges reach), add %d to trusted_apps in %s through a reviewed pull request; otherwise reduce its permissions or uninstall it.", in.AppID, orgFileOr(co)),
+					"the App %s (id %d) has Administration: write on %s repositories and is not in trusted_apps: it can change rights and protection, and delete repositories", in.AppSlug, in.AppID, selectionWord(in.RepositorySelection))
+				f.Source = co.Policy.Where("trusted_apps", co.File).String()
 			}
 		}
 	}
@@ -209,6 +216,19 @@ func (b *builder) org(co *config.Org) {
 	}
 	sort.Slice(o.Repos, func(i, j int) bool { return lessFold(o.Repos[i].Name, o.Repos[j].Name) })
 	o.People = people(o, a)
+	o.NonHuman = NonHumanAccess(a, co)
+	b.fs = append(b.fs, NotPinnedFindings(co)...)
+	if act, ok := b.in.Activity[strings.ToLower(co.Name)]; ok {
+		horizon := b.in.InactiveHorizon
+		if horizon <= 0 {
+			horizon = DefaultInactiveHorizon
+		}
+		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("Inactive access in %s: write or above (a direct grant or a team) with no event in the repository's events in the last %d days, since %s. Source: GitHub's repository events (the newest 100 per repository, which reach back at most 90 days); %d of %s read.",
+			o.Name, int(horizon/(24*time.Hour)), b.in.Now.Add(-horizon).UTC().Format("2006-01-02"), len(act), plural(len(a.Repos), "repository")))
+		fs, notes := InactiveFindings(a, co, act, b.in.Now, horizon)
+		b.fs = append(b.fs, fs...)
+		b.rep.Notes = append(b.rep.Notes, notes...)
+	}
 }
 
 func selectionWord(s string) string {
@@ -311,7 +331,7 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 	}
 	for _, u := range r.Users {
 		s := Source{Kind: SourceDirect, Role: u.Role, RoleName: u.RoleName}
-		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: u.Login}, u.Role, u.RoleName)
+		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: u.Login}, u.ID, u.Role, u.RoleName)
 		add(u.Login, s)
 	}
 	for _, inv := range r.Invitations {
@@ -327,7 +347,7 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 			continue
 		}
 		s := Source{Kind: SourceInvitation, Role: inv.Role}
-		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: inv.Login}, inv.Role, "")
+		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: inv.Login}, inv.UserID, inv.Role, "")
 		add(inv.Login, s)
 	}
 	tree := teamTree(a)
@@ -337,7 +357,7 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 		}
 		tg := TeamGrant{Slug: t.Slug, Role: t.Role, RoleName: t.RoleName, Members: []string{}}
 		var dummy Source
-		b.declare(&dummy, rep, cr, config.Principal{Kind: config.Team, Name: t.Slug}, t.Role, t.RoleName)
+		b.declare(&dummy, rep, cr, config.Principal{Kind: config.Team, Name: t.Slug}, 0, t.Role, t.RoleName)
 		tg.Declared = dummy.Declared
 		if team := a.Team(t.Slug); team != nil {
 			tg.Members = nonNil(team.Members)
@@ -466,15 +486,17 @@ func fileOr(rep *Repo) string {
 }
 
 // declare sets where the files grant what GitHub holds, and the change in
-// the history window that made it so.
-func (b *builder) declare(s *Source, rep *Repo, cr *config.Repo, p config.Principal, held role.Role, roleName string) {
+// the history window that made it so. A user is matched by account (id,
+// GitHub's account id or 0 when not read): see sameAccount. An entry past
+// its expires: date declares nothing.
+func (b *builder) declare(s *Source, rep *Repo, cr *config.Repo, p config.Principal, id int64, held role.Role, roleName string) {
 	if cr == nil {
 		return
 	}
 	for _, g := range cr.Grants {
-		if g.Equal(p) && g.Role == held && roleName == "" {
+		if sameAccount(g, p, id) && g.Role == held && roleName == "" && !g.ExpiredAt(b.in.Now) {
 			s.Declared = g.Pos.String()
-			s.Trace = b.trace(rep, p.String(), held)
+			s.Trace = b.trace(rep, g.Principal.String(), held)
 			return
 		}
 	}

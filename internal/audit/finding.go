@@ -121,7 +121,7 @@ var Rules = []RuleInfo{
 	{RuleForcePushAllowed, Medium, "force pushes are allowed on the default branch"},
 	{RuleDeletionAllowed, Medium, "the default branch may be deleted"},
 	{RuleAdminsUnderMin, Medium, "fewer people hold direct or team admin than min_admins"},
-	{RuleAppAdministrationWrite, Medium, "a GitHub App installed on the org has Administration: write (it can change rights and protection, and delete repositories)"},
+	{RuleAppAdministrationWrite, Medium, "a GitHub App installed on the org has Administration: write (it can change rights and protection, and delete repositories) and trusted_apps does not list it"},
 	{RuleDeployKeyWrite, Medium, "a deploy key has write access (it can push, bypassing reviews unless protection stops it)"},
 	{RuleDrift, Medium, "GitHub differs from the files: the plan holds changes"},
 	{RuleHandMadeChange, Medium, "something changed on GitHub since the snapshot that no file explains"},
@@ -129,6 +129,8 @@ var Rules = []RuleInfo{
 	{RuleUnlistedGrant, Low, "additive mode: a grant on GitHub that the files do not list"},
 	{RuleUnmanagedRepo, Low, "a repository has no permissions file"},
 	{RuleInvitationExpired, Low, "an invitation expired unaccepted"},
+	NotPinnedRule,
+	InactiveRule,
 	{RuleArchivedRepo, Info, "the repository is archived (read-only; its rights are reported, not changed)"},
 }
 
