@@ -57,8 +57,12 @@ engineering:
     grant, a team (nested teams resolved to people), org ownership, the org
     base role, a pending invitation; outside collaborators marked;
   - what each person can administer, maintain and write;
-  - org owners, expected or not; Apps with Administration write; deploy keys
-    that can push;
+  - org owners, expected or not; every App installation and deploy key with
+    its reach, flagging Apps with Administration write outside trusted_apps
+    and deploy keys that can push;
+  - people with write or above and no event in a repository's events for
+    --inactive-days (default 90; one request per repository, cached);
+  - user entries not pinned to an account ({login, id});
   - each default branch's protection, and whether each required_checks entry
     (EasyCLA, DCO) is required, pinned to its App or spoofable;
   - drift and refusals (the plan), unmanaged and archived repositories;
