@@ -61,14 +61,16 @@ type Result struct {
 	Duplicates []int
 }
 
-// Exists reports whether a plan shows drift: changes to make, or (in
-// additive mode) grants on GitHub the files do not list.
+// Exists reports whether a plan shows drift: changes to make, (in
+// additive mode) grants on GitHub the files do not list, or a grant that
+// expires within 14 days, so that the tracking issue announces it alone.
 func Exists(p *reconcile.Plan) bool {
 	if len(p.Changes) > 0 {
 		return true
 	}
 	for _, n := range p.Notices {
-		if n.Kind == reconcile.NoticeUnmanaged || n.Kind == reconcile.NoticeNotLowered {
+		switch n.Kind {
+		case reconcile.NoticeUnmanaged, reconcile.NoticeNotLowered, reconcile.NoticeExpiresSoon:
 			return true
 		}
 	}
@@ -88,10 +90,13 @@ func Title(p *reconcile.Plan) string {
 // Body renders the tracking issue's body from a plan.
 func Body(p *reconcile.Plan, now time.Time, runURL string) string {
 	var b bytes.Buffer
-	extras := 0
+	extras, expiring := 0, 0
 	for _, n := range p.Notices {
-		if n.Kind == reconcile.NoticeUnmanaged || n.Kind == reconcile.NoticeNotLowered {
+		switch n.Kind {
+		case reconcile.NoticeUnmanaged, reconcile.NoticeNotLowered:
 			extras++
+		case reconcile.NoticeExpiresSoon:
+			expiring++
 		}
 	}
 	footer := fmt.Sprintf("_Checked %s by the nightly `permsync drift`", now.UTC().Format("2006-01-02 15:04 UTC"))
@@ -102,6 +107,9 @@ func Body(p *reconcile.Plan, now time.Time, runURL string) string {
 	intro := ""
 	if extras > 0 {
 		intro = fmt.Sprintf("%d grants on GitHub are not in the files (additive mode keeps them): see the notices.\n\n", extras)
+	}
+	if expiring > 0 {
+		intro += fmt.Sprintf("%d grants expire within 14 days (see the notices): the daily expiry job removes each on its date; to keep one, change its expires: in a reviewed pull request.\n\n", expiring)
 	}
 	_ = planview.Markdown(&b, p, planview.MarkdownOptions{
 		Title:    "Rights drift: GitHub differs from the permissions files",

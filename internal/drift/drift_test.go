@@ -122,3 +122,19 @@ func TestAdditiveExtrasAreDrift(t *testing.T) {
 	assert.True(t, strings.Contains(Body(p, time.Now(), ""), "1 grants on GitHub are not in the files"))
 	assert.False(t, Exists(&reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeArchived}}}))
 }
+
+// An upcoming expiry alone opens the tracking issue, which says what expires.
+func TestExpiringGrantAloneOpensTheIssue(t *testing.T) {
+	p := &reconcile.Plan{Orgs: []reconcile.OrgMode{{Org: "acme"}}, Notices: []reconcile.Notice{{Kind: reconcile.NoticeExpiresSoon, Org: "acme",
+		Message: "user alice's write grant expires on 2027-03-01",
+		Items:   []reconcile.Item{{Repo: "widget", Subject: "user:alice"}}}}}
+	assert.True(t, Exists(p))
+	body := Body(p, time.Now(), "")
+	assert.Contains(t, body, "1 grants expire within 14 days")
+	assert.Contains(t, body, "alice")
+	m := &memIssues{me: "bot[bot]"}
+	res, err := Sync(context.Background(), m, "o", "r", p, time.Now(), "")
+	require.NoError(t, err)
+	assert.Equal(t, Opened, res.Action)
+	assert.False(t, Exists(&reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeRenamed}}}), "other notices are not drift")
+}
