@@ -8,10 +8,10 @@ package posture
 type role int
 
 const (
-	roleNone  role = iota
-	rolePlan       // the pull request plan: a required check with the reader App
-	roleApply      // the apply: the writer App's key, for the approved plan
-	roleExpire     // the expiry job: the writer App's key, for expiries alone
+	roleNone   role = iota
+	rolePlan        // the pull request plan: a required check with the reader App
+	roleApply       // the apply: the writer App's key, for the approved plan
+	roleExpire      // the expiry job: the writer App's key, for expiries alone
 )
 
 type jobPolicy struct {
