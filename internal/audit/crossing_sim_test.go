@@ -13,7 +13,8 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim/ghsimtest"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
@@ -25,9 +26,9 @@ import (
 // declared in the files, so the plan changes nothing and lets each stand.
 func TestCrossingSameWordsInPlanAndAudit(t *testing.T) {
 	t.Parallel()
-	s := ghapitest.NewTestServer(t)
+	s := ghsimtest.NewServer(t)
 	for _, org := range []string{"acme", "beta"} {
-		s.AddOrg(org, ghapitest.OrgOptions{BaseRole: ghapitest.RoleRead})
+		s.AddOrg(org, ghsim.OrgOptions{BaseRole: ghsim.RoleRead})
 		s.AddMember(org, "svc-bot", true)
 	}
 	for _, m := range []string{"alice", "bob", "carol", "dave", "erin"} {
@@ -35,28 +36,28 @@ func TestCrossingSameWordsInPlanAndAudit(t *testing.T) {
 	}
 	s.AddUser("mallory")
 	s.AddUser("oscar")
-	s.AddTeam("acme", "core", ghapitest.TeamOptions{})
+	s.AddTeam("acme", "core", ghsim.TeamOptions{})
 	s.AddTeamMember("acme", "core", "dave", "member")
-	s.AddTeam("acme", "big", ghapitest.TeamOptions{})
+	s.AddTeam("acme", "big", ghsim.TeamOptions{})
 	for _, m := range []string{"alice", "bob", "carol"} {
 		s.AddTeamMember("acme", "big", m, "member")
 	}
 	// acme/solo: erin, a member, holds admin that admin_allowed does not list.
-	s.AddRepo("acme", "solo", ghapitest.RepoOptions{})
-	s.SetCollaborator("acme", "solo", "erin", ghapitest.RoleAdmin)
+	s.AddRepo("acme", "solo", ghsim.RepoOptions{})
+	s.SetCollaborator("acme", "solo", "erin", ghsim.RoleAdmin)
 	// acme/crowd: three admins through an allowed team, max_admins 2.
-	s.AddRepo("acme", "crowd", ghapitest.RepoOptions{})
-	s.SetTeamRepo("acme", "big", "crowd", ghapitest.RoleAdmin)
+	s.AddRepo("acme", "crowd", ghsim.RepoOptions{})
+	s.SetTeamRepo("acme", "big", "crowd", ghsim.RoleAdmin)
 	// acme/bare: no admin, min_admins 1.
-	s.AddRepo("acme", "bare", ghapitest.RepoOptions{})
-	s.SetTeamRepo("acme", "core", "bare", ghapitest.RoleRead)
+	s.AddRepo("acme", "bare", ghsim.RepoOptions{})
+	s.SetTeamRepo("acme", "core", "bare", ghsim.RoleRead)
 	// acme/guest: oscar, an outside collaborator, holds maintain (cap: write).
-	s.AddRepo("acme", "guest", ghapitest.RepoOptions{})
-	s.SetTeamRepo("acme", "core", "guest", ghapitest.RoleAdmin)
-	s.SetCollaborator("acme", "guest", "oscar", ghapitest.RoleMaintain)
+	s.AddRepo("acme", "guest", ghsim.RepoOptions{})
+	s.SetTeamRepo("acme", "core", "guest", ghsim.RoleAdmin)
+	s.SetCollaborator("acme", "guest", "oscar", ghsim.RoleMaintain)
 	// beta/vault: mallory, an outside collaborator, holds admin.
-	s.AddRepo("beta", "vault", ghapitest.RepoOptions{})
-	s.SetCollaborator("beta", "vault", "mallory", ghapitest.RoleAdmin)
+	s.AddRepo("beta", "vault", ghsim.RepoOptions{})
+	s.SetCollaborator("beta", "vault", "mallory", ghsim.RoleAdmin)
 
 	files := fstest.MapFS{
 		"acme.yaml":       {Data: []byte("admin_allowed: [team:core, team:big]\nmin_admins: 1\nmax_admins: 2\nexpected_owners: [svc-bot]\n")},
