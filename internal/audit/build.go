@@ -42,6 +42,12 @@ type Input struct {
 	Now   time.Time
 	// MatrixPeople and MatrixRepos bound the matrix (defaults 150 and 2000).
 	MatrixPeople, MatrixRepos int
+	// Activity is each org's repository events (lower-case org, then
+	// repository), for the inactive-access rule; an org without an entry
+	// is not judged. InactiveHorizon is how long without an event makes
+	// access inactive (default DefaultInactiveHorizon).
+	Activity        map[string]map[string]RepoActivity
+	InactiveHorizon time.Duration
 }
 
 // SelfInput names the permissions repository and its state.
@@ -87,8 +93,8 @@ type builder struct {
 	rep    *Report
 	fs     findings
 	causes map[string]*cause
-	// crossItems: per org and guardrail, one sentence per repository.
-	crossItems map[string]*[]string
+	// crossItems: per org and finding rule, the breaches gathered.
+	crossItems map[string]*crossed
 }
 
 func (b *builder) actual(org string) *state.Org { return b.in.Actual[strings.ToLower(org)] }
@@ -167,15 +173,16 @@ func (b *builder) org(co *config.Org) {
 		o.Apps = []App{}
 		for _, in := range a.Installations {
 			app := App{Slug: in.AppSlug, ID: in.AppID, Permissions: in.Permissions, RepositorySelection: in.RepositorySelection,
-				AdministrationWrite: in.Permissions["administration"] == "write"}
+				AdministrationWrite: in.Permissions["administration"] == "write", Trusted: co.Policy.TrustedApp(in.AppID)}
 			if app.Permissions == nil {
 				app.Permissions = map[string]string{}
 			}
 			o.Apps = append(o.Apps, app)
-			if app.AdministrationWrite {
-				b.fs.add(Medium, RuleAppAdministrationWrite, o.Name, "", "app:"+in.AppSlug,
-					"Make sure this is an App you trust with admin (e.g. permsync's writer App, whose key only reviewed merges reach); otherwise reduce its permissions or uninstall it.",
-					"the App %s (id %d) has Administration: write on %s repositories: it can change rights and protection, and delete repositories", in.AppSlug, in.AppID, selectionWord(in.RepositorySelection))
+			if app.AdministrationWrite && !app.Trusted {
+				f := b.fs.add(Medium, RuleAppAdministrationWrite, o.Name, "", "app:"+in.AppSlug,
+					fmt.Sprintf("If you trust this App with admin (e.g. permsync's writer App, whose key only reviewed merges reach), add %d to trusted_apps in %s through a reviewed pull request; otherwise reduce its permissions or uninstall it.", in.AppID, orgFileOr(co)),
+					"the App %s (id %d) has Administration: write on %s repositories and is not in trusted_apps: it can change rights and protection, and delete repositories", in.AppSlug, in.AppID, selectionWord(in.RepositorySelection))
+				f.Source = co.Policy.Where("trusted_apps", co.File).String()
 			}
 		}
 	}
@@ -209,6 +216,19 @@ func (b *builder) org(co *config.Org) {
 	}
 	sort.Slice(o.Repos, func(i, j int) bool { return lessFold(o.Repos[i].Name, o.Repos[j].Name) })
 	o.People = people(o, a)
+	o.NonHuman = NonHumanAccess(a, co)
+	b.fs = append(b.fs, NotPinnedFindings(co)...)
+	if act, ok := b.in.Activity[strings.ToLower(co.Name)]; ok {
+		horizon := b.in.InactiveHorizon
+		if horizon <= 0 {
+			horizon = DefaultInactiveHorizon
+		}
+		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("Inactive access in %s: write or above (a direct grant or a team) with no event in the repository's events in the last %d days, since %s. Source: GitHub's repository events (the newest 100 per repository, which reach back at most 90 days); %d of %s read.",
+			o.Name, int(horizon/(24*time.Hour)), b.in.Now.Add(-horizon).UTC().Format("2006-01-02"), len(act), plural(len(a.Repos), "repository")))
+		fs, notes := InactiveFindings(a, co, act, b.in.Now, horizon)
+		b.fs = append(b.fs, fs...)
+		b.rep.Notes = append(b.rep.Notes, notes...)
+	}
 }
 
 func selectionWord(s string) string {
@@ -311,7 +331,7 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 	}
 	for _, u := range r.Users {
 		s := Source{Kind: SourceDirect, Role: u.Role, RoleName: u.RoleName}
-		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: u.Login}, u.Role, u.RoleName)
+		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: u.Login}, u.ID, u.Role, u.RoleName)
 		add(u.Login, s)
 	}
 	for _, inv := range r.Invitations {
@@ -327,7 +347,7 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 			continue
 		}
 		s := Source{Kind: SourceInvitation, Role: inv.Role}
-		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: inv.Login}, inv.Role, "")
+		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: inv.Login}, inv.UserID, inv.Role, "")
 		add(inv.Login, s)
 	}
 	tree := teamTree(a)
@@ -337,7 +357,7 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 		}
 		tg := TeamGrant{Slug: t.Slug, Role: t.Role, RoleName: t.RoleName, Members: []string{}}
 		var dummy Source
-		b.declare(&dummy, rep, cr, config.Principal{Kind: config.Team, Name: t.Slug}, t.Role, t.RoleName)
+		b.declare(&dummy, rep, cr, config.Principal{Kind: config.Team, Name: t.Slug}, 0, t.Role, t.RoleName)
 		tg.Declared = dummy.Declared
 		if team := a.Team(t.Slug); team != nil {
 			tg.Members = nonNil(team.Members)
@@ -374,9 +394,6 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 		}
 		acc.Undeclared = undeclared(acc, co)
 		rep.Access = append(rep.Access, *acc)
-		if acc.Outside && !r.Archived {
-			b.outside(rep, co, acc)
-		}
 	}
 	sort.SliceStable(rep.Access, func(i, j int) bool {
 		if rep.Access[i].Role != rep.Access[j].Role {
@@ -461,35 +478,6 @@ func byWhom(inviter string) string {
 	return " by " + inviter
 }
 
-// outside reports an outside collaborator's grants above the limits.
-func (b *builder) outside(rep *Repo, co *config.Org, acc *Access) {
-	max := co.Policy.OutsideCollaboratorMaxRole
-	for _, s := range acc.Sources {
-		if s.Kind != SourceDirect && s.Kind != SourceInvitation {
-			continue
-		}
-		what := "a direct " + s.Role.String() + " grant"
-		if s.Kind == SourceInvitation {
-			what = "a pending invitation as " + s.Role.String()
-		}
-		var f *Finding
-		switch {
-		case s.Role == role.Admin:
-			f = b.fs.add(Critical, RuleOutsideAdmin, rep.Org, rep.Name, "user:"+acc.Login,
-				fmt.Sprintf("Lower %s to at most %s in %s through a reviewed pull request (permsync refuses admin for outside collaborators above the limit), or make them an org member if they must administer it.", acc.Login, max, fileOr(rep)),
-				"%s, an outside collaborator (not an org member), holds %s on %s", acc.Login, what, rep.FullName())
-		case s.Role > max:
-			b.crossing(crossOutsideMax, co, rep.Org, rep.Name, "user:"+acc.Login,
-				fmt.Sprintf("Lower each of them to %s or below in the repository's file through a reviewed pull request (a change that lowers access is never refused).", max),
-				fmt.Sprintf("%s, an outside collaborator, holds %s on %s, above outside_collaborator_max_role (%s)", acc.Login, what, rep.FullName(), max))
-			continue
-		default:
-			continue
-		}
-		f.Source = s.Declared
-	}
-}
-
 func fileOr(rep *Repo) string {
 	if rep.File != "" {
 		return rep.File
@@ -498,15 +486,17 @@ func fileOr(rep *Repo) string {
 }
 
 // declare sets where the files grant what GitHub holds, and the change in
-// the history window that made it so.
-func (b *builder) declare(s *Source, rep *Repo, cr *config.Repo, p config.Principal, held role.Role, roleName string) {
+// the history window that made it so. A user is matched by account (id,
+// GitHub's account id or 0 when not read): see sameAccount. An entry past
+// its expires: date declares nothing.
+func (b *builder) declare(s *Source, rep *Repo, cr *config.Repo, p config.Principal, id int64, held role.Role, roleName string) {
 	if cr == nil {
 		return
 	}
 	for _, g := range cr.Grants {
-		if g.Equal(p) && g.Role == held && roleName == "" {
+		if sameAccount(g, p, id) && g.Role == held && roleName == "" && !g.ExpiredAt(b.in.Now) {
 			s.Declared = g.Pos.String()
-			s.Trace = b.trace(rep, p.String(), held)
+			s.Trace = b.trace(rep, g.Principal.String(), held)
 			return
 		}
 	}
@@ -575,41 +565,14 @@ func (t teams) via(slug, login string) []string {
 	return chain
 }
 
-// admins counts the repository's admins against min_admins and max_admins,
-// as the guardrails do.
+// admins counts the repository's admins as the guardrails do
+// (reconcile.Admins), and reports what already crosses them.
 func (b *builder) admins(rep *Repo, co *config.Org, a *state.Org, r *state.Repo) {
 	p := co.Policy
+	forMax, forMin := reconcile.Admins(a, r, p, true), reconcile.Admins(a, r, p, false)
 	all := map[string]string{}
-	forMax, forMin := map[string]bool{}, map[string]bool{}
-	addP := func(login string, pending bool) {
-		k := strings.ToLower(login)
-		all[k] = login
-		if !p.ExpectedOwner(login) {
-			forMax[k] = true
-		}
-		if !pending {
-			forMin[k] = true
-		}
-	}
-	for _, u := range r.Users {
-		if u.Role == role.Admin {
-			addP(u.Login, false)
-		}
-	}
-	for _, t := range r.Teams {
-		if t.Role != role.Admin {
-			continue
-		}
-		if team := a.Team(t.Slug); team != nil {
-			for _, m := range team.Members {
-				addP(m, false)
-			}
-		}
-	}
-	for _, inv := range r.Invitations {
-		if inv.Role == role.Admin && !inv.Expired {
-			addP(inv.Login, true)
-		}
+	for _, l := range append(append([]string{}, forMax...), forMin...) {
+		all[strings.ToLower(l)] = l
 	}
 	for _, v := range all {
 		rep.Admins.People = append(rep.Admins.People, v)
@@ -618,43 +581,7 @@ func (b *builder) admins(rep *Repo, co *config.Org, a *state.Org, r *state.Repo)
 	rep.Admins.ForMax, rep.Admins.ForMin = len(forMax), len(forMin)
 	rep.Admins.Min, rep.Admins.Max = p.MinAdmins, p.MaxAdmins
 	rep.Admins.OwnersToo = len(a.Owners)
-	if r.Archived || rep.ReadError != "" {
-		return
-	}
-	if rep.Admins.ForMax > p.MaxAdmins {
-		rep.Admins.OverMax = true
-		b.crossing(crossMaxAdmins, co, rep.Org, rep.Name, "",
-			"Give the people who do not need admin maintain instead, in each repository's file through a reviewed pull request; admin is for release engineering.",
-			fmt.Sprintf("%s has %d admins (%s), more than max_admins (%d)", rep.FullName(), rep.Admins.ForMax, strings.Join(rep.Admins.People, ", "), p.MaxAdmins))
-	}
-	if rep.Admins.ForMin < p.MinAdmins {
-		rep.Admins.UnderMin = true
-		b.crossing(crossMinAdmins, co, rep.Org, rep.Name, "",
-			"Grant admin to the team that must administer each repository (e.g. release engineering) in its file.",
-			fmt.Sprintf("%s has %d admins through a direct or team grant, fewer than min_admins (%d)", rep.FullName(), rep.Admins.ForMin, p.MinAdmins))
-	}
-	if rep.Managed && p.AdminAllowed != nil {
-		var out []string
-		for _, u := range r.Users {
-			if pr := (config.Principal{Kind: config.User, Name: u.Login}); u.Role == role.Admin && !p.AdminAllowedFor(pr) {
-				out = append(out, pr.String())
-			}
-		}
-		for _, t := range r.Teams {
-			if pr := (config.Principal{Kind: config.Team, Name: t.Slug}); t.Role == role.Admin && !p.AdminAllowedFor(pr) {
-				out = append(out, pr.String())
-			}
-		}
-		if len(out) > 0 {
-			subject := ""
-			if len(out) == 1 {
-				subject = out[0]
-			}
-			b.crossing(crossAdminAllowed, co, rep.Org, rep.Name, subject,
-				"Lower them to maintain in the files and apply (a change that lowers access is never refused), or add them to admin_allowed in the org file through a reviewed pull request.",
-				fmt.Sprintf("%s: direct admin on %s, and the org's admin_allowed does not list %s", strings.Join(out, ", "), rep.FullName(), map[bool]string{true: "it", false: "them"}[len(out) == 1]))
-		}
-	}
+	b.breaches(rep, co, a, r)
 }
 
 // planFor copies the plan's drift, refusals, errors and notices of rep.

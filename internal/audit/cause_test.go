@@ -144,7 +144,12 @@ func TestAdminNotAllowed(t *testing.T) {
 	require.NotNil(t, f)
 	assert.Equal(t, audit.High, f.Severity)
 	assert.Equal(t, []string{"gadgets"}, f.Repos)
-	assert.Contains(t, f.Message, "user:erin, user:mallory: direct admin on acme/gadgets, and the org's admin_allowed does not list them")
+	// The plan's words (reconcile.Breaches), one sentence per breach.
+	assert.Equal(t, "user:erin holds a direct admin grant on acme/gadgets, and the org's admin_allowed does not list it; "+
+		"user:mallory holds a direct admin grant on acme/gadgets, and the org's admin_allowed does not list it", f.Message)
+	assert.Contains(t, f.Fix, "Give user:erin maintain instead")
+	assert.Contains(t, f.Fix, "Give user:mallory maintain instead")
+	assert.Equal(t, "permissions/acme.yaml:7:1", f.Source, "where admin_allowed is set")
 }
 
 // "Without the CLA check" never calls a repository covered when EasyCLA is

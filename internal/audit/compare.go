@@ -211,7 +211,26 @@ func (c *comparer) repo(o, n *state.Repo) {
 		c.add(n.Name, WhatDefaultBranch, "", o.DefaultBranch, n.DefaultBranch, "", "default branch "+o.DefaultBranch+" → "+n.DefaultBranch)
 	}
 	// Direct user grants.
-	userKey := func(u state.UserGrant) string { return strings.ToLower(u.Login) }
+	// Joined by account where either side knows the id: a renamed person is
+	// one person whose grant did not change.
+	ids := map[string]int64{}
+	for _, us := range [][]state.UserGrant{o.Users, n.Users} {
+		for _, u := range us {
+			if u.ID > 0 {
+				ids[strings.ToLower(u.Login)] = u.ID
+			}
+		}
+	}
+	userKey := func(u state.UserGrant) string {
+		id := u.ID
+		if id == 0 {
+			id = ids[strings.ToLower(u.Login)]
+		}
+		if id > 0 {
+			return "#" + strconv.FormatInt(id, 10)
+		}
+		return strings.ToLower(u.Login)
+	}
 	ou, nu := byKey(o.Users, userKey), byKey(n.Users, userKey)
 	for _, k := range unionKeys(ou, nu) {
 		a, okA := ou[k]
@@ -231,7 +250,11 @@ func (c *comparer) repo(o, n *state.Repo) {
 			continue
 		}
 		pr := config.Principal{Kind: config.User, Name: login}
-		expl := c.explainGrant(n.Name, cr, pr, after)
+		id := z.ID
+		if !okZ {
+			id = a.ID
+		}
+		expl := c.explainGrant(n.Name, cr, pr, id, after)
 		if !okA {
 			if inv, ok := o.Invitation(login); ok && inv.Role == after {
 				if _, still := n.Invitation(login); !still {
@@ -255,10 +278,10 @@ func (c *comparer) repo(o, n *state.Repo) {
 		pr := config.Principal{Kind: config.User, Name: login}
 		switch {
 		case !okA:
-			c.add(n.Name, WhatInvitation, "user:"+login, absent, z.Role.String(), c.explainGrant(n.Name, cr, pr, z.Role),
+			c.add(n.Name, WhatInvitation, "user:"+login, absent, z.Role.String(), c.explainGrant(n.Name, cr, pr, z.UserID, z.Role),
 				fmt.Sprintf("invitation of %s as %s sent%s", login, z.Role, byWhom(z.Inviter)))
 		case !okZ:
-			expl := c.explainGrant(n.Name, cr, pr, role.None)
+			expl := c.explainGrant(n.Name, cr, pr, a.UserID, role.None)
 			if u, ok := n.User(login); ok && u.Role == a.Role {
 				expl = "invitation accepted"
 			}
@@ -267,7 +290,7 @@ func (c *comparer) repo(o, n *state.Repo) {
 			}
 			c.add(n.Name, WhatInvitation, "user:"+login, a.Role.String(), absent, expl, fmt.Sprintf("invitation of %s (%s) withdrawn or answered", login, a.Role))
 		case a.Role != z.Role:
-			c.add(n.Name, WhatInvitation, "user:"+login, a.Role.String(), z.Role.String(), c.explainGrant(n.Name, cr, pr, z.Role),
+			c.add(n.Name, WhatInvitation, "user:"+login, a.Role.String(), z.Role.String(), c.explainGrant(n.Name, cr, pr, z.UserID, z.Role),
 				fmt.Sprintf("invitation of %s %s → %s", login, a.Role, z.Role))
 		case a.Expired != z.Expired:
 			// Expiry is GitHub's doing, not a person's.
@@ -294,7 +317,7 @@ func (c *comparer) repo(o, n *state.Repo) {
 		if before == after && a.RoleName == z.RoleName {
 			continue
 		}
-		c.add(n.Name, WhatTeamGrant, "team:"+slug, roleText(before), roleText(after), c.explainGrant(n.Name, cr, config.Principal{Kind: config.Team, Name: slug}, after),
+		c.add(n.Name, WhatTeamGrant, "team:"+slug, roleText(before), roleText(after), c.explainGrant(n.Name, cr, config.Principal{Kind: config.Team, Name: slug}, 0, after),
 			fmt.Sprintf("team %s: %s → %s", slug, roleText(before), roleText(after)))
 	}
 	c.protection(o, n, cr)
@@ -333,15 +356,15 @@ func roleText(r role.Role) string {
 
 // explainGrant says what in the files explains principal now holding after
 // on repo ("" when nothing does: a hand-made change).
-func (c *comparer) explainGrant(repo string, cr *config.Repo, p config.Principal, after role.Role) string {
+func (c *comparer) explainGrant(repo string, cr *config.Repo, p config.Principal, id int64, after role.Role) string {
 	if cr == nil {
 		return ""
 	}
 	var want role.Role
 	listed := false
 	for _, g := range cr.Grants {
-		if g.Equal(p) {
-			want, listed = g.Role, true
+		if sameAccount(g, p, id) {
+			want, listed, p = g.Role, true, g.Principal
 		}
 	}
 	switch {

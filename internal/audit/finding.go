@@ -97,7 +97,7 @@ type RuleInfo struct {
 var Rules = []RuleInfo{
 	{RuleAdminNotDeclared, Critical, "someone holds admin on a managed repository through a grant no file declares (made by hand on GitHub)"},
 	{RuleCLANotRequired, Critical, "a CLA check of required_checks (EasyCLA or a legacy CLA context) is not required on the default branch, by branch protection or an active ruleset"},
-	{RuleOutsideAdmin, Critical, "an outside collaborator holds a direct admin grant (or a pending admin invitation)"},
+	{RuleOutsideAdmin, Critical, "an outside collaborator holds a direct admin grant (or a pending admin invitation) above outside_collaborator_max_role"},
 	{RuleSelfUnprotected, Critical, "the permissions repository's default branch is not protected"},
 	{RuleBaseRoleAboveRead, High, "the org base role is write or admin: every member holds it on every repository (critical when admin)"},
 	{RuleCheckWrongApp, High, "the org file pins a check to an App, and GitHub requires it from another App or any source"},
@@ -107,7 +107,7 @@ var Rules = []RuleInfo{
 	{RuleOutsideAboveMax, High, "an outside collaborator holds a role above outside_collaborator_max_role"},
 	{RuleRulesetBypass, High, "an active ruleset that requires a required_checks entry on the default branch can be bypassed by someone below an org owner"},
 	{RuleRulesetBypassUnread, High, "an active ruleset that requires a required_checks entry on the default branch has a bypass list the credentials cannot read: who can skip the check cannot be verified"},
-	{RuleAdminNotAllowed, High, "someone holds direct admin outside admin_allowed"},
+	{RuleAdminNotAllowed, High, "someone holds admin through a direct or team grant, or a pending admin invitation, outside admin_allowed"},
 	{RuleRefusal, High, "the plan holds a change permsync refuses to make (a guardrail)"},
 	{RulePlanError, High, "the plan could not be computed for a managed repository"},
 	{RuleReadError, High, "the repository could not be read completely"},
@@ -121,7 +121,7 @@ var Rules = []RuleInfo{
 	{RuleForcePushAllowed, Medium, "force pushes are allowed on the default branch"},
 	{RuleDeletionAllowed, Medium, "the default branch may be deleted"},
 	{RuleAdminsUnderMin, Medium, "fewer people hold direct or team admin than min_admins"},
-	{RuleAppAdministrationWrite, Medium, "a GitHub App installed on the org has Administration: write (it can change rights and protection, and delete repositories)"},
+	{RuleAppAdministrationWrite, Medium, "a GitHub App installed on the org has Administration: write (it can change rights and protection, and delete repositories) and trusted_apps does not list it"},
 	{RuleDeployKeyWrite, Medium, "a deploy key has write access (it can push, bypassing reviews unless protection stops it)"},
 	{RuleDrift, Medium, "GitHub differs from the files: the plan holds changes"},
 	{RuleHandMadeChange, Medium, "something changed on GitHub since the snapshot that no file explains"},
@@ -129,6 +129,8 @@ var Rules = []RuleInfo{
 	{RuleUnlistedGrant, Low, "additive mode: a grant on GitHub that the files do not list"},
 	{RuleUnmanagedRepo, Low, "a repository has no permissions file"},
 	{RuleInvitationExpired, Low, "an invitation expired unaccepted"},
+	NotPinnedRule,
+	InactiveRule,
 	{RuleArchivedRepo, Info, "the repository is archived (read-only; its rights are reported, not changed)"},
 }
 

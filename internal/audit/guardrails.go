@@ -5,69 +5,123 @@ import (
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // What already crosses one of the access guardrails, with no change making
 // it worse, is a notice in the plan and a finding here: the same words and
 // the same severity in both (SPEC: "Guardrails judge changes, not the
 // state they start from"), one entry per rule and org listing the
-// repositories.
-//
-// crossingWords and crossingSeverity are the only places that word and
-// rank it. When internal/reconcile exports the plan's wording, each
-// becomes a one-line call to it.
+// repositories. reconcile.Breaches words and ranks every breach; this file
+// only groups them, so the two cannot drift apart.
 
-// crossingRule names the org file key of an access guardrail.
-type crossingRule string
-
-const (
-	crossAdminAllowed crossingRule = "admin_allowed"
-	crossMaxAdmins    crossingRule = "max_admins"
-	crossMinAdmins    crossingRule = "min_admins"
-	crossOutsideMax   crossingRule = "outside_collaborator_max_role"
-)
-
-// auditRule is the finding rule id of each guardrail.
-var auditRule = map[crossingRule]Rule{
-	crossAdminAllowed: RuleAdminNotAllowed,
-	crossMaxAdmins:    RuleAdminsOverMax,
-	crossMinAdmins:    RuleAdminsUnderMin,
-	crossOutsideMax:   RuleOutsideAboveMax,
+// auditRule is the finding rule of a breach. An outside collaborator
+// holding admin is its own, critical, rule; reconcile ranks that breach
+// critical too.
+func auditRule(br reconcile.Breach) Rule {
+	switch br.Rule {
+	case reconcile.RuleAdminAllowed:
+		return RuleAdminNotAllowed
+	case reconcile.RuleMaxAdmins:
+		return RuleAdminsOverMax
+	case reconcile.RuleMinAdmins:
+		return RuleAdminsUnderMin
+	case reconcile.RuleOutsideCollaborator:
+		if br.Severity == reconcile.SeverityCritical {
+			return RuleOutsideAdmin
+		}
+		return RuleOutsideAboveMax
+	}
+	return Rule(br.Rule)
 }
 
-// crossingSeverity ranks what already crosses a guardrail.
-func crossingSeverity(rule crossingRule) Severity {
-	if rule == crossMinAdmins {
+// crossingSeverity is the breach's severity, as the plan's notice gives it.
+func crossingSeverity(br reconcile.Breach) Severity {
+	switch br.Severity {
+	case reconcile.SeverityCritical:
+		return Critical
+	case reconcile.SeverityHigh:
+		return High
+	case reconcile.SeverityMedium:
 		return Medium
 	}
-	return High
+	return Low
 }
 
-// crossingWords words the state that crosses rule, one sentence per
-// repository (items), the first few when there are many.
-func crossingWords(rule crossingRule, org string, items []string) string {
+// crossingWords joins the breaches' messages (each one the plan's item
+// detail, word for word), the first few when there are many.
+func crossingWords(items []string) string {
+	return joinFew(items, "; and %d more (the report's repository list has them all)")
+}
+
+// crossingFix joins the distinct fixes of a finding's breaches (a fix
+// names the principal, so several principals give several sentences).
+func crossingFix(fixes []string) string {
+	return joinFew(fixes, " And the same for %d more.")
+}
+
+func joinFew(items []string, moreFormat string) string {
 	shown, more := items, ""
 	if len(shown) > 5 {
-		shown, more = shown[:3], fmt.Sprintf("; and %d more (the report's repository list has them all)", len(items)-3)
+		shown, more = shown[:3], fmt.Sprintf(moreFormat, len(items)-3)
 	}
-	return strings.Join(shown, "; ") + more
+	sep := "; "
+	if strings.HasPrefix(moreFormat, " ") {
+		sep = " "
+	}
+	return strings.Join(shown, sep) + more
 }
 
-// crossing records one repository's crossing of rule: one finding per
-// rule and org, its message built from every repository's sentence.
-func (b *builder) crossing(rule crossingRule, co *config.Org, org, repo, subject, fix, item string) *Finding {
+// crossed is what one finding of the guardrails has gathered.
+type crossed struct {
+	messages, fixes []string
+	seenFix         map[string]bool
+}
+
+// breaches reports the access guardrails r crosses as GitHub holds it.
+// admin_allowed is judged on managed repositories only: the files declare
+// admins there; an unmanaged repository's admins are its own finding.
+func (b *builder) breaches(rep *Repo, co *config.Org, a *state.Org, r *state.Repo) {
+	for _, br := range reconcile.Breaches(a, r, co) {
+		if br.Rule == reconcile.RuleAdminAllowed && !rep.Managed {
+			continue
+		}
+		switch br.Rule {
+		case reconcile.RuleMaxAdmins:
+			rep.Admins.OverMax = true
+		case reconcile.RuleMinAdmins:
+			rep.Admins.UnderMin = true
+		}
+		b.crossing(rep, br)
+	}
+}
+
+// crossing records one breach: one finding per finding rule and org, its
+// message and fix built from every breach it gathers.
+func (b *builder) crossing(rep *Repo, br reconcile.Breach) *Finding {
+	rule := auditRule(br)
 	if b.crossItems == nil {
-		b.crossItems = map[string]*[]string{}
+		b.crossItems = map[string]*crossed{}
 	}
-	key := strings.ToLower(org + "\x00" + string(rule))
-	items := b.crossItems[key]
-	if items == nil {
-		items = &[]string{}
-		b.crossItems[key] = items
+	key := strings.ToLower(rep.Org + "\x00" + string(rule))
+	c := b.crossItems[key]
+	if c == nil {
+		c = &crossed{seenFix: map[string]bool{}}
+		b.crossItems[key] = c
 	}
-	*items = append(*items, item)
-	f := b.grouped(string(rule), crossingSeverity(rule), auditRule[rule], org, repo, subject, fix,
-		func([]string) string { return crossingWords(rule, org, *items) })
-	f.Source = co.Policy.Where(string(rule), co.File).String()
+	c.messages = append(c.messages, br.Message)
+	if !c.seenFix[br.Fix] {
+		c.seenFix[br.Fix] = true
+		c.fixes = append(c.fixes, br.Fix)
+	}
+	sev := crossingSeverity(br)
+	f := b.grouped(string(br.Rule), sev, rule, rep.Org, rep.Name, br.Subject, "",
+		func([]string) string { return crossingWords(c.messages) })
+	if sev > f.Severity {
+		f.Severity = sev
+	}
+	f.Fix = crossingFix(c.fixes)
+	f.Source = br.RulePos.String()
 	return f
 }

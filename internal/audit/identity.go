@@ -10,10 +10,8 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
-// Identity findings (issue #14). Not yet wired into Build: the audit
-// engineer adds NotPinnedRule and UntrustedAppRule to Rules, calls
-// NotPinnedFindings per org in Build, and in org() raises
-// RuleAppAdministrationWrite only for Apps not in co.Policy.TrustedApps.
+// Identity findings (issue #14): plain logins that are not pinned to an
+// account, and the reach of non-human principals.
 
 // Rules of this file.
 const (
@@ -74,9 +72,11 @@ type NonHuman struct {
 
 // NonHumanAccess lists an org's deploy keys and App installations with
 // their reach, flagging write deploy keys and Apps with Administration:
-// write that trusted_apps does not list.
-func NonHumanAccess(a *state.Org, policy config.Policy) []NonHuman {
-	var out []NonHuman
+// write that trusted_apps does not list. Repositories in ignore_repos are
+// left out, as everywhere in the report.
+func NonHumanAccess(a *state.Org, co *config.Org) []NonHuman {
+	policy := co.Policy
+	out := []NonHuman{}
 	for _, in := range a.Installations {
 		nh := NonHuman{Kind: "app", Name: in.AppSlug, ID: in.AppID, Repos: []string{"*"}}
 		if in.RepositorySelection == "selected" {
@@ -96,6 +96,9 @@ func NonHumanAccess(a *state.Org, policy config.Policy) []NonHuman {
 		out = append(out, nh)
 	}
 	for _, r := range a.Repos {
+		if co.Ignored(r.Name) {
+			continue
+		}
 		for _, k := range r.DeployKeys {
 			nh := NonHuman{Kind: "deploy_key", Name: k.Title, ID: k.ID, Write: !k.ReadOnly, Repos: []string{r.Name}}
 			if nh.Write && !r.Archived {
@@ -112,4 +115,16 @@ func NonHumanAccess(a *state.Org, policy config.Policy) []NonHuman {
 		return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name)
 	})
 	return out
+}
+
+// sameAccount reports whether the file entry g names the principal p that
+// GitHub shows with account id (0: not read). A pinned user entry names an
+// account: it matches that account under any login (a renamed person is one
+// person) and never another account holding its login (re-registered).
+// Without both ids, logins are compared, as GitHub compares them.
+func sameAccount(g config.Grant, p config.Principal, id int64) bool {
+	if g.Kind == config.User && p.Kind == config.User && g.ID > 0 && id > 0 {
+		return g.ID == id
+	}
+	return g.Equal(p)
 }

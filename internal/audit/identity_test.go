@@ -31,7 +31,7 @@ func TestNonHumanAccessFlagsUntrustedAdministrationWrite(t *testing.T) {
 			{AppSlug: "ci", AppID: 12, Permissions: map[string]string{"checks": "write"}, RepositorySelection: "all"},
 		},
 		Repos: []*state.Repo{{Name: "w", DeployKeys: []state.DeployKey{{ID: 1, Title: "deploy", ReadOnly: false}, {ID: 2, Title: "mirror", ReadOnly: true}}}}}
-	got := NonHumanAccess(a, config.Policy{TrustedApps: []int64{10}})
+	got := NonHumanAccess(a, &config.Org{Name: "acme", Policy: config.Policy{TrustedApps: []int64{10}}})
 	flags := map[string]string{}
 	for _, n := range got {
 		flags[n.Kind+":"+n.Name] = n.Flag

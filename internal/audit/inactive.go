@@ -6,13 +6,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
-// Inactive access (issue #14), not yet wired into Build: the CLI reads
-// ghapi.Client.RepoActivity once per repository (cached: 304 when nothing
-// happened) and passes it here; Build adds InactiveRule to Rules.
+// Inactive access (issue #14): the CLI reads ghapi.Client.RepoActivity once
+// per repository (cached: 304 when nothing happened) and passes it in
+// Input.Activity.
 
 // RuleInactiveAccess: write or above held by someone with no activity.
 const RuleInactiveAccess Rule = "inactive-access"
@@ -37,7 +38,7 @@ type RepoActivity struct {
 // left to the owner findings) with no event since now-horizon. A repository
 // whose events do not reach back over the horizon (a busy one: one page
 // read) is not judged, and said so in notes.
-func InactiveFindings(a *state.Org, activity map[string]RepoActivity, now time.Time, horizon time.Duration) (out []Finding, notes []string) {
+func InactiveFindings(a *state.Org, co *config.Org, activity map[string]RepoActivity, now time.Time, horizon time.Duration) (out []Finding, notes []string) {
 	if horizon <= 0 {
 		horizon = DefaultInactiveHorizon
 	}
@@ -45,7 +46,7 @@ func InactiveFindings(a *state.Org, activity map[string]RepoActivity, now time.T
 	days := int(horizon / (24 * time.Hour))
 	for _, r := range a.Repos {
 		act, ok := activity[strings.ToLower(r.Name)]
-		if !ok || r.Archived {
+		if !ok || r.Archived || co.Ignored(r.Name) {
 			continue
 		}
 		if act.Since.After(cutoff) {

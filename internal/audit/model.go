@@ -76,10 +76,13 @@ type Org struct {
 	Owners    []Owner   `json:"owners"`
 	Teams     []Team    `json:"teams"`
 	// Apps is nil when the installations could not be read.
-	Apps    []App     `json:"apps"`
-	Repos   []*Repo   `json:"repositories"`
-	People  []*Person `json:"people"`
-	Ignored []string  `json:"ignored_repositories"` // ignore_repos: not reported
+	Apps []App `json:"apps"`
+	// NonHuman lists the org's App installations and deploy keys with
+	// their reach, beside the people (never nil).
+	NonHuman []NonHuman `json:"non_human_access"`
+	Repos    []*Repo    `json:"repositories"`
+	People   []*Person  `json:"people"`
+	Ignored  []string   `json:"ignored_repositories"` // ignore_repos: not reported
 }
 
 // Policy is what the org's repositories were checked against.
@@ -120,6 +123,8 @@ type App struct {
 	Permissions         map[string]string `json:"permissions"`
 	RepositorySelection string            `json:"repository_selection"`
 	AdministrationWrite bool              `json:"administration_write"`
+	// Trusted: the org file's trusted_apps lists it.
+	Trusted bool `json:"trusted"`
 }
 
 // Repo is one repository's rights, protection and state.

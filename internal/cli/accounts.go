@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
@@ -48,16 +49,25 @@ func planInput(ctx context.Context, io *IOStreams, c *ghapi.Client, dir string, 
 	if err != nil {
 		return reconcile.Input{}, err
 	}
+	return lookupInput(ctx, c, dir, targets, actual, io.Now())
+}
+
+// lookupInput asks what the files' logins and pinned accounts are now, for
+// state already read (the audit reads GitHub once). On an error, the input
+// holds what was learnt before it.
+func lookupInput(ctx context.Context, c *ghapi.Client, dir string, targets []reconcile.Target, actual map[string]*state.Org, now time.Time) (reconcile.Input, error) {
+	in := reconcile.Input{Dir: dir, Targets: targets, Actual: actual, Now: now}
 	unknown, err := lookupUsers(ctx, c, reconcile.NeedsLookup(targets, actual))
 	if err != nil {
-		return reconcile.Input{}, err
+		return in, err
 	}
-	now := io.Now()
+	in.UnknownUsers = unknown
 	accounts, err := lookupAccounts(ctx, c, reconcile.NeedsIdentity(targets, actual, now))
 	if err != nil {
-		return reconcile.Input{}, err
+		return in, err
 	}
-	return reconcile.Input{Dir: dir, Targets: targets, Actual: actual, UnknownUsers: unknown, Accounts: accounts, Now: now}, nil
+	in.Accounts = accounts
+	return in, nil
 }
 
 // readActivity reads each repository's events once (one request per

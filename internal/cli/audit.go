@@ -35,6 +35,9 @@ type AuditOptions struct {
 	Compare     string
 	CompareFrom string
 	SelfRepo    string
+	// InactiveDays is the inactive-access horizon; 0 skips the rule (and
+	// its one request per repository).
+	InactiveDays int
 
 	summaryOnly bool // the demo shows the summary and findings only
 }
@@ -54,8 +57,12 @@ engineering:
     grant, a team (nested teams resolved to people), org ownership, the org
     base role, a pending invitation; outside collaborators marked;
   - what each person can administer, maintain and write;
-  - org owners, expected or not; Apps with Administration write; deploy keys
-    that can push;
+  - org owners, expected or not; every App installation and deploy key with
+    its reach, flagging Apps with Administration write outside trusted_apps
+    and deploy keys that can push;
+  - people with write or above and no event in a repository's events for
+    --inactive-days (default 90; one request per repository, cached);
+  - user entries not pinned to an account ({login, id});
   - each default branch's protection, and whether each required_checks entry
     (EasyCLA, DCO) is required, pinned to its App or spoofable;
   - drift and refusals (the plan), unmanaged and archived repositories;
@@ -114,6 +121,7 @@ Exit codes: 0 the report was written (findings are not errors), 1 error
 	f.StringVar(&opts.SnapshotOut, "snapshot-out", "", "store the state read in this file, for a later --compare (no secrets)")
 	f.StringVar(&opts.Compare, "compare", "", "report what changed on GitHub since this snapshot")
 	f.StringVar(&opts.CompareFrom, "compare-from", "", "where the --compare snapshot came from, said in the report")
+	f.IntVar(&opts.InactiveDays, "inactive-days", 90, "report write access with no event in a repository's events for this many days (1-90: GitHub keeps 90 days of events; 0: skip, saving one request per repository)")
 	f.StringVar(&opts.SelfRepo, "self-repo", "", "the permissions repository OWNER/REPO, for its self-check and pull request lookups (default $GITHUB_REPOSITORY, else the checkout's origin remote)")
 	return cmd
 }
@@ -134,6 +142,9 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	case "markdown", "text", "html", "json", "csv":
 	default:
 		return exit(ExitError, usageError{fmt.Errorf("--format must be markdown, text, html, json or csv, not %q", opts.Format)})
+	}
+	if opts.InactiveDays < 0 || opts.InactiveDays > 90 {
+		return exit(ExitError, usageError{fmt.Errorf("--inactive-days must be from 1 to 90 (GitHub's events reach back 90 days), or 0 to skip, not %d", opts.InactiveDays)})
 	}
 	now := opts.IO.Now().UTC()
 	since, err := parseSince(opts.Since, now)
@@ -185,6 +196,17 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 
 	in := audit.Input{Dir: opts.Dir, Orgs: orgs, Actual: actual, OrgErrors: orgErrs, Plan: p, History: hist,
 		Previous: previous, Self: selfIn, Notes: notes, Now: now}
+	if opts.InactiveDays > 0 {
+		in.InactiveHorizon = time.Duration(opts.InactiveDays) * 24 * time.Hour
+		in.Activity = map[string]map[string]audit.RepoActivity{}
+		for _, o := range orgs {
+			if a := actual[strings.ToLower(o.Name)]; a != nil {
+				in.Activity[strings.ToLower(o.Name)] = readActivity(ctx, client, a)
+			}
+		}
+	} else {
+		in.Notes = append(in.Notes, "Inactive access was not judged (--inactive-days 0).")
+	}
 	if opts.Compare != "" && opts.CompareFrom != "" {
 		in.Notes = append(in.Notes, "Compared with "+opts.CompareFrom+".")
 	}
@@ -364,12 +386,13 @@ func planForAudit(ctx context.Context, opts *AuditOptions, client *ghapi.Client,
 			targets = append(targets, ts...)
 		}
 	}
-	unknown, err := lookupUsers(ctx, client, reconcile.NeedsLookup(targets, actual))
+	// The files' logins and pinned accounts are looked up as plan does, so
+	// a renamed account keeps its grant and a re-registered login gets none.
+	in, err := lookupInput(ctx, client, opts.Dir, targets, actual, now)
 	if err != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "permsync: %v (logins the files name are not checked)\n", err)
-		unknown = nil
+		fmt.Fprintf(opts.IO.ErrOut, "permsync: %v (the logins and pinned accounts the files name are not all checked)\n", err)
 	}
-	return reconcile.Diff(reconcile.Input{Dir: opts.Dir, Targets: targets, Actual: actual, UnknownUsers: unknown, Now: now})
+	return reconcile.Diff(in)
 }
 
 // resolveSelfRepo finds the permissions repository: --self-repo, else

@@ -189,6 +189,7 @@ func TestAuditAgainstSimulator(t *testing.T) {
 	var out bytes.Buffer
 	o := w.opts(t, &out, w.appID, w.keyPEM)
 	o.Format, o.Out, o.SnapshotOut = "json", report, snap
+	o.InactiveDays = 90
 	require.NoError(t, auditRun(context.Background(), o), w.stderr.String())
 	assert.Empty(t, out.String(), "the report went to --out")
 	assert.Contains(t, w.stderr.String(), "report written to "+report)
@@ -211,6 +212,22 @@ func TestAuditAgainstSimulator(t *testing.T) {
 		assert.True(t, hasFinding(r, f.rule, f.where, f.subject), "no %s on %s %s", f.rule, f.where, f.subject)
 	}
 	assert.False(t, hasFinding(r, audit.RuleDrift, "acme/widgets", ""), "widgets matches its file")
+	// Inactive access is judged from the repositories' events, saying so;
+	// Apps and deploy keys are listed beside the people.
+	var inactiveNote string
+	for _, n := range r.Notes {
+		if strings.HasPrefix(n, "Inactive access in acme") {
+			inactiveNote = n
+		}
+	}
+	assert.Contains(t, inactiveNote, "in the last 90 days", "the report states the horizon")
+	assert.Contains(t, inactiveNote, "Source: GitHub's repository events", "and the source")
+	kinds := map[string]bool{}
+	for _, nh := range r.Orgs[0].NonHuman {
+		kinds[nh.Kind+":"+nh.Name] = true
+	}
+	assert.True(t, kinds["deploy_key:release-bot"], "%v", kinds)
+	assert.True(t, kinds["app:permsync"], "%v", kinds)
 
 	// Who can administer widgets, and why.
 	var widgets *audit.Repo
@@ -347,6 +364,7 @@ func TestAuditUsageErrors(t *testing.T) {
 		{AuditOptions{Format: "xml"}, `--format must be markdown, text, html, json or csv, not "xml"`},
 		{AuditOptions{Format: "json", Since: "last week"}, `--since must be a date as YYYY-MM-DD, not "last week"`},
 		{AuditOptions{Format: "json", Since: "2999-01-01"}, "--since 2999-01-01 is in the future"},
+		{AuditOptions{Format: "json", InactiveDays: 91}, "--inactive-days must be from 1 to 90 (GitHub's events reach back 90 days), or 0 to skip, not 91"},
 		{AuditOptions{Format: "json", Dir: "testdata/validate/valid", Compare: "no-such-snapshot.json"}, "--compare: open no-such-snapshot.json"},
 		{AuditOptions{Format: "json", Dir: "testdata/validate/valid", Org: "not an org"}, `--org "not an org" is not a valid GitHub organization name`},
 	} {
@@ -398,5 +416,6 @@ func TestAuditFlags(t *testing.T) {
 	assert.Equal(t, "s.json", got.SnapshotOut)
 	assert.Equal(t, "p.json", got.Compare)
 	assert.Equal(t, "acme/perms", got.SelfRepo)
+	assert.Equal(t, 90, got.InactiveDays, "--inactive-days defaults to 90")
 	assert.Contains(t, cmd.Example, "--compare audit-state.json --snapshot-out audit-state.json")
 }

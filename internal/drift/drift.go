@@ -62,14 +62,16 @@ type Result struct {
 	Duplicates []int
 }
 
-// Exists reports whether a plan shows drift: changes to make, or (in
-// additive mode) grants on GitHub the files do not list.
+// Exists reports whether a plan shows drift: changes to make, (in
+// additive mode) grants on GitHub the files do not list, or a grant that
+// expires within 14 days, so that the tracking issue announces it alone.
 func Exists(p *reconcile.Plan) bool {
 	if len(p.Changes) > 0 {
 		return true
 	}
 	for _, n := range p.Notices {
-		if n.Kind == reconcile.NoticeUnmanaged || n.Kind == reconcile.NoticeNotLowered {
+		switch n.Kind {
+		case reconcile.NoticeUnmanaged, reconcile.NoticeNotLowered, reconcile.NoticeExpiresSoon:
 			return true
 		}
 	}
@@ -104,6 +106,15 @@ func Body(p *reconcile.Plan, actual map[string]*state.Org, now time.Time, runURL
 	head.WriteString("Repository rights on GitHub differ from the permissions files.\n\n")
 	if events := Events(p, actual); len(events) > 0 {
 		markdownEvents(&head, events, maxEvents)
+	}
+	expiring := 0
+	for _, n := range p.Notices {
+		if n.Kind == reconcile.NoticeExpiresSoon {
+			expiring += len(n.Items)
+		}
+	}
+	if expiring > 0 {
+		fmt.Fprintf(&head, "%d grants expire within 14 days (see the notices): the daily expiry job removes each on its date; to keep one, change its expires: in a reviewed pull request.\n\n", expiring)
 	}
 	footer := fmt.Sprintf("_Checked %s by the nightly `permsync drift`", now.UTC().Format("2006-01-02 15:04 UTC"))
 	if runURL != "" {

@@ -128,3 +128,19 @@ func TestAdditiveExtrasAreDrift(t *testing.T) {
 	assert.Less(t, strings.Index(body, "user x holds write"), strings.Index(body, "What apply would do"))
 	assert.False(t, Exists(&reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeArchived}}}))
 }
+
+// An upcoming expiry alone opens the tracking issue, which says what expires.
+func TestExpiringGrantAloneOpensTheIssue(t *testing.T) {
+	p := &reconcile.Plan{Orgs: []reconcile.OrgMode{{Org: "acme"}}, Notices: []reconcile.Notice{{Kind: reconcile.NoticeExpiresSoon, Org: "acme",
+		Message: "user alice's write grant expires on 2027-03-01",
+		Items:   []reconcile.Item{{Repo: "widget", Subject: "user:alice"}}}}}
+	assert.True(t, Exists(p))
+	body := Body(p, nil, time.Date(2027, 2, 20, 12, 0, 0, 0, time.UTC), "")
+	assert.Contains(t, body, "1 grants expire within 14 days")
+	assert.Contains(t, body, "alice")
+	m := &memIssues{me: "bot[bot]"}
+	res, err := Sync(context.Background(), m, "o", "r", p, nil, time.Date(2027, 2, 20, 12, 0, 0, 0, time.UTC), "")
+	require.NoError(t, err)
+	assert.Equal(t, Opened, res.Action)
+	assert.False(t, Exists(&reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeRenamed}}}), "other notices are not drift")
+}

@@ -64,6 +64,7 @@ const (
 	ruleApplyHead       = "apply-head-check"        // no refusal unless the commit is the default branch's head
 	ruleKeyEnvironment  = "key-environment"         // the reader App's key read outside its default-branch environment
 	ruleApplyPlan       = "apply-plan"              // the apply does not apply exactly the plan published for approval
+	ruleExpiryOnly      = "expiry-only"             // the expiry job's writer step may apply more than expiries
 )
 
 type checker struct {
@@ -230,7 +231,7 @@ func (c *checker) job(w *workflow, j *job, jp jobPolicy) {
 		}
 		switch {
 		case strings.HasPrefix(name, "PERMSYNC_WRITER_"):
-			c.add(ruleWriterSecrets, w, j, nil, 0, "reads secrets.%s: the writer App's key belongs to the apply job alone", name)
+			c.add(ruleWriterSecrets, w, j, nil, 0, "reads secrets.%s: the writer App's key belongs to the apply and expiry jobs alone", name)
 		case strings.HasPrefix(name, "PERMSYNC_READER_"):
 			c.add(ruleReaderSecrets, w, j, nil, 0, "reads secrets.%s: the reader App's key belongs to the plan, drift and audit jobs alone", name)
 		default:
@@ -274,8 +275,8 @@ func (c *checker) job(w *workflow, j *job, jp jobPolicy) {
 	switch jp.role {
 	case rolePlan:
 		c.plan(w, j)
-	case roleApply:
-		c.apply(w, j)
+	case roleApply, roleExpire:
+		c.apply(w, j, jp.role)
 	}
 }
 
@@ -835,7 +836,12 @@ var (
 	globChars  = "*?[]!"
 )
 
-func (c *checker) apply(w *workflow, j *job) {
+// apply checks a job holding the writer App's key: the apply (roleApply)
+// or the expiry job (roleExpire). Both start only on the default branch, in
+// their environment, one at a time in the apply's group, after a step that
+// refuses unless the commit is the head of the default branch; the apply
+// applies the approved plan, the expiry job expiries alone.
+func (c *checker) apply(w *workflow, j *job, r role) {
 	if tr, ok := w.On["push"]; ok {
 		if tr == nil || len(tr.Branches) != 1 || strings.ContainsAny(tr.Branches[0], globChars) || len(tr.BranchesIgnore) > 0 || len(tr.Tags) > 0 || len(tr.TagsIgnore) > 0 {
 			c.add(ruleApplyTrigger, w, j, nil, 0, "push must be limited to the default branch alone (branches: [main]), no patterns, no tags")
@@ -856,8 +862,11 @@ func (c *checker) apply(w *workflow, j *job) {
 		c.add(ruleApplyIf, w, j, nil, j.If.Line, "the job condition must restrict it to the default branch: if: github.ref == format('refs/heads/{0}', github.event.repository.default_branch)")
 	}
 
-	if j.Environment == nil || j.Environment.Name.Value != applyEnvironment {
+	switch {
+	case r == roleApply && (j.Environment == nil || j.Environment.Name.Value != applyEnvironment):
 		c.add(ruleApplyEnv, w, j, nil, 0, "must run in the %q environment, which holds the writer App's key behind the default branch and required reviewers", applyEnvironment)
+	case r == roleExpire && (j.Environment == nil || j.Environment.Name.Value != expireEnvironment):
+		c.add(ruleApplyEnv, w, j, nil, 0, "must run in the %q environment, which holds the writer App's key for the expiry job behind the default branch", expireEnvironment)
 	}
 
 	serial := false
@@ -870,6 +879,8 @@ func (c *checker) apply(w *workflow, j *job) {
 			c.add(ruleApplyConcurrent, w, j, nil, cc.Line, "cancel-in-progress must be false: a cancelled apply stops halfway")
 		case strings.Contains(cc.Group.Value, "${{"):
 			c.add(ruleApplyConcurrent, w, j, nil, cc.Line, "the concurrency group %q is an expression: applies of different commits could run at once", cc.Group.Value)
+		case r == roleExpire && cc.Group.Value != applyGroup:
+			c.add(ruleApplyConcurrent, w, j, nil, cc.Line, "the concurrency group %q is not the apply's (%q): an expiry run could overlap an apply", cc.Group.Value, applyGroup)
 		case cc.Group.Value != "" && cc.CancelInProgress.Value == "false":
 			serial = true
 		}
@@ -890,7 +901,12 @@ func (c *checker) apply(w *workflow, j *job) {
 	}
 	for i := len(j.Steps) - 1; i >= first-1; i-- {
 		if s := j.Steps[i]; countWriter(s.node) > 0 && s.Run.Value != "" {
-			c.applyPlan(w, j, s) // the run step that applies (an action given the key is writer-secrets')
+			// The run step that applies (an action given the key is writer-secrets').
+			if r == roleExpire {
+				c.expiriesOnly(w, j, s)
+			} else {
+				c.applyPlan(w, j, s)
+			}
 			break
 		}
 	}
@@ -961,5 +977,25 @@ func (c *checker) applyPlan(w *workflow, j *job, writer *step) {
 	}
 	if !verified {
 		c.add(ruleApplyPlan, w, j, writer, 0, "no step before it (that cannot be skipped) checks the saved plan's sha256 against the plan job's output: a file from elsewhere could stand in for the approved plan")
+	}
+}
+
+// expiriesOnly: every permsync command the expiry job's writer step runs is
+// apply --expiries-only (which applies expiry removals and nothing else,
+// and refuses --plan), so that the key without a reviewer can never apply
+// a pending change nobody approved.
+func (c *checker) expiriesOnly(w *workflow, j *job, writer *step) {
+	runs := 0
+	for _, cmd := range shellCommands(writer.Run.Value) {
+		if path.Base(cmd.name()) != "permsync" {
+			continue
+		}
+		runs++
+		if len(cmd.words) < 2 || cmd.words[1] != "apply" || !slices.Contains(cmd.words[2:], "--expiries-only") {
+			c.add(ruleExpiryOnly, w, j, writer, 0, "runs %q: with the writer App's key and no reviewer, only permsync apply --expiries-only may run (any other change waits for the reviewed apply)", cmd.String())
+		}
+	}
+	if runs == 0 {
+		c.add(ruleExpiryOnly, w, j, writer, 0, "runs no permsync apply --expiries-only: the writer App's key without a reviewer is only for expiries")
 	}
 }

@@ -25,6 +25,12 @@
 //     branch; and it applies only the plan published for approval: apply
 //     --plan of an artifact of this run, after a step that cannot be
 //     skipped checks its sha256 against the plan job's output;
+//   - the daily expiry job (permissions-expiry.yml) is the only other job
+//     with the writer App's key: on a schedule or a manual dispatch, behind a
+//     job condition on the default branch, in the permsync-expire
+//     environment, in the apply's concurrency group (never cancelled), after
+//     the same head check, and its writer step runs nothing but
+//     permsync apply --expiries-only;
 //   - the reader App's key is read only by the plan, drift and audit jobs,
 //     and only in the permsync-read environment (limited to the default
 //     branch, so that a branch's own workflow cannot print it);

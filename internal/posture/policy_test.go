@@ -8,9 +8,10 @@ package posture
 type role int
 
 const (
-	roleNone  role = iota
-	rolePlan       // the pull request plan: a required check with the reader App
-	roleApply      // the apply: the only job with the writer App's key
+	roleNone   role = iota
+	rolePlan        // the pull request plan: a required check with the reader App
+	roleApply       // the apply: the writer App's key, for the approved plan
+	roleExpire      // the expiry job: the writer App's key, for expiries alone
 )
 
 type jobPolicy struct {
@@ -30,6 +31,14 @@ const (
 	writerKey = "PERMSYNC_WRITER_APP_PRIVATE_KEY"
 	// applyEnvironment holds the writer App's key (docs/setup.md).
 	applyEnvironment = "permsync-apply"
+	// expireEnvironment holds the writer App's key for the expiry job:
+	// limited to the default branch, without required reviewers, as the
+	// job can only remove grants whose expires: date a merged pull request
+	// set (docs/setup.md).
+	expireEnvironment = "permsync-expire"
+	// applyGroup is the apply's concurrency group: the expiry job shares
+	// it, so that the two never run at once.
+	applyGroup = "permsync-apply"
 	// readerEnvironment holds the reader App's key, limited to the default
 	// branch (pull_request_target, schedule and pushes to it run there), so
 	// that a pushed branch's workflow cannot read it.
@@ -88,6 +97,17 @@ var policy = map[string]workflowPolicy{
 				permissions: map[string]string{"contents": "read", "pull-requests": "write"},
 				secrets:     []string{writerKey},
 				role:        roleApply,
+			},
+		},
+	},
+	// Daily: the expiries, and nothing else, with the writer App's key.
+	"permissions-expiry.yml": {
+		triggers: []string{"schedule", "workflow_dispatch"},
+		jobs: map[string]jobPolicy{
+			"expire": {
+				permissions: map[string]string{"contents": "read"},
+				secrets:     []string{writerKey},
+				role:        roleExpire,
 			},
 		},
 	},

@@ -116,6 +116,16 @@ var rejects = []struct {
 	{"apply-plan-unverified", []string{ruleApplyPlan}},
 	{"apply-plan-skippable-check", []string{ruleApplyPlan}},
 	{"apply-plan-other-run", []string{ruleApplyPlan}},
+	// the expiry job: the writer App's key for expiries alone
+	{"expiry-without-expiries-only", []string{ruleExpiryOnly}},
+	{"expiry-then-full-apply", []string{ruleExpiryOnly}},
+	{"expiry-no-environment", []string{ruleApplyEnv}},
+	{"expiry-other-group", []string{ruleApplyConcurrent}},
+	{"expiry-cache", []string{ruleCache}},
+	{"expiry-head-check-missing", []string{ruleApplyHead}},
+	{"expiry-if-missing", []string{ruleApplyIf}},
+	{"expiry-trigger-push", []string{ruleTriggers}},
+	{"expiry-writer-job-env", []string{ruleWriterSecrets, ruleCredScope}},
 	// the reader App's key: only in its default-branch environment, no cache
 	{"reader-no-environment", []string{ruleKeyEnvironment}},
 	{"reader-cache", []string{ruleCache}},
@@ -167,7 +177,7 @@ func TestRejectCasesListed(t *testing.T) {
 		rulePolicy, ruleTriggers, rulePin, rulePermissions, ruleTimeout, rulePersist, ruleCredScope,
 		ruleSecretsOnPR, ruleSecrets, ruleReaderSecrets, ruleWriterSecrets, rulePRTCheckout, rulePRTFetch,
 		rulePRTExec, ruleCache, ruleRequiredCheck, rulePlanGate, ruleApplyTrigger, ruleApplyIf,
-		ruleApplyEnv, ruleApplyConcurrent, ruleApplyHead, ruleKeyEnvironment, ruleApplyPlan,
+		ruleApplyEnv, ruleApplyConcurrent, ruleApplyHead, ruleKeyEnvironment, ruleApplyPlan, ruleExpiryOnly,
 	} {
 		assert.True(t, covered[r], "no reject case for rule %s", r)
 	}

@@ -182,7 +182,7 @@ var htmlTemplate = template.Must(template.New("audit").Funcs(template.FuncMap{
 <h1>permsync audit</h1>
 <div class="muted">Generated {{stamp .R.GeneratedAt}} from <code>{{.R.Dir}}</code> for {{.Orgs}}. Format version {{.R.FormatVersion}}.</div>
 </header>
-<nav class="noprint"><a href="#summary">Summary</a><a href="#matrix">Matrix</a><a href="#findings">Findings</a><a href="#nocla">Without CLA</a><a href="#owners">Owners</a><a href="#repositories">Repositories</a><a href="#people">People</a><a href="#history">History</a><a href="#changes">Changes</a><a href="#self">Self-check</a><a href="#details">Details</a></nav>
+<nav class="noprint"><a href="#summary">Summary</a><a href="#matrix">Matrix</a><a href="#findings">Findings</a><a href="#nocla">Without CLA</a><a href="#owners">Owners</a><a href="#repositories">Repositories</a><a href="#people">People</a><a href="#nonhuman">Apps and keys</a><a href="#history">History</a><a href="#changes">Changes</a><a href="#self">Self-check</a><a href="#details">Details</a></nav>
 
 <section id="summary">
 <h2>Summary</h2>
@@ -259,7 +259,18 @@ var htmlTemplate = template.Must(template.New("audit").Funcs(template.FuncMap{
 {{end}}</tbody>
 </table>
 </details>
-
+{{if .NonHuman}}
+<details class="section" id="nonhuman"{{if le (len .NonHuman) 20}} open{{end}}>
+<summary>Apps and deploy keys ({{len .NonHuman}})</summary>
+<p class="muted">Non-human access beside the people: each App installed on the org and each deploy key, with what it reaches.</p>
+<table class="sortable fit" id="nonhuman-table">
+<thead><tr><th>Org</th><th>Kind</th><th>Name</th><th>Reaches</th><th>Access</th><th>Flag</th></tr></thead>
+<tbody>
+{{range .NonHuman}}<tr><td><code>{{.Org}}</code></td><td>{{.Kind}}</td><td><code>{{.Name}}</code></td><td>{{.Reach}}</td><td>{{.Access}}</td><td>{{if .Flag}}<span class="bad">{{.Flag}}</span>{{end}}</td></tr>
+{{end}}</tbody>
+</table>
+</details>
+{{end}}
 <details class="section" id="history"{{if le (len .R.History.Entries) 20}} open{{end}}>
 <summary>Rights changes in the files{{if .R.History.Available}} since {{day .R.History.Since}} ({{len .R.History.Entries}}){{end}}</summary>
 {{if not .R.History.Available}}<p>{{.R.History.Note}}</p>{{else}}
@@ -336,6 +347,7 @@ type view struct {
 	Apps          []string
 	Repos         []hRepo
 	People        []hPerson
+	NonHuman      []nonHumanLine
 	Matrix        []hRow
 }
 
@@ -567,6 +579,7 @@ func newView(r *audit.Report) *view {
 			v.People = append(v.People, hp)
 		}
 	}
+	v.NonHuman = nonHumanLines(r)
 	access := map[string]map[string]audit.Access{} // org/repo → login → access
 	for _, o := range r.Orgs {
 		for _, rep := range o.Repos {

@@ -49,7 +49,7 @@ func Markdown(w io.Writer, r *audit.Report, opts MarkdownOptions) error {
 	// Sections from most to least needed; the later ones go first when
 	// the output must shrink.
 	sections := []func(){
-		m.header, m.summary, func() { m.findings(0) }, m.noCLA, m.owners, m.admins, m.people,
+		m.header, m.summary, func() { m.findings(0) }, m.noCLA, m.owners, m.admins, m.people, m.nonHuman,
 		m.history, m.compare, m.selfCheck, m.notes, m.details,
 	}
 	keep := len(sections)
@@ -299,6 +299,24 @@ func (m *md) people() {
 		}
 	}
 	m.p("\nPeople holding only read or triage are in the HTML and JSON reports.\n\n")
+}
+
+// nonHuman lists the Apps and deploy keys beside the people.
+func (m *md) nonHuman() {
+	lines := nonHumanLines(m.r)
+	if len(lines) == 0 {
+		return
+	}
+	m.p("## Apps and deploy keys\n\nNon-human access: each App installed on the org and each deploy key, with what it reaches.\n\n")
+	m.p("| Org | Kind | Name | Reaches | Access | Flag |\n|---|---|---|---|---|---|\n")
+	for _, l := range lines {
+		flag := ""
+		if l.Flag != "" {
+			flag = "**" + mdsafe.Text(l.Flag) + "**"
+		}
+		m.p("| %s | %s | %s | %s | %s | %s |\n", code(l.Org), l.Kind, code(l.Name), mdsafe.Text(l.Reach), mdsafe.Text(l.Access), flag)
+	}
+	m.p("\n")
 }
 
 func names(ns []string) string {

@@ -35,6 +35,7 @@ func Text(w io.Writer, r *audit.Report, opts TextOptions) error {
 	t.summary(r)
 	t.findings(r)
 	t.admins(r)
+	t.nonHuman(r)
 	t.noCLA(r)
 	t.history(r)
 	if len(r.Notes) > 0 {
@@ -171,6 +172,22 @@ func (t *txt) admins(r *audit.Report) {
 			}
 			t.wrap(fmt.Sprintf("  %s [%s]: ", rep.FullName(), repoState(rep)), "      ", strings.Join(parts, ", "))
 		}
+	}
+}
+
+// nonHuman lists the Apps and deploy keys beside the people.
+func (t *txt) nonHuman(r *audit.Report) {
+	lines := nonHumanLines(r)
+	if len(lines) == 0 {
+		return
+	}
+	t.head("Apps and deploy keys")
+	for _, l := range lines {
+		s := fmt.Sprintf("%s, %s; reaches %s", l.Kind, l.Access, l.Reach)
+		if l.Flag != "" {
+			s += "; FLAGGED: " + l.Flag
+		}
+		t.wrap(fmt.Sprintf("  %s %s: ", l.Org, l.Name), "      ", s)
 	}
 }
 

@@ -262,3 +262,35 @@ func sinceText(r *audit.Report) string {
 	}
 	return day(r.History.Since)
 }
+
+// nonHumanLine is one App or deploy key: what it is, what it reaches, with
+// which access, and why it is flagged ("" when it is not).
+type nonHumanLine struct {
+	Org, Kind, Name, Reach, Access, Flag string
+}
+
+func nonHumanLines(r *audit.Report) []nonHumanLine {
+	var out []nonHumanLine
+	for _, o := range r.Orgs {
+		for _, nh := range o.NonHuman {
+			l := nonHumanLine{Org: o.Name, Kind: "deploy key", Name: nh.Name, Flag: nh.Flag}
+			access := "read"
+			if nh.Write {
+				access = "write"
+			}
+			if nh.Kind == "app" {
+				l.Kind = fmt.Sprintf("App (id %d)", nh.ID)
+				if len(nh.Perms) > 0 {
+					access += ": " + strings.Join(nh.Perms, ", ")
+				}
+			}
+			l.Access = access
+			l.Reach = strings.Join(nh.Repos, ", ")
+			if len(nh.Repos) == 1 && nh.Repos[0] == "*" {
+				l.Reach = "every repository"
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
