@@ -1,0 +1,149 @@
+package reconcile
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+)
+
+const floorOrgFile = "floor_ruleset: true\nrequired_checks: [{context: EasyCLA, app_id: 1003}, DCO]\nmin_reviews: 2\n"
+
+func floorKinds(p *Plan) []Change {
+	var out []Change
+	for _, c := range p.Changes {
+		if c.Kind == FloorRulesetCreate || c.Kind == FloorRulesetUpdate {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func TestFloorRulesetPlannedFromTheOrgFile(t *testing.T) {
+	o := baseOrg(&state.Repo{Name: "Widget"}, &state.Repo{Name: "gone", NotFound: true})
+	f := newFixture(t, floorOrgFile, map[string]string{"widget": "read: {teams: [core]}\n", "gone": "read: {teams: [core]}\n"}, o)
+	p := f.plan()
+	cs := floorKinds(p)
+	require.Len(t, cs, 1, "%v", summary(p))
+	c := cs[0]
+	assert.Equal(t, FloorRulesetCreate, c.Kind)
+	assert.Equal(t, "permissions/acme.yaml:1:1", c.Source.String())
+	want := c.FloorAfter
+	assert.Equal(t, []string{"Widget"}, want.RepoInclude, "GitHub's spelling; a repository that does not exist is left out")
+	assert.Equal(t, []string{"~DEFAULT_BRANCH"}, want.Include)
+	assert.Equal(t, []state.Check{{Context: "EasyCLA", AppID: 1003}, {Context: "DCO", AppID: state.AnyApp}}, want.RequiredChecks)
+	require.NotNil(t, want.Reviews)
+	assert.Equal(t, 2, *want.Reviews)
+	assert.Equal(t, []state.BypassActor{{Kind: "OrganizationAdmin", Mode: "always"}}, want.Bypass)
+	assert.Empty(t, p.Refusals)
+
+	// Off: nothing is read or planned.
+	f = newFixture(t, "min_reviews: 2\n", map[string]string{"widget": "read: {teams: [core]}\n"}, baseOrg(&state.Repo{Name: "widget"}))
+	assert.Empty(t, floorKinds(f.plan()))
+}
+
+func TestFloorRulesetDriftIsRestored(t *testing.T) {
+	o := baseOrg(&state.Repo{Name: "widget"}, &state.Repo{Name: "gadget"})
+	f := newFixture(t, floorOrgFile, map[string]string{"widget": "read: {teams: [core]}\n", "gadget": "read: {teams: [core]}\n"}, o)
+	want := *floorKinds(f.plan())[0].FloorAfter
+	want.ID = 77
+	for name, edit := range map[string]func(*state.OrgRuleset){
+		"evaluate": func(r *state.OrgRuleset) { r.Enforcement = "evaluate" },
+		"bypass added": func(r *state.OrgRuleset) {
+			r.Bypass = append(r.Bypass, state.BypassActor{Kind: "RepositoryRole", Name: "maintain"})
+		},
+		"check removed": func(r *state.OrgRuleset) { r.RequiredChecks = r.RequiredChecks[1:] },
+		"check unpinned": func(r *state.OrgRuleset) {
+			r.RequiredChecks = []state.Check{{Context: "EasyCLA", AppID: state.AnyApp}, r.RequiredChecks[1]}
+		},
+		"repo dropped":    func(r *state.OrgRuleset) { r.RepoInclude = r.RepoInclude[:1] },
+		"branch excluded": func(r *state.OrgRuleset) { r.Exclude = []string{"~DEFAULT_BRANCH"} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			cur := want
+			cur.RepoInclude = append([]string(nil), want.RepoInclude...)
+			cur.RequiredChecks = append([]state.Check(nil), want.RequiredChecks...)
+			cur.Bypass = append([]state.BypassActor(nil), want.Bypass...)
+			edit(&cur)
+			o.FloorRuleset = &cur
+			p := f.plan()
+			cs := floorKinds(p)
+			require.Len(t, cs, 1)
+			assert.Equal(t, FloorRulesetUpdate, cs[0].Kind)
+			assert.True(t, cs[0].Raises(), "restoring drift strengthens: %+v", cs[0].ProtectionChanges)
+			assert.Empty(t, p.Refusals)
+		})
+	}
+	o.FloorRuleset = &want
+	assert.Empty(t, floorKinds(f.plan()), "GitHub matches: nothing to do")
+}
+
+func TestFloorRulesetUnreadableIsAnError(t *testing.T) {
+	o := baseOrg(&state.Repo{Name: "widget"})
+	o.FloorRulesetUnread = "403: needs organization_administration"
+	f := newFixture(t, floorOrgFile, map[string]string{"widget": "read: {teams: [core]}\n"}, o)
+	p := f.plan()
+	assert.Empty(t, floorKinds(p))
+	require.Len(t, p.Errors, 1)
+	assert.Contains(t, p.Errors[0].String(), "permissions/acme.yaml:1:1: floor_ruleset:")
+	assert.Contains(t, p.Errors[0].String(), "Organization administration: write")
+
+	// Readable, but the bypass list hidden: it cannot be verified, so
+	// nothing is planned and the plan names the permission.
+	o.FloorRulesetUnread = ""
+	o.FloorRuleset = &state.OrgRuleset{Ruleset: state.Ruleset{ID: 5, Name: state.FloorRulesetName, Enforcement: "active"}}
+	p = f.plan()
+	assert.Empty(t, floorKinds(p))
+	require.Len(t, p.Errors, 1)
+	assert.Contains(t, p.Errors[0].Message, "does not show who may bypass")
+}
+
+func TestGuardFloorRulesetRefusesAWeakerRuleset(t *testing.T) {
+	o := baseOrg(&state.Repo{Name: "widget"})
+	f := newFixture(t, floorOrgFile, map[string]string{"widget": "read: {teams: [core]}\n"}, o)
+	p := f.plan()
+	i := -1
+	for j, c := range p.Changes {
+		if c.Kind == FloorRulesetCreate {
+			i = j
+		}
+	}
+	require.GreaterOrEqual(t, i, 0)
+	in := Input{Targets: mustTargets(t, f), Actual: map[string]*state.Org{"acme": o}}
+	for name, edit := range map[string]func(*state.OrgRuleset){
+		"evaluate": func(r *state.OrgRuleset) { r.Enforcement = "evaluate" },
+		"disabled": func(r *state.OrgRuleset) { r.Enforcement = "disabled" },
+		"maintain bypass": func(r *state.OrgRuleset) {
+			r.Bypass = append(r.Bypass, state.BypassActor{Kind: "RepositoryRole", Name: "maintain"})
+		},
+		"unpinned": func(r *state.OrgRuleset) {
+			r.RequiredChecks = []state.Check{{Context: "EasyCLA", AppID: state.AnyApp}, {Context: "DCO"}}
+		},
+		"fewer reviews": func(r *state.OrgRuleset) { one := 1; r.Reviews = &one },
+	} {
+		t.Run(name, func(t *testing.T) {
+			weak := *p.Changes[i].FloorAfter
+			weak.Bypass = append([]state.BypassActor(nil), weak.Bypass...)
+			edit(&weak)
+			q := *p
+			q.Changes = append([]Change(nil), p.Changes...)
+			q.Changes[i].FloorAfter = &weak
+			rs := GuardFloorRuleset(&q, in)
+			require.Len(t, rs, 1)
+			assert.Equal(t, RuleFloorRuleset, rs[0].Rule)
+		})
+	}
+	assert.Empty(t, GuardFloorRuleset(p, in), "the ruleset the files ask for passes")
+}
+
+func mustTargets(t *testing.T, f *fixture) []Target {
+	t.Helper()
+	cfg, diags := config.Load(f.files, "permissions")
+	require.False(t, diags.HasErrors(), "%v", diags)
+	targets, err := Select(cfg, "", nil)
+	require.NoError(t, err)
+	return targets
+}
