@@ -191,7 +191,7 @@ func bypassText(rs state.OrgRuleset) string {
 	var parts []string
 	for _, b := range rs.Bypass {
 		s := b.Kind
-		if b.Name != "" {
+		if b.Name != "" && b.Kind != "OrganizationAdmin" { // its id is always 1
 			s += " " + b.Name
 		}
 		if b.Mode != "" && b.Mode != "always" {
