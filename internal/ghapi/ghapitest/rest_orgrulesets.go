@@ -156,3 +156,19 @@ func hUpdateOrgRuleset(c *ctx) {
 	x.def = def
 	c.json(http.StatusOK, c.rulesetJSON(x, true))
 }
+
+// EditRuleset changes a ruleset as a person would by hand in GitHub's
+// settings (tests drift the floor ruleset with it). It reports whether the
+// ruleset exists.
+func (s *Server) EditRuleset(id int64, edit func(*Ruleset)) bool {
+	defer s.lock()()
+	x := s.st.rulesets[id]
+	if x == nil {
+		return false
+	}
+	def := cloneRuleset(x.def)
+	edit(&def)
+	def.ID = x.id
+	x.def = def
+	return true
+}
