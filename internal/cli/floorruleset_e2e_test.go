@@ -99,7 +99,7 @@ func TestE2EFloorRuleset(t *testing.T) {
 				}
 			}
 		},
-		"repository dropped": func(r *ghapitest.Ruleset) { r.RepoInclude = []string{"gadget", "perms"} },
+		"repository dropped":      func(r *ghapitest.Ruleset) { r.RepoInclude = []string{"gadget", "perms"} },
 		"default branch excluded": func(r *ghapitest.Ruleset) { r.Exclude = []string{"~DEFAULT_BRANCH"} },
 	} {
 		t.Run(name, func(t *testing.T) {
