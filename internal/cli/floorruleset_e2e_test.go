@@ -23,17 +23,22 @@ const floorRulesetOrgFile = floorOrgFile + "floor_ruleset: true\nmin_reviews: 1\
 func floorRulesetWorld(t *testing.T) *world {
 	t.Helper()
 	w := newWorldWith(t, map[string]string{"acme.yaml": floorRulesetOrgFile, "acme/widget.yaml": widgetClaFile})
+	w.useApp(t, ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read", "organization_administration": "write"})
+	return w
+}
+
+// useApp installs a new App with perms on acme and runs permsync as it.
+func (w *world) useApp(t *testing.T, perms ghapitest.Permissions) {
+	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
-	id := w.Server.AddApp(ghapitest.AppOptions{Slug: "permsync-writer", Name: "permsync writer", PublicKey: &key.PublicKey,
-		Permissions: ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read", "organization_administration": "write"}})
+	id := w.Server.AddApp(ghapitest.AppOptions{Slug: "permsync-writer", Name: "permsync writer", PublicKey: &key.PublicKey, Permissions: perms})
 	w.Server.Install(id, "acme", nil)
 	w.env = []string{
 		"PERMSYNC_APP_ID=" + itoa(id),
 		"PERMSYNC_APP_PRIVATE_KEY=" + string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 		"GITHUB_API_URL=" + w.Server.URL(),
 	}
-	return w
 }
 
 func floorRuleset(t *testing.T, w *world) ghapitest.Ruleset {
@@ -120,18 +125,27 @@ func TestE2EFloorRuleset(t *testing.T) {
 
 // TestE2EFloorRulesetWithoutOrgAdminWrite: the demo App holds Organization
 // administration: read only. The plan names the missing permission at
-// floor_ruleset, and nothing is written, by plan or by apply.
+// floor_ruleset, apply says it before writing and fails that one change,
+// and no ruleset is written.
 func TestE2EFloorRulesetWithoutOrgAdminWrite(t *testing.T) {
 	w := newWorldWith(t, map[string]string{"acme.yaml": floorRulesetOrgFile, "acme/widget.yaml": widgetClaFile})
 	before := len(w.Server.Rulesets("acme", ""))
-	code, out, errOut := w.run(t, "plan")
-	assert.Equal(t, ExitError, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Contains(t, out+errOut, "acme.yaml:7:1: floor_ruleset: the org's rulesets could not be read")
-	assert.Contains(t, out+errOut, "give the writer App Organization administration: write")
-	code, out, errOut = w.run(t, "apply", "--yes")
-	assert.NotEqual(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Contains(t, out+errOut, "Organization administration: write")
+	out := mustRun(t, w, ExitOK, "plan")
+	assert.Contains(t, out, `acme.yaml:7:1: this token cannot write org ruleset "permsync floor", and GitHub shows who may bypass it only to one that can: apply needs the writer App to hold Organization administration: write`)
+	code, stdout, errOut := w.run(t, "apply", "--yes")
+	assert.Equal(t, ExitPartial, code, "stdout:\n%s\nstderr:\n%s", stdout, errOut)
+	assert.Contains(t, errOut, "lacks permissions this command needs: organization_administration: write (has read)")
+	assert.Contains(t, stdout, `failed   acme: create org ruleset "permsync floor" (the floor): POST /orgs/acme/rulesets: 403`)
 	assert.Len(t, w.Server.Rulesets("acme", ""), before, "no org ruleset written")
+
+	// An App without Organization administration at all: the plan cannot
+	// read the org's rulesets, and says so at floor_ruleset.
+	w = newWorldWith(t, map[string]string{"acme.yaml": floorRulesetOrgFile, "acme/widget.yaml": widgetClaFile})
+	w.useApp(t, ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read"})
+	code, stdout, errOut = w.run(t, "plan")
+	assert.Equal(t, ExitError, code, "stdout:\n%s\nstderr:\n%s", stdout, errOut)
+	assert.Contains(t, stdout+errOut, "acme.yaml:7:1: floor_ruleset: the org's rulesets could not be read")
+	assert.Contains(t, stdout+errOut, "give the writer App Organization administration: write, or set floor_ruleset: false")
 }
 
 // TestE2EFloorRulesetStandsInForClassicCLA is issue 11's reproduction with

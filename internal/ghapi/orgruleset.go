@@ -32,6 +32,9 @@ type orgRulesetConditions struct {
 // org has none, or why it could not be read (FloorRulesetUnread). A missing
 // permission is not an error of the read: the plan says what to grant.
 func (c *Client) ReadFloorRuleset(ctx context.Context, o *state.Org) error {
+	if p := c.opts.Permissions; p != nil && p["organization_administration"] != "write" {
+		o.FloorRulesetReadOnly = true
+	}
 	rs, err := c.FloorRuleset(ctx, o.Name)
 	if err == nil {
 		o.FloorRuleset = rs

@@ -25,6 +25,10 @@ const (
 // RuleFloorRuleset names the guardrail that keeps the floor ruleset whole.
 const RuleFloorRuleset Rule = "floor_ruleset"
 
+// NoticeFloorUnverified: the token reads the floor ruleset but not who may
+// bypass it (GitHub shows that only to a token that can write it).
+const NoticeFloorUnverified = "floor_ruleset_unverified"
+
 // OrgRulesetWriter writes the floor ruleset. It is apart from Writer
 // because only orgs with floor_ruleset need it; the GitHub adapter
 // implements both.
@@ -101,9 +105,17 @@ func diffFloorRuleset(p *Plan, in Input, t Target, a *state.Org) {
 	}
 	want := desiredFloor(t.Org, a)
 	cur := a.FloorRuleset
+	if a.FloorRulesetReadOnly || cur != nil && !cur.BypassRead {
+		p.Notices = append(p.Notices, Notice{Kind: NoticeFloorUnverified, Org: t.Org.Name,
+			Message: fmt.Sprintf("this token cannot write org ruleset %q, and GitHub shows who may bypass it only to one that can: apply needs the writer App to hold %s", state.FloorRulesetName, floorPermission),
+			Items:   []Item{{Subject: "ruleset:" + state.FloorRulesetName, Source: pos}}})
+	}
 	if cur != nil && !cur.BypassRead {
-		fail("floor_ruleset: GitHub does not show who may bypass ruleset %q to this token (only to one that can write it): give the writer App %s", cur.Name, floorPermission)
-		return
+		// Compared as far as it can be seen; apply, with a token that can
+		// write the ruleset, sees the bypass list and restores it too.
+		seen := *cur
+		seen.Bypass, seen.BypassRead = want.Bypass, true
+		cur = &seen
 	}
 	c := Change{Kind: FloorRulesetCreate, Org: a.Name, Source: pos, FloorAfter: &want,
 		Reason: "floor_ruleset: the floor held in an org ruleset"}
@@ -285,8 +297,17 @@ func applyFloorRuleset(ctx context.Context, w Writer, c Change) Outcome {
 		return conflict(c, "ruleset "+cur.Name+" exists")
 	case c.Kind == FloorRulesetUpdate && (cur == nil || c.FloorBefore == nil || cur.ID != c.FloorBefore.ID):
 		return conflict(c, "the floor ruleset was deleted or replaced")
-	case c.Kind == FloorRulesetUpdate && !slices.Equal(floorChanges(*cur, *c.FloorAfter), c.ProtectionChanges):
-		return conflict(c, "the floor ruleset changed")
+	}
+	if c.Kind == FloorRulesetUpdate {
+		now := *cur
+		if !c.FloorBefore.BypassRead {
+			// The plan could not see the bypass list; it is restored
+			// whatever it holds, so it does not make the plan stale.
+			now.Bypass, now.BypassRead = c.FloorAfter.Bypass, true
+		}
+		if !slices.Equal(floorChanges(now, *c.FloorAfter), c.ProtectionChanges) {
+			return conflict(c, "the floor ruleset changed")
+		}
 	}
 	if c.Kind == FloorRulesetCreate {
 		err = rw.CreateOrgRuleset(ctx, c.Org, *c.FloorAfter)

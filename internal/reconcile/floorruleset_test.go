@@ -91,14 +91,27 @@ func TestFloorRulesetUnreadableIsAnError(t *testing.T) {
 	assert.Contains(t, p.Errors[0].String(), "permissions/acme.yaml:1:1: floor_ruleset:")
 	assert.Contains(t, p.Errors[0].String(), "Organization administration: write")
 
-	// Readable, but the bypass list hidden: it cannot be verified, so
-	// nothing is planned and the plan names the permission.
+	// Readable, but the bypass list hidden (a reader App): what can be
+	// seen is compared, and a notice names the permission apply needs.
 	o.FloorRulesetUnread = ""
-	o.FloorRuleset = &state.OrgRuleset{Ruleset: state.Ruleset{ID: 5, Name: state.FloorRulesetName, Enforcement: "active"}}
+	want := *floorKinds(f.plan())[0].FloorAfter
+	want.ID, want.Bypass, want.BypassRead = 5, nil, false
+	o.FloorRuleset = &want
 	p = f.plan()
-	assert.Empty(t, floorKinds(p))
-	require.Len(t, p.Errors, 1)
-	assert.Contains(t, p.Errors[0].Message, "does not show who may bypass")
+	assert.Empty(t, p.Errors)
+	assert.Empty(t, floorKinds(p), "nothing else differs")
+	var kinds []string
+	for _, n := range p.Notices {
+		kinds = append(kinds, n.Kind)
+		if n.Kind == NoticeFloorUnverified {
+			assert.Contains(t, n.Message, "Organization administration: write")
+		}
+	}
+	assert.Contains(t, kinds, NoticeFloorUnverified)
+	want.Enforcement = "evaluate"
+	p = f.plan()
+	require.Len(t, floorKinds(p), 1, "drift it can see is restored")
+	assert.Equal(t, []FieldChange{{Field: "enforcement", Before: "evaluate", After: "active"}}, floorKinds(p)[0].ProtectionChanges)
 }
 
 func TestGuardFloorRulesetRefusesAWeakerRuleset(t *testing.T) {

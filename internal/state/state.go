@@ -37,6 +37,9 @@ type Org struct {
 	// FloorRulesetUnread says why it could not be read.
 	FloorRuleset       *OrgRuleset `json:"floor_ruleset,omitempty"`
 	FloorRulesetUnread string      `json:"floor_ruleset_unread,omitempty"`
+	// FloorRulesetReadOnly: the token was narrowed below Organization
+	// administration: write, so it cannot write the floor ruleset.
+	FloorRulesetReadOnly bool `json:"floor_ruleset_read_only,omitempty"`
 
 	// Read only for audits (the App may lack the permission; nil then).
 	Installations []Installation `json:"installations,omitempty"`
