@@ -66,7 +66,7 @@ func mustRun(t *testing.T, w *world, want int, args ...string) string {
 func TestE2EFloorRuleset(t *testing.T) {
 	w := floorRulesetWorld(t)
 	out := mustRun(t, w, ExitChanges, "plan", "--detailed-exitcode")
-	assert.Contains(t, out, `org ruleset "permsync floor": create (repository admins cannot change it): active on the default branch of 3 repositories; checks EasyCLA (App 1003); 1 approvals; bypass: org owners only`)
+	assert.Contains(t, out, `org ruleset "permsync floor": create (repository admins cannot change it): active on the default branch of 3 repositories; checks EasyCLA (App 1003); 1 approval; bypass: org owners only`)
 	mustRun(t, w, ExitOK, "apply", "--yes")
 
 	rs := floorRuleset(t, w)

@@ -23,7 +23,7 @@ func floorLine(c reconcile.Change) string {
 		}
 		reviews := "no review rule"
 		if w.Reviews != nil {
-			reviews = fmt.Sprintf("%d approvals", *w.Reviews)
+			reviews = plural(*w.Reviews, "approval")
 		}
 		return fmt.Sprintf("org ruleset %q: create (repository admins cannot change it): active on the default branch of %s; checks %s; %s; bypass: org owners only",
 			state.FloorRulesetName, plural(len(w.RepoInclude), "repository"), strings.Join(checks, ", "), reviews)

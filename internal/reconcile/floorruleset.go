@@ -186,6 +186,9 @@ func floorChanges(cur, want state.OrgRuleset) []FieldChange {
 		if r == nil {
 			return "no pull request rule"
 		}
+		if *r == 1 {
+			return "1 approval"
+		}
 		return strconv.Itoa(*r) + " approvals"
 	}
 	weaker := want.Reviews == nil || cur.Reviews != nil && *want.Reviews < *cur.Reviews
