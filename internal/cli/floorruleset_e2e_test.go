@@ -86,7 +86,16 @@ func TestE2EFloorRuleset(t *testing.T) {
 		}
 	}
 	assert.ElementsMatch(t, []string{"required_status_checks", "pull_request"}, types)
+
+	// What floor_ruleset costs a plan: the org's rulesets listed once and
+	// the floor ruleset read once, whatever the number of repositories.
+	w.Server.ResetStats()
 	assert.Contains(t, mustRun(t, w, ExitOK, "plan", "--detailed-exitcode"), "No changes")
+	st := w.Server.Stats()
+	assert.EqualValues(t, 1, st.ByRoute["GET /orgs/{org}/rulesets"], "%v", st.ByRoute)
+	assert.EqualValues(t, 1, st.ByRoute["GET /orgs/{org}/rulesets/{ruleset_id}"], "%v", st.ByRoute)
+	assert.Zero(t, st.ByRoute["POST /orgs/{org}/rulesets"]+st.ByRoute["PUT /orgs/{org}/rulesets/{ruleset_id}"], "a plan writes nothing")
+	t.Logf("plan with floor_ruleset: %d requests: %v", st.Requests, st.ByRoute)
 
 	for name, edit := range map[string]func(*ghapitest.Ruleset){
 		"evaluate": func(r *ghapitest.Ruleset) { r.Enforcement = "evaluate" },
