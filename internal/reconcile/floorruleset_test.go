@@ -59,8 +59,11 @@ func TestFloorRulesetDriftIsRestored(t *testing.T) {
 		"check unpinned": func(r *state.OrgRuleset) {
 			r.RequiredChecks = []state.Check{{Context: "EasyCLA", AppID: state.AnyApp}, r.RequiredChecks[1]}
 		},
-		"repo dropped":    func(r *state.OrgRuleset) { r.RepoInclude = r.RepoInclude[:1] },
-		"branch excluded": func(r *state.OrgRuleset) { r.Exclude = []string{"~DEFAULT_BRANCH"} },
+		"repo dropped":          func(r *state.OrgRuleset) { r.RepoInclude = r.RepoInclude[:1] },
+		"branch excluded":       func(r *state.OrgRuleset) { r.Exclude = []string{"~DEFAULT_BRANCH"} },
+		"repositories by id":    func(r *state.OrgRuleset) { r.RepoOther = true },
+		"repositories excluded": func(r *state.OrgRuleset) { r.RepoExclude = []string{"widget"} },
+		"rules not all read":    func(r *state.OrgRuleset) { r.Incomplete = true },
 	} {
 		t.Run(name, func(t *testing.T) {
 			cur := want
