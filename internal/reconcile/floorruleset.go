@@ -121,7 +121,7 @@ func diffFloorRuleset(p *Plan, in Input, t Target, a *state.Org) {
 		Reason: "floor_ruleset: the floor held in an org ruleset"}
 	if cur != nil {
 		c.Kind = FloorRulesetUpdate
-		c.FloorBefore = cur
+		c.FloorBefore = a.FloorRuleset // as read: apply knows what the plan could not see
 		c.ProtectionChanges = floorChanges(*cur, want)
 		if len(c.ProtectionChanges) == 0 {
 			return

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -162,4 +163,86 @@ func mustTargets(t *testing.T, f *fixture) []Target {
 	targets, err := Select(cfg, "", nil)
 	require.NoError(t, err)
 	return targets
+}
+
+// floorGitHub is the in-memory GitHub with an org's floor ruleset.
+type floorGitHub struct {
+	*memGitHub
+	rs     *state.OrgRuleset
+	writes int
+}
+
+func (g *floorGitHub) FloorRuleset(context.Context, string) (*state.OrgRuleset, error) {
+	if g.rs == nil {
+		return nil, nil
+	}
+	cp := *g.rs
+	return &cp, nil
+}
+
+func (g *floorGitHub) CreateOrgRuleset(_ context.Context, _ string, want state.OrgRuleset) error {
+	g.writes++
+	want.ID = 100
+	g.rs = &want
+	return nil
+}
+
+func (g *floorGitHub) UpdateOrgRuleset(_ context.Context, _ string, id int64, want state.OrgRuleset) error {
+	g.writes++
+	want.ID = id
+	g.rs = &want
+	return nil
+}
+
+func TestApplyFloorRuleset(t *testing.T) {
+	o := baseOrg(&state.Repo{Name: "widget"})
+	f := newFixture(t, floorOrgFile, map[string]string{"widget": "read: {teams: [core]}\n"}, o)
+	want := *floorKinds(f.plan())[0].FloorAfter
+	ctx := context.Background()
+
+	// A plan made by a reader (bypass list hidden) restores what it saw;
+	// apply, which sees a maintain bypass, restores that too rather than
+	// calling the plan stale.
+	hidden := want
+	hidden.ID, hidden.Enforcement, hidden.Bypass, hidden.BypassRead = 7, "evaluate", nil, false
+	o.FloorRuleset = &hidden
+	c := floorKinds(f.plan())[0]
+	onGitHub := hidden
+	onGitHub.Bypass, onGitHub.BypassRead = []state.BypassActor{{Kind: "RepositoryRole", Name: "2"}}, true
+	gh := &floorGitHub{memGitHub: f.gh, rs: &onGitHub}
+	out := applyFloorRuleset(ctx, gh, c)
+	require.Equal(t, Done, out.Status, out.Message)
+	assert.Equal(t, int64(7), gh.rs.ID)
+	assert.False(t, gh.rs.BypassBelowOwner())
+	assert.True(t, gh.rs.Active())
+	assert.Equal(t, Already, applyFloorRuleset(ctx, gh, c).Status, "a second apply finds it done")
+
+	// Replaced since the plan: not touched.
+	gh.rs = &state.OrgRuleset{Ruleset: state.Ruleset{ID: 8, Name: state.FloorRulesetName, Enforcement: "disabled", BypassRead: true}}
+	assert.Equal(t, Conflict, applyFloorRuleset(ctx, gh, c).Status)
+	// Created meanwhile by another run: a create is not repeated.
+	create := Change{Kind: FloorRulesetCreate, Org: "acme", FloorAfter: &want}
+	assert.Equal(t, Conflict, applyFloorRuleset(ctx, gh, create).Status)
+
+	// A saved plan is data: one edited to write an evaluate ruleset, or one
+	// with a maintain bypass, is never written.
+	gh.rs, gh.writes = nil, 0
+	for _, edit := range []func(*state.OrgRuleset){
+		func(r *state.OrgRuleset) { r.Enforcement = "evaluate" },
+		func(r *state.OrgRuleset) {
+			r.Bypass = append(r.Bypass, state.BypassActor{Kind: "RepositoryRole", Name: "2"})
+		},
+		func(r *state.OrgRuleset) { r.Include = []string{"refs/heads/nothing"} },
+	} {
+		weak := want
+		weak.Bypass = append([]state.BypassActor(nil), want.Bypass...)
+		edit(&weak)
+		out := applyFloorRuleset(ctx, gh, Change{Kind: FloorRulesetCreate, Org: "acme", FloorAfter: &weak})
+		assert.Equal(t, Failed, out.Status)
+		assert.Contains(t, out.Message, "refused")
+	}
+	assert.Zero(t, gh.writes)
+
+	// A Writer that cannot write org rulesets fails the change, plainly.
+	assert.Equal(t, Failed, applyFloorRuleset(ctx, f.gh, create).Status)
 }
