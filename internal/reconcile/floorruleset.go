@@ -121,7 +121,12 @@ func diffFloorRuleset(p *Plan, in Input, t Target, a *state.Org) {
 		Reason: "floor_ruleset: the floor held in an org ruleset"}
 	if cur != nil {
 		c.Kind = FloorRulesetUpdate
-		c.FloorBefore = a.FloorRuleset // as read: apply knows what the plan could not see
+		// Without its bypass list, which only a token that can write the
+		// ruleset sees: a reader's saved plan and the writer's are then
+		// the same (apply --plan), and the bypass list is restored anyway.
+		before := *a.FloorRuleset
+		before.Bypass, before.BypassRead = nil, false
+		c.FloorBefore = &before
 		c.ProtectionChanges = floorChanges(*cur, want)
 		if len(c.ProtectionChanges) == 0 {
 			return
@@ -197,6 +202,10 @@ func floorChanges(cur, want state.OrgRuleset) []FieldChange {
 		add("rules", "not all read", "rewritten", false)
 	}
 	return out
+}
+
+func notBypass(fs []FieldChange) []FieldChange {
+	return slices.DeleteFunc(slices.Clone(fs), func(f FieldChange) bool { return f.Field == "bypass" })
 }
 
 func bypassText(rs state.OrgRuleset) string {
@@ -301,16 +310,10 @@ func applyFloorRuleset(ctx context.Context, w Writer, c Change) Outcome {
 	case c.Kind == FloorRulesetUpdate && (cur == nil || c.FloorBefore == nil || cur.ID != c.FloorBefore.ID):
 		return conflict(c, "the floor ruleset was deleted or replaced")
 	}
-	if c.Kind == FloorRulesetUpdate {
-		now := *cur
-		if !c.FloorBefore.BypassRead {
-			// The plan could not see the bypass list; it is restored
-			// whatever it holds, so it does not make the plan stale.
-			now.Bypass, now.BypassRead = c.FloorAfter.Bypass, true
-		}
-		if !slices.Equal(floorChanges(now, *c.FloorAfter), c.ProtectionChanges) {
-			return conflict(c, "the floor ruleset changed")
-		}
+	// The bypass list is restored whatever it holds, and a plan made by a
+	// reader could not see it: it does not make the plan stale.
+	if c.Kind == FloorRulesetUpdate && !slices.Equal(notBypass(floorChanges(*cur, *c.FloorAfter)), notBypass(c.ProtectionChanges)) {
+		return conflict(c, "the floor ruleset changed")
 	}
 	if c.Kind == FloorRulesetCreate {
 		err = rw.CreateOrgRuleset(ctx, c.Org, *c.FloorAfter)

@@ -207,6 +207,12 @@ func TestApplyFloorRuleset(t *testing.T) {
 	hidden.ID, hidden.Enforcement, hidden.Bypass, hidden.BypassRead = 7, "evaluate", nil, false
 	o.FloorRuleset = &hidden
 	c := floorKinds(f.plan())[0]
+	// The writer's plan of the same state is the reader's, change for
+	// change: apply --plan of a reader's saved plan is not stale for it.
+	seen := hidden
+	seen.Bypass, seen.BypassRead = want.Bypass, true
+	o.FloorRuleset = &seen
+	assert.Equal(t, c, floorKinds(f.plan())[0])
 	onGitHub := hidden
 	onGitHub.Bypass, onGitHub.BypassRead = []state.BypassActor{{Kind: "RepositoryRole", Name: "2"}}, true
 	gh := &floorGitHub{memGitHub: f.gh, rs: &onGitHub}
