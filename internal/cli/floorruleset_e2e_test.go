@@ -190,3 +190,25 @@ func TestE2EFloorRulesetStandsInForClassicCLA(t *testing.T) {
 	assert.Contains(t, out, `org ruleset "permsync floor": restore (repository admins cannot change it): enforcement evaluate → active`)
 	assert.Contains(t, out, "EasyCLA is in the org's required_checks: where it is required it cannot stop being required")
 }
+
+// TestE2EFloorRulesetSavedReaderPlan: CI plans with the reader App, which
+// cannot see the ruleset's bypass list; apply --plan with the writer App
+// applies that saved plan (it is not stale for what the reader could not
+// see) and restores the ruleset.
+func TestE2EFloorRulesetSavedReaderPlan(t *testing.T) {
+	w := newWorldWith(t, map[string]string{"acme.yaml": floorRulesetOrgFile, "acme/widget.yaml": widgetClaFile})
+	reader := w.env // the demo App: Organization administration read
+	w.useApp(t, ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read", "organization_administration": "write"})
+	writer := w.env
+	mustRun(t, w, ExitOK, "apply", "--yes")
+	rs := floorRuleset(t, w)
+	require.True(t, w.Server.EditRuleset(rs.ID, func(r *ghapitest.Ruleset) { r.Enforcement = "evaluate" }))
+
+	w.env = reader
+	saved := filepath.Join(t.TempDir(), "plan.json")
+	out := mustRun(t, w, ExitOK, "plan", "--format", "json", "--out", saved)
+	_ = out
+	w.env = writer
+	mustRun(t, w, ExitOK, "apply", "--yes", "--plan", saved)
+	assert.Equal(t, "active", floorRuleset(t, w).Enforcement)
+}
