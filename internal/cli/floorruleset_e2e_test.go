@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 const floorRulesetOrgFile = floorOrgFile + "floor_ruleset: true\nmin_reviews: 1\n"
@@ -23,16 +23,16 @@ const floorRulesetOrgFile = floorOrgFile + "floor_ruleset: true\nmin_reviews: 1\
 func floorRulesetWorld(t *testing.T) *world {
 	t.Helper()
 	w := newWorldWith(t, map[string]string{"acme.yaml": floorRulesetOrgFile, "acme/widget.yaml": widgetClaFile})
-	w.useApp(t, ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read", "organization_administration": "write"})
+	w.useApp(t, ghsim.Permissions{"administration": "write", "members": "read", "metadata": "read", "organization_administration": "write"})
 	return w
 }
 
 // useApp installs a new App with perms on acme and runs permsync as it.
-func (w *world) useApp(t *testing.T, perms ghapitest.Permissions) {
+func (w *world) useApp(t *testing.T, perms ghsim.Permissions) {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
-	id := w.Server.AddApp(ghapitest.AppOptions{Slug: "permsync-writer", Name: "permsync writer", PublicKey: &key.PublicKey, Permissions: perms})
+	id := w.Server.AddApp(ghsim.AppOptions{Slug: "permsync-writer", Name: "permsync writer", PublicKey: &key.PublicKey, Permissions: perms})
 	w.Server.Install(id, "acme", nil)
 	w.env = []string{
 		"PERMSYNC_APP_ID=" + itoa(id),
@@ -41,9 +41,9 @@ func (w *world) useApp(t *testing.T, perms ghapitest.Permissions) {
 	}
 }
 
-func floorRuleset(t *testing.T, w *world) ghapitest.Ruleset {
+func floorRuleset(t *testing.T, w *world) ghsim.Ruleset {
 	t.Helper()
-	var found []ghapitest.Ruleset
+	var found []ghsim.Ruleset
 	for _, rs := range w.Server.Rulesets("acme", "") {
 		if rs.Name == "permsync floor" {
 			found = append(found, rs)
@@ -74,7 +74,7 @@ func TestE2EFloorRuleset(t *testing.T) {
 	assert.Equal(t, []string{"~DEFAULT_BRANCH"}, rs.Include)
 	assert.Empty(t, rs.Exclude)
 	assert.Equal(t, []string{"gadget", "perms", "widget"}, rs.RepoInclude, "the managed repositories, and only those")
-	assert.Equal(t, []ghapitest.BypassActor{{ActorID: 1, ActorType: "OrganizationAdmin", BypassMode: "always"}}, rs.BypassActors)
+	assert.Equal(t, []ghsim.BypassActor{{ActorID: 1, ActorType: "OrganizationAdmin", BypassMode: "always"}}, rs.BypassActors)
 	var types []string
 	for _, r := range rs.Rules {
 		types = append(types, r.Type)
@@ -97,24 +97,24 @@ func TestE2EFloorRuleset(t *testing.T) {
 	assert.Zero(t, st.ByRoute["POST /orgs/{org}/rulesets"]+st.ByRoute["PUT /orgs/{org}/rulesets/{ruleset_id}"], "a plan writes nothing")
 	t.Logf("plan with floor_ruleset: %d requests: %v", st.Requests, st.ByRoute)
 
-	for name, edit := range map[string]func(*ghapitest.Ruleset){
-		"evaluate": func(r *ghapitest.Ruleset) { r.Enforcement = "evaluate" },
-		"disabled": func(r *ghapitest.Ruleset) { r.Enforcement = "disabled" },
-		"bypass added": func(r *ghapitest.Ruleset) {
-			r.BypassActors = append(r.BypassActors, ghapitest.BypassActor{ActorType: "RepositoryRole", ActorID: 2, BypassMode: "always"})
+	for name, edit := range map[string]func(*ghsim.Ruleset){
+		"evaluate": func(r *ghsim.Ruleset) { r.Enforcement = "evaluate" },
+		"disabled": func(r *ghsim.Ruleset) { r.Enforcement = "disabled" },
+		"bypass added": func(r *ghsim.Ruleset) {
+			r.BypassActors = append(r.BypassActors, ghsim.BypassActor{ActorType: "RepositoryRole", ActorID: 2, BypassMode: "always"})
 		},
-		"check removed": func(r *ghapitest.Ruleset) {
-			r.Rules = slices.DeleteFunc(r.Rules, func(x ghapitest.Rule) bool { return x.Type == "required_status_checks" })
+		"check removed": func(r *ghsim.Ruleset) {
+			r.Rules = slices.DeleteFunc(r.Rules, func(x ghsim.Rule) bool { return x.Type == "required_status_checks" })
 		},
-		"check unpinned": func(r *ghapitest.Ruleset) {
+		"check unpinned": func(r *ghsim.Ruleset) {
 			for i, x := range r.Rules {
 				if x.Type == "required_status_checks" {
-					r.Rules[i] = ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA"})
+					r.Rules[i] = ghsim.RequiredStatusChecksRule(false, ghsim.StatusCheck{Context: "EasyCLA"})
 				}
 			}
 		},
-		"repository dropped":      func(r *ghapitest.Ruleset) { r.RepoInclude = []string{"gadget", "perms"} },
-		"default branch excluded": func(r *ghapitest.Ruleset) { r.Exclude = []string{"~DEFAULT_BRANCH"} },
+		"repository dropped":      func(r *ghsim.Ruleset) { r.RepoInclude = []string{"gadget", "perms"} },
+		"default branch excluded": func(r *ghsim.Ruleset) { r.Exclude = []string{"~DEFAULT_BRANCH"} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			require.True(t, w.Server.EditRuleset(rs.ID, edit))
@@ -150,7 +150,7 @@ func TestE2EFloorRulesetWithoutOrgAdminWrite(t *testing.T) {
 	// An App without Organization administration at all: the plan cannot
 	// read the org's rulesets, and says so at floor_ruleset.
 	w = newWorldWith(t, map[string]string{"acme.yaml": floorRulesetOrgFile, "acme/widget.yaml": widgetClaFile})
-	w.useApp(t, ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read"})
+	w.useApp(t, ghsim.Permissions{"administration": "write", "members": "read", "metadata": "read"})
 	code, stdout, errOut = w.run(t, "plan")
 	assert.Equal(t, ExitError, code, "stdout:\n%s\nstderr:\n%s", stdout, errOut)
 	assert.Contains(t, stdout+errOut, "acme.yaml:7:1: floor_ruleset: the org's rulesets could not be read")
@@ -181,11 +181,11 @@ func TestE2EFloorRulesetStandsInForClassicCLA(t *testing.T) {
 	// Without the floor ruleset's stand-in (hand-disabled), the same file
 	// is refused: the plan restores the ruleset, and the check
 	// requirement must come back before the classic one may go.
-	require.True(t, w.Server.EditRuleset(rs.ID, func(r *ghapitest.Ruleset) { r.Enforcement = "disabled" }))
+	require.True(t, w.Server.EditRuleset(rs.ID, func(r *ghsim.Ruleset) { r.Enforcement = "disabled" }))
 	require.NoError(t, os.WriteFile(filepath.Join(w.dir, "acme", "widget.yaml"), []byte(widgetClaFile), 0o644))
 	mustRun(t, w, ExitOK, "apply", "--yes")
 	require.NoError(t, os.WriteFile(filepath.Join(w.dir, "acme", "widget.yaml"), []byte(widgetNoChecks), 0o644))
-	require.True(t, w.Server.EditRuleset(rs.ID, func(r *ghapitest.Ruleset) { r.Enforcement = "evaluate" }))
+	require.True(t, w.Server.EditRuleset(rs.ID, func(r *ghsim.Ruleset) { r.Enforcement = "evaluate" }))
 	out = mustRun(t, w, ExitRefused, "plan")
 	assert.Contains(t, out, `org ruleset "permsync floor": restore (repository admins cannot change it): enforcement evaluate → active`)
 	assert.Contains(t, out, "EasyCLA is in the org's required_checks: where it is required it cannot stop being required")
@@ -198,11 +198,11 @@ func TestE2EFloorRulesetStandsInForClassicCLA(t *testing.T) {
 func TestE2EFloorRulesetSavedReaderPlan(t *testing.T) {
 	w := newWorldWith(t, map[string]string{"acme.yaml": floorRulesetOrgFile, "acme/widget.yaml": widgetClaFile})
 	reader := w.env // the demo App: Organization administration read
-	w.useApp(t, ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read", "organization_administration": "write"})
+	w.useApp(t, ghsim.Permissions{"administration": "write", "members": "read", "metadata": "read", "organization_administration": "write"})
 	writer := w.env
 	mustRun(t, w, ExitOK, "apply", "--yes")
 	rs := floorRuleset(t, w)
-	require.True(t, w.Server.EditRuleset(rs.ID, func(r *ghapitest.Ruleset) { r.Enforcement = "evaluate" }))
+	require.True(t, w.Server.EditRuleset(rs.ID, func(r *ghsim.Ruleset) { r.Enforcement = "evaluate" }))
 
 	w.env = reader
 	saved := filepath.Join(t.TempDir(), "plan.json")

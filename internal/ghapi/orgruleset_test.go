@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
@@ -18,11 +18,11 @@ func TestUpdateOrgRulesetKeepsWhatItDoesNotManage(t *testing.T) {
 	srv := world(t)
 	c, _ := tokenClient(t, srv) // an org owner can write org rulesets
 	ctx := context.Background()
-	id := srv.AddRuleset("acme", "", ghapitest.Ruleset{Name: state.FloorRulesetName, Enforcement: "evaluate",
+	id := srv.AddRuleset("acme", "", ghsim.Ruleset{Name: state.FloorRulesetName, Enforcement: "evaluate",
 		Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"widgets", "other"},
-		Rules: []ghapitest.Rule{{Type: "deletion"}, ghapitest.PullRequestRule(1, true, false),
-			ghapitest.RequiredStatusChecksRule(true, ghapitest.StatusCheck{Context: "EasyCLA"})},
-		BypassActors: []ghapitest.BypassActor{{ActorType: "RepositoryRole", ActorID: 2}}})
+		Rules: []ghsim.Rule{{Type: "deletion"}, ghsim.PullRequestRule(1, true, false),
+			ghsim.RequiredStatusChecksRule(true, ghsim.StatusCheck{Context: "EasyCLA"})},
+		BypassActors: []ghsim.BypassActor{{ActorType: "RepositoryRole", ActorID: 2}}})
 
 	cur, err := c.FloorRuleset(ctx, "acme")
 	require.NoError(t, err)
@@ -54,7 +54,7 @@ func TestUpdateOrgRulesetKeepsWhatItDoesNotManage(t *testing.T) {
 	}
 
 	// An org without the ruleset: nil, no error.
-	srv.AddOrg("empty", ghapitest.OrgOptions{})
+	srv.AddOrg("empty", ghsim.OrgOptions{})
 	srv.AddMember("empty", "root", true)
 	none, err := c.FloorRuleset(ctx, "empty")
 	require.NoError(t, err)
@@ -66,7 +66,7 @@ func TestUpdateOrgRulesetKeepsWhatItDoesNotManage(t *testing.T) {
 func TestReadFloorRulesetWithoutAccess(t *testing.T) {
 	srv := world(t)
 	k, _ := testKey(t)
-	app := srv.AddApp(ghapitest.AppOptions{ID: 777, Slug: "plain", PublicKey: &k.PublicKey, Permissions: ghapitest.Permissions{"administration": "write"}})
+	app := srv.AddApp(ghsim.AppOptions{ID: 777, Slug: "plain", PublicKey: &k.PublicKey, Permissions: ghsim.Permissions{"administration": "write"}})
 	tok := srv.InstallationToken(srv.Install(app, "acme", nil), nil)
 	opts := Options{APIURL: srv.URL(), Credentials: TokenCredentials(tok), MutationInterval: -1}
 	fakeTime(srv, &opts)
