@@ -109,7 +109,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return exit(ExitError, usageError{err})
 	}
-	client, err := opts.Global.connect(ctx, opts.IO, writePermissions, targetRepos(targets))
+	client, err := opts.Global.connectFloor(ctx, opts.IO, writePermissions, targetRepos(targets), targets)
 	if err != nil {
 		return exit(ExitError, err)
 	}

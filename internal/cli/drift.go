@@ -79,7 +79,7 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 		perms = withPermission(readPermissions, "issues", "write")
 		repos = append(repos, owner+"/"+repo)
 	}
-	client, err := opts.Global.connect(ctx, opts.IO, perms, repos)
+	client, err := opts.Global.connectFloor(ctx, opts.IO, perms, repos, targets)
 	if err != nil {
 		return exit(ExitError, err)
 	}

@@ -125,7 +125,7 @@ func TestE2EValidate(t *testing.T) {
 		name: "unknown keys",
 		args: []string{"validate", "--dir", d + "unknown-keys"},
 		code: 1,
-		stderr: d + `unknown-keys/acme.yaml:2:1: unknown key "max_admin" in an org file (did you mean "max_admins"?) (expected one of: mode, required_checks, min_reviews, admin_allowed, outside_collaborator_max_role, min_admins, max_admins, max_removals, expected_owners, ignore_repos, trusted_apps)` + "\n" +
+		stderr: d + `unknown-keys/acme.yaml:2:1: unknown key "max_admin" in an org file (did you mean "max_admins"?) (expected one of: mode, required_checks, min_reviews, admin_allowed, outside_collaborator_max_role, min_admins, max_admins, max_removals, expected_owners, ignore_repos, trusted_apps, floor_ruleset)` + "\n" +
 			d + `unknown-keys/acme/widgets.yaml:1:1: unknown key "owners" (expected a role: read, triage, write, maintain, admin; or branch_protection)` + "\n" +
 			d + `unknown-keys/acme/widgets.yaml:4:3: unknown key "user" in role write (did you mean "users"?) (expected one of: users, teams)` + "\n" +
 			d + `unknown-keys/acme/widgets.yaml:7:5: unknown key "required_reviews" in branch_protection.main (expected one of: required_status_checks, strict, enforce_admins, required_approving_review_count)` + "\n" +

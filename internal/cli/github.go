@@ -115,6 +115,9 @@ func readActual(ctx context.Context, c *ghapi.Client, targets []reconcile.Target
 		if err != nil {
 			return nil, fmt.Errorf("reading org %s from GitHub: %w", t.Org.Name, err)
 		}
+		if err := readFloorRuleset(ctx, c, t, o); err != nil {
+			return nil, err
+		}
 		actual[strings.ToLower(t.Org.Name)] = o
 	}
 	return actual, nil

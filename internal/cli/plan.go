@@ -132,7 +132,7 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	if err != nil {
 		return exit(ExitError, usageError{err})
 	}
-	client, err := opts.Global.connect(ctx, opts.IO, readPermissions, targetRepos(targets))
+	client, err := opts.Global.connectFloor(ctx, opts.IO, readPermissions, targetRepos(targets), targets)
 	if err != nil {
 		return exit(ExitError, err)
 	}

@@ -137,6 +137,10 @@ type Policy struct {
 	// TrustedApps are the GitHub App ids allowed to hold Administration:
 	// write; the audit reports any other App that does.
 	TrustedApps []int64
+	// FloorRuleset: permsync also holds the floor (required_checks,
+	// min_reviews) in one org ruleset it manages, which repository admins
+	// cannot change.
+	FloorRuleset bool
 
 	// Pos maps an org-file key to where it was set; absent keys are defaults.
 	Pos map[string]Pos

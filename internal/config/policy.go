@@ -12,7 +12,7 @@ import (
 var policyKeys = []string{
 	"mode", "required_checks", "min_reviews", "admin_allowed", "outside_collaborator_max_role",
 	"min_admins", "max_admins", "max_removals", "expected_owners", "ignore_repos",
-	"trusted_apps",
+	"trusted_apps", "floor_ruleset",
 }
 
 // maxLimit bounds numeric limits to something sane for a person to write.
@@ -67,6 +67,8 @@ func (l *loader) policy(root *yaml.Node, file string) Policy {
 			p.ExpectedOwners = l.logins(file, k, e.val)
 		case "trusted_apps":
 			p.TrustedApps = l.appIDs(file, k, e.val)
+		case "floor_ruleset":
+			p.FloorRuleset, _ = scalarBool(e.val, file, k, &l.ds)
 		case "ignore_repos":
 			items, _ := scalarList(e.val, file, k, &l.ds)
 			seen := map[string]int{}

@@ -29,8 +29,8 @@ max_admin: 3
 owners: []
 `),
 		want: []string{
-			f + `:2:1: unknown key "max_admin" in an org file (did you mean "max_admins"?) (expected one of: mode, required_checks, min_reviews, admin_allowed, outside_collaborator_max_role, min_admins, max_admins, max_removals, expected_owners, ignore_repos, trusted_apps)`,
-			f + `:3:1: unknown key "owners" in an org file (expected one of: mode, required_checks, min_reviews, admin_allowed, outside_collaborator_max_role, min_admins, max_admins, max_removals, expected_owners, ignore_repos, trusted_apps)`,
+			f + `:2:1: unknown key "max_admin" in an org file (did you mean "max_admins"?) (expected one of: mode, required_checks, min_reviews, admin_allowed, outside_collaborator_max_role, min_admins, max_admins, max_removals, expected_owners, ignore_repos, trusted_apps, floor_ruleset)`,
+			f + `:3:1: unknown key "owners" in an org file (expected one of: mode, required_checks, min_reviews, admin_allowed, outside_collaborator_max_role, min_admins, max_admins, max_removals, expected_owners, ignore_repos, trusted_apps, floor_ruleset)`,
 		},
 	}, {
 		name: "bad mode",

@@ -10,7 +10,8 @@
 //     collaborators, nested teams, repositories (private, archived,
 //     branches), direct grants of the five roles, team grants,
 //     invitations (7-day expiry, 50 a day per repository), branch
-//     protection and its sub-resources, repository and org rulesets,
+//     protection and its sub-resources, repository and org rulesets (org
+//     rulesets also written, matched by repository_name),
 //     issues, labels and comments, pull requests and reviews, deploy keys;
 //   - GitHub Apps: RS256 JWTs, installations, installation tokens narrowed
 //     by permissions and repositories, one-hour expiry, App permissions

@@ -49,6 +49,8 @@ func (s *Server) registerRoutes() {
 		{method: "DELETE", pattern: "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}", perm: admin, level: wr, write: true, h: hDeleteTeamRepo},
 		{method: "GET", pattern: "/orgs/{org}/rulesets", perm: orgAdm, level: rd, h: hOrgRulesets},
 		{method: "GET", pattern: "/orgs/{org}/rulesets/{ruleset_id}", perm: orgAdm, level: rd, h: hOrgRuleset},
+		{method: "POST", pattern: "/orgs/{org}/rulesets", perm: orgAdm, level: wr, write: true, h: hCreateOrgRuleset},
+		{method: "PUT", pattern: "/orgs/{org}/rulesets/{ruleset_id}", perm: orgAdm, level: wr, write: true, h: hUpdateOrgRuleset},
 
 		// Repositories.
 		{method: "GET", pattern: "/repos/{owner}/{repo}", perm: meta, level: rd, h: hGetRepo},

@@ -81,6 +81,8 @@ func Line(c reconcile.Change) string {
 			parts = append(parts, "GitHub's defaults")
 		}
 		return fmt.Sprintf("branch %s: %s: %s", c.Branch, verb, strings.Join(parts, "; "))
+	case reconcile.FloorRulesetCreate, reconcile.FloorRulesetUpdate:
+		return floorLine(c)
 	}
 	return c.Describe()
 }
@@ -220,6 +222,9 @@ func groupByRepo(cs []reconcile.Change) []repoGroup {
 	index := map[string]int{}
 	for _, c := range cs {
 		k := c.Org + "/" + c.Repo
+		if c.Repo == "" {
+			k = c.Org + " (org)" // an org-level change: the floor ruleset
+		}
 		i, ok := index[strings.ToLower(k)]
 		if !ok {
 			i = len(out)

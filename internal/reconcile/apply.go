@@ -121,6 +121,8 @@ func applyOne(ctx context.Context, w Writer, c Change) Outcome {
 		return applyTeam(ctx, w, c)
 	case ProtectionCreate, ProtectionUpdate:
 		return applyProtection(ctx, w, c)
+	case FloorRulesetCreate, FloorRulesetUpdate:
+		return applyFloorRuleset(ctx, w, c)
 	}
 	return Outcome{Change: c, Status: Failed, Message: "unknown change kind " + string(c.Kind)}
 }

@@ -97,6 +97,9 @@ func Diff(in Input) *Plan {
 			d := &repoDiff{in: in, org: t.Org, repo: r, actual: a, plan: p}
 			d.run()
 		}
+		if a != nil {
+			diffFloorRuleset(p, in, t, a)
+		}
 	}
 	sortChanges(p.Changes)
 	if in.ExpiriesOnly {

@@ -22,6 +22,7 @@ type Guardrail func(p *Plan, in Input) []Refusal
 // Guardrails lists every rule, in the order their refusals are reported.
 var Guardrails = []Guardrail{
 	GuardProtection,
+	GuardFloorRuleset,
 	GuardAdminAllowed,
 	GuardOutsideCollaborators,
 	GuardBaseRole,

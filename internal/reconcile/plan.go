@@ -51,7 +51,7 @@ const (
 // Action returns how the change is drawn: + add, ~ change, - remove.
 func (k Kind) Action() Action {
 	switch k {
-	case UserAdd, TeamAdd, ProtectionCreate:
+	case UserAdd, TeamAdd, ProtectionCreate, FloorRulesetCreate:
 		return Add
 	case UserRemove, TeamRemove, InvitationCancel:
 		return Remove
@@ -86,6 +86,10 @@ type Change struct {
 	ProtectionAfter   *state.ProtectionSettings `json:"protection_after,omitempty"`
 	ProtectionChanges []FieldChange             `json:"protection_changes,omitempty"`
 
+	// The org's floor ruleset (floor_ruleset_create/update; Repo is empty).
+	FloorBefore *state.OrgRuleset `json:"floor_ruleset_before,omitempty"`
+	FloorAfter  *state.OrgRuleset `json:"floor_ruleset_after,omitempty"`
+
 	// Source is the file position that asked for the change (for a removal,
 	// the repository's file, which does not list the grant).
 	Source config.Pos `json:"source"`
@@ -114,6 +118,8 @@ func (c Change) Principal() string {
 		return "user:" + c.User
 	case c.Team != "":
 		return "team:" + c.Team
+	case c.FloorAfter != nil:
+		return "ruleset:" + c.FloorAfter.Name
 	}
 	return "branch:" + c.Branch
 }
@@ -127,7 +133,7 @@ func (c Change) Raises() bool {
 		return true
 	case UserRemove, TeamRemove, InvitationCancel:
 		return false
-	case ProtectionUpdate:
+	case ProtectionUpdate, FloorRulesetCreate, FloorRulesetUpdate:
 		for _, f := range c.ProtectionChanges {
 			if f.Weakens {
 				return false
@@ -167,6 +173,10 @@ func (c Change) Describe() string {
 		return fmt.Sprintf("%s: protect branch %s", where, c.Branch)
 	case ProtectionUpdate:
 		return fmt.Sprintf("%s: update protection of branch %s", where, c.Branch)
+	case FloorRulesetCreate:
+		return fmt.Sprintf("%s: create org ruleset %q (the floor)", c.Org, state.FloorRulesetName)
+	case FloorRulesetUpdate:
+		return fmt.Sprintf("%s: restore org ruleset %q (the floor)", c.Org, state.FloorRulesetName)
 	}
 	return where + ": " + string(c.Kind)
 }

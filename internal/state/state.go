@@ -32,6 +32,15 @@ type Org struct {
 	Teams             []*Team  `json:"teams"`
 	Repos             []*Repo  `json:"repos"`
 
+	// FloorRuleset is the org ruleset permsync manages (floor_ruleset in
+	// the org file; read only then): nil when the org has none, or when
+	// FloorRulesetUnread says why it could not be read.
+	FloorRuleset       *OrgRuleset `json:"floor_ruleset,omitempty"`
+	FloorRulesetUnread string      `json:"floor_ruleset_unread,omitempty"`
+	// FloorRulesetReadOnly: the token was narrowed below Organization
+	// administration: write, so it cannot write the floor ruleset.
+	FloorRulesetReadOnly bool `json:"floor_ruleset_read_only,omitempty"`
+
 	// Read only for audits (the App may lack the permission; nil then).
 	Installations []Installation `json:"installations,omitempty"`
 	ReadAt        time.Time      `json:"read_at"`

@@ -531,6 +531,47 @@ func runWorkload() *workloadResult {
 			return app.UpdateProtection(ctx, "acme", "widgets", "hotfix", state.ProtectionSettings{Reviews: &two})
 		})
 
+	// The floor ruleset (floor_ruleset): an owner's token can write org
+	// rulesets; the App here holds Organization administration: read, so
+	// it reads the ruleset without its bypass list.
+	floorRS := state.OrgRuleset{Ruleset: state.Ruleset{Name: state.FloorRulesetName, Enforcement: "active", Target: "branch",
+		Include: []string{"~DEFAULT_BRANCH"}, RequiredChecks: []state.Check{{Context: "EasyCLA", AppID: 1861}, {Context: "DCO", AppID: state.AnyApp}},
+		Reviews: &one, Bypass: []state.BypassActor{{Kind: "OrganizationAdmin", Mode: "always"}}, BypassRead: true},
+		RepoInclude: []string{"gadgets", "widgets"}}
+	run("FloorRuleset", "none yet", []string{"GET /orgs/{org}/rulesets"}, func(ctx context.Context) error {
+		rs, err := tok.FloorRuleset(ctx, "acme")
+		if err != nil {
+			return err
+		}
+		return expect(rs == nil, "a floor ruleset before any was made: %+v", rs)
+	})
+	run("CreateOrgRuleset", "", []string{"POST /orgs/{org}/rulesets"}, func(ctx context.Context) error {
+		return tok.CreateOrgRuleset(ctx, "acme", floorRS)
+	})
+	run("FloorRuleset", "whole, to a token that can write it", []string{"GET /orgs/{org}/rulesets", "GET /orgs/{org}/rulesets/{ruleset_id}"}, func(ctx context.Context) error {
+		rs, err := tok.FloorRuleset(ctx, "acme")
+		if err != nil {
+			return err
+		}
+		return expect(rs != nil && rs.BypassRead && !rs.BypassBelowOwner() && rs.TargetsRepo("widgets") && !rs.TargetsRepo("legacy") &&
+			len(rs.RequiredChecks) == 2 && rs.Reviews != nil && *rs.Reviews == 1, "floor ruleset read back as %+v", rs)
+	})
+	run("UpdateOrgRuleset", "restored, other rules kept", []string{"GET /orgs/{org}/rulesets/{ruleset_id}", "PUT /orgs/{org}/rulesets/{ruleset_id}"}, func(ctx context.Context) error {
+		rs, err := tok.FloorRuleset(ctx, "acme")
+		if err != nil || rs == nil {
+			return expect(false, "no floor ruleset to update: %v", err)
+		}
+		return tok.UpdateOrgRuleset(ctx, "acme", rs.ID, floorRS)
+	})
+	run("ReadFloorRuleset", "an App with Organization administration: read: no bypass list", []string{"GET /orgs/{org}/rulesets", "GET /orgs/{org}/rulesets/{ruleset_id}"}, func(ctx context.Context) error {
+		o := &state.Org{Name: "acme"}
+		if err := app.ReadFloorRuleset(ctx, o); err != nil {
+			return err
+		}
+		return expect(o.FloorRuleset != nil && !o.FloorRuleset.BypassRead, "read as %+v", o.FloorRuleset)
+	})
+	run("CheckAccess", "", nil, func(ctx context.Context) error { return app.CheckAccess(ctx, "acme") })
+
 	// Issues, labels, pulls (drift tracking and the audit history).
 	run("EnsureLabel", "exists", []string{"GET /repos/{owner}/{repo}/labels/{name}"}, func(ctx context.Context) error {
 		return app.EnsureLabel(ctx, "acme", "widgets", "permsync-drift", "#d73a4a", "")
