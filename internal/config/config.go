@@ -231,7 +231,16 @@ func (r *Repo) Users() []Grant { return r.byKind(User) }
 func (r *Repo) Teams() []Grant { return r.byKind(Team) }
 
 func (r *Repo) byKind(k Kind) []Grant {
-	var out []Grant
+	n := 0
+	for _, g := range r.Grants {
+		if g.Kind == k {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Grant, 0, n) // one allocation: plans call this per repository
 	for _, g := range r.Grants {
 		if g.Kind == k {
 			out = append(out, g)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
@@ -21,6 +22,8 @@ type Input struct {
 	// (see NeedsLookup).
 	UnknownUsers map[string]bool
 	Now          time.Time
+
+	ix map[string]*access.Org // Actual indexed (see indexed)
 }
 
 func (in Input) actual(org string) *state.Org { return in.Actual[strings.ToLower(org)] }
@@ -32,8 +35,9 @@ func (in Input) actual(org string) *state.Org { return in.Actual[strings.ToLower
 func NeedsLookup(targets []Target, actual map[string]*state.Org) []string {
 	seen := map[string]bool{}
 	var out []string
+	ix := indexOrgs(actual)
 	for _, t := range targets {
-		a := actual[strings.ToLower(t.Org.Name)]
+		a := ix[strings.ToLower(t.Org.Name)]
 		if a == nil {
 			continue
 		}
@@ -42,9 +46,13 @@ func NeedsLookup(targets []Target, actual map[string]*state.Org) []string {
 			if ar == nil || !ar.Readable() {
 				continue
 			}
-			for _, g := range r.Users() {
-				_, direct := ar.User(g.Name)
-				_, invited := ar.Invitation(g.Name)
+			grants := access.IndexGrants(ar)
+			for _, g := range r.Grants {
+				if g.Kind != config.User {
+					continue
+				}
+				_, direct := grants.User(g.Name)
+				_, invited := grants.Invitation(g.Name)
 				key := strings.ToLower(g.Name)
 				// Org members exist: the members list already said so.
 				if !direct && !invited && !a.IsMember(g.Name) && !seen[key] {
@@ -73,9 +81,10 @@ func Diff(in Input) *Plan {
 		Digests:         []Digest{},
 		Repos:           []string{},
 	}
+	in = in.indexed()
 	for _, t := range in.Targets {
 		p.Orgs = append(p.Orgs, OrgMode{Org: t.Org.Name, Mode: t.Org.Policy.Mode})
-		a := in.actual(t.Org.Name)
+		a := in.access(t.Org.Name)
 		for _, r := range t.Repos {
 			p.Repos = append(p.Repos, t.Org.Name+"/"+r.Name)
 			if a == nil {
@@ -98,8 +107,9 @@ type repoDiff struct {
 	in     Input
 	org    *config.Org
 	repo   *config.Repo
-	actual *state.Org
+	actual *access.Org
 	ar     *state.Repo
+	grants *access.Grants // ar's, indexed
 	plan   *Plan
 }
 
@@ -143,6 +153,7 @@ func (d *repoDiff) run() {
 		d.notice(NoticeDisabled, "", d.filePos(), "%s is disabled by GitHub: its rights are reported, not changed", full)
 		return
 	}
+	d.grants = access.IndexGrants(d.ar)
 	errorsBefore := len(d.plan.Errors)
 	d.checkPrincipals()
 	if len(d.plan.Errors) > errorsBefore {
@@ -173,8 +184,8 @@ func (d *repoDiff) users() {
 	desired := map[string]bool{}
 	for _, g := range d.repo.Users() {
 		desired[strings.ToLower(g.Name)] = true
-		cur, direct := d.ar.User(g.Name)
-		inv, invited := d.ar.Invitation(g.Name)
+		cur, direct := d.grants.User(g.Name)
+		inv, invited := d.grants.Invitation(g.Name)
 		login := g.Name
 		switch {
 		case direct:
@@ -257,7 +268,7 @@ func (d *repoDiff) teams() {
 	desired := map[string]bool{}
 	for _, g := range d.repo.Teams() {
 		desired[strings.ToLower(g.Name)] = true
-		cur, ok := d.ar.Team(g.Name)
+		cur, ok := d.grants.Team(g.Name)
 		switch {
 		case !ok:
 			d.add(Change{Kind: TeamAdd, Team: g.Name, Before: role.None, After: g.Role, Source: g.Pos, Reason: "in the file, not on GitHub"})
@@ -296,7 +307,7 @@ func (d *repoDiff) teams() {
 // (NoticeUnaccepted), never re-sent, so a person without 2FA is not
 // re-invited run after run.
 func (d *repoDiff) twoFactor(login string, pos config.Pos) {
-	if d.actual.TwoFactorRequired == nil || !*d.actual.TwoFactorRequired {
+	if tf := d.actual.State.TwoFactorRequired; tf == nil || !*tf {
 		return
 	}
 	d.notice(NoticeTwoFactor, "user:"+login, pos,
@@ -310,7 +321,7 @@ func (d *repoDiff) inheritedFrom(tg state.TeamGrant) (string, bool) {
 	team := d.actual.Team(tg.Slug)
 	for team != nil && team.Parent != "" && !seen[strings.ToLower(team.Parent)] {
 		seen[strings.ToLower(team.Parent)] = true
-		if g, ok := d.ar.Team(team.Parent); ok && g.Role >= tg.Role {
+		if g, ok := d.grants.Team(team.Parent); ok && g.Role >= tg.Role {
 			return g.Slug, true
 		}
 		team = d.actual.Team(team.Parent)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
@@ -17,9 +18,10 @@ import (
 // of every team and the membership of every user involved). A saved plan is
 // stale when any of them differs at apply time.
 func Digests(p *Plan, in Input) []Digest {
+	in = in.indexed()
 	out := []Digest{}
 	for _, t := range in.Targets {
-		a := in.actual(t.Org.Name)
+		a := in.access(t.Org.Name)
 		for _, r := range t.Repos {
 			d := Digest{Org: t.Org.Name, Repo: r.Name, Files: filesDigest(t.Org, r)}
 			if a != nil {
@@ -88,7 +90,7 @@ func filesDigest(o *config.Org, r *config.Repo) string {
 	}{pol, floor, grants, prot})
 }
 
-func stateDigest(a *state.Org, r *state.Repo, desired *config.Repo) string {
+func stateDigest(a *access.Org, r *state.Repo, desired *config.Repo) string {
 	if r == nil {
 		return hashJSON("absent")
 	}
@@ -121,5 +123,5 @@ func stateDigest(a *state.Org, r *state.Repo, desired *config.Repo) string {
 		Owners   []string
 		Teams    map[string][]string
 		Members  map[string]bool
-	}{repo, a.BaseRole.String(), a.Owners, teams, members})
+	}{repo, a.State.BaseRole.String(), a.State.Owners, teams, members})
 }
