@@ -212,11 +212,12 @@ type Delta struct {
 }
 
 // Changed lists, by Key(login), the people whose effective role differs
-// between r and After(r, changes). Ownership and the base role are the same
-// in both, and a change can only move the people it names or the members of
-// the team it names: only they are compared, so the cost is that of the
-// changes and r's grants, not of the org's members.
-func (x *Org) Changed(r *state.Repo, changes []Change) []Delta {
+// between before and after, two states of one repository of x where after
+// is After(before, changes). Ownership and the base role are the same in
+// both, and a change can only move the people it names or the members of the
+// team it names: only they are compared, so the cost is that of the changes
+// and the repository's grants, not of the org's members.
+func (x *Org) Changed(before, after *state.Repo, changes []Change) []Delta {
 	among := map[string]bool{}
 	ids := map[int64]bool{}
 	for _, c := range changes {
@@ -232,7 +233,7 @@ func (x *Org) Changed(r *state.Repo, changes []Change) []Delta {
 			among[Key(c.Name)] = true
 		}
 	}
-	for _, inv := range r.Invitations {
+	for _, inv := range before.Invitations {
 		if ids[inv.ID] {
 			among[Key(inv.Login)] = true
 		}
@@ -240,9 +241,14 @@ func (x *Org) Changed(r *state.Repo, changes []Change) []Delta {
 	if len(among) == 0 {
 		return nil
 	}
-	b, a := x.grantHolders(r, among), x.grantHolders(After(r, changes), among)
+	b, a := x.grantHolders(before, among), x.grantHolders(after, among)
+	keys := make([]string, 0, len(among))
+	for k := range among {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
 	var out []Delta
-	for _, k := range unionKeys(b, a) {
+	for _, k := range keys {
 		bk, ak := b[k], a[k]
 		for _, acc := range []*Access{bk, ak} {
 			if acc != nil {
@@ -261,21 +267,6 @@ func (x *Org) Changed(r *state.Repo, changes []Change) []Delta {
 			out = append(out, Delta{Login: login, Before: bk, After: ak})
 		}
 	}
-	return out
-}
-
-// unionKeys returns the keys of a and b, sorted.
-func unionKeys[V any](a, b map[string]V) []string {
-	out := make([]string, 0, len(a)+len(b))
-	for k := range a {
-		out = append(out, k)
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
 	return out
 }
 

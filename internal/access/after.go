@@ -40,88 +40,111 @@ func After(r *state.Repo, changes []Change) *state.Repo {
 	if len(changes) == 0 {
 		return &after
 	}
-	// Positions by identity (a list may in theory hold one twice); a
-	// removed entry is marked and dropped at the end.
-	users := positions(after.Users, func(u state.UserGrant) string { return Key(u.Login) })
-	teams := positions(after.Teams, func(t state.TeamGrant) string { return Key(t.Slug) })
-	invs := map[int64][]int{}
-	for i, inv := range after.Invitations {
-		invs[inv.ID] = append(invs[inv.ID], i)
-	}
-	goneUser, goneTeam, goneInv := map[int]bool{}, map[int]bool{}, map[int]bool{}
+	users := newPlaces(func(u state.UserGrant) string { return Key(u.Login) })
+	teams := newPlaces(func(t state.TeamGrant) string { return Key(t.Slug) })
+	invs := newPlaces(func(i state.Invitation) int64 { return i.ID })
 	for _, c := range changes {
 		switch c.Op {
 		case AddUser:
-			users[Key(c.Name)] = append(users[Key(c.Name)], len(after.Users))
 			after.Users = append(after.Users, state.UserGrant{Login: c.Name, Role: c.Role})
+			users.added(Key(c.Name), len(after.Users)-1)
 		case InviteUser:
-			invs[0] = append(invs[0], len(after.Invitations)) // a new invitation has no ID yet
 			after.Invitations = append(after.Invitations, state.Invitation{Login: c.Name, Role: c.Role})
+			invs.added(0, len(after.Invitations)-1) // a new invitation has no ID yet
 		case SetUser:
-			for _, i := range users[Key(c.Name)] {
-				after.Users[i].Role, after.Users[i].RoleName = c.Role, ""
-			}
+			users.each(after.Users, Key(c.Name), func(i int) { after.Users[i].Role, after.Users[i].RoleName = c.Role, "" })
 		case RemoveUser:
-			for _, i := range users[Key(c.Name)] {
-				goneUser[i] = true
-			}
-			delete(users, Key(c.Name))
+			users.remove(after.Users, Key(c.Name))
 		case SetInvitation:
-			for _, i := range invs[c.InvitationID] {
-				after.Invitations[i].Role, after.Invitations[i].Expired = c.Role, false
-			}
+			invs.each(after.Invitations, c.InvitationID, func(i int) { after.Invitations[i].Role, after.Invitations[i].Expired = c.Role, false })
 		case CancelInvitation:
-			for _, i := range invs[c.InvitationID] {
-				goneInv[i] = true
-			}
-			delete(invs, c.InvitationID)
+			invs.remove(after.Invitations, c.InvitationID)
 		case AddTeam:
-			teams[Key(c.Name)] = append(teams[Key(c.Name)], len(after.Teams))
 			after.Teams = append(after.Teams, state.TeamGrant{Slug: c.Name, Role: c.Role})
+			teams.added(Key(c.Name), len(after.Teams)-1)
 		case SetTeam:
-			for _, i := range teams[Key(c.Name)] {
-				after.Teams[i].Role, after.Teams[i].RoleName = c.Role, ""
-			}
+			teams.each(after.Teams, Key(c.Name), func(i int) { after.Teams[i].Role, after.Teams[i].RoleName = c.Role, "" })
 		case RemoveTeam:
-			for _, i := range teams[Key(c.Name)] {
-				goneTeam[i] = true
-			}
-			delete(teams, Key(c.Name))
+			teams.remove(after.Teams, Key(c.Name))
 		}
 	}
-	after.Users = drop(after.Users, goneUser)
-	after.Invitations = drop(after.Invitations, goneInv)
-	after.Teams = drop(after.Teams, goneTeam)
+	after.Users = users.drop(after.Users)
+	after.Invitations = invs.drop(after.Invitations)
+	after.Teams = teams.drop(after.Teams)
 	return &after
 }
 
-// positions maps each identity of list to where it stands. A list holding
-// one identity twice (GitHub's never do) gets every place; others get one
-// slice each, cut from a single allocation.
-func positions[T any](list []T, key func(T) string) map[string][]int {
-	out := make(map[string][]int, len(list))
-	at := make([]int, len(list))
-	for i, v := range list {
-		k := key(v)
-		if prev, ok := out[k]; ok {
-			out[k] = append(prev[:len(prev):len(prev)], i)
-			continue
-		}
-		at[i] = i
-		out[k] = at[i : i+1 : i+1]
-	}
-	return out
+// places finds the entries of one list by identity. A repository's
+// changes are few against its grants, so the first lookups scan; past
+// scanLimit of them it indexes the list once, so that a plan changing every
+// grant of a repository stays linear too. Removed entries are marked and
+// dropped at the end.
+type places[K comparable, T any] struct {
+	key     func(T) K
+	at      map[K][]int // nil until indexed
+	scans   int
+	removed []bool
 }
 
-// drop removes the entries at the positions gone, keeping the order; a list
-// emptied is nil, as one built by appending would be.
-func drop[T any](list []T, gone map[int]bool) []T {
-	if len(gone) == 0 {
+const scanLimit = 8
+
+func newPlaces[K comparable, T any](key func(T) K) *places[K, T] {
+	return &places[K, T]{key: key}
+}
+
+// each calls f with the position of every live entry of identity k.
+func (p *places[K, T]) each(list []T, k K, f func(int)) {
+	if p.at == nil && p.scans < scanLimit {
+		p.scans++
+		for i, v := range list {
+			if p.key(v) == k && !p.gone(i) {
+				f(i)
+			}
+		}
+		return
+	}
+	if p.at == nil {
+		p.at = make(map[K][]int, len(list))
+		for i, v := range list {
+			if !p.gone(i) {
+				p.at[p.key(v)] = append(p.at[p.key(v)], i)
+			}
+		}
+	}
+	for _, i := range p.at[k] {
+		f(i)
+	}
+}
+
+func (p *places[K, T]) added(k K, i int) {
+	if p.at != nil {
+		p.at[k] = append(p.at[k], i)
+	}
+}
+
+func (p *places[K, T]) remove(list []T, k K) {
+	p.each(list, k, func(i int) {
+		for len(p.removed) <= i {
+			p.removed = append(p.removed, false)
+		}
+		p.removed[i] = true
+	})
+	if p.at != nil {
+		delete(p.at, k)
+	}
+}
+
+func (p *places[K, T]) gone(i int) bool { return i < len(p.removed) && p.removed[i] }
+
+// drop removes the entries marked, keeping the order; a list emptied is
+// nil, as one built by appending would be.
+func (p *places[K, T]) drop(list []T) []T {
+	if p.removed == nil {
 		return list
 	}
 	var keep []T
 	for i, v := range list {
-		if !gone[i] {
+		if !p.gone(i) {
 			keep = append(keep, v)
 		}
 	}

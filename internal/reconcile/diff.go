@@ -23,7 +23,7 @@ type Input struct {
 	UnknownUsers map[string]bool
 	Now          time.Time
 
-	ix map[string]*access.Org // Actual indexed (see indexed)
+	ix *planIndex // Actual indexed, and what Diff computes once (see indexed)
 }
 
 func (in Input) actual(org string) *state.Org { return in.Actual[strings.ToLower(org)] }

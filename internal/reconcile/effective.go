@@ -86,7 +86,8 @@ func Effects(p *Plan, in Input) []Effect {
 			continue
 		}
 		r := x.Repo(repo)
-		for _, d := range x.Changed(r, grantChanges(p.Changes, byRepo[strings.ToLower(key)])) {
+		k, idx := strings.ToLower(key), byRepo[strings.ToLower(key)]
+		for _, d := range x.Changed(r, in.afterPlan(k, r, p, idx), grantChanges(p.Changes, idx)) {
 			var br, ar role.Role
 			if d.Before != nil {
 				br = d.Before.Role

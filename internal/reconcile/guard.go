@@ -458,7 +458,7 @@ func GuardAdminCount(p *Plan, in Input) []Refusal {
 		r, idx := x.Repo(repo), byRepo[strings.ToLower(key)]
 		po := pols[strings.ToLower(org)]
 		policy := po.org.Policy
-		before, after := x.Admins(r, policy.ExpectedOwner), x.Admins(simulate(r, p.Changes, idx), policy.ExpectedOwner)
+		before, after := x.Admins(r, policy.ExpectedOwner), x.Admins(in.afterPlan(strings.ToLower(key), r, p, idx), policy.ExpectedOwner)
 		if len(after.ForMax) > policy.MaxAdmins && len(after.ForMax) > len(before.ForMax) {
 			for _, i := range idx {
 				if c := p.Changes[i]; grantsAdminNewly(c) {

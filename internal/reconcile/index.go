@@ -7,6 +7,15 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
+// planIndex is what one Diff computes once and its steps share.
+type planIndex struct {
+	orgs map[string]*access.Org // by lower-case org name
+	// after holds each repository touched as all of the plan's grant
+	// changes leave it (by lower-case "org/repo"): the admin-count guard
+	// and the effects both need it.
+	after map[string]*state.Repo
+}
+
 // indexed returns in with every org of Actual indexed by identity (see
 // package access), so that no step scans a list per repository or change.
 // Every exported entry point calls it; it is a no-op when in already is.
@@ -14,7 +23,7 @@ func (in Input) indexed() Input {
 	if in.ix != nil {
 		return in
 	}
-	in.ix = indexOrgs(in.Actual)
+	in.ix = &planIndex{orgs: indexOrgs(in.Actual), after: map[string]*state.Repo{}}
 	return in
 }
 
@@ -36,5 +45,19 @@ func (in Input) access(org string) *access.Org {
 		}
 		return nil
 	}
-	return in.ix[strings.ToLower(org)]
+	return in.ix.orgs[strings.ToLower(org)]
+}
+
+// afterPlan returns r (the repository key, lower-case "org/repo") as all
+// of p's grant changes to it, p.Changes[idx], leave it.
+func (in Input) afterPlan(key string, r *state.Repo, p *Plan, idx []int) *state.Repo {
+	if in.ix == nil {
+		return simulate(r, p.Changes, idx)
+	}
+	a, ok := in.ix.after[key]
+	if !ok {
+		a = simulate(r, p.Changes, idx)
+		in.ix.after[key] = a
+	}
+	return a
 }
