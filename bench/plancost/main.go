@@ -31,10 +31,12 @@ import (
 )
 
 func main() {
+	runtime.MemProfileRate = 64 * 1024
 	repos := flag.Int("repos", 1000, "repositories")
 	grants := flag.Int("grants", 100, "direct collaborators per repository")
 	changed := flag.Bool("changed", false, "every repository's file differs from GitHub")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the plan computation to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile to this file at the end")
 	flag.Parse()
 
 	cfg, actual := generate(*repos, *grants, *changed)
@@ -68,6 +70,17 @@ func main() {
 		Now: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)})
 
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	var ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms1)
 	mode := "no changes"

@@ -136,17 +136,21 @@ func (p *places[K, T]) remove(list []T, k K) {
 
 func (p *places[K, T]) gone(i int) bool { return i < len(p.removed) && p.removed[i] }
 
-// drop removes the entries marked, keeping the order; a list emptied is
-// nil, as one built by appending would be.
+// drop removes the entries marked from list (After's own copy), in place,
+// keeping the order; a list emptied is nil, as one built by appending would
+// be.
 func (p *places[K, T]) drop(list []T) []T {
 	if p.removed == nil {
 		return list
 	}
-	var keep []T
+	keep := list[:0]
 	for i, v := range list {
 		if !p.gone(i) {
 			keep = append(keep, v)
 		}
+	}
+	if len(keep) == 0 {
+		return nil
 	}
 	return keep
 }

@@ -97,14 +97,6 @@ func (od *orgDigest) files(buf []byte, r *config.Repo) (string, []byte) {
 		EnforceAdmins *bool
 		Reviews       *int
 	}
-	type grant struct {
-		Principal string
-		Role      string
-	}
-	var grants []grant
-	for _, g := range r.Grants {
-		grants = append(grants, grant{g.Key(), g.Role.String()})
-	}
 	var prot []protection
 	for _, bp := range r.Protection {
 		pr := protection{Branch: bp.Branch, Strict: bp.Strict, EnforceAdmins: bp.EnforceAdmins, Reviews: bp.Reviews}
@@ -120,7 +112,26 @@ func (od *orgDigest) files(buf []byte, r *config.Repo) (string, []byte) {
 	buf = append(buf, '{')
 	buf = append(buf, od.policy...)
 	buf = append(buf, ',')
-	buf = appendField(appendField(buf, "Grants", grants), "Protection", prot)
+	// Grants: [{"Principal":key,"Role":role},…], or null; written by hand,
+	// as they are most of the document.
+	buf = append(buf, `"Grants":`...)
+	if r.Grants == nil {
+		buf = append(buf, "null"...)
+	} else {
+		buf = append(buf, '[')
+		for i, g := range r.Grants {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, `{"Principal":`...)
+			buf = appendString(buf, g.Key())
+			buf = append(buf, `,"Role":`...)
+			buf = appendString(buf, g.Role.String())
+			buf = append(buf, '}')
+		}
+		buf = append(buf, ']')
+	}
+	buf = appendField(buf, "Protection", prot)
 	buf = append(buf, '}')
 	return hashBytes(buf), buf
 }
@@ -205,9 +216,12 @@ func appendMap[V any](buf []byte, m map[string]V, value func([]byte, V) []byte) 
 	return append(buf, '}')
 }
 
-// appendKey appends "k": as encoding/json escapes it; logins and slugs need
-// no escaping, anything else goes through encoding/json.
-func appendKey(buf []byte, k string) []byte {
+// appendKey appends "k": as encoding/json writes a key.
+func appendKey(buf []byte, k string) []byte { return append(appendString(buf, k), ':') }
+
+// appendString appends k as encoding/json writes a string; logins and slugs
+// need no escaping, anything else goes through encoding/json.
+func appendString(buf []byte, k string) []byte {
 	plain := true
 	for i := 0; i < len(k) && plain; i++ {
 		c := k[i]
@@ -220,5 +234,5 @@ func appendKey(buf []byte, k string) []byte {
 	} else {
 		buf = append(buf, mustJSON(k)...)
 	}
-	return append(buf, ':')
+	return buf
 }
