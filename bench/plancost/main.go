@@ -16,6 +16,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -35,11 +36,13 @@ func main() {
 	repos := flag.Int("repos", 1000, "repositories")
 	grants := flag.Int("grants", 100, "direct collaborators per repository")
 	changed := flag.Bool("changed", false, "every repository's file differs from GitHub")
+	strict := flag.Bool("strict", false, "an org policy most repositories breach (max_admins 1, min_admins 2, admin_allowed, max_removals 20), so guardrails refuse and notices list")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the plan computation to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile to this file at the end")
+	planOut := flag.String("plan", "", "write the plan as JSON to this file (to compare two versions)")
 	flag.Parse()
 
-	cfg, actual := generate(*repos, *grants, *changed)
+	cfg, actual := generate(*repos, *grants, *changed, *strict)
 	runtime.GC()
 	rssBefore := maxRSS()
 	var ms0 runtime.MemStats
@@ -83,6 +86,16 @@ func main() {
 	}
 	var ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms1)
+	if *planOut != "" {
+		b, err := json.MarshalIndent(p, "", " ")
+		if err == nil {
+			err = os.WriteFile(*planOut, b, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	mode := "no changes"
 	if *changed {
 		mode = "every repository changes"
@@ -109,7 +122,7 @@ func maxRSS() float64 {
 	return float64(ru.Maxrss) / 1024 // kilobytes on Linux
 }
 
-func generate(n, grants int, changed bool) (*config.Config, map[string]*state.Org) {
+func generate(n, grants int, changed, strict bool) (*config.Config, map[string]*state.Org) {
 	const org = "acme"
 	a := &state.Org{Name: org, BaseRole: role.Read, Owners: []string{"owner1", "owner2"}}
 	pool := 4 * grants
@@ -141,6 +154,10 @@ func generate(n, grants int, changed bool) (*config.Config, map[string]*state.Or
 	}
 	policy := config.DefaultPolicy()
 	policy.MaxRemovals = 1 << 30
+	if strict {
+		policy.MaxAdmins, policy.MinAdmins, policy.MaxRemovals = 1, 2, 20
+		policy.AdminAllowed = []config.Principal{{Kind: config.Team, Name: "team-00"}}
+	}
 	co := &config.Org{Name: org, File: "permissions/acme.yaml", Policy: policy}
 	checks := []state.Check{{Context: "EasyCLA", AppID: state.AnyApp}, {Context: "DCO", AppID: state.AnyApp}}
 	for i := 0; i < n; i++ {
@@ -171,6 +188,9 @@ func generate(n, grants int, changed bool) (*config.Config, map[string]*state.Or
 			want := rl
 			if changed && k == 3 {
 				want = role.Maintain
+				if strict && i%3 == 0 {
+					want = role.Admin
+				}
 				if !member(start + k) {
 					want = role.Read // an outside collaborator may hold at most write
 				}

@@ -32,6 +32,10 @@ type Org struct {
 	teams   map[string]*state.Team
 	members map[string]bool // owners included
 	owners  map[string]bool
+	// orgWide spells, by Key, everyone who holds every repository of the
+	// org (an owner, or a member when there is a base role) as Holders
+	// first meets them.
+	orgWide map[string]string
 	// teamMembers holds each team's members as a set (children's members
 	// included, as state.Team.Members has them), built on first need.
 	teamMembers map[string]map[string]bool
@@ -63,9 +67,20 @@ func Index(o *state.Org) *Org {
 	for _, m := range o.Members {
 		x.members[Key(m)] = true
 	}
+	x.orgWide = map[string]string{}
 	for _, m := range o.Owners {
 		x.owners[Key(m)] = true
 		x.members[Key(m)] = true
+		if _, ok := x.orgWide[Key(m)]; !ok {
+			x.orgWide[Key(m)] = m
+		}
+	}
+	if o.BaseRole != role.None {
+		for _, m := range o.Members {
+			if _, ok := x.orgWide[Key(m)]; !ok {
+				x.orgWide[Key(m)] = m
+			}
+		}
 	}
 	return x
 }
@@ -250,6 +265,15 @@ func (x *Org) Changed(before, after *state.Repo, changes []Change) []Delta {
 	var out []Delta
 	for _, k := range keys {
 		bk, ak := b[k], a[k]
+		if login, ok := x.orgWide[k]; ok {
+			// They hold the repository through the org on both sides.
+			if bk == nil {
+				bk = &Access{Login: login}
+			}
+			if ak == nil {
+				ak = &Access{Login: login}
+			}
+		}
 		for _, acc := range []*Access{bk, ak} {
 			if acc != nil {
 				x.addOrgSources(acc, k)
