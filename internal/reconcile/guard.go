@@ -220,7 +220,7 @@ func GuardProtection(p *Plan, in Input) []Refusal {
 				out = append(out, refuse(RuleRequiredChecks, i, c, fc.Pos,
 					fmt.Sprintf("%s is in the org's required_checks: where it is required it cannot stop being required (add it back to the file's required_status_checks)", fc.Context),
 					"branch "+c.Branch+rulesetsCannotStandIn(ar, fc, had, c.Branch)))
-			case had.Pinned() && normApp(got.AppID) != had.AppID && !(fc.AppID > 0 && got.AppID == fc.AppID):
+			case had.Pinned() && state.NormApp(got.AppID) != had.AppID && !(fc.AppID > 0 && got.AppID == fc.AppID):
 				out = append(out, refuse(RuleRequiredChecks, i, c, fc.Pos,
 					fmt.Sprintf("%s is pinned to a GitHub App where it is required: permsync never unpins or re-pins a required check (write it as a plain name to keep the pin)", fc.Context),
 					fmt.Sprintf("branch %s: pinned to App %d", c.Branch, had.AppID)))
