@@ -39,6 +39,7 @@ type Org struct {
 	// teamMembers holds each team's members as a set (children's members
 	// included, as state.Team.Members has them), built on first need.
 	teamMembers map[string]map[string]bool
+	children    map[string][]*state.Team // child teams by Key(parent slug), by slug
 }
 
 // Index indexes o. Where a list holds the same identity twice, the first
@@ -63,6 +64,15 @@ func Index(o *state.Org) *Org {
 			set[Key(m)] = true
 		}
 		x.teamMembers[k] = set
+	}
+	x.children = map[string][]*state.Team{}
+	for _, t := range o.Teams {
+		if t.Parent != "" {
+			x.children[Key(t.Parent)] = append(x.children[Key(t.Parent)], t)
+		}
+	}
+	for _, cs := range x.children {
+		sort.Slice(cs, func(i, j int) bool { return state.LessFold(cs[i].Slug, cs[j].Slug) })
 	}
 	for _, m := range o.Members {
 		x.members[Key(m)] = true
@@ -100,6 +110,30 @@ func (x *Org) IsOwner(login string) bool { return x.owners[Key(login)] }
 // InTeam reports whether login is a member of the team slug (directly or
 // through a child team).
 func (x *Org) InTeam(slug, login string) bool { return x.teamMembers[Key(slug)][Key(login)] }
+
+// Via is the chain of child teams through which login is a member of the
+// team slug, outermost first (nil when they are in it directly, as far as
+// GitHub shows). Where two children hold them, the first by slug is taken.
+func (x *Org) Via(slug, login string) []string {
+	var chain []string
+	seen := map[string]bool{}
+	for cur := Key(slug); !seen[cur]; {
+		seen[cur] = true
+		next := ""
+		for _, c := range x.children[cur] {
+			if x.InTeam(c.Slug, login) {
+				next = c.Slug
+				break
+			}
+		}
+		if next == "" {
+			break
+		}
+		chain = append(chain, next)
+		cur = Key(next)
+	}
+	return chain
+}
 
 // Source kinds.
 const (

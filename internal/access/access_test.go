@@ -36,6 +36,21 @@ func TestIndexFindsByIdentity(t *testing.T) {
 	assert.False(t, x.IsOwner("ann"))
 	assert.True(t, x.InTeam("CORE", "Dora"))
 	assert.False(t, x.InTeam("rel", "dora"))
+	assert.Equal(t, []string{"core-docs"}, x.Via("core", "DORA"), "a member through the child team")
+	assert.Nil(t, x.Via("core", "ann"), "a direct member")
+	assert.Nil(t, x.Via("ghost", "ann"))
+}
+
+func TestViaFollowsNestingAndSurvivesACycle(t *testing.T) {
+	o := &state.Org{Teams: []*state.Team{
+		{Slug: "a", Parent: "c", Members: []string{"x", "y"}},
+		{Slug: "b2", Parent: "a", Members: []string{"x"}},
+		{Slug: "B1", Parent: "a", Members: []string{"x"}},
+		{Slug: "c", Parent: "b1", Members: []string{"x"}}, // a cycle GitHub would not allow
+	}}
+	x := Index(o)
+	assert.Equal(t, []string{"B1", "c", "a"}, x.Via("a", "x"), "the first child by slug; the cycle ends at a team seen")
+	assert.Nil(t, x.Via("a", "y"))
 }
 
 func TestHoldersListEverySource(t *testing.T) {
