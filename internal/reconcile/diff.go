@@ -47,10 +47,7 @@ func NeedsLookup(targets []Target, actual map[string]*state.Org) []string {
 				continue
 			}
 			grants := access.IndexGrants(ar)
-			for _, g := range r.Grants {
-				if g.Kind != config.User {
-					continue
-				}
+			for _, g := range r.Users() {
 				_, direct := grants.User(g.Name)
 				_, invited := grants.Invitation(g.Name)
 				key := strings.ToLower(g.Name)
@@ -181,7 +178,7 @@ func (d *repoDiff) checkPrincipals() {
 }
 
 func (d *repoDiff) users() {
-	desired := map[string]bool{}
+	desired := make(map[string]bool, len(d.repo.Grants))
 	for _, g := range d.repo.Users() {
 		desired[strings.ToLower(g.Name)] = true
 		cur, direct := d.grants.User(g.Name)

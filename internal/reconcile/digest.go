@@ -145,7 +145,7 @@ func (od *orgDigest) state(buf []byte, r *state.Repo, desired *config.Repo) (str
 		return hashBytes(mustJSON("absent")), buf
 	}
 	teams := map[string][]byte{}
-	members := map[string]bool{}
+	members := make(map[string]bool, len(desired.Grants)+len(r.Users))
 	for _, t := range r.Teams {
 		if od.a.Team(t.Slug) != nil {
 			teams[strings.ToLower(t.Slug)] = od.teamMembers(t.Slug)

@@ -63,11 +63,12 @@ func Breaches(a *state.Org, r *state.Repo, o *config.Org) []Breach {
 	if a == nil {
 		return nil
 	}
-	return breaches(access.Index(a), r, o)
+	return IndexedBreaches(access.Index(a), r, o)
 }
 
-// breaches is Breaches on an indexed org.
-func breaches(a *access.Org, r *state.Repo, o *config.Org) []Breach {
+// IndexedBreaches is Breaches on an org indexed once (access.Index), for
+// callers that judge many of its repositories: Breaches indexes a per call.
+func IndexedBreaches(a *access.Org, r *state.Repo, o *config.Org) []Breach {
 	if a == nil || r == nil || !r.Readable() || r.Archived || r.Disabled {
 		return nil
 	}
@@ -180,7 +181,7 @@ func crossedNotices(p *Plan, in Input) []Notice {
 		var order []Rule
 		for _, cr := range t.Repos {
 			r := a.Repo(cr.Name)
-			before := breaches(a, r, t.Org)
+			before := IndexedBreaches(a, r, t.Org)
 			if len(before) == 0 {
 				continue
 			}
@@ -188,7 +189,7 @@ func crossedNotices(p *Plan, in Input) []Notice {
 			for _, b := range before {
 				was[string(b.Rule)+"|"+strings.ToLower(b.Subject)] = true
 			}
-			for _, b := range breaches(a, simulate(r, p.Changes, allowed[strings.ToLower(t.Org.Name+"/"+r.Name)]), t.Org) {
+			for _, b := range IndexedBreaches(a, simulate(r, p.Changes, allowed[strings.ToLower(t.Org.Name+"/"+r.Name)]), t.Org) {
 				if !was[string(b.Rule)+"|"+strings.ToLower(b.Subject)] || refused[string(b.Rule)+"|"+strings.ToLower(t.Org.Name+"/"+r.Name)] {
 					continue // made or worsened by a change: that change is refused
 				}
