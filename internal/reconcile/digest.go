@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -161,10 +162,8 @@ func (od *orgDigest) state(buf []byte, r *state.Repo, desired *config.Repo) (str
 	for _, u := range r.Users {
 		members[strings.ToLower(u.Login)] = od.a.IsMember(u.Login)
 	}
-	repo := *r
-	repo.DeployKeys = nil
 	buf = append(buf, '{')
-	buf = appendField(buf, "Repo", repo)
+	buf = appendRepo(appendKey(buf, "Repo"), r)
 	buf = append(buf, ',')
 	buf = append(buf, od.org...)
 	buf = append(buf, `,"Teams":`...)
@@ -173,6 +172,52 @@ func (od *orgDigest) state(buf []byte, r *state.Repo, desired *config.Repo) (str
 	buf = appendMap(buf, members, strconv.AppendBool)
 	buf = append(buf, '}')
 	return hashBytes(buf), buf
+}
+
+// appendRepo appends r as encoding/json writes it, deploy keys left out.
+// Its direct grants, most of it, are written by hand (appendUsers) into the
+// place encoding/json leaves for them: the first "users":null, which no
+// field before it can hold (a string would escape the quotes).
+func appendRepo(buf []byte, r *state.Repo) []byte {
+	repo := *r
+	repo.DeployKeys, repo.Users = nil, nil
+	js := mustJSON(repo)
+	const hole = `"users":null`
+	i := bytes.Index(js, []byte(hole))
+	if i < 0 {
+		panic("reconcile: digest: state.Repo has no \"users\" field")
+	}
+	buf = append(buf, js[:i+len(`"users":`)]...)
+	buf = appendUsers(buf, r.Users)
+	return append(buf, js[i+len(hole):]...)
+}
+
+// appendUsers appends us as encoding/json writes []state.UserGrant
+// (TestDigestUsersAsEncodingJSON holds it to the struct's fields).
+func appendUsers(buf []byte, us []state.UserGrant) []byte {
+	if us == nil {
+		return append(buf, "null"...)
+	}
+	buf = append(buf, '[')
+	for i, u := range us {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"login":`...)
+		buf = appendString(buf, u.Login)
+		if u.ID != 0 {
+			buf = append(buf, `,"id":`...)
+			buf = strconv.AppendInt(buf, u.ID, 10)
+		}
+		buf = append(buf, `,"role":`...)
+		buf = appendString(buf, u.Role.String())
+		if u.RoleName != "" {
+			buf = append(buf, `,"role_name":`...)
+			buf = appendString(buf, u.RoleName)
+		}
+		buf = append(buf, '}')
+	}
+	return append(buf, ']')
 }
 
 func hashBytes(b []byte) string {

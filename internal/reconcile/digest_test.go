@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -30,7 +31,8 @@ func TestDigestsAreThoseOfTheWholeDocument(t *testing.T) {
 	a := &state.Org{Name: "acme", BaseRole: role.Read, Owners: []string{"Boss", "o&wner"}, Members: []string{"Ann", "bob", "Boss", "zoé"},
 		Teams: []*state.Team{{Slug: "core", Members: []string{"Ann", "bob"}}, {Slug: "empty"}, {Slug: "q\"uote", Members: []string{"zoé"}}}}
 	repo := &state.Repo{Org: "acme", Name: "widget", DefaultBranch: "main",
-		Users:       []state.UserGrant{{Login: "Ann", Role: role.Admin}, {Login: "outsider", Role: role.Write}, {Login: "zoé", Role: role.Read}},
+		Users: []state.UserGrant{{Login: "Ann", Role: role.Admin, ID: 7}, {Login: "outsider", Role: role.Write, RoleName: state.RoleNameAmbiguous},
+			{Login: "zoé", Role: role.Read, RoleName: "<custom>"}},
 		Invitations: []state.Invitation{{ID: 4, Login: "guest", Role: role.Triage}},
 		Teams:       []state.TeamGrant{{Slug: "core", Role: role.Maintain}, {Slug: "ghost", Role: role.Read}, {Slug: "q\"uote", Role: role.Write}},
 		Protection: []state.BranchProtection{{Branch: "main", Protected: true, EnforceAdmins: true,
@@ -64,6 +66,24 @@ func TestDigestsAreThoseOfTheWholeDocument(t *testing.T) {
 	before = Digests(&Plan{}, in)[0].State
 	a.Teams[0].Members = append(a.Teams[0].Members, "carl")
 	assert.NotEqual(t, before, Digests(&Plan{}, in)[0].State, "a team's members")
+}
+
+// TestDigestUsersAsEncodingJSON: the digest writes direct grants by hand;
+// a field added to state.UserGrant must be added there too, or a change in
+// it would not make a saved plan stale.
+func TestDigestUsersAsEncodingJSON(t *testing.T) {
+	var fields []string
+	ty := reflect.TypeOf(state.UserGrant{})
+	for i := 0; i < ty.NumField(); i++ {
+		fields = append(fields, ty.Field(i).Name+" "+ty.Field(i).Tag.Get("json"))
+	}
+	require.Equal(t, []string{"Login login", "ID id,omitempty", "Role role", "RoleName role_name,omitempty"}, fields,
+		"state.UserGrant changed: update appendUsers in digest.go, then this list")
+	for _, us := range [][]state.UserGrant{nil, {}, {{Login: "a\"b<", ID: -3, Role: role.None, RoleName: "x&y"}, {Login: "é", Role: role.Maintain}}} {
+		want, err := json.Marshal(us)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(appendUsers(nil, us)))
+	}
 }
 
 // wholeFilesDigest and wholeStateDigest are the digests as encoding/json
