@@ -257,3 +257,31 @@ func describe(a *Access) string {
 	}
 	return a.Login + " " + a.Role.String() + " [" + strings.Join(ss, "; ") + "]"
 }
+
+// TestGrantsFindTheFirstByIdentity: short lists are scanned, long ones
+// indexed; both find the first entry of an identity, in any spelling.
+func TestGrantsFindTheFirstByIdentity(t *testing.T) {
+	for _, n := range []int{0, 3, shortList + 5} {
+		r := &state.Repo{}
+		for i := 0; i < n; i++ {
+			r.Users = append(r.Users, state.UserGrant{Login: fmt.Sprintf("u%d", i), Role: role.Read})
+			r.Invitations = append(r.Invitations, state.Invitation{ID: int64(i), Login: fmt.Sprintf("I%d", i)})
+			r.Teams = append(r.Teams, state.TeamGrant{Slug: fmt.Sprintf("t%d", i)})
+		}
+		r.Users = append(r.Users, state.UserGrant{Login: "Dup", Role: role.Write}, state.UserGrant{Login: "dup", Role: role.Admin})
+		g := IndexGrants(r)
+		u, ok := g.User("DUP")
+		assert.True(t, ok)
+		assert.Equal(t, role.Write, u.Role, "the first of two spellings (%d)", n)
+		_, ok = g.User("nobody")
+		assert.False(t, ok)
+		if n > 0 {
+			inv, ok := g.Invitation("i2")
+			assert.True(t, ok && inv.ID == 2 || n < 3, "n=%d", n)
+			_, ok = g.Team(fmt.Sprintf("T%d", n-1))
+			assert.True(t, ok)
+		}
+		_, ok = g.Team("ghost")
+		assert.False(t, ok)
+	}
+}

@@ -7,45 +7,60 @@ import "github.com/AcademySoftwareFoundation/permsync/internal/state"
 // one identity twice, the first entry wins, as a scan would find it.
 type Grants struct {
 	r                  *state.Repo
-	users, invs, teams map[string]int
+	users, invs, teams map[string]int // nil for a short list: scanned
 }
+
+// shortList is the length up to which a list is scanned rather than
+// indexed: a map costs more than a few comparisons.
+const shortList = 8
 
 // IndexGrants indexes r's grants (r must not be nil).
 func IndexGrants(r *state.Repo) *Grants {
-	g := &Grants{r: r, users: make(map[string]int, len(r.Users)), invs: make(map[string]int, len(r.Invitations)),
-		teams: make(map[string]int, len(r.Teams))}
-	for i := len(r.Users) - 1; i >= 0; i-- {
-		g.users[Key(r.Users[i].Login)] = i
+	return &Grants{r: r,
+		users: positionsOf(r.Users, func(u state.UserGrant) string { return u.Login }),
+		invs:  positionsOf(r.Invitations, func(i state.Invitation) string { return i.Login }),
+		teams: positionsOf(r.Teams, func(t state.TeamGrant) string { return t.Slug })}
+}
+
+func positionsOf[T any](list []T, name func(T) string) map[string]int {
+	if len(list) <= shortList {
+		return nil
 	}
-	for i := len(r.Invitations) - 1; i >= 0; i-- {
-		g.invs[Key(r.Invitations[i].Login)] = i
+	m := make(map[string]int, len(list))
+	for i := len(list) - 1; i >= 0; i-- {
+		m[Key(name(list[i]))] = i
 	}
-	for i := len(r.Teams) - 1; i >= 0; i-- {
-		g.teams[Key(r.Teams[i].Slug)] = i
+	return m
+}
+
+func find[T any](list []T, m map[string]int, name func(T) string, key string) (T, bool) {
+	k := Key(key)
+	if m != nil {
+		if i, ok := m[k]; ok {
+			return list[i], true
+		}
+	} else {
+		for _, v := range list {
+			if Key(name(v)) == k {
+				return v, true
+			}
+		}
 	}
-	return g
+	var zero T
+	return zero, false
 }
 
 // User returns the direct grant of login, if any.
 func (g *Grants) User(login string) (state.UserGrant, bool) {
-	if i, ok := g.users[Key(login)]; ok {
-		return g.r.Users[i], true
-	}
-	return state.UserGrant{}, false
+	return find(g.r.Users, g.users, func(u state.UserGrant) string { return u.Login }, login)
 }
 
 // Invitation returns the invitation to login, if any.
 func (g *Grants) Invitation(login string) (state.Invitation, bool) {
-	if i, ok := g.invs[Key(login)]; ok {
-		return g.r.Invitations[i], true
-	}
-	return state.Invitation{}, false
+	return find(g.r.Invitations, g.invs, func(i state.Invitation) string { return i.Login }, login)
 }
 
 // Team returns the grant of a team, if any.
 func (g *Grants) Team(slug string) (state.TeamGrant, bool) {
-	if i, ok := g.teams[Key(slug)]; ok {
-		return g.r.Teams[i], true
-	}
-	return state.TeamGrant{}, false
+	return find(g.r.Teams, g.teams, func(t state.TeamGrant) string { return t.Slug }, slug)
 }
