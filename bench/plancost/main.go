@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
@@ -40,6 +42,7 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the plan computation to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile to this file at the end")
 	planOut := flag.String("plan", "", "write the plan as JSON to this file (to compare two versions)")
+	render := flag.Bool("render", false, "also time rendering the plan (text, markdown, JSON), after the table line")
 	flag.Parse()
 
 	cfg, actual := generate(*repos, *grants, *changed, *strict)
@@ -96,6 +99,27 @@ func main() {
 			os.Exit(1)
 		}
 	}
+	defer func() {
+		if !*render {
+			return
+		}
+		for _, r := range []struct {
+			name string
+			f    func(io.Writer) error
+		}{
+			{"text", func(w io.Writer) error { return planview.Text(w, p, planview.TextOptions{}) }},
+			{"markdown", func(w io.Writer) error { return planview.Markdown(w, p, planview.MarkdownOptions{}) }},
+			{"json", func(w io.Writer) error { return planview.JSON(w, p) }},
+		} {
+			c0 := cpuTime()
+			var n countWriter
+			if err := r.f(&n); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			fmt.Printf("render %s: %.2f s CPU, %d bytes\n", r.name, (cpuTime() - c0).Seconds(), n)
+		}
+	}()
 	mode := "no changes"
 	if *changed {
 		mode = "every repository changes"
@@ -104,6 +128,10 @@ func main() {
 		*repos, mode, len(p.Changes), len(p.Refusals), len(p.EffectiveAccess), len(lookups),
 		cpu.Seconds(), wall.Seconds(), float64(ms1.TotalAlloc-ms0.TotalAlloc)/(1<<20), rssBefore, maxRSS())
 }
+
+type countWriter int
+
+func (c *countWriter) Write(b []byte) (int, error) { *c += countWriter(len(b)); return len(b), nil }
 
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
