@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"sort"
 	"strings"
 	"time"
@@ -95,6 +96,25 @@ type builder struct {
 	causes map[string]*cause
 	// crossItems: per org and finding rule, the breaches gathered.
 	crossItems map[string]*crossed
+	// indexes: each org's access index, built once (admin counting is
+	// the guardrails' own, through it).
+	indexes map[*state.Org]*access.Org
+}
+
+// index returns a's access index, building it on first use.
+func (b *builder) index(a *state.Org) *access.Org {
+	if a == nil {
+		return nil
+	}
+	if b.indexes == nil {
+		b.indexes = map[*state.Org]*access.Org{}
+	}
+	x := b.indexes[a]
+	if x == nil {
+		x = access.Index(a)
+		b.indexes[a] = x
+	}
+	return x
 }
 
 func (b *builder) actual(org string) *state.Org { return b.in.Actual[strings.ToLower(org)] }
@@ -565,20 +585,14 @@ func (t teams) via(slug, login string) []string {
 	return chain
 }
 
-// admins counts the repository's admins as the guardrails do
-// (reconcile.Admins), and reports what already crosses them.
+// admins counts the repository's admins as the guardrails do (the
+// access model), and reports what already crosses them.
 func (b *builder) admins(rep *Repo, co *config.Org, a *state.Org, r *state.Repo) {
 	p := co.Policy
-	forMax, forMin := reconcile.Admins(a, r, p, true), reconcile.Admins(a, r, p, false)
-	all := map[string]string{}
-	for _, l := range append(append([]string{}, forMax...), forMin...) {
-		all[strings.ToLower(l)] = l
-	}
-	for _, v := range all {
-		rep.Admins.People = append(rep.Admins.People, v)
-	}
+	adm := b.index(a).Admins(r, p.ExpectedOwner)
+	rep.Admins.People = append(rep.Admins.People, adm.All...)
 	sortFold(rep.Admins.People)
-	rep.Admins.ForMax, rep.Admins.ForMin = len(forMax), len(forMin)
+	rep.Admins.ForMax, rep.Admins.ForMin = len(adm.ForMax), len(adm.ForMin)
 	rep.Admins.Min, rep.Admins.Max = p.MinAdmins, p.MaxAdmins
 	rep.Admins.OwnersToo = len(a.Owners)
 	b.breaches(rep, co, a, r)

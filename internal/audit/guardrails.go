@@ -83,7 +83,7 @@ type crossed struct {
 // admin_allowed is judged on managed repositories only: the files declare
 // admins there; an unmanaged repository's admins are its own finding.
 func (b *builder) breaches(rep *Repo, co *config.Org, a *state.Org, r *state.Repo) {
-	for _, br := range reconcile.Breaches(a, r, co) {
+	for _, br := range reconcile.IndexedBreaches(b.index(a), r, co) {
 		if br.Rule == reconcile.RuleAdminAllowed && !rep.Managed {
 			continue
 		}

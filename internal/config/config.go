@@ -270,14 +270,33 @@ type Repo struct {
 	Protection []BranchProtection
 }
 
-// Users returns the user grants.
+// Users returns the user grants. Like Teams, it may share r.Grants' array
+// (plans call both per repository): read it, do not modify it.
 func (r *Repo) Users() []Grant { return r.byKind(User) }
 
 // Teams returns the team grants.
 func (r *Repo) Teams() []Grant { return r.byKind(Team) }
 
 func (r *Repo) byKind(k Kind) []Grant {
-	var out []Grant
+	first, n, runs := -1, 0, 0
+	for i, g := range r.Grants {
+		if g.Kind == k {
+			if i == 0 || r.Grants[i-1].Kind != k {
+				runs++
+			}
+			if first < 0 {
+				first = i
+			}
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return nil
+	case runs == 1: // one run, as the loader sorts them: no copy
+		return r.Grants[first : first+n : first+n]
+	}
+	out := make([]Grant, 0, n)
 	for _, g := range r.Grants {
 		if g.Kind == k {
 			out = append(out, g)

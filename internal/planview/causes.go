@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // ShownItems is how many of a refusal's or notice's items text and
@@ -36,7 +37,7 @@ func moreText(items []reconcile.Item) string {
 		return ""
 	}
 	rest := len(items) - ShownItems
-	return fmt.Sprintf("…and %d more (%s in all; every one is in the JSON plan)", rest, plural(len(reconcile.Repos(items)), "repository"))
+	return fmt.Sprintf("…and %d more (%s in all; every one is in the JSON plan)", rest, words.Plural(len(reconcile.Repos(items)), "repository"))
 }
 
 // single reports whether a notice is about one place whose message already

@@ -2,6 +2,7 @@ package planview
 
 import (
 	"fmt"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
@@ -23,10 +24,10 @@ func floorLine(c reconcile.Change) string {
 		}
 		reviews := "no review rule"
 		if w.Reviews != nil {
-			reviews = plural(*w.Reviews, "approval")
+			reviews = words.Plural(*w.Reviews, "approval")
 		}
 		return fmt.Sprintf("org ruleset %q: create (repository admins cannot change it): active on the default branch of %s; checks %s; %s; bypass: org owners only",
-			state.FloorRulesetName, plural(len(w.RepoInclude), "repository"), strings.Join(checks, ", "), reviews)
+			state.FloorRulesetName, words.Plural(len(w.RepoInclude), "repository"), strings.Join(checks, ", "), reviews)
 	}
 	var parts []string
 	for _, f := range c.ProtectionChanges {

@@ -8,6 +8,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/mdsafe"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // CommentLimit is GitHub's limit on an issue or pull request comment body.
@@ -64,12 +65,12 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 		for _, o := range p.Orgs {
 			orgs = append(orgs, fmt.Sprintf("`%s` (%s)", mdsafe.Code(o.Org), o.Mode))
 		}
-		fmt.Fprintf(&b, "Orgs: %s · %s checked\n\n", strings.Join(orgs, ", "), plural(len(p.Repos), "repository"))
+		fmt.Fprintf(&b, "Orgs: %s · %s checked\n\n", strings.Join(orgs, ", "), words.Plural(len(p.Repos), "repository"))
 	}
 
 	if len(p.Refusals) > 0 {
 		fmt.Fprintf(&b, "> [!CAUTION]\n> **%s.** `permsync apply` changes nothing while the plan holds a refusal: fix the files, or the rule in a reviewed change to the org file.\n\n",
-			plural(len(p.Refusals), "refusal"))
+			words.Plural(len(p.Refusals), "refusal"))
 		b.WriteString("| Rule | Set at | Why | Where |\n|---|---|---|---|\n")
 		for _, r := range p.Refusals {
 			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Rule, posCell(r.RulePos), mdsafe.Text(r.Message), itemsCell(r.Org, r.Places()))
@@ -99,14 +100,14 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 					n += len(gg.changes)
 				}
 				fmt.Fprintf(&b, "…and %d more %s with %s, not shown to keep this comment within GitHub's size limit. The full plan is in the run's job summary and `plan.json` artifact.\n\n",
-					rest, pluralNoun(rest, "repository"), plural(n, "change"))
+					rest, words.Noun(rest, "repository"), words.Plural(n, "change"))
 				break
 			}
 			open := ""
 			if !fold || hasRefused(g.changes) {
 				open = " open"
 			}
-			fmt.Fprintf(&b, "<details%s><summary><code>%s</code>: %s</summary>\n\n```diff\n", open, mdsafe.HTML(mdsafe.OneLine(g.repo)), plural(len(g.changes), "change"))
+			fmt.Fprintf(&b, "<details%s><summary><code>%s</code>: %s</summary>\n\n```diff\n", open, mdsafe.HTML(mdsafe.OneLine(g.repo)), words.Plural(len(g.changes), "change"))
 			for _, c := range g.changes {
 				line := string(Glyph(c)) + " " + mdsafe.Code(Line(c))
 				if src := c.Source.String(); src != "" {
@@ -131,7 +132,7 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 	}
 
 	if len(p.Notices) > 0 {
-		fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n", plural(len(p.Notices), "notice"))
+		fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n", words.Plural(len(p.Notices), "notice"))
 		for i, n := range p.Notices {
 			if i >= 200 {
 				fmt.Fprintf(&b, "- …and %d more\n", len(p.Notices)-i)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/mdsafe"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // Withheld is one repository whose details a redacted plan leaves out, with
@@ -134,12 +135,12 @@ func WithheldMarkdown(list []Withheld, where string) string {
 	b.WriteString("### Withheld from this comment\n\n")
 	b.WriteString("The author of this pull request could not see who has access to these repositories, so this comment names no one there:\n\n")
 	for _, w := range list {
-		fmt.Fprintf(&b, "- `%s/%s` (%s): %s", mdsafe.Code(w.Org), mdsafe.Code(w.Repo), mdsafe.Text(w.Why), plural(w.Changes, "change"))
+		fmt.Fprintf(&b, "- `%s/%s` (%s): %s", mdsafe.Code(w.Org), mdsafe.Code(w.Repo), mdsafe.Text(w.Why), words.Plural(w.Changes, "change"))
 		if w.Refusals > 0 {
-			fmt.Fprintf(&b, ", %s", plural(w.Refusals, "refused change"))
+			fmt.Fprintf(&b, ", %s", words.Plural(w.Refusals, "refused change"))
 		}
 		if w.Errors > 0 {
-			fmt.Fprintf(&b, ", %s", plural(w.Errors, "error"))
+			fmt.Fprintf(&b, ", %s", words.Plural(w.Errors, "error"))
 		}
 		b.WriteString("\n")
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // ANSI colours, used only when writing to a terminal.
@@ -99,18 +100,18 @@ func Glyph(c reconcile.Change) reconcile.Action {
 func SummaryLine(p *reconcile.Plan) string {
 	s := p.Summary()
 	if len(p.Changes) == 0 && s.Refused == 0 && s.Errors == 0 {
-		return fmt.Sprintf("No changes: GitHub matches the files (%s checked).", plural(len(p.Repos), "repository"))
+		return fmt.Sprintf("No changes: GitHub matches the files (%s checked).", words.Plural(len(p.Repos), "repository"))
 	}
 	line := fmt.Sprintf("Plan: %d to add, %d to change, %d to remove", s.Add, s.Change, s.Remove)
 	if s.Refused > 0 {
-		line += ", " + plural(s.Refused, "refusal")
+		line += ", " + words.Plural(s.Refused, "refusal")
 		if s.RefusedChanges > s.Refused {
-			line += fmt.Sprintf(" of %s", plural(s.RefusedChanges, "change"))
+			line += fmt.Sprintf(" of %s", words.Plural(s.RefusedChanges, "change"))
 		}
 		line += " (apply will change nothing)"
 	}
 	if s.Errors > 0 {
-		line += fmt.Sprintf(", %s", plural(s.Errors, "error"))
+		line += fmt.Sprintf(", %s", words.Plural(s.Errors, "error"))
 	}
 	return line + "."
 }
@@ -131,7 +132,7 @@ func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 				n++
 			}
 		}
-		ew.printf("%s (%s mode): %s planned\n", pt.paint(bold, o.Org), o.Mode, plural(n, "repository"))
+		ew.printf("%s (%s mode): %s planned\n", pt.paint(bold, o.Org), o.Mode, words.Plural(n, "repository"))
 	}
 	for _, g := range groupByRepo(p.Changes) {
 		ew.printf("\n%s\n", pt.paint(bold, g.repo))
@@ -235,18 +236,6 @@ func groupByRepo(cs []reconcile.Change) []repoGroup {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].repo) < strings.ToLower(out[j].repo) })
 	return out
-}
-
-func plural(n int, noun string) string { return fmt.Sprintf("%d %s", n, pluralNoun(n, noun)) }
-
-func pluralNoun(n int, noun string) string {
-	switch {
-	case n == 1:
-		return noun
-	case strings.HasSuffix(noun, "y"):
-		return strings.TrimSuffix(noun, "y") + "ies"
-	}
-	return noun + "s"
 }
 
 // errWriter keeps the first write error, so drawing code stays linear.

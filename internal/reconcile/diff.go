@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
@@ -28,6 +29,7 @@ type Input struct {
 	ExpiriesOnly bool
 
 	res map[string]*resolved // set by Diff: the files as of Now
+	ix  *planIndex           // Actual indexed, and what Diff computes once (see indexed)
 }
 
 func (in Input) actual(org string) *state.Org { return in.Actual[strings.ToLower(org)] }
@@ -39,8 +41,9 @@ func (in Input) actual(org string) *state.Org { return in.Actual[strings.ToLower
 func NeedsLookup(targets []Target, actual map[string]*state.Org) []string {
 	seen := map[string]bool{}
 	var out []string
+	ix := indexOrgs(actual)
 	for _, t := range targets {
-		a := actual[strings.ToLower(t.Org.Name)]
+		a := ix[strings.ToLower(t.Org.Name)]
 		if a == nil {
 			continue
 		}
@@ -49,12 +52,13 @@ func NeedsLookup(targets []Target, actual map[string]*state.Org) []string {
 			if ar == nil || !ar.Readable() {
 				continue
 			}
+			grants := access.IndexGrants(ar)
 			for _, g := range r.Users() {
 				if g.ID != 0 {
 					continue // pinned: NeedsIdentity asks about its account
 				}
-				_, direct := ar.User(g.Name)
-				_, invited := ar.Invitation(g.Name)
+				_, direct := grants.User(g.Name)
+				_, invited := grants.Invitation(g.Name)
 				key := strings.ToLower(g.Name)
 				// Org members exist: the members list already said so.
 				if !direct && !invited && !a.IsMember(g.Name) && !seen[key] {
@@ -84,9 +88,10 @@ func Diff(in Input) *Plan {
 		Digests:         []Digest{},
 		Repos:           []string{},
 	}
+	in = in.indexed()
 	for _, t := range in.Targets {
 		p.Orgs = append(p.Orgs, OrgMode{Org: t.Org.Name, Mode: t.Org.Policy.Mode})
-		a := in.actual(t.Org.Name)
+		a := in.access(t.Org.Name)
 		for _, r := range t.Repos {
 			p.Repos = append(p.Repos, t.Org.Name+"/"+r.Name)
 			if a == nil {
@@ -98,7 +103,7 @@ func Diff(in Input) *Plan {
 			d.run()
 		}
 		if a != nil {
-			diffFloorRuleset(p, in, t, a)
+			diffFloorRuleset(p, in, t, a.State)
 		}
 	}
 	sortChanges(p.Changes)
@@ -115,8 +120,9 @@ type repoDiff struct {
 	in     Input
 	org    *config.Org
 	repo   *config.Repo
-	actual *state.Org
+	actual *access.Org
 	ar     *state.Repo
+	grants *access.Grants // ar's, indexed
 	plan   *Plan
 }
 
@@ -176,6 +182,7 @@ func (d *repoDiff) run() {
 		d.notice(NoticeDisabled, "", d.filePos(), "%s is disabled by GitHub: its rights are reported, not changed", full)
 		return
 	}
+	d.grants = access.IndexGrants(d.ar)
 	errorsBefore := len(d.plan.Errors)
 	if res := d.res(); res != nil {
 		d.plan.Errors = append(d.plan.Errors, res.errors...)
@@ -216,11 +223,11 @@ func (d *repoDiff) checkPrincipals() {
 }
 
 func (d *repoDiff) users() {
-	desired := map[string]bool{}
+	desired := make(map[string]bool, len(d.repo.Grants))
 	for _, g := range d.repo.Users() {
 		desired[strings.ToLower(g.Name)] = true
-		cur, direct := d.ar.User(g.Name)
-		inv, invited := d.ar.Invitation(g.Name)
+		cur, direct := d.grants.User(g.Name)
+		inv, invited := d.grants.Invitation(g.Name)
 		login := g.Name
 		switch {
 		case direct:
@@ -311,7 +318,7 @@ func (d *repoDiff) teams() {
 	desired := map[string]bool{}
 	for _, g := range d.repo.Teams() {
 		desired[strings.ToLower(g.Name)] = true
-		cur, ok := d.ar.Team(g.Name)
+		cur, ok := d.grants.Team(g.Name)
 		switch {
 		case !ok:
 			d.add(Change{Kind: TeamAdd, Team: g.Name, Before: role.None, After: g.Role, Source: g.Pos, Reason: "in the file, not on GitHub"})
@@ -356,7 +363,7 @@ func (d *repoDiff) teams() {
 // (NoticeUnaccepted), never re-sent, so a person without 2FA is not
 // re-invited run after run.
 func (d *repoDiff) twoFactor(login string, pos config.Pos) {
-	if d.actual.TwoFactorRequired == nil || !*d.actual.TwoFactorRequired {
+	if tf := d.actual.State.TwoFactorRequired; tf == nil || !*tf {
 		return
 	}
 	d.notice(NoticeTwoFactor, "user:"+login, pos,
@@ -370,7 +377,7 @@ func (d *repoDiff) inheritedFrom(tg state.TeamGrant) (string, bool) {
 	team := d.actual.Team(tg.Slug)
 	for team != nil && team.Parent != "" && !seen[strings.ToLower(team.Parent)] {
 		seen[strings.ToLower(team.Parent)] = true
-		if g, ok := d.ar.Team(team.Parent); ok && g.Role >= tg.Role {
+		if g, ok := d.grants.Team(team.Parent); ok && g.Role >= tg.Role {
 			return g.Slug, true
 		}
 		team = d.actual.Team(team.Parent)

@@ -1,204 +1,111 @@
 package reconcile
 
 import (
-	"fmt"
-	"sort"
 	"strings"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
-// Access is one person's effective role on a repository and every source of it.
-type Access struct {
-	Login   string
-	Role    role.Role
-	Sources []Source
+// grantChange is what c does to its repository's grants, if anything.
+func (c Change) grantChange() (access.Change, bool) {
+	g := access.Change{Role: c.After, InvitationID: c.InvitationID, Name: c.User}
+	switch c.Kind {
+	case UserAdd:
+		g.Op = access.AddUser
+		if c.Invite {
+			g.Op = access.InviteUser
+		}
+	case UserChange:
+		g.Op = access.SetUser
+	case UserRemove:
+		g.Op = access.RemoveUser
+	case InvitationChange, InvitationResend:
+		g.Op = access.SetInvitation
+	case InvitationCancel:
+		g.Op = access.CancelInvitation
+	case TeamAdd:
+		g.Op, g.Name = access.AddTeam, c.Team
+	case TeamChange:
+		g.Op, g.Name = access.SetTeam, c.Team
+	case TeamRemove:
+		g.Op, g.Name = access.RemoveTeam, c.Team
+	default:
+		return access.Change{}, false
+	}
+	return g, true
 }
 
-// Source is one road to access: a direct grant, a pending invitation, a
-// team, org ownership or the org base role.
-type Source struct {
-	Kind string    `json:"kind"` // direct, invitation, team, owner, base
-	Team string    `json:"team,omitempty"`
-	Role role.Role `json:"role"`
+// grantChanges is what the changes p.Changes[idx] (one repository's) do
+// to its grants.
+func grantChanges(changes []Change, idx []int) []access.Change {
+	gs := make([]access.Change, 0, len(idx))
+	for _, i := range idx {
+		if g, ok := changes[i].grantChange(); ok {
+			gs = append(gs, g)
+		}
+	}
+	return gs
 }
 
-func (s Source) String() string {
-	switch s.Kind {
-	case "team":
-		return fmt.Sprintf("team %s (%s)", s.Team, s.Role)
-	case "owner":
-		return "org owner (admin)"
-	case "base":
-		return fmt.Sprintf("org base role (%s)", s.Role)
-	case "invitation":
-		return fmt.Sprintf("pending invitation (%s)", s.Role)
-	}
-	return fmt.Sprintf("direct (%s)", s.Role)
+// simulate returns r as it would be after the grant changes among
+// p.Changes[idx] (one repository's).
+func simulate(r *state.Repo, changes []Change, idx []int) *state.Repo {
+	return access.After(r, grantChanges(changes, idx))
 }
 
-// EffectiveAccess computes, for every person with access to r, their highest
-// role and its sources. Pending invitations count as holding the invited
-// role, as they do throughout a plan. Keys are lower-case logins.
-func EffectiveAccess(a *state.Org, r *state.Repo) map[string]*Access {
-	out := map[string]*Access{}
-	add := func(login string, s Source) {
-		k := strings.ToLower(login)
-		acc := out[k]
-		if acc == nil {
-			acc = &Access{Login: login}
-			out[k] = acc
-		}
-		acc.Sources = append(acc.Sources, s)
-		if s.Role > acc.Role {
-			acc.Role = s.Role
-		}
-	}
-	for _, u := range r.Users {
-		add(u.Login, Source{Kind: "direct", Role: u.Role})
-	}
-	for _, inv := range r.Invitations {
-		if !inv.Expired {
-			add(inv.Login, Source{Kind: "invitation", Role: inv.Role})
-		}
-	}
-	for _, t := range r.Teams {
-		if team := a.Team(t.Slug); team != nil {
-			for _, m := range team.Members {
-				add(m, Source{Kind: "team", Team: t.Slug, Role: t.Role})
-			}
-		}
-	}
-	for _, o := range a.Owners {
-		add(o, Source{Kind: "owner", Role: role.Admin})
-	}
-	if a.BaseRole != role.None {
-		for _, m := range a.Members {
-			if !a.IsOwner(m) {
-				add(m, Source{Kind: "base", Role: a.BaseRole})
-			}
-		}
-	}
-	return out
-}
-
-// simulate returns r as it would be after the plan's grant changes to it.
-func simulate(a *state.Org, r *state.Repo, changes []Change, org, repo string) *state.Repo {
-	after := *r
-	after.Users = append([]state.UserGrant(nil), r.Users...)
-	after.Invitations = append([]state.Invitation(nil), r.Invitations...)
-	after.Teams = append([]state.TeamGrant(nil), r.Teams...)
-	for _, c := range changes {
-		if !sameRepo(c, org, repo) {
+// repoChanges groups the indexes of changes by repository (lower-case
+// "org/repo"), in the plan's order, and lists the repositories in the order
+// they first appear.
+func repoChanges(changes []Change, keep func(Change) bool) (byRepo map[string][]int, order []string) {
+	byRepo = map[string][]int{}
+	for i, c := range changes {
+		if keep != nil && !keep(c) {
 			continue
 		}
-		switch c.Kind {
-		case UserAdd:
-			if c.Invite {
-				after.Invitations = append(after.Invitations, state.Invitation{Login: c.User, Role: c.After})
-			} else {
-				after.Users = append(after.Users, state.UserGrant{Login: c.User, Role: c.After})
-			}
-		case UserChange:
-			for i := range after.Users {
-				if strings.EqualFold(after.Users[i].Login, c.User) {
-					after.Users[i].Role, after.Users[i].RoleName = c.After, ""
-				}
-			}
-		case UserRemove:
-			after.Users = dropUser(after.Users, c.User)
-		case InvitationChange, InvitationResend:
-			for i := range after.Invitations {
-				if after.Invitations[i].ID == c.InvitationID {
-					after.Invitations[i].Role, after.Invitations[i].Expired = c.After, false
-				}
-			}
-		case InvitationCancel:
-			var keep []state.Invitation
-			for _, inv := range after.Invitations {
-				if inv.ID != c.InvitationID {
-					keep = append(keep, inv)
-				}
-			}
-			after.Invitations = keep
-		case TeamAdd:
-			after.Teams = append(after.Teams, state.TeamGrant{Slug: c.Team, Role: c.After})
-		case TeamChange:
-			for i := range after.Teams {
-				if strings.EqualFold(after.Teams[i].Slug, c.Team) {
-					after.Teams[i].Role, after.Teams[i].RoleName = c.After, ""
-				}
-			}
-		case TeamRemove:
-			var keep []state.TeamGrant
-			for _, t := range after.Teams {
-				if !strings.EqualFold(t.Slug, c.Team) {
-					keep = append(keep, t)
-				}
-			}
-			after.Teams = keep
+		k := strings.ToLower(c.Org + "/" + c.Repo)
+		if _, ok := byRepo[k]; !ok {
+			order = append(order, c.Org+"/"+c.Repo)
 		}
+		byRepo[k] = append(byRepo[k], i)
 	}
-	return &after
-}
-
-func dropUser(us []state.UserGrant, login string) []state.UserGrant {
-	var keep []state.UserGrant
-	for _, u := range us {
-		if !strings.EqualFold(u.Login, login) {
-			keep = append(keep, u)
-		}
-	}
-	return keep
+	return byRepo, order
 }
 
 // Effects lists who gains or loses write, maintain or admin on each
 // repository the plan touches, and through which source.
 func Effects(p *Plan, in Input) []Effect {
+	in = in.indexed()
 	out := []Effect{}
-	for _, key := range touchedRepos(p) {
+	byRepo, touched := repoChanges(p.Changes, nil)
+	for _, key := range touched {
 		org, repo, _ := strings.Cut(key, "/")
-		a := in.actual(org)
-		r := repoOf(in, org, repo)
-		if a == nil || r == nil {
+		x := in.access(org)
+		if x == nil || x.Repo(repo) == nil {
 			continue
 		}
-		before := EffectiveAccess(a, r)
-		after := EffectiveAccess(a, simulate(a, r, p.Changes, org, repo))
-		logins := map[string]bool{}
-		for k := range before {
-			logins[k] = true
-		}
-		for k := range after {
-			logins[k] = true
-		}
-		keys := make([]string, 0, len(logins))
-		for k := range logins {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			b, aft := before[k], after[k]
+		r := x.Repo(repo)
+		k, idx := strings.ToLower(key), byRepo[strings.ToLower(key)]
+		for _, d := range x.Changed(r, in.afterPlan(k, r, p, idx), grantChanges(p.Changes, idx)) {
 			var br, ar role.Role
-			login := k
-			if b != nil {
-				br, login = b.Role, b.Login
+			if d.Before != nil {
+				br = d.Before.Role
 			}
-			if aft != nil {
-				ar, login = aft.Role, aft.Login
+			if d.After != nil {
+				ar = d.After.Role
 			}
-			if br == ar || (br < role.Write && ar < role.Write) {
+			if br < role.Write && ar < role.Write {
 				continue
 			}
-			out = append(out, Effect{Org: org, Repo: r.Name, Login: login, Before: br, After: ar,
-				SourcesBefore: sourceStrings(b), SourcesAfter: sourceStrings(aft)})
+			out = append(out, Effect{Org: org, Repo: r.Name, Login: d.Login, Before: br, After: ar,
+				SourcesBefore: sourceStrings(d.Before), SourcesAfter: sourceStrings(d.After)})
 		}
 	}
 	return out
 }
 
-func sourceStrings(a *Access) []string {
+func sourceStrings(a *access.Access) []string {
 	out := []string{}
 	if a == nil {
 		return out

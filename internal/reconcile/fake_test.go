@@ -289,3 +289,13 @@ func summary(p *Plan) []string {
 	}
 	return out
 }
+
+func dropUser(us []state.UserGrant, login string) []state.UserGrant {
+	var keep []state.UserGrant
+	for _, u := range us {
+		if !strings.EqualFold(u.Login, login) {
+			keep = append(keep, u)
+		}
+	}
+	return keep
+}

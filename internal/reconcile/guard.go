@@ -35,6 +35,7 @@ var Guardrails = []Guardrail{
 // cause, then notes what the guardrails let through but release engineering
 // should know.
 func Guard(p *Plan, in Input) {
+	in = in.indexed()
 	var all []Refusal
 	for _, g := range Guardrails {
 		all = append(all, g(p, in)...)
@@ -95,6 +96,7 @@ func groupNotices(ns []Notice) []Notice {
 // min_reviews without lowering them, and member grants the base-role guard
 // could not judge.
 func guardNotices(p *Plan, in Input) []Notice {
+	in = in.indexed()
 	var out []Notice
 	pols := policies(in)
 	for _, c := range p.Changes {
@@ -125,8 +127,8 @@ func guardNotices(p *Plan, in Input) []Notice {
 		}
 	}
 	for _, c := range p.Changes {
-		a := in.actual(c.Org)
-		if a == nil || !a.BaseRoleUnread || c.User == "" || c.Invite || c.After == role.Admin || (c.Kind != UserAdd && c.Kind != UserChange) || !a.IsMember(c.User) {
+		a := in.access(c.Org)
+		if a == nil || !a.State.BaseRoleUnread || c.User == "" || c.Invite || c.After == role.Admin || (c.Kind != UserAdd && c.Kind != UserChange) || !a.IsMember(c.User) {
 			continue
 		}
 		out = append(out, Notice{Kind: NoticeGuardNotRun, Rule: RuleBelowBaseRole, Org: c.Org,
@@ -177,6 +179,7 @@ func refuse(rule Rule, i int, c Change, rulePos config.Pos, message, detail stri
 // that raises reviews, even to a count still below min_reviews, is not a
 // lowering and is not refused (a notice says so).
 func GuardProtection(p *Plan, in Input) []Refusal {
+	in = in.indexed()
 	pols := policies(in)
 	var out []Refusal
 	for i, c := range p.Changes {
@@ -220,7 +223,7 @@ func GuardProtection(p *Plan, in Input) []Refusal {
 				out = append(out, refuse(RuleRequiredChecks, i, c, fc.Pos,
 					fmt.Sprintf("%s is in the org's required_checks: where it is required it cannot stop being required (add it back to the file's required_status_checks)", fc.Context),
 					"branch "+c.Branch+rulesetsCannotStandIn(ar, fc, had, c.Branch)))
-			case had.Pinned() && normApp(got.AppID) != had.AppID && !(fc.AppID > 0 && got.AppID == fc.AppID):
+			case had.Pinned() && state.NormApp(got.AppID) != had.AppID && !(fc.AppID > 0 && got.AppID == fc.AppID):
 				out = append(out, refuse(RuleRequiredChecks, i, c, fc.Pos,
 					fmt.Sprintf("%s is pinned to a GitHub App where it is required: permsync never unpins or re-pins a required check (write it as a plain name to keep the pin)", fc.Context),
 					fmt.Sprintf("branch %s: pinned to App %d", c.Branch, had.AppID)))
@@ -280,7 +283,7 @@ func rulesetsCannotStandIn(r *state.Repo, fc config.Check, classic state.Check, 
 }
 
 func repoOf(in Input, org, repo string) *state.Repo {
-	a := in.actual(org)
+	a := in.access(org)
 	if a == nil {
 		return nil
 	}
@@ -332,13 +335,14 @@ func principalOf(c Change) config.Principal {
 // raise). Lowering one who is above it is allowed, even when the new role is
 // still above it.
 func GuardOutsideCollaborators(p *Plan, in Input) []Refusal {
+	in = in.indexed()
 	var out []Refusal
 	pols := policies(in)
 	for i, c := range p.Changes {
 		if c.User == "" || c.Kind.IsRemoval() {
 			continue
 		}
-		a := in.actual(c.Org)
+		a := in.access(c.Org)
 		po := pols[strings.ToLower(c.Org)]
 		max := po.org.Policy.OutsideCollaboratorMaxRole
 		raises := c.After > c.Before || c.Kind == UserAdd || c.Kind == InvitationResend
@@ -356,15 +360,17 @@ func GuardOutsideCollaborators(p *Plan, in Input) []Refusal {
 // role; catch it at plan time. When the base role could not be read, this
 // guard cannot run; guardNotices says so.
 func GuardBaseRole(p *Plan, in Input) []Refusal {
+	in = in.indexed()
 	var out []Refusal
 	for i, c := range p.Changes {
 		if c.User == "" || c.Kind.IsRemoval() || c.Kind == InvitationChange {
 			continue
 		}
-		a := in.actual(c.Org)
-		if a == nil || !a.IsMember(c.User) || a.BaseRole == role.None || c.After >= a.BaseRole {
+		x := in.access(c.Org)
+		if x == nil || !x.IsMember(c.User) || x.State.BaseRole == role.None || c.After >= x.State.BaseRole {
 			continue
 		}
+		a := x.State
 		out = append(out, refuse(RuleBelowBaseRole, i, c, config.Pos{},
 			fmt.Sprintf("the base role of %s is %s and GitHub refuses a member's direct grant below it: grant %s or more, or remove the line", c.Org, a.BaseRole, a.BaseRole),
 			fmt.Sprintf("user:%s as %s", c.User, c.After)))
@@ -375,6 +381,7 @@ func GuardBaseRole(p *Plan, in Input) []Refusal {
 // GuardInvitationRate: GitHub allows 50 invitations to a repository in 24
 // hours. Invitations created in the last day count against it.
 func GuardInvitationRate(p *Plan, in Input) []Refusal {
+	in = in.indexed()
 	var out []Refusal
 	used := map[string]int{}
 	counted := map[string]bool{}
@@ -441,57 +448,40 @@ func GuardMaxRemovals(p *Plan, in Input) []Refusal {
 // that make it worse are refused: adds and raises past the maximum, lowers
 // and removals below the minimum.
 func GuardAdminCount(p *Plan, in Input) []Refusal {
+	in = in.indexed()
 	var out []Refusal
 	pols := policies(in)
-	for _, key := range touchedRepos(p) {
+	byRepo, touched := repoChanges(p.Changes, nil)
+	for _, key := range touched {
 		org, repo, _ := strings.Cut(key, "/")
-		a := in.actual(org)
-		r := repoOf(in, org, repo)
-		if a == nil || r == nil {
+		x := in.access(org)
+		if x == nil || x.Repo(repo) == nil {
 			continue
 		}
+		r, idx := x.Repo(repo), byRepo[strings.ToLower(key)]
 		po := pols[strings.ToLower(org)]
 		policy := po.org.Policy
-		after := simulate(a, r, p.Changes, org, repo)
-		beforeMax, afterMax := Admins(a, r, policy, true), Admins(a, after, policy, true)
-		beforeMin, afterMin := Admins(a, r, policy, false), Admins(a, after, policy, false)
-		if len(afterMax) > policy.MaxAdmins && len(afterMax) > len(beforeMax) {
-			for i, c := range p.Changes {
-				if sameRepo(c, org, repo) && grantsAdminNewly(c) {
+		before, after := x.Admins(r, policy.ExpectedOwner), x.Admins(in.afterPlan(strings.ToLower(key), r, p, idx), policy.ExpectedOwner)
+		if len(after.ForMax) > policy.MaxAdmins && len(after.ForMax) > len(before.ForMax) {
+			for _, i := range idx {
+				if c := p.Changes[i]; grantsAdminNewly(c) {
 					out = append(out, refuse(RuleMaxAdmins, i, c, po.rulePos("max_admins"),
 						fmt.Sprintf("no change may take a repository above max_admins (%d) or further above it: give maintain instead, or raise max_admins in a reviewed change to the org file", policy.MaxAdmins),
-						fmt.Sprintf("%s/%s would have %d admins (%s)", org, repo, len(afterMax), strings.Join(afterMax, ", "))))
+						fmt.Sprintf("%s/%s would have %d admins (%s)", org, repo, len(after.ForMax), strings.Join(after.ForMax, ", "))))
 				}
 			}
 		}
-		if len(afterMin) < policy.MinAdmins && len(afterMin) < len(beforeMin) {
-			for i, c := range p.Changes {
-				if sameRepo(c, org, repo) && revokesAdmin(c) {
+		if len(after.ForMin) < policy.MinAdmins && len(after.ForMin) < len(before.ForMin) {
+			for _, i := range idx {
+				if c := p.Changes[i]; revokesAdmin(c) {
 					out = append(out, refuse(RuleMinAdmins, i, c, po.rulePos("min_admins"),
 						fmt.Sprintf("no change may take a repository below min_admins (%d) or further below it: grant admin to another first, or keep this one", policy.MinAdmins),
-						fmt.Sprintf("%s/%s would have %d admins", org, repo, len(afterMin))))
+						fmt.Sprintf("%s/%s would have %d admins", org, repo, len(after.ForMin))))
 				}
 			}
 		}
 	}
 	return out
-}
-
-func touchedRepos(p *Plan) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, c := range p.Changes {
-		k := c.Org + "/" + c.Repo
-		if !seen[strings.ToLower(k)] {
-			seen[strings.ToLower(k)] = true
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-func sameRepo(c Change, org, repo string) bool {
-	return strings.EqualFold(c.Org, org) && strings.EqualFold(c.Repo, repo)
 }
 
 func revokesAdmin(c Change) bool {

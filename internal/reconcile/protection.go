@@ -188,25 +188,18 @@ func sameChecks(a, b []state.Check) bool {
 	}
 	for _, c := range a {
 		o, ok := findCheck(b, c.Context)
-		if !ok || normApp(o.AppID) != normApp(c.AppID) {
+		if !ok || state.NormApp(o.AppID) != state.NormApp(c.AppID) {
 			return false
 		}
 	}
 	return true
 }
 
-func normApp(id int64) int64 {
-	if id <= 0 {
-		return state.AnyApp
-	}
-	return id
-}
-
 // checksWeaken reports whether going from a to b drops a check or loosens a pin.
 func checksWeaken(a, b []state.Check) bool {
 	for _, c := range a {
 		o, ok := findCheck(b, c.Context)
-		if !ok || (c.Pinned() && normApp(o.AppID) != c.AppID) {
+		if !ok || (c.Pinned() && state.NormApp(o.AppID) != c.AppID) {
 			return true
 		}
 	}

@@ -2,9 +2,9 @@ package reconcile
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
@@ -55,10 +55,20 @@ type Breach struct {
 // read, or as a plan would leave it): direct or team admins and pending admin
 // invitations outside admin_allowed, non-members above
 // outside_collaborator_max_role (a direct grant or a pending invitation),
-// more admins than max_admins and fewer than min_admins (counted by Admins).
-// Archived, disabled and unreadable repositories have none: nothing can be
-// done about them, and nothing is counted from incomplete data.
+// more admins than max_admins and fewer than min_admins (counted by
+// access.Org.Admins). Archived, disabled and unreadable repositories have
+// none: nothing can be done about them, and nothing is counted from
+// incomplete data.
 func Breaches(a *state.Org, r *state.Repo, o *config.Org) []Breach {
+	if a == nil {
+		return nil
+	}
+	return IndexedBreaches(access.Index(a), r, o)
+}
+
+// IndexedBreaches is Breaches on an org indexed once (access.Index), for
+// callers that judge many of its repositories: Breaches indexes a per call.
+func IndexedBreaches(a *access.Org, r *state.Repo, o *config.Org) []Breach {
 	if a == nil || r == nil || !r.Readable() || r.Archived || r.Disabled {
 		return nil
 	}
@@ -114,12 +124,13 @@ func Breaches(a *state.Org, r *state.Repo, o *config.Org) []Breach {
 			outside(inv.Login, inv.Role, "a pending invitation as "+inv.Role.String())
 		}
 	}
-	if people := Admins(a, r, pol, true); len(people) > pol.MaxAdmins {
+	admins := a.Admins(r, pol.ExpectedOwner)
+	if people := admins.ForMax; len(people) > pol.MaxAdmins {
 		add(RuleMaxAdmins, SeverityHigh, "", "max_admins",
 			"Give the people who do not need admin maintain instead, in the repository's file; admin is for release engineering.",
 			"%s has %d admins (%s), more than max_admins (%d)", full, len(people), strings.Join(people, ", "), pol.MaxAdmins)
 	}
-	if n := len(Admins(a, r, pol, false)); n < pol.MinAdmins {
+	if n := len(admins.ForMin); n < pol.MinAdmins {
 		add(RuleMinAdmins, SeverityMedium, "", "min_admins",
 			"Grant admin to the team that must administer it (e.g. release engineering) in the repository's file.",
 			"%s has %d admins through a direct or team grant, fewer than min_admins (%d)", full, n, pol.MinAdmins)
@@ -146,58 +157,12 @@ func CrossedSummary(rule Rule, pol config.Policy) string {
 	return string(rule) + ": already crossed; " + notRefused
 }
 
-// Admins lists the distinct people holding direct or team admin on r. For
-// the maximum (forMax), pending admin invitations count and expected owners
-// do not; for the minimum, only grants count. Org owners are not counted
-// unless they hold such a grant.
-func Admins(a *state.Org, r *state.Repo, policy config.Policy, forMax bool) []string {
-	set := map[string]string{}
-	addPerson := func(login string) {
-		if forMax && policy.ExpectedOwner(login) {
-			return
-		}
-		set[strings.ToLower(login)] = login
-	}
-	for _, u := range r.Users {
-		if u.Role == role.Admin {
-			addPerson(u.Login)
-		}
-	}
-	for _, t := range r.Teams {
-		if t.Role != role.Admin {
-			continue
-		}
-		if team := a.Team(t.Slug); team != nil {
-			for _, m := range team.Members {
-				addPerson(m)
-			}
-		}
-	}
-	if forMax {
-		for _, inv := range r.Invitations {
-			if inv.Role == role.Admin && !inv.Expired {
-				addPerson(inv.Login)
-			}
-		}
-	}
-	out := make([]string, 0, len(set))
-	for _, v := range set {
-		out = append(out, v)
-	}
-	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i]) < strings.ToLower(out[j]) })
-	return out
-}
-
 // crossedNotices reports, per org and rule, the breaches that stay after the
 // plan's changes (the refused ones left out) and were there before it: what
 // the plan lets stand without making it worse.
 func crossedNotices(p *Plan, in Input) []Notice {
-	allowed := make([]Change, 0, len(p.Changes))
-	for _, c := range p.Changes {
-		if !c.Refused {
-			allowed = append(allowed, c)
-		}
-	}
+	in = in.indexed()
+	allowed, _ := repoChanges(p.Changes, func(c Change) bool { return !c.Refused })
 	// A rule that refuses a change in a repository says so there; a notice
 	// that nothing makes it worse would contradict it.
 	refused := map[string]bool{}
@@ -208,7 +173,7 @@ func crossedNotices(p *Plan, in Input) []Notice {
 	}
 	var out []Notice
 	for _, t := range in.Targets {
-		a := in.actual(t.Org.Name)
+		a := in.access(t.Org.Name)
 		if a == nil {
 			continue
 		}
@@ -216,7 +181,7 @@ func crossedNotices(p *Plan, in Input) []Notice {
 		var order []Rule
 		for _, cr := range t.Repos {
 			r := a.Repo(cr.Name)
-			before := Breaches(a, r, t.Org)
+			before := IndexedBreaches(a, r, t.Org)
 			if len(before) == 0 {
 				continue
 			}
@@ -224,7 +189,7 @@ func crossedNotices(p *Plan, in Input) []Notice {
 			for _, b := range before {
 				was[string(b.Rule)+"|"+strings.ToLower(b.Subject)] = true
 			}
-			for _, b := range Breaches(a, simulate(a, r, allowed, t.Org.Name, r.Name), t.Org) {
+			for _, b := range IndexedBreaches(a, simulate(r, p.Changes, allowed[strings.ToLower(t.Org.Name+"/"+r.Name)]), t.Org) {
 				if !was[string(b.Rule)+"|"+strings.ToLower(b.Subject)] || refused[string(b.Rule)+"|"+strings.ToLower(t.Org.Name+"/"+r.Name)] {
 					continue // made or worsened by a change: that change is refused
 				}

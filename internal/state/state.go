@@ -245,10 +245,10 @@ func (o *Org) Team(slug string) *Team {
 }
 
 // IsMember reports whether login is an org member (owners are members).
-func (o *Org) IsMember(login string) bool { return containsFold(o.Members, login) || o.IsOwner(login) }
+func (o *Org) IsMember(login string) bool { return ContainsFold(o.Members, login) || o.IsOwner(login) }
 
 // IsOwner reports whether login is an org owner.
-func (o *Org) IsOwner(login string) bool { return containsFold(o.Owners, login) }
+func (o *Org) IsOwner(login string) bool { return ContainsFold(o.Owners, login) }
 
 // User returns the direct grant of login, if any.
 func (r *Repo) User(login string) (UserGrant, bool) {
@@ -295,13 +295,13 @@ func (r *Repo) Readable() bool { return !r.NotFound && r.ReadError == "" }
 
 // Sort puts every list in a stable order, so output and digests are stable.
 func (o *Org) Sort() {
-	sortFold(o.Owners)
-	sortFold(o.Members)
-	sort.Slice(o.Teams, func(i, j int) bool { return lessFold(o.Teams[i].Slug, o.Teams[j].Slug) })
+	SortFold(o.Owners)
+	SortFold(o.Members)
+	sort.Slice(o.Teams, func(i, j int) bool { return LessFold(o.Teams[i].Slug, o.Teams[j].Slug) })
 	for _, t := range o.Teams {
-		sortFold(t.Members)
+		SortFold(t.Members)
 	}
-	sort.Slice(o.Repos, func(i, j int) bool { return lessFold(o.Repos[i].Name, o.Repos[j].Name) })
+	sort.Slice(o.Repos, func(i, j int) bool { return LessFold(o.Repos[i].Name, o.Repos[j].Name) })
 	for _, r := range o.Repos {
 		r.Sort()
 	}
@@ -309,14 +309,14 @@ func (o *Org) Sort() {
 
 // Sort puts the repository's lists in a stable order.
 func (r *Repo) Sort() {
-	sort.Slice(r.Users, func(i, j int) bool { return lessFold(r.Users[i].Login, r.Users[j].Login) })
+	sort.Slice(r.Users, func(i, j int) bool { return LessFold(r.Users[i].Login, r.Users[j].Login) })
 	sort.Slice(r.Invitations, func(i, j int) bool {
 		if !strings.EqualFold(r.Invitations[i].Login, r.Invitations[j].Login) {
-			return lessFold(r.Invitations[i].Login, r.Invitations[j].Login)
+			return LessFold(r.Invitations[i].Login, r.Invitations[j].Login)
 		}
 		return r.Invitations[i].ID < r.Invitations[j].ID
 	})
-	sort.Slice(r.Teams, func(i, j int) bool { return lessFold(r.Teams[i].Slug, r.Teams[j].Slug) })
+	sort.Slice(r.Teams, func(i, j int) bool { return LessFold(r.Teams[i].Slug, r.Teams[j].Slug) })
 	sort.Slice(r.Protection, func(i, j int) bool { return r.Protection[i].Branch < r.Protection[j].Branch })
 	for _, p := range r.Protection {
 		if p.StatusChecks != nil {
@@ -328,25 +328,6 @@ func (r *Repo) Sort() {
 	sort.Slice(r.Rulesets, func(i, j int) bool { return r.Rulesets[i].ID < r.Rulesets[j].ID })
 	sort.Slice(r.DeployKeys, func(i, j int) bool { return r.DeployKeys[i].ID < r.DeployKeys[j].ID })
 }
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func lessFold(a, b string) bool {
-	la, lb := strings.ToLower(a), strings.ToLower(b)
-	if la != lb {
-		return la < lb
-	}
-	return a < b
-}
-
-func sortFold(s []string) { sort.Slice(s, func(i, j int) bool { return lessFold(s[i], s[j]) }) }
 
 // ProtectionSettings are the protection settings permsync manages. A nil
 // field is left as GitHub has it.
