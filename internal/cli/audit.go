@@ -115,7 +115,7 @@ Exit codes: 0 the report was written (findings are not errors), 1 error
 	f := cmd.Flags()
 	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
 	f.StringVar(&opts.Org, "org", "", "only this org (an org without files is audited with the default policy)")
-	f.StringVar(&opts.Format, "format", "markdown", "output format: markdown, text, html, json or csv")
+	f.StringVar(&opts.Format, "format", "markdown", "output format: markdown, text, html, json, csv (who holds what) or findings-csv (every finding, one row per repository)")
 	f.StringVar(&opts.Out, "out", "", "write the report to this file instead of stdout")
 	f.StringVar(&opts.Since, "since", "", "history window start, YYYY-MM-DD (default: 30 days ago)")
 	f.StringVar(&opts.SnapshotOut, "snapshot-out", "", "store the state read in this file, for a later --compare (no secrets)")
@@ -139,9 +139,9 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		ctx = context.Background()
 	}
 	switch opts.Format {
-	case "markdown", "text", "html", "json", "csv":
+	case "markdown", "text", "html", "json", "csv", "findings-csv":
 	default:
-		return exit(ExitError, usageError{fmt.Errorf("--format must be markdown, text, html, json or csv, not %q", opts.Format)})
+		return exit(ExitError, usageError{fmt.Errorf("--format must be markdown, text, html, json, csv or findings-csv, not %q", opts.Format)})
 	}
 	if opts.InactiveDays < 0 || opts.InactiveDays > 90 {
 		return exit(ExitError, usageError{fmt.Errorf("--inactive-days must be from 1 to 90 (GitHub's events reach back 90 days), or 0 to skip, not %d", opts.InactiveDays)})
@@ -254,6 +254,8 @@ func renderAudit(w io.Writer, rep *audit.Report, format string) error {
 		return render.JSON(w, rep)
 	case "csv":
 		return render.CSV(w, rep)
+	case "findings-csv":
+		return render.FindingsCSV(w, rep)
 	case "text":
 		return render.Text(w, rep, render.TextOptions{})
 	}

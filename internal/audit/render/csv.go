@@ -69,3 +69,31 @@ func defuse(cells []string) []string {
 	}
 	return cells
 }
+
+// FindingsCSVHeader is the header row of the findings CSV
+// (docs/audit-json.md, "CSV").
+var FindingsCSVHeader = []string{"severity", "rule", "org", "repository", "subject", "message", "fix", "source"}
+
+// FindingsCSV writes one row per finding and repository it affects: a
+// finding grouped by cause (one org rule across many repositories) is one
+// row per repository here, so that a spreadsheet can filter by repository.
+// A finding about the org as a whole has one row with no repository.
+func FindingsCSV(w io.Writer, r *audit.Report) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(FindingsCSVHeader); err != nil {
+		return err
+	}
+	for _, f := range r.Findings {
+		repos := f.Repos
+		if len(repos) == 0 {
+			repos = []string{f.Repo}
+		}
+		for _, repo := range repos {
+			if err := cw.Write(defuse([]string{f.Severity.String(), string(f.Rule), f.Org, repo, f.Subject, f.Message, f.Fix, f.Source})); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -190,6 +190,37 @@ func TestCSVRows(t *testing.T) {
 	}
 }
 
+// The findings CSV holds every repository of a finding grouped by cause,
+// one row each, where text and markdown show the first few.
+func TestFindingsCSVRows(t *testing.T) {
+	t.Parallel()
+	r := report(t)
+	var b bytes.Buffer
+	require.NoError(t, render.FindingsCSV(&b, r))
+	rows, err := csv.NewReader(&b).ReadAll()
+	require.NoError(t, err)
+	assert.Equal(t, render.FindingsCSVHeader, rows[0])
+	want := 0
+	grouped := false
+	for _, f := range r.Findings {
+		if len(f.Repos) > 1 {
+			grouped = true
+			for _, repo := range f.Repos {
+				found := false
+				for _, row := range rows[1:] {
+					if row[1] == string(f.Rule) && row[2] == f.Org && row[3] == repo && row[5] == f.Message {
+						found = true
+					}
+				}
+				assert.True(t, found, "%s in %s/%s", f.Rule, f.Org, repo)
+			}
+		}
+		want += max(len(f.Repos), 1)
+	}
+	require.True(t, grouped, "the fixture has a finding grouped across repositories")
+	assert.Len(t, rows, want+1, "one row per finding and repository")
+}
+
 func TestMarkdownSizeLimit(t *testing.T) {
 	t.Parallel()
 	r := report(t)
