@@ -14,6 +14,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 	"github.com/AcademySoftwareFoundation/permsync/internal/importer"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
@@ -146,10 +147,19 @@ func narrowOptions(targets []reconcile.Target) ReadOptions {
 // token).
 func appRun(t *testing.T, srv *ghapitest.Server) *Client {
 	t.Helper()
+	return appRunCached(t, srv, nil)
+}
+
+// appRunCached is appRun through a conditional-request cache.
+func appRunCached(t *testing.T, srv *ghapitest.Server, cache *httpcache.Cache) *Client {
+	t.Helper()
 	_, pemText := testKey(t)
 	creds, err := AppCredentials(4242, pemText, 0)
 	require.NoError(t, err)
 	o := Options{APIURL: srv.URL(), Credentials: creds, MutationInterval: -1}
+	if cache != nil {
+		o.Cache = cache.Wrap
+	}
 	fakeTime(srv, &o)
 	c, err := New(ctxT(t), o)
 	require.NoError(t, err)

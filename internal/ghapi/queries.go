@@ -14,7 +14,8 @@ import (
 // assuming each reaches its first/last) / 100, rounded, at least 1 point.
 // A repository carries three connections (collaborators, branch
 // protection rules, rulesets), so a query over N repositories needs about
-// 3N requests: with N = 45 that is 135 (+1 for the list), 1 point. Ruleset
+// 3N requests: with N = 49 that is 147 (+1 for the list), which rounds to
+// 1 point (50 would be 151, 2 points). Ruleset
 // rules and bypass actors are connections too, which is why they are read
 // in a second phase, once per distinct ruleset (org rulesets repeat in
 // every repository) and only for active branch rulesets. Who may bypass
@@ -22,7 +23,7 @@ import (
 // whether a ruleset can stand in for classic protection depends on it.
 
 // repoBatchSize is the number of repositories read per query.
-const repoBatchSize = 45
+const repoBatchSize = 49
 
 // rulesetBatchSize is the number of rulesets per rules query: two
 // connections each (rules, bypass actors), so 200 requests, 2 points, in
@@ -106,7 +107,7 @@ fragment RepoFields on Repository {
 }` + fragCollaborator + fragProtectionRule + fragRuleset
 
 // QueryOrgRepos lists an org's repositories with their fields, $first
-// (45, fewer if GitHub times out) a page.
+// (49, fewer if GitHub times out) a page.
 const QueryOrgRepos = `query OrgRepos($org: String!, $first: Int!, $after: String) {
   organization(login: $org) {
     repositories(first: $first, after: $after, orderBy: {field: NAME, direction: ASC}) {

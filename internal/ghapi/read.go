@@ -565,7 +565,7 @@ func (r *orgReader) moreTeamMembers(ctx context.Context, t *gqlTeam) error {
 	return nil
 }
 
-// listRepos pages through every repository of the org, 45 at a time with
+// listRepos pages through every repository of the org, 49 at a time with
 // all their fields, handing each page's repositories on at once.
 func (r *orgReader) listRepos(ctx context.Context) error {
 	after := ""
