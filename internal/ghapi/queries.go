@@ -418,19 +418,6 @@ const QueryTeamMembers = `query TeamMembers($org: String!, $slug: String!, $afte
   rateLimit { cost remaining resetAt }
 }`
 
-// QueryTeamRepositories pages one team's repository grants.
-const QueryTeamRepositories = `query TeamRepositories($org: String!, $slug: String!, $after: String) {
-  organization(login: $org) {
-    team(slug: $slug) {
-      repositories(first: 100, after: $after) {
-        pageInfo { hasNextPage endCursor }
-        edges { permission node { name } }
-      }
-    }
-  }
-  rateLimit { cost remaining resetAt }
-}`
-
 // BranchRef names one branch whose existence QueryBranchRefs checks.
 type BranchRef struct {
 	Repo, Branch int // aliases r<Repo> and b<Branch>
@@ -495,7 +482,6 @@ func Queries() map[string]string {
 		"RulesetRules":           QueryRulesetRules,
 		"OrgTeams":               QueryOrgTeams,
 		"TeamMembers":            QueryTeamMembers,
-		"TeamRepositories":       QueryTeamRepositories,
 		"RepoBatchNarrow/1":      QueryRepoBatchNarrow([]int{0}),
 		"RepoBatchNarrow/5":      QueryRepoBatchNarrow([]int{0, 1, 2, 3, 4}),
 		"RepoBatchNarrowTeams/1": QueryRepoBatchNarrowTeams([]int{0}, 1),
