@@ -238,3 +238,56 @@ func TestNarrowReadCostsKPlusTen(t *testing.T) {
 		})
 	}
 }
+
+// TestNarrowReadAgreesUnderEveryFidelity: on a small org with nested teams
+// (a child that only inherits, one whose own grant is below its parent's,
+// a grandchild), a narrow read of one repository gives the full read's
+// repository, the same members for every team holding a grant on it and
+// for a team the files name, and the same membership for its logins,
+// however the server answers where GitHub's documentation leaves it open.
+func TestNarrowReadAgreesUnderEveryFidelity(t *testing.T) {
+	t.Parallel()
+	for _, f := range []ghapitest.Fidelity{{}, {TeamReposInherited: true}, {NullRoleName: true}, {ReducedSchema: true}, {BypassHiddenError: true}} {
+		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) {
+			t.Parallel()
+			srv := world(t, ghapitest.WithFidelity(f))
+			srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
+			srv.AddTeam("acme", "core-docs", ghapitest.TeamOptions{Parent: "core"})
+			srv.AddTeam("acme", "core-qa", ghapitest.TeamOptions{Parent: "core"})
+			srv.AddTeam("acme", "core-qa-bots", ghapitest.TeamOptions{Parent: "core-qa"})
+			srv.AddTeam("acme", "other", ghapitest.TeamOptions{})
+			srv.AddTeam("acme", "unrelated", ghapitest.TeamOptions{})
+			srv.AddMember("acme", "dave", false)
+			srv.AddTeamMember("acme", "unrelated", "dave", "member")
+			srv.AddTeamMember("acme", "core", "alice", "maintainer")
+			srv.AddTeamMember("acme", "core-qa-bots", "bob", "member")
+			srv.AddTeamMember("acme", "other", "carol", "member")
+			srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleWrite)
+			srv.SetTeamRepo("acme", "core-docs", "widgets", ghapitest.RoleRead)
+			srv.SetCollaborator("acme", "widgets", "olga", ghapitest.RoleMaintain)
+			srv.SetCollaborator("acme", "widgets", "carol", ghapitest.RoleTriage)
+			srv.AddUser("ivan")
+			srv.AddInvitation("acme", "widgets", "ivan", ghapitest.RoleRead, ghapitest.InvitationOptions{Inviter: "root"})
+			srv.AddRuleset("acme", "", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
+				Rules: []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA"})}})
+			c, _ := tokenClient(t, srv)
+			full, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{Repos: []string{"widgets"}, Branches: map[string][]string{"widgets": {"dev"}}})
+			require.NoError(t, err)
+			ro := ReadOptions{Repos: []string{"widgets"}, Branches: map[string][]string{"widgets": {"dev"}}, Narrow: true,
+				Teams: []string{"Other"}, Logins: []string{"nina", "bob", "ivan"}}
+			narrow, err := c.ReadOrg(ctxT(t), "acme", ro)
+			require.NoError(t, err)
+			require.True(t, narrow.Repo("widgets").Readable(), narrow.Repo("widgets").ReadError)
+			assert.Equal(t, full.Repo("widgets"), narrow.Repo("widgets"))
+			assert.Len(t, narrow.Repo("widgets").Teams, 4, "core, core-docs, core-qa, core-qa-bots")
+			for _, slug := range []string{"core", "core-docs", "core-qa", "core-qa-bots", "other"} {
+				assert.Equal(t, full.Team(slug), narrow.Team(slug), slug)
+			}
+			for _, login := range []string{"nina", "bob", "ivan", "olga", "carol", "alice", "root"} {
+				assert.Equal(t, full.IsMember(login), narrow.IsMember(login), login)
+			}
+			assert.Len(t, narrow.Teams, len(full.Teams), "every team is listed, read or not")
+			assert.Nil(t, narrow.Team("unrelated").Members, "a team no repository of the read concerns is not read")
+		})
+	}
+}
