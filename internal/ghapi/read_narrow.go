@@ -14,12 +14,15 @@ import (
 // a few repositories, in an org of any size. The full read pages every
 // team with all its repositories and every member; a narrow one asks for
 // the teams' grants on the named repositories only (one request per 100
-// teams and 5 names), the members of the teams that matter (one request
-// per 100 teams), and membership only for the logins that matter: the
-// outside collaborators come with the repositories, and the few other
-// logins are asked one by one, or the member list is paged when that is
-// cheaper. A plan of k repositories then costs about k + 8 requests
-// (one per repository for its invitations, which only REST lists).
+// teams and 5 names; the first page comes in the repositories' query),
+// the members of the teams that matter (with the rulesets' rules: one
+// request per 100 teams), and membership only for the logins that
+// matter: the outside collaborators come with the repositories, team
+// members and owners are members, and the few other logins are asked one
+// by one, or the member list is paged when that is fewer requests. A plan
+// of k repositories then costs k (invitations, which only REST lists) + 2
+// GraphQL queries + the org and its owners + those logins, and the App's
+// token: 8 for k = 1 in bench/pr.sh's 1,000-repository org.
 
 // narrowMaxRepos is the most repositories a narrow read covers; beyond,
 // the full read costs about as much.
