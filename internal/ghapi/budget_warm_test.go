@@ -8,7 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim/ghsimtest"
 	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 )
 
@@ -24,8 +25,8 @@ func TestWarmNightlyReadPoints(t *testing.T) {
 	if raceEnabled {
 		t.Skip("counts, not races: 1,000 generated repositories are slow under -race")
 	}
-	srv := ghapitest.NewTestServer(t)
-	gen := ghapitest.GenerateOrg(srv, ghapitest.GenSpec{Org: "acme", Repos: 1000, DirectCollaborators: 30, TeamGrants: 3, Teams: 12, Protection: true, Rulesets: true, Seed: 1})
+	srv := ghsimtest.NewServer(t)
+	gen := ghsim.GenerateOrg(srv, ghsim.GenSpec{Org: "acme", Repos: 1000, DirectCollaborators: 30, TeamGrants: 3, Teams: 12, Protection: true, Rulesets: true, Seed: 1})
 	var names []string
 	for _, r := range gen.Repos {
 		names = append(names, r.Name)

@@ -13,7 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim/ghsimtest"
 	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 	"github.com/AcademySoftwareFoundation/permsync/internal/importer"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
@@ -24,26 +25,26 @@ import (
 // members (five pages of the member list), a team holding read on every
 // repository (ten pages of its repositories) with a child team, and
 // pending invitations.
-func bigOrg(t *testing.T, f ghapitest.Fidelity) (*ghapitest.Server, *ghapitest.GenOrg) {
+func bigOrg(t *testing.T, f ghsim.Fidelity) (*ghsim.Server, *ghsim.GenOrg) {
 	t.Helper()
-	srv := ghapitest.NewTestServer(t, ghapitest.WithFidelity(f))
-	gen := ghapitest.GenerateOrg(srv, ghapitest.GenSpec{Org: "acme", Repos: 1000, DirectCollaborators: 30, TeamGrants: 3, Teams: 150, Protection: true, Rulesets: true, Seed: 13})
+	srv := ghsimtest.NewServer(t, ghsim.WithFidelity(f))
+	gen := ghsim.GenerateOrg(srv, ghsim.GenSpec{Org: "acme", Repos: 1000, DirectCollaborators: 30, TeamGrants: 3, Teams: 150, Protection: true, Rulesets: true, Seed: 13})
 	for i := range 400 {
 		srv.AddMember("acme", fmt.Sprintf("extra%03d", i), false)
 	}
-	srv.AddTeam("acme", "everyone", ghapitest.TeamOptions{})
-	srv.AddTeam("acme", "everyone-bots", ghapitest.TeamOptions{Parent: "everyone"})
+	srv.AddTeam("acme", "everyone", ghsim.TeamOptions{})
+	srv.AddTeam("acme", "everyone-bots", ghsim.TeamOptions{Parent: "everyone"})
 	srv.AddTeamMember("acme", "everyone", "extra001", "member")
 	srv.AddTeamMember("acme", "everyone-bots", "extra002", "member")
 	for _, r := range gen.Repos {
-		srv.SetTeamRepo("acme", "everyone", r.Name, ghapitest.RoleRead)
+		srv.SetTeamRepo("acme", "everyone", r.Name, ghsim.RoleRead)
 	}
 	return srv, gen
 }
 
 // narrowRepos picks k repositories: the first with a pending invitation,
 // then others.
-func narrowRepos(gen *ghapitest.GenOrg, k int) []string {
+func narrowRepos(gen *ghsim.GenOrg, k int) []string {
 	var out []string
 	for _, r := range gen.Repos {
 		if len(r.Invitations) > 0 && !r.Archived {
@@ -145,13 +146,13 @@ func narrowOptions(targets []reconcile.Target) ReadOptions {
 
 // appRun is a new run of the App appClient installed (a new installation
 // token).
-func appRun(t *testing.T, srv *ghapitest.Server) *Client {
+func appRun(t *testing.T, srv *ghsim.Server) *Client {
 	t.Helper()
 	return appRunCached(t, srv, nil)
 }
 
 // appRunCached is appRun through a conditional-request cache.
-func appRunCached(t *testing.T, srv *ghapitest.Server, cache *httpcache.Cache) *Client {
+func appRunCached(t *testing.T, srv *ghsim.Server, cache *httpcache.Cache) *Client {
 	t.Helper()
 	_, pemText := testKey(t)
 	creds, err := AppCredentials(4242, pemText, 0)
@@ -187,7 +188,7 @@ func TestNarrowReadCostsKPlusTen(t *testing.T) {
 		t.Skip("counts, not races: 1,000 generated repositories are slow under -race")
 	}
 	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
-	for _, f := range []ghapitest.Fidelity{{}, {TeamReposInherited: true}} {
+	for _, f := range []ghsim.Fidelity{{}, {TeamReposInherited: true}} {
 		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) {
 			t.Parallel()
 			srv, gen := bigOrg(t, f)
@@ -247,29 +248,29 @@ func TestNarrowReadCostsKPlusTen(t *testing.T) {
 // however the server answers where GitHub's documentation leaves it open.
 func TestNarrowReadAgreesUnderEveryFidelity(t *testing.T) {
 	t.Parallel()
-	for _, f := range []ghapitest.Fidelity{{}, {TeamReposInherited: true}, {NullRoleName: true}, {ReducedSchema: true}, {BypassHiddenError: true}} {
+	for _, f := range []ghsim.Fidelity{{}, {TeamReposInherited: true}, {NullRoleName: true}, {ReducedSchema: true}, {BypassHiddenError: true}} {
 		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) {
 			t.Parallel()
-			srv := world(t, ghapitest.WithFidelity(f))
-			srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
-			srv.AddTeam("acme", "core-docs", ghapitest.TeamOptions{Parent: "core"})
-			srv.AddTeam("acme", "core-qa", ghapitest.TeamOptions{Parent: "core"})
-			srv.AddTeam("acme", "core-qa-bots", ghapitest.TeamOptions{Parent: "core-qa"})
-			srv.AddTeam("acme", "other", ghapitest.TeamOptions{})
-			srv.AddTeam("acme", "unrelated", ghapitest.TeamOptions{})
+			srv := world(t, ghsim.WithFidelity(f))
+			srv.AddTeam("acme", "core", ghsim.TeamOptions{})
+			srv.AddTeam("acme", "core-docs", ghsim.TeamOptions{Parent: "core"})
+			srv.AddTeam("acme", "core-qa", ghsim.TeamOptions{Parent: "core"})
+			srv.AddTeam("acme", "core-qa-bots", ghsim.TeamOptions{Parent: "core-qa"})
+			srv.AddTeam("acme", "other", ghsim.TeamOptions{})
+			srv.AddTeam("acme", "unrelated", ghsim.TeamOptions{})
 			srv.AddMember("acme", "dave", false)
 			srv.AddTeamMember("acme", "unrelated", "dave", "member")
 			srv.AddTeamMember("acme", "core", "alice", "maintainer")
 			srv.AddTeamMember("acme", "core-qa-bots", "bob", "member")
 			srv.AddTeamMember("acme", "other", "carol", "member")
-			srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleWrite)
-			srv.SetTeamRepo("acme", "core-docs", "widgets", ghapitest.RoleRead)
-			srv.SetCollaborator("acme", "widgets", "olga", ghapitest.RoleMaintain)
-			srv.SetCollaborator("acme", "widgets", "carol", ghapitest.RoleTriage)
+			srv.SetTeamRepo("acme", "core", "widgets", ghsim.RoleWrite)
+			srv.SetTeamRepo("acme", "core-docs", "widgets", ghsim.RoleRead)
+			srv.SetCollaborator("acme", "widgets", "olga", ghsim.RoleMaintain)
+			srv.SetCollaborator("acme", "widgets", "carol", ghsim.RoleTriage)
 			srv.AddUser("ivan")
-			srv.AddInvitation("acme", "widgets", "ivan", ghapitest.RoleRead, ghapitest.InvitationOptions{Inviter: "root"})
-			srv.AddRuleset("acme", "", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
-				Rules: []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA"})}})
+			srv.AddInvitation("acme", "widgets", "ivan", ghsim.RoleRead, ghsim.InvitationOptions{Inviter: "root"})
+			srv.AddRuleset("acme", "", ghsim.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
+				Rules: []ghsim.Rule{ghsim.RequiredStatusChecksRule(false, ghsim.StatusCheck{Context: "EasyCLA"})}})
 			c, _ := tokenClient(t, srv)
 			full, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{Repos: []string{"widgets"}, Branches: map[string][]string{"widgets": {"dev"}}})
 			require.NoError(t, err)
