@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/buildinfo"
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
@@ -111,7 +112,20 @@ func (p *progressLine) done() {
 func readActual(ctx context.Context, c *ghapi.Client, targets []reconcile.Target) (map[string]*state.Org, error) {
 	actual := map[string]*state.Org{}
 	for _, t := range targets {
-		o, err := c.ReadOrg(ctx, t.Org.Name, ghapi.ReadOptions{Repos: t.RepoNames(), Branches: t.Branches()})
+		// Narrow: a plan of a few repositories reads only what they
+		// depend on (a pull request's plan costs about one request per
+		// repository, whatever the org's size).
+		ro := ghapi.ReadOptions{Repos: t.RepoNames(), Branches: t.Branches(), Narrow: true}
+		for _, r := range t.Repos {
+			for _, g := range r.Grants {
+				if g.Kind == config.Team {
+					ro.Teams = append(ro.Teams, g.Name)
+				} else {
+					ro.Logins = append(ro.Logins, g.Name)
+				}
+			}
+		}
+		o, err := c.ReadOrg(ctx, t.Org.Name, ro)
 		if err != nil {
 			return nil, fmt.Errorf("reading org %s from GitHub: %w", t.Org.Name, err)
 		}

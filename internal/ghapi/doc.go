@@ -33,16 +33,24 @@
 //     protection depends on who can bypass it. GitHub shows bypass actors
 //     only to a token with write access to the ruleset; a list it did not
 //     show leaves Ruleset.BypassRead false (bypassable by anyone).
-//   - Repositories are read 45 to a query (aliased by name, or paged from
+//   - Repositories are read 49 to a query (aliased by name, or paged from
 //     the org), one shared fragment for their fields, which keeps each
 //     query at GitHub's minimum cost of 1 point.
+//   - Teams: a full read pages every team with its members and
+//     repositories, and the further pages of the teams that hold more than
+//     100 repositories many teams to a query. A narrow read
+//     (ReadOptions.Narrow: a pull request's plan of a few repositories)
+//     asks each team only for its grants on those repositories, reads the
+//     members of the teams that matter and the membership of the logins
+//     that matter: about k + 7 requests for k repositories, whatever the
+//     org's size (read_narrow.go).
 //   - Invitations exist only in REST (GET /repos/{o}/{r}/invitations): one
 //     call per repository. Org owners and members and the base role are
 //     REST lists too: they go through the conditional-request cache, so a
 //     warm run gets 304s that do not count against the rate limit.
 //
 // A cold read of an org thus costs about one REST call per repository (the
-// invitations) plus one GraphQL query per 45 repositories: measured on a
+// invitations) plus one GraphQL query per 49 repositories: measured on a
 // generated 1,000-repository org (30 direct collaborators, 3 team grants
 // and protection on each), 1.03 requests and 0.026 GraphQL points per
 // repository (TestReadBudget checks 200 repositories). A server that lacks

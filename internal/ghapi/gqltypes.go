@@ -29,6 +29,13 @@ type gqlRepo struct {
 	Collaborators         *collabConn  `json:"collaborators"`
 	BranchProtectionRules *ruleConn    `json:"branchProtectionRules"`
 	Rulesets              *rulesetConn `json:"rulesets"`
+	// OutsideCollaborators: narrow reads only (QueryRepoBatchNarrow).
+	OutsideCollaborators *struct {
+		PageInfo pageInfo `json:"pageInfo"`
+		Nodes    []*struct {
+			Login string `json:"login"`
+		} `json:"nodes"`
+	} `json:"outsideCollaborators"`
 }
 
 type collabConn struct {
@@ -163,13 +170,15 @@ type gqlTeam struct {
 }
 
 type teamRepoConn struct {
-	PageInfo pageInfo `json:"pageInfo"`
-	Edges    []*struct {
-		Permission string `json:"permission"`
-		Node       *struct {
-			Name string `json:"name"`
-		} `json:"node"`
-	} `json:"edges"`
+	PageInfo pageInfo        `json:"pageInfo"`
+	Edges    []*teamRepoEdge `json:"edges"`
+}
+
+type teamRepoEdge struct {
+	Permission string `json:"permission"`
+	Node       *struct {
+		Name string `json:"name"`
+	} `json:"node"`
 }
 
 // directGrant finds the grant whose source is the repository itself, and

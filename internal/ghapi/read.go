@@ -27,6 +27,19 @@ type ReadOptions struct {
 	// deploy keys and ruleset bypass actors. Without the permission for
 	// them they are left nil.
 	Audit bool
+	// Narrow, with at most 20 Repos (and not Audit), reads only what a
+	// plan of those repositories depends on, whatever the org's size:
+	// the teams holding grants on them (each with its parents and its
+	// children that inherit) and the teams in Teams, with their members;
+	// the membership of the logins holding grants on them or named in
+	// Logins. Every team of the org is listed (slug, parent), but the
+	// members of the others are nil (not read), and Members holds only
+	// the members among those logins (owners and the members of the teams
+	// read included). What it reads of the repositories is what the full
+	// read gives.
+	Narrow bool
+	Teams  []string // team slugs whose members matter (the files name them)
+	Logins []string // logins whose membership matters (the files name them)
 }
 
 // ReadOrg reads an org's actual state: base role, owners, members, teams
@@ -73,6 +86,7 @@ type orgReader struct {
 	custom    map[string]role.Role
 	customMu  sync.Mutex
 	customOK  bool
+	narrow    bool // see ReadOptions.Narrow
 	freePlan  bool // the org's plan has no branch protection for private repositories
 	planKnown bool // GitHub showed the plan (owners, Apps with the organization plan permission)
 }
@@ -84,6 +98,10 @@ type repoRead struct {
 	rules    []*gqlRule
 	rulesets []*gqlRulesetHead
 	failed   []string
+	// outside are the repository's outside collaborators (narrow reads);
+	// outsideRead: the list is whole.
+	outside     []string
+	outsideRead bool
 }
 
 func (rr *repoRead) fail(format string, args ...any) {
@@ -144,23 +162,41 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 			}
 		}()
 	}
-	orgTask(func() error {
-		m, err := r.logins(ctx, "orgs/"+pathSeg(r.org)+"/members")
-		o.Members = m
-		return err
-	})
+	r.narrow = r.opts.Narrow && !r.opts.Audit && r.opts.Repos != nil && len(dedupeFold(r.opts.Repos)) <= narrowMaxRepos
+	var membersTotal int
+	if !r.narrow {
+		orgTask(func() error {
+			m, err := r.logins(ctx, "orgs/"+pathSeg(r.org)+"/members")
+			o.Members = m
+			return err
+		})
+	}
 	orgTask(func() error {
 		m, err := r.logins(ctx, "orgs/"+pathSeg(r.org)+"/members?role=admin")
 		o.Owners = m
 		return err
 	})
-	orgTask(func() (err error) { teams, err = r.readTeams(ctx); return err })
+	if !r.narrow {
+		orgTask(func() (err error) { teams, err = r.readTeams(ctx); return err })
+	}
 	if r.opts.Audit {
 		orgTask(func() error { o.Installations = r.readInstallations(ctx); return nil })
 	}
 
 	// Repositories.
-	if r.opts.Repos == nil {
+	if r.narrow {
+		// One query for the repositories and the first page of teams.
+		names := dedupeFold(r.opts.Repos)
+		r.total = len(names)
+		orgTask(func() (err error) {
+			pre, err := r.readBatchNarrow(ctx, names)
+			if err != nil {
+				return err
+			}
+			teams, membersTotal, err = r.readTeamsFor(ctx, names, pre)
+			return err
+		})
+	} else if r.opts.Repos == nil {
 		orgTask(func() error { return r.listRepos(ctx) })
 	} else {
 		names := dedupeFold(r.opts.Repos)
@@ -183,14 +219,25 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 		return nil, err
 	}
 
+	var rules map[string]*gqlRulesetRules
+	if r.narrow {
+		// Only the teams and logins these repositories concern.
+		var err error
+		if rules, err = r.narrowOrg(ctx, o, teams, membersTotal); err != nil {
+			return nil, err
+		}
+	}
+
 	// Second phase: do the requested branches exist? And the rules of the
 	// active branch rulesets, once each.
 	if err := r.checkBranches(ctx); err != nil {
 		return nil, err
 	}
-	rules, err := r.readRulesetRules(ctx)
-	if err != nil {
-		return nil, err
+	if rules == nil {
+		var err error
+		if rules, err = r.readRulesetRules(ctx); err != nil {
+			return nil, err
+		}
 	}
 	r.probeProtectionOffered(ctx)
 
@@ -198,6 +245,9 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 	parentOf := map[string]string{}
 	for _, t := range teams {
 		st := &state.Team{Slug: t.Slug, Name: t.Name, ID: t.DatabaseID, Members: []string{}}
+		if r.narrow && t.Members == nil {
+			st.Members = nil // not read: no repository of this read concerns it
+		}
 		if t.ParentTeam != nil {
 			st.Parent = t.ParentTeam.Slug
 		}
@@ -208,7 +258,9 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 				}
 			}
 		}
-		st.Members = dedupeFold(st.Members)
+		if st.Members != nil {
+			st.Members = dedupeFold(st.Members)
+		}
 		o.Teams = append(o.Teams, st)
 		parentOf[strings.ToLower(t.Slug)] = strings.ToLower(st.Parent)
 		if t.Repositories != nil {
@@ -398,20 +450,87 @@ func (r *orgReader) readTeams(ctx context.Context) ([]*gqlTeam, error) {
 		}
 		after = data.Teams.PageInfo.EndCursor
 	}
-	// Teams with more than 100 members or repositories: page the rest.
+	// Teams with more than 100 members or repositories: page the rest,
+	// the repositories of many teams per query (a warm run pays for
+	// every GraphQL query: one per team and page was most of its cost).
 	for _, t := range teams {
 		if t.Members != nil && t.Members.PageInfo.HasNextPage {
 			if err := r.moreTeamMembers(ctx, t); err != nil {
 				return nil, err
 			}
 		}
-		if t.Repositories != nil && t.Repositories.PageInfo.HasNextPage {
-			if err := r.moreTeamRepos(ctx, t); err != nil {
-				return nil, err
-			}
-		}
+	}
+	if err := r.moreTeamsRepos(ctx, teams); err != nil {
+		return nil, err
 	}
 	return teams, nil
+}
+
+// teamPagesPerQuery is the number of team repository pages read per
+// TeamsRepositories query: one connection each, so 1 point.
+const teamPagesPerQuery = 100
+
+// moreTeamsRepos pages the repositories of every team that has more than
+// one page, in rounds: each round reads the next page of up to
+// teamPagesPerQuery teams in one query.
+func (r *orgReader) moreTeamsRepos(ctx context.Context, teams []*gqlTeam) error {
+	var pending []*gqlTeam
+	for _, t := range teams {
+		if t.Repositories != nil && t.Repositories.PageInfo.HasNextPage && t.Repositories.PageInfo.EndCursor != "" {
+			pending = append(pending, t)
+		}
+	}
+	return r.teamsRepositoriesFrom(ctx, pending)
+}
+
+// teamsRepositoriesFrom pages the repositories of teams from each one's
+// Repositories.PageInfo.EndCursor ("" from the start) to the end.
+func (r *orgReader) teamsRepositoriesFrom(ctx context.Context, pending []*gqlTeam) error {
+	for round := 0; len(pending) > 0; round++ {
+		if round > maxPages {
+			return &Error{Op: "GraphQL TeamsRepositories", Kind: KindOther, Message: "too many pages"}
+		}
+		var next []*gqlTeam
+		for start := 0; start < len(pending); start += teamPagesPerQuery {
+			batch := pending[start:min(start+teamPagesPerQuery, len(pending))]
+			vars := map[string]any{"org": r.org}
+			for i, t := range batch {
+				vars[fmt.Sprintf("s%d", i)] = t.Slug
+				vars[fmt.Sprintf("a%d", i)] = nullable(t.Repositories.PageInfo.EndCursor)
+			}
+			var res *gqlResult
+			err := r.call(ctx, func() (err error) {
+				res, err = r.cn.graphql(ctx, "TeamsRepositories", QueryTeamsRepositories(len(batch)), vars)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if len(res.Errors) > 0 {
+				return gqlFailure("GraphQL TeamsRepositories", res.Errors)
+			}
+			var data map[string]*struct {
+				Slug         string        `json:"slug"`
+				Repositories *teamRepoConn `json:"repositories"`
+			}
+			if _, err := res.decodeField("organization", &data); err != nil {
+				return &Error{Op: "GraphQL TeamsRepositories", Kind: KindOther, Message: err.Error()}
+			}
+			for i, t := range batch {
+				got := data[fmt.Sprintf("t%d", i)]
+				if got == nil || got.Repositories == nil {
+					return &Error{Op: "GraphQL TeamsRepositories", Kind: KindNotFound, Message: "team " + t.Slug + " disappeared during the read"}
+				}
+				t.Repositories.Edges = append(t.Repositories.Edges, got.Repositories.Edges...)
+				t.Repositories.PageInfo = got.Repositories.PageInfo
+				if got.Repositories.PageInfo.HasNextPage && got.Repositories.PageInfo.EndCursor != "" {
+					next = append(next, t)
+				}
+			}
+		}
+		pending = next
+	}
+	return nil
 }
 
 func (r *orgReader) moreTeamMembers(ctx context.Context, t *gqlTeam) error {
@@ -446,39 +565,7 @@ func (r *orgReader) moreTeamMembers(ctx context.Context, t *gqlTeam) error {
 	return nil
 }
 
-func (r *orgReader) moreTeamRepos(ctx context.Context, t *gqlTeam) error {
-	after := t.Repositories.PageInfo.EndCursor
-	for page := 0; after != "" && page < maxPages; page++ {
-		var res *gqlResult
-		err := r.call(ctx, func() (err error) {
-			res, err = r.cn.graphql(ctx, "TeamRepositories", QueryTeamRepositories, map[string]any{"org": r.org, "slug": t.Slug, "after": after})
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if len(res.Errors) > 0 {
-			return gqlFailure("GraphQL TeamRepositories", res.Errors)
-		}
-		var data struct {
-			Team *gqlTeam `json:"team"`
-		}
-		if _, err := res.decodeField("organization", &data); err != nil {
-			return &Error{Op: "GraphQL TeamRepositories", Kind: KindOther, Message: err.Error()}
-		}
-		if data.Team == nil || data.Team.Repositories == nil {
-			return &Error{Op: "GraphQL TeamRepositories", Kind: KindNotFound, Message: "team " + t.Slug + " disappeared during the read"}
-		}
-		t.Repositories.Edges = append(t.Repositories.Edges, data.Team.Repositories.Edges...)
-		if !data.Team.Repositories.PageInfo.HasNextPage {
-			break
-		}
-		after = data.Team.Repositories.PageInfo.EndCursor
-	}
-	return nil
-}
-
-// listRepos pages through every repository of the org, 45 at a time with
+// listRepos pages through every repository of the org, 49 at a time with
 // all their fields, handing each page's repositories on at once.
 func (r *orgReader) listRepos(ctx context.Context) error {
 	after := ""
@@ -581,7 +668,11 @@ func (r *orgReader) readBatch(ctx context.Context, names []string, idx []int) er
 	}
 	var res *gqlResult
 	err := r.call(ctx, func() (err error) {
-		res, err = r.cn.graphql(ctx, "RepoBatch", QueryRepoBatch(idx), vars)
+		if r.narrow {
+			res, err = r.cn.graphql(ctx, "RepoBatchNarrow", QueryRepoBatchNarrow(idx), vars)
+		} else {
+			res, err = r.cn.graphql(ctx, "RepoBatch", QueryRepoBatch(idx), vars)
+		}
 		return err
 	})
 	if err != nil {
@@ -598,6 +689,12 @@ func (r *orgReader) readBatch(ctx context.Context, names []string, idx []int) er
 		r.accept(ctx, names[idx[0]], nil, []string{err.Error()})
 		return nil
 	}
+	r.acceptBatch(ctx, res, names, idx)
+	return nil
+}
+
+// acceptBatch takes a RepoBatch answer's repositories.
+func (r *orgReader) acceptBatch(ctx context.Context, res *gqlResult, names []string, idx []int) {
 	// Errors not tied to one alias taint the whole batch.
 	var general []string
 	for _, e := range res.Errors {
@@ -626,7 +723,6 @@ func (r *orgReader) readBatch(ctx context.Context, names []string, idx []int) er
 			r.accept(ctx, names[i], &g, nil)
 		}
 	}
-	return nil
 }
 
 func allType(errs []gqlError, t string) bool {
@@ -669,6 +765,14 @@ func (r *orgReader) progressed() {
 func (r *orgReader) accept(ctx context.Context, name string, g *gqlRepo, failed []string) {
 	repo := &state.Repo{Org: r.org, Name: name, Users: []state.UserGrant{}, Invitations: []state.Invitation{}, Teams: []state.TeamGrant{}, Protection: []state.BranchProtection{}}
 	rr := &repoRead{repo: repo, failed: failed}
+	if g != nil && g.OutsideCollaborators != nil {
+		for _, n := range g.OutsideCollaborators.Nodes {
+			if n != nil && n.Login != "" {
+				rr.outside = append(rr.outside, n.Login)
+			}
+		}
+		rr.outsideRead = !g.OutsideCollaborators.PageInfo.HasNextPage
+	}
 	if g != nil {
 		repo.Name = g.Name
 		repo.ID = g.DatabaseID
@@ -883,9 +987,8 @@ func (r *orgReader) moreRulesets(ctx context.Context, name, after string) ([]*gq
 	return out, nil
 }
 
-// readRulesetRules reads the rules of every distinct active branch
-// ruleset seen (org rulesets appear in each repository they cover).
-func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulesetRules, error) {
+// rulesetIDs lists the distinct active branch rulesets seen, sorted.
+func (r *orgReader) rulesetIDs() []string {
 	seen := map[string]bool{}
 	var ids []string
 	for _, rr := range r.order {
@@ -897,6 +1000,13 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 		}
 	}
 	sort.Strings(ids)
+	return ids
+}
+
+// readRulesetRules reads the rules of every distinct active branch
+// ruleset seen (org rulesets appear in each repository they cover).
+func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulesetRules, error) {
+	ids := r.rulesetIDs()
 	out := map[string]*gqlRulesetRules{}
 	if len(ids) == 0 {
 		return out, nil
@@ -951,6 +1061,13 @@ func (r *orgReader) rulesBatch(ctx context.Context, ids []string) (out map[strin
 	if err != nil {
 		return nil, 0, err
 	}
+	return parseRules(res, name)
+}
+
+// parseRules reads the nodes of a RulesetRules answer. Errors under
+// "organization" (the team part of a narrow read's TeamsMembersRules) are
+// the caller's.
+func parseRules(res *gqlResult, name string) (out map[string]*gqlRulesetRules, hidden int, err error) {
 	var nodes []*gqlRulesetRules
 	if _, err := res.decodeField("nodes", &nodes); err != nil {
 		return nil, 0, &Error{Op: "GraphQL " + name, Kind: KindOther, Message: err.Error()}
@@ -958,6 +1075,9 @@ func (r *orgReader) rulesBatch(ctx context.Context, ids []string) (out map[strin
 	bad := map[int]bool{}
 	noBypass := map[int]bool{}
 	for _, e := range res.Errors {
+		if e.top() == "organization" {
+			continue
+		}
 		if len(e.Path) >= 2 {
 			if f, ok := e.Path[1].(float64); ok {
 				if len(e.Path) >= 3 && e.Path[2] == "bypassActors" {

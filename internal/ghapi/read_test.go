@@ -340,5 +340,6 @@ func TestReadOrgSmallerPagesAfterTimeouts(t *testing.T) {
 	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
 	require.NoError(t, err)
 	assert.Len(t, o.Repos, 31)
-	assert.Contains(t, logs.String(), "11 at a time")
+	// Halved twice (49 → 24 → 12): the first size the server answers.
+	assert.Contains(t, logs.String(), fmt.Sprintf("%d at a time", repoBatchSize/2/2))
 }

@@ -353,6 +353,54 @@ func runWorkload() *workloadResult {
 		}
 		return expect(len(o.Repos) == wideN+1, "big has %d repositories, want %d", len(o.Repos), wideN+1)
 	})
+	// Narrow reads (a pull request's plan of a few repositories): the
+	// teams' grants on those repositories only, the members of the teams
+	// that matter, membership asked per login or read from the list.
+	run("ReadOrg", "GraphQL, narrow, named repositories", []string{"GET /orgs/{org}/members"}, func(ctx context.Context) error {
+		o, err := app.ReadOrg(ctx, "acme", ghapi.ReadOptions{Repos: []string{"widgets", "gadgets", "no-such-repo"}, Branches: acmeWidgets,
+			Narrow: true, Teams: []string{"core"}, Logins: []string{"nina"}})
+		if err != nil {
+			return err
+		}
+		core, child := o.Team("core"), o.Team("child")
+		return expect(core != nil && child != nil && len(core.Members) == 2 && len(child.Members) == 1 && !o.IsMember("nina") && o.IsMember("carol"),
+			"narrow read of acme: teams %+v %+v, members %v", core, child, o.Members)
+	})
+	run("ReadOrg", "GraphQL, narrow, no team concerned", nil, func(ctx context.Context) error {
+		o, err := app.ReadOrg(ctx, "acme", ghapi.ReadOptions{Repos: []string{"legacy"}, Narrow: true})
+		if err != nil {
+			return err
+		}
+		return expect(o.Repo("legacy") != nil && len(o.Repo("legacy").Rulesets) == 1, "legacy not read with the org ruleset")
+	})
+	run("ReadOrg", "GraphQL, narrow, more names than one teams query filters", nil, func(ctx context.Context) error {
+		names := []string{"wide"}
+		for i := range 7 {
+			names = append(names, fmt.Sprintf("repo%03d", i))
+		}
+		o, err := app.ReadOrg(ctx, "big", ghapi.ReadOptions{Repos: names, Narrow: true})
+		if err != nil {
+			return err
+		}
+		g, ok := o.Repo("repo006").Team("everyone")
+		return expect(ok && g.Role == role.Read && len(o.Team("everyone").Members) == wideN, "big/repo006 not read with its team")
+	})
+	run("ReadOrg", "GraphQL, narrow, no ruleset, a login asked", []string{"GET /orgs/{org}/members/{username}"}, func(ctx context.Context) error {
+		o, err := app.ReadOrg(ctx, "big", ghapi.ReadOptions{Repos: []string{"repo001"}, Narrow: true, Logins: []string{"nina", "user001"}})
+		if err != nil {
+			return err
+		}
+		return expect(!o.IsMember("nina") && o.IsMember("user001"), "big: membership of nina and user001 misread: %v", o.Members)
+	})
+	srv.SetFaults(ghsim.Faults{Routes: []ghsim.RouteFault{{Method: "POST", Path: "/graphql", Status: http.StatusBadRequest, Message: "Problems parsing JSON", Times: 1}}})
+	run("ReadOrg", "GraphQL, narrow, the combined query failed", nil, func(ctx context.Context) error {
+		o, err := app.ReadOrg(ctx, "acme", ghapi.ReadOptions{Repos: []string{"widgets"}, Narrow: true})
+		if err != nil {
+			return err
+		}
+		return expect(o.Repo("widgets").Readable(), "widgets: %s", o.Repo("widgets").ReadError)
+	})
+	srv.SetFaults(ghsim.Faults{})
 	run("ReadOrg", "a token narrowed to one repository", []string{orgInst, tokenPost}, func(ctx context.Context) error {
 		_, err := narrow.ReadOrg(ctx, "acme", ghapi.ReadOptions{Repos: []string{"widgets"}})
 		return err
