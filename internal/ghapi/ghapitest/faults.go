@@ -134,8 +134,9 @@ func (f *Faults) graphqlFault(key string) *GraphQLFault {
 
 func every(n int, seq int64) bool { return n > 0 && seq%int64(n) == 0 }
 
-// delay sleeps for the configured latency, honouring cancellation.
-func delay(r *http.Request, f *Faults, seq int64) {
+// delay sleeps for the configured latency, honouring cancellation, or
+// hands it to wait (WithLatencyWait).
+func delay(r *http.Request, f *Faults, seq int64, wait func(*http.Request, time.Duration)) {
 	d := f.Latency
 	if f.Jitter > 0 {
 		d += time.Duration(rand.Int64N(int64(f.Jitter)))
@@ -144,6 +145,10 @@ func delay(r *http.Request, f *Faults, seq int64) {
 		d += f.SpikeLatency
 	}
 	if d <= 0 {
+		return
+	}
+	if wait != nil {
+		wait(r, d)
 		return
 	}
 	t := time.NewTimer(d)
