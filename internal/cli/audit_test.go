@@ -51,8 +51,11 @@ func newAuditWorld(t *testing.T) *auditWorld {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
-	w := &auditWorld{srv: ghapitest.NewTestServer(t), now: time.Now().UTC()}
+	// One fixed instant for the files' history, the audit and the
+	// simulated GitHub (the App's tokens are signed on its clock).
+	w := &auditWorld{srv: ghapitest.NewTestServer(t), now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	s := w.srv
+	s.Clock().Freeze(w.now)
 	s.AddOrg("acme", ghapitest.OrgOptions{BaseRole: ghapitest.RoleRead})
 	for _, o := range []string{"svc-bot", "root-eve"} {
 		s.AddUser(o)
@@ -155,7 +158,8 @@ func (w *auditWorld) opts(t *testing.T, out *bytes.Buffer, appID int64, keyPEM [
 	require.NoError(t, err)
 	w.cacheID++
 	io := &IOStreams{In: strings.NewReader(""), Out: out, ErrOut: &w.stderr,
-		Getenv: func(string) string { return "" }, Now: func() time.Time { return w.now }}
+		Getenv: func(string) string { return "" }, Now: func() time.Time { return w.now },
+		GitHubNow: w.srv.Now, GitHubSleep: func(ctx context.Context, d time.Duration) error { w.srv.Advance(d); return ctx.Err() }}
 	g := &GlobalOptions{APIURL: w.srv.URL(), CacheDir: filepath.Join(t.TempDir(), "cache"), ReadConcurrency: 4, credentials: &creds}
 	return &AuditOptions{IO: io, Global: g, Dir: w.dir, Format: "markdown", SelfRepo: "acme/permissions"}
 }

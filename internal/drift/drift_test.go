@@ -108,7 +108,7 @@ func TestOpenUpdateClose(t *testing.T) {
 func TestDuplicatesAreClosed(t *testing.T) {
 	m := &memIssues{me: "bot[bot]"}
 	m.issues = []*Issue{{Number: 1, State: "open", Author: "bot[bot]"}, {Number: 2, State: "open", Author: "BOT[bot]"}}
-	res, err := Sync(context.Background(), m, "o", "r", driftPlan(), time.Now(), "")
+	res, err := Sync(context.Background(), m, "o", "r", driftPlan(), time.Date(2026, 11, 27, 4, 17, 0, 0, time.UTC), "")
 	require.NoError(t, err)
 	assert.Equal(t, Updated, res.Action)
 	assert.Equal(t, 1, res.Issue.Number)
@@ -119,6 +119,6 @@ func TestDuplicatesAreClosed(t *testing.T) {
 func TestAdditiveExtrasAreDrift(t *testing.T) {
 	p := &reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeUnmanaged, Message: "user x holds write on GitHub but is not in f"}}}
 	assert.True(t, Exists(p))
-	assert.True(t, strings.Contains(Body(p, time.Now(), ""), "1 grants on GitHub are not in the files"))
+	assert.True(t, strings.Contains(Body(p, time.Date(2026, 11, 27, 4, 17, 0, 0, time.UTC), ""), "1 grants on GitHub are not in the files"))
 	assert.False(t, Exists(&reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeArchived}}}))
 }
