@@ -154,6 +154,7 @@ func TestPrimaryLimit(t *testing.T) {
 	t.Run("long wait fails", func(t *testing.T) {
 		t.Parallel()
 		srv := world(t)
+		srv.Clock().Freeze(time.Date(2027, 5, 1, 12, 0, 0, 0, time.UTC)) // the reset is compared with it below
 		c, _ := tokenClient(t, srv, func(o *Options) { o.MaxRateLimitWait = 10 * time.Minute })
 		srv.SetUserRateLimitRemaining("root", "core", 0)
 		_, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
