@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -84,7 +85,8 @@ func TestFindingsFromSimulator(t *testing.T) {
 	cfg, diags := config.Load(files, "permissions")
 	require.False(t, diags.HasErrors(), "%v", diags)
 
-	c, err := ghapi.New(context.Background(), ghapi.Options{APIURL: srv.URL(), Credentials: ghapi.TokenCredentials(srv.AddUserToken("svc-bot")), MutationInterval: -1})
+	c, err := ghapi.New(context.Background(), ghapi.Options{APIURL: srv.URL(), Credentials: ghapi.TokenCredentials(srv.AddUserToken("svc-bot")), MutationInterval: -1,
+		Now: srv.Now, Sleep: func(ctx context.Context, d time.Duration) error { srv.Advance(d); return ctx.Err() }})
 	require.NoError(t, err)
 	// No deadline of its own (30 s failed reads under load); go test's
 	// -timeout is the hang guard.
