@@ -241,7 +241,7 @@ func (w *fuzzWorld) record(tb testing.TB, noGraphQL bool) *recording {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	// No deadline: waits run on clock, and go test's -timeout is the hang guard.
+	// No deadline: waits run on the fake clock; go test's -timeout is the hang guard.
 	if _, err := c.ReadOrg(tb.Context(), "acme", w.opts); err != nil {
 		tb.Fatalf("recording a read: %v", err)
 	}
