@@ -1,4 +1,4 @@
-// Command ghsim runs the simulated GitHub of package ghapitest as a
+// Command ghsim runs the simulated GitHub of package ghsim as a
 // standalone server, for scripts, benchmarks and manual runs of permsync.
 //
 //	ghsim -repos 1000 -collaborators 30 -key-out /tmp/app.pem -stats-out /tmp/stats.json
@@ -25,7 +25,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, nil)) }
@@ -95,12 +95,12 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		fmt.Fprintln(stderr, "ghsim:", err)
 		return 2
 	}
-	opts := []ghapitest.Option{ghapitest.WithAddr(c.listen), ghapitest.WithRateLimit(c.rateLimit), ghapitest.WithGraphQLRateLimit(c.rateLimit)}
+	opts := []ghsim.Option{ghsim.WithAddr(c.listen), ghsim.WithRateLimit(c.rateLimit), ghsim.WithGraphQLRateLimit(c.rateLimit)}
 	if c.scaledLimits {
-		opts = append(opts, ghapitest.WithScaledInstallationLimits())
+		opts = append(opts, ghsim.WithScaledInstallationLimits())
 	}
 	if c.requestLog {
-		opts = append(opts, ghapitest.WithRequestLog(stderr))
+		opts = append(opts, ghsim.WithRequestLog(stderr))
 	}
 	srv, err := newServer(opts)
 	if err != nil {
@@ -108,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		return 1
 	}
 	defer srv.Close()
-	gen := ghapitest.GenerateOrg(srv, ghapitest.GenSpec{
+	gen := ghsim.GenerateOrg(srv, ghsim.GenSpec{
 		Org: c.org, Repos: c.repos, DirectCollaborators: c.collaborators, TeamGrants: c.teamGrants,
 		Teams: c.teams, Protection: c.protection, Rulesets: c.rulesets, Seed: c.seed,
 	})
@@ -117,8 +117,8 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		fmt.Fprintln(stderr, "ghsim:", err)
 		return 1
 	}
-	appID := srv.AddApp(ghapitest.AppOptions{ID: c.appID, Slug: "permsync", Name: "permsync", PublicKey: &key.PublicKey,
-		Permissions: ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read",
+	appID := srv.AddApp(ghsim.AppOptions{ID: c.appID, Slug: "permsync", Name: "permsync", PublicKey: &key.PublicKey,
+		Permissions: ghsim.Permissions{"administration": "write", "members": "read", "metadata": "read",
 			"issues": "write", "pull_requests": "read", "organization_administration": "read"}})
 	inst := srv.Install(appID, c.org, nil)
 	if c.keyOut != "" {
@@ -147,7 +147,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		return 1
 	}
 	if c.latency > 0 || c.jitter > 0 || c.enforce {
-		srv.SetFaults(ghapitest.Faults{Latency: c.latency, Jitter: c.jitter, EnforceSecondaryLimits: c.enforce})
+		srv.SetFaults(ghsim.Faults{Latency: c.latency, Jitter: c.jitter, EnforceSecondaryLimits: c.enforce})
 	}
 
 	writeStats := func() {
@@ -184,11 +184,11 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 }
 
 // newServer turns NewServer's panic on a bad address into an error.
-func newServer(opts []ghapitest.Option) (srv *ghapitest.Server, err error) {
+func newServer(opts []ghsim.Option) (srv *ghsim.Server, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	return ghapitest.NewServer(opts...), nil
+	return ghsim.NewServer(opts...), nil
 }

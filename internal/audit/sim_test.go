@@ -12,7 +12,8 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim/ghsimtest"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
@@ -22,9 +23,9 @@ import (
 // checks each finding: what the model sees is what ghapi reads.
 func TestFindingsFromSimulator(t *testing.T) {
 	t.Parallel()
-	srv := ghapitest.NewTestServer(t)
+	srv := ghsimtest.NewServer(t)
 	s := srv
-	s.AddOrg("acme", ghapitest.OrgOptions{BaseRole: ghapitest.RoleRead})
+	s.AddOrg("acme", ghsim.OrgOptions{BaseRole: ghsim.RoleRead})
 	for _, o := range []string{"svc-bot", "root-eve"} {
 		s.AddMember("acme", o, true)
 	}
@@ -33,47 +34,47 @@ func TestFindingsFromSimulator(t *testing.T) {
 	}
 	s.AddUser("mallory")
 	s.AddUser("oscar")
-	relengID := s.AddTeam("acme", "releng", ghapitest.TeamOptions{})
-	s.AddTeam("acme", "releng-oncall", ghapitest.TeamOptions{Parent: "releng"})
+	relengID := s.AddTeam("acme", "releng", ghsim.TeamOptions{})
+	s.AddTeam("acme", "releng-oncall", ghsim.TeamOptions{Parent: "releng"})
 	s.AddTeamMember("acme", "releng", "alice", "member")
 	s.AddTeamMember("acme", "releng", "bob", "member")
 	s.AddTeamMember("acme", "releng-oncall", "carol", "member")
 
 	// widgets: managed and in line, EasyCLA from any source.
-	s.AddRepo("acme", "widgets", ghapitest.RepoOptions{})
-	s.SetTeamRepo("acme", "releng", "widgets", ghapitest.RoleAdmin)
-	s.SetProtection("acme", "widgets", "main", &ghapitest.Protection{
-		RequiredStatusChecks:       &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "EasyCLA", AppID: -1}, {Context: "DCO", AppID: 1861}}},
+	s.AddRepo("acme", "widgets", ghsim.RepoOptions{})
+	s.SetTeamRepo("acme", "releng", "widgets", ghsim.RoleAdmin)
+	s.SetProtection("acme", "widgets", "main", &ghsim.Protection{
+		RequiredStatusChecks:       &ghsim.RequiredStatusChecks{Checks: []ghsim.StatusCheck{{Context: "EasyCLA", AppID: -1}, {Context: "DCO", AppID: 1861}}},
 		EnforceAdmins:              true,
-		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1},
+		RequiredPullRequestReviews: &ghsim.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1},
 	})
 	// gadgets: managed, drifted and weak.
-	s.AddRepo("acme", "gadgets", ghapitest.RepoOptions{})
-	s.SetTeamRepo("acme", "releng", "gadgets", ghapitest.RoleAdmin)
-	s.SetCollaborator("acme", "gadgets", "dave", ghapitest.RoleAdmin)
-	s.SetCollaborator("acme", "gadgets", "mallory", ghapitest.RoleAdmin)
-	s.SetCollaborator("acme", "gadgets", "oscar", ghapitest.RoleMaintain)
-	s.AddInvitation("acme", "gadgets", "zed", ghapitest.RoleRead, ghapitest.InvitationOptions{Inviter: "erin", CreatedAt: srv.Now().AddDate(0, 0, -30)})
-	s.SetProtection("acme", "gadgets", "main", &ghapitest.Protection{
-		RequiredStatusChecks:       &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "DCO", AppID: 1861}}},
-		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 0},
+	s.AddRepo("acme", "gadgets", ghsim.RepoOptions{})
+	s.SetTeamRepo("acme", "releng", "gadgets", ghsim.RoleAdmin)
+	s.SetCollaborator("acme", "gadgets", "dave", ghsim.RoleAdmin)
+	s.SetCollaborator("acme", "gadgets", "mallory", ghsim.RoleAdmin)
+	s.SetCollaborator("acme", "gadgets", "oscar", ghsim.RoleMaintain)
+	s.AddInvitation("acme", "gadgets", "zed", ghsim.RoleRead, ghsim.InvitationOptions{Inviter: "erin", CreatedAt: srv.Now().AddDate(0, 0, -30)})
+	s.SetProtection("acme", "gadgets", "main", &ghsim.Protection{
+		RequiredStatusChecks:       &ghsim.RequiredStatusChecks{Checks: []ghsim.StatusCheck{{Context: "DCO", AppID: 1861}}},
+		RequiredPullRequestReviews: &ghsim.RequiredPullRequestReviews{RequiredApprovingReviewCount: 0},
 		AllowForcePushes:           true,
 		AllowDeletions:             true,
 	})
 	s.AddDeployKey("acme", "gadgets", "release-bot", "ssh-ed25519 AAAAFake", false)
 	// ruled: protected by a ruleset alone, with a bypass; DCO from the wrong App.
-	s.AddRepo("acme", "ruled", ghapitest.RepoOptions{})
-	s.AddRuleset("acme", "ruled", ghapitest.Ruleset{Name: "cla-floor", Include: []string{"~DEFAULT_BRANCH"},
-		BypassActors: []ghapitest.BypassActor{{ActorID: relengID, ActorType: "Team", BypassMode: "always"}},
-		Rules: []ghapitest.Rule{
-			ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA", AppID: 3000}, ghapitest.StatusCheck{Context: "DCO", AppID: 999}),
-			ghapitest.PullRequestRule(1, false, false),
+	s.AddRepo("acme", "ruled", ghsim.RepoOptions{})
+	s.AddRuleset("acme", "ruled", ghsim.Ruleset{Name: "cla-floor", Include: []string{"~DEFAULT_BRANCH"},
+		BypassActors: []ghsim.BypassActor{{ActorID: relengID, ActorType: "Team", BypassMode: "always"}},
+		Rules: []ghsim.Rule{
+			ghsim.RequiredStatusChecksRule(false, ghsim.StatusCheck{Context: "EasyCLA", AppID: 3000}, ghsim.StatusCheck{Context: "DCO", AppID: 999}),
+			ghsim.PullRequestRule(1, false, false),
 		}})
 	// legacy: no file, no protection; old: archived.
-	s.AddRepo("acme", "legacy", ghapitest.RepoOptions{DefaultBranch: "master"})
-	s.SetCollaborator("acme", "legacy", "erin", ghapitest.RoleMaintain)
-	s.AddRepo("acme", "old", ghapitest.RepoOptions{Archived: true})
-	appID := s.AddApp(ghapitest.AppOptions{Slug: "permsync-writer", Permissions: ghapitest.Permissions{"administration": "write", "members": "read"}})
+	s.AddRepo("acme", "legacy", ghsim.RepoOptions{DefaultBranch: "master"})
+	s.SetCollaborator("acme", "legacy", "erin", ghsim.RoleMaintain)
+	s.AddRepo("acme", "old", ghsim.RepoOptions{Archived: true})
+	appID := s.AddApp(ghsim.AppOptions{Slug: "permsync-writer", Permissions: ghsim.Permissions{"administration": "write", "members": "read"}})
 	s.Install(appID, "acme", nil)
 
 	files := fstest.MapFS{

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // apply --plan F takes nothing from F but what the approver saw: the
@@ -65,8 +65,8 @@ func TestApplyPlanIgnoresTheFilesDir(t *testing.T) {
 	code, out, errOut := w.runIn(t, checkout, "apply", "--plan", crafted, "--yes")
 	assert.Equal(t, ExitError, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, errOut, "stale plan: the files for acme/gadget changed")
-	assert.Equal(t, ghapitest.RoleTriage, w.Server.Collaborators("acme", "gadget")["bob"], "the crafted directory's grant was not applied")
-	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "nothing at all was changed")
+	assert.Equal(t, ghsim.RoleTriage, w.Server.Collaborators("acme", "gadget")["bob"], "the crafted directory's grant was not applied")
+	assert.Equal(t, ghsim.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "nothing at all was changed")
 }
 
 // A plan of fewer repositories does not narrow the apply: the command's own
@@ -81,12 +81,12 @@ func TestApplyPlanIgnoresTheFilesRepos(t *testing.T) {
 	code, _, errOut = w.runIn(t, checkout, "apply", "--plan", saved, "--yes")
 	assert.Equal(t, ExitError, code, errOut)
 	assert.Contains(t, errOut, "stale plan: the repositories planned (")
-	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"])
+	assert.Equal(t, ghsim.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"])
 
 	// The same scope as the saved plan: applied.
 	code, out, errOut := w.runIn(t, checkout, "apply", "--repo", "acme/widget", "--plan", saved, "--yes")
 	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "gadget was not in the scope")
+	assert.Equal(t, ghsim.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "gadget was not in the scope")
 }
 
 // A plan whose digests are right but whose changes were edited (the
@@ -117,8 +117,8 @@ func TestApplyPlanRefusesDoctoredChanges(t *testing.T) {
 	code, _, errOut = w.runIn(t, checkout, "apply", "--plan", saved, "--yes")
 	assert.Equal(t, ExitError, code, errOut)
 	assert.Contains(t, errOut, "stale plan: the changes planned now are not the saved plan's")
-	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"])
-	assert.Equal(t, ghapitest.RoleTriage, w.Server.Collaborators("acme", "gadget")["bob"])
+	assert.Equal(t, ghsim.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"])
+	assert.Equal(t, ghsim.RoleTriage, w.Server.Collaborators("acme", "gadget")["bob"])
 }
 
 // plan --json-out saves the very plan the markdown shows (one read of
@@ -164,11 +164,11 @@ func TestAuditSaysWhereTheSnapshotCameFrom(t *testing.T) {
 func TestAuditSelfCheckReadsReviewBypass(t *testing.T) {
 	w := newWorld(t)
 	checkout := filepath.Dir(w.dir)
-	w.Server.AddApp(ghapitest.AppOptions{ID: 15368, Slug: "github-actions", Name: "GitHub Actions"})
-	prot := func(bypass *ghapitest.Restrictions) *ghapitest.Protection {
-		return &ghapitest.Protection{EnforceAdmins: true,
-			RequiredStatusChecks: &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "plan", AppID: 15368}}},
-			RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, RequireCodeOwnerReviews: true,
+	w.Server.AddApp(ghsim.AppOptions{ID: 15368, Slug: "github-actions", Name: "GitHub Actions"})
+	prot := func(bypass *ghsim.Restrictions) *ghsim.Protection {
+		return &ghsim.Protection{EnforceAdmins: true,
+			RequiredStatusChecks: &ghsim.RequiredStatusChecks{Checks: []ghsim.StatusCheck{{Context: "plan", AppID: 15368}}},
+			RequiredPullRequestReviews: &ghsim.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, RequireCodeOwnerReviews: true,
 				DismissStaleReviews: true, RequireLastPushApproval: true, BypassAllowances: bypass}}
 	}
 	audit := func() string {
@@ -179,7 +179,7 @@ func TestAuditSelfCheckReadsReviewBypass(t *testing.T) {
 		require.NoError(t, err)
 		return string(data)
 	}
-	w.Server.SetProtection("acme", "perms", "main", prot(&ghapitest.Restrictions{Users: []string{"alice"}}))
+	w.Server.SetProtection("acme", "perms", "main", prot(&ghsim.Restrictions{Users: []string{"alice"}}))
 	report := audit()
 	assert.Contains(t, report, "bypass allowances for pull requests: user:alice may merge without the reviews")
 	assert.Contains(t, report, `"self-check-review"`)

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // TestAuditApprovalsOutsideActions answers "what changed since D, and who
@@ -38,9 +38,9 @@ func TestAuditApprovalsOutsideActions(t *testing.T) {
 	w.git(t, "", "checkout", "-q", "main")
 	merge := w.mergeAt(t, "Alice <alice@example.org>", "Merge pull request #2 from acme/erin", "erin", 1)
 	at := s.Now()
-	s.AddPull("acme", "permissions", ghapitest.PullOptions{Title: "dave writes widgets", Author: "carol", Merged: true, MergeCommitSHA: merge,
+	s.AddPull("acme", "permissions", ghsim.PullOptions{Title: "dave writes widgets", Author: "carol", Merged: true, MergeCommitSHA: merge,
 		Commits: []string{branchCommit}, MergedBy: "alice",
-		Reviews: []ghapitest.ReviewOptions{
+		Reviews: []ghsim.ReviewOptions{
 			{User: "carol", State: "APPROVED", At: at.Add(-3)},
 			{User: "dave", State: "APPROVED", At: at.Add(-2)},
 			{User: "bob", State: "APPROVED", At: at.Add(-2)},
@@ -51,12 +51,12 @@ func TestAuditApprovalsOutsideActions(t *testing.T) {
 	w.commit(t, "Mallory <mallory@example.org>", "tweak", 0)
 	// An import of five repositories: one line.
 	for i := 0; i < 5; i++ {
-		s.AddRepo("acme", fmt.Sprintf("imported-%d", i), ghapitest.RepoOptions{})
+		s.AddRepo("acme", fmt.Sprintf("imported-%d", i), ghsim.RepoOptions{})
 		w.write(t, fmt.Sprintf("acme/imported-%d.yaml", i), "write:\n  users: [alice, bob]\n")
 	}
 	imp := w.commit(t, "Bob <bob@example.org>", "Import acme (#3)", 0)
-	s.AddPull("acme", "permissions", ghapitest.PullOptions{Title: "Import acme", Author: "bob", Merged: true, MergeCommitSHA: imp,
-		Reviews: []ghapitest.ReviewOptions{{User: "alice", State: "APPROVED"}}})
+	s.AddPull("acme", "permissions", ghsim.PullOptions{Title: "Import acme", Author: "bob", Merged: true, MergeCommitSHA: imp,
+		Reviews: []ghsim.ReviewOptions{{User: "alice", State: "APPROVED"}}})
 
 	tok := s.AddUserToken("dave") // a member: read access to acme/permissions, nothing more
 	creds := ghapi.TokenCredentials(tok)

@@ -20,14 +20,15 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim/ghsimtest"
 )
 
 // auditWorld is a simulated org with one problem of each kind, and a git
 // checkout of its permissions files whose last change came through a
 // reviewed pull request.
 type auditWorld struct {
-	srv     *ghapitest.Server
+	srv     *ghsim.Server
 	root    string // the checkout
 	dir     string // root/permissions
 	keyPEM  []byte
@@ -53,10 +54,10 @@ func newAuditWorld(t *testing.T) *auditWorld {
 	}
 	// One fixed instant for the files' history, the audit and the
 	// simulated GitHub (the App's tokens are signed on its clock).
-	w := &auditWorld{srv: ghapitest.NewTestServer(t), now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	w := &auditWorld{srv: ghsimtest.NewServer(t), now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	s := w.srv
 	s.Clock().Freeze(w.now)
-	s.AddOrg("acme", ghapitest.OrgOptions{BaseRole: ghapitest.RoleRead})
+	s.AddOrg("acme", ghsim.OrgOptions{BaseRole: ghsim.RoleRead})
 	for _, o := range []string{"svc-bot", "root-eve"} {
 		s.AddUser(o)
 		s.AddMember("acme", o, true)
@@ -66,38 +67,38 @@ func newAuditWorld(t *testing.T) *auditWorld {
 		s.AddMember("acme", m, false)
 	}
 	s.AddUser("mallory")
-	s.AddTeam("acme", "releng", ghapitest.TeamOptions{})
-	s.AddTeam("acme", "releng-oncall", ghapitest.TeamOptions{Parent: "releng"})
+	s.AddTeam("acme", "releng", ghsim.TeamOptions{})
+	s.AddTeam("acme", "releng-oncall", ghsim.TeamOptions{Parent: "releng"})
 	s.AddTeamMember("acme", "releng", "alice", "member")
 	s.AddTeamMember("acme", "releng", "bob", "member")
 	s.AddTeamMember("acme", "releng-oncall", "carol", "member")
 
-	s.AddRepo("acme", "widgets", ghapitest.RepoOptions{})
-	s.SetTeamRepo("acme", "releng", "widgets", ghapitest.RoleAdmin)
-	s.SetCollaborator("acme", "widgets", "carol", ghapitest.RoleWrite)
-	s.SetProtection("acme", "widgets", "main", &ghapitest.Protection{
-		RequiredStatusChecks:       &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "EasyCLA", AppID: -1}, {Context: "DCO", AppID: 1861}}},
+	s.AddRepo("acme", "widgets", ghsim.RepoOptions{})
+	s.SetTeamRepo("acme", "releng", "widgets", ghsim.RoleAdmin)
+	s.SetCollaborator("acme", "widgets", "carol", ghsim.RoleWrite)
+	s.SetProtection("acme", "widgets", "main", &ghsim.Protection{
+		RequiredStatusChecks:       &ghsim.RequiredStatusChecks{Checks: []ghsim.StatusCheck{{Context: "EasyCLA", AppID: -1}, {Context: "DCO", AppID: 1861}}},
 		EnforceAdmins:              true,
-		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1},
+		RequiredPullRequestReviews: &ghsim.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1},
 	})
-	s.AddRepo("acme", "permissions", ghapitest.RepoOptions{})
-	s.SetTeamRepo("acme", "releng", "permissions", ghapitest.RoleAdmin)
-	s.SetProtection("acme", "permissions", "main", &ghapitest.Protection{
-		RequiredStatusChecks: &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "EasyCLA", AppID: -1}, {Context: "DCO", AppID: 1861}, {Context: "plan", AppID: 15368}}},
+	s.AddRepo("acme", "permissions", ghsim.RepoOptions{})
+	s.SetTeamRepo("acme", "releng", "permissions", ghsim.RoleAdmin)
+	s.SetProtection("acme", "permissions", "main", &ghsim.Protection{
+		RequiredStatusChecks: &ghsim.RequiredStatusChecks{Checks: []ghsim.StatusCheck{{Context: "EasyCLA", AppID: -1}, {Context: "DCO", AppID: 1861}, {Context: "plan", AppID: 15368}}},
 		EnforceAdmins:        true,
-		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, RequireCodeOwnerReviews: true,
+		RequiredPullRequestReviews: &ghsim.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, RequireCodeOwnerReviews: true,
 			DismissStaleReviews: true, RequireLastPushApproval: true},
 	})
-	s.AddRepo("acme", "legacy", ghapitest.RepoOptions{DefaultBranch: "master"})
-	s.SetCollaborator("acme", "legacy", "mallory", ghapitest.RoleAdmin)
+	s.AddRepo("acme", "legacy", ghsim.RepoOptions{DefaultBranch: "master"})
+	s.SetCollaborator("acme", "legacy", "mallory", ghsim.RoleAdmin)
 	s.AddDeployKey("acme", "legacy", "release-bot", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake", false)
-	s.AddRepo("acme", "old", ghapitest.RepoOptions{Archived: true})
+	s.AddRepo("acme", "old", ghsim.RepoOptions{Archived: true})
 
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 	w.keyPEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	perms := ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read", "pull_requests": "read", "organization_administration": "read"}
-	w.appID = s.AddApp(ghapitest.AppOptions{Slug: "permsync", PublicKey: &key.PublicKey, Permissions: perms})
+	perms := ghsim.Permissions{"administration": "write", "members": "read", "metadata": "read", "pull_requests": "read", "organization_administration": "read"}
+	w.appID = s.AddApp(ghsim.AppOptions{Slug: "permsync", PublicKey: &key.PublicKey, Permissions: perms})
 	s.Install(w.appID, "acme", perms)
 
 	// The checkout: files added by Alice, then carol's write through
@@ -110,8 +111,8 @@ func newAuditWorld(t *testing.T) *auditWorld {
 	w.commit(t, "Alice <alice@example.org>", "Add widgets", 3)
 	w.write(t, "acme/widgets.yaml", "admin:\n  teams: [releng]\nwrite:\n  users: [carol]\nbranch_protection:\n  main:\n    required_status_checks: [EasyCLA, DCO]\n    enforce_admins: true\n")
 	w.merge = w.commit(t, "Bob <bob@example.org>", "carol writes widgets (#1)", 2)
-	s.AddPull("acme", "permissions", ghapitest.PullOptions{Title: "carol writes widgets", Author: "bob", Merged: true, MergeCommitSHA: w.merge,
-		Reviews: []ghapitest.ReviewOptions{{User: "alice", State: "COMMENTED"}, {User: "dave", State: "APPROVED"}}})
+	s.AddPull("acme", "permissions", ghsim.PullOptions{Title: "carol writes widgets", Author: "bob", Merged: true, MergeCommitSHA: w.merge,
+		Reviews: []ghsim.ReviewOptions{{User: "alice", State: "COMMENTED"}, {User: "dave", State: "APPROVED"}}})
 	return w
 }
 
@@ -258,7 +259,7 @@ func TestAuditAgainstSimulator(t *testing.T) {
 	assert.True(t, r.SelfCheck.Passed, "%v", r.SelfCheck.Problems)
 
 	// By hand, since the snapshot: dave made admin of widgets.
-	w.srv.SetCollaborator("acme", "widgets", "dave", ghapitest.RoleAdmin)
+	w.srv.SetCollaborator("acme", "widgets", "dave", ghsim.RoleAdmin)
 	out.Reset()
 	o = w.opts(t, &out, w.appID, w.keyPEM)
 	o.Compare = snap
@@ -304,8 +305,8 @@ func TestAuditWithNarrowApp(t *testing.T) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	perms := ghapitest.Permissions{"administration": "read", "members": "read", "metadata": "read"}
-	id := w.srv.AddApp(ghapitest.AppOptions{Slug: "reader", PublicKey: &key.PublicKey, Permissions: perms})
+	perms := ghsim.Permissions{"administration": "read", "members": "read", "metadata": "read"}
+	id := w.srv.AddApp(ghsim.AppOptions{Slug: "reader", PublicKey: &key.PublicKey, Permissions: perms})
 	w.srv.Install(id, "acme", perms)
 
 	report := filepath.Join(t.TempDir(), "audit.json")

@@ -21,7 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim/ghsimtest"
 )
 
 // The request budget of issue 7, counted through the real plan path
@@ -60,7 +61,7 @@ func sized(n int) int {
 // as permsync import writes them, every 10th edited so that the plan
 // holds changes and user lookups.
 type budgetWorld struct {
-	srv    *ghapitest.Server
+	srv    *ghsim.Server
 	creds  ghapi.Credentials
 	dir    string // edited files
 	plain  string // the files as imported: an empty plan
@@ -69,14 +70,14 @@ type budgetWorld struct {
 
 func newBudgetWorld(t *testing.T, repos int) *budgetWorld {
 	t.Helper()
-	srv := ghapitest.NewTestServer(t)
-	ghapitest.GenerateOrg(srv, ghapitest.GenSpec{Org: "acme", Repos: repos, DirectCollaborators: 30, TeamGrants: 3,
+	srv := ghsimtest.NewServer(t)
+	ghsim.GenerateOrg(srv, ghsim.GenSpec{Org: "acme", Repos: repos, DirectCollaborators: 30, TeamGrants: 3,
 		Teams: 12, Protection: true, Rulesets: true, Seed: 11})
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	perms := ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read"}
-	appID := srv.AddApp(ghapitest.AppOptions{Slug: "permsync", PublicKey: &key.PublicKey, Permissions: perms})
+	perms := ghsim.Permissions{"administration": "write", "members": "read", "metadata": "read"}
+	appID := srv.AddApp(ghsim.AppOptions{Slug: "permsync", PublicKey: &key.PublicKey, Permissions: perms})
 	srv.Install(appID, "acme", perms)
 	creds, err := ghapi.AppCredentials(appID, keyPEM, 0)
 	require.NoError(t, err)
@@ -162,7 +163,7 @@ func (w *budgetWorld) global(cacheDir string) *GlobalOptions {
 // planRun is one permsync plan process: a new client, so a new
 // installation token. It returns the JSON plan without created_at, and
 // what the simulator saw.
-func (w *budgetWorld) plan(t *testing.T, dir string, g *GlobalOptions, args ...string) (string, ghapitest.Stats) {
+func (w *budgetWorld) plan(t *testing.T, dir string, g *GlobalOptions, args ...string) (string, ghsim.Stats) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	file := filepath.Join(t.TempDir(), "plan.json")
@@ -183,7 +184,7 @@ func (w *budgetWorld) plan(t *testing.T, dir string, g *GlobalOptions, args ...s
 }
 
 // restRequests are the REST requests of a run (GraphQL queries aside).
-func restRequests(st ghapitest.Stats) int64 {
+func restRequests(st ghsim.Stats) int64 {
 	return st.Requests - st.GraphQLQueries - st.GraphQLMutations
 }
 
@@ -262,7 +263,7 @@ func TestPlanIsExactWhateverTheCache(t *testing.T) {
 
 	// Changed by hand on GitHub: a stray admin, an invitation accepted, a
 	// team grant lowered, protection weakened.
-	w.srv.SetCollaborator("acme", "repo-0003", "outside001", ghapitest.RoleAdmin)
+	w.srv.SetCollaborator("acme", "repo-0003", "outside001", ghsim.RoleAdmin)
 	accepted := false
 	for i := 1; i <= repos && !accepted; i++ {
 		name := fmt.Sprintf("repo-%04d", i)
@@ -274,7 +275,7 @@ func TestPlanIsExactWhateverTheCache(t *testing.T) {
 	}
 	require.True(t, accepted, "the generated org has a pending invitation")
 	for slug := range w.srv.TeamRepos("acme", "repo-0004") {
-		w.srv.SetTeamRepo("acme", slug, "repo-0004", ghapitest.RoleRead)
+		w.srv.SetTeamRepo("acme", slug, "repo-0004", ghsim.RoleRead)
 		break
 	}
 	p := w.srv.Protection("acme", "repo-0005", "main")
@@ -292,9 +293,9 @@ func TestPlanIsExactWhateverTheCache(t *testing.T) {
 	// Through REST alone: the same changes, refusals and errors (a direct
 	// role REST cannot tell apart from a team's is reported, not changed:
 	// there is none among these changes).
-	w.srv.SetFaults(ghapitest.Faults{Routes: []ghapitest.RouteFault{{Method: "POST", Path: "/graphql", Status: 404, Message: "Not Found"}}})
+	w.srv.SetFaults(ghsim.Faults{Routes: []ghsim.RouteFault{{Method: "POST", Path: "/graphql", Status: 404, Message: "Not Found"}}})
 	rest, st := w.plan(t, w.dir, w.global("off"))
-	w.srv.SetFaults(ghapitest.Faults{})
+	w.srv.SetFaults(ghsim.Faults{})
 	require.Positive(t, st.ByRoute["GET /repos/{owner}/{repo}/collaborators"], "read through REST")
 	for _, field := range []string{"changes", "refusals", "errors", "repos"} {
 		assert.Equal(t, planField(t, changed, field), planField(t, rest, field), field)

@@ -10,12 +10,12 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/demo"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // newWorldWith is newWorld with the permissions files edited before the
 // simulated org is seeded from them.
-func newWorldWith(t *testing.T, files map[string]string, opts ...ghapitest.Option) *world {
+func newWorldWith(t *testing.T, files map[string]string, opts ...ghsim.Option) *world {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "permissions")
 	require.NoError(t, os.CopyFS(dir, os.DirFS("testdata/loop")))
@@ -73,7 +73,7 @@ branch_protection:
     required_approving_review_count: 1
 `
 
-func floorWorld(t *testing.T, repo string, rs ghapitest.Ruleset) *world {
+func floorWorld(t *testing.T, repo string, rs ghsim.Ruleset) *world {
 	w := newWorldWith(t, map[string]string{"acme.yaml": floorOrgFile, "acme/widget.yaml": widgetClaFile})
 	// Converge first: the demo drifted the org by hand.
 	code, out, errOut := w.run(t, "apply", "--yes")
@@ -81,7 +81,7 @@ func floorWorld(t *testing.T, repo string, rs ghapitest.Ruleset) *world {
 	p := w.Server.Protection("acme", "widget", "main")
 	require.NotNil(t, p)
 	require.NotNil(t, p.RequiredStatusChecks)
-	require.Equal(t, []ghapitest.StatusCheck{{Context: "EasyCLA", AppID: 1003}}, p.RequiredStatusChecks.Checks)
+	require.Equal(t, []ghsim.StatusCheck{{Context: "EasyCLA", AppID: 1003}}, p.RequiredStatusChecks.Checks)
 	w.Server.AddRuleset("acme", repo, rs)
 	require.NoError(t, os.WriteFile(filepath.Join(w.dir, "acme", "widget.yaml"), []byte(widgetNoChecks), 0o644))
 	return w
@@ -92,7 +92,7 @@ func claStillPinned(t *testing.T, w *world) {
 	p := w.Server.Protection("acme", "widget", "main")
 	require.NotNil(t, p)
 	require.NotNil(t, p.RequiredStatusChecks, "classic protection still requires the checks")
-	assert.Equal(t, []ghapitest.StatusCheck{{Context: "EasyCLA", AppID: 1003}}, p.RequiredStatusChecks.Checks)
+	assert.Equal(t, []ghsim.StatusCheck{{Context: "EasyCLA", AppID: 1003}}, p.RequiredStatusChecks.Checks)
 }
 
 // TestE2ERulesetBypassableByMaintainDoesNotStandIn is issue 11's
@@ -100,9 +100,9 @@ func claStillPinned(t *testing.T, w *world) {
 // lets the maintain role bypass it always. A file dropping the classic
 // requirement is refused by plan and by apply, and GitHub keeps the pin.
 func TestE2ERulesetBypassableByMaintainDoesNotStandIn(t *testing.T) {
-	w := floorWorld(t, "widget", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"},
-		Rules:        []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA"})},
-		BypassActors: []ghapitest.BypassActor{{ActorType: "RepositoryRole", ActorID: 2, BypassMode: "always"}}})
+	w := floorWorld(t, "widget", ghsim.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"},
+		Rules:        []ghsim.Rule{ghsim.RequiredStatusChecksRule(false, ghsim.StatusCheck{Context: "EasyCLA"})},
+		BypassActors: []ghsim.BypassActor{{ActorType: "RepositoryRole", ActorID: 2, BypassMode: "always"}}})
 	code, out, errOut := w.run(t, "plan")
 	assert.Equal(t, ExitRefused, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out+errOut, "EasyCLA is required on main and is in the org's required_checks")
@@ -117,10 +117,10 @@ func TestE2ERulesetBypassableByMaintainDoesNotStandIn(t *testing.T) {
 // bypassable: refused, plan and apply.
 func TestE2ERulesetWithHiddenBypassDoesNotStandIn(t *testing.T) {
 	for _, hiddenErr := range []bool{false, true} {
-		w := floorWorld(t, "", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
-			Rules:        []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA", AppID: 1003})},
-			BypassActors: []ghapitest.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
-		w.Server.SetFidelity(ghapitest.Fidelity{BypassHiddenError: hiddenErr})
+		w := floorWorld(t, "", ghsim.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
+			Rules:        []ghsim.Rule{ghsim.RequiredStatusChecksRule(false, ghsim.StatusCheck{Context: "EasyCLA", AppID: 1003})},
+			BypassActors: []ghsim.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
+		w.Server.SetFidelity(ghsim.Fidelity{BypassHiddenError: hiddenErr})
 		code, out, errOut := w.run(t, "plan")
 		assert.Equal(t, ExitRefused, code, "error=%v\nstdout:\n%s\nstderr:\n%s", hiddenErr, out, errOut)
 		assert.Contains(t, out+errOut, "EasyCLA is required on main")
@@ -137,9 +137,9 @@ func TestE2ERulesetWithHiddenBypassDoesNotStandIn(t *testing.T) {
 // apply (administration: write) sees it and lets the change through with
 // a notice. Classic protection then drops the check; the ruleset holds it.
 func TestE2ERulesetOwnerOnlyBypassStandsIn(t *testing.T) {
-	w := floorWorld(t, "widget", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"},
-		Rules:        []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA", AppID: 1003})},
-		BypassActors: []ghapitest.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
+	w := floorWorld(t, "widget", ghsim.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"},
+		Rules:        []ghsim.Rule{ghsim.RequiredStatusChecksRule(false, ghsim.StatusCheck{Context: "EasyCLA", AppID: 1003})},
+		BypassActors: []ghsim.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
 	code, out, errOut := w.run(t, "plan")
 	assert.Equal(t, ExitRefused, code, "the reader token cannot see the bypass list\nstdout:\n%s\nstderr:\n%s", out, errOut)
 	code, out, errOut = w.run(t, "apply", "--yes")

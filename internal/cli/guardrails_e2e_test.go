@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // Issue 13, against the simulated GitHub: with admin_allowed set, an admin
@@ -18,7 +18,7 @@ import (
 // changed nothing).
 func TestE2EStandingAdminDoesNotBlockARemoval(t *testing.T) {
 	w := newWorld(t)
-	w.Server.SetCollaborator("acme", "gadget", "bob", ghapitest.RoleAdmin)
+	w.Server.SetCollaborator("acme", "gadget", "bob", ghsim.RoleAdmin)
 	require.NoError(t, os.WriteFile(filepath.Join(w.dir, "acme", "gadget.yaml"), []byte("admin:\n  users: [bob]\nread:\n  teams: [core]\n"), 0o644))
 
 	code, out, errOut := w.run(t, "plan", "--repo", "gadget")
@@ -31,7 +31,7 @@ func TestE2EStandingAdminDoesNotBlockARemoval(t *testing.T) {
 	code, out, errOut = w.run(t, "apply", "--repo", "gadget", "--yes")
 	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.NotContains(t, w.Server.Collaborators("acme", "gadget"), "drive-by-admin", "the stray admin is removed")
-	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["bob"], "the standing one is not touched")
+	assert.Equal(t, ghsim.RoleAdmin, w.Server.Collaborators("acme", "gadget")["bob"], "the standing one is not touched")
 }
 
 // Emptying every file past max_removals is one refusal, one row.

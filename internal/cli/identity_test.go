@@ -20,7 +20,8 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim/ghsimtest"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
@@ -28,7 +29,7 @@ import (
 // identWorld: two orgs on the simulator, a writer App installed in both,
 // and a permissions directory the test writes.
 type identWorld struct {
-	srv   *ghapitest.Server
+	srv   *ghsim.Server
 	creds ghapi.Credentials
 	dir   string
 	now   time.Time
@@ -38,16 +39,16 @@ type identWorld struct {
 
 func newIdentWorld(t *testing.T) *identWorld {
 	t.Helper()
-	srv := ghapitest.NewTestServer(t)
+	srv := ghsimtest.NewServer(t)
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	perms := ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read"}
-	appID := srv.AddApp(ghapitest.AppOptions{Slug: "permsync", PublicKey: &key.PublicKey, Permissions: perms})
+	perms := ghsim.Permissions{"administration": "write", "members": "read", "metadata": "read"}
+	appID := srv.AddApp(ghsim.AppOptions{Slug: "permsync", PublicKey: &key.PublicKey, Permissions: perms})
 	for _, org := range []string{"acme", "beta"} {
-		srv.AddOrg(org, ghapitest.OrgOptions{})
+		srv.AddOrg(org, ghsim.OrgOptions{})
 		srv.Install(appID, org, perms)
-		srv.AddRepo(org, "widget", ghapitest.RepoOptions{})
+		srv.AddRepo(org, "widget", ghsim.RepoOptions{})
 	}
 	for _, u := range []string{"alice", "bob", "carol", "boss"} {
 		srv.AddUser(u)
@@ -113,7 +114,7 @@ func codeOf(err error) int { return exitCode(err) }
 
 // grantingRequests counts the requests that could give access: adding a
 // collaborator or a team, changing an invitation.
-func grantingRequests(st ghapitest.Stats) int64 {
+func grantingRequests(st ghsim.Stats) int64 {
 	var n int64
 	for route, c := range st.ByRoute {
 		if strings.HasPrefix(route, "PUT /repos/") || strings.HasPrefix(route, "PATCH /repos/") {
@@ -150,7 +151,7 @@ func TestE2EReRegisteredLoginIsRefusedAndNeverGranted(t *testing.T) {
 func TestE2ERenamedAccountKeepsItsAccess(t *testing.T) {
 	w := newIdentWorld(t)
 	bobID := w.srv.UserID("bob")
-	w.srv.SetCollaborator("acme", "widget", "bob", ghapitest.RoleWrite)
+	w.srv.SetCollaborator("acme", "widget", "bob", ghsim.RoleWrite)
 	carolID := w.srv.UserID("carol")
 	w.write(t, "acme/widget.yaml", fmt.Sprintf("write:\n  users:\n    - {login: bob, id: %d}\n    - {login: carol, id: %d}\n", bobID, carolID))
 	w.srv.RenameUser("bob", "robert")
@@ -171,10 +172,10 @@ func TestE2ERenamedAccountKeepsItsAccess(t *testing.T) {
 	assert.Equal(t, []string{w.dir + "/acme/widget.yaml:3:7", w.dir + "/acme/widget.yaml:4:7"}, renamed)
 
 	require.Equal(t, ExitOK, w.apply(t), w.err.String())
-	assert.Equal(t, map[string]ghapitest.Role{"robert": ghapitest.RoleWrite}, onlyDirect(w.srv.Collaborators("acme", "widget")))
+	assert.Equal(t, map[string]ghsim.Role{"robert": ghsim.RoleWrite}, onlyDirect(w.srv.Collaborators("acme", "widget")))
 }
 
-func onlyDirect(m map[string]ghapitest.Role) map[string]ghapitest.Role {
+func onlyDirect(m map[string]ghsim.Role) map[string]ghsim.Role {
 	if len(m) == 0 {
 		return nil
 	}
@@ -183,8 +184,8 @@ func onlyDirect(m map[string]ghapitest.Role) map[string]ghapitest.Role {
 
 func TestE2EExpiriesOnlyApply(t *testing.T) {
 	w := newIdentWorld(t)
-	w.srv.SetCollaborator("acme", "widget", "alice", ghapitest.RoleWrite)
-	w.srv.SetCollaborator("acme", "widget", "bob", ghapitest.RoleWrite)
+	w.srv.SetCollaborator("acme", "widget", "alice", ghsim.RoleWrite)
+	w.srv.SetCollaborator("acme", "widget", "bob", ghsim.RoleWrite)
 	w.srv.AddMember("acme", "carol", false)
 	// alice's grant ends on 1 March; carol's grant was merged but not yet
 	// applied (it waits for its reviewed apply).
@@ -195,7 +196,7 @@ func TestE2EExpiriesOnlyApply(t *testing.T) {
 	require.Equal(t, ExitOK, w.apply(t, "--expiries-only"), w.err.String())
 	assert.Zero(t, grantingRequests(w.srv.Stats()))
 	assert.Contains(t, w.out.String(), "expires on 2027-03-01")
-	assert.Equal(t, ghapitest.RoleWrite, w.srv.Collaborators("acme", "widget")["alice"])
+	assert.Equal(t, ghsim.RoleWrite, w.srv.Collaborators("acme", "widget")["alice"])
 
 	// On the date: alice's grant is removed, carol is still not granted.
 	w.now = time.Date(2027, 3, 1, 3, 0, 0, 0, time.UTC)
@@ -205,7 +206,7 @@ func TestE2EExpiriesOnlyApply(t *testing.T) {
 	got := w.srv.Collaborators("acme", "widget")
 	assert.NotContains(t, got, "alice")
 	assert.NotContains(t, got, "carol")
-	assert.Equal(t, ghapitest.RoleWrite, got["bob"])
+	assert.Equal(t, ghsim.RoleWrite, got["bob"])
 	assert.Contains(t, w.out.String(), "not applied by an expiries-only run")
 
 	// The ordinary apply then makes the pending change.
@@ -240,19 +241,19 @@ func TestE2EOffboardAcrossTwoOrgs(t *testing.T) {
 	w := newIdentWorld(t)
 	aliceID := w.srv.UserID("alice")
 	w.srv.AddMember("beta", "alice", false)
-	w.srv.AddTeam("beta", "core", ghapitest.TeamOptions{})
+	w.srv.AddTeam("beta", "core", ghsim.TeamOptions{})
 	w.srv.AddTeamMember("beta", "core", "alice", "member")
-	w.srv.SetTeamRepo("beta", "core", "widget", ghapitest.RoleWrite)
-	w.srv.AddRepo("acme", "unmanaged", ghapitest.RepoOptions{})
-	w.srv.SetCollaborator("acme", "unmanaged", "alice", ghapitest.RoleAdmin)
-	w.srv.SetCollaborator("acme", "widget", "alice", ghapitest.RoleWrite)
+	w.srv.SetTeamRepo("beta", "core", "widget", ghsim.RoleWrite)
+	w.srv.AddRepo("acme", "unmanaged", ghsim.RepoOptions{})
+	w.srv.SetCollaborator("acme", "unmanaged", "alice", ghsim.RoleAdmin)
+	w.srv.SetCollaborator("acme", "widget", "alice", ghsim.RoleWrite)
 
-	w.srv.AddRepo("acme", "gadget", ghapitest.RepoOptions{})
+	w.srv.AddRepo("acme", "gadget", ghsim.RepoOptions{})
 	w.write(t, "acme/widget.yaml", "# Widget: who may do what.\nmaintain:\n  users: [bob, alice]  # leads\n")
 	w.write(t, "acme/gadget.yaml", "write:\n  users:\n    # the docs team\n    - carol\n    - alice\n\n    - bob\n")
 	w.write(t, "beta/widget.yaml", fmt.Sprintf("admin:\n  users:\n    - {login: alice, id: %d}   # release manager\n  teams: [core]\n", aliceID))
 	w.write(t, "beta/other.yaml", "read:\n  users: [bob]  # not her\n")
-	w.srv.AddRepo("beta", "other", ghapitest.RepoOptions{})
+	w.srv.AddRepo("beta", "other", ghsim.RepoOptions{})
 
 	require.NoError(t, offboardRun(context.Background(), &OffboardOptions{IO: w.ios(), Global: w.global(t), Dir: w.dir, Login: "Alice"}), w.err.String())
 	assert.Equal(t, "# Widget: who may do what.\nmaintain:\n  users: [bob]  # leads\n", w.read(t, "acme/widget.yaml"))
@@ -300,7 +301,7 @@ func TestValidateWarnsOfPastAndComingExpiries(t *testing.T) {
 func TestReadActivityCostsOneCachedRequestPerRepository(t *testing.T) {
 	w := newIdentWorld(t)
 	for i := 0; i < 5; i++ {
-		w.srv.AddRepo("acme", fmt.Sprintf("r%d", i), ghapitest.RepoOptions{})
+		w.srv.AddRepo("acme", fmt.Sprintf("r%d", i), ghsim.RepoOptions{})
 	}
 	w.srv.AddEvent("acme", "r1", "alice", "PushEvent", w.srv.Now().AddDate(0, 0, -2))
 	g := w.global(t)

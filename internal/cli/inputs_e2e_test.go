@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // TestE2EMisplacedCredentialNeverEchoed: a key, a key's body or a token
@@ -85,7 +85,7 @@ func TestE2EHostileNamesNeutralised(t *testing.T) {
 	}
 	repo := firstRepo(t, w.dir)
 	for _, h := range hostile {
-		w.Server.SetCollaborator("acme", repo, h, ghapitest.RoleWrite)
+		w.Server.SetCollaborator("acme", repo, h, ghsim.RoleWrite)
 	}
 	for _, format := range []string{"text", "markdown", "json"} {
 		code, out, errOut := w.run(t, "plan", "--format", format)
@@ -134,8 +134,8 @@ func TestE2EImportStaysInDir(t *testing.T) {
 	w := newWorld(t)
 	hostile := []string{"../../escaped", "..", ".", "/tmp/abs", `..\..\win`, "nul\x00byte", "sub/dir"}
 	for _, name := range hostile {
-		w.Server.AddRepo("acme", name, ghapitest.RepoOptions{})
-		w.Server.SetCollaborator("acme", name, "alice", ghapitest.RoleWrite)
+		w.Server.AddRepo("acme", name, ghsim.RepoOptions{})
+		w.Server.SetCollaborator("acme", name, "alice", ghsim.RoleWrite)
 	}
 	base := t.TempDir()
 	dir := filepath.Join(base, "a", "b", "permissions")

@@ -16,7 +16,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/demo"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // The loop tests run the built binary against the simulated GitHub, as the
@@ -89,7 +89,7 @@ func TestE2EPlanApplyPlan(t *testing.T) {
 	code, _, errOut = w.run(t, "apply")
 	assert.Equal(t, ExitError, code)
 	assert.Contains(t, errOut, "pass --yes")
-	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "nothing changed without --yes")
+	assert.Equal(t, ghsim.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "nothing changed without --yes")
 
 	code, out, errOut = w.run(t, "apply", "--yes")
 	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
@@ -129,17 +129,17 @@ func TestE2EStalePlanIsRefused(t *testing.T) {
 	code, _, errOut := w.run(t, "plan", "--format", "json", "--out", saved)
 	require.Equal(t, ExitOK, code, errOut)
 
-	w.Server.SetCollaborator("acme", "gadget", "bob", ghapitest.RoleAdmin) // by hand, after the plan
+	w.Server.SetCollaborator("acme", "gadget", "bob", ghsim.RoleAdmin) // by hand, after the plan
 	code, _, errOut = w.run(t, "apply", "--plan", saved, "--yes")
 	assert.Equal(t, ExitError, code)
 	assert.Contains(t, errOut, "stale plan: GitHub's state of acme/gadget changed")
-	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "a stale plan changes nothing")
+	assert.Equal(t, ghsim.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "a stale plan changes nothing")
 
 	code, _, errOut = w.run(t, "plan", "--format", "json", "--out", saved)
 	require.Equal(t, ExitOK, code, errOut)
 	code, out, errOut := w.run(t, "apply", "--plan", saved, "--yes")
 	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Equal(t, ghapitest.RoleTriage, w.Server.Collaborators("acme", "gadget")["bob"])
+	assert.Equal(t, ghsim.RoleTriage, w.Server.Collaborators("acme", "gadget")["bob"])
 }
 
 func TestE2ERefusedPlanChangesNothing(t *testing.T) {
@@ -153,7 +153,7 @@ func TestE2ERefusedPlanChangesNothing(t *testing.T) {
 	code, _, errOut := w.run(t, "apply", "--yes")
 	assert.Equal(t, ExitRefused, code)
 	assert.Contains(t, errOut, "nothing was changed")
-	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "not even the unrefused changes")
+	assert.Equal(t, ghsim.RoleAdmin, w.Server.Collaborators("acme", "gadget")["drive-by-admin"], "not even the unrefused changes")
 }
 
 func TestE2EUnknownUserIsAnErrorAtItsLine(t *testing.T) {
@@ -168,13 +168,13 @@ func TestE2EUnknownUserIsAnErrorAtItsLine(t *testing.T) {
 
 func TestE2EPartialApplyThenConverges(t *testing.T) {
 	w := newWorld(t)
-	w.Server.SetFaults(ghapitest.Faults{Routes: []ghapitest.RouteFault{{Method: "DELETE", Path: "/repos/acme/gadget/collaborators/drive-by-admin", Status: 422, Message: "Validation Failed"}}})
+	w.Server.SetFaults(ghsim.Faults{Routes: []ghsim.RouteFault{{Method: "DELETE", Path: "/repos/acme/gadget/collaborators/drive-by-admin", Status: 422, Message: "Validation Failed"}}})
 	code, out, errOut := w.run(t, "apply", "--yes")
 	require.Equal(t, ExitPartial, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "✗ failed")
 	assert.Contains(t, out, "Done in part")
 
-	w.Server.SetFaults(ghapitest.Faults{})
+	w.Server.SetFaults(ghsim.Faults{})
 	code, out, errOut = w.run(t, "apply", "--yes")
 	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	code, out, _ = w.run(t, "plan", "--detailed-exitcode")
@@ -183,8 +183,8 @@ func TestE2EPartialApplyThenConverges(t *testing.T) {
 
 func TestE2EDriftTrackingIssue(t *testing.T) {
 	w := newWorld(t)
-	open := func() []ghapitest.Issue {
-		var out []ghapitest.Issue
+	open := func() []ghsim.Issue {
+		var out []ghsim.Issue
 		for _, is := range w.Server.Issues("acme", "perms") {
 			if !is.IsPull {
 				out = append(out, is)
@@ -225,8 +225,8 @@ func TestE2EDriftTrackingIssue(t *testing.T) {
 
 func TestE2EImportThenPlanShowsNoChanges(t *testing.T) {
 	w := newWorld(t)
-	ghapitest.GenerateOrg(w.Server, ghapitest.GenSpec{Org: "bigorg", Repos: 50, DirectCollaborators: 6, TeamGrants: 3, Protection: true, Rulesets: true, Seed: 7})
-	w.Server.Install(w.AppID, "bigorg", ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read"})
+	ghsim.GenerateOrg(w.Server, ghsim.GenSpec{Org: "bigorg", Repos: 50, DirectCollaborators: 6, TeamGrants: 3, Protection: true, Rulesets: true, Seed: 7})
+	w.Server.Install(w.AppID, "bigorg", ghsim.Permissions{"administration": "write", "members": "read", "metadata": "read"})
 	dir := filepath.Join(t.TempDir(), "imported")
 	cache := []string{"--cache-dir", filepath.Join(t.TempDir(), "cache")}
 	code, out, errOut := runWithEnv(t, w.env, append([]string{"import", "--org", "bigorg", "--dir", dir}, cache...)...)
@@ -257,10 +257,10 @@ func TestE2EAuditNeverReadsIgnoredRepositories(t *testing.T) {
 	cfg, diags := config.LoadDir(dir)
 	require.False(t, diags.HasErrors(), "%v", diags)
 	var log syncBuffer
-	w, err := demo.Start(cfg, ghapitest.WithRequestLog(&log))
+	w, err := demo.Start(cfg, ghsim.WithRequestLog(&log))
 	require.NoError(t, err)
 	defer w.Close()
-	w.Server.AddRepo("acme", "secret", ghapitest.RepoOptions{})
+	w.Server.AddRepo("acme", "secret", ghsim.RepoOptions{})
 	env := []string{"PERMSYNC_APP_ID=" + itoa(w.AppID), "PERMSYNC_APP_PRIVATE_KEY=" + string(w.KeyPEM), "GITHUB_API_URL=" + w.Server.URL()}
 
 	code, out, errOut := runWithEnv(t, env, "audit", "--dir", dir, "--format", "json", "--cache-dir", "off")

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // TestE2ENestedTeamsConverge: child teams of core (which holds write on
@@ -23,9 +23,9 @@ func TestE2ENestedTeamsConverge(t *testing.T) {
 	for _, inherited := range []bool{false, true} {
 		t.Run(fmt.Sprintf("inherited=%v", inherited), func(t *testing.T) {
 			w := newWorld(t)
-			w.Server.SetFidelity(ghapitest.Fidelity{TeamReposInherited: inherited})
+			w.Server.SetFidelity(ghsim.Fidelity{TeamReposInherited: inherited})
 			for _, slug := range []string{"core-js", "core-docs", "core-qa"} {
-				w.Server.AddTeam("acme", slug, ghapitest.TeamOptions{Parent: "core"})
+				w.Server.AddTeam("acme", slug, ghsim.TeamOptions{Parent: "core"})
 			}
 			file := `admin:
   teams: [admins]
@@ -56,11 +56,11 @@ branch_protection:
 			assert.Contains(t, out, "No changes")
 
 			own := w.Server.TeamRepos("acme", "widget")
-			assert.Equal(t, ghapitest.RoleMaintain, own["core-js"], "core-js's own grant")
+			assert.Equal(t, ghsim.RoleMaintain, own["core-js"], "core-js's own grant")
 			assert.NotContains(t, own, "core-qa", "nothing granted to a team that only inherits")
 			eff := w.Server.EffectiveTeamRepos("acme", "widget")
-			assert.Equal(t, ghapitest.RoleWrite, eff["core-docs"])
-			assert.Equal(t, ghapitest.RoleWrite, eff["core-qa"])
+			assert.Equal(t, ghsim.RoleWrite, eff["core-docs"])
+			assert.Equal(t, ghsim.RoleWrite, eff["core-qa"])
 		})
 	}
 }
@@ -70,12 +70,12 @@ branch_protection:
 // apply, plan is empty, instead of planning maintain→write every run.
 func TestE2ENullRoleNameConverges(t *testing.T) {
 	w := newWorld(t)
-	w.Server.SetFidelity(ghapitest.Fidelity{NullRoleName: true})
+	w.Server.SetFidelity(ghsim.Fidelity{NullRoleName: true})
 	code, out, errOut := w.run(t, "apply", "--yes")
 	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	code, out, errOut = w.run(t, "plan", "--detailed-exitcode")
 	assert.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "No changes")
-	assert.Equal(t, ghapitest.RoleMaintain, w.Server.Collaborators("acme", "widget")["alice"])
-	assert.Equal(t, ghapitest.RoleTriage, w.Server.Collaborators("acme", "gadget")["bob"])
+	assert.Equal(t, ghsim.RoleMaintain, w.Server.Collaborators("acme", "widget")["alice"])
+	assert.Equal(t, ghsim.RoleTriage, w.Server.Collaborators("acme", "gadget")["bob"])
 }

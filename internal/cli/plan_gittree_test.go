@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // plan --git-tree/--git-base reads a pull request as the plan workflow does:
@@ -128,10 +128,10 @@ func TestPlanGitTreeNothingToPlan(t *testing.T) {
 func TestPlanWithholdsUnmanagedRepository(t *testing.T) {
 	w := newWorld(t)
 	w.Server.AddUser("carol-hidden")
-	w.Server.AddRepo("acme", "secret", ghapitest.RepoOptions{Private: true})
-	w.Server.SetCollaborator("acme", "secret", "carol-hidden", ghapitest.RoleAdmin)
-	w.Server.AddTeam("acme", "hidden-team", ghapitest.TeamOptions{})
-	w.Server.SetTeamRepo("acme", "hidden-team", "secret", ghapitest.RoleWrite)
+	w.Server.AddRepo("acme", "secret", ghsim.RepoOptions{Private: true})
+	w.Server.SetCollaborator("acme", "secret", "carol-hidden", ghsim.RoleAdmin)
+	w.Server.AddTeam("acme", "hidden-team", ghsim.TeamOptions{})
+	w.Server.SetTeamRepo("acme", "hidden-team", "secret", ghsim.RoleWrite)
 	r := newPRRepo(t, w)
 	r.write("permissions/acme/secret.yaml", "{}\n")
 	head := r.commit("pr")
@@ -154,9 +154,9 @@ func TestPlanWithholdsUnmanagedRepository(t *testing.T) {
 func TestPlanWithholdsPrivateFromFork(t *testing.T) {
 	w := newWorld(t)
 	w.Server.AddUser("dave-private")
-	w.Server.AddRepo("acme", "internal", ghapitest.RepoOptions{Private: true})
-	w.Server.SetTeamRepo("acme", "core", "internal", ghapitest.RoleRead)
-	w.Server.SetCollaborator("acme", "internal", "dave-private", ghapitest.RoleWrite)
+	w.Server.AddRepo("acme", "internal", ghsim.RepoOptions{Private: true})
+	w.Server.SetTeamRepo("acme", "core", "internal", ghsim.RoleRead)
+	w.Server.SetCollaborator("acme", "internal", "dave-private", ghsim.RoleWrite)
 	r := newPRRepo(t, w)
 	r.write("permissions/acme/internal.yaml", "read:\n  teams: [core]\n")
 	r.base = r.commit("internal managed on main")

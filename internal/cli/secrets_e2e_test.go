@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // SPEC.md: "No secret is ever printed, logged, cached or written to a
@@ -290,10 +290,10 @@ func (s *secretsWorld) errorPaths(t *testing.T, keyFile, userToken string) {
 	// GitHub refusing a read (retried 5xx and unreachable hosts take
 	// seconds of back-off; internal/ghapi's TestNoSecretInOutput covers
 	// them in process).
-	s.Server.SetFaults(ghapitest.Faults{Routes: []ghapitest.RouteFault{{Path: "/repos", Status: 403, Message: "Resource not accessible by integration"}}})
+	s.Server.SetFaults(ghsim.Faults{Routes: []ghsim.RouteFault{{Path: "/repos", Status: 403, Message: "Resource not accessible by integration"}}})
 	code, _, _ = s.run(t, s.env(appID, "PERMSYNC_APP_PRIVATE_KEY="+string(s.KeyPEM)), append(plan, "--format", "markdown")...)
 	assert.NotEqual(t, ExitOK, code)
-	s.Server.SetFaults(ghapitest.Faults{})
+	s.Server.SetFaults(ghsim.Faults{})
 }
 
 // stackDump: a running apply made to dump every goroutine's stack (as a
@@ -301,8 +301,8 @@ func (s *secretsWorld) errorPaths(t *testing.T, keyFile, userToken string) {
 // arguments, never what strings hold.
 func (s *secretsWorld) stackDump(t *testing.T, env []string) {
 	t.Helper()
-	s.Server.SetFaults(ghapitest.Faults{Latency: 150 * time.Millisecond})
-	defer s.Server.SetFaults(ghapitest.Faults{})
+	s.Server.SetFaults(ghsim.Faults{Latency: 150 * time.Millisecond})
+	defer s.Server.SetFaults(ghsim.Faults{})
 	cmd := exec.Command(binary, "plan", "--dir", s.dir, "--cache-dir", s.p("cache-dump"))
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GITHUB_") && !strings.HasPrefix(kv, "PERMSYNC_") && !strings.HasPrefix(kv, "CI=") {

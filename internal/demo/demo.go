@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 )
 
@@ -22,7 +22,7 @@ const AppSlug = "permsync-demo"
 
 // World is a running simulated GitHub seeded from the files.
 type World struct {
-	Server *ghapitest.Server
+	Server *ghsim.Server
 	AppID  int64
 	// KeyPEM is the demo App's private key, made for this run only.
 	KeyPEM []byte
@@ -34,18 +34,18 @@ type World struct {
 func (w *World) Close() { w.Server.Close() }
 
 // Start runs a simulator on loopback and seeds it from cfg, then drifts it.
-func Start(cfg *config.Config, opts ...ghapitest.Option) (*World, error) {
+func Start(cfg *config.Config, opts ...ghsim.Option) (*World, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
 	}
-	srv := ghapitest.NewServer(opts...)
+	srv := ghsim.NewServer(opts...)
 	w := &World{
 		Server: srv,
 		KeyPEM: pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}),
 	}
-	perms := ghapitest.Permissions{"administration": "write", "members": "read", "metadata": "read", "issues": "write", "pull_requests": "read", "organization_administration": "read"}
-	w.AppID = srv.AddApp(ghapitest.AppOptions{Slug: AppSlug, Name: "permsync demo", PublicKey: &key.PublicKey, Permissions: perms})
+	perms := ghsim.Permissions{"administration": "write", "members": "read", "metadata": "read", "issues": "write", "pull_requests": "read", "organization_administration": "read"}
+	w.AppID = srv.AddApp(ghsim.AppOptions{Slug: AppSlug, Name: "permsync demo", PublicKey: &key.PublicKey, Permissions: perms})
 	for _, o := range cfg.Orgs {
 		seedOrg(srv, o)
 		srv.Install(w.AppID, o.Name, perms)
@@ -63,8 +63,8 @@ func member(slug string, i int) string {
 	return strings.ReplaceAll(fmt.Sprintf("%s-dev%d", base, i), "_", "-")
 }
 
-func seedOrg(srv *ghapitest.Server, o *config.Org) {
-	srv.AddOrg(o.Name, ghapitest.OrgOptions{BaseRole: ghapitest.RoleRead, Plan: ghapitest.PlanTeam})
+func seedOrg(srv *ghsim.Server, o *config.Org) {
+	srv.AddOrg(o.Name, ghsim.OrgOptions{BaseRole: ghsim.RoleRead, Plan: ghsim.PlanTeam})
 	owners := o.Policy.ExpectedOwners
 	if len(owners) == 0 {
 		owners = []string{"org-owner"}
@@ -91,7 +91,7 @@ func seedOrg(srv *ghapitest.Server, o *config.Org) {
 		}
 	}
 	for _, slug := range sorted(teams) {
-		srv.AddTeam(o.Name, slug, ghapitest.TeamOptions{})
+		srv.AddTeam(o.Name, slug, ghsim.TeamOptions{})
 		for i := 1; i <= 2; i++ {
 			login := member(slug, i)
 			srv.AddUser(login)
@@ -112,7 +112,7 @@ func seedOrg(srv *ghapitest.Server, o *config.Org) {
 		if len(branches) > 0 {
 			def = branches[0]
 		}
-		srv.AddRepo(o.Name, r.Name, ghapitest.RepoOptions{DefaultBranch: def, Branches: branches})
+		srv.AddRepo(o.Name, r.Name, ghsim.RepoOptions{DefaultBranch: def, Branches: branches})
 		for _, g := range r.Grants {
 			if g.Kind == config.Team {
 				srv.SetTeamRepo(o.Name, g.Name, r.Name, simRole(g.Role))
@@ -127,10 +127,10 @@ func seedOrg(srv *ghapitest.Server, o *config.Org) {
 }
 
 // protection is what the file asks of a branch, as GitHub would hold it.
-func protection(bp config.BranchProtection, policy config.Policy) *ghapitest.Protection {
-	p := &ghapitest.Protection{}
+func protection(bp config.BranchProtection, policy config.Policy) *ghsim.Protection {
+	p := &ghsim.Protection{}
 	if bp.RequiredChecks != nil || bp.Strict != nil {
-		rsc := &ghapitest.RequiredStatusChecks{Strict: bp.Strict != nil && *bp.Strict}
+		rsc := &ghsim.RequiredStatusChecks{Strict: bp.Strict != nil && *bp.Strict}
 		if bp.RequiredChecks != nil {
 			for _, c := range *bp.RequiredChecks {
 				app := c.AppID
@@ -142,7 +142,7 @@ func protection(bp config.BranchProtection, policy config.Policy) *ghapitest.Pro
 				if app <= 0 {
 					app = -1
 				}
-				rsc.Checks = append(rsc.Checks, ghapitest.StatusCheck{Context: c.Context, AppID: app})
+				rsc.Checks = append(rsc.Checks, ghsim.StatusCheck{Context: c.Context, AppID: app})
 			}
 		}
 		p.RequiredStatusChecks = rsc
@@ -153,13 +153,13 @@ func protection(bp config.BranchProtection, policy config.Policy) *ghapitest.Pro
 		reviews = *bp.Reviews
 	}
 	if bp.Reviews != nil || reviews > 0 {
-		p.RequiredPullRequestReviews = &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: reviews}
+		p.RequiredPullRequestReviews = &ghsim.RequiredPullRequestReviews{RequiredApprovingReviewCount: reviews}
 	}
 	return p
 }
 
 // drift makes the changes people make by hand in GitHub's UI.
-func drift(srv *ghapitest.Server, o *config.Org) []string {
+func drift(srv *ghsim.Server, o *config.Org) []string {
 	var done []string
 	repos := o.Repos
 	pick := func(i int) *config.Repo { return repos[i%len(repos)] }
@@ -170,14 +170,14 @@ func drift(srv *ghapitest.Server, o *config.Org) []string {
 	r := pick(0)
 	srv.AddUser("drive-by-admin")
 	srv.AddMember(o.Name, "drive-by-admin", false)
-	srv.SetCollaborator(o.Name, r.Name, "drive-by-admin", ghapitest.RoleAdmin)
+	srv.SetCollaborator(o.Name, r.Name, "drive-by-admin", ghsim.RoleAdmin)
 	done = append(done, fmt.Sprintf("%s/%s: drive-by-admin given admin by hand", o.Name, r.Name))
 
 	// A user added by hand.
 	r = pick(1)
 	srv.AddUser("hand-added-dev")
 	srv.AddMember(o.Name, "hand-added-dev", false)
-	srv.SetCollaborator(o.Name, r.Name, "hand-added-dev", ghapitest.RoleWrite)
+	srv.SetCollaborator(o.Name, r.Name, "hand-added-dev", ghsim.RoleWrite)
 	done = append(done, fmt.Sprintf("%s/%s: hand-added-dev given write by hand", o.Name, r.Name))
 
 	// Protection weakened: enforce_admins off and the CLA check dropped.
@@ -190,7 +190,7 @@ func drift(srv *ghapitest.Server, o *config.Org) []string {
 		p := protection(bp, o.Policy)
 		p.EnforceAdmins = false
 		if p.RequiredStatusChecks != nil {
-			var keep []ghapitest.StatusCheck
+			var keep []ghsim.StatusCheck
 			for _, c := range p.RequiredStatusChecks.Checks {
 				if !strings.EqualFold(c.Context, "EasyCLA") {
 					keep = append(keep, c)
@@ -206,7 +206,7 @@ func drift(srv *ghapitest.Server, o *config.Org) []string {
 	// A pending invitation for someone outside the org, sent by a person.
 	r = pick(3)
 	srv.AddUser("invited-stranger")
-	srv.AddInvitation(o.Name, r.Name, "invited-stranger", ghapitest.RoleRead, ghapitest.InvitationOptions{})
+	srv.AddInvitation(o.Name, r.Name, "invited-stranger", ghsim.RoleRead, ghsim.InvitationOptions{})
 	done = append(done, fmt.Sprintf("%s/%s: invited-stranger invited by hand (pending)", o.Name, r.Name))
 
 	// A team grant lowered by hand.
@@ -224,20 +224,20 @@ func drift(srv *ghapitest.Server, o *config.Org) []string {
 	return done
 }
 
-func simRole(r role.Role) ghapitest.Role {
+func simRole(r role.Role) ghsim.Role {
 	switch r {
 	case role.Read:
-		return ghapitest.RoleRead
+		return ghsim.RoleRead
 	case role.Triage:
-		return ghapitest.RoleTriage
+		return ghsim.RoleTriage
 	case role.Write:
-		return ghapitest.RoleWrite
+		return ghsim.RoleWrite
 	case role.Maintain:
-		return ghapitest.RoleMaintain
+		return ghsim.RoleMaintain
 	case role.Admin:
-		return ghapitest.RoleAdmin
+		return ghsim.RoleAdmin
 	}
-	return ghapitest.RoleNone
+	return ghsim.RoleNone
 }
 
 func sorted(set map[string]bool) []string {

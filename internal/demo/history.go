@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
 )
 
@@ -18,27 +18,27 @@ const Reviewer = "releng-reviewer"
 func (w *World) SeedPullRequests(o *config.Org, name string, entries []history.Entry) {
 	srv, org := w.Server, o.Name
 	if !contains(srv.Repos(org), name) {
-		srv.AddRepo(org, name, ghapitest.RepoOptions{})
+		srv.AddRepo(org, name, ghsim.RepoOptions{})
 	}
 	// The plan check posted by GitHub Actions' App (15368) is what makes a
 	// rights change wait for its plan; the floor's checks come after it.
-	checks := &ghapitest.RequiredStatusChecks{Strict: true, Checks: []ghapitest.StatusCheck{{Context: "plan", AppID: 15368}}}
+	checks := &ghsim.RequiredStatusChecks{Strict: true, Checks: []ghsim.StatusCheck{{Context: "plan", AppID: 15368}}}
 	for _, c := range o.Policy.RequiredChecks {
 		app := c.AppID
 		if app <= 0 {
 			app = -1
 		}
-		checks.Checks = append(checks.Checks, ghapitest.StatusCheck{Context: c.Context, AppID: app})
+		checks.Checks = append(checks.Checks, ghsim.StatusCheck{Context: c.Context, AppID: app})
 	}
-	srv.SetProtection(org, name, "main", &ghapitest.Protection{
-		RequiredStatusChecks:       checks,
-		EnforceAdmins:              true,
-		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, RequireCodeOwnerReviews: true,
+	srv.SetProtection(org, name, "main", &ghsim.Protection{
+		RequiredStatusChecks: checks,
+		EnforceAdmins:        true,
+		RequiredPullRequestReviews: &ghsim.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, RequireCodeOwnerReviews: true,
 			DismissStaleReviews: true, RequireLastPushApproval: true},
 	})
 	for _, p := range o.Policy.AdminAllowed {
 		if p.Kind == config.Team { // release engineering administers it
-			srv.SetTeamRepo(org, p.Name, name, ghapitest.RoleAdmin)
+			srv.SetTeamRepo(org, p.Name, name, ghsim.RoleAdmin)
 		}
 	}
 	srv.AddUser(Reviewer)
@@ -47,8 +47,8 @@ func (w *World) SeedPullRequests(o *config.Org, name string, entries []history.E
 		e := entries[i]
 		author := loginOf(e.AuthorName)
 		srv.AddUser(author)
-		srv.AddPull(org, name, ghapitest.PullOptions{Title: e.Subject, Author: author, Merged: true, MergeCommitSHA: e.Commit,
-			MergedAt: e.Date, MergedBy: author, Reviews: []ghapitest.ReviewOptions{{User: Reviewer, State: "APPROVED", At: e.Date}}})
+		srv.AddPull(org, name, ghsim.PullOptions{Title: e.Subject, Author: author, Merged: true, MergeCommitSHA: e.Commit,
+			MergedAt: e.Date, MergedBy: author, Reviews: []ghsim.ReviewOptions{{User: Reviewer, State: "APPROVED", At: e.Date}}})
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/cli"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // The concurrency tests run the built binary: separate processes, each
@@ -146,7 +146,7 @@ func TestTwoAppliesAtOnce(t *testing.T) {
 			before := w.snap()
 			if seed == 3 {
 				// Slower writes: the two runs' writes interleave more.
-				w.Server.SetFaults(ghapitest.Faults{Jitter: 3 * time.Millisecond})
+				w.Server.SetFaults(ghsim.Faults{Jitter: 3 * time.Millisecond})
 			}
 			a, aOut, aErr := w.command(filepath.Join(t.TempDir(), "cache-a"), "apply", "--yes")
 			b, bOut, bErr := w.command(filepath.Join(t.TempDir(), "cache-b"), "apply", "--yes")
@@ -159,7 +159,7 @@ func TestTwoAppliesAtOnce(t *testing.T) {
 			rb := result{code: exitCode(t, b.Wait()), out: bOut.String(), errOut: bErr.String()}
 			assert.Contains(t, []int{cli.ExitOK, cli.ExitPartial}, ra.code, "first run:\n%s", ra)
 			assert.Contains(t, []int{cli.ExitOK, cli.ExitPartial}, rb.code, "second run:\n%s", rb)
-			w.Server.SetFaults(ghapitest.Faults{})
+			w.Server.SetFaults(ghsim.Faults{})
 
 			after := w.snap()
 			checkWithinPlan(t, p, before, after)
@@ -208,7 +208,7 @@ func TestCacheSurvivesAKilledRun(t *testing.T) {
 	// test's -timeout is the hang guard.
 	killed := 0
 	for round := 0; round < 3; round++ {
-		w.Server.SetFaults(ghapitest.Faults{Latency: 15 * time.Millisecond})
+		w.Server.SetFaults(ghsim.Faults{Latency: 15 * time.Millisecond})
 		cmd, _, _ := w.command(cache, "plan")
 		require.NoError(t, cmd.Start())
 		exited := make(chan error, 1)
@@ -222,7 +222,7 @@ func TestCacheSurvivesAKilledRun(t *testing.T) {
 			default:
 			}
 			if entries, _ := os.ReadDir(cache); len(entries) > round*2+1 {
-				w.Server.SetFaults(ghapitest.Faults{Latency: time.Hour})
+				w.Server.SetFaults(ghsim.Faults{Latency: time.Hour})
 				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 				err = <-exited
 				break
@@ -235,7 +235,7 @@ func TestCacheSurvivesAKilledRun(t *testing.T) {
 		}
 	}
 	assert.NotZero(t, killed, "the plan was killed before it finished")
-	w.Server.SetFaults(ghapitest.Faults{})
+	w.Server.SetFaults(ghsim.Faults{})
 
 	again := w.runBinary(t, cache, "plan")
 	require.Equal(t, cli.ExitOK, again.code, "%s", again)

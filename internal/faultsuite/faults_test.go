@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/cli"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
 
@@ -115,7 +115,7 @@ func TestServerErrors(t *testing.T) {
 	scenario{
 		seeds: []uint64{1, 2, 3, 4},
 		arm: func(t *testing.T, w *world, seed uint64) {
-			w.Server.SetFaults(ghapitest.Faults{ServerErrorEvery: 3 + int(seed%3), ServerErrorStatus: []int{502, 503}[seed%2]})
+			w.Server.SetFaults(ghsim.Faults{ServerErrorEvery: 3 + int(seed%3), ServerErrorStatus: []int{502, 503}[seed%2]})
 		},
 		codes: doneOrPartial,
 		check: func(t *testing.T, w *world, _ uint64, _ snapshot, r result) {
@@ -130,7 +130,7 @@ func TestServerErrors(t *testing.T) {
 // minute, doubling — on the simulated clock).
 func TestSecondaryLimitsOnWrites(t *testing.T) {
 	t.Parallel()
-	cases := map[uint64]ghapitest.Faults{
+	cases := map[uint64]ghsim.Faults{
 		1: {SecondaryLimitEvery: 2, SecondaryLimitStatus: http.StatusForbidden},
 		2: {SecondaryLimitEvery: 3, SecondaryLimitStatus: http.StatusTooManyRequests, SecondaryRetryAfter: 30 * time.Second},
 		3: {SecondaryLimitEvery: 2, SecondaryLimitStatus: http.StatusForbidden, SecondaryRetryAfter: 5 * time.Second},
@@ -158,7 +158,7 @@ func TestLatencySpikes(t *testing.T) {
 	t.Parallel()
 	scenario{
 		arm: func(t *testing.T, w *world, seed uint64) {
-			w.Server.SetFaults(ghapitest.Faults{Jitter: 2 * time.Millisecond, SpikeEvery: 2 + int(seed%3), SpikeLatency: time.Duration(15*seed) * time.Millisecond})
+			w.Server.SetFaults(ghsim.Faults{Jitter: 2 * time.Millisecond, SpikeEvery: 2 + int(seed%3), SpikeLatency: time.Duration(15*seed) * time.Millisecond})
 		},
 		codes: []int{cli.ExitOK},
 	}.run(t)
@@ -170,7 +170,7 @@ func TestConnectionResets(t *testing.T) {
 	t.Parallel()
 	scenario{
 		arm: func(t *testing.T, w *world, seed uint64) {
-			w.Server.SetFaults(ghapitest.Faults{ResetEvery: 4 + int(seed%3)})
+			w.Server.SetFaults(ghsim.Faults{ResetEvery: 4 + int(seed%3)})
 		},
 		codes: doneOrPartial,
 		check: func(t *testing.T, w *world, _ uint64, _ snapshot, _ result) {
@@ -408,7 +408,7 @@ func TestRefusedPlanUnderFaults(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(w.dir, org, "alpha.yaml"),
 				[]byte(strings.Replace(string(alpha), "maintain:\n  users: [amy, bob]", "maintain:\n  users: [bob]", 1)), 0o644))
 			before := w.snap()
-			faults := []ghapitest.Faults{
+			faults := []ghsim.Faults{
 				{ServerErrorEvery: 3 + int(seed)},
 				{ResetEvery: 4 + int(seed)},
 				{SecondaryLimitEvery: 2, SecondaryLimitStatus: http.StatusTooManyRequests},
@@ -420,7 +420,7 @@ func TestRefusedPlanUnderFaults(t *testing.T) {
 			assert.Contains(t, r.out, "acme/alpha: user:amy would become admin")
 			assert.Contains(t, r.errOut, "nothing was changed on GitHub")
 			assert.Equal(t, before, w.snap(), "a refused plan changes nothing")
-			w.Server.SetFaults(ghapitest.Faults{})
+			w.Server.SetFaults(ghsim.Faults{})
 			r = w.run(t, "apply", "--yes")
 			assert.Equal(t, cli.ExitRefused, r.code, "%s", r)
 			assert.Equal(t, before, w.snap())
@@ -441,8 +441,8 @@ func TestHandChangeDuringApply(t *testing.T) {
 	w.proxy.setAfter(func(ev event) action {
 		if ev.Mutation == m0+1 {
 			once.Do(func() {
-				w.Server.SetCollaborator(org, "beta", "gus", ghapitest.RoleAdmin)
-				w.Server.SetTeamRepo(org, "gamma-dev", "gamma", ghapitest.RoleRead)
+				w.Server.SetCollaborator(org, "beta", "gus", ghsim.RoleAdmin)
+				w.Server.SetTeamRepo(org, "gamma-dev", "gamma", ghsim.RoleRead)
 			})
 		}
 		return pass
@@ -451,8 +451,8 @@ func TestHandChangeDuringApply(t *testing.T) {
 	require.Equal(t, cli.ExitPartial, r.code, "%s", r)
 	assert.Regexp(t, `(?m)^≠ conflict +acme/beta: user gus read → write: GitHub changed since the plan \(now direct admin\)`, r.out)
 	assert.Regexp(t, `(?m)^≠ conflict +acme/gamma: team gamma-dev triage → maintain`, r.out)
-	assert.Equal(t, ghapitest.RoleAdmin, w.Server.Collaborators(org, "beta")["gus"], "the hand change is kept")
-	assert.Equal(t, ghapitest.RoleRead, w.Server.TeamRepos(org, "gamma")["gamma-dev"])
+	assert.Equal(t, ghsim.RoleAdmin, w.Server.Collaborators(org, "beta")["gus"], "the hand change is kept")
+	assert.Equal(t, ghsim.RoleRead, w.Server.TeamRepos(org, "gamma")["gamma-dev"])
 	after := w.snap()
 	for _, c := range p.Changes {
 		switch {

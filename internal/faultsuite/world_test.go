@@ -23,7 +23,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/cli"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/demo"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
@@ -60,7 +60,7 @@ func newWorld(t *testing.T) *world {
 	for _, u := range outsiders {
 		srv.AddUser(u)
 	}
-	srv.AddTeam(org, "docs", ghapitest.TeamOptions{})
+	srv.AddTeam(org, "docs", ghsim.TeamOptions{})
 	srv.AddUser("docs-writer")
 	srv.AddMember(org, "docs-writer", false)
 	srv.AddTeamMember(org, "docs", "docs-writer", "member")
@@ -70,7 +70,7 @@ func newWorld(t *testing.T) *world {
 		p := srv.Protection(org, repo, "main")
 		p.RequiredLinearHistory = true
 		p.RequiredConversationResolution = true
-		p.Restrictions = &ghapitest.Restrictions{Users: []string{"amy"}, Teams: []string{}, Apps: []string{}}
+		p.Restrictions = &ghsim.Restrictions{Users: []string{"amy"}, Teams: []string{}, Apps: []string{}}
 		if p.RequiredPullRequestReviews != nil {
 			p.RequiredPullRequestReviews.DismissStaleReviews = true
 			p.RequiredPullRequestReviews.RequireCodeOwnerReviews = true
@@ -185,18 +185,18 @@ func keyOf(repo, name string) key { return key{strings.ToLower(repo), strings.To
 // snapshot is the simulator's rights state: what apply may change.
 type snapshot struct {
 	repos map[string]bool
-	users map[key]ghapitest.Role
-	invs  map[key][]ghapitest.Invitation
-	teams map[key]ghapitest.Role
-	prot  map[key]*ghapitest.Protection
+	users map[key]ghsim.Role
+	invs  map[key][]ghsim.Invitation
+	teams map[key]ghsim.Role
+	prot  map[key]*ghsim.Protection
 }
 
 // snap reads the rights of every repository of the org, and the
 // protection of every branch the files name (plus main).
 func (w *world) snap() snapshot {
 	srv := w.Server
-	s := snapshot{repos: map[string]bool{}, users: map[key]ghapitest.Role{}, invs: map[key][]ghapitest.Invitation{},
-		teams: map[key]ghapitest.Role{}, prot: map[key]*ghapitest.Protection{}}
+	s := snapshot{repos: map[string]bool{}, users: map[key]ghsim.Role{}, invs: map[key][]ghsim.Invitation{},
+		teams: map[key]ghsim.Role{}, prot: map[key]*ghsim.Protection{}}
 	branches := map[string][]string{}
 	for _, o := range w.want.Orgs {
 		for _, r := range o.Repos {
@@ -226,16 +226,16 @@ func (w *world) snap() snapshot {
 	return s
 }
 
-func simRole(r role.Role) ghapitest.Role {
+func simRole(r role.Role) ghsim.Role {
 	if r == role.None {
-		return ghapitest.RoleNone
+		return ghsim.RoleNone
 	}
-	return ghapitest.Role(r.String())
+	return ghsim.Role(r.String())
 }
 
 // pending returns the invitations that have not expired.
-func pending(invs []ghapitest.Invitation) []ghapitest.Invitation {
-	var out []ghapitest.Invitation
+func pending(invs []ghsim.Invitation) []ghsim.Invitation {
+	var out []ghsim.Invitation
 	for _, inv := range invs {
 		if !inv.Expired {
 			out = append(out, inv)
@@ -279,7 +279,7 @@ func reflected(s snapshot, c reconcile.Change) bool {
 	return false
 }
 
-func protSatisfies(p *ghapitest.Protection, want state.ProtectionSettings) bool {
+func protSatisfies(p *ghsim.Protection, want state.ProtectionSettings) bool {
 	if want.Checks != nil {
 		var got []string
 		if p.RequiredStatusChecks != nil {
@@ -313,7 +313,7 @@ func checkName(ctx string, app int64) string {
 	return ctx + "@" + strconv.FormatInt(app, 10)
 }
 
-func checkList(cs []ghapitest.StatusCheck) []string {
+func checkList(cs []ghsim.StatusCheck) []string {
 	out := []string{}
 	for _, c := range cs {
 		out = append(out, checkName(c.Context, c.AppID))
@@ -325,9 +325,9 @@ func checkList(cs []ghapitest.StatusCheck) []string {
 // unmanaged is a protection without the settings permsync manages
 // (required checks and strict, enforce_admins, the approval count):
 // apply must leave what remains as it was.
-func unmanaged(p *ghapitest.Protection) ghapitest.Protection {
+func unmanaged(p *ghsim.Protection) ghsim.Protection {
 	if p == nil {
-		return ghapitest.Protection{}
+		return ghsim.Protection{}
 	}
 	u := *p
 	u.RequiredStatusChecks = nil
@@ -336,7 +336,7 @@ func unmanaged(p *ghapitest.Protection) ghapitest.Protection {
 		rv := *p.RequiredPullRequestReviews
 		rv.RequiredApprovingReviewCount = 0
 		u.RequiredPullRequestReviews = &rv
-		if reflect.DeepEqual(rv, ghapitest.RequiredPullRequestReviews{}) {
+		if reflect.DeepEqual(rv, ghsim.RequiredPullRequestReviews{}) {
 			u.RequiredPullRequestReviews = nil
 		}
 	}
@@ -444,7 +444,7 @@ func checkWithinPlan(t *testing.T, p *reconcile.Plan, before, after snapshot) {
 
 // checkProtectionFields: each managed setting either kept its value or
 // took the planned one (a change that failed half way may have set some).
-func checkProtectionFields(t *testing.T, c reconcile.Change, b, a *ghapitest.Protection) {
+func checkProtectionFields(t *testing.T, c reconcile.Change, b, a *ghsim.Protection) {
 	t.Helper()
 	want := *c.ProtectionAfter
 	var bChecks, aChecks []string
@@ -488,7 +488,7 @@ func checkProtectionFields(t *testing.T, c reconcile.Change, b, a *ghapitest.Pro
 	}
 }
 
-func invString(invs []ghapitest.Invitation) string {
+func invString(invs []ghsim.Invitation) string {
 	var parts []string
 	for _, inv := range invs {
 		s := fmt.Sprintf("#%d %s", inv.ID, inv.Role)
@@ -570,7 +570,7 @@ func checkReported(t *testing.T, p *reconcile.Plan, before, after snapshot, r re
 // and a plan is then empty (changes, refusals and errors).
 func (w *world) checkConverges(t *testing.T) {
 	t.Helper()
-	w.Server.SetFaults(ghapitest.Faults{})
+	w.Server.SetFaults(ghsim.Faults{})
 	w.proxy.setAfter(nil)
 	before := w.snap()
 	p := w.plan(t)

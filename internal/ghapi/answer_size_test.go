@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 )
 
 // countingTransport counts the bytes of answers read by the client.
@@ -57,10 +57,10 @@ func setAnswerCap(t *testing.T, c *Client, n int64) {
 func TestOversizedAnswerIsARepositoryError(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddRepo("acme", "gadgets", ghapitest.RepoOptions{})
-	srv.SetCollaborator("acme", "widgets", "alice", ghapitest.RoleWrite)
+	srv.AddRepo("acme", "gadgets", ghsim.RepoOptions{})
+	srv.SetCollaborator("acme", "widgets", "alice", ghsim.RoleWrite)
 	huge := strings.Repeat("a", 3<<19) // 1.5 MiB
-	srv.SetCollaborator("acme", "gadgets", huge, ghapitest.RoleWrite)
+	srv.SetCollaborator("acme", "gadgets", huge, ghsim.RoleWrite)
 	counter := &countingTransport{next: srv.Client().Transport}
 	c, _, _ := appClient(t, srv, func(o *Options) { o.Transport = counter })
 	const limit = 1 << 20

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -78,8 +78,8 @@ func TestCredentialsFromEnv(t *testing.T) {
 func TestAppAuthEndToEnd(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.SetCollaborator("acme", "widgets", "bob", ghapitest.RoleMaintain)
-	srv.AddRepo("acme", "secret", ghapitest.RepoOptions{Private: true})
+	srv.SetCollaborator("acme", "widgets", "bob", ghsim.RoleMaintain)
+	srv.AddRepo("acme", "secret", ghsim.RepoOptions{Private: true})
 	c, logs, _ := appClient(t, srv, func(o *Options) {
 		o.Permissions = map[string]string{"administration": "read", "members": "read", "metadata": "read"}
 		o.Repositories = []string{"widgets", "other-org/ignored"}
@@ -113,9 +113,9 @@ func TestAppAuthEndToEnd(t *testing.T) {
 func TestAppAuthErrors(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddOrg("elsewhere", ghapitest.OrgOptions{})
+	srv.AddOrg("elsewhere", ghsim.OrgOptions{})
 	k, pemText := testKey(t)
-	appID := srv.AddApp(ghapitest.AppOptions{ID: 4242, Slug: "permsync", PublicKey: &k.PublicKey, Permissions: ghapitest.Permissions{"administration": "read", "members": "read"}})
+	appID := srv.AddApp(ghsim.AppOptions{ID: 4242, Slug: "permsync", PublicKey: &k.PublicKey, Permissions: ghsim.Permissions{"administration": "read", "members": "read"}})
 	srv.Install(appID, "acme", nil)
 	newClient := func(id int64, key []byte, mod ...func(*Options)) *Client {
 		creds, err := AppCredentials(id, key, 0)

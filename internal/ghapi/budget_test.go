@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim/ghsimtest"
 	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/stretchr/testify/assert"
@@ -20,8 +21,8 @@ import (
 // points. It also checks that what was read is what the simulator holds.
 func TestReadBudget(t *testing.T) {
 	t.Parallel()
-	srv := ghapitest.NewTestServer(t)
-	gen := ghapitest.GenerateOrg(srv, ghapitest.GenSpec{Org: "big", Repos: 200, DirectCollaborators: 30, TeamGrants: 3, Teams: 12, Protection: true, Rulesets: true, Seed: 7})
+	srv := ghsimtest.NewServer(t)
+	gen := ghsim.GenerateOrg(srv, ghsim.GenSpec{Org: "big", Repos: 200, DirectCollaborators: 30, TeamGrants: 3, Teams: 12, Protection: true, Rulesets: true, Seed: 7})
 	c, _ := tokenClientAs(t, srv, gen.Owners[0])
 
 	before := srv.Stats()
@@ -80,7 +81,7 @@ func TestReadManyCollaborators(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
 	want := map[string]role.Role{}
-	roles := []ghapitest.Role{ghapitest.RoleRead, ghapitest.RoleTriage, ghapitest.RoleWrite, ghapitest.RoleMaintain, ghapitest.RoleAdmin}
+	roles := []ghsim.Role{ghsim.RoleRead, ghsim.RoleTriage, ghsim.RoleWrite, ghsim.RoleMaintain, ghsim.RoleAdmin}
 	for i := 0; i < 250; i++ {
 		login := fmt.Sprintf("user%03d", i)
 		r := roles[i%len(roles)]
@@ -106,7 +107,7 @@ func TestReadManyTeams(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
 	for i := 0; i < 130; i++ {
-		srv.AddTeam("acme", fmt.Sprintf("t%03d", i), ghapitest.TeamOptions{})
+		srv.AddTeam("acme", fmt.Sprintf("t%03d", i), ghsim.TeamOptions{})
 	}
 	for i := 0; i < 120; i++ {
 		login := fmt.Sprintf("m%03d", i)
@@ -115,8 +116,8 @@ func TestReadManyTeams(t *testing.T) {
 	}
 	for i := 0; i < 110; i++ {
 		name := fmt.Sprintf("repo%03d", i)
-		srv.AddRepo("acme", name, ghapitest.RepoOptions{})
-		srv.SetTeamRepo("acme", "t001", name, ghapitest.RoleMaintain)
+		srv.AddRepo("acme", name, ghsim.RepoOptions{})
+		srv.SetTeamRepo("acme", "t001", name, ghsim.RoleMaintain)
 	}
 	c, _ := tokenClient(t, srv)
 	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
@@ -138,8 +139,8 @@ func TestReadManyTeams(t *testing.T) {
 // primary points, even with an App whose installation token changed.
 func TestWarmReadGets304s(t *testing.T) {
 	t.Parallel()
-	srv := ghapitest.NewTestServer(t)
-	gen := ghapitest.GenerateOrg(srv, ghapitest.GenSpec{Org: "acme", Repos: 30, Seed: 3})
+	srv := ghsimtest.NewServer(t)
+	gen := ghsim.GenerateOrg(srv, ghsim.GenSpec{Org: "acme", Repos: 30, Seed: 3})
 	_ = gen
 	cache, err := httpcache.Open(t.TempDir())
 	require.NoError(t, err)
@@ -174,8 +175,8 @@ func TestWarmReadGets304s(t *testing.T) {
 // same state.
 func TestReadBudgetNamedColdAndWarm(t *testing.T) {
 	t.Parallel()
-	srv := ghapitest.NewTestServer(t)
-	gen := ghapitest.GenerateOrg(srv, ghapitest.GenSpec{Org: "acme", Repos: 200, DirectCollaborators: 30, TeamGrants: 3, Teams: 12, Protection: true, Rulesets: true, Seed: 9})
+	srv := ghsimtest.NewServer(t)
+	gen := ghsim.GenerateOrg(srv, ghsim.GenSpec{Org: "acme", Repos: 200, DirectCollaborators: 30, TeamGrants: 3, Teams: 12, Protection: true, Rulesets: true, Seed: 9})
 	var names []string
 	for _, r := range gen.Repos {
 		names = append(names, r.Name)

@@ -9,15 +9,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // appClientPerms is a Client acting as an App installed on acme with perms.
-func appClientPerms(t testing.TB, srv *ghapitest.Server, id int64, perms ghapitest.Permissions, mod ...func(*Options)) (*Client, *logBuf) {
+func appClientPerms(t testing.TB, srv *ghsim.Server, id int64, perms ghsim.Permissions, mod ...func(*Options)) (*Client, *logBuf) {
 	t.Helper()
 	k, pemText := testKey(t)
-	appID := srv.AddApp(ghapitest.AppOptions{ID: id, Slug: fmt.Sprintf("app%d", id), PublicKey: &k.PublicKey, Permissions: perms})
+	appID := srv.AddApp(ghsim.AppOptions{ID: id, Slug: fmt.Sprintf("app%d", id), PublicKey: &k.PublicKey, Permissions: perms})
 	srv.Install(appID, "acme", nil)
 	creds, err := AppCredentials(appID, pemText, 0)
 	require.NoError(t, err)
@@ -35,14 +35,14 @@ func appClientPerms(t testing.TB, srv *ghapitest.Server, id int64, perms ghapite
 // bypassWorld: an org ruleset requiring EasyCLA from App 1003 that only
 // org admins may bypass, and a repository ruleset requiring EasyCLA from
 // any source that the maintain role may bypass.
-func bypassWorld(t *testing.T, f ghapitest.Fidelity) (*ghapitest.Server, int64, int64) {
-	srv := world(t, ghapitest.WithFidelity(f))
-	org := srv.AddRuleset("acme", "", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
-		Rules:        []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA", AppID: 1003})},
-		BypassActors: []ghapitest.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
-	repo := srv.AddRuleset("acme", "widgets", ghapitest.Ruleset{Name: "loose", Include: []string{"~DEFAULT_BRANCH"},
-		Rules:        []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA"})},
-		BypassActors: []ghapitest.BypassActor{{ActorType: "RepositoryRole", ActorID: 2, BypassMode: "always"}}})
+func bypassWorld(t *testing.T, f ghsim.Fidelity) (*ghsim.Server, int64, int64) {
+	srv := world(t, ghsim.WithFidelity(f))
+	org := srv.AddRuleset("acme", "", ghsim.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
+		Rules:        []ghsim.Rule{ghsim.RequiredStatusChecksRule(false, ghsim.StatusCheck{Context: "EasyCLA", AppID: 1003})},
+		BypassActors: []ghsim.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
+	repo := srv.AddRuleset("acme", "widgets", ghsim.Ruleset{Name: "loose", Include: []string{"~DEFAULT_BRANCH"},
+		Rules:        []ghsim.Rule{ghsim.RequiredStatusChecksRule(false, ghsim.StatusCheck{Context: "EasyCLA"})},
+		BypassActors: []ghsim.BypassActor{{ActorType: "RepositoryRole", ActorID: 2, BypassMode: "always"}}})
 	return srv, org, repo
 }
 
@@ -58,7 +58,7 @@ func TestRulesetBypassReadInEveryRead(t *testing.T) {
 		for _, viaREST := range []bool{false, true} {
 			t.Run(fmt.Sprintf("error=%v/rest=%v", hiddenErr, viaREST), func(t *testing.T) {
 				t.Parallel()
-				srv, orgRS, repoRS := bypassWorld(t, ghapitest.Fidelity{BypassHiddenError: hiddenErr})
+				srv, orgRS, repoRS := bypassWorld(t, ghsim.Fidelity{BypassHiddenError: hiddenErr})
 				mod := func(o *Options) {}
 				if viaREST {
 					mod = func(o *Options) {
@@ -84,7 +84,7 @@ func TestRulesetBypassReadInEveryRead(t *testing.T) {
 				}
 
 				// A writer of both rulesets sees both lists.
-				writer, logs := appClientPerms(t, srv, 5001, ghapitest.Permissions{"administration": "write", "members": "read", "organization_administration": "write"}, mod)
+				writer, logs := appClientPerms(t, srv, 5001, ghsim.Permissions{"administration": "write", "members": "read", "organization_administration": "write"}, mod)
 				w := read(writer)
 				if viaREST {
 					require.Contains(t, logs.String(), "REST API instead")
@@ -104,7 +104,7 @@ func TestRulesetBypassReadInEveryRead(t *testing.T) {
 
 				// Repository administration write, organization
 				// administration read: the org ruleset's list is hidden.
-				repoAdmin, logs := appClientPerms(t, srv, 5002, ghapitest.Permissions{"administration": "write", "members": "read", "organization_administration": "read"}, mod)
+				repoAdmin, logs := appClientPerms(t, srv, 5002, ghsim.Permissions{"administration": "write", "members": "read", "organization_administration": "read"}, mod)
 				w = read(repoAdmin)
 				cla, loose = byID(w, orgRS), byID(w, repoRS)
 				assert.False(t, cla.BypassRead, "hidden from a token that cannot write the org ruleset")
@@ -121,7 +121,7 @@ func TestRulesetBypassReadInEveryRead(t *testing.T) {
 				}
 
 				// A reader App (what a pull request's plan runs with).
-				reader, _ := appClientPerms(t, srv, 5003, ghapitest.Permissions{"administration": "read", "members": "read", "organization_administration": "read"}, mod)
+				reader, _ := appClientPerms(t, srv, 5003, ghsim.Permissions{"administration": "read", "members": "read", "organization_administration": "read"}, mod)
 				w = read(reader)
 				for _, rs := range w.Rulesets {
 					assert.False(t, rs.BypassRead, rs.Name)
@@ -138,7 +138,7 @@ func TestRulesetBypassReadInEveryRead(t *testing.T) {
 // still read through GraphQL, and every bypass list counts as unread.
 func TestReadWithoutBypassActorsField(t *testing.T) {
 	t.Parallel()
-	srv, orgRS, _ := bypassWorld(t, ghapitest.Fidelity{})
+	srv, orgRS, _ := bypassWorld(t, ghsim.Fidelity{})
 	c, logs := tokenClient(t, srv, func(o *Options) {
 		o.Transport = &lackingField{field: "bypassActors", typ: "RepositoryRuleset", next: http.DefaultTransport}
 	})

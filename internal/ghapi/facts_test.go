@@ -7,24 +7,25 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim/ghsimtest"
 )
 
 // factsWorld: an org on the free plan that requires two-factor
 // authentication, with a private repository (no branch protection on this
 // plan), a disabled one, a public one, a collaborator and an invitation.
-func factsWorld(t *testing.T) (*ghapitest.Server, int64, int64) {
-	srv := ghapitest.NewTestServer(t)
-	srv.AddOrg("acme", ghapitest.OrgOptions{BaseRole: ghapitest.RoleRead, Plan: ghapitest.PlanFree, TwoFactorRequired: true})
+func factsWorld(t *testing.T) (*ghsim.Server, int64, int64) {
+	srv := ghsimtest.NewServer(t)
+	srv.AddOrg("acme", ghsim.OrgOptions{BaseRole: ghsim.RoleRead, Plan: ghsim.PlanFree, TwoFactorRequired: true})
 	srv.AddMember("acme", "root", true)
 	bob := srv.AddUser("bob")
 	srv.AddMember("acme", "bob", false)
 	olga := srv.AddUser("olga")
-	srv.AddRepo("acme", "secret", ghapitest.RepoOptions{Private: true})
-	srv.AddRepo("acme", "frozen", ghapitest.RepoOptions{Disabled: true})
-	srv.AddRepo("acme", "open", ghapitest.RepoOptions{})
-	srv.SetCollaborator("acme", "open", "bob", ghapitest.RoleMaintain)
-	srv.AddInvitation("acme", "open", "olga", ghapitest.RoleWrite, ghapitest.InvitationOptions{})
+	srv.AddRepo("acme", "secret", ghsim.RepoOptions{Private: true})
+	srv.AddRepo("acme", "frozen", ghsim.RepoOptions{Disabled: true})
+	srv.AddRepo("acme", "open", ghsim.RepoOptions{})
+	srv.SetCollaborator("acme", "open", "bob", ghsim.RoleMaintain)
+	srv.AddInvitation("acme", "open", "olga", ghsim.RoleWrite, ghsim.InvitationOptions{})
 	return srv, bob, olga
 }
 
@@ -89,29 +90,29 @@ func TestReadBaseRoleUnread(t *testing.T) {
 // of exactly one request, and only when some repository is private.
 func TestProtectionUnavailableWithoutPlan(t *testing.T) {
 	t.Parallel()
-	for _, plan := range []ghapitest.Plan{ghapitest.PlanFree, ghapitest.PlanTeam} {
+	for _, plan := range []ghsim.Plan{ghsim.PlanFree, ghsim.PlanTeam} {
 		srv, _, _ := factsWorld(t)
-		if plan != ghapitest.PlanFree {
-			srv = ghapitest.NewTestServer(t)
-			srv.AddOrg("acme", ghapitest.OrgOptions{Plan: plan})
+		if plan != ghsim.PlanFree {
+			srv = ghsimtest.NewServer(t)
+			srv.AddOrg("acme", ghsim.OrgOptions{Plan: plan})
 			srv.AddMember("acme", "root", true)
-			srv.AddRepo("acme", "secret", ghapitest.RepoOptions{Private: true})
-			srv.AddRepo("acme", "open", ghapitest.RepoOptions{})
+			srv.AddRepo("acme", "secret", ghsim.RepoOptions{Private: true})
+			srv.AddRepo("acme", "open", ghsim.RepoOptions{})
 		}
-		perms := ghapitest.Permissions{"administration": "read", "members": "read"}
+		perms := ghsim.Permissions{"administration": "read", "members": "read"}
 		c, _ := appClientPerms(t, srv, 6001, perms)
 		o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
 		require.NoError(t, err)
-		assert.Equal(t, plan == ghapitest.PlanFree, o.Repo("secret").ProtectionUnavailable, plan)
+		assert.Equal(t, plan == ghsim.PlanFree, o.Repo("secret").ProtectionUnavailable, plan)
 		assert.False(t, o.Repo("open").ProtectionUnavailable)
 		probes := srv.Stats().ByRoute["GET /repos/{owner}/{repo}/branches/{branch}/protection"]
 		assert.Equal(t, int64(1), probes, "one probe per read")
 
 		// The plan shown (organization plan permission): no probe.
-		c, _ = appClientPerms(t, srv, 6002, ghapitest.Permissions{"administration": "read", "members": "read", "organization_plan": "read"})
+		c, _ = appClientPerms(t, srv, 6002, ghsim.Permissions{"administration": "read", "members": "read", "organization_plan": "read"})
 		o, err = c.ReadOrg(ctxT(t), "acme", ReadOptions{})
 		require.NoError(t, err)
-		assert.Equal(t, plan == ghapitest.PlanFree, o.Repo("secret").ProtectionUnavailable, plan)
+		assert.Equal(t, plan == ghsim.PlanFree, o.Repo("secret").ProtectionUnavailable, plan)
 		assert.Equal(t, int64(1), srv.Stats().ByRoute["GET /repos/{owner}/{repo}/branches/{branch}/protection"], "no probe")
 	}
 }

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
@@ -173,7 +173,7 @@ func (r *answerRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // fuzzWorld is a small simulated org with a bit of everything, and files
 // for it.
 type fuzzWorld struct {
-	srv   *ghapitest.Server
+	srv   *ghsim.Server
 	token string
 	opts  ReadOptions
 	dir   string
@@ -181,31 +181,31 @@ type fuzzWorld struct {
 
 func newFuzzWorld(tb testing.TB) *fuzzWorld {
 	tb.Helper()
-	srv := ghapitest.NewServer()
+	srv := ghsim.NewServer()
 	tb.Cleanup(srv.Close)
-	gen := ghapitest.GenerateOrg(srv, ghapitest.GenSpec{Org: "acme", Repos: 4, DirectCollaborators: 3, TeamGrants: 2, Teams: 3,
+	gen := ghsim.GenerateOrg(srv, ghsim.GenSpec{Org: "acme", Repos: 4, DirectCollaborators: 3, TeamGrants: 2, Teams: 3,
 		Protection: true, Rulesets: true, Seed: 3})
 	first := gen.Repos[0]
 	srv.AddBranch("acme", first.Name, "release")
-	srv.AddRepo("acme", "permissions", ghapitest.RepoOptions{})
+	srv.AddRepo("acme", "permissions", ghsim.RepoOptions{})
 	// What the calls of FuzzCalls name.
-	srv.AddRepo("acme", "widgets", ghapitest.RepoOptions{})
+	srv.AddRepo("acme", "widgets", ghsim.RepoOptions{})
 	for _, m := range []string{"alice", "bob"} {
 		srv.AddMember("acme", m, false)
 	}
 	srv.AddUser("olga")
-	srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
-	srv.SetCollaborator("acme", "widgets", "bob", ghapitest.RoleWrite)
-	srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleWrite)
-	srv.AddInvitation("acme", "widgets", "olga", ghapitest.RoleRead, ghapitest.InvitationOptions{})
-	srv.SetProtection("acme", "widgets", "main", &ghapitest.Protection{EnforceAdmins: true,
-		RequiredStatusChecks:       &ghapitest.RequiredStatusChecks{Strict: true, Checks: []ghapitest.StatusCheck{{Context: "EasyCLA", AppID: -1}}},
-		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, DismissStaleReviews: true}})
+	srv.AddTeam("acme", "core", ghsim.TeamOptions{})
+	srv.SetCollaborator("acme", "widgets", "bob", ghsim.RoleWrite)
+	srv.SetTeamRepo("acme", "core", "widgets", ghsim.RoleWrite)
+	srv.AddInvitation("acme", "widgets", "olga", ghsim.RoleRead, ghsim.InvitationOptions{})
+	srv.SetProtection("acme", "widgets", "main", &ghsim.Protection{EnforceAdmins: true,
+		RequiredStatusChecks:       &ghsim.RequiredStatusChecks{Strict: true, Checks: []ghsim.StatusCheck{{Context: "EasyCLA", AppID: -1}}},
+		RequiredPullRequestReviews: &ghsim.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, DismissStaleReviews: true}})
 	owner := gen.Owners[0]
-	srv.AddIssue("acme", "permissions", ghapitest.IssueOptions{Title: "permsync: drift", Body: "drift <b>@someone</b>", Author: owner, Labels: []string{"permsync-drift"}})
-	srv.AddPull("acme", "permissions", ghapitest.PullOptions{Title: "grant alice", Author: owner, HeadSHA: strings.Repeat("a", 40),
+	srv.AddIssue("acme", "permissions", ghsim.IssueOptions{Title: "permsync: drift", Body: "drift <b>@someone</b>", Author: owner, Labels: []string{"permsync-drift"}})
+	srv.AddPull("acme", "permissions", ghsim.PullOptions{Title: "grant alice", Author: owner, HeadSHA: strings.Repeat("a", 40),
 		Merged: true, MergeCommitSHA: strings.Repeat("b", 40), MergedBy: owner, MergedAt: fuzzEpoch,
-		Reviews: []ghapitest.ReviewOptions{{User: owner, State: "APPROVED", CommitID: strings.Repeat("a", 40), At: fuzzEpoch}}})
+		Reviews: []ghsim.ReviewOptions{{User: owner, State: "APPROVED", CommitID: strings.Repeat("a", 40), At: fuzzEpoch}}})
 	w := &fuzzWorld{srv: srv, token: srv.AddUserToken(owner), dir: tb.TempDir()}
 	var names []string
 	for i, r := range gen.Repos {

@@ -14,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim/ghsimtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -57,7 +58,7 @@ func (l *logBuf) String() string {
 }
 
 // fakeTime makes waits instant: Sleep moves the simulator's clock.
-func fakeTime(srv *ghapitest.Server, o *Options) {
+func fakeTime(srv *ghsim.Server, o *Options) {
 	o.Now = srv.Now
 	o.Sleep = func(ctx context.Context, d time.Duration) error {
 		if err := ctx.Err(); err != nil {
@@ -70,27 +71,27 @@ func fakeTime(srv *ghapitest.Server, o *Options) {
 
 // world is a small org: owner "root", members alice, bob, carol, outsider
 // olga, repo "widgets" (default branch main, branch dev).
-func world(t testing.TB, opts ...ghapitest.Option) *ghapitest.Server {
+func world(t testing.TB, opts ...ghsim.Option) *ghsim.Server {
 	t.Helper()
-	srv := ghapitest.NewTestServer(t, opts...)
-	srv.AddOrg("acme", ghapitest.OrgOptions{BaseRole: ghapitest.RoleRead})
+	srv := ghsimtest.NewServer(t, opts...)
+	srv.AddOrg("acme", ghsim.OrgOptions{BaseRole: ghsim.RoleRead})
 	srv.AddMember("acme", "root", true)
 	for _, m := range []string{"alice", "bob", "carol"} {
 		srv.AddMember("acme", m, false)
 	}
 	srv.AddUser("olga")
-	srv.AddRepo("acme", "widgets", ghapitest.RepoOptions{Branches: []string{"dev"}})
+	srv.AddRepo("acme", "widgets", ghsim.RepoOptions{Branches: []string{"dev"}})
 	return srv
 }
 
 // tokenClient is a Client acting with an owner's token.
-func tokenClient(t testing.TB, srv *ghapitest.Server, mod ...func(*Options)) (*Client, *logBuf) {
+func tokenClient(t testing.TB, srv *ghsim.Server, mod ...func(*Options)) (*Client, *logBuf) {
 	t.Helper()
 	return tokenClientAs(t, srv, "root", mod...)
 }
 
 // tokenClientAs is a Client acting with login's token.
-func tokenClientAs(t testing.TB, srv *ghapitest.Server, login string, mod ...func(*Options)) (*Client, *logBuf) {
+func tokenClientAs(t testing.TB, srv *ghsim.Server, login string, mod ...func(*Options)) (*Client, *logBuf) {
 	t.Helper()
 	logs := &logBuf{}
 	o := Options{APIURL: srv.URL(), Credentials: TokenCredentials(srv.AddUserToken(login)), Logf: logs.Logf, MutationInterval: -1}
@@ -105,11 +106,11 @@ func tokenClientAs(t testing.TB, srv *ghapitest.Server, login string, mod ...fun
 
 // appEnv registers an App with the test key, installs it on acme and
 // returns a Client authenticating as the App.
-func appClient(t testing.TB, srv *ghapitest.Server, mod ...func(*Options)) (*Client, *logBuf, int64) {
+func appClient(t testing.TB, srv *ghsim.Server, mod ...func(*Options)) (*Client, *logBuf, int64) {
 	t.Helper()
 	k, pemText := testKey(t)
-	appID := srv.AddApp(ghapitest.AppOptions{ID: 4242, Slug: "permsync", PublicKey: &k.PublicKey,
-		Permissions: ghapitest.Permissions{"administration": "write", "members": "read", "issues": "write", "pull_requests": "read", "organization_administration": "read"}})
+	appID := srv.AddApp(ghsim.AppOptions{ID: 4242, Slug: "permsync", PublicKey: &k.PublicKey,
+		Permissions: ghsim.Permissions{"administration": "write", "members": "read", "issues": "write", "pull_requests": "read", "organization_administration": "read"}})
 	inst := srv.Install(appID, "acme", nil)
 	creds, err := AppCredentials(appID, pemText, 0)
 	require.NoError(t, err)

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 )
 
@@ -24,7 +24,7 @@ func TestInvitationNotRepeatedAfterAmbiguousFailure(t *testing.T) {
 			t.Run(fmt.Sprintf("reset=%v/applied=%v", reset, applied), func(t *testing.T) {
 				t.Parallel()
 				srv := world(t)
-				srv.SetFaults(ghapitest.Faults{Routes: []ghapitest.RouteFault{{Method: "PUT", Path: "/repos/acme/widgets/collaborators/olga",
+				srv.SetFaults(ghsim.Faults{Routes: []ghsim.RouteFault{{Method: "PUT", Path: "/repos/acme/widgets/collaborators/olga",
 					AfterEffect: applied, Reset: reset, Status: 502, Times: 1}}})
 				c, logs := tokenClient(t, srv)
 				inv, err := c.SetUserGrant(ctxT(t), "acme", "widgets", "olga", role.Write)

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -12,8 +12,8 @@ import (
 func TestIssuesAndLabels(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddRepo("acme", "permissions", ghapitest.RepoOptions{})
-	srv.AddIssue("acme", "permissions", ghapitest.IssueOptions{Title: "unrelated", Author: "alice"})
+	srv.AddRepo("acme", "permissions", ghsim.RepoOptions{})
+	srv.AddIssue("acme", "permissions", ghsim.IssueOptions{Title: "unrelated", Author: "alice"})
 	c, _, _ := appClient(t, srv)
 	ctx := ctxT(t)
 
@@ -71,11 +71,11 @@ func TestIssuesAndLabels(t *testing.T) {
 func TestPullsAndReviews(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddRepo("acme", "permissions", ghapitest.RepoOptions{})
+	srv.AddRepo("acme", "permissions", ghsim.RepoOptions{})
 	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	n := srv.AddPull("acme", "permissions", ghapitest.PullOptions{Title: "give bob write", Author: "alice", Merged: true, MergedBy: "root",
+	n := srv.AddPull("acme", "permissions", ghsim.PullOptions{Title: "give bob write", Author: "alice", Merged: true, MergedBy: "root",
 		MergedAt: at, MergeCommitSHA: "abc123", HeadSHA: "def456", Commits: []string{"def456"},
-		Reviews: []ghapitest.ReviewOptions{{User: "root", State: "APPROVED", CommitID: "def456", At: at.Add(-time.Hour)}, {User: "carol", State: "COMMENTED", At: at.Add(-2 * time.Hour)}}})
+		Reviews: []ghsim.ReviewOptions{{User: "root", State: "APPROVED", CommitID: "def456", At: at.Add(-time.Hour)}, {User: "carol", State: "COMMENTED", At: at.Add(-2 * time.Hour)}}})
 	c, _ := tokenClient(t, srv)
 	ctx := ctxT(t)
 
@@ -106,9 +106,9 @@ func TestPullsAndReviews(t *testing.T) {
 func TestCreateIssueNotRetriedBlindly(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddRepo("acme", "permissions", ghapitest.RepoOptions{})
+	srv.AddRepo("acme", "permissions", ghsim.RepoOptions{})
 	c, logs := tokenClient(t, srv)
-	srv.SetFaults(ghapitest.Faults{Routes: []ghapitest.RouteFault{{Method: "POST", Path: "/repos/acme/permissions/issues", Status: 502}}})
+	srv.SetFaults(ghsim.Faults{Routes: []ghsim.RouteFault{{Method: "POST", Path: "/repos/acme/permissions/issues", Status: 502}}})
 	_, err := c.CreateIssue(ctxT(t), "acme", "permissions", "Rights drift", "body", []string{"permsync-drift"})
 	require.Error(t, err)
 	assert.False(t, NotApplied(err), "a 502 leaves the outcome unknown")

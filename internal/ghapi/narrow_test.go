@@ -3,7 +3,7 @@ package ghapi
 import (
 	"testing"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 
 	"github.com/stretchr/testify/assert"
@@ -33,5 +33,5 @@ func TestTokenNarrowedToAMissingRepository(t *testing.T) {
 	// Writes go on with the wider token.
 	_, err = c.SetUserGrant(ctxT(t), "acme", "widgets", "alice", role.Write)
 	require.NoError(t, err)
-	assert.Equal(t, ghapitest.RoleWrite, srv.Collaborators("acme", "widgets")["alice"])
+	assert.Equal(t, ghsim.RoleWrite, srv.Collaborators("acme", "widgets")["alice"])
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
@@ -27,20 +27,20 @@ func TestNestedTeamGrantsAgree(t *testing.T) {
 		{Slug: "core-js-ui", Role: role.Maintain, Inherited: "core-js"},
 		{Slug: "core-qa", Role: role.Write, Inherited: "core"}, // inherits only
 	}
-	for _, f := range []ghapitest.Fidelity{{}, {TeamReposInherited: true}, {RepoTeamsNoAccessSource: true}} {
+	for _, f := range []ghsim.Fidelity{{}, {TeamReposInherited: true}, {RepoTeamsNoAccessSource: true}} {
 		for _, viaREST := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%+v/rest=%v", f, viaREST), func(t *testing.T) {
 				t.Parallel()
-				srv := world(t, ghapitest.WithFidelity(f))
-				srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
+				srv := world(t, ghsim.WithFidelity(f))
+				srv.AddTeam("acme", "core", ghsim.TeamOptions{})
 				for _, slug := range []string{"core-docs", "core-js", "core-qa"} {
-					srv.AddTeam("acme", slug, ghapitest.TeamOptions{Parent: "core"})
+					srv.AddTeam("acme", slug, ghsim.TeamOptions{Parent: "core"})
 				}
-				srv.AddTeam("acme", "core-js-ui", ghapitest.TeamOptions{Parent: "core-js"})
-				srv.AddTeam("acme", "other", ghapitest.TeamOptions{})
-				srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleWrite)
-				srv.SetTeamRepo("acme", "core-docs", "widgets", ghapitest.RoleRead)
-				srv.SetTeamRepo("acme", "core-js", "widgets", ghapitest.RoleMaintain)
+				srv.AddTeam("acme", "core-js-ui", ghsim.TeamOptions{Parent: "core-js"})
+				srv.AddTeam("acme", "other", ghsim.TeamOptions{})
+				srv.SetTeamRepo("acme", "core", "widgets", ghsim.RoleWrite)
+				srv.SetTeamRepo("acme", "core-docs", "widgets", ghsim.RoleRead)
+				srv.SetTeamRepo("acme", "core-js", "widgets", ghsim.RoleMaintain)
 				c, logs := tokenClient(t, srv, func(o *Options) {
 					if viaREST {
 						o.Transport = &lackingField{field: "permissionSources", typ: "RepositoryCollaboratorEdge", next: http.DefaultTransport}

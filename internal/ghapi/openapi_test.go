@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 	"github.com/getkin/kin-openapi/openapi3"
@@ -65,11 +65,11 @@ func TestRequestsMatchGitHubsOpenAPI(t *testing.T) {
 
 	// Exercise everything.
 	srv := world(t)
-	srv.AddRepo("acme", "permissions", ghapitest.RepoOptions{})
-	srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
-	srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleWrite)
+	srv.AddRepo("acme", "permissions", ghsim.RepoOptions{})
+	srv.AddTeam("acme", "core", ghsim.TeamOptions{})
+	srv.SetTeamRepo("acme", "core", "widgets", ghsim.RoleWrite)
 	srv.SetProtection("acme", "widgets", "dev", unmanaged())
-	srv.AddPull("acme", "permissions", ghapitest.PullOptions{Title: "p", Author: "alice", Merged: true, MergeCommitSHA: "abc", MergedBy: "root"})
+	srv.AddPull("acme", "permissions", ghsim.PullOptions{Title: "p", Author: "alice", Merged: true, MergeCommitSHA: "abc", MergedBy: "root"})
 	rec := &recorder{next: http.DefaultTransport}
 	withRec := func(o *Options) { o.Transport = rec }
 	ac, _, _ := appClient(t, srv, withRec, func(o *Options) {
@@ -103,7 +103,7 @@ func TestRequestsMatchGitHubsOpenAPI(t *testing.T) {
 	require.NoError(t, ac.CreateProtection(ctx, "acme", "widgets", "main", want))
 	require.NoError(t, ac.UpdateProtection(ctx, "acme", "widgets", "main", state.ProtectionSettings{Reviews: ptr(2), EnforceAdmins: ptr(false)}))
 	require.NoError(t, ac.UpdateProtection(ctx, "acme", "widgets", "dev", want))
-	srv.SetProtection("acme", "widgets", "dev", &ghapitest.Protection{Restrictions: &ghapitest.Restrictions{Users: []string{"root"}}})
+	srv.SetProtection("acme", "widgets", "dev", &ghsim.Protection{Restrictions: &ghsim.Restrictions{Users: []string{"root"}}})
 	require.NoError(t, ac.UpdateProtection(ctx, "acme", "widgets", "dev", want)) // the fallback PUT
 	_, err = ac.BranchProtection(ctx, "acme", "widgets", "main")
 	require.NoError(t, err)
@@ -121,7 +121,7 @@ func TestRequestsMatchGitHubsOpenAPI(t *testing.T) {
 	_, err = ac.PullReviews(ctx, "acme", "permissions", pulls[0].Number)
 	require.NoError(t, err)
 	// And the REST fallback's reads.
-	srv.SetFaults(ghapitest.Faults{Routes: []ghapitest.RouteFault{{Method: "POST", Path: "/graphql", Status: 404}}})
+	srv.SetFaults(ghsim.Faults{Routes: []ghsim.RouteFault{{Method: "POST", Path: "/graphql", Status: 404}}})
 	_, err = tc.ReadOrg(ctx, "acme", ReadOptions{Audit: true})
 	require.NoError(t, err)
 	_, err = tc.ReadOrg(ctx, "acme", ReadOptions{Repos: []string{"widgets"}})

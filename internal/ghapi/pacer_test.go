@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -91,7 +91,7 @@ type storeRT struct {
 // itself on the minute they share, through the cache's pacing record.
 func TestPacingIsSharedByRunsOneAfterAnother(t *testing.T) {
 	t.Parallel()
-	srv := world(t, ghapitest.WithFaults(ghapitest.Faults{EnforceSecondaryLimits: true}))
+	srv := world(t, ghsim.WithFaults(ghsim.Faults{EnforceSecondaryLimits: true}))
 	store := &memStore{}
 	withStore := func(o *Options) {
 		o.Cache = func(next http.RoundTripper) http.RoundTripper { return storeRT{next, store} }
@@ -114,7 +114,7 @@ func TestPacingIsSharedByRunsOneAfterAnother(t *testing.T) {
 	assert.LessOrEqual(t, srv.Stats().PeakPointsPerMinute, int64(900))
 
 	// Without the record, the second run would have gone over.
-	srv2 := world(t, ghapitest.WithFaults(ghapitest.Faults{EnforceSecondaryLimits: true}))
+	srv2 := world(t, ghsim.WithFaults(ghsim.Faults{EnforceSecondaryLimits: true}))
 	a, _ := tokenClient(t, srv2)
 	b, _ := tokenClient(t, srv2, func(o *Options) { o.MaxSecondaryRetries = -1 })
 	for i := 0; i < 700; i++ {
@@ -129,7 +129,7 @@ func TestPacingIsSharedByRunsOneAfterAnother(t *testing.T) {
 // TestPacingRecordInTheCacheDirectory: the same, through internal/httpcache.
 func TestPacingRecordInTheCacheDirectory(t *testing.T) {
 	t.Parallel()
-	srv := world(t, ghapitest.WithFaults(ghapitest.Faults{EnforceSecondaryLimits: true}))
+	srv := world(t, ghsim.WithFaults(ghsim.Faults{EnforceSecondaryLimits: true}))
 	dir := t.TempDir()
 	run := func(n int) Stats {
 		cache, err := httpcache.Open(dir)

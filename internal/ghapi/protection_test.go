@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,7 +30,7 @@ func TestCreateProtection(t *testing.T) {
 	require.NotNil(t, p)
 	require.NotNil(t, p.RequiredStatusChecks)
 	assert.True(t, p.RequiredStatusChecks.Strict)
-	assert.ElementsMatch(t, []ghapitest.StatusCheck{{Context: "EasyCLA"}, {Context: "DCO", AppID: 1861}}, p.RequiredStatusChecks.Checks)
+	assert.ElementsMatch(t, []ghsim.StatusCheck{{Context: "EasyCLA"}, {Context: "DCO", AppID: 1861}}, p.RequiredStatusChecks.Checks)
 	assert.True(t, p.EnforceAdmins)
 	require.NotNil(t, p.RequiredPullRequestReviews)
 	assert.Equal(t, 1, p.RequiredPullRequestReviews.RequiredApprovingReviewCount)
@@ -70,15 +70,15 @@ func TestCreateProtection(t *testing.T) {
 }
 
 // unmanaged is protection with everything permsync does not manage set.
-func unmanaged() *ghapitest.Protection {
-	return &ghapitest.Protection{
-		RequiredStatusChecks: &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "lint"}}},
-		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{
+func unmanaged() *ghsim.Protection {
+	return &ghsim.Protection{
+		RequiredStatusChecks: &ghsim.RequiredStatusChecks{Checks: []ghsim.StatusCheck{{Context: "lint"}}},
+		RequiredPullRequestReviews: &ghsim.RequiredPullRequestReviews{
 			RequiredApprovingReviewCount: 1, DismissStaleReviews: true, RequireCodeOwnerReviews: true, RequireLastPushApproval: true,
-			DismissalRestrictions: &ghapitest.Restrictions{Users: []string{"alice"}, Teams: []string{"core"}},
-			BypassAllowances:      &ghapitest.Restrictions{Users: []string{"bob"}},
+			DismissalRestrictions: &ghsim.Restrictions{Users: []string{"alice"}, Teams: []string{"core"}},
+			BypassAllowances:      &ghsim.Restrictions{Users: []string{"bob"}},
 		},
-		Restrictions:                   &ghapitest.Restrictions{Users: []string{"root"}, Teams: []string{"core"}},
+		Restrictions:                   &ghsim.Restrictions{Users: []string{"root"}, Teams: []string{"core"}},
 		RequiredLinearHistory:          true,
 		AllowForcePushes:               false,
 		AllowDeletions:                 false,
@@ -92,8 +92,8 @@ func unmanaged() *ghapitest.Protection {
 func TestUpdateProtectionKeepsUnmanagedSettings(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
-	srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleWrite)
+	srv.AddTeam("acme", "core", ghsim.TeamOptions{})
+	srv.SetTeamRepo("acme", "core", "widgets", ghsim.RoleWrite)
 	srv.SetProtection("acme", "widgets", "main", unmanaged())
 	c, _, _ := appClient(t, srv)
 	ctx := ctxT(t)
@@ -112,7 +112,7 @@ func TestUpdateProtectionKeepsUnmanagedSettings(t *testing.T) {
 
 	got := srv.Protection("acme", "widgets", "main")
 	exp := unmanaged()
-	exp.RequiredStatusChecks = &ghapitest.RequiredStatusChecks{Strict: true, Checks: []ghapitest.StatusCheck{{Context: "lint"}, {Context: "EasyCLA"}, {Context: "DCO", AppID: 1861}}}
+	exp.RequiredStatusChecks = &ghsim.RequiredStatusChecks{Strict: true, Checks: []ghsim.StatusCheck{{Context: "lint"}, {Context: "EasyCLA"}, {Context: "DCO", AppID: 1861}}}
 	exp.EnforceAdmins = true
 	exp.RequiredPullRequestReviews.RequiredApprovingReviewCount = 2
 	assertProtection(t, exp, got)
@@ -121,8 +121,8 @@ func TestUpdateProtectionKeepsUnmanagedSettings(t *testing.T) {
 func TestUpdateProtectionFallsBackToOnePut(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
-	srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleWrite)
+	srv.AddTeam("acme", "core", ghsim.TeamOptions{})
+	srv.SetTeamRepo("acme", "core", "widgets", ghsim.RoleWrite)
 	start := unmanaged()
 	start.RequiredStatusChecks = nil // not enabled: its sub-resource answers 404
 	start.RequiredPullRequestReviews.RequiredApprovingReviewCount = 1
@@ -136,7 +136,7 @@ func TestUpdateProtectionFallsBackToOnePut(t *testing.T) {
 
 	got := srv.Protection("acme", "widgets", "main")
 	exp := unmanaged()
-	exp.RequiredStatusChecks = &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "EasyCLA"}}}
+	exp.RequiredStatusChecks = &ghsim.RequiredStatusChecks{Checks: []ghsim.StatusCheck{{Context: "EasyCLA"}}}
 	exp.RequiredPullRequestReviews.RequiredApprovingReviewCount = 2
 	assertProtection(t, exp, got)
 
@@ -146,11 +146,11 @@ func TestUpdateProtectionFallsBackToOnePut(t *testing.T) {
 	assertProtection(t, exp, srv.Protection("acme", "widgets", "main"))
 }
 
-func assertProtection(t *testing.T, want, got *ghapitest.Protection) {
+func assertProtection(t *testing.T, want, got *ghsim.Protection) {
 	t.Helper()
 	require.NotNil(t, got)
 	// Empty and absent lists mean the same.
-	norm := func(r *ghapitest.Restrictions) {
+	norm := func(r *ghsim.Restrictions) {
 		if r == nil {
 			return
 		}
@@ -160,7 +160,7 @@ func assertProtection(t *testing.T, want, got *ghapitest.Protection) {
 			}
 		}
 	}
-	for _, p := range []*ghapitest.Protection{want, got} {
+	for _, p := range []*ghsim.Protection{want, got} {
 		norm(p.Restrictions)
 		if p.RequiredPullRequestReviews != nil {
 			norm(p.RequiredPullRequestReviews.DismissalRestrictions)

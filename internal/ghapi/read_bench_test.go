@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 	"github.com/stretchr/testify/require"
 )
@@ -26,22 +26,22 @@ const benchRepos = 200
 
 var benchOrg struct {
 	once  sync.Once
-	srv   *ghapitest.Server
+	srv   *ghsim.Server
 	creds Credentials
 	names []string
 }
 
 // benchWorld is one simulator with the generated org and an App installed
 // on it, shared by the benchmarks (it lives until the test binary exits).
-func benchWorld(b *testing.B) (*ghapitest.Server, Credentials, []string) {
+func benchWorld(b *testing.B) (*ghsim.Server, Credentials, []string) {
 	b.Helper()
 	benchOrg.once.Do(func() {
-		srv := ghapitest.NewServer()
-		gen := ghapitest.GenerateOrg(srv, ghapitest.GenSpec{Org: "acme", Repos: benchRepos, DirectCollaborators: 30, TeamGrants: 3,
+		srv := ghsim.NewServer()
+		gen := ghsim.GenerateOrg(srv, ghsim.GenSpec{Org: "acme", Repos: benchRepos, DirectCollaborators: 30, TeamGrants: 3,
 			Teams: 12, Protection: true, Rulesets: true, Seed: 7})
 		k, pemText := testKey(b)
-		appID := srv.AddApp(ghapitest.AppOptions{Slug: "permsync-bench", PublicKey: &k.PublicKey,
-			Permissions: ghapitest.Permissions{"administration": "read", "members": "read", "metadata": "read"}})
+		appID := srv.AddApp(ghsim.AppOptions{Slug: "permsync-bench", PublicKey: &k.PublicKey,
+			Permissions: ghsim.Permissions{"administration": "read", "members": "read", "metadata": "read"}})
 		srv.Install(appID, "acme", nil)
 		creds, err := AppCredentials(appID, pemText, 0)
 		if err != nil {
@@ -55,7 +55,7 @@ func benchWorld(b *testing.B) (*ghapitest.Server, Credentials, []string) {
 	return benchOrg.srv, benchOrg.creds, benchOrg.names
 }
 
-func benchClient(b *testing.B, srv *ghapitest.Server, creds Credentials, cache *httpcache.Cache) *Client {
+func benchClient(b *testing.B, srv *ghsim.Server, creds Credentials, cache *httpcache.Cache) *Client {
 	b.Helper()
 	o := Options{APIURL: srv.URL(), Credentials: creds, RESTPointsPerMinute: -1, GraphQLPointsPerMinute: -1}
 	if cache != nil {

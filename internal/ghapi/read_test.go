@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 	"github.com/stretchr/testify/assert"
@@ -19,18 +19,18 @@ import (
 func TestReadOrgExactRoles(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
-	srv.AddTeam("acme", "core-js", ghapitest.TeamOptions{Parent: "core"})
+	srv.AddTeam("acme", "core", ghsim.TeamOptions{})
+	srv.AddTeam("acme", "core-js", ghsim.TeamOptions{Parent: "core"})
 	srv.AddTeamMember("acme", "core", "alice", "")
 	srv.AddTeamMember("acme", "core-js", "carol", "")
-	srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleAdmin)
-	srv.SetTeamRepo("acme", "core-js", "widgets", ghapitest.RoleTriage)
+	srv.SetTeamRepo("acme", "core", "widgets", ghsim.RoleAdmin)
+	srv.SetTeamRepo("acme", "core-js", "widgets", ghsim.RoleTriage)
 	// alice: direct write, admin through a team: the direct grant is write.
-	srv.SetCollaborator("acme", "widgets", "alice", ghapitest.RoleWrite)
-	srv.SetCollaborator("acme", "widgets", "bob", ghapitest.RoleMaintain)
-	srv.SetCollaborator("acme", "widgets", "olga", ghapitest.RoleTriage)
-	srv.AddInvitation("acme", "widgets", "dave", ghapitest.RoleWrite, ghapitest.InvitationOptions{Inviter: "root"})
-	srv.AddRepo("acme", "gadgets", ghapitest.RepoOptions{Private: true, Archived: true})
+	srv.SetCollaborator("acme", "widgets", "alice", ghsim.RoleWrite)
+	srv.SetCollaborator("acme", "widgets", "bob", ghsim.RoleMaintain)
+	srv.SetCollaborator("acme", "widgets", "olga", ghsim.RoleTriage)
+	srv.AddInvitation("acme", "widgets", "dave", ghsim.RoleWrite, ghsim.InvitationOptions{Inviter: "root"})
+	srv.AddRepo("acme", "gadgets", ghsim.RepoOptions{Private: true, Archived: true})
 
 	c, _ := tokenClient(t, srv)
 	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
@@ -80,8 +80,8 @@ func TestReadOrgNamedReposAndNotFound(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
 	for i := 0; i < 50; i++ {
-		srv.AddRepo("acme", fmt.Sprintf("r%02d", i), ghapitest.RepoOptions{})
-		srv.SetCollaborator("acme", fmt.Sprintf("r%02d", i), "bob", ghapitest.RoleTriage)
+		srv.AddRepo("acme", fmt.Sprintf("r%02d", i), ghsim.RepoOptions{})
+		srv.SetCollaborator("acme", fmt.Sprintf("r%02d", i), "bob", ghsim.RoleTriage)
 	}
 	c, _ := tokenClient(t, srv)
 	names := []string{"widgets", "nope", "R07"}
@@ -102,25 +102,25 @@ func TestReadOrgNamedReposAndNotFound(t *testing.T) {
 func TestReadOrgProtectionRulesetsAudit(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.SetProtection("acme", "widgets", "main", &ghapitest.Protection{
-		RequiredStatusChecks: &ghapitest.RequiredStatusChecks{Strict: true, Checks: []ghapitest.StatusCheck{{Context: "EasyCLA"}, {Context: "DCO", AppID: 1861}}},
+	srv.SetProtection("acme", "widgets", "main", &ghsim.Protection{
+		RequiredStatusChecks: &ghsim.RequiredStatusChecks{Strict: true, Checks: []ghsim.StatusCheck{{Context: "EasyCLA"}, {Context: "DCO", AppID: 1861}}},
 		EnforceAdmins:        true,
-		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 2, DismissStaleReviews: true, RequireCodeOwnerReviews: true,
-			DismissalRestrictions: &ghapitest.Restrictions{Users: []string{"alice"}}},
-		Restrictions:          &ghapitest.Restrictions{Users: []string{"bob"}},
+		RequiredPullRequestReviews: &ghsim.RequiredPullRequestReviews{RequiredApprovingReviewCount: 2, DismissStaleReviews: true, RequireCodeOwnerReviews: true,
+			DismissalRestrictions: &ghsim.Restrictions{Users: []string{"alice"}}},
+		Restrictions:          &ghsim.Restrictions{Users: []string{"bob"}},
 		RequiredLinearHistory: true,
 		RequiredSignatures:    true,
 	})
-	srv.SetProtection("acme", "widgets", "dev", &ghapitest.Protection{AllowForcePushes: true, AllowDeletions: true})
-	orgRS := srv.AddRuleset("acme", "", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
-		Rules:        []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(true, ghapitest.StatusCheck{Context: "EasyCLA"}, ghapitest.StatusCheck{Context: "DCO", AppID: 1861})},
-		BypassActors: []ghapitest.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
-	repoRS := srv.AddRuleset("acme", "widgets", ghapitest.Ruleset{Name: "release", Include: []string{"refs/heads/release/*"},
-		Rules: []ghapitest.Rule{ghapitest.PullRequestRule(2, true, false), ghapitest.MergeQueueRule()}})
-	evalRS := srv.AddRuleset("acme", "widgets", ghapitest.Ruleset{Name: "trial", Enforcement: "evaluate", Include: []string{"~ALL"},
-		Rules: []ghapitest.Rule{ghapitest.PullRequestRule(3, false, false)}})
+	srv.SetProtection("acme", "widgets", "dev", &ghsim.Protection{AllowForcePushes: true, AllowDeletions: true})
+	orgRS := srv.AddRuleset("acme", "", ghsim.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
+		Rules:        []ghsim.Rule{ghsim.RequiredStatusChecksRule(true, ghsim.StatusCheck{Context: "EasyCLA"}, ghsim.StatusCheck{Context: "DCO", AppID: 1861})},
+		BypassActors: []ghsim.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
+	repoRS := srv.AddRuleset("acme", "widgets", ghsim.Ruleset{Name: "release", Include: []string{"refs/heads/release/*"},
+		Rules: []ghsim.Rule{ghsim.PullRequestRule(2, true, false), ghsim.MergeQueueRule()}})
+	evalRS := srv.AddRuleset("acme", "widgets", ghsim.Ruleset{Name: "trial", Enforcement: "evaluate", Include: []string{"~ALL"},
+		Rules: []ghsim.Rule{ghsim.PullRequestRule(3, false, false)}})
 	srv.AddDeployKey("acme", "widgets", "ci", "ssh-ed25519 AAAA", true)
-	srv.AddRepo("acme", "other", ghapitest.RepoOptions{})
+	srv.AddRepo("acme", "other", ghsim.RepoOptions{})
 
 	c, logs := tokenClient(t, srv)
 	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{Branches: map[string][]string{"Widgets": {"dev", "nope", "main"}}, Audit: true})
@@ -181,12 +181,12 @@ func TestReadOrgProtectionRulesetsAudit(t *testing.T) {
 func TestReadOrgPartialFailures(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddRepo("acme", "gadgets", ghapitest.RepoOptions{})
-	srv.AddRepo("acme", "gizmos", ghapitest.RepoOptions{})
-	srv.SetCollaborator("acme", "gizmos", "bob", ghapitest.RoleWrite)
-	srv.SetFaults(ghapitest.Faults{
-		GraphQL: []ghapitest.GraphQLFault{{Alias: "r1", Type: "INTERNAL", Message: "Something went wrong"}},
-		Routes:  []ghapitest.RouteFault{{Method: "GET", Path: "/repos/acme/gizmos/invitations", Status: 502}},
+	srv.AddRepo("acme", "gadgets", ghsim.RepoOptions{})
+	srv.AddRepo("acme", "gizmos", ghsim.RepoOptions{})
+	srv.SetCollaborator("acme", "gizmos", "bob", ghsim.RoleWrite)
+	srv.SetFaults(ghsim.Faults{
+		GraphQL: []ghsim.GraphQLFault{{Alias: "r1", Type: "INTERNAL", Message: "Something went wrong"}},
+		Routes:  []ghsim.RouteFault{{Method: "GET", Path: "/repos/acme/gizmos/invitations", Status: 502}},
 	})
 	c, logs := tokenClient(t, srv)
 	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{Repos: []string{"widgets", "gadgets", "gizmos"}})
@@ -204,18 +204,18 @@ func TestReadOrgPartialFailures(t *testing.T) {
 func TestReadOrgFallsBackToREST(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
+	srv.AddTeam("acme", "core", ghsim.TeamOptions{})
 	srv.AddTeamMember("acme", "core", "alice", "")
-	srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleAdmin)
-	srv.SetCollaborator("acme", "widgets", "alice", ghapitest.RoleWrite) // hidden under the team's admin
-	srv.SetCollaborator("acme", "widgets", "bob", ghapitest.RoleMaintain)
-	srv.SetCollaborator("acme", "widgets", "olga", ghapitest.RoleTriage)
-	srv.AddInvitation("acme", "widgets", "dave", ghapitest.RoleRead, ghapitest.InvitationOptions{})
-	srv.SetProtection("acme", "widgets", "main", &ghapitest.Protection{EnforceAdmins: true,
-		RequiredStatusChecks: &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "DCO", AppID: 1861}}}})
-	srv.AddRuleset("acme", "", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
-		Rules: []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA"})}})
-	srv.SetFaults(ghapitest.Faults{Routes: []ghapitest.RouteFault{{Method: "POST", Path: "/graphql", Status: 404, Message: "Not Found"}}})
+	srv.SetTeamRepo("acme", "core", "widgets", ghsim.RoleAdmin)
+	srv.SetCollaborator("acme", "widgets", "alice", ghsim.RoleWrite) // hidden under the team's admin
+	srv.SetCollaborator("acme", "widgets", "bob", ghsim.RoleMaintain)
+	srv.SetCollaborator("acme", "widgets", "olga", ghsim.RoleTriage)
+	srv.AddInvitation("acme", "widgets", "dave", ghsim.RoleRead, ghsim.InvitationOptions{})
+	srv.SetProtection("acme", "widgets", "main", &ghsim.Protection{EnforceAdmins: true,
+		RequiredStatusChecks: &ghsim.RequiredStatusChecks{Checks: []ghsim.StatusCheck{{Context: "DCO", AppID: 1861}}}})
+	srv.AddRuleset("acme", "", ghsim.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
+		Rules: []ghsim.Rule{ghsim.RequiredStatusChecksRule(false, ghsim.StatusCheck{Context: "EasyCLA"})}})
+	srv.SetFaults(ghsim.Faults{Routes: []ghsim.RouteFault{{Method: "POST", Path: "/graphql", Status: 404, Message: "Not Found"}}})
 
 	c, logs := tokenClient(t, srv)
 	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{Branches: map[string][]string{"widgets": {"gone"}}})
@@ -246,10 +246,10 @@ func TestReadOrgFallsBackToREST(t *testing.T) {
 func TestAuditWithoutBypassPermission(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddRuleset("acme", "", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
-		Rules:        []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA"})},
-		BypassActors: []ghapitest.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
-	srv.SetFaults(ghapitest.Faults{GraphQL: []ghapitest.GraphQLFault{{Alias: "bypassActors", Type: "FORBIDDEN", Message: "Resource not accessible by integration"}}})
+	srv.AddRuleset("acme", "", ghsim.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
+		Rules:        []ghsim.Rule{ghsim.RequiredStatusChecksRule(false, ghsim.StatusCheck{Context: "EasyCLA"})},
+		BypassActors: []ghsim.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
+	srv.SetFaults(ghsim.Faults{GraphQL: []ghsim.GraphQLFault{{Alias: "bypassActors", Type: "FORBIDDEN", Message: "Resource not accessible by integration"}}})
 	c, logs := tokenClient(t, srv)
 	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{Audit: true})
 	require.NoError(t, err)
@@ -284,8 +284,8 @@ func (l *lackingField) RoundTrip(req *http.Request) (*http.Response, error) {
 func TestReadWithoutOptionalGraphQLFields(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.SetCollaborator("acme", "widgets", "bob", ghapitest.RoleMaintain)
-	srv.SetProtection("acme", "widgets", "main", &ghapitest.Protection{EnforceAdmins: true})
+	srv.SetCollaborator("acme", "widgets", "bob", ghsim.RoleMaintain)
+	srv.SetProtection("acme", "widgets", "main", &ghsim.Protection{EnforceAdmins: true})
 	rt := &lackingField{field: "requireLastPushApproval", typ: "BranchProtectionRule", next: http.DefaultTransport}
 	rt = &lackingField{field: "rateLimit", typ: "Query", next: rt}
 	c, logs := tokenClient(t, srv, func(o *Options) { o.Transport = rt })
@@ -334,7 +334,7 @@ func TestReadOrgSmallerPagesAfterTimeouts(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
 	for i := 0; i < 30; i++ {
-		srv.AddRepo("acme", fmt.Sprintf("r%02d", i), ghapitest.RepoOptions{})
+		srv.AddRepo("acme", fmt.Sprintf("r%02d", i), ghsim.RepoOptions{})
 	}
 	c, logs := tokenClient(t, srv, func(o *Options) { o.Transport = &slowQueries{max: 12, next: http.DefaultTransport} })
 	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})

@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
@@ -19,17 +19,17 @@ import (
 // run. The re-read before a write agrees with the plan's read.
 func TestReadWithNullRoleName(t *testing.T) {
 	t.Parallel()
-	srv := world(t, ghapitest.WithFidelity(ghapitest.Fidelity{NullRoleName: true}))
+	srv := world(t, ghsim.WithFidelity(ghsim.Fidelity{NullRoleName: true}))
 	srv.AddUser("dave")
 	srv.AddUser("erin")
-	srv.SetCollaborator("acme", "widgets", "olga", ghapitest.RoleMaintain) // outside collaborator: no other source
-	srv.SetCollaborator("acme", "widgets", "dave", ghapitest.RoleTriage)
-	srv.SetCollaborator("acme", "widgets", "erin", ghapitest.RoleWrite)
-	srv.SetCollaborator("acme", "widgets", "bob", ghapitest.RoleWrite) // a member: base role read too
-	srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
+	srv.SetCollaborator("acme", "widgets", "olga", ghsim.RoleMaintain) // outside collaborator: no other source
+	srv.SetCollaborator("acme", "widgets", "dave", ghsim.RoleTriage)
+	srv.SetCollaborator("acme", "widgets", "erin", ghsim.RoleWrite)
+	srv.SetCollaborator("acme", "widgets", "bob", ghsim.RoleWrite) // a member: base role read too
+	srv.AddTeam("acme", "core", ghsim.TeamOptions{})
 	srv.AddTeamMember("acme", "core", "carol", "member")
-	srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleWrite)
-	srv.SetCollaborator("acme", "widgets", "carol", ghapitest.RoleMaintain) // maintain direct, write (folded WRITE) by team
+	srv.SetTeamRepo("acme", "core", "widgets", ghsim.RoleWrite)
+	srv.SetCollaborator("acme", "widgets", "carol", ghsim.RoleMaintain) // maintain direct, write (folded WRITE) by team
 	want := []state.UserGrant{
 		{Login: "bob", Role: role.Write},
 		{Login: "carol", Role: role.Maintain, RoleName: state.RoleNameAmbiguous},

@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
@@ -19,14 +19,14 @@ import (
 // server cannot describe reads as one that may bypass.
 func TestReadAgainstReducedSchema(t *testing.T) {
 	t.Parallel()
-	srv := world(t, ghapitest.WithFidelity(ghapitest.Fidelity{ReducedSchema: true}))
-	srv.SetCollaborator("acme", "widgets", "bob", ghapitest.RoleMaintain)
-	orgRS := srv.AddRuleset("acme", "", ghapitest.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
-		Rules:        []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA", AppID: 1003})},
-		BypassActors: []ghapitest.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
-	keyRS := srv.AddRuleset("acme", "widgets", ghapitest.Ruleset{Name: "deploys", Include: []string{"~DEFAULT_BRANCH"},
-		Rules:        []ghapitest.Rule{ghapitest.RequiredStatusChecksRule(false, ghapitest.StatusCheck{Context: "EasyCLA", AppID: 1003})},
-		BypassActors: []ghapitest.BypassActor{{ActorType: "OrganizationAdmin"}, {ActorType: "DeployKey", BypassMode: "always"}}})
+	srv := world(t, ghsim.WithFidelity(ghsim.Fidelity{ReducedSchema: true}))
+	srv.SetCollaborator("acme", "widgets", "bob", ghsim.RoleMaintain)
+	orgRS := srv.AddRuleset("acme", "", ghsim.Ruleset{Name: "cla", Include: []string{"~DEFAULT_BRANCH"}, RepoInclude: []string{"~ALL"},
+		Rules:        []ghsim.Rule{ghsim.RequiredStatusChecksRule(false, ghsim.StatusCheck{Context: "EasyCLA", AppID: 1003})},
+		BypassActors: []ghsim.BypassActor{{ActorType: "OrganizationAdmin", BypassMode: "always"}}})
+	keyRS := srv.AddRuleset("acme", "widgets", ghsim.Ruleset{Name: "deploys", Include: []string{"~DEFAULT_BRANCH"},
+		Rules:        []ghsim.Rule{ghsim.RequiredStatusChecksRule(false, ghsim.StatusCheck{Context: "EasyCLA", AppID: 1003})},
+		BypassActors: []ghsim.BypassActor{{ActorType: "OrganizationAdmin"}, {ActorType: "DeployKey", BypassMode: "always"}}})
 
 	c, logs := tokenClient(t, srv)
 	o, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})

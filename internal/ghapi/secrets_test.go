@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 	"github.com/stretchr/testify/assert"
@@ -38,7 +38,7 @@ func TestNoSecretInOutput(t *testing.T) {
 	}
 
 	srv := world(t)
-	srv.AddRepo("acme", "permissions", ghapitest.RepoOptions{})
+	srv.AddRepo("acme", "permissions", ghsim.RepoOptions{})
 	userToken := srv.AddUserToken("root")
 	logs := &logBuf{}
 	tokOpts := Options{APIURL: srv.URL(), Credentials: TokenCredentials(userToken), Logf: logs.Logf, MutationInterval: -1, RequestTimeout: 20 * time.Millisecond, MaxRateLimitWait: time.Minute, MaxRetries: 2}
@@ -66,20 +66,20 @@ func TestNoSecretInOutput(t *testing.T) {
 		_, _, err = c.UserGrant(ctx, "acme", "nope", "bob")
 		record(err)
 	}
-	for _, f := range []ghapitest.Faults{
+	for _, f := range []ghsim.Faults{
 		{},
 		{ServerErrorEvery: 1},
 		{ResetEvery: 1},
 		{SecondaryLimitEvery: 1},
 		{Latency: 60 * time.Millisecond},
-		{Routes: []ghapitest.RouteFault{{Path: "/repos", Status: 403, Message: "Resource not accessible by integration"}}},
-		{GraphQL: []ghapitest.GraphQLFault{{Alias: "organization", Type: "FORBIDDEN", Message: "no"}}},
+		{Routes: []ghsim.RouteFault{{Path: "/repos", Status: 403, Message: "Resource not accessible by integration"}}},
+		{GraphQL: []ghsim.GraphQLFault{{Alias: "organization", Type: "FORBIDDEN", Message: "no"}}},
 	} {
 		srv.SetFaults(f)
 		exercise(tc)
 		exercise(ac)
 	}
-	srv.SetFaults(ghapitest.Faults{})
+	srv.SetFaults(ghsim.Faults{})
 	srv.SetUserRateLimitRemaining("root", "core", 0)
 	exercise(tc)
 	srv.RevokeToken(userToken)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,7 +44,7 @@ func (s *sleeps) longest() time.Duration {
 
 func TestServerErrorsAndResetsAreRetried(t *testing.T) {
 	t.Parallel()
-	for name, f := range map[string]ghapitest.Faults{
+	for name, f := range map[string]ghsim.Faults{
 		"502 every 3rd":   {ServerErrorEvery: 3},
 		"503 every 2nd":   {ServerErrorEvery: 2, ServerErrorStatus: 503},
 		"reset every 3rd": {ResetEvery: 3},
@@ -53,9 +53,9 @@ func TestServerErrorsAndResetsAreRetried(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			srv := world(t)
-			srv.SetCollaborator("acme", "widgets", "bob", ghapitest.RoleMaintain)
+			srv.SetCollaborator("acme", "widgets", "bob", ghsim.RoleMaintain)
 			for i := 0; i < 10; i++ {
-				srv.AddRepo("acme", fmt.Sprintf("r%d", i), ghapitest.RepoOptions{})
+				srv.AddRepo("acme", fmt.Sprintf("r%d", i), ghsim.RepoOptions{})
 			}
 			c, logs := tokenClient(t, srv)
 			srv.SetFaults(f)
@@ -82,7 +82,7 @@ func TestPersistentServerErrorFailsClearly(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
 	c, _ := tokenClient(t, srv)
-	srv.SetFaults(ghapitest.Faults{ServerErrorEvery: 1})
+	srv.SetFaults(ghsim.Faults{ServerErrorEvery: 1})
 	_, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
 	require.Error(t, err)
 	assert.Equal(t, KindServer, KindOf(err))
@@ -107,7 +107,7 @@ func TestSecondaryLimits(t *testing.T) {
 			srv := world(t)
 			var sl sleeps
 			c, logs := tokenClient(t, srv, sl.hook)
-			srv.SetFaults(ghapitest.Faults{SecondaryLimitEvery: 2, SecondaryLimitStatus: tc.status, SecondaryRetryAfter: tc.retryAfter})
+			srv.SetFaults(ghsim.Faults{SecondaryLimitEvery: 2, SecondaryLimitStatus: tc.status, SecondaryRetryAfter: tc.retryAfter})
 			ctx := ctxT(t)
 			for _, u := range []string{"alice", "bob", "carol"} {
 				_, err := c.SetUserGrant(ctx, "acme", "widgets", u, role.Triage)
@@ -126,7 +126,7 @@ func TestSecondaryLimitPersistsFailsClearly(t *testing.T) {
 	srv := world(t)
 	var sl sleeps
 	c, _ := tokenClient(t, srv, sl.hook)
-	srv.SetFaults(ghapitest.Faults{SecondaryLimitEvery: 1})
+	srv.SetFaults(ghsim.Faults{SecondaryLimitEvery: 1})
 	_, err := c.SetUserGrant(ctxT(t), "acme", "widgets", "bob", role.Triage)
 	require.Error(t, err)
 	assert.Equal(t, KindRateLimited, KindOf(err))
@@ -169,7 +169,7 @@ func TestPrimaryLimit(t *testing.T) {
 	})
 	t.Run("graphql 200 RATE_LIMITED", func(t *testing.T) {
 		t.Parallel()
-		srv := world(t, ghapitest.WithFaults(ghapitest.Faults{PrimaryLimitStatus: 429}))
+		srv := world(t, ghsim.WithFaults(ghsim.Faults{PrimaryLimitStatus: 429}))
 		var sl sleeps
 		c, _ := tokenClient(t, srv, sl.hook, func(o *Options) { o.MaxRateLimitWait = 2 * time.Hour })
 		srv.SetUserRateLimitRemaining("root", "graphql", 0)
@@ -193,7 +193,7 @@ func TestTimeoutsAndLatency(t *testing.T) {
 	const never = time.Hour
 	srv := world(t)
 	c, _ := tokenClient(t, srv, func(o *Options) { o.RequestTimeout = time.Minute; o.MaxRetries = 3 })
-	srv.SetFaults(ghapitest.Faults{Latency: 10 * time.Millisecond})
+	srv.SetFaults(ghsim.Faults{Latency: 10 * time.Millisecond})
 	_, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
 	require.NoError(t, err, "latency under the timeout is fine")
 	assert.Zero(t, c.Stats().Retries)
@@ -202,13 +202,13 @@ func TestTimeoutsAndLatency(t *testing.T) {
 	// timeout is shorter here, as it is paid in real time per lost answer
 	// (two or three of them); answers that come still come at once.
 	slow, _ := tokenClient(t, srv, func(o *Options) { o.RequestTimeout = 2 * time.Second; o.MaxRetries = 3 })
-	srv.SetFaults(ghapitest.Faults{SpikeEvery: 3, SpikeLatency: never})
+	srv.SetFaults(ghsim.Faults{SpikeEvery: 3, SpikeLatency: never})
 	_, err = slow.ReadOrg(ctxT(t), "acme", ReadOptions{})
 	require.NoError(t, err, "a slow request is retried")
 	assert.Positive(t, slow.Stats().Retries, "a request was cut and sent again")
 
 	short, _ := tokenClient(t, srv, func(o *Options) { o.RequestTimeout = 50 * time.Millisecond; o.MaxRetries = 3 })
-	srv.SetFaults(ghapitest.Faults{Latency: never})
+	srv.SetFaults(ghsim.Faults{Latency: never})
 	_, err = short.ReadOrg(ctxT(t), "acme", ReadOptions{})
 	require.Error(t, err)
 	assert.Equal(t, KindNetwork, KindOf(err))
@@ -218,7 +218,7 @@ func TestTimeoutsAndLatency(t *testing.T) {
 
 func TestPacingStaysUnderSecondaryLimits(t *testing.T) {
 	t.Parallel()
-	srv := world(t, ghapitest.WithFaults(ghapitest.Faults{EnforceSecondaryLimits: true}))
+	srv := world(t, ghsim.WithFaults(ghsim.Faults{EnforceSecondaryLimits: true}))
 	var sl sleeps
 	c, _ := tokenClient(t, srv, sl.hook)
 	ctx := ctxT(t)

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 	"github.com/stretchr/testify/assert"
@@ -15,9 +15,9 @@ import (
 func TestUserGrantWrites(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
+	srv.AddTeam("acme", "core", ghsim.TeamOptions{})
 	srv.AddTeamMember("acme", "core", "alice", "")
-	srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleAdmin)
+	srv.SetTeamRepo("acme", "core", "widgets", ghsim.RoleAdmin)
 	c, _, _ := appClient(t, srv)
 	ctx := ctxT(t)
 
@@ -25,7 +25,7 @@ func TestUserGrantWrites(t *testing.T) {
 	inv, err := c.SetUserGrant(ctx, "acme", "widgets", "bob", role.Maintain)
 	require.NoError(t, err)
 	assert.Nil(t, inv)
-	assert.Equal(t, ghapitest.RoleMaintain, srv.Collaborators("acme", "widgets")["bob"])
+	assert.Equal(t, ghsim.RoleMaintain, srv.Collaborators("acme", "widgets")["bob"])
 
 	// A direct write under a team's admin reads back as write.
 	_, err = c.SetUserGrant(ctx, "acme", "widgets", "alice", role.Write)
@@ -56,7 +56,7 @@ func TestUserGrantWrites(t *testing.T) {
 	require.NoError(t, c.UpdateInvitation(ctx, "acme", "widgets", inv.ID, role.Maintain))
 	invs := srv.Invitations("acme", "widgets")
 	require.Len(t, invs, 1)
-	assert.Equal(t, ghapitest.RoleMaintain, invs[0].Role)
+	assert.Equal(t, ghsim.RoleMaintain, invs[0].Role)
 
 	// Withdrawn.
 	require.NoError(t, c.DeleteInvitation(ctx, "acme", "widgets", inv.ID))
@@ -79,7 +79,7 @@ func TestUserGrantWrites(t *testing.T) {
 	_, err = c.SetUserGrant(ctx, "acme", "widgets", "carol", role.None)
 	require.Error(t, err)
 	assert.True(t, NotApplied(err))
-	srv.SetBaseRole("acme", ghapitest.RoleWrite)
+	srv.SetBaseRole("acme", ghsim.RoleWrite)
 	_, err = c.SetUserGrant(ctx, "acme", "widgets", "carol", role.Read)
 	require.Error(t, err)
 	assert.Equal(t, KindValidation, KindOf(err))
@@ -90,7 +90,7 @@ func TestUserGrantWrites(t *testing.T) {
 func TestExpiredInvitation(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddInvitation("acme", "widgets", "olga", ghapitest.RoleWrite, ghapitest.InvitationOptions{Inviter: "root", CreatedAt: srv.Now().Add(-8 * 24 * time.Hour)})
+	srv.AddInvitation("acme", "widgets", "olga", ghsim.RoleWrite, ghsim.InvitationOptions{Inviter: "root", CreatedAt: srv.Now().Add(-8 * 24 * time.Hour)})
 	c, _ := tokenClient(t, srv)
 	_, inv, err := c.UserGrant(ctxT(t), "acme", "widgets", "olga")
 	require.NoError(t, err)
@@ -103,7 +103,7 @@ func TestExpiredInvitation(t *testing.T) {
 func TestTeamGrantWrites(t *testing.T) {
 	t.Parallel()
 	srv := world(t)
-	srv.AddTeam("acme", "core", ghapitest.TeamOptions{})
+	srv.AddTeam("acme", "core", ghsim.TeamOptions{})
 	c, _, _ := appClient(t, srv)
 	ctx := ctxT(t)
 
@@ -115,7 +115,7 @@ func TestTeamGrantWrites(t *testing.T) {
 	g, err = c.TeamGrant(ctx, "acme", "widgets", "core")
 	require.NoError(t, err)
 	assert.Equal(t, &state.TeamGrant{Slug: "core", Role: role.Triage}, g)
-	assert.Equal(t, ghapitest.RoleTriage, srv.TeamRepos("acme", "widgets")["core"])
+	assert.Equal(t, ghsim.RoleTriage, srv.TeamRepos("acme", "widgets")["core"])
 
 	require.NoError(t, c.SetTeamGrant(ctx, "acme", "widgets", "core", role.Maintain))
 	g, err = c.TeamGrant(ctx, "acme", "widgets", "core")

@@ -12,7 +12,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/importer"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
@@ -70,9 +70,9 @@ func diffInput(b *testing.B) reconcile.Input {
 }
 
 func buildDiffInput() (reconcile.Input, error) {
-	srv := ghapitest.NewServer()
+	srv := ghsim.NewServer()
 	defer srv.Close()
-	gen := ghapitest.GenerateOrg(srv, ghapitest.GenSpec{Org: "acme", Repos: diffRepos, DirectCollaborators: 30, TeamGrants: 3,
+	gen := ghsim.GenerateOrg(srv, ghsim.GenSpec{Org: "acme", Repos: diffRepos, DirectCollaborators: 30, TeamGrants: 3,
 		Teams: 12, Protection: true, Rulesets: true, Seed: 7})
 	c, err := ghapi.New(context.Background(), ghapi.Options{APIURL: srv.URL(), Credentials: ghapi.TokenCredentials(srv.AddUserToken(gen.Owners[0])),
 		RESTPointsPerMinute: -1, GraphQLPointsPerMinute: -1})

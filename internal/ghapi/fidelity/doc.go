@@ -1,5 +1,5 @@
 // Package fidelity checks permsync's GitHub adapter (internal/ghapi) and
-// the simulated GitHub it is tested against (internal/ghapi/ghapitest)
+// the simulated GitHub it is tested against (internal/ghsim)
 // against GitHub's own descriptions of its API. It holds tests only.
 //
 // A workload runs every operation of ghapi.Client against a seeded
@@ -9,7 +9,7 @@
 // paths taken when GitHub answers 201 or 404, issues and pull requests,
 // and the GitHub App's installation lookup and token requests with a
 // generated key. A second workload asks the simulator for every route it
-// serves (routes are read from ghapitest's source, so a new one is noticed).
+// serves (routes are read from ghsim's source, so a new one is noticed).
 // Then:
 //
 //   - every REST exchange is matched to an operation of GitHub's OpenAPI

@@ -13,7 +13,7 @@ import (
 )
 
 // simRoute is one REST route the simulator serves, as registered in
-// ghapitest/routes.go: "GET" and "/repos/{owner}/{repo}".
+// ghsim/routes.go: "GET" and "/repos/{owner}/{repo}".
 type simRoute struct {
 	Method  string
 	Pattern string
@@ -38,7 +38,7 @@ var (
 // here without anyone having to remember this file.
 func simulatorRoutes() ([]simRoute, error) {
 	simRoutesOnce.Do(func() {
-		simRoutesList, simRoutesErr = parseSimRoutes(filepath.Join("..", "ghapitest", "routes.go"))
+		simRoutesList, simRoutesErr = parseSimRoutes(filepath.Join("..", "ghsim", "routes.go"))
 	})
 	return simRoutesList, simRoutesErr
 }

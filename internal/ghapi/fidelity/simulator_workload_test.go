@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	jwt "github.com/golang-jwt/jwt/v4"
 )
 
@@ -18,7 +18,7 @@ import (
 // beyond what the adapter sends (other media types, the sub-resources the
 // adapter does not use, error answers), sent with a plain HTTP client at
 // the root base (as api.github.com; the adapter uses /api/v3). Like
-// ghapitest's TestDumpResponses, but recorded here so that the answers are
+// ghsim's TestDumpResponses, but recorded here so that the answers are
 // checked against GitHub's description. TestRESTMatchesGitHub fails when a
 // route is neither here nor in the adapter's workload.
 
@@ -51,11 +51,11 @@ func simulatorWorkload() *simWorkloadResult {
 
 func runSimulatorWorkload() *simWorkloadResult {
 	res := &simWorkloadResult{}
-	srv := ghapitest.NewServer()
+	srv := ghsim.NewServer()
 	defer srv.Close()
 	ids := seedWorld(srv)
 	key, _ := appKey()
-	id := srv.AddApp(ghapitest.AppOptions{ID: appID, Slug: appSlug, Name: "permsync", PublicKey: &key.PublicKey, Permissions: appPermissions})
+	id := srv.AddApp(ghsim.AppOptions{ID: appID, Slug: appSlug, Name: "permsync", PublicKey: &key.PublicKey, Permissions: appPermissions})
 	inst := srv.Install(id, "acme", nil)
 	installTok := srv.InstallationToken(inst, nil)
 	userTok := srv.AddUserToken("root")

@@ -48,7 +48,7 @@ type validatorOpts struct {
 // filterOpts: every failure of an exchange, not the first; a status the
 // operation does not document is one; so is a request body where none is
 // documented. Authentication is not checked here (the simulator enforces
-// tokens and App permissions itself; ghapitest's own tests cover that).
+// tokens and App permissions itself; ghsim's own tests cover that).
 var filterOpts = &openapi3filter.Options{
 	MultiError:                        true,
 	IncludeResponseStatus:             true,

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi/ghapitest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
@@ -117,9 +117,9 @@ func appKey() (*rsa.PrivateKey, []byte) {
 //   - big: wide enough that every GraphQL connection the adapter reads
 //     needs a second page (members, team members and repositories,
 //     collaborators, protection rules, rulesets).
-func seedWorld(srv *ghapitest.Server) seeded {
+func seedWorld(srv *ghsim.Server) seeded {
 	var ids seeded
-	srv.AddOrg("acme", ghapitest.OrgOptions{BaseRole: ghapitest.RoleRead, Name: "Acme"})
+	srv.AddOrg("acme", ghsim.OrgOptions{BaseRole: ghsim.RoleRead, Name: "Acme"})
 	srv.AddMember("acme", "root", true)
 	for _, m := range []string{"alice", "bob", "carol", "dave"} {
 		srv.AddMember("acme", m, false)
@@ -127,70 +127,70 @@ func seedWorld(srv *ghapitest.Server) seeded {
 	for _, u := range []string{"olga", "ivan", "nina"} {
 		srv.AddUser(u)
 	}
-	srv.AddTeam("acme", "core", ghapitest.TeamOptions{Name: "Core", Description: "the core team"})
-	srv.AddTeam("acme", "child", ghapitest.TeamOptions{Parent: "core"})
+	srv.AddTeam("acme", "core", ghsim.TeamOptions{Name: "Core", Description: "the core team"})
+	srv.AddTeam("acme", "child", ghsim.TeamOptions{Parent: "core"})
 	srv.AddTeamMember("acme", "core", "alice", "maintainer")
 	srv.AddTeamMember("acme", "child", "bob", "member")
-	ids.widgets = srv.AddRepo("acme", "widgets", ghapitest.RepoOptions{Branches: []string{"dev", "release", "hotfix"}, Description: "widgets"})
-	srv.AddRepo("acme", "gadgets", ghapitest.RepoOptions{})
-	srv.AddRepo("acme", "legacy", ghapitest.RepoOptions{Archived: true, Private: true})
-	srv.SetTeamRepo("acme", "core", "widgets", ghapitest.RoleMaintain)
-	srv.SetTeamRepo("acme", "child", "gadgets", ghapitest.RoleTriage)
-	srv.SetCollaborator("acme", "widgets", "olga", ghapitest.RoleWrite)
-	srv.SetCollaborator("acme", "widgets", "carol", ghapitest.RoleAdmin)
-	srv.SetCollaborator("acme", "gadgets", "bob", ghapitest.RoleTriage)
-	ids.invitation = srv.AddInvitation("acme", "widgets", "ivan", ghapitest.RoleTriage, ghapitest.InvitationOptions{Inviter: "root"})
-	srv.SetProtection("acme", "widgets", "main", &ghapitest.Protection{
-		RequiredStatusChecks: &ghapitest.RequiredStatusChecks{Strict: true, Checks: []ghapitest.StatusCheck{{Context: "EasyCLA"}, {Context: "DCO", AppID: appID}}},
+	ids.widgets = srv.AddRepo("acme", "widgets", ghsim.RepoOptions{Branches: []string{"dev", "release", "hotfix"}, Description: "widgets"})
+	srv.AddRepo("acme", "gadgets", ghsim.RepoOptions{})
+	srv.AddRepo("acme", "legacy", ghsim.RepoOptions{Archived: true, Private: true})
+	srv.SetTeamRepo("acme", "core", "widgets", ghsim.RoleMaintain)
+	srv.SetTeamRepo("acme", "child", "gadgets", ghsim.RoleTriage)
+	srv.SetCollaborator("acme", "widgets", "olga", ghsim.RoleWrite)
+	srv.SetCollaborator("acme", "widgets", "carol", ghsim.RoleAdmin)
+	srv.SetCollaborator("acme", "gadgets", "bob", ghsim.RoleTriage)
+	ids.invitation = srv.AddInvitation("acme", "widgets", "ivan", ghsim.RoleTriage, ghsim.InvitationOptions{Inviter: "root"})
+	srv.SetProtection("acme", "widgets", "main", &ghsim.Protection{
+		RequiredStatusChecks: &ghsim.RequiredStatusChecks{Strict: true, Checks: []ghsim.StatusCheck{{Context: "EasyCLA"}, {Context: "DCO", AppID: appID}}},
 		EnforceAdmins:        true,
-		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, DismissStaleReviews: true,
-			DismissalRestrictions: &ghapitest.Restrictions{Users: []string{"alice"}, Teams: []string{"core"}},
-			BypassAllowances:      &ghapitest.Restrictions{Apps: []string{appSlug}}},
-		Restrictions:          &ghapitest.Restrictions{Users: []string{"alice"}, Teams: []string{"core"}, Apps: []string{appSlug}},
+		RequiredPullRequestReviews: &ghsim.RequiredPullRequestReviews{RequiredApprovingReviewCount: 1, DismissStaleReviews: true,
+			DismissalRestrictions: &ghsim.Restrictions{Users: []string{"alice"}, Teams: []string{"core"}},
+			BypassAllowances:      &ghsim.Restrictions{Apps: []string{appSlug}}},
+		Restrictions:          &ghsim.Restrictions{Users: []string{"alice"}, Teams: []string{"core"}, Apps: []string{appSlug}},
 		RequiredLinearHistory: true,
 		RequiredSignatures:    true,
 	})
-	srv.SetProtection("acme", "widgets", "dev", &ghapitest.Protection{EnforceAdmins: true, AllowForcePushes: true})
-	srv.SetProtection("acme", "widgets", "hotfix", &ghapitest.Protection{RequiredStatusChecks: &ghapitest.RequiredStatusChecks{Checks: []ghapitest.StatusCheck{{Context: "DCO"}}}})
-	srv.SetProtection("acme", "gadgets", "main", &ghapitest.Protection{
-		RequiredPullRequestReviews: &ghapitest.RequiredPullRequestReviews{RequiredApprovingReviewCount: 2, RequireCodeOwnerReviews: true},
+	srv.SetProtection("acme", "widgets", "dev", &ghsim.Protection{EnforceAdmins: true, AllowForcePushes: true})
+	srv.SetProtection("acme", "widgets", "hotfix", &ghsim.Protection{RequiredStatusChecks: &ghsim.RequiredStatusChecks{Checks: []ghsim.StatusCheck{{Context: "DCO"}}}})
+	srv.SetProtection("acme", "gadgets", "main", &ghsim.Protection{
+		RequiredPullRequestReviews: &ghsim.RequiredPullRequestReviews{RequiredApprovingReviewCount: 2, RequireCodeOwnerReviews: true},
 	})
-	ids.ruleset = srv.AddRuleset("acme", "widgets", ghapitest.Ruleset{Name: "checks", Include: []string{"~DEFAULT_BRANCH"},
-		Rules: []ghapitest.Rule{
-			ghapitest.RequiredStatusChecksRule(true, ghapitest.StatusCheck{Context: "EasyCLA", AppID: 1861}),
-			ghapitest.PullRequestRule(1, true, false), ghapitest.MergeQueueRule(), {Type: "deletion"},
+	ids.ruleset = srv.AddRuleset("acme", "widgets", ghsim.Ruleset{Name: "checks", Include: []string{"~DEFAULT_BRANCH"},
+		Rules: []ghsim.Rule{
+			ghsim.RequiredStatusChecksRule(true, ghsim.StatusCheck{Context: "EasyCLA", AppID: 1861}),
+			ghsim.PullRequestRule(1, true, false), ghsim.MergeQueueRule(), {Type: "deletion"},
 		},
-		BypassActors: []ghapitest.BypassActor{{ActorType: "OrganizationAdmin"}, {ActorID: appID, ActorType: "Integration"}}})
-	ids.orgRuleset = srv.AddRuleset("acme", "", ghapitest.Ruleset{Name: "org-wide", Include: []string{"~ALL"}, RepoInclude: []string{"~ALL"},
-		Rules: []ghapitest.Rule{{Type: "non_fast_forward"}}})
+		BypassActors: []ghsim.BypassActor{{ActorType: "OrganizationAdmin"}, {ActorID: appID, ActorType: "Integration"}}})
+	ids.orgRuleset = srv.AddRuleset("acme", "", ghsim.Ruleset{Name: "org-wide", Include: []string{"~ALL"}, RepoInclude: []string{"~ALL"},
+		Rules: []ghsim.Rule{{Type: "non_fast_forward"}}})
 	srv.AddDeployKey("acme", "widgets", "deploy", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl", true)
 	srv.AddLabel("acme", "widgets", "permsync-drift", "d73a4a")
 	srv.AddEvent("acme", "widgets", "alice", "PushEvent", srv.Now().Add(-time.Hour))
-	ids.issue = srv.AddIssue("acme", "widgets", ghapitest.IssueOptions{Title: "Drift", Body: "found drift", Author: "root", Labels: []string{"permsync-drift"}})
-	srv.AddIssue("acme", "widgets", ghapitest.IssueOptions{Title: "Old drift", Labels: []string{"permsync-drift"}, Closed: true})
-	ids.pull = srv.AddPull("acme", "widgets", ghapitest.PullOptions{Title: "Grant olga write", Author: "alice", HeadSHA: "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
+	ids.issue = srv.AddIssue("acme", "widgets", ghsim.IssueOptions{Title: "Drift", Body: "found drift", Author: "root", Labels: []string{"permsync-drift"}})
+	srv.AddIssue("acme", "widgets", ghsim.IssueOptions{Title: "Old drift", Labels: []string{"permsync-drift"}, Closed: true})
+	ids.pull = srv.AddPull("acme", "widgets", ghsim.PullOptions{Title: "Grant olga write", Author: "alice", HeadSHA: "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
 		MergeCommitSHA: mergeSHA, Merged: true, MergedBy: "root",
-		Reviews: []ghapitest.ReviewOptions{{User: "bob", State: "COMMENTED", Body: "hm"}, {User: "carol", State: "APPROVED"}}})
+		Reviews: []ghsim.ReviewOptions{{User: "bob", State: "COMMENTED", Body: "hm"}, {User: "carol", State: "APPROVED"}}})
 
-	srv.AddOrg("big", ghapitest.OrgOptions{BaseRole: ghapitest.BaseRoleNone})
+	srv.AddOrg("big", ghsim.OrgOptions{BaseRole: ghsim.BaseRoleNone})
 	srv.AddMember("big", "root", true)
-	srv.AddTeam("big", "everyone", ghapitest.TeamOptions{})
-	srv.AddRepo("big", "wide", ghapitest.RepoOptions{})
+	srv.AddTeam("big", "everyone", ghsim.TeamOptions{})
+	srv.AddRepo("big", "wide", ghsim.RepoOptions{})
 	for i := range wideN {
 		u := fmt.Sprintf("user%03d", i)
 		srv.AddMember("big", u, false)
 		srv.AddTeamMember("big", "everyone", u, "member")
-		srv.SetCollaborator("big", "wide", u, ghapitest.RoleWrite)
+		srv.SetCollaborator("big", "wide", u, ghsim.RoleWrite)
 		r := fmt.Sprintf("repo%03d", i)
-		srv.AddRepo("big", r, ghapitest.RepoOptions{})
-		srv.SetTeamRepo("big", "everyone", r, ghapitest.RoleRead)
+		srv.AddRepo("big", r, ghsim.RepoOptions{})
+		srv.SetTeamRepo("big", "everyone", r, ghsim.RoleRead)
 	}
 	for i := range 21 {
 		b := fmt.Sprintf("rel-%02d", i)
 		srv.AddBranch("big", "wide", b)
-		srv.SetProtection("big", "wide", b, &ghapitest.Protection{EnforceAdmins: true})
-		srv.AddRuleset("big", "wide", ghapitest.Ruleset{Name: "rs-" + b, Include: []string{"refs/heads/" + b},
-			Rules: []ghapitest.Rule{{Type: "deletion"}}})
+		srv.SetProtection("big", "wide", b, &ghsim.Protection{EnforceAdmins: true})
+		srv.AddRuleset("big", "wide", ghsim.Ruleset{Name: "rs-" + b, Include: []string{"refs/heads/" + b},
+			Rules: []ghsim.Rule{{Type: "deletion"}}})
 	}
 	return ids
 }
@@ -211,11 +211,11 @@ func runWorkload() *workloadResult {
 	}
 	res.Routes = routes
 
-	srv := ghapitest.NewServer()
+	srv := ghsim.NewServer()
 	defer srv.Close()
 	ids := seedWorld(srv)
 	key, keyText := appKey()
-	id := srv.AddApp(ghapitest.AppOptions{ID: appID, Slug: appSlug, Name: "permsync", PublicKey: &key.PublicKey, Permissions: appPermissions})
+	id := srv.AddApp(ghsim.AppOptions{ID: appID, Slug: appSlug, Name: "permsync", PublicKey: &key.PublicKey, Permissions: appPermissions})
 	acmeInst := srv.Install(id, "acme", nil)
 	srv.Install(id, "big", nil)
 
@@ -591,13 +591,13 @@ func runWorkload() *workloadResult {
 
 	// The REST paths for a GitHub without the GraphQL this adapter needs:
 	// branch lookups alone, then the whole read and the grant re-read.
-	srv.SetFaults(ghapitest.Faults{GraphQL: []ghapitest.GraphQLFault{{Alias: "b0", Type: "undefinedField",
+	srv.SetFaults(ghsim.Faults{GraphQL: []ghsim.GraphQLFault{{Alias: "b0", Type: "undefinedField",
 		Message: "Field 'ref' doesn't exist on type 'Repository'"}}})
 	run("ReadOrg", "branch lookups through REST", []string{"GET /repos/{owner}/{repo}/branches/{branch}"}, func(ctx context.Context) error {
 		_, err := app.ReadOrg(ctx, "acme", ghapi.ReadOptions{Repos: []string{"widgets"}, Branches: acmeWidgets})
 		return err
 	})
-	srv.SetFaults(ghapitest.Faults{Routes: []ghapitest.RouteFault{{Method: "POST", Path: "/graphql", Status: http.StatusNotFound}}})
+	srv.SetFaults(ghsim.Faults{Routes: []ghsim.RouteFault{{Method: "POST", Path: "/graphql", Status: http.StatusNotFound}}})
 	run("ReadOrg", "REST only (no GraphQL)", []string{"GET /orgs/{org}/teams", "GET /orgs/{org}/teams/{team_slug}/members",
 		"GET /orgs/{org}/repos", "GET /repos/{owner}/{repo}/teams", "GET /repos/{owner}/{repo}/collaborators", getProt,
 		"GET /repos/{owner}/{repo}/rulesets", "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}", "GET /repos/{owner}/{repo}/keys"},
@@ -619,7 +619,7 @@ func runWorkload() *workloadResult {
 		}
 		return expect(g != nil, "no grant for olga through REST")
 	})
-	srv.SetFaults(ghapitest.Faults{})
+	srv.SetFaults(ghsim.Faults{})
 
 	res.Exchanges = rec.exchanges()
 	return res

@@ -1,0 +1,374 @@
+package ghsim
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// JSON shapes follow the response schemas of GitHub's OpenAPI description
+// (simple-user, full-repository, team, …) with every required field.
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func tsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ts(*t)
+}
+
+// userOut is simple-user (plus the collaborator fields). A struct, not a
+// map: user lists are the hottest responses and maps encode slowly.
+type userOut struct {
+	Login             string          `json:"login"`
+	ID                int64           `json:"id"`
+	NodeID            string          `json:"node_id"`
+	AvatarURL         string          `json:"avatar_url"`
+	GravatarID        string          `json:"gravatar_id"`
+	URL               string          `json:"url"`
+	HTMLURL           string          `json:"html_url"`
+	FollowersURL      string          `json:"followers_url"`
+	FollowingURL      string          `json:"following_url"`
+	GistsURL          string          `json:"gists_url"`
+	StarredURL        string          `json:"starred_url"`
+	SubscriptionsURL  string          `json:"subscriptions_url"`
+	OrganizationsURL  string          `json:"organizations_url"`
+	ReposURL          string          `json:"repos_url"`
+	EventsURL         string          `json:"events_url"`
+	ReceivedEventsURL string          `json:"received_events_url"`
+	Type              string          `json:"type"`
+	UserViewType      string          `json:"user_view_type"`
+	SiteAdmin         bool            `json:"site_admin"`
+	Name              *string         `json:"name,omitempty"`
+	Permissions       map[string]bool `json:"permissions,omitempty"`
+	RoleName          string          `json:"role_name,omitempty"`
+	// Team member listings: the team role and whether the membership comes
+	// from a child team.
+	TeamRole  string `json:"role,omitempty"`
+	Inherited *bool  `json:"inherited,omitempty"`
+}
+
+func (c *ctx) userJSON(u *user) *userOut {
+	if u == nil {
+		return nil
+	}
+	b := c.base() + "/users/" + u.login
+	typ := u.typ
+	if typ == "" {
+		typ = "User"
+	}
+	out := &userOut{
+		Login:             u.login,
+		ID:                u.id,
+		NodeID:            nodeID(typ, u.id),
+		AvatarURL:         fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", u.id),
+		URL:               b,
+		HTMLURL:           c.htmlBase() + "/" + u.login,
+		FollowersURL:      b + "/followers",
+		FollowingURL:      b + "/following{/other_user}",
+		GistsURL:          b + "/gists{/gist_id}",
+		StarredURL:        b + "/starred{/owner}{/repo}",
+		SubscriptionsURL:  b + "/subscriptions",
+		OrganizationsURL:  b + "/orgs",
+		ReposURL:          b + "/repos",
+		EventsURL:         b + "/events{/privacy}",
+		ReceivedEventsURL: b + "/received_events",
+		Type:              typ,
+		UserViewType:      "public",
+	}
+	if u.name != "" {
+		out.Name = &u.name
+	}
+	return out
+}
+
+func (c *ctx) orgOwnerJSON(o *org) map[string]any {
+	b := c.base() + "/users/" + o.login
+	return map[string]any{
+		"login":               o.login,
+		"id":                  o.id,
+		"node_id":             nodeID("Organization", o.id),
+		"avatar_url":          fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id),
+		"gravatar_id":         "",
+		"url":                 b,
+		"html_url":            c.htmlBase() + "/" + o.login,
+		"followers_url":       b + "/followers",
+		"following_url":       b + "/following{/other_user}",
+		"gists_url":           b + "/gists{/gist_id}",
+		"starred_url":         b + "/starred{/owner}{/repo}",
+		"subscriptions_url":   b + "/subscriptions",
+		"organizations_url":   b + "/orgs",
+		"repos_url":           b + "/repos",
+		"events_url":          b + "/events{/privacy}",
+		"received_events_url": b + "/received_events",
+		"type":                "Organization",
+		"site_admin":          false,
+		"user_view_type":      "public",
+	}
+}
+
+func (c *ctx) orgSimpleJSON(o *org) map[string]any {
+	b := c.base() + "/orgs/" + o.login
+	return map[string]any{
+		"login":              o.login,
+		"id":                 o.id,
+		"node_id":            nodeID("Organization", o.id),
+		"url":                b,
+		"repos_url":          b + "/repos",
+		"events_url":         b + "/events",
+		"hooks_url":          b + "/hooks",
+		"issues_url":         b + "/issues",
+		"members_url":        b + "/members{/member}",
+		"public_members_url": b + "/public_members{/member}",
+		"avatar_url":         fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id),
+		"description":        nil,
+	}
+}
+
+func (c *ctx) orgFullJSON(o *org, private bool) map[string]any {
+	m := c.orgSimpleJSON(o)
+	pub, priv := 0, 0
+	for _, r := range o.repoOrder {
+		if r.private {
+			priv++
+		} else {
+			pub++
+		}
+	}
+	base := "none"
+	if o.baseRole != RoleNone {
+		base = string(o.baseRole)
+	}
+	name := o.name
+	if name == "" {
+		name = o.login
+	}
+	m["name"] = name
+	m["html_url"] = c.htmlBase() + "/" + o.login
+	m["type"] = "Organization"
+	m["has_organization_projects"] = true
+	m["has_repository_projects"] = true
+	m["public_repos"] = pub
+	m["public_gists"] = 0
+	m["followers"] = 0
+	m["following"] = 0
+	m["created_at"] = ts(o.created)
+	m["updated_at"] = ts(o.created)
+	m["archived_at"] = nil
+	m["is_verified"] = false
+	if private {
+		m["total_private_repos"] = priv
+		m["owned_private_repos"] = priv
+		m["default_repository_permission"] = base
+		m["members_can_create_repositories"] = true
+		m["two_factor_requirement_enabled"] = o.twoFA
+		m["plan"] = map[string]any{"name": string(o.plan), "space": 976562499, "private_repos": 999999, "filled_seats": len(o.members), "seats": len(o.members)}
+	}
+	return m
+}
+
+// repoJSON renders a repository with every field full-repository requires;
+// role adds permissions (and role_name when withRoleName).
+func (c *ctx) repoJSON(r *repo, role Role, withPerms, withRoleName bool) map[string]any {
+	b := c.base() + "/repos/" + r.fullName()
+	html := c.htmlBase() + "/" + r.fullName()
+	var desc any
+	if r.description != "" {
+		desc = r.description
+	}
+	open := 0
+	for _, is := range r.issues {
+		if is.state == "open" {
+			open++
+		}
+	}
+	m := map[string]any{
+		"id":                          r.id,
+		"node_id":                     nodeID("Repository", r.id),
+		"name":                        r.name,
+		"full_name":                   r.fullName(),
+		"owner":                       c.orgOwnerJSON(r.org),
+		"organization":                c.orgOwnerJSON(r.org),
+		"private":                     r.private,
+		"visibility":                  r.visibility,
+		"html_url":                    html,
+		"description":                 desc,
+		"fork":                        false,
+		"url":                         b,
+		"archive_url":                 b + "/{archive_format}{/ref}",
+		"assignees_url":               b + "/assignees{/user}",
+		"blobs_url":                   b + "/git/blobs{/sha}",
+		"branches_url":                b + "/branches{/branch}",
+		"collaborators_url":           b + "/collaborators{/collaborator}",
+		"comments_url":                b + "/comments{/number}",
+		"commits_url":                 b + "/commits{/sha}",
+		"compare_url":                 b + "/compare/{base}...{head}",
+		"contents_url":                b + "/contents/{+path}",
+		"contributors_url":            b + "/contributors",
+		"deployments_url":             b + "/deployments",
+		"downloads_url":               b + "/downloads",
+		"events_url":                  b + "/events",
+		"forks_url":                   b + "/forks",
+		"git_commits_url":             b + "/git/commits{/sha}",
+		"git_refs_url":                b + "/git/refs{/sha}",
+		"git_tags_url":                b + "/git/tags{/sha}",
+		"git_url":                     "git://" + c.r.Host + "/" + r.fullName() + ".git",
+		"issue_comment_url":           b + "/issues/comments{/number}",
+		"issue_events_url":            b + "/issues/events{/number}",
+		"issues_url":                  b + "/issues{/number}",
+		"keys_url":                    b + "/keys{/key_id}",
+		"labels_url":                  b + "/labels{/name}",
+		"languages_url":               b + "/languages",
+		"merges_url":                  b + "/merges",
+		"milestones_url":              b + "/milestones{/number}",
+		"notifications_url":           b + "/notifications{?since,all,participating}",
+		"pulls_url":                   b + "/pulls{/number}",
+		"releases_url":                b + "/releases{/id}",
+		"ssh_url":                     "git@" + c.r.Host + ":" + r.fullName() + ".git",
+		"stargazers_url":              b + "/stargazers",
+		"statuses_url":                b + "/statuses/{sha}",
+		"subscribers_url":             b + "/subscribers",
+		"subscription_url":            b + "/subscription",
+		"tags_url":                    b + "/tags",
+		"teams_url":                   b + "/teams",
+		"trees_url":                   b + "/git/trees{/sha}",
+		"clone_url":                   html + ".git",
+		"mirror_url":                  nil,
+		"hooks_url":                   b + "/hooks",
+		"svn_url":                     html,
+		"homepage":                    nil,
+		"language":                    nil,
+		"forks_count":                 0,
+		"forks":                       0,
+		"stargazers_count":            0,
+		"watchers_count":              0,
+		"watchers":                    0,
+		"size":                        0,
+		"default_branch":              r.defaultBranch,
+		"open_issues_count":           open,
+		"open_issues":                 open,
+		"is_template":                 false,
+		"topics":                      []string{},
+		"has_issues":                  true,
+		"has_projects":                true,
+		"has_wiki":                    true,
+		"has_pages":                   false,
+		"has_downloads":               true,
+		"has_discussions":             false,
+		"archived":                    r.archived,
+		"disabled":                    r.disabled,
+		"pushed_at":                   ts(r.updated),
+		"created_at":                  ts(r.created),
+		"updated_at":                  ts(r.updated),
+		"allow_forking":               true,
+		"license":                     nil,
+		"subscribers_count":           0,
+		"network_count":               0,
+		"web_commit_signoff_required": false,
+	}
+	if withPerms {
+		m["permissions"] = role.permissionsHash()
+	}
+	if withRoleName && role != RoleNone {
+		m["role_name"] = string(role)
+	}
+	return m
+}
+
+// callerRole is the role the caller holds on a repository, for the
+// permissions hash in repository responses. An installation sees what its
+// permissions allow.
+func (c *ctx) callerRole(r *repo) Role {
+	switch c.id.kind {
+	case identUser:
+		role, _ := c.st.access(r, c.id.user)
+		return role
+	case identInstallation:
+		p := c.id.tok.perms
+		switch {
+		case permRank[p["administration"]] >= 2:
+			return RoleAdmin
+		case permRank[p["contents"]] >= 2:
+			return RoleWrite
+		case permRank[p["issues"]] >= 2 || permRank[p["pull_requests"]] >= 2:
+			return RoleTriage
+		}
+		return RoleRead
+	}
+	return RoleRead
+}
+
+func (c *ctx) teamJSON(t *team) map[string]any {
+	b := fmt.Sprintf("%s/organizations/%d/team/%d", c.base(), t.org.id, t.id)
+	var desc any
+	if t.description != "" {
+		desc = t.description
+	}
+	var parent any
+	if t.parent != nil {
+		parent = c.teamSimpleJSON(t.parent)
+	}
+	return map[string]any{
+		"id":                   t.id,
+		"node_id":              nodeID("Team", t.id),
+		"name":                 t.name,
+		"slug":                 t.slug,
+		"description":          desc,
+		"privacy":              t.privacy,
+		"notification_setting": "notifications_enabled",
+		"permission":           "pull",
+		"url":                  b,
+		"html_url":             c.htmlBase() + "/orgs/" + t.org.login + "/teams/" + t.slug,
+		"members_url":          b + "/members{/member}",
+		"repositories_url":     b + "/repos",
+		"type":                 "organization",
+		"organization_id":      t.org.id,
+		"parent":               parent,
+	}
+}
+
+func (c *ctx) teamSimpleJSON(t *team) map[string]any {
+	m := c.teamJSON(t)
+	delete(m, "parent")
+	return m
+}
+
+func (c *ctx) teamFullJSON(t *team) map[string]any {
+	m := c.teamJSON(t)
+	m["members_count"] = len(t.allMembers())
+	m["repos_count"] = len(t.repos)
+	m["created_at"] = ts(t.created)
+	m["updated_at"] = ts(t.created)
+	org := c.orgFullJSON(t.org, false)
+	m["organization"] = org
+	return m
+}
+
+func (c *ctx) invitationJSON(r *repo, inv *invitation) map[string]any {
+	return map[string]any{
+		"id":          inv.id,
+		"node_id":     nodeID("RepositoryInvitation", inv.id),
+		"repository":  c.repoJSON(r, RoleNone, false, false),
+		"invitee":     c.userJSON(inv.invitee),
+		"inviter":     c.userJSON(inv.inviter),
+		"permissions": string(inv.role),
+		"created_at":  ts(inv.created),
+		"expired":     c.expired(inv),
+		"url":         fmt.Sprintf("%s/user/repository_invitations/%d", c.base(), inv.id),
+		"html_url":    c.htmlBase() + "/" + r.fullName() + "/invitations",
+	}
+}
+
+// invitationTTL is how long a repository invitation stays valid.
+const invitationTTL = 7 * 24 * time.Hour
+
+func (c *ctx) expired(inv *invitation) bool { return !c.now.Before(inv.created.Add(invitationTTL)) }

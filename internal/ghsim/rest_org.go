@@ -1,0 +1,409 @@
+package ghsim
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// loadOrg finds the org in the path. An installation of another org may
+// read only its public basics (GET /orgs/{org}); anything else there is
+// "Resource not accessible by integration", as GitHub answers.
+func (c *ctx) loadOrg(publicOK bool) *org {
+	o := c.st.org(c.pv("org"))
+	if o == nil {
+		c.notFound()
+		return nil
+	}
+	if c.id.kind == identInstallation && c.id.tok.inst.org != o && !publicOK {
+		c.fail(http.StatusForbidden, "Resource not accessible by integration", docBase)
+		return nil
+	}
+	if c.id.kind == identUser && o.member(c.id.user.login) == nil && !publicOK {
+		c.fail(http.StatusForbidden, "You must be a member of "+o.login+" to see this.", docBase)
+		return nil
+	}
+	return o
+}
+
+func hGetUser(c *ctx) {
+	// public-user allows no other properties, and requires these.
+	var m map[string]any
+	if u := c.st.userByLogin(c.pv("username")); u != nil {
+		_ = json.Unmarshal(mustJSON(c.userJSON(u)), &m)
+		m["name"] = nil
+		if u.name != "" {
+			m["name"] = u.name
+		}
+	} else if o := c.st.org(c.pv("username")); o != nil {
+		m = c.orgOwnerJSON(o)
+		m["name"] = o.name
+	} else {
+		c.notFound()
+		return
+	}
+	for _, k := range []string{"company", "blog", "location", "email", "hireable", "bio", "twitter_username"} {
+		m[k] = nil
+	}
+	m["public_repos"], m["public_gists"], m["followers"], m["following"] = 0, 0, 0, 0
+	m["created_at"] = "2011-01-25T18:44:36Z"
+	m["updated_at"] = "2011-01-25T18:44:36Z"
+	c.json(http.StatusOK, m)
+}
+
+func hGetAuthUser(c *ctx) {
+	if c.id.kind != identUser {
+		c.fail(http.StatusForbidden, "Resource not accessible by integration", docBase)
+		return
+	}
+	hGetUserFor(c, c.id.user)
+}
+
+func hGetUserFor(c *ctx, u *user) {
+	c.r.SetPathValue("username", u.login)
+	hGetUser(c)
+}
+
+func hGetOrg(c *ctx) {
+	o := c.loadOrg(true)
+	if o == nil {
+		return
+	}
+	// GitHub shows the full details to owners (and, here, to the org's
+	// installations); the plan to an App only with the organization_plan
+	// permission.
+	inst := c.id.kind == identInstallation && c.id.tok.inst.org == o
+	owner := c.id.kind == identUser && o.member(c.id.user.login) != nil && o.member(c.id.user.login).owner
+	m := c.orgFullJSON(o, inst || owner)
+	if inst && !c.id.tok.perms.allows("organization_plan", "read") {
+		delete(m, "plan")
+	}
+	c.json(http.StatusOK, m)
+}
+
+func hOrgMembers(c *ctx) {
+	o := c.loadOrg(false)
+	if o == nil {
+		return
+	}
+	role := c.r.URL.Query().Get("role")
+	var list []*user
+	for _, m := range sortedMembers(o) {
+		if role == "admin" && !m.owner || role == "member" && m.owner {
+			continue
+		}
+		list = append(list, m.user)
+	}
+	c.usersPage(list, nil)
+}
+
+func (c *ctx) usersPage(list []*user, extra func(*user, *userOut)) {
+	a, b := c.page(len(list))
+	out := make([]any, 0, b-a)
+	for _, u := range list[a:b] {
+		m := c.userJSON(u)
+		if extra != nil {
+			extra(u, m)
+		}
+		out = append(out, m)
+	}
+	c.json(http.StatusOK, out)
+}
+
+func hOrgMember(c *ctx) {
+	o := c.loadOrg(false)
+	if o == nil {
+		return
+	}
+	if o.member(c.pv("username")) == nil {
+		c.notFound()
+		return
+	}
+	c.noContent()
+}
+
+func hOrgMembership(c *ctx) {
+	o := c.loadOrg(false)
+	if o == nil {
+		return
+	}
+	m := o.member(c.pv("username"))
+	if m == nil {
+		c.notFound()
+		return
+	}
+	role := "member"
+	if m.owner {
+		role = "admin"
+	}
+	c.json(http.StatusOK, map[string]any{
+		"url":              c.base() + "/orgs/" + o.login + "/memberships/" + m.user.login,
+		"state":            "active",
+		"role":             role,
+		"organization_url": c.base() + "/orgs/" + o.login,
+		"organization":     c.orgSimpleJSON(o),
+		"user":             c.userJSON(m.user),
+	})
+}
+
+func hOutsideCollaborators(c *ctx) {
+	o := c.loadOrg(false)
+	if o == nil {
+		return
+	}
+	var list []*user
+	for k := range o.directGrants {
+		if o.members[k] == nil {
+			list = append(list, c.st.users[k])
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
+	c.usersPage(list, nil)
+}
+
+func hOrgRepos(c *ctx) {
+	o := c.loadOrg(true)
+	if o == nil {
+		return
+	}
+	q := c.r.URL.Query()
+	typ := q.Get("type")
+	var list []*repo
+	for _, r := range o.repoOrder {
+		if !c.s.canSeeRepo(c.id, r) {
+			continue
+		}
+		switch typ {
+		case "public":
+			if r.private {
+				continue
+			}
+		case "private":
+			if !r.private {
+				continue
+			}
+		case "forks", "sources", "member", "all", "":
+		}
+		list = append(list, r)
+	}
+	sortKey := q.Get("sort")
+	dir := q.Get("direction")
+	if dir == "" {
+		dir = "desc"
+		if sortKey == "full_name" {
+			dir = "asc"
+		}
+	}
+	switch sortKey {
+	case "full_name":
+		sort.SliceStable(list, func(i, j int) bool { return lower(list[i].name) < lower(list[j].name) })
+	case "updated", "pushed":
+		sort.SliceStable(list, func(i, j int) bool { return list[i].updated.Before(list[j].updated) })
+	default: // created: creation order is already ascending
+	}
+	if dir == "desc" {
+		for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+			list[i], list[j] = list[j], list[i]
+		}
+	}
+	a, b := c.page(len(list))
+	out := make([]any, 0, b-a)
+	for _, r := range list[a:b] {
+		out = append(out, c.repoJSON(r, c.callerRole(r), true, false))
+	}
+	c.json(http.StatusOK, out)
+}
+
+func hOrgTeams(c *ctx) {
+	o := c.loadOrg(false)
+	if o == nil {
+		return
+	}
+	a, b := c.page(len(o.teamOrder))
+	out := make([]any, 0, b-a)
+	for _, t := range o.teamOrder[a:b] {
+		out = append(out, c.teamJSON(t))
+	}
+	c.json(http.StatusOK, out)
+}
+
+func (c *ctx) loadTeam() (*org, *team) {
+	o := c.loadOrg(false)
+	if o == nil {
+		return nil, nil
+	}
+	t := o.teams[lower(c.pv("team_slug"))]
+	if t == nil {
+		c.notFound()
+		return nil, nil
+	}
+	return o, t
+}
+
+func hGetTeam(c *ctx) {
+	_, t := c.loadTeam()
+	if t == nil {
+		return
+	}
+	c.json(http.StatusOK, c.teamFullJSON(t))
+}
+
+// hTeamMembers lists members of the team and of its child teams, as
+// GitHub documents, each with its team role and whether it is inherited.
+func hTeamMembers(c *ctx) {
+	_, t := c.loadTeam()
+	if t == nil {
+		return
+	}
+	role := c.r.URL.Query().Get("role")
+	var list []*user
+	for _, u := range t.allMembers() {
+		r, _ := t.roleOf(u.login)
+		if role == "member" && r != "member" || role == "maintainer" && r != "maintainer" {
+			continue
+		}
+		list = append(list, u)
+	}
+	c.usersPage(list, func(u *user, m *userOut) {
+		r, _ := t.roleOf(u.login)
+		_, direct := t.members[lower(u.login)]
+		inherited := !direct
+		m.TeamRole, m.Inherited = r, &inherited
+	})
+}
+
+func hTeamMembership(c *ctx) {
+	o, t := c.loadTeam()
+	if t == nil {
+		return
+	}
+	role, ok := t.roleOf(c.pv("username"))
+	if !ok {
+		c.notFound()
+		return
+	}
+	u := c.st.userByLogin(c.pv("username"))
+	c.json(http.StatusOK, map[string]any{
+		"url":   c.base() + "/organizations/" + itoa(o.id) + "/team/" + itoa(t.id) + "/memberships/" + u.login,
+		"role":  role,
+		"state": "active",
+	})
+}
+
+func hChildTeams(c *ctx) {
+	_, t := c.loadTeam()
+	if t == nil {
+		return
+	}
+	a, b := c.page(len(t.children))
+	out := make([]any, 0, b-a)
+	for _, ch := range t.children[a:b] {
+		out = append(out, c.teamJSON(ch))
+	}
+	c.json(http.StatusOK, out)
+}
+
+// teamRepoList is the team's own grants in repository creation order.
+func (c *ctx) teamRepoList(t *team) []*repo {
+	var list []*repo
+	for id := range t.repos {
+		if r := c.st.reposByID[id]; r != nil {
+			list = append(list, r)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
+	return list
+}
+
+func hTeamRepos(c *ctx) {
+	_, t := c.loadTeam()
+	if t == nil {
+		return
+	}
+	list := c.teamRepoList(t)
+	a, b := c.page(len(list))
+	out := make([]any, 0, b-a)
+	for _, r := range list[a:b] {
+		out = append(out, c.repoJSON(r, t.repos[r.id], true, true))
+	}
+	c.json(http.StatusOK, out)
+}
+
+// teamRoleOn is the team's role on a repository including what it inherits
+// from its parent teams (GitHub checks inherited repositories too).
+func teamRoleOn(t *team, r *repo) Role {
+	var best Role
+	for a := t; a != nil; a = a.parent {
+		best = maxRole(best, r.teams[a.id])
+	}
+	return best
+}
+
+func hCheckTeamRepo(c *ctx) {
+	_, t := c.loadTeam()
+	if t == nil {
+		return
+	}
+	r := c.st.repo(c.pv("owner"), c.pv("repo"))
+	if r == nil || !c.s.canSeeRepo(c.id, r) {
+		c.notFound()
+		return
+	}
+	role := teamRoleOn(t, r)
+	if role == RoleNone {
+		c.notFound()
+		return
+	}
+	if strings.Contains(c.r.Header.Get("Accept"), "application/vnd.github.v3.repository+json") {
+		c.json(http.StatusOK, c.repoJSON(r, role, true, true))
+		return
+	}
+	c.noContent()
+}
+
+func hPutTeamRepo(c *ctx) {
+	o, t := c.loadTeam()
+	if t == nil {
+		return
+	}
+	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
+	if r == nil {
+		return
+	}
+	if r.org != o {
+		c.validation("TeamRepository", "repository", "invalid", "Repository must be owned by the team's organization")
+		return
+	}
+	var body struct {
+		Permission *string `json:"permission"`
+	}
+	if !c.decode(&body) {
+		return
+	}
+	role := RoleWrite // GitHub's default is push
+	if body.Permission != nil {
+		var ok bool
+		if role, ok = ParseRole(*body.Permission); !ok {
+			c.validation("TeamRepository", "permission", "invalid", "")
+			return
+		}
+	}
+	t.repos[r.id] = role
+	r.teams[t.id] = role
+	c.noContent()
+}
+
+func hDeleteTeamRepo(c *ctx) {
+	_, t := c.loadTeam()
+	if t == nil {
+		return
+	}
+	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
+	if r == nil {
+		return
+	}
+	delete(t.repos, r.id)
+	delete(r.teams, t.id)
+	c.noContent()
+}

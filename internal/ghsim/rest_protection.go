@@ -1,0 +1,561 @@
+package ghsim
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+)
+
+func (p *Protection) clone() *Protection {
+	if p == nil {
+		return nil
+	}
+	out := *p
+	if p.RequiredStatusChecks != nil {
+		x := *p.RequiredStatusChecks
+		x.Checks = slices.Clone(x.Checks)
+		out.RequiredStatusChecks = &x
+	}
+	if p.RequiredPullRequestReviews != nil {
+		x := *p.RequiredPullRequestReviews
+		x.DismissalRestrictions = x.DismissalRestrictions.clone()
+		x.BypassAllowances = x.BypassAllowances.clone()
+		out.RequiredPullRequestReviews = &x
+	}
+	out.Restrictions = p.Restrictions.clone()
+	return &out
+}
+
+func (r *Restrictions) clone() *Restrictions {
+	if r == nil {
+		return nil
+	}
+	return &Restrictions{Users: slices.Clone(r.Users), Teams: slices.Clone(r.Teams), Apps: slices.Clone(r.Apps)}
+}
+
+func (s *RequiredStatusChecks) contexts() []string {
+	out := make([]string, 0, len(s.Checks))
+	for _, c := range s.Checks {
+		out = append(out, c.Context)
+	}
+	return out
+}
+
+func (c *ctx) checksJSON(s *RequiredStatusChecks) []any {
+	out := make([]any, 0, len(s.Checks))
+	for _, ch := range s.Checks {
+		var app any
+		if ch.AppID > 0 {
+			app = ch.AppID
+		}
+		out = append(out, map[string]any{"context": ch.Context, "app_id": app})
+	}
+	return out
+}
+
+func (c *ctx) protURL(r *repo, b string) string {
+	return c.base() + "/repos/" + r.fullName() + "/branches/" + b + "/protection"
+}
+
+func (c *ctx) statusChecksJSON(r *repo, b string, s *RequiredStatusChecks) map[string]any {
+	u := c.protURL(r, b) + "/required_status_checks"
+	return map[string]any{"url": u, "strict": s.Strict, "contexts": s.contexts(), "contexts_url": u + "/contexts", "checks": c.checksJSON(s)}
+}
+
+func (c *ctx) restrictionsJSON(r *repo, x *Restrictions, u string) map[string]any {
+	users, teams, apps := []any{}, []any{}, []any{}
+	for _, l := range x.Users {
+		if usr := c.st.userByLogin(l); usr != nil {
+			users = append(users, c.userJSON(usr))
+		}
+	}
+	for _, sl := range x.Teams {
+		if t := r.org.teams[lower(sl)]; t != nil {
+			teams = append(teams, c.teamJSON(t))
+		}
+	}
+	for _, sl := range x.Apps {
+		for _, a := range c.st.apps {
+			if a.slug == sl {
+				apps = append(apps, c.appJSON(a))
+			}
+		}
+	}
+	m := map[string]any{"users": users, "teams": teams, "apps": apps}
+	if u != "" {
+		m["url"] = u
+		m["users_url"] = u + "/users"
+		m["teams_url"] = u + "/teams"
+		m["apps_url"] = u + "/apps"
+	}
+	return m
+}
+
+func (c *ctx) reviewsJSON(r *repo, b string, x *RequiredPullRequestReviews) map[string]any {
+	u := c.protURL(r, b) + "/required_pull_request_reviews"
+	m := map[string]any{
+		"url":                             u,
+		"dismiss_stale_reviews":           x.DismissStaleReviews,
+		"require_code_owner_reviews":      x.RequireCodeOwnerReviews,
+		"required_approving_review_count": x.RequiredApprovingReviewCount,
+		"require_last_push_approval":      x.RequireLastPushApproval,
+	}
+	if x.DismissalRestrictions != nil {
+		m["dismissal_restrictions"] = c.restrictionsJSON(r, x.DismissalRestrictions, u+"/dismissal_restrictions")
+	}
+	if x.BypassAllowances != nil {
+		m["bypass_pull_request_allowances"] = c.restrictionsJSON(r, x.BypassAllowances, "")
+	}
+	return m
+}
+
+// protectionJSON renders the documented branch-protection shape. Parts that
+// are off are left out, as GitHub does.
+func (c *ctx) protectionJSON(r *repo, b string, p *Protection) map[string]any {
+	u := c.protURL(r, b)
+	en := func(v bool) map[string]any { return map[string]any{"enabled": v} }
+	m := map[string]any{
+		"url":                              u,
+		"enforce_admins":                   map[string]any{"url": u + "/enforce_admins", "enabled": p.EnforceAdmins},
+		"required_linear_history":          en(p.RequiredLinearHistory),
+		"allow_force_pushes":               en(p.AllowForcePushes),
+		"allow_deletions":                  en(p.AllowDeletions),
+		"block_creations":                  en(p.BlockCreations),
+		"required_conversation_resolution": en(p.RequiredConversationResolution),
+		"lock_branch":                      en(p.LockBranch),
+		"allow_fork_syncing":               en(p.AllowForkSyncing),
+		"required_signatures":              map[string]any{"url": u + "/required_signatures", "enabled": p.RequiredSignatures},
+	}
+	if p.RequiredStatusChecks != nil {
+		m["required_status_checks"] = c.statusChecksJSON(r, b, p.RequiredStatusChecks)
+	}
+	if p.RequiredPullRequestReviews != nil {
+		m["required_pull_request_reviews"] = c.reviewsJSON(r, b, p.RequiredPullRequestReviews)
+	}
+	if p.Restrictions != nil {
+		m["restrictions"] = c.restrictionsJSON(r, p.Restrictions, u+"/restrictions")
+	}
+	return m
+}
+
+// loadBranch resolves repo and branch for protection endpoints; when
+// needProt it also requires existing protection ("Branch not protected").
+func (c *ctx) loadBranch(write, needProt bool) (*repo, string, *Protection) {
+	var r *repo
+	if write {
+		r = c.writableRepo(c.pv("owner"), c.pv("repo"))
+	} else {
+		r = c.loadRepo()
+	}
+	if r == nil {
+		return nil, "", nil
+	}
+	b := c.pv("branch")
+	if !r.hasBranch(b) {
+		c.fail(http.StatusNotFound, "Branch not found", docBase+"/branches/branch-protection")
+		return nil, "", nil
+	}
+	if r.private && r.org.plan == PlanFree {
+		c.fail(http.StatusForbidden, "Upgrade to GitHub Pro or make this repository public to enable this feature.", docBase+"/branches/branch-protection")
+		return nil, "", nil
+	}
+	p := r.protection[b]
+	if needProt && p == nil {
+		c.fail(http.StatusNotFound, "Branch not protected", docBase+"/branches/branch-protection")
+		return nil, "", nil
+	}
+	return r, b, p
+}
+
+func hGetProtection(c *ctx) {
+	r, b, p := c.loadBranch(false, true)
+	if r == nil {
+		return
+	}
+	c.json(http.StatusOK, c.protectionJSON(r, b, p))
+}
+
+func (c *ctx) invalid(msg string) {
+	c.json(http.StatusUnprocessableEntity, map[string]any{
+		"message":           "Invalid request.\n\n" + msg,
+		"documentation_url": docBase + "/branches/branch-protection#update-branch-protection",
+		"status":            "422",
+	})
+}
+
+type checkIn struct {
+	Context string `json:"context"`
+	AppID   *int64 `json:"app_id"`
+}
+
+// resolveChecks applies GitHub's app_id rules: -1 any source, omitted the
+// App that most recently set the context (any when none did).
+func resolveChecks(r *repo, contexts []string, checks []checkIn) []StatusCheck {
+	var out []StatusCheck
+	seen := map[string]bool{}
+	add := func(ctx string, app int64) {
+		if seen[ctx] {
+			return
+		}
+		seen[ctx] = true
+		out = append(out, StatusCheck{Context: ctx, AppID: app})
+	}
+	for _, ch := range checks {
+		app := r.checkSource[ch.Context]
+		if ch.AppID != nil {
+			app = max(*ch.AppID, 0)
+		}
+		add(ch.Context, app)
+	}
+	for _, ctx := range contexts {
+		add(ctx, r.checkSource[ctx])
+	}
+	if out == nil {
+		out = []StatusCheck{}
+	}
+	return out
+}
+
+type restrictIn struct {
+	Users []string `json:"users"`
+	Teams []string `json:"teams"`
+	Apps  []string `json:"apps"`
+}
+
+func (x *restrictIn) toRestrictions() *Restrictions {
+	if x == nil {
+		return nil
+	}
+	return &Restrictions{Users: slices.Clone(x.Users), Teams: slices.Clone(x.Teams), Apps: slices.Clone(x.Apps)}
+}
+
+type reviewsIn struct {
+	DismissalRestrictions        *restrictIn `json:"dismissal_restrictions"`
+	DismissStaleReviews          *bool       `json:"dismiss_stale_reviews"`
+	RequireCodeOwnerReviews      *bool       `json:"require_code_owner_reviews"`
+	RequiredApprovingReviewCount *int        `json:"required_approving_review_count"`
+	RequireLastPushApproval      *bool       `json:"require_last_push_approval"`
+	BypassPullRequestAllowances  *restrictIn `json:"bypass_pull_request_allowances"`
+}
+
+func (in *reviewsIn) apply(x *RequiredPullRequestReviews) bool {
+	if in.DismissStaleReviews != nil {
+		x.DismissStaleReviews = *in.DismissStaleReviews
+	}
+	if in.RequireCodeOwnerReviews != nil {
+		x.RequireCodeOwnerReviews = *in.RequireCodeOwnerReviews
+	}
+	if in.RequiredApprovingReviewCount != nil {
+		n := *in.RequiredApprovingReviewCount
+		if n < 0 || n > 6 {
+			return false
+		}
+		x.RequiredApprovingReviewCount = n
+	}
+	if in.RequireLastPushApproval != nil {
+		x.RequireLastPushApproval = *in.RequireLastPushApproval
+	}
+	if in.DismissalRestrictions != nil {
+		x.DismissalRestrictions = in.DismissalRestrictions.toRestrictions()
+	}
+	if in.BypassPullRequestAllowances != nil {
+		x.BypassAllowances = in.BypassPullRequestAllowances.toRestrictions()
+	}
+	return true
+}
+
+// hPutProtection replaces the whole rule: the four nullable keys are
+// required, optional booleans left out fall back to their defaults.
+func hPutProtection(c *ctx) {
+	r, b, old := c.loadBranch(true, false)
+	if r == nil {
+		return
+	}
+	var raw map[string]json.RawMessage
+	if !c.decode(&raw) {
+		return
+	}
+	for _, k := range []string{"required_status_checks", "enforce_admins", "required_pull_request_reviews", "restrictions"} {
+		if _, ok := raw[k]; !ok {
+			c.invalid(`"` + k + `" wasn't supplied.`)
+			return
+		}
+	}
+	var body struct {
+		RequiredStatusChecks *struct {
+			Strict   *bool      `json:"strict"`
+			Contexts *[]string  `json:"contexts"`
+			Checks   *[]checkIn `json:"checks"`
+		} `json:"required_status_checks"`
+		EnforceAdmins                  *bool       `json:"enforce_admins"`
+		RequiredPullRequestReviews     *reviewsIn  `json:"required_pull_request_reviews"`
+		Restrictions                   *restrictIn `json:"restrictions"`
+		RequiredLinearHistory          *bool       `json:"required_linear_history"`
+		AllowForcePushes               *bool       `json:"allow_force_pushes"`
+		AllowDeletions                 *bool       `json:"allow_deletions"`
+		BlockCreations                 *bool       `json:"block_creations"`
+		RequiredConversationResolution *bool       `json:"required_conversation_resolution"`
+		LockBranch                     *bool       `json:"lock_branch"`
+		AllowForkSyncing               *bool       `json:"allow_fork_syncing"`
+	}
+	if err := json.Unmarshal(mustJSON(raw), &body); err != nil {
+		c.invalid("For 'properties', " + err.Error())
+		return
+	}
+	p := &Protection{}
+	if old != nil {
+		p.RequiredSignatures = old.RequiredSignatures // not part of this endpoint
+	}
+	if sc := body.RequiredStatusChecks; sc != nil {
+		if sc.Strict == nil {
+			c.invalid(`"strict" wasn't supplied.`)
+			return
+		}
+		if sc.Contexts != nil && sc.Checks != nil {
+			c.invalid("Only one of contexts and checks can be provided.")
+			return
+		}
+		if sc.Contexts == nil && sc.Checks == nil {
+			c.invalid(`"contexts" wasn't supplied.`)
+			return
+		}
+		var ctxs []string
+		var checks []checkIn
+		if sc.Contexts != nil {
+			ctxs = *sc.Contexts
+		}
+		if sc.Checks != nil {
+			checks = *sc.Checks
+		}
+		p.RequiredStatusChecks = &RequiredStatusChecks{Strict: *sc.Strict, Checks: resolveChecks(r, ctxs, checks)}
+	}
+	p.EnforceAdmins = body.EnforceAdmins != nil && *body.EnforceAdmins
+	if body.RequiredPullRequestReviews != nil {
+		x := &RequiredPullRequestReviews{}
+		if !body.RequiredPullRequestReviews.apply(x) {
+			c.invalid("required_approving_review_count must be between 0 and 6.")
+			return
+		}
+		p.RequiredPullRequestReviews = x
+	}
+	p.Restrictions = body.Restrictions.toRestrictions()
+	if p.Restrictions != nil {
+		for _, u := range p.Restrictions.Users {
+			if c.st.userByLogin(u) == nil {
+				c.validation("Branch", "restrictions", "invalid", "User "+u+" does not exist")
+				return
+			}
+		}
+	}
+	b2 := func(v *bool) bool { return v != nil && *v }
+	p.RequiredLinearHistory = b2(body.RequiredLinearHistory)
+	p.AllowForcePushes = b2(body.AllowForcePushes)
+	p.AllowDeletions = b2(body.AllowDeletions)
+	p.BlockCreations = b2(body.BlockCreations)
+	p.RequiredConversationResolution = b2(body.RequiredConversationResolution)
+	p.LockBranch = b2(body.LockBranch)
+	p.AllowForkSyncing = b2(body.AllowForkSyncing)
+	c.st.setProtection(r, b, p)
+	c.json(http.StatusOK, c.protectionJSON(r, b, p))
+}
+
+func hDeleteProtection(c *ctx) {
+	r, b, _ := c.loadBranch(true, true)
+	if r == nil {
+		return
+	}
+	c.st.setProtection(r, b, nil)
+	c.noContent()
+}
+
+func (c *ctx) checksEnabled(p *Protection) bool {
+	if p.RequiredStatusChecks == nil {
+		c.fail(http.StatusNotFound, "Required status checks not enabled", docBase+"/branches/branch-protection")
+		return false
+	}
+	return true
+}
+
+func hGetStatusChecks(c *ctx) {
+	r, b, p := c.loadBranch(false, true)
+	if r == nil || !c.checksEnabled(p) {
+		return
+	}
+	c.json(http.StatusOK, c.statusChecksJSON(r, b, p.RequiredStatusChecks))
+}
+
+func hPatchStatusChecks(c *ctx) {
+	r, b, p := c.loadBranch(true, true)
+	if r == nil || !c.checksEnabled(p) {
+		return
+	}
+	var body struct {
+		Strict   *bool      `json:"strict"`
+		Contexts *[]string  `json:"contexts"`
+		Checks   *[]checkIn `json:"checks"`
+	}
+	if !c.decode(&body) {
+		return
+	}
+	if body.Contexts != nil && body.Checks != nil {
+		c.validation("StatusCheck", "checks", "invalid", "Only one of contexts and checks can be provided.")
+		return
+	}
+	sc := p.RequiredStatusChecks
+	if body.Strict != nil {
+		sc.Strict = *body.Strict
+	}
+	if body.Contexts != nil {
+		sc.Checks = resolveChecks(r, *body.Contexts, nil)
+	}
+	if body.Checks != nil {
+		sc.Checks = resolveChecks(r, nil, *body.Checks)
+	}
+	c.json(http.StatusOK, c.statusChecksJSON(r, b, sc))
+}
+
+func hDeleteStatusChecks(c *ctx) {
+	r, _, p := c.loadBranch(true, true)
+	if r == nil {
+		return
+	}
+	p.RequiredStatusChecks = nil
+	c.noContent()
+}
+
+func hGetContexts(c *ctx) {
+	r, _, p := c.loadBranch(false, true)
+	if r == nil || !c.checksEnabled(p) {
+		return
+	}
+	c.json(http.StatusOK, p.RequiredStatusChecks.contexts())
+}
+
+// hContexts sets, adds or removes contexts. The body is a JSON array or
+// {"contexts": [...]}, both of which GitHub accepts.
+func hContexts(op string) func(*ctx) {
+	return func(c *ctx) {
+		r, _, p := c.loadBranch(true, true)
+		if r == nil || !c.checksEnabled(p) {
+			return
+		}
+		var raw json.RawMessage
+		if !c.decode(&raw) {
+			return
+		}
+		var list []string
+		if err := json.Unmarshal(raw, &list); err != nil {
+			var obj struct {
+				Contexts []string `json:"contexts"`
+			}
+			if err := json.Unmarshal(raw, &obj); err != nil {
+				c.validation("StatusCheck", "contexts", "invalid", "")
+				return
+			}
+			list = obj.Contexts
+		}
+		sc := p.RequiredStatusChecks
+		switch op {
+		case "set":
+			sc.Checks = resolveChecks(r, list, nil)
+		case "add":
+			for _, x := range resolveChecks(r, list, nil) {
+				if !slices.ContainsFunc(sc.Checks, func(y StatusCheck) bool { return y.Context == x.Context }) {
+					sc.Checks = append(sc.Checks, x)
+				}
+			}
+		case "remove":
+			sc.Checks = slices.DeleteFunc(sc.Checks, func(x StatusCheck) bool { return slices.Contains(list, x.Context) })
+		}
+		c.json(http.StatusOK, sc.contexts())
+	}
+}
+
+func hGetEnforceAdmins(c *ctx) {
+	r, b, p := c.loadBranch(false, true)
+	if r == nil {
+		return
+	}
+	c.json(http.StatusOK, map[string]any{"url": c.protURL(r, b) + "/enforce_admins", "enabled": p.EnforceAdmins})
+}
+
+func hSetEnforceAdmins(on bool) func(*ctx) {
+	return func(c *ctx) {
+		r, b, p := c.loadBranch(true, true)
+		if r == nil {
+			return
+		}
+		p.EnforceAdmins = on
+		if !on {
+			c.noContent()
+			return
+		}
+		c.json(http.StatusOK, map[string]any{"url": c.protURL(r, b) + "/enforce_admins", "enabled": true})
+	}
+}
+
+func (c *ctx) reviewsEnabled(p *Protection) bool {
+	if p.RequiredPullRequestReviews == nil {
+		c.fail(http.StatusNotFound, "Required pull request reviews not enabled", docBase+"/branches/branch-protection")
+		return false
+	}
+	return true
+}
+
+func hGetReviews(c *ctx) {
+	r, b, p := c.loadBranch(false, true)
+	if r == nil || !c.reviewsEnabled(p) {
+		return
+	}
+	c.json(http.StatusOK, c.reviewsJSON(r, b, p.RequiredPullRequestReviews))
+}
+
+func hPatchReviews(c *ctx) {
+	r, b, p := c.loadBranch(true, true)
+	if r == nil || !c.reviewsEnabled(p) {
+		return
+	}
+	var in reviewsIn
+	if !c.decode(&in) {
+		return
+	}
+	x := *p.RequiredPullRequestReviews
+	if !in.apply(&x) {
+		c.validation("PullRequestReviewProtection", "required_approving_review_count", "invalid", "required_approving_review_count must be between 0 and 6.")
+		return
+	}
+	p.RequiredPullRequestReviews = &x
+	c.json(http.StatusOK, c.reviewsJSON(r, b, &x))
+}
+
+func hDeleteReviews(c *ctx) {
+	r, _, p := c.loadBranch(true, true)
+	if r == nil || !c.reviewsEnabled(p) {
+		return
+	}
+	p.RequiredPullRequestReviews = nil
+	c.noContent()
+}
+
+func hGetSignatures(c *ctx) {
+	r, b, p := c.loadBranch(false, true)
+	if r == nil {
+		return
+	}
+	c.json(http.StatusOK, map[string]any{"url": c.protURL(r, b) + "/required_signatures", "enabled": p.RequiredSignatures})
+}
+
+func hSetSignatures(on bool) func(*ctx) {
+	return func(c *ctx) {
+		r, b, p := c.loadBranch(true, true)
+		if r == nil {
+			return
+		}
+		p.RequiredSignatures = on
+		if !on {
+			c.noContent()
+			return
+		}
+		c.json(http.StatusOK, map[string]any{"url": c.protURL(r, b) + "/required_signatures", "enabled": true})
+	}
+}

@@ -1,0 +1,318 @@
+package ghsim
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+type ruleset struct {
+	id      int64
+	def     Ruleset
+	org     *org
+	repo    *repo // nil for an org ruleset
+	created time.Time
+}
+
+func cloneRuleset(r Ruleset) Ruleset {
+	out := r
+	out.Include = slices.Clone(r.Include)
+	out.Exclude = slices.Clone(r.Exclude)
+	out.RepoInclude = slices.Clone(r.RepoInclude)
+	out.RepoExclude = slices.Clone(r.RepoExclude)
+	out.BypassActors = slices.Clone(r.BypassActors)
+	out.Rules = make([]Rule, len(r.Rules))
+	for i, x := range r.Rules {
+		out.Rules[i] = Rule{Type: x.Type, Parameters: cloneAnyMap(x.Parameters)}
+	}
+	return out
+}
+
+func cloneAnyMap(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = cloneAny(v)
+	}
+	return out
+}
+
+func cloneAny(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return cloneAnyMap(x)
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = cloneAny(x[i])
+		}
+		return out
+	}
+	return v
+}
+
+var globCache sync.Map
+
+// globMatch is fnmatch as rulesets use it: "*" stops at "/", "**" does not.
+func globMatch(pattern, s string) bool {
+	if v, ok := globCache.Load(pattern); ok {
+		return v.(*regexp.Regexp).MatchString(s)
+	}
+	var b strings.Builder
+	b.WriteString("^")
+	for i := 0; i < len(pattern); i++ {
+		ch := pattern[i]
+		switch ch {
+		case '*':
+			if i+1 < len(pattern) && pattern[i+1] == '*' {
+				b.WriteString(".*")
+				i++
+			} else {
+				b.WriteString("[^/]*")
+			}
+		case '?':
+			b.WriteString("[^/]")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(ch)))
+		}
+	}
+	b.WriteString("$")
+	re := regexp.MustCompile(b.String())
+	globCache.Store(pattern, re)
+	return re.MatchString(s)
+}
+
+// refMatches applies ref_name conditions to a branch of r.
+func (x *ruleset) refMatches(r *repo, branch string) bool {
+	ref := "refs/heads/" + branch
+	m := func(p string) bool {
+		switch p {
+		case "~ALL":
+			return true
+		case "~DEFAULT_BRANCH":
+			return branch == r.defaultBranch
+		}
+		return globMatch(p, ref)
+	}
+	inc := false
+	for _, p := range x.def.Include {
+		if m(p) {
+			inc = true
+			break
+		}
+	}
+	if !inc {
+		return false
+	}
+	for _, p := range x.def.Exclude {
+		if m(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// repoMatches applies an org ruleset's repository_name conditions.
+func (x *ruleset) repoMatches(r *repo) bool {
+	if x.repo != nil {
+		return x.repo == r
+	}
+	if x.org != r.org {
+		return false
+	}
+	m := func(p string) bool { return p == "~ALL" || globMatch(lower(p), lower(r.name)) }
+	inc := len(x.def.RepoInclude) == 0
+	for _, p := range x.def.RepoInclude {
+		if m(p) {
+			inc = true
+			break
+		}
+	}
+	if !inc {
+		return false
+	}
+	for _, p := range x.def.RepoExclude {
+		if m(p) {
+			return false
+		}
+	}
+	return true
+}
+
+func (x *ruleset) source() (typ, name string) {
+	if x.repo != nil {
+		return "Repository", x.repo.fullName()
+	}
+	return "Organization", x.org.login
+}
+
+func strs(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}
+
+func (c *ctx) rulesetJSON(x *ruleset, full bool) map[string]any {
+	typ, src := x.source()
+	self := c.base() + "/orgs/" + x.org.login + "/rulesets/" + itoa(x.id)
+	html := c.htmlBase() + "/organizations/" + x.org.login + "/settings/rules/" + itoa(x.id)
+	if x.repo != nil {
+		self = c.base() + "/repos/" + x.repo.fullName() + "/rulesets/" + itoa(x.id)
+		html = c.htmlBase() + "/" + x.repo.fullName() + "/rules/" + itoa(x.id)
+	}
+	m := map[string]any{
+		"id":                      x.id,
+		"name":                    x.def.Name,
+		"target":                  x.def.Target,
+		"source_type":             typ,
+		"source":                  src,
+		"enforcement":             x.def.Enforcement,
+		"node_id":                 nodeID("RepositoryRuleset", x.id),
+		"_links":                  map[string]any{"self": map[string]any{"href": self}, "html": map[string]any{"href": html}},
+		"created_at":              ts(x.created),
+		"updated_at":              ts(x.created),
+		"current_user_can_bypass": "never",
+	}
+	if !full {
+		return m
+	}
+	actors := []any{}
+	for _, a := range x.def.BypassActors {
+		mode := a.BypassMode
+		if mode == "" {
+			mode = "always"
+		}
+		var id any = a.ActorID
+		if a.ActorType == "OrganizationAdmin" && a.ActorID == 0 {
+			id = nil
+		}
+		actors = append(actors, map[string]any{"actor_id": id, "actor_type": a.ActorType, "bypass_mode": mode})
+	}
+	// GitHub returns bypass_actors only to a token with write access to
+	// the ruleset.
+	if c.s.canWriteRuleset(c.id, x) {
+		m["bypass_actors"] = actors
+	}
+	cond := map[string]any{"ref_name": map[string]any{"include": strs(x.def.Include), "exclude": strs(x.def.Exclude)}}
+	if x.repo == nil {
+		cond["repository_name"] = map[string]any{"include": strs(x.def.RepoInclude), "exclude": strs(x.def.RepoExclude), "protected": x.def.RepoProtected}
+	}
+	m["conditions"] = cond
+	rules := []any{}
+	for _, r := range x.def.Rules {
+		rm := map[string]any{"type": r.Type}
+		if r.Parameters != nil {
+			rm["parameters"] = cloneAnyMap(r.Parameters)
+		}
+		rules = append(rules, rm)
+	}
+	m["rules"] = rules
+	return m
+}
+
+// repoRulesets returns the rulesets that apply to r: its own and, with
+// parents, the org's whose repository conditions match.
+func repoRulesets(r *repo, parents bool) []*ruleset {
+	out := slices.Clone(r.rulesets)
+	if parents {
+		for _, x := range r.org.rulesets {
+			if x.repoMatches(r) {
+				out = append(out, x)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *ruleset) int { return int(a.id - b.id) })
+	return out
+}
+
+func (c *ctx) rulesetsPage(list []*ruleset) {
+	a, b := c.page(len(list))
+	out := make([]any, 0, b-a)
+	for _, x := range list[a:b] {
+		out = append(out, c.rulesetJSON(x, false))
+	}
+	c.json(http.StatusOK, out)
+}
+
+func hRepoRulesets(c *ctx) {
+	r := c.loadRepo()
+	if r == nil {
+		return
+	}
+	c.rulesetsPage(repoRulesets(r, c.r.URL.Query().Get("includes_parents") != "false"))
+}
+
+func hRepoRuleset(c *ctx) {
+	r := c.loadRepo()
+	if r == nil {
+		return
+	}
+	id, _ := strconv.ParseInt(c.pv("ruleset_id"), 10, 64)
+	for _, x := range repoRulesets(r, c.r.URL.Query().Get("includes_parents") != "false") {
+		if x.id == id {
+			c.json(http.StatusOK, c.rulesetJSON(x, true))
+			return
+		}
+	}
+	c.notFound()
+}
+
+func hOrgRulesets(c *ctx) {
+	o := c.loadOrg(false)
+	if o == nil {
+		return
+	}
+	c.rulesetsPage(o.rulesets)
+}
+
+func hOrgRuleset(c *ctx) {
+	o := c.loadOrg(false)
+	if o == nil {
+		return
+	}
+	id, _ := strconv.ParseInt(c.pv("ruleset_id"), 10, 64)
+	for _, x := range o.rulesets {
+		if x.id == id {
+			c.json(http.StatusOK, c.rulesetJSON(x, true))
+			return
+		}
+	}
+	c.notFound()
+}
+
+// hBranchRules lists the active rules for a branch from every ruleset that
+// targets it, each tagged with its ruleset.
+func hBranchRules(c *ctx) {
+	r := c.loadRepo()
+	if r == nil {
+		return
+	}
+	branch := c.pv("branch")
+	var out []any
+	for _, x := range repoRulesets(r, true) {
+		if x.def.Enforcement != "active" || x.def.Target != "branch" || !x.refMatches(r, branch) {
+			continue
+		}
+		typ, src := x.source()
+		for _, rule := range x.def.Rules {
+			m := map[string]any{"type": rule.Type, "ruleset_source_type": typ, "ruleset_source": src, "ruleset_id": x.id}
+			if rule.Parameters != nil {
+				m["parameters"] = cloneAnyMap(rule.Parameters)
+			}
+			out = append(out, m)
+		}
+	}
+	a, b := c.page(len(out))
+	page := out[a:b]
+	if page == nil {
+		page = []any{}
+	}
+	c.json(http.StatusOK, page)
+}

@@ -1,0 +1,119 @@
+package ghsim
+
+import (
+	"net/http"
+)
+
+// registerRoutes lists every REST endpoint with the GitHub App permission
+// it needs (what X-Accepted-GitHub-Permissions reports).
+func (s *Server) registerRoutes() {
+	const (
+		admin   = "administration"
+		members = "members"
+		meta    = "metadata"
+		issues  = "issues"
+		pulls   = "pull_requests"
+		orgAdm  = "organization_administration"
+		rd      = "read"
+		wr      = "write"
+	)
+	routes := []route{
+		// Apps (JWT) and rate limit.
+		{method: "GET", pattern: "/app", auth: authJWT, h: hGetApp},
+		{method: "GET", pattern: "/app/installations", auth: authJWT, h: hListAppInstallations},
+		{method: "GET", pattern: "/app/installations/{installation_id}", auth: authJWT, h: hGetInstallation},
+		{method: "POST", pattern: "/app/installations/{installation_id}/access_tokens", auth: authJWT, write: true, h: hCreateToken},
+		{method: "GET", pattern: "/orgs/{org}/installation", auth: authJWT, h: hGetOrgInstallation},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/installation", auth: authJWT, h: hGetRepoInstallation},
+		{method: "GET", pattern: "/rate_limit", auth: authAny, h: hRateLimit},
+		{method: "GET", pattern: "/orgs/{org}/installations", perm: orgAdm, level: rd, h: hOrgInstallations},
+
+		// Users and orgs.
+		{method: "GET", pattern: "/users/{username}", h: hGetUser},
+		{method: "GET", pattern: "/user", h: hGetAuthUser},
+		{method: "GET", pattern: "/user/{account_id}", h: hGetUserByID},
+		{method: "GET", pattern: "/orgs/{org}", perm: meta, level: rd, h: hGetOrg},
+		{method: "GET", pattern: "/orgs/{org}/members", perm: members, level: rd, h: hOrgMembers},
+		{method: "GET", pattern: "/orgs/{org}/members/{username}", perm: members, level: rd, h: hOrgMember},
+		{method: "GET", pattern: "/orgs/{org}/memberships/{username}", perm: members, level: rd, h: hOrgMembership},
+		{method: "GET", pattern: "/orgs/{org}/outside_collaborators", perm: members, level: rd, h: hOutsideCollaborators},
+		{method: "GET", pattern: "/orgs/{org}/repos", perm: meta, level: rd, h: hOrgRepos},
+		{method: "GET", pattern: "/orgs/{org}/teams", perm: members, level: rd, h: hOrgTeams},
+		{method: "GET", pattern: "/orgs/{org}/teams/{team_slug}", perm: members, level: rd, h: hGetTeam},
+		{method: "GET", pattern: "/orgs/{org}/teams/{team_slug}/members", perm: members, level: rd, h: hTeamMembers},
+		{method: "GET", pattern: "/orgs/{org}/teams/{team_slug}/memberships/{username}", perm: members, level: rd, h: hTeamMembership},
+		{method: "GET", pattern: "/orgs/{org}/teams/{team_slug}/teams", perm: members, level: rd, h: hChildTeams},
+		{method: "GET", pattern: "/orgs/{org}/teams/{team_slug}/repos", perm: members, level: rd, h: hTeamRepos},
+		{method: "GET", pattern: "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}", perm: members, level: rd, h: hCheckTeamRepo},
+		{method: "PUT", pattern: "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}", perm: admin, level: wr, write: true, h: hPutTeamRepo},
+		{method: "DELETE", pattern: "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}", perm: admin, level: wr, write: true, h: hDeleteTeamRepo},
+		{method: "GET", pattern: "/orgs/{org}/rulesets", perm: orgAdm, level: rd, h: hOrgRulesets},
+		{method: "GET", pattern: "/orgs/{org}/rulesets/{ruleset_id}", perm: orgAdm, level: rd, h: hOrgRuleset},
+
+		// Repositories.
+		{method: "GET", pattern: "/repos/{owner}/{repo}", perm: meta, level: rd, h: hGetRepo},
+		{method: "GET", pattern: "/repositories/{id}", perm: meta, level: rd, h: hGetRepoByID},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches", perm: meta, level: rd, h: hBranches},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}", perm: meta, level: rd, h: hBranch},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/collaborators", perm: admin, level: rd, h: hCollaborators},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/collaborators/{username}", perm: admin, level: rd, h: hCheckCollaborator},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/collaborators/{username}/permission", perm: admin, level: rd, h: hCollaboratorPermission},
+		{method: "PUT", pattern: "/repos/{owner}/{repo}/collaborators/{username}", perm: admin, level: wr, write: true, creates: true, h: hPutCollaborator},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/collaborators/{username}", perm: admin, level: wr, write: true, h: hDeleteCollaborator},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/invitations", perm: admin, level: rd, h: hInvitations},
+		{method: "PATCH", pattern: "/repos/{owner}/{repo}/invitations/{invitation_id}", perm: admin, level: wr, write: true, h: hPatchInvitation},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/invitations/{invitation_id}", perm: admin, level: wr, write: true, h: hDeleteInvitation},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/teams", perm: admin, level: rd, h: hRepoTeams},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/keys", perm: admin, level: rd, h: hDeployKeys},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/events", perm: meta, level: rd, h: hRepoEvents},
+
+		// Branch protection.
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection", perm: admin, level: rd, h: hGetProtection},
+		{method: "PUT", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection", perm: admin, level: wr, write: true, h: hPutProtection},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection", perm: admin, level: wr, write: true, h: hDeleteProtection},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", perm: admin, level: rd, h: hGetStatusChecks},
+		{method: "PATCH", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", perm: admin, level: wr, write: true, h: hPatchStatusChecks},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", perm: admin, level: wr, write: true, h: hDeleteStatusChecks},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts", perm: admin, level: rd, h: hGetContexts},
+		{method: "PUT", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts", perm: admin, level: wr, write: true, h: hContexts("set")},
+		{method: "POST", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts", perm: admin, level: wr, write: true, h: hContexts("add")},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts", perm: admin, level: wr, write: true, h: hContexts("remove")},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins", perm: admin, level: rd, h: hGetEnforceAdmins},
+		{method: "POST", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins", perm: admin, level: wr, write: true, h: hSetEnforceAdmins(true)},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins", perm: admin, level: wr, write: true, h: hSetEnforceAdmins(false)},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews", perm: admin, level: rd, h: hGetReviews},
+		{method: "PATCH", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews", perm: admin, level: wr, write: true, h: hPatchReviews},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews", perm: admin, level: wr, write: true, h: hDeleteReviews},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_signatures", perm: admin, level: rd, h: hGetSignatures},
+		{method: "POST", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_signatures", perm: admin, level: wr, write: true, h: hSetSignatures(true)},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_signatures", perm: admin, level: wr, write: true, h: hSetSignatures(false)},
+
+		// Rulesets.
+		{method: "GET", pattern: "/repos/{owner}/{repo}/rulesets", perm: admin, level: rd, h: hRepoRulesets},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/rulesets/{ruleset_id}", perm: admin, level: rd, h: hRepoRuleset},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/rules/branches/{branch...}", perm: meta, level: rd, h: hBranchRules},
+
+		// Issues, labels, pulls.
+		{method: "GET", pattern: "/repos/{owner}/{repo}/issues", perm: issues, level: rd, h: hListIssues},
+		{method: "POST", pattern: "/repos/{owner}/{repo}/issues", perm: issues, level: wr, write: true, creates: true, h: hCreateIssue},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/issues/{issue_number}", perm: issues, level: rd, h: hGetIssue},
+		{method: "PATCH", pattern: "/repos/{owner}/{repo}/issues/{issue_number}", perm: issues, level: wr, write: true, h: hPatchIssue},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/issues/{issue_number}/comments", perm: issues, level: rd, h: hListComments},
+		{method: "POST", pattern: "/repos/{owner}/{repo}/issues/{issue_number}/comments", perm: issues, level: wr, write: true, creates: true, h: hCreateComment},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/labels", perm: issues, level: rd, h: hListLabels},
+		{method: "POST", pattern: "/repos/{owner}/{repo}/labels", perm: issues, level: wr, write: true, creates: true, h: hCreateLabel},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/labels/{name}", perm: issues, level: rd, h: hGetLabel},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", perm: pulls, level: rd, h: hCommitPulls},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/pulls/{pull_number}", perm: pulls, level: rd, h: hGetPull},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", perm: pulls, level: rd, h: hPullReviews},
+	}
+	for i := range routes {
+		rt := &routes[i]
+		s.mux.HandleFunc(rt.method+" "+rt.pattern, s.handle(rt))
+	}
+	gq := &route{method: "POST", pattern: "/graphql", graphql: true}
+	s.mux.HandleFunc("POST /graphql", s.graphqlHandler(gq))
+	nf := &route{method: "*", pattern: "(unknown)", auth: authAny, h: func(c *ctx) { c.notFound() }}
+	s.mux.HandleFunc("/", s.handle(nf))
+	_ = http.MethodGet
+}
