@@ -86,11 +86,12 @@ func TestFindingsFromSimulator(t *testing.T) {
 	cfg, diags := config.Load(files, "permissions")
 	require.False(t, diags.HasErrors(), "%v", diags)
 
-	c, err := ghapi.New(context.Background(), ghapi.Options{APIURL: srv.URL(), Credentials: ghapi.TokenCredentials(srv.AddUserToken("svc-bot")), MutationInterval: -1})
+	c, err := ghapi.New(context.Background(), ghapi.Options{APIURL: srv.URL(), Credentials: ghapi.TokenCredentials(srv.AddUserToken("svc-bot")), MutationInterval: -1,
+		Now: srv.Now, Sleep: func(ctx context.Context, d time.Duration) error { srv.Advance(d); return ctx.Err() }})
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	a, err := c.ReadOrg(ctx, "acme", ghapi.ReadOptions{Audit: true})
+	// No deadline of its own (30 s failed reads under load); go test's
+	// -timeout is the hang guard.
+	a, err := c.ReadOrg(t.Context(), "acme", ghapi.ReadOptions{Audit: true})
 	require.NoError(t, err)
 	actual := map[string]*state.Org{"acme": a}
 	targets, err := reconcile.Select(cfg, "", nil)

@@ -52,8 +52,11 @@ func newAuditWorld(t *testing.T) *auditWorld {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
-	w := &auditWorld{srv: ghsimtest.NewServer(t), now: time.Now().UTC()}
+	// One fixed instant for the files' history, the audit and the
+	// simulated GitHub (the App's tokens are signed on its clock).
+	w := &auditWorld{srv: ghsimtest.NewServer(t), now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	s := w.srv
+	s.Clock().Freeze(w.now)
 	s.AddOrg("acme", ghsim.OrgOptions{BaseRole: ghsim.RoleRead})
 	for _, o := range []string{"svc-bot", "root-eve"} {
 		s.AddUser(o)
@@ -156,7 +159,8 @@ func (w *auditWorld) opts(t *testing.T, out *bytes.Buffer, appID int64, keyPEM [
 	require.NoError(t, err)
 	w.cacheID++
 	io := &IOStreams{In: strings.NewReader(""), Out: out, ErrOut: &w.stderr,
-		Getenv: func(string) string { return "" }, Now: func() time.Time { return w.now }}
+		Getenv: func(string) string { return "" }, Now: func() time.Time { return w.now },
+		GitHubNow: w.srv.Now, GitHubSleep: func(ctx context.Context, d time.Duration) error { w.srv.Advance(d); return ctx.Err() }}
 	g := &GlobalOptions{APIURL: w.srv.URL(), CacheDir: filepath.Join(t.TempDir(), "cache"), ReadConcurrency: 4, credentials: &creds}
 	return &AuditOptions{IO: io, Global: g, Dir: w.dir, Format: "markdown", SelfRepo: "acme/permissions"}
 }
@@ -361,7 +365,7 @@ func TestAuditUsageErrors(t *testing.T) {
 		opts AuditOptions
 		want string
 	}{
-		{AuditOptions{Format: "xml"}, `--format must be markdown, text, html, json or csv, not "xml"`},
+		{AuditOptions{Format: "xml"}, `--format must be markdown, text, html, json, csv or findings-csv, not "xml"`},
 		{AuditOptions{Format: "json", Since: "last week"}, `--since must be a date as YYYY-MM-DD, not "last week"`},
 		{AuditOptions{Format: "json", Since: "2999-01-01"}, "--since 2999-01-01 is in the future"},
 		{AuditOptions{Format: "json", InactiveDays: 91}, "--inactive-days must be from 1 to 90 (GitHub's events reach back 90 days), or 0 to skip, not 91"},

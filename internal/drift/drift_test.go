@@ -108,7 +108,7 @@ func TestOpenUpdateClose(t *testing.T) {
 func TestDuplicatesAreClosed(t *testing.T) {
 	m := &memIssues{me: "bot[bot]"}
 	m.issues = []*Issue{{Number: 1, State: "open", Author: "bot[bot]"}, {Number: 2, State: "open", Author: "BOT[bot]"}}
-	res, err := Sync(context.Background(), m, "o", "r", driftPlan(), nil, time.Now(), "")
+	res, err := Sync(context.Background(), m, "o", "r", driftPlan(), nil, time.Date(2026, 11, 27, 4, 17, 0, 0, time.UTC), "")
 	require.NoError(t, err)
 	assert.Equal(t, Updated, res.Action)
 	assert.Equal(t, 1, res.Issue.Number)
@@ -120,7 +120,7 @@ func TestAdditiveExtrasAreDrift(t *testing.T) {
 	p := &reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeUnmanaged, Org: "acme", Message: "user x holds write on GitHub but is not in f",
 		Items: []reconcile.Item{{Repo: "widget", Subject: "user:x"}}}}}
 	assert.True(t, Exists(p))
-	body := Body(p, nil, time.Now(), "")
+	body := Body(p, nil, time.Date(2026, 11, 27, 4, 17, 0, 0, time.UTC), "")
 	// Listed first, as what changed outside permsync (the wording moved
 	// from one count line to the list itself).
 	assert.Contains(t, body, "## Changed outside permsync\n\n1 difference in 1 repository")

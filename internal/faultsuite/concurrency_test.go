@@ -151,6 +151,8 @@ func TestTwoAppliesAtOnce(t *testing.T) {
 			a, aOut, aErr := w.command(filepath.Join(t.TempDir(), "cache-a"), "apply", "--yes")
 			b, bOut, bErr := w.command(filepath.Join(t.TempDir(), "cache-b"), "apply", "--yes")
 			require.NoError(t, a.Start())
+			// A stagger that varies the interleaving between seeds, not a
+			// timing assumption: the assertions hold for every interleaving.
 			time.Sleep(time.Duration(seed-1) * 15 * time.Millisecond)
 			require.NoError(t, b.Start())
 			ra := result{code: exitCode(t, a.Wait()), out: aOut.String(), errOut: aErr.String()}
@@ -199,22 +201,34 @@ func TestCacheSurvivesAKilledRun(t *testing.T) {
 	fresh := w.runBinary(t, filepath.Join(t.TempDir(), "fresh"), "plan")
 	require.Equal(t, cli.ExitOK, fresh.code, "%s", fresh)
 
-	// Slow answers, so that the read is caught in the middle.
-	w.Server.SetFaults(ghsim.Faults{Latency: 15 * time.Millisecond})
+	// Slow answers, so that the read is caught in the middle: once the
+	// cache has grown, answers stop (the simulator holds every request)
+	// and the run is killed while it waits. No deadline: the wait ends when
+	// the cache grows or the run exits, whatever the machine's speed; go
+	// test's -timeout is the hang guard.
 	killed := 0
 	for round := 0; round < 3; round++ {
+		w.Server.SetFaults(ghsim.Faults{Latency: 15 * time.Millisecond})
 		cmd, _, _ := w.command(cache, "plan")
 		require.NoError(t, cmd.Start())
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			entries, _ := os.ReadDir(cache)
-			if len(entries) > round*2+1 {
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		var err error
+	wait:
+		for {
+			select {
+			case err = <-exited:
+				break wait
+			default:
+			}
+			if entries, _ := os.ReadDir(cache); len(entries) > round*2+1 {
+				w.Server.SetFaults(ghsim.Faults{Latency: time.Hour})
+				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+				err = <-exited
 				break
 			}
 			time.Sleep(time.Millisecond)
 		}
-		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-		err := cmd.Wait()
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && !ee.Exited() {
 			killed++

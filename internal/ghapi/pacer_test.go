@@ -148,10 +148,14 @@ func TestPacingRecordInTheCacheDirectory(t *testing.T) {
 }
 
 // TestAtMostAHundredInFlight: GitHub allows 100 concurrent requests; a
-// Client never has more in flight, whatever ReadConcurrency says.
+// Client never has more in flight, whatever ReadConcurrency says. The
+// server holds every request until 100 are in flight at once (so the cap is
+// reached, not a bottleneck below it), then lets them all go: no timing is
+// involved in passing. A request is held until then, so a Client without
+// the cap would be caught with more than 100 on the server.
 func TestAtMostAHundredInFlight(t *testing.T) {
 	t.Parallel()
-	var cur, peak atomic.Int64
+	var cur, peak, started atomic.Int64
 	release := make(chan struct{})
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := cur.Add(1)
@@ -164,7 +168,7 @@ func TestAtMostAHundredInFlight(t *testing.T) {
 		}
 		select {
 		case <-release:
-		case <-time.After(20 * time.Millisecond):
+		case <-r.Context().Done():
 		}
 		_, _ = w.Write([]byte(`{"login":"olga"}`))
 	}))
@@ -173,19 +177,28 @@ func TestAtMostAHundredInFlight(t *testing.T) {
 		ReadConcurrency: 500, RESTPointsPerMinute: -1})
 	require.NoError(t, err)
 	assert.Equal(t, maxInFlight, c.opts.ReadConcurrency)
+	const calls = 300
 	var wg sync.WaitGroup
-	for i := 0; i < 300; i++ {
+	for i := 0; i < calls; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			started.Add(1)
 			_, _, err := c.UserExists(ctxT(t), "olga")
 			assert.NoError(t, err)
 		}()
 	}
-	wg.Wait()
+	// Wait (the hang guard is go test's -timeout) until the cap is
+	// reached and every call has started; then give the calls beyond the
+	// cap a moment to reach the server if the cap let them through. That
+	// pause only helps catch a broken cap; a working one passes without it.
+	for cur.Load() < maxInFlight || started.Load() < calls {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
 	close(release)
-	assert.LessOrEqual(t, peak.Load(), int64(maxInFlight))
-	assert.Greater(t, peak.Load(), int64(50), "the cap is not a bottleneck below it")
+	wg.Wait()
+	assert.Equal(t, int64(maxInFlight), peak.Load(), "the cap is reached and never passed")
 	assert.Len(t, c.inFlight, 0, "every slot given back")
 }
 

@@ -154,6 +154,7 @@ func TestPrimaryLimit(t *testing.T) {
 	t.Run("long wait fails", func(t *testing.T) {
 		t.Parallel()
 		srv := world(t)
+		srv.Clock().Freeze(time.Date(2027, 5, 1, 12, 0, 0, 0, time.UTC)) // the reset is compared with it below
 		c, _ := tokenClient(t, srv, func(o *Options) { o.MaxRateLimitWait = 10 * time.Minute })
 		srv.SetUserRateLimitRemaining("root", "core", 0)
 		_, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
@@ -179,21 +180,40 @@ func TestPrimaryLimit(t *testing.T) {
 	})
 }
 
+// TestTimeoutsAndLatency: an answer that comes is taken, a request that
+// gets no answer is cut at RequestTimeout and retried, and one that never
+// gets an answer fails as a network error naming the timeout. The
+// per-request timeout is real time (it bounds the network), so the test
+// never races it: a "slow" answer here is one that never comes (a spike of
+// an hour, which the simulator abandons when the client hangs up), and an
+// answer that must arrive has a timeout of a minute — a hang guard, not a
+// speed check. Retry backoff runs on the simulator's clock.
 func TestTimeoutsAndLatency(t *testing.T) {
 	t.Parallel()
+	const never = time.Hour
 	srv := world(t)
-	c, _ := tokenClient(t, srv, func(o *Options) { o.RequestTimeout = 50 * time.Millisecond; o.MaxRetries = 3 })
+	c, _ := tokenClient(t, srv, func(o *Options) { o.RequestTimeout = time.Minute; o.MaxRetries = 3 })
 	srv.SetFaults(ghsim.Faults{Latency: 10 * time.Millisecond})
 	_, err := c.ReadOrg(ctxT(t), "acme", ReadOptions{})
 	require.NoError(t, err, "latency under the timeout is fine")
-	srv.SetFaults(ghsim.Faults{SpikeEvery: 2, SpikeLatency: 200 * time.Millisecond})
-	_, err = c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+	assert.Zero(t, c.Stats().Retries)
+
+	// One request in three gets no answer: each is cut and retried. The
+	// timeout is shorter here, as it is paid in real time per lost answer
+	// (two or three of them); answers that come still come at once.
+	slow, _ := tokenClient(t, srv, func(o *Options) { o.RequestTimeout = 2 * time.Second; o.MaxRetries = 3 })
+	srv.SetFaults(ghsim.Faults{SpikeEvery: 3, SpikeLatency: never})
+	_, err = slow.ReadOrg(ctxT(t), "acme", ReadOptions{})
 	require.NoError(t, err, "a slow request is retried")
-	srv.SetFaults(ghsim.Faults{Latency: 200 * time.Millisecond})
-	_, err = c.ReadOrg(ctxT(t), "acme", ReadOptions{})
+	assert.Positive(t, slow.Stats().Retries, "a request was cut and sent again")
+
+	short, _ := tokenClient(t, srv, func(o *Options) { o.RequestTimeout = 50 * time.Millisecond; o.MaxRetries = 3 })
+	srv.SetFaults(ghsim.Faults{Latency: never})
+	_, err = short.ReadOrg(ctxT(t), "acme", ReadOptions{})
 	require.Error(t, err)
 	assert.Equal(t, KindNetwork, KindOf(err))
 	assert.Contains(t, err.Error(), "no answer within 50ms")
+	assert.Equal(t, int64(3), short.Stats().Retries, "MaxRetries retries, then the error")
 }
 
 func TestPacingStaysUnderSecondaryLimits(t *testing.T) {

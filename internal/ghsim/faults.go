@@ -1,6 +1,8 @@
 package ghsim
 
 import (
+	"bytes"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -134,8 +136,9 @@ func (f *Faults) graphqlFault(key string) *GraphQLFault {
 
 func every(n int, seq int64) bool { return n > 0 && seq%int64(n) == 0 }
 
-// delay sleeps for the configured latency, honouring cancellation.
-func delay(r *http.Request, f *Faults, seq int64) {
+// delay sleeps for the configured latency, honouring cancellation, or
+// hands it to wait (WithLatencyWait).
+func delay(r *http.Request, f *Faults, seq int64, wait func(*http.Request, time.Duration)) {
 	d := f.Latency
 	if f.Jitter > 0 {
 		d += time.Duration(rand.Int64N(int64(f.Jitter)))
@@ -146,6 +149,24 @@ func delay(r *http.Request, f *Faults, seq int64) {
 	if d <= 0 {
 		return
 	}
+	if wait != nil {
+		wait(r, d)
+		return
+	}
+	// net/http cancels r.Context when the client hangs up only once the
+	// body has been read: read it now (kept for the handler), or a client
+	// that gives up on a slow POST leaves this handler waiting out d.
+	if r.Body != nil && r.Body != http.NoBody {
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxDelayedBody))
+		var rest io.Reader = r.Body // a body over the bound continues from the connection
+		if err != nil {
+			rest = errReader{err}
+		}
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(b), rest), r.Body}
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -153,6 +174,15 @@ func delay(r *http.Request, f *Faults, seq int64) {
 	case <-r.Context().Done():
 	}
 }
+
+// maxDelayedBody bounds what delay reads ahead; the rest is left to the
+// handler, which refuses bodies this large anyway.
+const maxDelayedBody = 32 << 20
+
+// errReader ends a read-ahead body with the error the read met.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // resetConn closes the client's connection with a TCP RST.
 func resetConn(w http.ResponseWriter) {

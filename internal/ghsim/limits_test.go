@@ -164,7 +164,23 @@ func TestMaxConcurrency(t *testing.T) {
 }
 
 func TestFaultKnobs(t *testing.T) {
-	f := newFixture(t)
+	// The latency waits are recorded, not slept: the test checks the
+	// latency drawn, not how long this machine took.
+	var waitMu sync.Mutex
+	var waits []time.Duration
+	f := newFixture(t, WithLatencyWait(func(_ *http.Request, d time.Duration) {
+		waitMu.Lock()
+		defer waitMu.Unlock()
+		waits = append(waits, d)
+	}))
+	lastWait := func() time.Duration {
+		waitMu.Lock()
+		defer waitMu.Unlock()
+		require.NotEmpty(t, waits)
+		d := waits[len(waits)-1]
+		waits = nil
+		return d
+	}
 	s := f.s
 
 	s.SetFaults(Faults{ServerErrorEvery: 2, ServerErrorStatus: 503})
@@ -181,14 +197,26 @@ func TestFaultKnobs(t *testing.T) {
 	assert.Equal(t, "Server Error", r.obj(t)["message"])
 
 	s.SetFaults(Faults{Latency: 50 * time.Millisecond, Jitter: 10 * time.Millisecond})
-	start := time.Now()
-	call(t, s, "GET", "repos/acme/widgets", f.tok, nil)
-	assert.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond)
+	for range 20 {
+		call(t, s, "GET", "repos/acme/widgets", f.tok, nil)
+		d := lastWait()
+		assert.GreaterOrEqual(t, d, 50*time.Millisecond)
+		assert.Less(t, d, 60*time.Millisecond)
+	}
 
-	s.SetFaults(Faults{SpikeEvery: 1, SpikeLatency: 60 * time.Millisecond})
-	start = time.Now()
-	call(t, s, "GET", "repos/acme/widgets", f.tok, nil)
-	assert.GreaterOrEqual(t, time.Since(start), 60*time.Millisecond)
+	s.SetFaults(Faults{SpikeEvery: 2, SpikeLatency: 60 * time.Millisecond})
+	var spiked int
+	for range 4 {
+		call(t, s, "GET", "repos/acme/widgets", f.tok, nil)
+		waitMu.Lock()
+		if len(waits) > 0 {
+			spiked++
+			assert.Equal(t, 60*time.Millisecond, waits[0])
+		}
+		waits = nil
+		waitMu.Unlock()
+	}
+	assert.Equal(t, 2, spiked, "every second request waits")
 
 	s.SetFaults(Faults{ResetEvery: 1})
 	req, _ := http.NewRequest("GET", s.URL()+"repos/acme/widgets", nil)

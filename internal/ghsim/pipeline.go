@@ -55,7 +55,7 @@ func (s *Server) handle(rt *route) http.HandlerFunc {
 			resetConn(w)
 			return
 		}
-		delay(r, &f, seq)
+		delay(r, &f, seq, s.opts.latency)
 		if every(f.ServerErrorEvery, seq) {
 			code := f.ServerErrorStatus
 			if code == 0 {

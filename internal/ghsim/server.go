@@ -49,6 +49,7 @@ type options struct {
 	faults       Faults
 	scaleLimits  bool
 	fidelity     Fidelity
+	latency      func(*http.Request, time.Duration)
 }
 
 // Option configures NewServer.
@@ -76,6 +77,13 @@ func WithRequestLog(w io.Writer) Option { return func(o *options) { o.requestLog
 
 // WithClock makes the server use c (e.g. one shared with the code under test).
 func WithClock(c *Clock) Option { return func(o *options) { o.clock = c } }
+
+// WithLatencyWait replaces the real wait of injected latency (Faults
+// Latency, Jitter, SpikeLatency) by wait, which is given the request and
+// the latency drawn: tests of the latency itself see it without a timer.
+func WithLatencyWait(wait func(r *http.Request, d time.Duration)) Option {
+	return func(o *options) { o.latency = wait }
+}
 
 // WithFaults starts the server with faults already set.
 func WithFaults(f Faults) Option { return func(o *options) { o.faults = f } }

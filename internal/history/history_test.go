@@ -258,7 +258,7 @@ func TestReadHistoryHostileNames(t *testing.T) {
 func TestReadHistoryNotGit(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	l := Read(context.Background(), Options{Dir: dir, Since: time.Now().Add(-time.Hour), Until: time.Now()})
+	l := Read(context.Background(), Options{Dir: dir, Since: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 	assert.False(t, l.Available)
 	assert.Contains(t, l.Note, "is not in a git checkout")
 	assert.Empty(t, l.Entries)

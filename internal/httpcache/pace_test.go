@@ -11,6 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// epoch is the tests' clock: the pacing record holds the times it is given
+// and compares them with since, never with the machine's clock.
+var epoch = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
 func collect(c *Cache, key string, since time.Time) (n, pts int) {
 	c.PaceSince(key, since, func(_ time.Time, p int) { n++; pts += p })
 	return n, pts
@@ -18,7 +22,7 @@ func collect(c *Cache, key string, since time.Time) (n, pts int) {
 
 func TestPaceRecordIsSharedByRuns(t *testing.T) {
 	dir := t.TempDir()
-	now := time.Now()
+	now := epoch
 	var wg sync.WaitGroup
 	for run := range 4 {
 		wg.Add(1)
@@ -59,11 +63,11 @@ func TestPaceRecordIsSharedByRuns(t *testing.T) {
 func TestPaceRecordIsCompacted(t *testing.T) {
 	c, err := Open(t.TempDir())
 	require.NoError(t, err)
-	old := time.Now().Add(-time.Hour)
+	old := epoch.Add(-time.Hour)
 	for i := range 20_000 {
 		c.PaceRecord("k", old.Add(time.Duration(i)*time.Millisecond), 1)
 	}
-	recent := time.Now()
+	recent := epoch
 	c.PaceRecord("k", recent, 3)
 	st, err := os.Stat(c.pacePath("k"))
 	require.NoError(t, err)
@@ -82,7 +86,7 @@ func TestPaceRecordIsCompacted(t *testing.T) {
 func TestPaceRecordIgnoresGarbage(t *testing.T) {
 	c, err := Open(t.TempDir())
 	require.NoError(t, err)
-	now := time.Now()
+	now := epoch
 	c.PaceRecord("k", now, 1)
 	f, err := os.OpenFile(c.pacePath("k"), os.O_APPEND|os.O_WRONLY, 0)
 	require.NoError(t, err)

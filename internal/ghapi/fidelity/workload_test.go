@@ -288,6 +288,8 @@ func runWorkload() *workloadResult {
 		res.Called[method] = true
 		before := len(rec.exchanges())
 		rec.setStep(s.String())
+		// A hang guard, not a speed check: the client's waits run on the
+		// simulator's clock, so only a step that loops comes near it.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		s.Err = fn(ctx)
