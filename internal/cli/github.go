@@ -152,14 +152,8 @@ func lookupUsers(ctx context.Context, c *ghapi.Client, logins []string) (map[str
 	return unknown, nil
 }
 
-// computePlan loads nothing: it reads GitHub for the targets and diffs.
-func computePlan(ctx context.Context, io *IOStreams, c *ghapi.Client, dir string, targets []reconcile.Target) (*reconcile.Plan, error) {
-	p, _, err := computePlanState(ctx, io, c, dir, targets)
-	return p, err
-}
-
-// computePlanState is computePlan that also returns the state it read
-// (drift tells who sent an invitation, and when, from it).
+// computePlanState reads GitHub for the targets and diffs, and returns the
+// state it read too (drift tells who sent an invitation, and when, from it).
 func computePlanState(ctx context.Context, io *IOStreams, c *ghapi.Client, dir string, targets []reconcile.Target) (*reconcile.Plan, map[string]*state.Org, error) {
 	in, err := planInput(ctx, io, c, dir, targets)
 	if err != nil {
