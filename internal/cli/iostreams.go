@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/term"
@@ -171,10 +172,17 @@ func (g *guardWriter) write(s string, command bool) error {
 			g.lineStart = true
 			i += size
 			continue
-		case r == ' ' || r == '\t':
+		case r == '\u2028' || r == '\u2029':
+			// Line and paragraph separators end a line for some readers:
+			// escaped, so that they cannot start one.
+			fmt.Fprintf(&b, `\u%04x`, r)
+			g.lineStart = true
+			i += size
+			continue
+		case r == ' ' || r == '\t' || (unicode.IsSpace(r) && !isControl(r)):
 			b.WriteRune(r)
 			i += size
-			continue // leading blanks keep a line's start
+			continue // leading blanks, any Unicode space (the runner trims them all), keep a line's start
 		case r == 0x1b && g.color && sgr.MatchString(s[i:]):
 			m := sgr.FindString(s[i:])
 			b.WriteString(m)

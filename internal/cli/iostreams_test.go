@@ -22,6 +22,10 @@ func TestGuardWriter(t *testing.T) {
 		{"user evil\n::error::x\n", "user evil\n:\u200b:error::x\n"},
 		{"   ::warning file=a::b", "   :\u200b:warning file=a::b"},
 		{"a ::not at start", "a ::not at start"},
+		// The runner trims every Unicode space before it looks for "::".
+		{"x\n\u00a0::error::y", "x\n\u00a0:\u200b:error::y"},
+		{"x\n\u3000\u2003::add-mask::y", "x\n\u3000\u2003:\u200b:add-mask::y"},
+		{"x\u2028::error::y", `x\u2028:` + "\u200b:error::y"},
 		{"x ##[error]y", "x ##\u200b[error]y"},
 		{"a\x1b]8;;https://e/\x07b", `a\x1b]8;;https://e/\ab`},
 		{"a\rb\x00c\u009bd", `a\rb\x00c\u009bd`},

@@ -156,6 +156,12 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	if opts.Withhold {
 		var list []planview.Withheld
 		shown, list = planview.Redact(p, pr.withholder(in.Actual, opts.FromFork))
+		if opts.FromFork {
+			// A fork's author can name any team in a file, secret ones
+			// included: who gains access through a team is not theirs to
+			// see. The changes themselves name only what the files name.
+			shown.EffectiveAccess = planview.WithoutTeamEffects(shown.EffectiveAccess)
+		}
 		footer = planview.WithheldMarkdown(list, pr.whereFull(opts))
 	}
 	if pr != nil && len(pr.deleted) > 0 {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/mdsafe"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
-	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // Withheld is one repository whose details a redacted plan leaves out, with
@@ -125,6 +124,27 @@ func Redact(p *reconcile.Plan, withhold func(org, repo string) string) (*reconci
 	return &out, list
 }
 
+// WithoutTeamEffects drops the effects on access that come through a team
+// (its members are listed there), keeping direct grants' effects.
+func WithoutTeamEffects(effects []reconcile.Effect) []reconcile.Effect {
+	var out []reconcile.Effect
+	for _, e := range effects {
+		if !viaTeam(e.SourcesBefore) && !viaTeam(e.SourcesAfter) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func viaTeam(sources []string) bool {
+	for _, s := range sources {
+		if strings.HasPrefix(s, "team ") {
+			return true
+		}
+	}
+	return false
+}
+
 // WithheldMarkdown says what a redacted plan withholds and where the full
 // plan is seen ("" when nothing is withheld).
 func WithheldMarkdown(list []Withheld, where string) string {
@@ -135,14 +155,9 @@ func WithheldMarkdown(list []Withheld, where string) string {
 	b.WriteString("### Withheld from this comment\n\n")
 	b.WriteString("The author of this pull request could not see who has access to these repositories, so this comment names no one there:\n\n")
 	for _, w := range list {
-		fmt.Fprintf(&b, "- `%s/%s` (%s): %s", mdsafe.Code(w.Org), mdsafe.Code(w.Repo), mdsafe.Text(w.Why), words.Plural(w.Changes, "change"))
-		if w.Refusals > 0 {
-			fmt.Fprintf(&b, ", %s", words.Plural(w.Refusals, "refused change"))
-		}
-		if w.Errors > 0 {
-			fmt.Fprintf(&b, ", %s", words.Plural(w.Errors, "error"))
-		}
-		b.WriteString("\n")
+		// No counts: how many changes a withheld repository has would
+		// tell, push after push, who already holds what there.
+		fmt.Fprintf(&b, "- `%s/%s` (%s)\n", mdsafe.Code(w.Org), mdsafe.Code(w.Repo), mdsafe.Text(w.Why))
 	}
 	if where != "" {
 		b.WriteString("\n" + where + "\n")

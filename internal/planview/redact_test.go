@@ -67,6 +67,20 @@ func TestRedactWithholdsEveryNameOfARepository(t *testing.T) {
 	require.NoError(t, JSON(&buf, shown))
 	out := buf.String()
 	assert.NotContains(t, out, "hidden")
-	assert.Contains(t, out, "`acme/secret` (not managed on the base branch): 2 changes, 2 refused changes, 1 error")
+	assert.Contains(t, out, "- `acme/secret` (not managed on the base branch)\n")
+	assert.NotContains(t, out, "2 changes", "no counts: they would tell, push after push, who holds what there")
 	assert.Contains(t, out, "alice")
+}
+
+// On a fork's pull request, who gains access through a team is not shown:
+// its author may name any team, a secret one included.
+func TestWithoutTeamEffects(t *testing.T) {
+	effects := []reconcile.Effect{
+		{Repo: "open", Login: "alice", SourcesAfter: []string{"direct (write)"}},
+		{Repo: "open", Login: "secret-member", SourcesAfter: []string{"team secret-team (write)"}},
+		{Repo: "open", Login: "bob", SourcesBefore: []string{"team core (admin)"}, SourcesAfter: []string{"direct (write)"}},
+	}
+	got := WithoutTeamEffects(effects)
+	require.Len(t, got, 1)
+	assert.Equal(t, "alice", got[0].Login)
 }
