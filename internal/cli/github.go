@@ -50,6 +50,10 @@ func (g *GlobalOptions) connect(ctx context.Context, io *IOStreams, perms map[st
 		ReadConcurrency:  g.ReadConcurrency,
 		MutationInterval: interval,
 		Logf: func(format string, args ...any) {
+			// The client logs from its concurrent reads: one line at a
+			// time, whatever writer ErrOut is.
+			logMu.Lock()
+			defer logMu.Unlock()
 			fmt.Fprintf(io.ErrOut, "permsync: "+format+"\n", args...)
 		},
 		Now:   io.GitHubNow,
@@ -161,6 +165,9 @@ func computePlanState(ctx context.Context, io *IOStreams, c *ghapi.Client, dir s
 	}
 	return reconcile.Diff(in), in.Actual, nil
 }
+
+// logMu serialises the GitHub client's log lines.
+var logMu sync.Mutex
 
 // targetRepos names every repository of the targets as ORG/REPO.
 func targetRepos(targets []reconcile.Target) []string {
