@@ -3,10 +3,14 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 )
@@ -72,4 +76,19 @@ func TestAnnotationPasses(t *testing.T) {
 	io.Annotation("::warning::x\n::error::smuggled")
 	assert.Equal(t, "::error file=a.yaml,line=1::bad\n:\u200b:error::injected\n::warning::x\n:\u200b:error::smuggled\n", out.String())
 	assert.True(t, strings.HasPrefix(out.String(), "::error"))
+}
+
+// A file written with --out (a plan comment, a job summary) passes the same
+// secret redaction as what is printed.
+func TestOutFileIsRedacted(t *testing.T) {
+	ghapi.RegisterSecret("registeredOutSecret456")
+	out := filepath.Join(t.TempDir(), "plan.md")
+	err := writeOut(&IOStreams{}, out, func(w io.Writer, _ bool) error {
+		_, err := io.WriteString(w, "error: registeredOutSecret456 and ghp_abcdefghijklmnopqrstuvwxyz0123\n")
+		return err
+	})
+	require.NoError(t, err)
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, "error: [REDACTED] and [REDACTED]\n", string(data))
 }

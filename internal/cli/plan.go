@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
@@ -230,7 +232,15 @@ func writeOut(ios *IOStreams, out string, draw func(w io.Writer, toTerminal bool
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := draw(tmp, false); err != nil {
+	// A file written with --out becomes a pull request comment or a job
+	// summary: it passes the same secret redaction as stdout and stderr
+	// (not their terminal escaping: the file is data).
+	var buf bytes.Buffer
+	if err := draw(&buf, false); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := io.WriteString(tmp, ghapi.Redact(buf.String())); err != nil {
 		tmp.Close()
 		return err
 	}
