@@ -15,25 +15,7 @@ import (
 // for approval is run, not only read: it passes for the published file and
 // refuses another file, or no fingerprint at all.
 func TestApplyChecksThePublishedPlan(t *testing.T) {
-	set, err := loadWorkflows(workflowsDir)
-	require.NoError(t, err)
-	var w *workflow
-	for _, x := range set {
-		if x.File == "permissions-apply.yml" {
-			w = x
-		}
-	}
-	require.NotNil(t, w)
-	var j *job
-	var s *step
-	for _, x := range w.Jobs {
-		for _, st := range x.Steps {
-			if st.Name.Value == "Refuse unless the plan is the one the approver was shown" {
-				j, s = x, st
-			}
-		}
-	}
-	require.NotNil(t, s)
+	w, j, s := workflowStep(t, "permissions-apply.yml", "Refuse unless the plan is the one the approver was shown")
 
 	published := []byte(`{"format_version": 1, "changes": []}` + "\n")
 	sum := sha256.Sum256(published)

@@ -9,7 +9,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // The two steps the posture rests on are run, not read: the apply's refusal
@@ -232,4 +235,43 @@ func firstLine(s string) string {
 	s = strings.TrimSpace(s)
 	first, _, _ := strings.Cut(s, "\n")
 	return first
+}
+
+// workflowStep finds the step named name in the repository's workflow file,
+// failing the test when it is not there.
+func workflowStep(t *testing.T, file, name string) (*workflow, *job, *step) {
+	t.Helper()
+	set, err := loadWorkflows(workflowsDir)
+	require.NoError(t, err)
+	for _, w := range set {
+		if w.File != file {
+			continue
+		}
+		for _, j := range w.Jobs {
+			for _, s := range j.Steps {
+				if s.Name.Value == name {
+					return w, j, s
+				}
+			}
+		}
+	}
+	require.FailNowf(t, "step not found", "%s has no step %q", file, name)
+	return nil, nil, nil
+}
+
+// gitIn runs git in work, with fixed identities and dates and no user or
+// system configuration, so that commits are the same on every machine.
+func gitIn(work string) func(args ...string) (string, error) {
+	return func(args ...string) (string, error) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t",
+			"GIT_COMMITTER_EMAIL=t@example.invalid", "GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z",
+			"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return "", &exec.Error{Name: "git " + strings.Join(args, " ") + ": " + string(out), Err: err}
+		}
+		return strings.TrimSpace(string(out)), nil
+	}
 }

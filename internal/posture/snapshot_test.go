@@ -45,37 +45,12 @@ func TestNightlyPreviousSnapshotSource(t *testing.T) {
 			t.Skipf("%s is not installed: the step cannot be run", tool)
 		}
 	}
-	set, err := loadWorkflows(workflowsDir)
-	require.NoError(t, err)
-	var w *workflow
-	var j *job
-	var s *step
-	for _, x := range set {
-		for _, jb := range x.Jobs {
-			for _, st := range jb.Steps {
-				if x.File == "permissions-nightly.yml" && st.Name.Value == "Fetch the previous night's snapshot" {
-					w, j, s = x, jb, st
-				}
-			}
-		}
-	}
-	require.NotNil(t, s)
+	w, j, s := workflowStep(t, "permissions-nightly.yml", "Fetch the previous night's snapshot")
 
 	// main: c0 → c1 (this run's commit); x1 off main.
 	var c0, c1, x1 string
 	setup := func(work, _ string) error {
-		git := func(args ...string) (string, error) {
-			cmd := exec.Command("git", args...)
-			cmd.Dir = work
-			cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t",
-				"GIT_COMMITTER_EMAIL=t@example.invalid", "GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z",
-				"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				return "", &exec.Error{Name: "git " + strings.Join(args, " ") + ": " + string(out), Err: err}
-			}
-			return strings.TrimSpace(string(out)), nil
-		}
+		git := gitIn(work)
 		steps := [][]string{{"init", "-q", "-b", "main"}, {"commit", "-q", "--allow-empty", "-m", "c0"}}
 		for _, a := range steps {
 			if _, err := git(a...); err != nil {
