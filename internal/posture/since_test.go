@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,42 +34,14 @@ func TestApplySinceLastApply(t *testing.T) {
 			t.Skipf("%s is not installed: the step cannot be run", tool)
 		}
 	}
-	set, err := loadWorkflows(workflowsDir)
-	require.NoError(t, err)
-	var w *workflow
-	for _, x := range set {
-		if x.File == "permissions-apply.yml" {
-			w = x
-		}
-	}
-	require.NotNil(t, w)
-	var j *job
-	var s *step
-	for _, x := range w.Jobs {
-		for _, st := range x.Steps {
-			if st.Name.Value == "Which repositories changed since the last successful apply" {
-				j, s = x, st
-			}
-		}
-	}
-	require.NotNil(t, s, "the apply workflow's step that finds the last successful apply")
+	w, j, s := workflowStep(t, "permissions-apply.yml", "Which repositories changed since the last successful apply")
 
 	// main: c0 → c1 (adds acme/a) → c2 (adds acme/b, the head). Off main:
-	// x1, a commit of a branch or tag that only looks like main.
-	var c0, c1, c2, x1 string
+	// x1, a commit of a branch or tag that only looks like main; m3 merges
+	// it into main after c2.
+	var c0, c1, c2, x1, m3 string
 	setup := func(work, _ string) error {
-		git := func(args ...string) (string, error) {
-			cmd := exec.Command("git", args...)
-			cmd.Dir = work
-			cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t",
-				"GIT_COMMITTER_EMAIL=t@example.invalid", "GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z",
-				"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				return "", &exec.Error{Name: "git " + strings.Join(args, " ") + ": " + string(out), Err: err}
-			}
-			return strings.TrimSpace(string(out)), nil
-		}
+		git := gitIn(work)
 		commit := func(file, msg string) (string, error) {
 			if err := os.MkdirAll(filepath.Join(work, filepath.Dir(file)), 0o755); err != nil {
 				return "", err
@@ -108,7 +79,11 @@ func TestApplySinceLastApply(t *testing.T) {
 		if c2, err = commit("permissions/acme/b.yaml", "c2"); err != nil {
 			return err
 		}
-		return nil
+		if _, err = git("merge", "-q", "--no-ff", "-m", "m3", "evil"); err != nil {
+			return err
+		}
+		m3, err = git("rev-parse", "HEAD")
+		return err
 	}
 
 	// The same dates give the same commits every time: learn them once.
@@ -119,31 +94,41 @@ func TestApplySinceLastApply(t *testing.T) {
 		name string
 		runs func() []run
 		from func() string // the commit the step must plan from
+		head func() string // this run's commit; c2 when nil
 	}{
 		{"the last apply on main counts", func() []run {
 			return []run{{"push", "main", c1, path, "success", "2026-01-02T00:00:00Z"}}
-		}, func() string { return c1 }},
+		}, func() string { return c1 }, nil},
 		{"a newer run of a tag or branch named main, off main, does not", func() []run {
 			return []run{
 				{"push", "main", x1, path, "success", "2026-01-03T00:00:00Z"},
 				{"push", "main", c1, path, "success", "2026-01-02T00:00:00Z"},
 			}
-		}, func() string { return c1 }},
+		}, func() string { return c1 }, nil},
 		{"a run on another branch does not", func() []run {
 			return []run{{"push", "feature", c2, path, "success", "2026-01-03T00:00:00Z"}, {"push", "main", c1, path, "success", "2026-01-02T00:00:00Z"}}
-		}, func() string { return c1 }},
+		}, func() string { return c1 }, nil},
 		{"a run of another workflow file does not", func() []run {
 			return []run{{"push", "main", c2, ".github/workflows/evil.yml", "success", "2026-01-03T00:00:00Z"}, {"push", "main", c1, path, "success", "2026-01-02T00:00:00Z"}}
-		}, func() string { return c1 }},
+		}, func() string { return c1 }, nil},
 		{"a run started otherwise than by a push does not", func() []run {
 			return []run{{"pull_request_target", "main", c2, path, "success", "2026-01-03T00:00:00Z"}, {"push", "main", c1, path, "success", "2026-01-02T00:00:00Z"}}
-		}, func() string { return c1 }},
+		}, func() string { return c1 }, nil},
 		{"a failed run does not", func() []run {
 			return []run{{"push", "main", c2, path, "failure", "2026-01-03T00:00:00Z"}, {"push", "main", c1, path, "success", "2026-01-02T00:00:00Z"}}
-		}, func() string { return c1 }},
+		}, func() string { return c1 }, nil},
 		{"no apply at all: the push's own before", func() []run {
 			return []run{{"push", "main", x1, path, "success", "2026-01-03T00:00:00Z"}}
-		}, func() string { return c0 }},
+		}, func() string { return c0 }, nil},
+		// A tag named main on a pull request's commit ran a changed copy of
+		// the workflow; once merged, that commit is an ancestor of main,
+		// but main never went through it: it does not count.
+		{"a run of a commit merged in from a branch does not", func() []run {
+			return []run{
+				{"push", "main", x1, path, "success", "2026-01-03T00:00:00Z"},
+				{"push", "main", c1, path, "success", "2026-01-02T00:00:00Z"},
+			}
+		}, func() string { return c1 }, func() string { return m3 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			runsFile := filepath.Join(t.TempDir(), "runs.json")
@@ -152,13 +137,17 @@ func TestApplySinceLastApply(t *testing.T) {
 			require.NoError(t, os.WriteFile(runsFile, data, 0o644))
 			stubs := map[string]string{"gh": `cat "$POSTURE_RUNS"`}
 			ctx, env := pushContext()
-			ctx["github.sha"], env["GITHUB_SHA"] = c2, c2
+			head := c2
+			if tc.head != nil {
+				head = tc.head()
+			}
+			ctx["github.sha"], env["GITHUB_SHA"] = head, head
 			ctx["github.event.before"] = c0
 			env["POSTURE_RUNS"] = runsFile
 			code, out, err := runStepIn(w, j, s, ctx, env, stubs, setup)
 			require.NoError(t, err)
 			require.Equal(t, 0, code, out)
-			assert.Contains(t, out, "changed from "+tc.from()+" to "+c2, out)
+			assert.Contains(t, out, "changed from "+tc.from()+" to "+head, out)
 		})
 	}
 }
