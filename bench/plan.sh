@@ -41,97 +41,32 @@ SEED=${SEED:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$ROOT/bench/out/$N}
 
-for tool in go curl awk; do
-	command -v "$tool" >/dev/null || { echo "bench/plan.sh: $tool is needed" >&2; exit 1; }
-done
 TIME=/usr/bin/time
 if ! "$TIME" -v true >/dev/null 2>&1; then
 	echo "bench/plan.sh: GNU time is needed at /usr/bin/time (Debian/Ubuntu: apt-get install time)" >&2
 	exit 1
 fi
-
-rm -rf "$OUT"
-mkdir -p "$OUT"
-SIM_PIDS=()
-cleanup() {
-	for pid in "${SIM_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-}
-trap cleanup EXIT
-
-echo "building permsync and ghsim" >&2
-(cd "$ROOT" && go build -o "$OUT/permsync" ./cmd/permsync && go build -o "$OUT/ghsim" ./cmd/ghsim)
-
 GEN=(-org acme -repos "$N" -collaborators 30 -team-grants 3 -teams 12 -protection -rulesets -seed "$SEED")
-
-# start_sim NAME FLAGS…: start a simulator, wait for its JSON line, and set
-# SIM_URL, SIM_APP, SIM_KEY.
-start_sim() {
-	local name=$1
-	shift
-	"$OUT/ghsim" "${GEN[@]}" -key-out "$OUT/$name.pem" "$@" >"$OUT/$name.json" 2>"$OUT/$name.log" &
-	SIM_PIDS+=($!)
-	local i
-	for ((i = 0; i < 600; i++)); do
-		[ -s "$OUT/$name.json" ] && break
-		sleep 0.1
-	done
-	[ -s "$OUT/$name.json" ] || { echo "bench/plan.sh: ghsim did not start:" >&2; cat "$OUT/$name.log" >&2; exit 1; }
-	SIM_URL=$(grep -o '"rest_url":"[^"]*"' "$OUT/$name.json" | cut -d'"' -f4)
-	SIM_APP=$(grep -o '"app_id":[0-9]*' "$OUT/$name.json" | cut -d: -f2)
-	SIM_KEY=$OUT/$name.pem
-}
-
-stop_sims() {
-	cleanup
-	SIM_PIDS=()
-}
-
-# ps_run COMMAND…: run a command with the simulator's App in the environment.
-ps_run() {
-	env -u PERMSYNC_APP_PRIVATE_KEY -u PERMSYNC_INSTALLATION_ID -u GITHUB_TOKEN \
-		PERMSYNC_APP_ID="$SIM_APP" PERMSYNC_APP_PRIVATE_KEY_FILE="$SIM_KEY" GITHUB_API_URL="$SIM_URL" \
-		"$@"
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_setup
 
 # 2. The permission files, from a simulator that is not measured.
 echo "generating a $N-repository org and importing its files" >&2
-start_sim import
-ps_run "$OUT/permsync" import --org acme --dir "$OUT/perms-empty" --cache-dir "$OUT/cache-import" >"$OUT/import.out" 2>&1
-stop_sims
+import_files "$OUT/perms-empty"
 
 # 3. Edits: every 10th repository asks for one more review and gives a
 # member who has no direct grant there triage.
 cp -r "$OUT/perms-empty" "$OUT/perms-edited"
 edited=0
 for f in "$OUT"/perms-edited/acme/repo-*0.yaml; do
-	login=""
-	for i in $(seq -f "member%03g" 1 60); do
-		if ! grep -qw "$i" "$f"; then
-			login=$i
-			break
-		fi
-	done
-	[ -n "$login" ] || continue
-	awk -v login="$login" '
-		/^triage: *\{\} *$/ { print "triage:"; print "  users: [" login "]"; done = 1; next }
-		/^triage:/ { print; intri = 1; next }
-		intri && /^  users: \[/ { sub(/\[/, "[" login ", "); print; intri = 0; done = 1; next }
-		intri { print "  users: [" login "]"; intri = 0; done = 1 }
-		/^    required_approving_review_count: / { print "    required_approving_review_count: " ($2 + 1); next }
-		{ print }
-		END { if (!done) { print "triage:"; print "  users: [" login "]" } }
-	' "$f" >"$f.tmp"
-	mv "$f.tmp" "$f"
+	edit_file "$f" || continue
 	edited=$((edited + 1))
 done
 echo "edited $edited of $N files" >&2
 
 # 4. The measured simulator.
 start_sim measured -latency "$LATENCY" -enforce-secondary-limits
-STATS=${SIM_URL%/api/v3/}/_ghsim/stats
 
 # measure NAME ARGS…: reset the counters, run permsync under /usr/bin/time
 # and keep its output, its time and the simulator's counters.
@@ -169,10 +104,8 @@ measure apply apply --yes --dir "$OUT/perms-edited" --cache-dir "$OUT/cache-edit
 secrets=$({ grep -rlE 'ghs_[A-Za-z0-9]{20,}|PRIVATE KEY|Authorization|eyJhbGciOi' "$OUT"/cache-edited "$OUT"/cache-empty || true; } | wc -l)
 
 # 6. The table.
-stat() { grep -o "\"$2\":[0-9]*" "$OUT/$1.stats" | head -n 1 | cut -d: -f2; }
 wall() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.1f", s }' "$OUT/$1.time"; }
 rss() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$OUT/$1.time"; }
-changes() { grep -oE '^Plan: [^.]*|^No changes' "$OUT/$1.out" | head -n 1; }
 
 printf '\npermsync plan, %s repositories (30 direct collaborators, 3 team grants, protection each), latency %s, secondary limits enforced\n\n' "$N" "$LATENCY"
 printf '| run | exit | requests | req/repo | REST | 304 share | GraphQL queries | primary points | points/repo | secondary-limit answers | peak pts/min | max in flight | wall s | peak RSS MiB | plan |\n'

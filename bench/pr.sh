@@ -44,56 +44,14 @@ SEED=${SEED:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$ROOT/bench/out/pr-$N}
 
-for tool in go curl awk; do
-	command -v "$tool" >/dev/null || { echo "bench/pr.sh: $tool is needed" >&2; exit 1; }
-done
-
-rm -rf "$OUT"
-mkdir -p "$OUT"
-SIM_PIDS=()
-cleanup() {
-	for pid in "${SIM_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-}
-trap cleanup EXIT
-
-echo "building permsync and ghsim" >&2
-(cd "$ROOT" && go build -o "$OUT/permsync" ./cmd/permsync && go build -o "$OUT/ghsim" ./cmd/ghsim)
-
 GEN=(-org acme -repos "$N" -collaborators 30 -team-grants 3 -teams "$TEAMS" -protection -rulesets -seed "$SEED")
-
-# start_sim NAME FLAGS…: start a simulator, wait for its JSON line, and set
-# SIM_URL, SIM_APP, SIM_KEY.
-start_sim() {
-	local name=$1
-	shift
-	"$OUT/ghsim" "${GEN[@]}" -key-out "$OUT/$name.pem" "$@" >"$OUT/$name.json" 2>"$OUT/$name.log" &
-	SIM_PIDS+=($!)
-	local i
-	for ((i = 0; i < 600; i++)); do
-		[ -s "$OUT/$name.json" ] && break
-		sleep 0.1
-	done
-	[ -s "$OUT/$name.json" ] || { echo "bench/pr.sh: ghsim did not start:" >&2; cat "$OUT/$name.log" >&2; exit 1; }
-	SIM_URL=$(grep -o '"rest_url":"[^"]*"' "$OUT/$name.json" | cut -d'"' -f4)
-	SIM_APP=$(grep -o '"app_id":[0-9]*' "$OUT/$name.json" | cut -d: -f2)
-	SIM_KEY=$OUT/$name.pem
-}
-
-ps_run() {
-	env -u PERMSYNC_APP_PRIVATE_KEY -u PERMSYNC_INSTALLATION_ID -u GITHUB_TOKEN \
-		PERMSYNC_APP_ID="$SIM_APP" PERMSYNC_APP_PRIVATE_KEY_FILE="$SIM_KEY" GITHUB_API_URL="$SIM_URL" \
-		"$@"
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_setup
 
 # 2. The permission files, from a simulator that is not measured.
 echo "generating a $N-repository org ($TEAMS teams) and importing its files" >&2
-start_sim import
-ps_run "$OUT/permsync" import --org acme --dir "$OUT/perms" --cache-dir "$OUT/cache-import" >"$OUT/import.out" 2>&1
-cleanup
-SIM_PIDS=()
+import_files "$OUT/perms"
 
 # 3. The pull request: five repositories spread over the org.
 PR=()
@@ -101,29 +59,11 @@ for i in 1 2 3 4 5; do
 	PR+=("$(printf 'repo-%04d' $(((i - 1) * N / 5 + 1)))")
 done
 for r in "${PR[@]}"; do
-	f=$OUT/perms/acme/$r.yaml
-	login=""
-	for i in $(seq -f "member%03g" 1 60); do
-		if ! grep -qw "$i" "$f"; then
-			login=$i
-			break
-		fi
-	done
-	awk -v login="$login" '
-		/^triage: *\{\} *$/ { print "triage:"; print "  users: [" login "]"; done = 1; next }
-		/^triage:/ { print; intri = 1; next }
-		intri && /^  users: \[/ { sub(/\[/, "[" login ", "); print; intri = 0; done = 1; next }
-		intri { print "  users: [" login "]"; intri = 0; done = 1 }
-		/^    required_approving_review_count: / { print "    required_approving_review_count: " ($2 + 1); next }
-		{ print }
-		END { if (!done) { print "triage:"; print "  users: [" login "]" } }
-	' "$f" >"$f.tmp"
-	mv "$f.tmp" "$f"
+	edit_file "$OUT/perms/acme/$r.yaml"
 done
 
 # 4. The measured simulator.
 start_sim measured -latency "$LATENCY"
-STATS=${SIM_URL%/api/v3/}/_ghsim/stats
 
 measure() {
 	local name=$1
@@ -147,8 +87,6 @@ measure nightly-cold plan --dir "$OUT/perms" --cache-dir "$OUT/cache-nightly"
 measure nightly-warm plan --dir "$OUT/perms" --cache-dir "$OUT/cache-nightly"
 
 # 5. The table.
-stat() { grep -o "\"$2\":[0-9]*" "$OUT/$1.stats" | head -n 1 | cut -d: -f2; }
-changes() { grep -oE '^Plan: [^.]*|^No changes' "$OUT/$1.out" | head -n 1; }
 
 printf '\npermsync plan, %s repositories (30 direct collaborators, 3 team grants from %s teams, protection each), as a GitHub App, latency %s\n\n' "$N" "$TEAMS" "$LATENCY"
 printf '| run | exit | k | requests | target | REST | 304 | GraphQL queries | primary points | points/repo | plan |\n'
