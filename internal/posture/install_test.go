@@ -139,6 +139,11 @@ func (c *checker) installStep(w *workflow, j *job, s *step, keyed bool) {
 			c.add(ruleInstall, w, j, s, s.Uses.Line, "this job holds an App's key: set verify-provenance: \"true\", so that a binary whose build provenance does not verify never runs with it")
 		}
 	}
+	if r, ok := s.With["repository"]; ok && !strings.EqualFold(r.Value, thisRepo()) {
+		// The releases, and the workflow their provenance must name, of
+		// another repository: whoever controls it controls the binary.
+		c.add(ruleInstall, w, j, s, r.Line, "installs the releases of %q: only %s's releases (the default) may run here", r.Value, thisRepo())
+	}
 	if h, ok := s.With["sha256"]; ok && !sha256Hex.MatchString(h.Value) {
 		c.add(ruleInstall, w, j, s, h.Line, "sha256 %q is not a SHA-256 (64 hex digits from the release's SHA256SUMS)", h.Value)
 	}

@@ -143,6 +143,7 @@ var rejects = []struct {
 	{"install-runs-other-binary", []string{ruleInstall}},
 	{"install-missing", []string{ruleInstall}},
 	{"install-sha256-malformed", []string{ruleInstall}},
+	{"install-other-releases", []string{ruleInstall}},
 	{"install-pin-unknown-commit", []string{ruleInstallPin}},
 	{"install-pin-other-action", []string{ruleInstallPin}},
 }
