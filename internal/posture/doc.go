@@ -60,9 +60,11 @@
 // apply's last successful apply and the nightly's previous snapshot (in a
 // real git repository, with jq, against crafted lists of runs: a tag or
 // branch named like the default one, another workflow, another event, a
-// failed run), and the validate step with permsync installed as the install
-// action leaves it (built once from this tree, saying the pinned version, at
-// $RUNNER_TEMP/permsync-<version>/bin, first on PATH; go refused).
+// failed run), and, with permsync installed as the install action leaves it
+// (built once from this tree, saying the pinned version, at
+// $RUNNER_TEMP/permsync-<version>/bin, first on PATH; go refused), the
+// validate step on permissions/ and the expiry job's writer step against the
+// simulated org.
 //
 // testdata/accept is a clean set of workflows; each case of testdata/reject
 // changes it in one way that the checker must reject for that reason alone,

@@ -1,6 +1,7 @@
 package posture
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/demo"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -135,4 +138,49 @@ func TestPinnedActionDiff(t *testing.T) {
 		require.NoError(t, err)
 		assert.Contains(t, got, "shallow: fetch the full history")
 	})
+}
+
+// The expiry job's writer step, the one that holds the writer App's key, is
+// run with the installed release against the simulated org (the demo's
+// world, mirroring permissions/): a grant whose expires: date has passed is
+// removed, and a second run finds nothing left to expire.
+func TestExpiryStepRunsTheInstalledRelease(t *testing.T) {
+	w, j, s := workflowStep(t, "permissions-expiry.yml", "Apply the expiries with the writer App")
+	cfg, diags := config.LoadDir(filepath.Join(repoRoot, "permissions"))
+	require.False(t, diags.HasErrors(), "%v", diags)
+	world, err := demo.Start(cfg)
+	require.NoError(t, err)
+	t.Cleanup(world.Close)
+
+	ctx, env := pushContext()
+	ctx["github.event_name"], env["GITHUB_EVENT_NAME"] = "schedule", "schedule"
+	ctx["vars.PERMSYNC_WRITER_APP_ID"] = itoa(world.AppID)
+	ctx["secrets.PERMSYNC_WRITER_APP_PRIVATE_KEY"] = string(world.KeyPEM)
+	env["GITHUB_API_URL"] = world.Server.URL()
+	const file = "permissions/AcademySoftwareFoundation/openvdb.yaml"
+	checkout := func(work, _ string) error {
+		if err := os.CopyFS(filepath.Join(work, "permissions"), os.DirFS(filepath.Join(repoRoot, "permissions"))); err != nil {
+			return err
+		}
+		data, err := os.ReadFile(filepath.Join(work, file))
+		if err != nil {
+			return err
+		}
+		expired := strings.Replace(string(data), "teams: [openvdb-triage]", "teams: [{slug: openvdb-triage, expires: 2020-01-01}]", 1)
+		if expired == string(data) {
+			return errors.New(file + " no longer grants triage to openvdb-triage: pick another grant to expire")
+		}
+		return os.WriteFile(filepath.Join(work, file), []byte(expired), 0o644)
+	}
+	code, out, err := runStepIn(w, j, s, ctx, env, nil, checkout)
+	require.NoError(t, err)
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "done     AcademySoftwareFoundation/openvdb: remove team openvdb-triage (triage)", "the expired grant is removed")
+	assert.Contains(t, out, "Apply: 1 done.", "and nothing else is applied")
+	assert.NotContains(t, out, "PRIVATE KEY")
+
+	code, again, err := runStepIn(w, j, s, ctx, env, nil, checkout)
+	require.NoError(t, err)
+	require.Equal(t, 0, code, again)
+	assert.NotContains(t, again, "openvdb-triage", "nothing is left to expire: %s", again)
 }
