@@ -65,6 +65,8 @@ const (
 	ruleKeyEnvironment  = "key-environment"         // the reader App's key read outside its default-branch environment
 	ruleApplyPlan       = "apply-plan"              // the apply does not apply exactly the plan published for approval
 	ruleExpiryOnly      = "expiry-only"             // the expiry job's writer step may apply more than expiries
+	ruleInstall         = "install"                 // permsync not installed by this repository's pinned install action, or built from source
+	ruleInstallPin      = "install-pin"             // the install action's commit is not in this history, or its action is not this tree's
 )
 
 type checker struct {
@@ -95,6 +97,7 @@ func check(set []*workflow) []finding {
 		c.workflow(w)
 	}
 	c.requiredNames(set)
+	c.installSet(set)
 	sort.SliceStable(c.findings, func(i, k int) bool {
 		a, b := c.findings[i], c.findings[k]
 		if a.File != b.File {
@@ -266,6 +269,9 @@ func (c *checker) job(w *workflow, j *job, jp jobPolicy) {
 		}
 	}
 
+	if templateWorkflow(w) {
+		c.install(w, j, reader || writer)
+	}
 	if jp.required {
 		c.required(w, j)
 	}

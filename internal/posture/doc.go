@@ -36,6 +36,17 @@
 //     branch, so that a branch's own workflow cannot print it);
 //   - credentials are given to steps, never to a whole job or workflow; jobs
 //     holding either key or running on pull_request_target restore no cache;
+//   - permsync reaches every job of a permissions-*.yml one way: this
+//     repository's install action (.github/actions/install), pinned to a
+//     full commit SHA with the release in its comment, installs one pinned
+//     version (vX.Y.Z, the same in every workflow, the same sha256 when
+//     given), and the job runs the permsync it put on PATH; no setup-go and
+//     no go command in those jobs; a job holding either key requires the
+//     build provenance (verify-provenance: "true");
+//   - the commit the install action is pinned to is in this repository's git
+//     history, and its .github/actions/install is the working tree's (same
+//     files, same git object ids and modes): the action that runs is the
+//     one tested here (a full clone is needed; a shallow one says so);
 //   - checkouts do not persist credentials; every job has a timeout;
 //   - the required checks (plan, validate) always report and are never
 //     skipped: no job condition, no path filter, no other pull request job
@@ -49,7 +60,11 @@
 // apply's last successful apply and the nightly's previous snapshot (in a
 // real git repository, with jq, against crafted lists of runs: a tag or
 // branch named like the default one, another workflow, another event, a
-// failed run).
+// failed run), and, with permsync installed as the install action leaves it
+// (built once from this tree, saying the pinned version, at
+// $RUNNER_TEMP/permsync-<version>/bin, first on PATH; go refused), the
+// validate step on permissions/ and the expiry job's writer step against the
+// simulated org.
 //
 // testdata/accept is a clean set of workflows; each case of testdata/reject
 // changes it in one way that the checker must reject for that reason alone,

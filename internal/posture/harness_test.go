@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,6 +100,26 @@ func runStepIn(w *workflow, j *job, s *step, ctx, extra, stubs map[string]string
 			return 0, "", err
 		}
 	}
+	path := bin + string(os.PathListSeparator) + os.Getenv("PATH")
+	if inst := installedBefore(j, s); inst != nil && len(runsPermsync(s)) > 0 {
+		// What the install action leaves for the steps after it: the
+		// binary at $RUNNER_TEMP/permsync-<version>/bin/permsync (its
+		// path output), that directory first on PATH.
+		binary, err := builtPermsync(inst.With["version"].Value)
+		if err != nil {
+			return 0, "", err
+		}
+		dir := filepath.Join(tmp, "permsync-"+inst.With["version"].Value, "bin")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return 0, "", err
+		}
+		if err := os.Symlink(binary, filepath.Join(dir, "permsync")); err != nil {
+			return 0, "", err
+		}
+		path = dir + string(os.PathListSeparator) + path
+		ctx = maps.Clone(ctx)
+		ctx["steps."+inst.ID.Value+".outputs.path"] = filepath.Join(dir, "permsync")
+	}
 	all := map[string]string{}
 	for k, v := range forbidden {
 		all[k] = v
@@ -115,7 +137,7 @@ func runStepIn(w *workflow, j *job, s *step, ctx, extra, stubs map[string]string
 		return 0, "", err
 	}
 	env := map[string]string{
-		"PATH":                bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PATH":                path,
 		"HOME":                dir,
 		"LANG":                "C",
 		"CI":                  "true",
@@ -152,6 +174,48 @@ func runStepIn(w *workflow, j *job, s *step, ctx, extra, stubs map[string]string
 		return 0, string(out), err
 	}
 	return 0, string(out), nil
+}
+
+// installedBefore returns the install step that runs before s in j, if any.
+func installedBefore(j *job, s *step) *step {
+	for _, x := range j.Steps[:s.Index-1] {
+		if isInstallStep(x) {
+			return x
+		}
+	}
+	return nil
+}
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+// builtPermsync is the release the install action would install: permsync
+// built once from this tree, saying it is version (as a release binary
+// does, and as the action checks). It lives until TestMain removes it.
+func builtPermsync(version string) (string, error) {
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "posture-permsync-"); buildErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, "permsync"),
+			"-ldflags", "-X github.com/AcademySoftwareFoundation/permsync/internal/buildinfo.Version="+version, "./cmd/permsync")
+		cmd.Dir = repoRoot
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("building permsync for the steps: %v: %s", err, out)
+		}
+	})
+	return filepath.Join(buildDir, "permsync"), buildErr
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
 }
 
 // pushContext is the context of a push of headSHA to main.

@@ -43,7 +43,7 @@ var rejects = []struct {
 	{"pr-secret-in-step", []string{ruleSecretsOnPR, ruleSecrets}},
 	{"pr-secret-in-if", []string{ruleSecretsOnPR, ruleSecrets}},
 	{"pr-secret-workflow-env", []string{ruleSecretsOnPR, ruleSecrets, ruleCredScope}},
-	{"pr-reader-key", []string{ruleSecretsOnPR, ruleReaderSecrets, ruleKeyEnvironment, ruleCache}},
+	{"pr-reader-key", []string{ruleSecretsOnPR, ruleReaderSecrets, ruleKeyEnvironment}},
 	// pins
 	{"pin-tag", []string{rulePin}},
 	{"pin-short-sha", []string{rulePin}},
@@ -78,9 +78,9 @@ var rejects = []struct {
 	{"prt-tar-into-workspace", []string{rulePRTFetch}},
 	{"prt-script-from-pr", []string{rulePRTExec}},
 	{"prt-make-in-pr-dir", []string{rulePRTExec}},
-	{"prt-go-build-after-fetch", []string{rulePRTExec}},
-	{"prt-binary-from-pr", []string{rulePRTExec}},
-	{"prt-cache", []string{ruleCache}},
+	{"prt-go-build-after-fetch", []string{rulePRTExec, ruleInstall}},
+	{"prt-binary-from-pr", []string{rulePRTExec, ruleInstall}},
+	{"prt-cache", []string{ruleCache, ruleInstall}},
 	// required checks always report, never as skipped
 	{"required-job-if", []string{ruleRequiredCheck}},
 	{"required-paths", []string{ruleRequiredCheck}},
@@ -111,7 +111,7 @@ var rejects = []struct {
 	{"apply-head-check-warns", []string{ruleApplyHead}},
 	{"apply-head-check-local", []string{ruleApplyHead}},
 	{"apply-head-check-skippable", []string{ruleApplyHead}},
-	{"apply-cache", []string{ruleCache}},
+	{"apply-cache", []string{ruleCache, ruleInstall}},
 	{"apply-without-plan", []string{ruleApplyPlan}},
 	{"apply-plan-unverified", []string{ruleApplyPlan}},
 	{"apply-plan-skippable-check", []string{ruleApplyPlan}},
@@ -121,14 +121,31 @@ var rejects = []struct {
 	{"expiry-then-full-apply", []string{ruleExpiryOnly}},
 	{"expiry-no-environment", []string{ruleApplyEnv}},
 	{"expiry-other-group", []string{ruleApplyConcurrent}},
-	{"expiry-cache", []string{ruleCache}},
+	{"expiry-cache", []string{ruleCache, ruleInstall}},
 	{"expiry-head-check-missing", []string{ruleApplyHead}},
 	{"expiry-if-missing", []string{ruleApplyIf}},
 	{"expiry-trigger-push", []string{ruleTriggers}},
 	{"expiry-writer-job-env", []string{ruleWriterSecrets, ruleCredScope}},
 	// the reader App's key: only in its default-branch environment, no cache
 	{"reader-no-environment", []string{ruleKeyEnvironment}},
-	{"reader-cache", []string{ruleCache}},
+	{"reader-cache", []string{ruleCache, ruleInstall}},
+	// permsync comes from this repository's install action, pinned, verified
+	{"install-build-in-key-job", []string{ruleInstall}},
+	{"install-go-run", []string{ruleInstall}},
+	{"install-by-tag", []string{rulePin}},
+	{"install-other-action", []string{ruleInstall}},
+	{"install-local-action", []string{ruleInstall}},
+	{"install-version-latest", []string{ruleInstall}},
+	{"install-comment-mismatch", []string{ruleInstall}},
+	{"install-provenance-auto", []string{ruleInstall}},
+	{"install-provenance-missing", []string{ruleInstall}},
+	{"install-versions-differ", []string{ruleInstall}},
+	{"install-runs-other-binary", []string{ruleInstall}},
+	{"install-missing", []string{ruleInstall}},
+	{"install-sha256-malformed", []string{ruleInstall}},
+	{"install-other-releases", []string{ruleInstall}},
+	{"install-pin-unknown-commit", []string{ruleInstallPin}},
+	{"install-pin-other-action", []string{ruleInstallPin}},
 }
 
 func TestReject(t *testing.T) {
@@ -178,6 +195,7 @@ func TestRejectCasesListed(t *testing.T) {
 		ruleSecretsOnPR, ruleSecrets, ruleReaderSecrets, ruleWriterSecrets, rulePRTCheckout, rulePRTFetch,
 		rulePRTExec, ruleCache, ruleRequiredCheck, rulePlanGate, ruleApplyTrigger, ruleApplyIf,
 		ruleApplyEnv, ruleApplyConcurrent, ruleApplyHead, ruleKeyEnvironment, ruleApplyPlan, ruleExpiryOnly,
+		ruleInstall, ruleInstallPin,
 	} {
 		assert.True(t, covered[r], "no reject case for rule %s", r)
 	}
