@@ -45,3 +45,19 @@ func TestE2EFloorRulesetIgnoreReposTakesARepositoryOut(t *testing.T) {
 	mustRun(t, w, ExitOK, "apply", "--yes")
 	assert.Equal(t, []string{"perms", "widget"}, floorRuleset(t, w).RepoInclude)
 }
+
+// The pull request that deletes gadget's file: its check fails with the
+// refusal, and its comment says what the deletion does to the floor
+// (it used to say the merge "changes nothing").
+func TestE2EPullRequestDeletingAFloorFileIsRefused(t *testing.T) {
+	w := floorRulesetWorld(t)
+	mustRun(t, w, ExitOK, "apply", "--yes")
+	r := newPRRepo(t, w)
+	r.git("rm", "-q", "permissions/acme/gadget.yaml")
+	head := r.commit("pr")
+	code, out, errOut := r.plan(t, w, head)
+	require.Equal(t, ExitRefused, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "taking a repository that still exists on GitHub, not archived, out of the floor ruleset weakens the floor")
+	assert.Contains(t, out, "This pull request deletes the files of `acme/gadget`: permsync stops managing them, and changes none of their grants on GitHub. It also takes `acme/gadget` out of the org's floor ruleset (floor_ruleset), which weakens the floor: permsync refuses that")
+	assert.NotContains(t, out, "changes nothing there on GitHub")
+}
