@@ -119,7 +119,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return exit(ExitError, usageError{err})
 	}
-	var approved *reconcile.ApprovedExpiries
+	var approved *reconcile.Expiries
 	if opts.ApprovedRef != "" {
 		if approved, err = approvedExpiries(ctx, opts.IO, cmp.Or(opts.gitDir, ".git"), opts.ApprovedRef, opts.Dir); err != nil {
 			return err

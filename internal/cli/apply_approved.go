@@ -16,7 +16,7 @@ import (
 // objects (as plan --git-tree does): the expiry job removes only the
 // expired entries those files held with the same date. Any failure removes
 // nothing.
-func approvedExpiries(ctx context.Context, io *IOStreams, gitDir, ref, dir string) (*reconcile.ApprovedExpiries, error) {
+func approvedExpiries(ctx context.Context, io *IOStreams, gitDir, ref, dir string) (*reconcile.Expiries, error) {
 	fail := func(format string, args ...any) error {
 		return exit(ExitError, fmt.Errorf("--approved-ref %s: %s; nothing was removed", ref, fmt.Sprintf(format, args...)))
 	}
@@ -46,5 +46,5 @@ func approvedExpiries(ctx context.Context, io *IOStreams, gitDir, ref, dir strin
 		}
 		return nil, fail("the files at %s do not load (%s)", short(tree.Commit), plural(len(diags.Filter(config.SevError)), "error"))
 	}
-	return reconcile.NewApprovedExpiries(tree.Commit, cfg), nil
+	return reconcile.NewExpiries(tree.Commit, cfg), nil
 }

@@ -107,3 +107,18 @@ func TestE2EExpiryFollowsARenamedPinnedAccount(t *testing.T) {
 	require.Equal(t, ExitOK, code, msg)
 	assert.Empty(t, w.srv.Collaborators("acme", "widget"), w.out.String())
 }
+
+// A team's pull request writes a date already past on alice's entry: the
+// plan removes her grant (through the reviewed apply) and the comment says
+// to remove the entry instead.
+func TestE2EPullRequestAddingAnExpiredEntryIsPointedOut(t *testing.T) {
+	w := newWorld(t)
+	r := newPRRepo(t, w)
+	body, err := os.ReadFile(filepath.Join(r.dir, "permissions/acme/widget.yaml"))
+	require.NoError(t, err)
+	r.write("permissions/acme/widget.yaml", strings.Replace(string(body), "users: [alice]", "users: [{login: alice, expires: 2020-01-01}]", 1))
+	code, out, errOut := r.plan(t, w, r.commit("pr"))
+	require.Equal(t, ExitChanges, code, errOut)
+	assert.Contains(t, out, "- user alice: maintain")
+	assert.Contains(t, out, "this pull request adds or changes an entry whose expires: date has already passed: it grants nothing, and the merge's reviewed apply removes the grant; remove the entry instead")
+}

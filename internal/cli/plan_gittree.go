@@ -28,6 +28,9 @@ type prTree struct {
 	all     bool     // an org file changed: every repository is planned
 	nothing bool     // no repository file to plan
 	managed map[string]bool
+	// baseCfg is the base's files, for what the pull request adds or
+	// changes (nil without --git-base, or when they do not load).
+	baseCfg *config.Config
 }
 
 func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
@@ -46,6 +49,9 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 		return nil, exit(ExitError, fmt.Errorf("--git-base %s: %w", opts.GitBase, err))
 	}
 	pr.base = baseTree.Commit
+	if cfg, diags := config.Load(baseTree.FS(), dir); !diags.HasErrors() {
+		pr.baseCfg = cfg
+	}
 	pr.managed = map[string]bool{}
 	for p := range baseTree.Files {
 		if org, repo, ok := repoFile(p); ok {

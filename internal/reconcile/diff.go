@@ -30,7 +30,10 @@ type Input struct {
 	// Approved, when set, is the files of the last approved apply: an
 	// expired entry is then removed only if they held it with the same
 	// date (the expiry job runs unapproved; see expiryapproval.go).
-	Approved *ApprovedExpiries
+	Approved *Expiries
+	// BaseExpiries, when set, is the files of a pull request's base: an
+	// entry it adds or changes to a date already past is pointed out.
+	BaseExpiries *Expiries
 	// Listed is the repositories GitHub lists per org (lower-case org →
 	// lower-case name → archived), read only for an org whose floor
 	// ruleset covers a repository the files do not (FloorNeedsListing).

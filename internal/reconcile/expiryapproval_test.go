@@ -14,11 +14,11 @@ import (
 )
 
 // approvedFiles is the files an approved apply ran on.
-func approvedFiles(t *testing.T, body string) *ApprovedExpiries {
+func approvedFiles(t *testing.T, body string) *Expiries {
 	t.Helper()
 	cfg, diags := config.Load(fstest.MapFS{"acme/widget.yaml": &fstest.MapFile{Data: []byte(body)}}, "permissions")
 	require.False(t, diags.HasErrors(), "%v", diags)
-	return NewApprovedExpiries("0123456789abcdef0123456789abcdef01234567", cfg)
+	return NewExpiries("0123456789abcdef0123456789abcdef01234567", cfg)
 }
 
 // A team owning its file merges an entry that has already expired, or
@@ -74,7 +74,7 @@ triage:
 	assert.Empty(t, p.Refusals)
 
 	// Nothing approved at all (an empty tree): nothing is removed.
-	in.Approved = NewApprovedExpiries("none", nil)
+	in.Approved = NewExpiries("none", nil)
 	p = f.planWith(in)
 	assert.Empty(t, p.Changes)
 	assert.Len(t, noticeLines(p, NoticeExpiryUnapproved), 5)
@@ -107,4 +107,28 @@ write:
 			assert.Equal(t, "2027-03-01", c.Expiry)
 		}
 	}
+}
+
+// A pull request adds an entry already expired, or moves a date into the
+// past: SPEC has it count as absent (the plan removes the grant), and the
+// plan says to remove the entry instead. An entry the base already held
+// with that date is not the pull request's doing.
+func TestPullRequestEntryAlreadyExpiredIsPointedOut(t *testing.T) {
+	repo := &state.Repo{Name: "widget", Users: []state.UserGrant{{Login: "alice", Role: role.Write}, {Login: "bob", Role: role.Write}, {Login: "carol", Role: role.Write}}}
+	f := newFixture(t, "", map[string]string{"widget": `
+write:
+  users:
+    - {login: alice, expires: 2027-01-01}   # the base held it so
+    - {login: bob, expires: 2027-02-01}     # added expired
+    - {login: carol, expires: 2027-02-02}   # date moved into the past
+`}, baseOrg(repo))
+	base := approvedFiles(t, "write:\n  users: [{login: alice, expires: 2027-01-01}, {login: carol, expires: 2027-09-01}]\n")
+	p := f.planWith(Input{Now: time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), BaseExpiries: base})
+	assert.Len(t, p.Changes, 3, "each counts as absent: removed, through the reviewed apply")
+	msg := "this pull request adds or changes an entry whose expires: date has already passed: it grants nothing, and the merge's reviewed apply removes the grant; remove the entry instead"
+	assert.Equal(t, []string{
+		"permissions/acme/widget.yaml:5:7: expires 2027-02-01: " + msg,
+		"permissions/acme/widget.yaml:6:7: expires 2027-02-02: " + msg,
+	}, noticeLines(p, NoticeExpiredOnArrival))
+	assert.Empty(t, p.Refusals)
 }

@@ -152,7 +152,10 @@ func resolve(in Input) (Input, map[string]*resolved) {
 			nr.Grants = nil
 			for _, g := range r.Grants {
 				if g.ExpiredAt(in.Now) {
-					if in.Approved != nil && !in.Approved.approves(t.Org.Name, r.Name, g) {
+					if in.BaseExpiries != nil && !in.BaseExpiries.holds(t.Org.Name, r.Name, g) {
+						res.notices = append(res.notices, arrivalNotice(t.Org.Name, r.Name, g))
+					}
+					if in.Approved != nil && !in.Approved.holds(t.Org.Name, r.Name, g) {
 						res.notices = append(res.notices, in.Approved.unapprovedNotice(t.Org.Name, r.Name, g))
 						if g, ok := expiredAccount(ix, g); ok {
 							res.unapproved[g.Key()] = true
