@@ -187,6 +187,7 @@ func resolve(in Input) (Input, map[string]*resolved) {
 			seen := map[string]config.Grant{}
 			for _, g := range nr.Grants {
 				delete(res.expired, g.Key())
+				delete(res.unapproved, g.Key())
 				if prev, dup := seen[g.Key()]; dup {
 					res.errors = append(res.errors, RepoError{Org: t.Org.Name, Repo: r.Name, Source: g.Pos,
 						Message: fmt.Sprintf("%s is listed twice once renames are followed (also at line %d): keep one entry", g.Principal, prev.Pos.Line)})
