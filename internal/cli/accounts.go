@@ -67,6 +67,9 @@ func lookupInput(ctx context.Context, c *ghapi.Client, dir string, targets []rec
 		return in, err
 	}
 	in.Accounts = accounts
+	if in.Listed, err = listFloorRepos(ctx, c, targets, actual); err != nil {
+		return in, err
+	}
 	return in, nil
 }
 

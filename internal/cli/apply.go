@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,8 +30,13 @@ type ApplyOptions struct {
 	// ExpiriesOnly applies the removals of expired entries and nothing
 	// else (the scheduled expiry job).
 	ExpiriesOnly bool
+	// ApprovedRef: with ExpiriesOnly, the commit of the last approved
+	// apply; only the expired entries its files held, same date, are
+	// removed (apply_approved.go).
+	ApprovedRef string
 
-	hidePlan bool // the demo has just shown it
+	hidePlan bool   // the demo has just shown it
+	gitDir   string // for ApprovedRef; ".git" if empty
 }
 
 func newApplyCmd(io *IOStreams, g *GlobalOptions, runF func(*ApplyOptions) error) *cobra.Command {
@@ -72,6 +78,7 @@ output says which changes failed; run it again to converge).`,
 	f.BoolVar(&opts.Yes, "yes", false, "apply without asking (required when not run from a terminal)")
 	f.StringVar(&opts.PlanFile, "plan", "", "apply only if the plan of --dir/--org/--repo is exactly this saved JSON plan")
 	f.BoolVar(&opts.ExpiriesOnly, "expiries-only", false, "apply only the removals of entries whose expires: date has come; leave every other change pending")
+	f.StringVar(&opts.ApprovedRef, "approved-ref", "", "with --expiries-only: the commit of the last approved apply (read from .git); only entries its files held with the same expires: date are removed")
 	return cmd
 }
 
@@ -85,6 +92,9 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	var saved *reconcile.Plan
 	if opts.ExpiriesOnly && opts.PlanFile != "" {
 		return exit(ExitError, usageError{errors.New("--expiries-only computes its own plan: do not combine it with --plan")})
+	}
+	if opts.ApprovedRef != "" && !opts.ExpiriesOnly {
+		return exit(ExitError, usageError{errors.New("--approved-ref goes with --expiries-only")})
 	}
 	if opts.PlanFile != "" {
 		f, err := os.Open(opts.PlanFile)
@@ -109,6 +119,12 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return exit(ExitError, usageError{err})
 	}
+	var approved *reconcile.Expiries
+	if opts.ApprovedRef != "" {
+		if approved, err = approvedExpiries(ctx, opts.IO, cmp.Or(opts.gitDir, ".git"), opts.ApprovedRef, opts.Dir); err != nil {
+			return err
+		}
+	}
 	client, err := opts.Global.connectFloor(ctx, opts.IO, writePermissions, targetRepos(targets), targets)
 	if err != nil {
 		return exit(ExitError, err)
@@ -118,7 +134,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return exit(ExitError, err)
 	}
-	in.ExpiriesOnly = opts.ExpiriesOnly
+	in.ExpiriesOnly, in.Approved = opts.ExpiriesOnly, approved
 	p := reconcile.Diff(in)
 	if saved != nil {
 		why := staleness(saved, p)

@@ -38,6 +38,7 @@ func (g *GlobalOptions) connectFloor(ctx context.Context, io *IOStreams, perms m
 		}
 		err = checkAccess(ctx, c, orgs)
 		if err == nil {
+			g.registerFloorLister(c, io)
 			return c, nil
 		}
 		if !lacksPermission(err, "organization_administration") {
@@ -48,7 +49,11 @@ func (g *GlobalOptions) connectFloor(ctx context.Context, io *IOStreams, perms m
 			fmt.Fprintf(io.ErrOut, "permsync: %v\n", err)
 		}
 	}
-	return g.connect(ctx, io, perms, repos)
+	c, err := g.connect(ctx, io, perms, repos)
+	if err == nil {
+		g.registerFloorLister(c, io)
+	}
+	return c, err
 }
 
 func checkAccess(ctx context.Context, c *ghapi.Client, orgs []string) error {

@@ -143,6 +143,9 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	if err != nil {
 		return exit(ExitError, err)
 	}
+	if pr != nil && pr.baseCfg != nil {
+		in.BaseExpiries = reconcile.NewExpiries(pr.base, pr.baseCfg)
+	}
 	p := reconcile.Diff(in)
 	if pr != nil {
 		if err := pr.checkPlanned(p); err != nil {

@@ -28,6 +28,9 @@ type prTree struct {
 	all     bool     // an org file changed: every repository is planned
 	nothing bool     // no repository file to plan
 	managed map[string]bool
+	// baseCfg is the base's files, for what the pull request adds or
+	// changes (nil without --git-base, or when they do not load).
+	baseCfg *config.Config
 }
 
 func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
@@ -46,6 +49,9 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 		return nil, exit(ExitError, fmt.Errorf("--git-base %s: %w", opts.GitBase, err))
 	}
 	pr.base = baseTree.Commit
+	if cfg, diags := config.Load(baseTree.FS(), dir); !diags.HasErrors() {
+		pr.baseCfg = cfg
+	}
 	pr.managed = map[string]bool{}
 	for p := range baseTree.Files {
 		if org, repo, ok := repoFile(p); ok {
@@ -81,6 +87,7 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 	if err := pr.load(opts, tree); err != nil {
 		return nil, err
 	}
+	pr.planFloorDeletions()
 	switch {
 	case pr.all:
 		fmt.Fprintln(opts.IO.ErrOut, "an org file changed: planning every repository")
@@ -90,6 +97,36 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 		opts.Repos = slices.Clone(pr.planned)
 	}
 	return pr, nil
+}
+
+// floorDeleted lists the deleted repository files of orgs whose floor
+// ruleset covers them (floor_ruleset, not in ignore_repos).
+func (pr *prTree) floorDeleted() []string {
+	var out []string
+	for _, d := range pr.deleted {
+		org, repo, _ := strings.Cut(d, "/")
+		if o := pr.cfg.Org(org); o != nil && o.Policy.FloorRuleset && !o.Ignored(repo) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// planFloorDeletions: a deleted file takes its repository out of the
+// org's floor ruleset, which is refused while the repository exists, not
+// archived. The plan of the org's remaining repositories holds that
+// ruleset change, so the check fails before the merge, not after it.
+func (pr *prTree) planFloorDeletions() {
+	for _, d := range pr.floorDeleted() {
+		org, _, _ := strings.Cut(d, "/")
+		o := pr.cfg.Org(org)
+		for _, r := range o.Repos {
+			name := strings.ToLower(o.Name + "/" + r.Name)
+			if !o.Ignored(r.Name) && !slices.Contains(pr.planned, name) {
+				pr.planned = append(pr.planned, name)
+			}
+		}
+	}
 }
 
 func (pr *prTree) load(opts *PlanOptions, tree *gittree.Tree) error {
@@ -187,14 +224,28 @@ func (pr *prTree) deletedNote() string {
 	for i, d := range pr.deleted {
 		names[i] = "`" + mdsafe.Code(d) + "`"
 	}
-	return fmt.Sprintf("\nThis pull request deletes the files of %s: permsync stops managing them, and changes nothing there on GitHub.\n", strings.Join(names, ", "))
+	return fmt.Sprintf("\nThis pull request deletes the files of %s: permsync stops managing them, and changes none of their grants on GitHub.%s\n", strings.Join(names, ", "), pr.floorNote(true))
+}
+
+// floorNote says what a deletion does to the floor ruleset, or "".
+func (pr *prTree) floorNote(markdown bool) string {
+	fd := pr.floorDeleted()
+	if len(fd) == 0 {
+		return ""
+	}
+	for i, d := range fd {
+		if markdown {
+			fd[i] = "`" + mdsafe.Code(d) + "`"
+		}
+	}
+	return fmt.Sprintf(" It also takes %s out of the org's floor ruleset (floor_ruleset), which weakens the floor: permsync refuses that (nothing is applied, exit 3) while the repository exists on GitHub, not archived. Archive or delete the repository first, or list it in ignore_repos in the org file (a reviewed change), or keep its file.", strings.Join(fd, ", "))
 }
 
 // writeNothingToPlan: the pull request adds or changes no repository file.
 func writeNothingToPlan(opts *PlanOptions, pr *prTree) error {
 	msg := fmt.Sprintf("This pull request adds or changes no repository file under %s/: nothing to plan.", pr.dir)
 	if len(pr.deleted) > 0 {
-		msg += fmt.Sprintf(" It deletes the files of %s: permsync stops managing them and changes nothing on GitHub.", strings.Join(pr.deleted, ", "))
+		msg += fmt.Sprintf(" It deletes the files of %s: permsync stops managing them and changes none of their grants on GitHub.", strings.Join(pr.deleted, ", ")) + pr.floorNote(false)
 	}
 	if err := writeOut(opts.IO, opts.Out, func(w io.Writer, _ bool) error {
 		var err error

@@ -988,8 +988,9 @@ func (c *checker) applyPlan(w *workflow, j *job, writer *step) {
 
 // expiriesOnly: every permsync command the expiry job's writer step runs is
 // apply --expiries-only (which applies expiry removals and nothing else,
-// and refuses --plan), so that the key without a reviewer can never apply
-// a pending change nobody approved.
+// and refuses --plan) with --approved-ref (only the entries the last
+// approved apply's files held with that date), so that the key without a
+// reviewer can never apply a pending change, or an expiry, nobody approved.
 func (c *checker) expiriesOnly(w *workflow, j *job, writer *step) {
 	runs := 0
 	for _, cmd := range shellCommands(writer.Run.Value) {
@@ -999,6 +1000,8 @@ func (c *checker) expiriesOnly(w *workflow, j *job, writer *step) {
 		runs++
 		if len(cmd.words) < 2 || cmd.words[1] != "apply" || !slices.Contains(cmd.words[2:], "--expiries-only") {
 			c.add(ruleExpiryOnly, w, j, writer, 0, "runs %q: with the writer App's key and no reviewer, only permsync apply --expiries-only may run (any other change waits for the reviewed apply)", cmd.String())
+		} else if i := slices.Index(cmd.words, "--approved-ref"); i < 0 || i+1 >= len(cmd.words) || strings.HasPrefix(cmd.words[i+1], "-") {
+			c.add(ruleExpiryOnly, w, j, writer, 0, "runs %q without --approved-ref: an entry merged already expired, or a date moved forward, would be removed without anyone's approval", cmd.String())
 		}
 	}
 	if runs == 0 {

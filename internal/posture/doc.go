@@ -30,7 +30,8 @@
 //     job condition on the default branch, in the permsync-expire
 //     environment, in the apply's concurrency group (never cancelled), after
 //     the same head check, and its writer step runs nothing but
-//     permsync apply --expiries-only;
+//     permsync apply --expiries-only --approved-ref (the last approved
+//     apply's commit: only what its files let expire is removed);
 //   - the reader App's key is read only by the plan, drift and audit jobs,
 //     and only in the permsync-read environment (limited to the default
 //     branch, so that a branch's own workflow cannot print it);

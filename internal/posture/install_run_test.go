@@ -143,7 +143,8 @@ func TestPinnedActionDiff(t *testing.T) {
 // The expiry job's writer step, the one that holds the writer App's key, is
 // run with the installed release against the simulated org (the demo's
 // world, mirroring permissions/): a grant whose expires: date has passed is
-// removed, and a second run finds nothing left to expire.
+// removed (its date was in the last approved apply's files), and a second
+// run finds nothing left to expire.
 func TestExpiryStepRunsTheInstalledRelease(t *testing.T) {
 	w, j, s := workflowStep(t, "permissions-expiry.yml", "Apply the expiries with the writer App")
 	cfg, diags := config.LoadDir(filepath.Join(repoRoot, "permissions"))
@@ -170,7 +171,20 @@ func TestExpiryStepRunsTheInstalledRelease(t *testing.T) {
 		if expired == string(data) {
 			return errors.New(file + " no longer grants triage to openvdb-triage: pick another grant to expire")
 		}
-		return os.WriteFile(filepath.Join(work, file), []byte(expired), 0o644)
+		if err := os.WriteFile(filepath.Join(work, file), []byte(expired), 0o644); err != nil {
+			return err
+		}
+		// The expiry was in the files of the last approved apply: this
+		// commit, which the "Find the last approved apply" step names.
+		git := gitIn(work)
+		for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-qm", "approved apply"}} {
+			if _, err := git(args...); err != nil {
+				return err
+			}
+		}
+		ref, err := git("rev-parse", "HEAD")
+		ctx["steps.approved.outputs.ref"] = ref
+		return err
 	}
 	code, out, err := runStepIn(w, j, s, ctx, env, nil, checkout)
 	require.NoError(t, err)

@@ -100,12 +100,14 @@ var policy = map[string]workflowPolicy{
 			},
 		},
 	},
-	// Daily: the expiries, and nothing else, with the writer App's key.
+	// Daily: the expiries, and nothing else, with the writer App's key
+	// (actions: read finds the last approved apply, whose files bound what
+	// may expire unreviewed).
 	"permissions-expiry.yml": {
 		triggers: []string{"schedule", "workflow_dispatch"},
 		jobs: map[string]jobPolicy{
 			"expire": {
-				permissions: map[string]string{"contents": "read"},
+				permissions: map[string]string{"contents": "read", "actions": "read"},
 				secrets:     []string{writerKey},
 				role:        roleExpire,
 			},

@@ -118,6 +118,7 @@ var rejects = []struct {
 	{"apply-plan-other-run", []string{ruleApplyPlan}},
 	// the expiry job: the writer App's key for expiries alone
 	{"expiry-without-expiries-only", []string{ruleExpiryOnly}},
+	{"expiry-without-approved-ref", []string{ruleExpiryOnly}},
 	{"expiry-then-full-apply", []string{ruleExpiryOnly}},
 	{"expiry-no-environment", []string{ruleApplyEnv}},
 	{"expiry-other-group", []string{ruleApplyConcurrent}},

@@ -27,6 +27,17 @@ type Input struct {
 	// ExpiriesOnly keeps only the removals of expired entries: every other
 	// pending change is left out of the plan and reported as a notice.
 	ExpiriesOnly bool
+	// Approved, when set, is the files of the last approved apply: an
+	// expired entry is then removed only if they held it with the same
+	// date (the expiry job runs unapproved; see expiryapproval.go).
+	Approved *Expiries
+	// BaseExpiries, when set, is the files of a pull request's base: an
+	// entry it adds or changes to a date already past is pointed out.
+	BaseExpiries *Expiries
+	// Listed is the repositories GitHub lists per org (lower-case org →
+	// lower-case name → archived), read only for an org whose floor
+	// ruleset covers a repository the files do not (FloorNeedsListing).
+	Listed map[string]map[string]bool
 
 	res map[string]*resolved // set by Diff: the files as of Now
 	ix  *planIndex           // Actual indexed, and what Diff computes once (see indexed)
@@ -108,7 +119,7 @@ func Diff(in Input) *Plan {
 	}
 	sortChanges(p.Changes)
 	if in.ExpiriesOnly {
-		expiriesOnly(p)
+		expiriesOnly(p, in)
 	}
 	Guard(p, in)
 	p.EffectiveAccess = Effects(p, in)

@@ -265,7 +265,8 @@ func floorWeakness(want state.OrgRuleset, policy config.Policy) string {
 // GuardFloorRuleset: a planned floor ruleset never falls short of the floor
 // (disabled, evaluate, a bypass actor below an org owner, a check or review
 // count missing). Plans built from the files never do; this holds against
-// a change that did not come from them.
+// a change that did not come from them. Nor does it take out a repository
+// that still exists, not archived (a deleted file; floorshrink.go).
 func GuardFloorRuleset(p *Plan, in Input) []Refusal {
 	var out []Refusal
 	pols := policies(in)
@@ -281,6 +282,7 @@ func GuardFloorRuleset(p *Plan, in Input) []Refusal {
 			out = append(out, refuse(RuleFloorRuleset, i, c, po.rulePos("floor_ruleset"),
 				"permsync never weakens its floor ruleset: fix the org file, or set floor_ruleset: false in a reviewed change", why))
 		}
+		out = append(out, guardFloorShrink(i, c, po, in)...)
 	}
 	return out
 }

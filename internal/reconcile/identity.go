@@ -127,10 +127,13 @@ func NeedsIdentity(targets []Target, actual map[string]*state.Org, now time.Time
 // resolved is what a repository's files ask once identity and time are
 // applied: the grants to plan for, and what was set aside and why.
 type resolved struct {
-	expired  map[string]config.Grant // by principal key (current login)
-	errors   []RepoError
-	notices  []Notice
-	refusals []Refusal
+	expired map[string]config.Grant // by principal key (current login)
+	// unapproved: expired entries an expiry run may not remove (see
+	// Input.Approved), by principal key.
+	unapproved map[string]bool
+	errors     []RepoError
+	notices    []Notice
+	refusals   []Refusal
 }
 
 // resolve rewrites in.Targets as of in.Now: expired grants dropped, pinned
@@ -143,13 +146,25 @@ func resolve(in Input) (Input, map[string]*resolved) {
 	for ti, t := range in.Targets {
 		nt := Target{Org: t.Org}
 		for _, r := range t.Repos {
-			res := &resolved{expired: map[string]config.Grant{}}
+			res := &resolved{expired: map[string]config.Grant{}, unapproved: map[string]bool{}}
 			out[strings.ToLower(t.Org.Name+"/"+r.Name)] = res
 			nr := *r
 			nr.Grants = nil
 			for _, g := range r.Grants {
 				if g.ExpiredAt(in.Now) {
-					res.expired[g.Key()] = g
+					if in.BaseExpiries != nil && !in.BaseExpiries.holds(t.Org.Name, r.Name, g) {
+						res.notices = append(res.notices, arrivalNotice(t.Org.Name, r.Name, g))
+					}
+					if in.Approved != nil && !in.Approved.holds(t.Org.Name, r.Name, g) {
+						res.notices = append(res.notices, in.Approved.unapprovedNotice(t.Org.Name, r.Name, g))
+						if g, ok := expiredAccount(ix, g); ok {
+							res.unapproved[g.Key()] = true
+						}
+						continue
+					}
+					if g, ok := expiredAccount(ix, g); ok {
+						res.expired[g.Key()] = g
+					}
 					continue
 				}
 				if at, ok := g.ExpiresAt(); ok && at.Sub(in.Now) <= ExpiryHorizon {
@@ -172,6 +187,7 @@ func resolve(in Input) (Input, map[string]*resolved) {
 			seen := map[string]config.Grant{}
 			for _, g := range nr.Grants {
 				delete(res.expired, g.Key())
+				delete(res.unapproved, g.Key())
 				if prev, dup := seen[g.Key()]; dup {
 					res.errors = append(res.errors, RepoError{Org: t.Org.Name, Repo: r.Name, Source: g.Pos,
 						Message: fmt.Sprintf("%s is listed twice once renames are followed (also at line %d): keep one entry", g.Principal, prev.Pos.Line)})
@@ -184,6 +200,24 @@ func resolve(in Input) (Input, map[string]*resolved) {
 	}
 	in.Targets = targets
 	return in, out
+}
+
+// expiredAccount addresses an expired entry: a pinned one by its account,
+// under the login GitHub shows for it now (a renamed account must not keep
+// a grant that has expired). ok is false when the login now belongs to
+// another account: nothing of the pinned account is there to remove.
+func expiredAccount(ix accountIndex, g config.Grant) (config.Grant, bool) {
+	if g.Kind != config.User || g.ID == 0 {
+		return g, true
+	}
+	if now, ok := ix.byID[g.ID]; ok && now != "" {
+		g.Name = now
+		return g, true
+	}
+	if holder, known := ix.holder(g.Name); known && holder != g.ID {
+		return g, false
+	}
+	return g, true
 }
 
 // pinned resolves one pinned user entry; keep is false when the entry must
@@ -237,12 +271,15 @@ func expiredReason(g config.Grant) string { return "expired on " + g.Expires }
 // expiriesOnly keeps a plan's expiry removals and turns every other change
 // into a notice: the scheduled expiry run must not apply a change pending
 // from a merge (that waits for its own reviewed apply).
-func expiriesOnly(p *Plan) {
+func expiriesOnly(p *Plan, in Input) {
 	kept := p.Changes[:0:0]
 	for _, c := range p.Changes {
 		if c.Expiry != "" {
 			kept = append(kept, c)
 			continue
+		}
+		if res := in.res[strings.ToLower(c.Org+"/"+c.Repo)]; res != nil && res.unapproved[strings.ToLower(c.Principal())] {
+			continue // its own notice says why (NoticeExpiryUnapproved)
 		}
 		p.Notices = append(p.Notices, Notice{Kind: NoticeNotExpiry, Org: c.Org,
 			Message: "not applied by an expiries-only run (not an expiry)",
