@@ -80,21 +80,21 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		ctx = context.Background()
 	}
 	if !opts.Yes && !opts.IO.Interactive() {
-		return exit(ExitError, errors.New("apply changes GitHub: pass --yes to confirm when not running at a terminal"))
+		return errors.New("apply changes GitHub: pass --yes to confirm when not running at a terminal")
 	}
 	var saved *reconcile.Plan
 	if opts.ExpiriesOnly && opts.PlanFile != "" {
-		return exit(ExitError, usageError{errors.New("--expiries-only computes its own plan: do not combine it with --plan")})
+		return usageError{errors.New("--expiries-only computes its own plan: do not combine it with --plan")}
 	}
 	if opts.PlanFile != "" {
 		f, err := os.Open(opts.PlanFile)
 		if err != nil {
-			return exit(ExitError, fmt.Errorf("--plan: %w", err))
+			return fmt.Errorf("--plan: %w", err)
 		}
 		saved, err = planview.ReadJSON(f)
 		f.Close()
 		if err != nil {
-			return exit(ExitError, fmt.Errorf("--plan %s: %w", opts.PlanFile, err))
+			return fmt.Errorf("--plan %s: %w", opts.PlanFile, err)
 		}
 		// Nothing in the file decides what is planned: the directory, the
 		// orgs and the repositories are this command's own (a crafted file
@@ -107,16 +107,16 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	}
 	targets, err := reconcile.Select(cfg, opts.Org, opts.Repos)
 	if err != nil {
-		return exit(ExitError, usageError{err})
+		return usageError{err}
 	}
 	client, err := opts.Global.connectFloor(ctx, opts.IO, writePermissions, targetRepos(targets), targets)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	in, err := planInput(ctx, opts.IO, client, opts.Dir, targets)
 	opts.Global.progress.done()
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	in.ExpiriesOnly = opts.ExpiriesOnly
 	p := reconcile.Diff(in)
@@ -126,13 +126,13 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 			why = planDiffers(saved, p)
 		}
 		if why != "" {
-			return exit(ExitError, fmt.Errorf("stale plan: %s since %s was made; run permsync plan again (with the same --dir, --org and --repo) and have it approved again", why, opts.PlanFile))
+			return fmt.Errorf("stale plan: %s since %s was made; run permsync plan again (with the same --dir, --org and --repo) and have it approved again", why, opts.PlanFile)
 		}
 	}
 	color := opts.IO.Color()
 	if !opts.hidePlan {
 		if err := planview.Text(opts.IO.Out, p, planview.TextOptions{Color: color}); err != nil {
-			return exit(ExitError, err)
+			return err
 		}
 	}
 	if len(p.Refusals) > 0 {
@@ -146,7 +146,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "\nApply these %s to GitHub? Only 'yes' is accepted: ", plural(len(p.Changes), "change"))
 		answer, _ := bufio.NewReader(opts.IO.In).ReadString('\n')
 		if strings.TrimSpace(answer) != "yes" {
-			return exit(ExitError, errors.New("apply cancelled: nothing was changed"))
+			return errors.New("apply cancelled: nothing was changed")
 		}
 	}
 	if !opts.hidePlan {
@@ -156,7 +156,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		fmt.Fprintln(opts.IO.Out, planview.OutcomeLine(o, color))
 	})
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	fmt.Fprintln(opts.IO.Out, planview.ApplySummary(res))
 	codes := []int{planExitCode(p, false)}

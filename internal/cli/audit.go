@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -141,15 +142,15 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	switch opts.Format {
 	case "markdown", "text", "html", "json", "csv", "findings-csv":
 	default:
-		return exit(ExitError, usageError{fmt.Errorf("--format must be markdown, text, html, json, csv or findings-csv, not %q", opts.Format)})
+		return usageError{fmt.Errorf("--format must be markdown, text, html, json, csv or findings-csv, not %q", opts.Format)}
 	}
 	if opts.InactiveDays < 0 || opts.InactiveDays > 90 {
-		return exit(ExitError, usageError{fmt.Errorf("--inactive-days must be from 1 to 90 (GitHub's events reach back 90 days), or 0 to skip, not %d", opts.InactiveDays)})
+		return usageError{fmt.Errorf("--inactive-days must be from 1 to 90 (GitHub's events reach back 90 days), or 0 to skip, not %d", opts.InactiveDays)}
 	}
 	now := opts.IO.Now().UTC()
 	since, err := parseSince(opts.Since, now)
 	if err != nil {
-		return exit(ExitError, usageError{err})
+		return usageError{err}
 	}
 	cfg, err := loadConfig(opts.IO, opts.Dir)
 	if err != nil {
@@ -157,20 +158,20 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	}
 	orgs, notes, err := auditOrgs(cfg, opts.Org)
 	if err != nil {
-		return exit(ExitError, usageError{err})
+		return usageError{err}
 	}
 	var previous *audit.Snapshot
 	if opts.Compare != "" {
 		previous, err = readSnapshot(opts.Compare)
 		if err != nil {
-			return exit(ExitError, err)
+			return err
 		}
 	}
 	self, selfNote := resolveSelfRepo(ctx, opts)
 
 	client, err := opts.Global.connect(ctx, opts.IO, auditPermissions, nil)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	actual, orgErrs, readNotes, client := readForAudit(ctx, opts, client, orgs)
 	notes = append(notes, readNotes...)
@@ -218,15 +219,15 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	if opts.SnapshotOut != "" && !opts.summaryOnly {
 		snap := audit.NewSnapshot(actual, now)
 		if err := writeOut(opts.IO, opts.SnapshotOut, func(w io.Writer, _ bool) error { return audit.WriteSnapshot(w, snap) }); err != nil {
-			return exit(ExitError, fmt.Errorf("--snapshot-out: %w", err))
+			return fmt.Errorf("--snapshot-out: %w", err)
 		}
 	}
 	if opts.summaryOnly {
 		if err := render.Markdown(opts.IO.Out, rep, render.MarkdownOptions{SummaryOnly: true, TopFindings: 8, History: opts.SelfRepo != ""}); err != nil {
-			return exit(ExitError, err)
+			return err
 		}
 	} else if err := writeOut(opts.IO, opts.Out, func(w io.Writer, _ bool) error { return renderAudit(w, rep, opts.Format) }); err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	if opts.Out != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "audit: findings: %s; report written to %s\n", findingsLine(rep), opts.Out)
@@ -241,7 +242,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 				names = append(names, o.Name+" ("+msg+")")
 			}
 		}
-		return exit(ExitError, fmt.Errorf("could not read %s; the report says what is missing", strings.Join(names, ", ")))
+		return fmt.Errorf("could not read %s; the report says what is missing", strings.Join(names, ", "))
 	}
 	return nil
 }
@@ -365,8 +366,12 @@ func readForAudit(ctx context.Context, opts *AuditOptions, client *ghapi.Client,
 	return actual, errs, notes, client
 }
 
+// lacksPermission: GitHub refused for want of perm, by the installation's
+// grant or by the endpoint's X-Accepted-GitHub-Permissions.
 func lacksPermission(err error, perm string) bool {
-	return ghapi.KindOf(err) == ghapi.KindForbidden && strings.Contains(err.Error(), perm)
+	var ge *ghapi.Error
+	return errors.As(err, &ge) && ge.Kind == ghapi.KindForbidden &&
+		(slices.Contains(ge.Lacks, perm) || strings.Contains(ge.Permission, perm+"="))
 }
 
 // declaredBranches are the branches the org's files protect, per repository.

@@ -62,7 +62,7 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 		var ok bool
 		owner, repo, ok = strings.Cut(opts.IssueRepo, "/")
 		if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
-			return exit(ExitError, usageError{fmt.Errorf("--issue-repo must be OWNER/REPO, not %q", opts.IssueRepo)})
+			return usageError{fmt.Errorf("--issue-repo must be OWNER/REPO, not %q", opts.IssueRepo)}
 		}
 	}
 	cfg, err := loadConfig(opts.IO, opts.Dir)
@@ -71,7 +71,7 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 	}
 	targets, err := reconcile.Select(cfg, opts.Org, nil)
 	if err != nil {
-		return exit(ExitError, usageError{err})
+		return usageError{err}
 	}
 	perms := readPermissions
 	repos := targetRepos(targets)
@@ -81,15 +81,15 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 	}
 	client, err := opts.Global.connectFloor(ctx, opts.IO, perms, repos, targets)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	p, actual, err := computePlanState(ctx, opts.IO, client, opts.Dir, targets)
 	opts.Global.progress.done()
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	if err := drift.WriteText(opts.IO.Out, p, actual, opts.IO.Color()); err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	codes := []int{planExitCode(p, false)}
 	if drift.Exists(p) {
@@ -101,7 +101,7 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 	tracker := &issueTracker{c: client, org: owner, getenv: opts.IO.Getenv}
 	res, err := drift.Sync(ctx, tracker, owner, repo, p, actual, opts.IO.Now(), runURL(opts.IO.Getenv))
 	if err != nil {
-		return exit(ExitError, fmt.Errorf("tracking issue in %s: %w", opts.IssueRepo, err))
+		return fmt.Errorf("tracking issue in %s: %w", opts.IssueRepo, err)
 	}
 	switch res.Action {
 	case drift.None:

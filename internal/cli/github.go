@@ -213,5 +213,5 @@ func notGitHub(ctx context.Context, g *GlobalOptions, err error) error {
 	if resp.Header.Get("X-GitHub-Media-Type") != "" {
 		return err
 	}
-	return exit(ExitError, fmt.Errorf("--api-url %s: this does not look like GitHub's API (it answered %d without GitHub's API headers: its 404 does not mean that the App is not installed); use https://api.github.com/, or https://HOST/api/v3/ for GitHub Enterprise Server (also $GITHUB_API_URL)", g.APIURL, resp.StatusCode))
+	return fmt.Errorf("--api-url %s: this does not look like GitHub's API (it answered %d without GitHub's API headers: its 404 does not mean that the App is not installed); use https://api.github.com/, or https://HOST/api/v3/ for GitHub Enterprise Server (also $GITHUB_API_URL)", g.APIURL, resp.StatusCode)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -58,11 +59,11 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		ctx = context.Background()
 	}
 	if opts.Org == "" || !config.ValidLogin(opts.Org) {
-		return exit(ExitError, usageError{errors.New("--org names the org to import, e.g. --org AcademySoftwareFoundation")})
+		return usageError{errors.New("--org names the org to import, e.g. --org AcademySoftwareFoundation")}
 	}
 	for _, r := range opts.Repos {
 		if !config.ValidRepoName(r) {
-			return exit(ExitError, usageError{fmt.Errorf("--repo %q is not a repository name", r)})
+			return usageError{fmt.Errorf("--repo %q is not a repository name", r)}
 		}
 	}
 	policy := config.DefaultPolicy()
@@ -79,23 +80,23 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	}
 	client, err := opts.Global.connect(ctx, opts.IO, readPermissions, narrow)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	actual, err := client.ReadOrg(ctx, orgName, ghapi.ReadOptions{Repos: opts.Repos})
 	opts.Global.progress.done()
 	if err != nil {
-		return exit(ExitError, fmt.Errorf("reading org %s from GitHub: %w", orgName, err))
+		return fmt.Errorf("reading org %s from GitHub: %w", orgName, err)
 	}
 	// Names below come from GitHub: every write goes through an os.Root
 	// at --dir, and a name that is not a repository name is refused.
 	dir, err := importer.OpenDir(opts.Dir)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	defer dir.Close()
 	existingFiles, err := dir.OrgFiles(orgName)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 
 	var wrote, kept, failed int
@@ -130,14 +131,14 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "note: %s\n", n)
 		}
 		if err := dir.WriteFile(rel, data); err != nil {
-			return exit(ExitError, err)
+			return err
 		}
 		wrote++
 	}
 	orgFileNote := "kept"
 	if !dir.Exists(orgName+".yaml") && !dir.Exists(orgName+".yml") {
 		if err := dir.WriteFile(orgName+".yaml", importer.OrgFile(orgName)); err != nil {
-			return exit(ExitError, err)
+			return err
 		}
 		orgFileNote = "written"
 	}
@@ -150,7 +151,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		for _, d := range diags.Filter(config.SevError) {
 			fmt.Fprintln(opts.IO.ErrOut, printable(d.String()))
 		}
-		return exit(ExitError, errors.New("the imported files do not validate: please report this"))
+		return errors.New("the imported files do not validate: please report this")
 	}
 	if failed > 0 {
 		return exit(ExitError, nil)
@@ -161,22 +162,21 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 // existingOrg returns the org as the directory already defines it, or nil
 // when the directory or the org is not there yet.
 func existingOrg(ios *IOStreams, dir, org string) (*config.Org, error) {
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && !slices.ContainsFunc(entries, isOrgFolder)) {
+		return nil, nil // an empty directory is a fine place to import into
 	}
 	cfg, diags := config.LoadDir(dir)
 	if cfg == nil {
-		// An empty directory is a fine place to import into.
-		if len(diags) == 1 && strings.Contains(diags[0].Message, "no org folders") {
-			return nil, nil
-		}
 		for _, d := range diags {
 			fmt.Fprintln(ios.ErrOut, printable(d.String()))
 		}
-		return nil, exit(ExitError, fmt.Errorf("%s has errors: fix them before importing into it", dir))
+		return nil, fmt.Errorf("%s has errors: fix them before importing into it", dir)
 	}
 	return cfg.Org(org), nil
 }
+
+func isOrgFolder(e fs.DirEntry) bool { return e.IsDir() && !strings.HasPrefix(e.Name(), ".") }
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

@@ -48,7 +48,7 @@ Exit codes: 0 done, 1 error.`,
   permsync offboard alice --offline     # edit the files, read nothing`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return exit(ExitError, usageError{errors.New("offboard takes one argument: the person's GitHub login")})
+				return usageError{errors.New("offboard takes one argument: the person's GitHub login")}
 			}
 			return nil
 		},
@@ -72,10 +72,10 @@ func offboardRun(ctx context.Context, opts *OffboardOptions) error {
 		ctx = context.Background()
 	}
 	if !config.ValidLogin(opts.Login) {
-		return exit(ExitError, usageError{fmt.Errorf("%q is not a valid GitHub login", printable(opts.Login))})
+		return usageError{fmt.Errorf("%q is not a valid GitHub login", printable(opts.Login))}
 	}
 	if opts.Offline && opts.Snapshot != "" {
-		return exit(ExitError, usageError{errors.New("--offline reads nothing: do not combine it with --snapshot")})
+		return usageError{errors.New("--offline reads nothing: do not combine it with --snapshot")}
 	}
 	cfg, err := loadConfig(opts.IO, opts.Dir)
 	if err != nil {
@@ -109,7 +109,7 @@ func offboardRun(ctx context.Context, opts *OffboardOptions) error {
 				return out, done, err
 			})
 			if err != nil {
-				return exit(ExitError, err)
+				return err
 			}
 			for _, e := range done {
 				fmt.Fprintf(opts.IO.Out, "%s:%d: removed %s from %s (%s)\n", printable(r.File), e.Line, printable(e.Name), e.Role, printable(e.Entry))
@@ -128,7 +128,7 @@ func offboardRun(ctx context.Context, opts *OffboardOptions) error {
 
 	orgs, source, err := offboardState(ctx, opts, cfg)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	left := stillHeld(cfg, orgs, opts.Login)
 	if len(left) == 0 {

@@ -64,11 +64,11 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 	}
 	targets, err := reconcile.Select(cfg, opts.Org, nil)
 	if err != nil {
-		return exit(ExitError, usageError{err})
+		return usageError{err}
 	}
 	client, err := opts.Global.connect(ctx, opts.IO, map[string]string{"metadata": "read"}, nil)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	failed, pinned, files := 0, 0, 0
 	for _, t := range targets {
@@ -85,7 +85,7 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 				if !seen {
 					id, _, err = client.AccountByLogin(ctx, t.Org.Name, g.Name)
 					if err != nil {
-						return exit(ExitError, fmt.Errorf("looking up user %s: %w", g.Name, err))
+						return fmt.Errorf("looking up user %s: %w", g.Name, err)
 					}
 					ids[key] = id
 				}
@@ -106,7 +106,7 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 		if opts.Renamed {
 			n, err := renamePinned(ctx, opts, client, t)
 			if err != nil {
-				return exit(ExitError, err)
+				return err
 			}
 			pinned += n
 		}
@@ -118,7 +118,7 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 				return config.PinUsers(r.File, data, ids)
 			})
 			if err != nil {
-				return exit(ExitError, err)
+				return err
 			}
 			for _, e := range done {
 				fmt.Fprintf(opts.IO.Out, "%s:%d: pinned %s to account %d\n", printable(r.File), e.Line, printable(e.Name), ids[strings.ToLower(e.Name)])
@@ -131,7 +131,7 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 	}
 	fmt.Fprintf(opts.IO.Out, "%s pinned in %s\n", plural(pinned, "entry"), plural(files, "file"))
 	if failed > 0 {
-		return exit(ExitError, fmt.Errorf("%s not found on GitHub: fix or remove them", plural(failed, "login")))
+		return fmt.Errorf("%s not found on GitHub: fix or remove them", plural(failed, "login"))
 	}
 	return nil
 }

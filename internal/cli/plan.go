@@ -96,19 +96,19 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	switch opts.Format {
 	case "text", "markdown", "json":
 	default:
-		return exit(ExitError, usageError{fmt.Errorf("--format must be text, markdown or json, not %q", opts.Format)})
+		return usageError{fmt.Errorf("--format must be text, markdown or json, not %q", opts.Format)}
 	}
 	switch {
 	case opts.Withhold && opts.GitBase == "":
-		return exit(ExitError, usageError{errors.New("--withhold needs --git-base: what is managed is decided on the base")})
+		return usageError{errors.New("--withhold needs --git-base: what is managed is decided on the base")}
 	case opts.FromFork && !opts.Withhold:
-		return exit(ExitError, usageError{errors.New("--from-fork goes with --withhold")})
+		return usageError{errors.New("--from-fork goes with --withhold")}
 	case opts.Withhold && opts.Format == "json":
-		return exit(ExitError, usageError{errors.New("--withhold does not go with --format json: a plan with parts withheld cannot be applied")})
+		return usageError{errors.New("--withhold does not go with --format json: a plan with parts withheld cannot be applied")}
 	case opts.Withhold && opts.JSONOut != "":
-		return exit(ExitError, usageError{errors.New("--withhold does not go with --json-out: save the plan from a run that withholds nothing")})
+		return usageError{errors.New("--withhold does not go with --json-out: save the plan from a run that withholds nothing")}
 	case opts.GitBase != "" && (opts.Org != "" || len(opts.Repos) > 0):
-		return exit(ExitError, usageError{errors.New("--git-base plans the repositories the commit changes: do not combine it with --org or --repo")})
+		return usageError{errors.New("--git-base plans the repositories the commit changes: do not combine it with --org or --repo")}
 	}
 	var pr *prTree
 	var cfg *config.Config
@@ -124,7 +124,7 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 		}
 	} else {
 		if opts.GitBase != "" || opts.Withhold || opts.FromFork {
-			return exit(ExitError, usageError{errors.New("--git-base, --withhold and --from-fork go with --git-tree")})
+			return usageError{errors.New("--git-base, --withhold and --from-fork go with --git-tree")}
 		}
 		if cfg, err = loadConfig(opts.IO, opts.Dir); err != nil {
 			return err
@@ -132,26 +132,26 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	}
 	targets, err := reconcile.Select(cfg, opts.Org, opts.Repos)
 	if err != nil {
-		return exit(ExitError, usageError{err})
+		return usageError{err}
 	}
 	client, err := opts.Global.connectFloor(ctx, opts.IO, readPermissions, targetRepos(targets), targets)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	in, err := planInput(ctx, opts.IO, client, opts.Dir, targets)
 	opts.Global.progress.done()
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	p := reconcile.Diff(in)
 	if pr != nil {
 		if err := pr.checkPlanned(p); err != nil {
-			return exit(ExitError, err)
+			return err
 		}
 	}
 	if opts.JSONOut != "" {
 		if err := writeOut(opts.IO, opts.JSONOut, func(w io.Writer, _ bool) error { return planview.JSON(w, p) }); err != nil {
-			return exit(ExitError, err)
+			return err
 		}
 	}
 	shown, footer := p, ""
@@ -183,7 +183,7 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 		}
 		return nil
 	}); err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	if opts.Out != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "%s\nplan written to %s\n", planview.SummaryLine(shown), opts.Out)

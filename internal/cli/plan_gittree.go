@@ -35,7 +35,7 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 	repo := gittree.Repo{GitDir: opts.GitDir}
 	tree, err := repo.Read(ctx, opts.GitTree, dir)
 	if err != nil {
-		return nil, exit(ExitError, fmt.Errorf("--git-tree %s: %w", opts.GitTree, err))
+		return nil, fmt.Errorf("--git-tree %s: %w", opts.GitTree, err)
 	}
 	pr := &prTree{dir: dir, head: tree.Commit}
 	if opts.GitBase == "" {
@@ -43,7 +43,7 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 	}
 	baseTree, err := repo.Read(ctx, opts.GitBase, dir)
 	if err != nil {
-		return nil, exit(ExitError, fmt.Errorf("--git-base %s: %w", opts.GitBase, err))
+		return nil, fmt.Errorf("--git-base %s: %w", opts.GitBase, err)
 	}
 	pr.base = baseTree.Commit
 	pr.managed = map[string]bool{}
@@ -53,7 +53,7 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 		}
 	}
 	if pr.changed, err = repo.Changed(ctx, opts.GitBase, opts.GitTree, dir); err != nil {
-		return nil, exit(ExitError, fmt.Errorf("--git-base %s: %w", opts.GitBase, err))
+		return nil, fmt.Errorf("--git-base %s: %w", opts.GitBase, err)
 	}
 	var unplanned []string
 	for _, p := range pr.changed {
@@ -73,8 +73,8 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 		unplanned = append(unplanned, p)
 	}
 	if len(unplanned) > 0 {
-		return nil, exit(ExitError, fmt.Errorf("%s: the pull request changes %s, which permsync does not plan (it plans %s/ORG.yaml and %s/ORG/REPO.yaml only): the plan would not show what the merge changes; move or remove %s",
-			short(tree.Commit), strings.Join(quoteAll(unplanned), ", "), dir, dir, plural(len(unplanned), "file")))
+		return nil, fmt.Errorf("%s: the pull request changes %s, which permsync does not plan (it plans %s/ORG.yaml and %s/ORG/REPO.yaml only): the plan would not show what the merge changes; move or remove %s",
+			short(tree.Commit), strings.Join(quoteAll(unplanned), ", "), dir, dir, plural(len(unplanned), "file"))
 	}
 	// Loaded after the check above, so that a changed file the loader
 	// would refuse is first named as one the plan does not show.
@@ -98,7 +98,7 @@ func (pr *prTree) load(opts *PlanOptions, tree *gittree.Tree) error {
 		fmt.Fprintln(opts.IO.ErrOut, printable(d.String()))
 	}
 	if diags.HasErrors() {
-		return exit(ExitError, fmt.Errorf("%s at %s: %s in the files; nothing was sent to GitHub", pr.dir, short(tree.Commit), plural(len(diags.Filter(config.SevError)), "error")))
+		return fmt.Errorf("%s at %s: %s in the files; nothing was sent to GitHub", pr.dir, short(tree.Commit), plural(len(diags.Filter(config.SevError)), "error"))
 	}
 	pr.cfg = cfg
 	return nil
@@ -210,8 +210,8 @@ func writeNothingToPlan(opts *PlanOptions, pr *prTree) error {
 		}
 		return err
 	}); err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	fmt.Fprintln(opts.IO.ErrOut, msg)
-	return exit(ExitOK, nil)
+	return nil
 }

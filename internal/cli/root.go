@@ -108,7 +108,7 @@ branch protection or a required CLA check, whatever the files say.`,
 	root.SetErr(io.ErrOut)
 	root.SetIn(io.In)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return exit(ExitError, usageError{err})
+		return usageError{err}
 	})
 	root.CompletionOptions.DisableDefaultCmd = true
 
@@ -158,7 +158,7 @@ func loadConfig(io *IOStreams, dir string) (*config.Config, error) {
 		fmt.Fprintln(io.ErrOut, printable(d.String()))
 	}
 	if diags.HasErrors() {
-		return nil, exit(ExitError, fmt.Errorf("%s: %s in the files; nothing was sent to GitHub", dir, plural(len(diags.Filter(config.SevError)), "error")))
+		return nil, fmt.Errorf("%s: %s in the files; nothing was sent to GitHub", dir, plural(len(diags.Filter(config.SevError)), "error"))
 	}
 	return cfg, nil
 }
@@ -193,7 +193,7 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // noArgs refuses positional arguments with a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return exit(ExitError, usageError{fmt.Errorf("%s takes no arguments, got %q (flags go after the command, e.g. --dir)", cmd.CommandPath(), args[0])})
+		return usageError{fmt.Errorf("%s takes no arguments, got %q (flags go after the command, e.g. --dir)", cmd.CommandPath(), args[0])}
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func validateRun(opts *ValidateOptions) error {
 	switch opts.Format {
 	case "text", "json", "github":
 	default:
-		return exit(ExitError, usageError{fmt.Errorf("--format must be text, json or github, not %q", opts.Format)})
+		return usageError{fmt.Errorf("--format must be text, json or github, not %q", opts.Format)}
 	}
 	cfg, diags := config.LoadDir(opts.Dir)
 	var orgs, repos, grants int
