@@ -66,9 +66,7 @@ output says which changes failed; run it again to converge).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
-	f.StringVar(&opts.Org, "org", "", "only this org")
-	f.StringSliceVar(&opts.Repos, "repo", nil, "only this repository, as REPO or ORG/REPO (repeatable)")
+	selection{}.register(f, &opts.Dir, &opts.Org, &opts.Repos)
 	f.BoolVar(&opts.Yes, "yes", false, "apply without asking (required when not run from a terminal)")
 	f.StringVar(&opts.PlanFile, "plan", "", "apply only if the plan of --dir/--org/--repo is exactly this saved JSON plan")
 	f.BoolVar(&opts.ExpiriesOnly, "expiries-only", false, "apply only the removals of entries whose expires: date has come; leave every other change pending")
@@ -101,13 +99,9 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		// could otherwise point the apply at files nobody reviewed). The file
 		// is only what the apply must match.
 	}
-	cfg, err := loadConfig(opts.IO, opts.Dir)
+	_, targets, err := selectTargets(opts.IO, opts.Dir, opts.Org, opts.Repos)
 	if err != nil {
 		return err
-	}
-	targets, err := reconcile.Select(cfg, opts.Org, opts.Repos)
-	if err != nil {
-		return usageError{err}
 	}
 	client, err := opts.Global.connectFloor(ctx, opts.IO, writePermissions, targetRepos(targets), targets)
 	if err != nil {

@@ -114,8 +114,7 @@ Exit codes: 0 the report was written (findings are not errors), 1 error
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
-	f.StringVar(&opts.Org, "org", "", "only this org (an org without files is audited with the default policy)")
+	selection{orgHelp: "only this org (an org without files is audited with the default policy)"}.register(f, &opts.Dir, &opts.Org, nil)
 	f.StringVar(&opts.Format, "format", "markdown", "output format: markdown, text, html, json, csv (who holds what) or findings-csv (every finding, one row per repository)")
 	f.StringVar(&opts.Out, "out", "", "write the report to this file instead of stdout")
 	f.StringVar(&opts.Since, "since", "", "history window start, YYYY-MM-DD (default: 30 days ago)")

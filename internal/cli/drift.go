@@ -9,7 +9,6 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/drift"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
 
 // DriftOptions are the inputs of "permsync drift".
@@ -47,8 +46,7 @@ permsync refuses to make).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
-	f.StringVar(&opts.Org, "org", "", "only this org")
+	selection{}.register(f, &opts.Dir, &opts.Org, nil)
 	f.StringVar(&opts.IssueRepo, "issue-repo", "", "OWNER/REPO holding the tracking issue")
 	return cmd
 }
@@ -65,13 +63,9 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 			return usageError{fmt.Errorf("--issue-repo must be OWNER/REPO, not %q", opts.IssueRepo)}
 		}
 	}
-	cfg, err := loadConfig(opts.IO, opts.Dir)
+	_, targets, err := selectTargets(opts.IO, opts.Dir, opts.Org, nil)
 	if err != nil {
 		return err
-	}
-	targets, err := reconcile.Select(cfg, opts.Org, nil)
-	if err != nil {
-		return usageError{err}
 	}
 	perms := readPermissions
 	repos := targetRepos(targets)

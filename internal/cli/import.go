@@ -47,9 +47,7 @@ are kept unless --force; repositories in ignore_repos are skipped.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
-	f.StringVar(&opts.Org, "org", "", "the org to import (required)")
-	f.StringSliceVar(&opts.Repos, "repo", nil, "only these repositories (repeatable)")
+	selection{orgHelp: "the org to import (required)", repoHelp: "only these repositories (repeatable)"}.register(f, &opts.Dir, &opts.Org, &opts.Repos)
 	f.BoolVar(&opts.Force, "force", false, "overwrite existing files")
 	return cmd
 }

@@ -61,7 +61,7 @@ Exit codes: 0 done, 1 error.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
+	selection{}.register(f, &opts.Dir, nil, nil)
 	f.StringVar(&opts.Snapshot, "snapshot", "", "read where the person still holds access from this audit snapshot (JSON) instead of GitHub")
 	f.BoolVar(&opts.Offline, "offline", false, "only edit the files; do not list the access they do not grant")
 	return cmd

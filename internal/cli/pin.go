@@ -48,8 +48,7 @@ exist is reported with its file:line and left as it is).`,
 			return pinRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
-	cmd.Flags().StringVar(&opts.Org, "org", "", "only this org")
+	selection{}.register(cmd.Flags(), &opts.Dir, &opts.Org, nil)
 	cmd.Flags().BoolVar(&opts.Renamed, "renamed", false, "also rewrite pinned entries whose account was renamed to the account's login now")
 	return cmd
 }
@@ -58,13 +57,9 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	cfg, err := loadConfig(opts.IO, opts.Dir)
+	_, targets, err := selectTargets(opts.IO, opts.Dir, opts.Org, nil)
 	if err != nil {
 		return err
-	}
-	targets, err := reconcile.Select(cfg, opts.Org, nil)
-	if err != nil {
-		return usageError{err}
 	}
 	client, err := opts.Global.connect(ctx, opts.IO, map[string]string{"metadata": "read"}, nil)
 	if err != nil {

@@ -74,9 +74,7 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
-	f.StringVar(&opts.Org, "org", "", "only this org")
-	f.StringSliceVar(&opts.Repos, "repo", nil, "only this repository, as REPO or ORG/REPO (repeatable)")
+	selection{}.register(f, &opts.Dir, &opts.Org, &opts.Repos)
 	f.StringVar(&opts.Format, "format", "text", "output format: text, markdown or json")
 	f.StringVar(&opts.Out, "out", "", "write the plan to this file instead of stdout")
 	f.StringVar(&opts.JSONOut, "json-out", "", "also save the same plan as JSON to this file, for apply --plan (one read of GitHub for both)")
@@ -130,9 +128,9 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 			return err
 		}
 	}
-	targets, err := reconcile.Select(cfg, opts.Org, opts.Repos)
+	targets, err := pickTargets(cfg, opts.Org, opts.Repos)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	client, err := opts.Global.connectFloor(ctx, opts.IO, readPermissions, targetRepos(targets), targets)
 	if err != nil {

@@ -38,7 +38,7 @@ once as file:line:col: message. Nothing is sent to GitHub.`,
 			return validateRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
+	selection{}.register(cmd.Flags(), &opts.Dir, nil, nil)
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, or github (workflow annotations)")
 	return cmd
 }
