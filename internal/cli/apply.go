@@ -108,7 +108,6 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		return err
 	}
 	in, err := planInput(ctx, opts.IO, client, opts.Dir, targets)
-	opts.Global.progress.done()
 	if err != nil {
 		return err
 	}

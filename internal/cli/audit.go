@@ -174,7 +174,6 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	}
 	actual, orgErrs, readNotes, client := readForAudit(ctx, opts, client, orgs)
 	notes = append(notes, readNotes...)
-	opts.Global.progress.done()
 
 	p := planForAudit(ctx, opts, client, cfg, orgs, actual, now)
 	selfIn := audit.SelfInput{Repo: self, Note: selfNote}

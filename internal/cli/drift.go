@@ -78,7 +78,6 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 		return err
 	}
 	p, actual, err := computePlanState(ctx, opts.IO, client, opts.Dir, targets)
-	opts.Global.progress.done()
 	if err != nil {
 		return err
 	}

@@ -64,14 +64,11 @@ func (g *GlobalOptions) connect(ctx context.Context, io *IOStreams, perms map[st
 		if err != nil {
 			fmt.Fprintf(io.ErrOut, "permsync: cache disabled: %v\n", err)
 		} else {
-			g.cache = cache
 			opts.Cache = cache.Wrap
 		}
 	}
-	if io.Progress() {
-		p := &progressLine{w: io.progressWriter()}
-		opts.Progress = p.update
-		g.progress = p
+	if io.progress != nil {
+		opts.Progress = io.progress.update
 	}
 	return ghapi.New(ctx, opts)
 }
@@ -99,13 +96,8 @@ func (p *progressLine) update(pr ghapi.Progress) {
 	p.shown = true
 }
 
-// done clears the progress line.
-func (p *progressLine) done() {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+// clear clears the progress line; the caller holds p.mu.
+func (p *progressLine) clear() {
 	if p.shown {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.shown = false

@@ -81,7 +81,6 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	actual, err := client.ReadOrg(ctx, orgName, ghapi.ReadOptions{Repos: opts.Repos})
-	opts.Global.progress.done()
 	if err != nil {
 		return fmt.Errorf("reading org %s from GitHub: %w", orgName, err)
 	}

@@ -167,7 +167,6 @@ func offboardState(ctx context.Context, opts *OffboardOptions, cfg *config.Confi
 	if err != nil {
 		return nil, "", err
 	}
-	defer opts.Global.progress.done()
 	for _, o := range cfg.Orgs {
 		so, err := client.ReadOrg(ctx, o.Name, ghapi.ReadOptions{})
 		if err != nil {

@@ -137,7 +137,6 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 		return err
 	}
 	in, err := planInput(ctx, opts.IO, client, opts.Dir, targets)
-	opts.Global.progress.done()
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/buildinfo"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
 )
 
 // GlobalOptions are the flags every command that talks to GitHub shares.
@@ -28,9 +27,6 @@ type GlobalOptions struct {
 
 	// Set by the demo and tests instead of reading the environment.
 	credentials *ghapi.Credentials
-
-	cache    *httpcache.Cache
-	progress *progressLine
 }
 
 // Main runs permsync with args and returns the exit code.
@@ -39,6 +35,11 @@ func Main(args []string, io *IOStreams) int {
 	root, g := newRoot(io)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
+	if p := io.progress; p != nil {
+		p.mu.Lock()
+		p.clear() // a read that ended in silence
+		p.mu.Unlock()
+	}
 	if err != nil {
 		err = notGitHub(root.Context(), g, err)
 		var ee *exitError
