@@ -2,17 +2,15 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
@@ -74,9 +72,6 @@ output says which changes failed; run it again to converge).`,
 }
 
 func applyRun(ctx context.Context, opts *ApplyOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if !opts.Yes && !opts.IO.Interactive() {
 		return errors.New("apply changes GitHub: pass --yes to confirm when not running at a terminal")
 	}
@@ -103,23 +98,15 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := opts.Global.connectFloor(ctx, opts.IO, writePermissions, targetRepos(targets), targets)
+	env := opts.Global.env(opts.IO)
+	planned, err := env.Plan(ctx, operation.PlanInput{Dir: opts.Dir, Targets: targets, Perms: operation.WritePermissions, ExpiriesOnly: opts.ExpiriesOnly})
 	if err != nil {
 		return err
 	}
-	in, err := planInput(ctx, opts.IO, client, opts.Dir, targets)
-	if err != nil {
-		return err
-	}
-	in.ExpiriesOnly = opts.ExpiriesOnly
-	p := reconcile.Diff(in)
+	p := planned.Plan
 	if saved != nil {
-		why := staleness(saved, p)
-		if why == "" {
-			why = planDiffers(saved, p)
-		}
-		if why != "" {
-			return fmt.Errorf("stale plan: %s since %s was made; run permsync plan again (with the same --dir, --org and --repo) and have it approved again", why, opts.PlanFile)
+		if err := operation.CheckSaved(saved, p, opts.PlanFile); err != nil {
+			return err
 		}
 	}
 	color := opts.IO.Color()
@@ -129,8 +116,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		}
 	}
 	if len(p.Refusals) > 0 {
-		fmt.Fprintln(opts.IO.ErrOut, "permsync: the plan holds refused changes: nothing was changed on GitHub")
-		return exit(worst(planExitCode(p, false)), nil)
+		return &operation.RefusedError{Plan: p}
 	}
 	if len(p.Changes) == 0 {
 		return exit(planExitCode(p, false), nil)
@@ -145,7 +131,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if !opts.hidePlan {
 		fmt.Fprintln(opts.IO.Out)
 	}
-	res, err := reconcile.Apply(ctx, p, client, func(o reconcile.Outcome) {
+	res, err := env.Apply(ctx, planned, func(o reconcile.Outcome) {
 		fmt.Fprintln(opts.IO.Out, planview.OutcomeLine(o, color))
 	})
 	if err != nil {
@@ -157,65 +143,4 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		codes = append(codes, ExitPartial)
 	}
 	return exit(worst(codes...), nil)
-}
-
-// staleness says why a saved plan no longer holds, or "".
-func staleness(saved, now *reconcile.Plan) string {
-	cur := map[string]reconcile.Digest{}
-	for _, d := range now.Digests {
-		cur[strings.ToLower(d.Org+"/"+d.Repo)] = d
-	}
-	for _, d := range saved.Digests {
-		n, ok := cur[strings.ToLower(d.Org+"/"+d.Repo)]
-		switch {
-		case !ok:
-			return fmt.Sprintf("%s/%s is no longer in the files", d.Org, d.Repo)
-		case n.Files != d.Files:
-			return fmt.Sprintf("the files for %s/%s changed", d.Org, d.Repo)
-		case n.State != d.State:
-			return fmt.Sprintf("GitHub's state of %s/%s changed", d.Org, d.Repo)
-		}
-	}
-	return ""
-}
-
-// planDiffers says how a saved plan differs from the plan just made of the
-// same files, or "". The approver saw the saved plan; only that may run.
-func planDiffers(saved, now *reconcile.Plan) string {
-	var buf bytes.Buffer
-	if err := planview.JSON(&buf, now); err != nil {
-		return "the new plan cannot be compared: " + err.Error()
-	}
-	// Through JSON, as the saved plan came, so that both are compared alike.
-	cur, err := planview.ReadJSON(&buf)
-	if err != nil {
-		return "the new plan cannot be compared: " + err.Error()
-	}
-	norm := func(repos []string) []string {
-		out := make([]string, len(repos))
-		for i, r := range repos {
-			out[i] = strings.ToLower(r)
-		}
-		slices.Sort(out)
-		return out
-	}
-	if !slices.Equal(norm(saved.Repos), norm(cur.Repos)) {
-		return fmt.Sprintf("the repositories planned (%s) are not the saved plan's (%s)", strings.Join(cur.Repos, ", "), strings.Join(saved.Repos, ", "))
-	}
-	for _, part := range []struct {
-		what      string
-		old, next any
-	}{
-		{"orgs' modes", saved.Orgs, cur.Orgs},
-		{"changes", saved.Changes, cur.Changes},
-		{"refusals", saved.Refusals, cur.Refusals},
-		{"file and GitHub digests", saved.Digests, cur.Digests},
-	} {
-		a, _ := json.Marshal(part.old)
-		b, _ := json.Marshal(part.next)
-		if !bytes.Equal(a, b) {
-			return "the " + part.what + " planned now are not the saved plan's"
-		}
-	}
-	return ""
 }

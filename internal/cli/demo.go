@@ -73,9 +73,6 @@ printed: edit a file, run plan, apply, drift or audit against it.`,
 // demoServe starts the simulated org and keeps it until ctx ends or the
 // process is interrupted.
 func demoServe(ctx context.Context, opts *DemoOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	out := opts.IO.Out
@@ -151,9 +148,6 @@ func shellQuote(s string) string {
 }
 
 func demoRun(ctx context.Context, opts *DemoOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	out := opts.IO.Out
 	step := func(n int, title, why string) {
 		fmt.Fprintf(out, "\n== %d/5 %s\n   %s\n\n", n, title, why)

@@ -13,6 +13,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
@@ -68,9 +69,6 @@ Exit codes: 0 done, 1 error.`,
 }
 
 func offboardRun(ctx context.Context, opts *OffboardOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if !config.ValidLogin(opts.Login) {
 		return usageError{fmt.Errorf("%q is not a valid GitHub login", printable(opts.Login))}
 	}
@@ -163,7 +161,7 @@ func offboardState(ctx context.Context, opts *OffboardOptions, cfg *config.Confi
 		}
 		return out, fmt.Sprintf("from the snapshot of %s", snap.TakenAt.Format("2006-01-02 15:04 MST")), nil
 	}
-	client, err := opts.Global.connect(ctx, opts.IO, readPermissions, nil)
+	client, err := opts.Global.connect(ctx, opts.IO, operation.ReadPermissions, nil)
 	if err != nil {
 		return nil, "", err
 	}

@@ -54,9 +54,6 @@ exist is reported with its file:line and left as it is).`,
 }
 
 func pinRun(ctx context.Context, opts *PinOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	_, targets, err := selectTargets(opts.IO, opts.Dir, opts.Org, nil)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
@@ -88,9 +89,6 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 }
 
 func planRun(ctx context.Context, opts *PlanOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	switch opts.Format {
 	case "text", "markdown", "json":
 	default:
@@ -132,15 +130,11 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := opts.Global.connectFloor(ctx, opts.IO, readPermissions, targetRepos(targets), targets)
+	planned, err := opts.Global.env(opts.IO).Plan(ctx, operation.PlanInput{Dir: opts.Dir, Targets: targets, Perms: operation.ReadPermissions})
 	if err != nil {
 		return err
 	}
-	in, err := planInput(ctx, opts.IO, client, opts.Dir, targets)
-	if err != nil {
-		return err
-	}
-	p := reconcile.Diff(in)
+	p := planned.Plan
 	if pr != nil {
 		if err := pr.checkPlanned(p); err != nil {
 			return err
@@ -154,7 +148,7 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	shown, footer := p, ""
 	if opts.Withhold {
 		var list []planview.Withheld
-		shown, list = planview.Redact(p, pr.withholder(in.Actual, opts.FromFork))
+		shown, list = planview.Redact(p, pr.withholder(planned.Actual, opts.FromFork))
 		if opts.FromFork {
 			// A fork's author can name any team in a file, secret ones
 			// included: who gains access through a team is not theirs to
