@@ -89,22 +89,8 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 }
 
 func planRun(ctx context.Context, opts *PlanOptions) error {
-	switch opts.Format {
-	case "text", "markdown", "json":
-	default:
-		return usageError{fmt.Errorf("--format must be text, markdown or json, not %q", opts.Format)}
-	}
-	switch {
-	case opts.Withhold && opts.GitBase == "":
-		return usageError{errors.New("--withhold needs --git-base: what is managed is decided on the base")}
-	case opts.FromFork && !opts.Withhold:
-		return usageError{errors.New("--from-fork goes with --withhold")}
-	case opts.Withhold && opts.Format == "json":
-		return usageError{errors.New("--withhold does not go with --format json: a plan with parts withheld cannot be applied")}
-	case opts.Withhold && opts.JSONOut != "":
-		return usageError{errors.New("--withhold does not go with --json-out: save the plan from a run that withholds nothing")}
-	case opts.GitBase != "" && (opts.Org != "" || len(opts.Repos) > 0):
-		return usageError{errors.New("--git-base plans the repositories the commit changes: do not combine it with --org or --repo")}
+	if err := checkPlanFlags(opts); err != nil {
+		return err
 	}
 	var pr *prTree
 	var cfg *config.Config
@@ -118,13 +104,8 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 		if pr.nothing {
 			return writeNothingToPlan(opts, pr)
 		}
-	} else {
-		if opts.GitBase != "" || opts.Withhold || opts.FromFork {
-			return usageError{errors.New("--git-base, --withhold and --from-fork go with --git-tree")}
-		}
-		if cfg, err = loadConfig(opts.IO, opts.Dir); err != nil {
-			return err
-		}
+	} else if cfg, err = loadConfig(opts.IO, opts.Dir); err != nil {
+		return err
 	}
 	targets, err := pickTargets(cfg, opts.Org, opts.Repos)
 	if err != nil {
@@ -181,6 +162,30 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	}
 	// The exit code is the whole plan's: what is withheld still fails the check.
 	return exit(planExitCode(p, opts.DetailedExitCode), nil)
+}
+
+// checkPlanFlags refuses flags that do not go together.
+func checkPlanFlags(opts *PlanOptions) error {
+	switch opts.Format {
+	case "text", "markdown", "json":
+	default:
+		return usageError{fmt.Errorf("--format must be text, markdown or json, not %q", opts.Format)}
+	}
+	switch {
+	case opts.Withhold && opts.GitBase == "":
+		return usageError{errors.New("--withhold needs --git-base: what is managed is decided on the base")}
+	case opts.FromFork && !opts.Withhold:
+		return usageError{errors.New("--from-fork goes with --withhold")}
+	case opts.Withhold && opts.Format == "json":
+		return usageError{errors.New("--withhold does not go with --format json: a plan with parts withheld cannot be applied")}
+	case opts.Withhold && opts.JSONOut != "":
+		return usageError{errors.New("--withhold does not go with --json-out: save the plan from a run that withholds nothing")}
+	case opts.GitBase != "" && (opts.Org != "" || len(opts.Repos) > 0):
+		return usageError{errors.New("--git-base plans the repositories the commit changes: do not combine it with --org or --repo")}
+	case opts.GitTree == "" && (opts.GitBase != "" || opts.Withhold || opts.FromFork):
+		return usageError{errors.New("--git-base, --withhold and --from-fork go with --git-tree")}
+	}
+	return nil
 }
 
 // planExitCode applies SPEC.md's precedence: errors 1, refusals 3, changes 2.
