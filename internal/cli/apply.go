@@ -13,6 +13,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // ApplyOptions are the inputs of "permsync apply".
@@ -56,12 +57,7 @@ output says which changes failed; run it again to converge).`,
   permsync plan --repo openvdb --format json --out plan.json
   permsync apply --repo openvdb --plan plan.json --yes`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return applyRun(cmd.Context(), opts)
-		},
+		RunE: runE(opts, runF, applyRun),
 	}
 	f := cmd.Flags()
 	selection{}.register(f, &opts.Dir, &opts.Org, &opts.Repos)
@@ -122,7 +118,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		return exit(planExitCode(p, false), nil)
 	}
 	if !opts.Yes {
-		fmt.Fprintf(opts.IO.ErrOut, "\nApply these %s to GitHub? Only 'yes' is accepted: ", plural(len(p.Changes), "change"))
+		fmt.Fprintf(opts.IO.ErrOut, "\nApply these %s to GitHub? Only 'yes' is accepted: ", words.Plural(len(p.Changes), "change"))
 		answer, _ := bufio.NewReader(opts.IO.In).ReadString('\n')
 		if strings.TrimSpace(answer) != "yes" {
 			return errors.New("apply cancelled: nothing was changed")

@@ -102,12 +102,7 @@ Exit codes: 0 the report was written (findings are not errors), 1 error
   permsync audit --format csv --out access.csv
   permsync audit --org AcademySoftwareFoundation --format json --out audit.json`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return auditRun(cmd.Context(), opts)
-		},
+		RunE: runE(opts, runF, auditRun),
 	}
 	f := cmd.Flags()
 	selection{orgHelp: "only this org (an org without files is audited with the default policy)"}.register(f, &opts.Dir, &opts.Org, nil)

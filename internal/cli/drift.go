@@ -38,12 +38,7 @@ permsync refuses to make).`,
 		Example: `  permsync drift
   permsync drift --issue-repo AcademySoftwareFoundation/permissions`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return driftRun(cmd.Context(), opts)
-		},
+		RunE: runE(opts, runF, driftRun),
 	}
 	f := cmd.Flags()
 	selection{}.register(f, &opts.Dir, &opts.Org, nil)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // ImportOptions are the inputs of "permsync import".
@@ -34,12 +35,7 @@ are kept unless --force; repositories in ignore_repos are skipped.`,
 		Example: `  permsync import --org AcademySoftwareFoundation
   permsync import --org AcademySoftwareFoundation --repo openvdb --force`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return importRun(cmd.Context(), opts)
-		},
+		RunE: runE(opts, runF, importRun),
 	}
 	f := cmd.Flags()
 	selection{orgHelp: "the org to import (required)", repoHelp: "only these repositories (repeatable)"}.register(f, &opts.Dir, &opts.Org, &opts.Repos)
@@ -58,7 +54,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	}
 	res, err := opts.Global.env(opts.IO).Import(ctx, operation.ImportInput{Dir: opts.Dir, Org: opts.Org, Repos: opts.Repos, Force: opts.Force})
 	if res != nil {
-		fmt.Fprintf(opts.IO.Out, "Imported %s: %s written, %s kept", res.Org, plural(res.Wrote, "repository file"), plural(res.Kept, "existing file"))
+		fmt.Fprintf(opts.IO.Out, "Imported %s: %s written, %s kept", res.Org, words.Plural(res.Wrote, "repository file"), words.Plural(res.Kept, "existing file"))
 		if res.Kept > 0 && !opts.Force {
 			fmt.Fprint(opts.IO.Out, " (--force overwrites them)")
 		}

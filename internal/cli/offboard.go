@@ -15,6 +15,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // OffboardOptions are the inputs of "permsync offboard".
@@ -118,7 +119,7 @@ func offboardRun(ctx context.Context, opts *OffboardOptions) error {
 	if removed == 0 {
 		fmt.Fprintf(opts.IO.Out, "%s is in no repository file of %s\n", printable(opts.Login), printable(opts.Dir))
 	} else {
-		fmt.Fprintf(opts.IO.Out, "%s removed: open a pull request with these changes; its plan shows the removals\n", plural(removed, "entry"))
+		fmt.Fprintf(opts.IO.Out, "%s removed: open a pull request with these changes; its plan shows the removals\n", words.Plural(removed, "entry"))
 	}
 	if opts.Offline {
 		return nil

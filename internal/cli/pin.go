@@ -12,6 +12,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // PinOptions are the inputs of "permsync pin".
@@ -41,12 +42,7 @@ exist is reported with its file:line and left as it is).`,
 		Example: `  permsync pin
   permsync pin --org AcademySoftwareFoundation && git diff`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return pinRun(cmd.Context(), opts)
-		},
+		RunE: runE(opts, runF, pinRun),
 	}
 	selection{}.register(cmd.Flags(), &opts.Dir, &opts.Org, nil)
 	cmd.Flags().BoolVar(&opts.Renamed, "renamed", false, "also rewrite pinned entries whose account was renamed to the account's login now")
@@ -121,9 +117,9 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 			pinned += len(done)
 		}
 	}
-	fmt.Fprintf(opts.IO.Out, "%s pinned in %s\n", plural(pinned, "entry"), plural(files, "file"))
+	fmt.Fprintf(opts.IO.Out, "%s pinned in %s\n", words.Plural(pinned, "entry"), words.Plural(files, "file"))
 	if failed > 0 {
-		return fmt.Errorf("%s not found on GitHub: fix or remove them", plural(failed, "login"))
+		return fmt.Errorf("%s not found on GitHub: fix or remove them", words.Plural(failed, "login"))
 	}
 	return nil
 }

@@ -67,12 +67,7 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
   permsync plan --git-dir pr.git --git-tree refs/pr/head --git-base refs/pr/base --withhold --format markdown
   permsync plan --format markdown --out plan.md --json-out plan.json   # what the approver reads, and what runs`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return planRun(cmd.Context(), opts)
-		},
+		RunE: runE(opts, runF, planRun),
 	}
 	f := cmd.Flags()
 	selection{}.register(f, &opts.Dir, &opts.Org, &opts.Repos)

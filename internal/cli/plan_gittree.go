@@ -13,6 +13,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/mdsafe"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // prTree is a pull request's permissions files read from git (plan
@@ -74,7 +75,7 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 	}
 	if len(unplanned) > 0 {
 		return nil, fmt.Errorf("%s: the pull request changes %s, which permsync does not plan (it plans %s/ORG.yaml and %s/ORG/REPO.yaml only): the plan would not show what the merge changes; move or remove %s",
-			short(tree.Commit), strings.Join(quoteAll(unplanned), ", "), dir, dir, plural(len(unplanned), "file"))
+			short(tree.Commit), strings.Join(quoteAll(unplanned), ", "), dir, dir, words.Plural(len(unplanned), "file"))
 	}
 	// Loaded after the check above, so that a changed file the loader
 	// would refuse is first named as one the plan does not show.
@@ -98,7 +99,7 @@ func (pr *prTree) load(opts *PlanOptions, tree *gittree.Tree) error {
 		fmt.Fprintln(opts.IO.ErrOut, printable(d.String()))
 	}
 	if diags.HasErrors() {
-		return fmt.Errorf("%s at %s: %s in the files; nothing was sent to GitHub", pr.dir, short(tree.Commit), plural(len(diags.Filter(config.SevError)), "error"))
+		return fmt.Errorf("%s at %s: %s in the files; nothing was sent to GitHub", pr.dir, short(tree.Commit), words.Plural(len(diags.Filter(config.SevError)), "error"))
 	}
 	pr.cfg = cfg
 	return nil

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/buildinfo"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // GlobalOptions are the flags every command that talks to GitHub shares.
@@ -159,7 +161,7 @@ func loadConfig(io *IOStreams, dir string) (*config.Config, error) {
 		fmt.Fprintln(io.ErrOut, printable(d.String()))
 	}
 	if diags.HasErrors() {
-		return nil, fmt.Errorf("%s: %s in the files; nothing was sent to GitHub", dir, plural(len(diags.Filter(config.SevError)), "error"))
+		return nil, fmt.Errorf("%s: %s in the files; nothing was sent to GitHub", dir, words.Plural(len(diags.Filter(config.SevError)), "error"))
 	}
 	return cfg, nil
 }
@@ -190,6 +192,17 @@ func escapeControls(s string, keepLineBreaks bool) string {
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// runE runs a command: run with the options its flags filled, or, in a
+// test of the flag parsing, runF (gh's NewCmdX(f, runF)).
+func runE[O any](opts *O, runF func(*O) error, run func(context.Context, *O) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return run(cmd.Context(), opts)
+	}
+}
 
 // noArgs refuses positional arguments with a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // ValidateOptions are the inputs of "permsync validate".
@@ -71,9 +72,9 @@ func validateRun(opts *ValidateOptions) error {
 		}
 		if nerr == 0 {
 			fmt.Fprintf(opts.IO.Out, "%s is valid: %s, %s, %s\n", printable(opts.Dir),
-				plural(orgs, "org"), plural(repos, "repository"), plural(grants, "grant"))
+				words.Plural(orgs, "org"), words.Plural(repos, "repository"), words.Plural(grants, "grant"))
 		} else {
-			fmt.Fprintf(opts.IO.ErrOut, "%s: %s; nothing was sent to GitHub\n", printable(opts.Dir), plural(nerr, "error"))
+			fmt.Fprintf(opts.IO.ErrOut, "%s: %s; nothing was sent to GitHub\n", printable(opts.Dir), words.Plural(nerr, "error"))
 		}
 	}
 	if nerr > 0 {
@@ -143,17 +144,4 @@ func escapeData(s string) string {
 
 func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", noun)
-	}
-	switch {
-	case strings.HasSuffix(noun, "y"):
-		noun = strings.TrimSuffix(noun, "y") + "ies"
-	default:
-		noun += "s"
-	}
-	return fmt.Sprintf("%d %s", n, noun)
 }
