@@ -141,7 +141,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	}
 	var previous *audit.Snapshot
 	if opts.Compare != "" {
-		previous, err = readSnapshot(opts.Compare)
+		previous, err = readSnapshot("--compare", opts.Compare)
 		if err != nil {
 			return err
 		}
@@ -250,15 +250,16 @@ func auditOrgs(cfg *config.Config, org string) ([]*config.Org, []string, error) 
 	return []*config.Org{{Name: org, Policy: config.DefaultPolicy()}}, []string{note}, nil
 }
 
-func readSnapshot(file string) (*audit.Snapshot, error) {
+// readSnapshot reads an audit snapshot named by flag.
+func readSnapshot(flag, file string) (*audit.Snapshot, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, fmt.Errorf("--compare: %w", err)
+		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	defer f.Close()
 	s, err := audit.ReadSnapshot(f)
 	if err != nil {
-		return nil, fmt.Errorf("--compare %s: %w", file, err)
+		return nil, fmt.Errorf("%s %s: %w", flag, file, err)
 	}
 	return s, nil
 }

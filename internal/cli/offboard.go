@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
@@ -146,14 +144,9 @@ func offboardRun(ctx context.Context, opts *OffboardOptions) error {
 func offboardState(ctx context.Context, opts *OffboardOptions, cfg *config.Config) ([]*state.Org, string, error) {
 	var out []*state.Org
 	if opts.Snapshot != "" {
-		f, err := os.Open(opts.Snapshot)
+		snap, err := readSnapshot("--snapshot", opts.Snapshot)
 		if err != nil {
-			return nil, "", fmt.Errorf("--snapshot: %w", err)
-		}
-		defer f.Close()
-		snap, err := audit.ReadSnapshot(io.Reader(f))
-		if err != nil {
-			return nil, "", fmt.Errorf("--snapshot %s: %w", opts.Snapshot, err)
+			return nil, "", err
 		}
 		for _, o := range cfg.Orgs {
 			if so := snap.Org(o.Name); so != nil {
@@ -191,7 +184,7 @@ func stillHeld(cfg *config.Config, orgs []*state.Org, login string) []string {
 			out = append(out, fmt.Sprintf("%s: org member (the base role %s on every repository): remove in the org's People settings", o.Name, o.BaseRole))
 		}
 		for _, t := range o.Teams {
-			if !containsFold(t.Members, login) {
+			if !slices.ContainsFunc(t.Members, func(m string) bool { return strings.EqualFold(m, login) }) {
 				continue
 			}
 			var repos []string
@@ -231,15 +224,6 @@ func roleLabelOf(u state.UserGrant) string {
 		return fmt.Sprintf("custom role %q", u.RoleName)
 	}
 	return u.Role.String()
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func orgNamesOf(cfg *config.Config) string {
