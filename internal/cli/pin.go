@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 
@@ -82,11 +83,7 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 				}
 			}
 		}
-		for k, id := range ids {
-			if id == 0 {
-				delete(ids, k)
-			}
-		}
+		maps.DeleteFunc(ids, func(_ string, id int64) bool { return id == 0 })
 		for _, g := range missing {
 			fmt.Fprintf(opts.IO.ErrOut, "%s: user %s does not exist on GitHub (renamed or mistyped?); not pinned\n", printable(g.Pos.String()), printable(g.Name))
 			failed++

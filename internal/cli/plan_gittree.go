@@ -163,13 +163,11 @@ func (pr *prTree) withholder(actual map[string]*state.Org, fromFork bool) func(o
 			return ""
 		}
 		if o := actual[strings.ToLower(org)]; o != nil {
-			for _, r := range o.Repos {
-				if strings.EqualFold(r.Name, repo) {
-					if !r.Private && (r.Visibility == "" || r.Visibility == "public") {
-						return ""
-					}
-					return "private, and the pull request comes from a fork"
+			if r := o.Repo(repo); r != nil {
+				if !r.Private && (r.Visibility == "" || r.Visibility == "public") {
+					return ""
 				}
+				return "private, and the pull request comes from a fork"
 			}
 		}
 		return "its visibility is unknown, and the pull request comes from a fork"
