@@ -125,15 +125,18 @@ func (e Env) Import(ctx context.Context, ii ImportInput) (*Imported, error) {
 // existingOrg returns the org as the directory already defines it, or nil
 // when the directory or the org is not there yet.
 func existingOrg(dir, org string) (*config.Org, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && !slices.ContainsFunc(entries, isOrgFolder)) {
-		return nil, nil // an empty directory is a fine place to import into
+	_, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
 	}
 	cfg, diags := config.LoadDir(dir)
-	if cfg == nil {
-		return nil, &FilesError{Diags: diags, Msg: fmt.Sprintf("%s has errors: fix them before importing into it", dir)}
+	if cfg != nil {
+		return cfg.Org(org), nil
 	}
-	return cfg.Org(org), nil
+	if err == nil && len(diags) == 1 && diags[0].Pos == (config.Pos{File: dir}) {
+		// The one problem of a readable directory that is about the
+		// directory itself: no org folder yet. A fine place to import into.
+		return nil, nil
+	}
+	return nil, &FilesError{Diags: diags, Msg: fmt.Sprintf("%s has errors: fix them before importing into it", dir)}
 }
-
-func isOrgFolder(e fs.DirEntry) bool { return e.IsDir() && !strings.HasPrefix(e.Name(), ".") }

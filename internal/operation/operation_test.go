@@ -165,11 +165,21 @@ func TestImportIntoADirectoryWithoutOrgFolders(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, &Imported{Org: "acme", Wrote: 1, OrgFileWritten: true}, res)
 
+	// An org file without its folder is an error to fix, not an empty
+	// directory (its ignore_repos would go unheeded).
+	only := filepath.Join(t.TempDir(), "permissions")
+	require.NoError(t, os.MkdirAll(only, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(only, "acme.yaml"), []byte("ignore_repos: [widget]\n"), 0o644))
+	w.asked = nil
+	_, err = w.env().Import(context.Background(), ImportInput{Dir: only, Org: "acme"})
+	var fe *FilesError
+	require.ErrorAs(t, err, &fe)
+	assert.Empty(t, w.asked, "GitHub is not asked")
+
 	// Broken files are a *FilesError with what to fix, and nothing is read.
 	w.write(t, "acme/widget.yaml", "write: [\n")
 	w.asked = nil
 	_, err = w.env().Import(context.Background(), ImportInput{Dir: w.dir, Org: "acme", Force: true})
-	var fe *FilesError
 	require.ErrorAs(t, err, &fe)
 	assert.True(t, strings.HasSuffix(fe.Error(), "has errors: fix them before importing into it"))
 	assert.NotEmpty(t, fe.Diags)
