@@ -64,12 +64,6 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		}
 		fmt.Fprintf(opts.IO.Out, "; org file %s.\nNext: permsync validate --dir %s, then permsync plan (it should show no changes).\n", orgFile, opts.Dir)
 	}
-	var fe *operation.FilesError
-	if errors.As(err, &fe) {
-		for _, d := range fe.Diags {
-			fmt.Fprintln(opts.IO.ErrOut, printable(d.String()))
-		}
-	}
 	if err == nil && res.Failed > 0 {
 		return exit(ExitError, nil) // each is said above
 	}

@@ -95,14 +95,8 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 
 func (pr *prTree) load(opts *PlanOptions, tree *gittree.Tree) error {
 	cfg, diags := config.Load(tree.FS(), pr.dir)
-	for _, d := range diags {
-		fmt.Fprintln(opts.IO.ErrOut, printable(d.String()))
-	}
-	if diags.HasErrors() {
-		return fmt.Errorf("%s at %s: %s in the files; nothing was sent to GitHub", pr.dir, short(tree.Commit), words.Plural(len(diags.Filter(config.SevError)), "error"))
-	}
 	pr.cfg = cfg
-	return nil
+	return loaded(opts.IO, diags, pr.dir+" at "+short(tree.Commit))
 }
 
 // checkPlanned: every repository file the pull request adds or changes was

@@ -17,6 +17,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/buildinfo"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
@@ -44,6 +45,12 @@ func Main(args []string, io *IOStreams) int {
 	}
 	if err != nil {
 		err = notGitHub(root.Context(), g, err)
+		var fe *operation.FilesError
+		if errors.As(err, &fe) {
+			for _, d := range fe.Diags {
+				fmt.Fprintln(io.ErrOut, printable(d.String()))
+			}
+		}
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.err != nil {
 			msg := err.Error()
@@ -153,17 +160,23 @@ func (g *GlobalOptions) resolve(io *IOStreams) {
 	}
 }
 
-// loadConfig loads the permissions directory, printing warnings and errors
-// to stderr. Errors make the command exit 1 with nothing sent to GitHub.
+// loadConfig loads the permissions directory (see loaded).
 func loadConfig(io *IOStreams, dir string) (*config.Config, error) {
 	cfg, diags := config.LoadDir(dir)
+	return cfg, loaded(io, diags, dir)
+}
+
+// loaded prints the warnings of files that load. Files that do not are a
+// *operation.FilesError, whose diagnostics Main prints before it: the
+// command exits 1 with nothing sent to GitHub.
+func loaded(io *IOStreams, diags config.Diagnostics, where string) error {
+	if diags.HasErrors() {
+		return &operation.FilesError{Diags: diags, Msg: fmt.Sprintf("%s: %s in the files; nothing was sent to GitHub", where, words.Plural(len(diags.Filter(config.SevError)), "error"))}
+	}
 	for _, d := range diags {
 		fmt.Fprintln(io.ErrOut, printable(d.String()))
 	}
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("%s: %s in the files; nothing was sent to GitHub", dir, words.Plural(len(diags.Filter(config.SevError)), "error"))
-	}
-	return cfg, nil
+	return nil
 }
 
 // printable escapes the control characters of a line about to be
