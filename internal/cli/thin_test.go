@@ -96,3 +96,18 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Files that do not load are one typed error: every command that loads
+// them prints the diagnostics once, through Main, then what to do.
+func TestFilesThatDoNotLoadArePrintedByMain(t *testing.T) {
+	for _, args := range [][]string{{"plan"}, {"apply", "--yes"}, {"drift"}, {"pin"}, {"audit"}} {
+		cmd := args[0]
+		code, out, errOut := mainIO(nil, append(args, "--dir", "testdata/validate/roles")...)
+		assert.Equal(t, ExitError, code, cmd)
+		assert.Empty(t, out, cmd)
+		lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+		require.Len(t, lines, 4, "%s: %q", cmd, errOut)
+		assert.True(t, strings.HasPrefix(lines[0], "testdata/validate/roles/"), cmd)
+		assert.Equal(t, "permsync: testdata/validate/roles: 3 errors in the files; nothing was sent to GitHub", lines[3], cmd)
+	}
+}
