@@ -29,15 +29,6 @@ type Imported struct {
 	OrgFileWritten      bool
 }
 
-// FilesError: the permissions files do not load. Diags say where (the
-// caller prints them); the error says what to do.
-type FilesError struct {
-	Diags config.Diagnostics
-	Msg   string
-}
-
-func (e *FilesError) Error() string { return e.Msg }
-
 // Import reads the org from GitHub and writes one file per repository
 // (and the org file when there is none). A repository that cannot be read
 // or named is warned about and counted as failed; the others go on. The
@@ -125,7 +116,7 @@ func (e Env) Import(ctx context.Context, ii ImportInput) (*Imported, error) {
 // existingOrg returns the org as the directory already defines it, or nil
 // when the directory or the org is not there yet.
 func existingOrg(dir, org string) (*config.Org, error) {
-	_, err := os.ReadDir(dir)
+	_, err := os.ReadDir(dir) // fails on a file, unlike Stat
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

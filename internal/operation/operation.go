@@ -51,6 +51,15 @@ func WithPermission(base map[string]string, name, level string) map[string]strin
 	return out
 }
 
+// FilesError: the permissions files do not load. Diags say where (the
+// caller prints them); the error says what to do.
+type FilesError struct {
+	Diags config.Diagnostics
+	Msg   string
+}
+
+func (e *FilesError) Error() string { return e.Msg }
+
 // Planned is a plan, the state of GitHub it was made from (drift tells
 // who sent an invitation, and when, from it) and the client that read it
 // (apply writes through it).
