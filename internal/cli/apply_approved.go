@@ -9,16 +9,18 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/gittree"
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // approvedExpiries reads the files of apply --approved-ref from git's
 // objects (as plan --git-tree does): the expiry job removes only the
 // expired entries those files held with the same date. Any failure removes
 // nothing.
-func approvedExpiries(ctx context.Context, io *IOStreams, gitDir, ref, dir string) (*reconcile.Expiries, error) {
+func approvedExpiries(ctx context.Context, gitDir, ref, dir string) (*reconcile.Expiries, error) {
 	fail := func(format string, args ...any) error {
-		return exit(ExitError, fmt.Errorf("--approved-ref %s: %s; nothing was removed", ref, fmt.Sprintf(format, args...)))
+		return fmt.Errorf("--approved-ref %s: %s; nothing was removed", ref, fmt.Sprintf(format, args...))
 	}
 	treeDir := dir
 	if filepath.IsAbs(dir) {
@@ -41,10 +43,8 @@ func approvedExpiries(ctx context.Context, io *IOStreams, gitDir, ref, dir strin
 	}
 	cfg, diags := config.Load(tree.FS(), treeDir)
 	if diags.HasErrors() {
-		for _, d := range diags.Filter(config.SevError) {
-			fmt.Fprintln(io.ErrOut, printable(d.String()))
-		}
-		return nil, fail("the files at %s do not load (%s)", short(tree.Commit), plural(len(diags.Filter(config.SevError)), "error"))
+		n := len(diags.Filter(config.SevError))
+		return nil, &operation.FilesError{Diags: diags, Msg: fail("the files at %s do not load (%s)", short(tree.Commit), words.Plural(n, "error")).Error()}
 	}
 	return reconcile.NewExpiries(tree.Commit, cfg), nil
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -16,10 +15,8 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit/render"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
-	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
-	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 )
 
 // AuditOptions are the inputs of "permsync audit".
@@ -105,16 +102,10 @@ Exit codes: 0 the report was written (findings are not errors), 1 error
   permsync audit --format csv --out access.csv
   permsync audit --org AcademySoftwareFoundation --format json --out audit.json`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return auditRun(cmd.Context(), opts)
-		},
+		RunE: runE(opts, runF, auditRun),
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
-	f.StringVar(&opts.Org, "org", "", "only this org (an org without files is audited with the default policy)")
+	selection{orgHelp: "only this org (an org without files is audited with the default policy)"}.register(f, &opts.Dir, &opts.Org, nil)
 	f.StringVar(&opts.Format, "format", "markdown", "output format: markdown, text, html, json, csv (who holds what) or findings-csv (every finding, one row per repository)")
 	f.StringVar(&opts.Out, "out", "", "write the report to this file instead of stdout")
 	f.StringVar(&opts.Since, "since", "", "history window start, YYYY-MM-DD (default: 30 days ago)")
@@ -126,30 +117,19 @@ Exit codes: 0 the report was written (findings are not errors), 1 error
 	return cmd
 }
 
-// The permissions an audit asks for: the read permissions, plus the org's
-// App installations when the App may list them. Pull requests are looked up
-// with a token of their own, narrowed to the permissions repository.
-var (
-	auditPermissions = withPermission(readPermissions, "organization_administration", "read")
-	pullPermissions  = map[string]string{"pull_requests": "read", "metadata": "read"}
-)
-
 func auditRun(ctx context.Context, opts *AuditOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	switch opts.Format {
 	case "markdown", "text", "html", "json", "csv", "findings-csv":
 	default:
-		return exit(ExitError, usageError{fmt.Errorf("--format must be markdown, text, html, json, csv or findings-csv, not %q", opts.Format)})
+		return usageError{fmt.Errorf("--format must be markdown, text, html, json, csv or findings-csv, not %q", opts.Format)}
 	}
 	if opts.InactiveDays < 0 || opts.InactiveDays > 90 {
-		return exit(ExitError, usageError{fmt.Errorf("--inactive-days must be from 1 to 90 (GitHub's events reach back 90 days), or 0 to skip, not %d", opts.InactiveDays)})
+		return usageError{fmt.Errorf("--inactive-days must be from 1 to 90 (GitHub's events reach back 90 days), or 0 to skip, not %d", opts.InactiveDays)}
 	}
 	now := opts.IO.Now().UTC()
 	since, err := parseSince(opts.Since, now)
 	if err != nil {
-		return exit(ExitError, usageError{err})
+		return usageError{err}
 	}
 	cfg, err := loadConfig(opts.IO, opts.Dir)
 	if err != nil {
@@ -157,76 +137,39 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	}
 	orgs, notes, err := auditOrgs(cfg, opts.Org)
 	if err != nil {
-		return exit(ExitError, usageError{err})
+		return usageError{err}
 	}
 	var previous *audit.Snapshot
 	if opts.Compare != "" {
-		previous, err = readSnapshot(opts.Compare)
+		previous, err = readSnapshot("--compare", opts.Compare)
 		if err != nil {
-			return exit(ExitError, err)
+			return err
 		}
 	}
 	self, selfNote := resolveSelfRepo(ctx, opts)
-
-	client, err := opts.Global.connect(ctx, opts.IO, auditPermissions, nil)
+	in := operation.AuditInput{Dir: opts.Dir, Config: cfg, Orgs: orgs, Notes: notes, Previous: previous, CompareFrom: opts.CompareFrom,
+		Self: self, SelfNote: selfNote, Since: since, Now: now, InactiveDays: opts.InactiveDays}
+	if opts.summaryOnly && opts.SelfRepo == "" {
+		in.LookupNote = "not looked up for a summary"
+	}
+	done, err := opts.Global.env(opts.IO).Audit(ctx, in)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
-	actual, orgErrs, readNotes, client := readForAudit(ctx, opts, client, orgs)
-	notes = append(notes, readNotes...)
-	opts.Global.progress.done()
-
-	p := planForAudit(ctx, opts, client, cfg, orgs, actual, now)
-	selfIn := audit.SelfInput{Repo: self, Note: selfNote}
-	if self != "" {
-		selfIn.State, selfIn.Note = readSelfRepo(ctx, client, self, actual)
-		selfIn.State = withReviewBypass(ctx, client, strings.SplitN(self, "/", 2)[0], selfIn.State)
-	}
-	hopts := history.Options{Dir: opts.Dir, Label: opts.Dir, Since: since, Until: now}
-	switch {
-	case opts.summaryOnly && opts.SelfRepo == "":
-		hopts.LookupNote = "not looked up for a summary"
-	case self == "":
-		hopts.LookupNote = "the permissions repository is not known (--self-repo)"
-	default:
-		lk, note := pullLookupFor(ctx, opts, self)
-		hopts.Lookup, hopts.LookupNote = lk, note
-	}
-	hist := history.Read(ctx, hopts)
-
-	in := audit.Input{Dir: opts.Dir, Orgs: orgs, Actual: actual, OrgErrors: orgErrs, Plan: p, History: hist,
-		Previous: previous, Self: selfIn, Notes: notes, Now: now}
-	if opts.InactiveDays > 0 {
-		in.InactiveHorizon = time.Duration(opts.InactiveDays) * 24 * time.Hour
-		in.Activity = map[string]map[string]audit.RepoActivity{}
-		for _, o := range orgs {
-			if a := actual[strings.ToLower(o.Name)]; a != nil {
-				in.Activity[strings.ToLower(o.Name)] = readActivity(ctx, client, a)
-			}
-		}
-	} else {
-		in.Notes = append(in.Notes, "Inactive access was not judged (--inactive-days 0).")
-	}
-	if opts.Compare != "" && opts.CompareFrom != "" {
-		in.Notes = append(in.Notes, "Compared with "+opts.CompareFrom+".")
-	}
-	if opts.Compare == "" {
-		in.PreviousNote = "no snapshot compared (audit --compare FILE, with a file written by audit --snapshot-out)"
-	}
-	rep := audit.Build(in)
+	rep, orgErrs := done.Report, done.OrgErrors
 
 	if opts.SnapshotOut != "" && !opts.summaryOnly {
-		snap := audit.NewSnapshot(actual, now)
+		snap := audit.NewSnapshot(done.Actual, now)
 		if err := writeOut(opts.IO, opts.SnapshotOut, func(w io.Writer, _ bool) error { return audit.WriteSnapshot(w, snap) }); err != nil {
-			return exit(ExitError, fmt.Errorf("--snapshot-out: %w", err))
+			return fmt.Errorf("--snapshot-out: %w", err)
 		}
 	}
 	if opts.summaryOnly {
 		if err := render.Markdown(opts.IO.Out, rep, render.MarkdownOptions{SummaryOnly: true, TopFindings: 8, History: opts.SelfRepo != ""}); err != nil {
-			return exit(ExitError, err)
+			return err
 		}
 	} else if err := writeOut(opts.IO, opts.Out, func(w io.Writer, _ bool) error { return renderAudit(w, rep, opts.Format) }); err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	if opts.Out != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "audit: findings: %s; report written to %s\n", findingsLine(rep), opts.Out)
@@ -241,7 +184,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 				names = append(names, o.Name+" ("+msg+")")
 			}
 		}
-		return exit(ExitError, fmt.Errorf("could not read %s; the report says what is missing", strings.Join(names, ", ")))
+		return fmt.Errorf("could not read %s; the report says what is missing", strings.Join(names, ", "))
 	}
 	return nil
 }
@@ -307,94 +250,18 @@ func auditOrgs(cfg *config.Config, org string) ([]*config.Org, []string, error) 
 	return []*config.Org{{Name: org, Policy: config.DefaultPolicy()}}, []string{note}, nil
 }
 
-func readSnapshot(file string) (*audit.Snapshot, error) {
+// readSnapshot reads an audit snapshot named by flag.
+func readSnapshot(flag, file string) (*audit.Snapshot, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, fmt.Errorf("--compare: %w", err)
+		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	defer f.Close()
 	s, err := audit.ReadSnapshot(f)
 	if err != nil {
-		return nil, fmt.Errorf("--compare %s: %w", file, err)
+		return nil, fmt.Errorf("%s %s: %w", flag, file, err)
 	}
 	return s, nil
-}
-
-// readForAudit reads every repository of each org. Without the permission
-// to list the org's Apps it reads again without it; an org that cannot be
-// read is reported and the others go on.
-func readForAudit(ctx context.Context, opts *AuditOptions, client *ghapi.Client, orgs []*config.Org) (map[string]*state.Org, map[string]string, []string, *ghapi.Client) {
-	actual := map[string]*state.Org{}
-	errs := map[string]string{}
-	var notes []string
-	narrowed := false
-	for _, o := range orgs {
-		ro := ghapi.ReadOptions{Audit: true, Branches: declaredBranches(o)}
-		if len(o.Policy.IgnoreRepos) > 0 {
-			// ignore_repos are never read: list the names, read the rest.
-			list, err := client.ListRepos(ctx, o.Name)
-			if err != nil {
-				errs[strings.ToLower(o.Name)] = err.Error()
-				fmt.Fprintf(opts.IO.ErrOut, "permsync: listing the repositories of %s: %v\n", o.Name, err)
-				continue
-			}
-			ro.Repos = []string{}
-			for _, r := range list {
-				if !o.Ignored(r.Name) {
-					ro.Repos = append(ro.Repos, r.Name)
-				}
-			}
-		}
-		a, err := client.ReadOrg(ctx, o.Name, ro)
-		if err != nil && !narrowed && lacksPermission(err, "organization_administration") {
-			// Ask again without it: the audit works, without the org's Apps.
-			c, cerr := opts.Global.connect(ctx, opts.IO, readPermissions, nil)
-			if cerr == nil {
-				client, narrowed = c, true
-				notes = append(notes, "The App lacks Organization administration: read, so the Apps installed on the orgs could not be listed.")
-				a, err = client.ReadOrg(ctx, o.Name, ro)
-			}
-		}
-		if err != nil {
-			errs[strings.ToLower(o.Name)] = err.Error()
-			fmt.Fprintf(opts.IO.ErrOut, "permsync: reading org %s: %v\n", o.Name, err)
-			continue
-		}
-		actual[strings.ToLower(o.Name)] = a
-	}
-	return actual, errs, notes, client
-}
-
-func lacksPermission(err error, perm string) bool {
-	return ghapi.KindOf(err) == ghapi.KindForbidden && strings.Contains(err.Error(), perm)
-}
-
-// declaredBranches are the branches the org's files protect, per repository.
-func declaredBranches(o *config.Org) map[string][]string {
-	t := reconcile.Target{Org: o, Repos: o.Repos}
-	return t.Branches()
-}
-
-// planForAudit computes the plan of the managed repositories from the state
-// already read (GitHub is not read twice).
-func planForAudit(ctx context.Context, opts *AuditOptions, client *ghapi.Client, cfg *config.Config, orgs []*config.Org, actual map[string]*state.Org, now time.Time) *reconcile.Plan {
-	var targets []reconcile.Target
-	for _, o := range orgs {
-		if cfg.Org(o.Name) == nil || actual[strings.ToLower(o.Name)] == nil {
-			continue
-		}
-		ts, err := reconcile.Select(cfg, o.Name, nil)
-		if err == nil {
-			targets = append(targets, ts...)
-		}
-	}
-	// The files' logins and pinned accounts are looked up as plan does, so
-	// a renamed account keeps its grant and a re-registered login gets none.
-	in, err := lookupInput(ctx, client, opts.Dir, targets, actual, now)
-	if err != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "permsync: %v (the logins and pinned accounts the files name are not all checked)\n", err)
-	}
-	return reconcile.Diff(in)
 }
 
 // resolveSelfRepo finds the permissions repository: --self-repo, else
@@ -463,79 +330,4 @@ func repoFromRemote(remote, apiURL string) (string, bool) {
 	}
 	p = strings.TrimSuffix(strings.Trim(path.Clean("/"+p), "/"), ".git")
 	return ownerRepo(p)
-}
-
-// readSelfRepo reads the permissions repository when it is outside the
-// audited orgs (inside, the audit finds it in the state already read).
-func readSelfRepo(ctx context.Context, client *ghapi.Client, self string, actual map[string]*state.Org) (*state.Repo, string) {
-	owner, name, _ := strings.Cut(self, "/")
-	if a := actual[strings.ToLower(owner)]; a != nil {
-		if r := a.Repo(name); r != nil {
-			return r, ""
-		}
-	}
-	o, err := client.ReadOrg(ctx, owner, ghapi.ReadOptions{Repos: []string{name}})
-	if err != nil {
-		return nil, fmt.Sprintf("skipped: %s could not be read (%v)", self, err)
-	}
-	r := o.Repo(name)
-	if r == nil || r.NotFound {
-		return nil, fmt.Sprintf("skipped: %s does not exist, or the credentials cannot see it", self)
-	}
-	return r, ""
-}
-
-// pullLookupFor looks pull requests up with a token narrowed to the
-// permissions repository and Pull requests read.
-func pullLookupFor(ctx context.Context, opts *AuditOptions, self string) (history.PullLookup, string) {
-	owner, name, _ := strings.Cut(self, "/")
-	c, err := opts.Global.connect(ctx, opts.IO, pullPermissions, []string{self})
-	if err != nil {
-		return nil, "no credentials for pull requests (" + err.Error() + ")"
-	}
-	return &pullLookup{c: c, owner: owner, repo: name}, ""
-}
-
-// pullLookup is history.PullLookup over the GitHub adapter.
-type pullLookup struct {
-	c           *ghapi.Client
-	owner, repo string
-}
-
-func (p *pullLookup) PullsForCommit(ctx context.Context, sha string) ([]history.PullInfo, error) {
-	prs, err := p.c.PullsForCommit(ctx, p.owner, p.repo, sha)
-	if err != nil {
-		return nil, lookupError(err)
-	}
-	out := make([]history.PullInfo, 0, len(prs))
-	for _, pr := range prs {
-		out = append(out, history.PullInfo{Number: pr.Number, Title: pr.Title, URL: pr.URL, Author: pr.Author,
-			Merged: pr.Merged, MergedAt: pr.MergedAt, MergeCommitSHA: pr.MergeCommitSHA})
-	}
-	return out, nil
-}
-
-func (p *pullLookup) PullReviews(ctx context.Context, number int) ([]history.Review, error) {
-	rs, err := p.c.PullReviews(ctx, p.owner, p.repo, number)
-	if err != nil {
-		return nil, lookupError(err)
-	}
-	out := make([]history.Review, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, history.Review{User: r.User, State: r.State, SubmittedAt: r.SubmittedAt})
-	}
-	return out, nil
-}
-
-// lookupError marks failures that will not go away for the next commit
-// (no credentials, no permission) so that lookups stop at the first.
-func lookupError(err error) error {
-	switch ghapi.KindOf(err) {
-	case ghapi.KindAuth, ghapi.KindForbidden, ghapi.KindConfig, ghapi.KindRateLimited:
-		return fmt.Errorf("%w: %v", history.ErrLookupUnavailable, err)
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%w: %v", history.ErrLookupUnavailable, err)
-	}
-	return err
 }

@@ -73,14 +73,11 @@ printed: edit a file, run plan, apply, drift or audit against it.`,
 // demoServe starts the simulated org and keeps it until ctx ends or the
 // process is interrupted.
 func demoServe(ctx context.Context, opts *DemoOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	out := opts.IO.Out
 	if _, err := os.Stat(opts.Dir); err != nil {
-		return exit(ExitError, fmt.Errorf("demo: %s not found: run it from the repository root, or pass --dir", opts.Dir))
+		return fmt.Errorf("demo: %s not found: run it from the repository root, or pass --dir", opts.Dir)
 	}
 	cfg, err := loadConfig(opts.IO, opts.Dir)
 	if err != nil {
@@ -88,19 +85,19 @@ func demoServe(ctx context.Context, opts *DemoOptions) error {
 	}
 	world, err := startWorld(cfg, opts.Listen)
 	if err != nil {
-		return exit(ExitError, fmt.Errorf("demo: starting the simulated GitHub on %s: %w", opts.Listen, err))
+		return fmt.Errorf("demo: starting the simulated GitHub on %s: %w", opts.Listen, err)
 	}
 	defer world.Close()
 	keyDir, err := os.MkdirTemp("", "permsync-demo-")
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	defer os.RemoveAll(keyDir)
 	keyFile := filepath.Join(keyDir, "app.pem")
 	// The key of a throwaway App on a loopback simulator, but a key all the
 	// same: only its owner reads it.
 	if err := os.WriteFile(keyFile, world.KeyPEM, 0o600); err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	env := []string{
 		"GITHUB_API_URL=" + world.Server.URL(),
@@ -151,9 +148,6 @@ func shellQuote(s string) string {
 }
 
 func demoRun(ctx context.Context, opts *DemoOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	out := opts.IO.Out
 	step := func(n int, title, why string) {
 		fmt.Fprintf(out, "\n== %d/5 %s\n   %s\n\n", n, title, why)
@@ -162,7 +156,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	step(1, "validate", "The files are checked offline: syntax, roles, logins, one role per person per repository.")
 	if err := validateRun(&ValidateOptions{IO: opts.IO, Dir: opts.Dir, Format: "text"}); err != nil {
 		if _, statErr := os.Stat(opts.Dir); statErr != nil {
-			return exit(ExitError, fmt.Errorf("demo: %s not found: run it from the repository root, or pass --dir", opts.Dir))
+			return fmt.Errorf("demo: %s not found: run it from the repository root, or pass --dir", opts.Dir)
 		}
 		return err
 	}
@@ -173,16 +167,16 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 
 	world, err := demo.Start(cfg)
 	if err != nil {
-		return exit(ExitError, fmt.Errorf("demo: starting the simulated GitHub: %w", err))
+		return fmt.Errorf("demo: starting the simulated GitHub: %w", err)
 	}
 	defer world.Close()
 	creds, err := ghapi.AppCredentials(world.AppID, world.KeyPEM, 0)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	cacheDir, err := os.MkdirTemp("", "permsync-demo-cache-")
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	defer os.RemoveAll(cacheDir)
 	g := &GlobalOptions{
@@ -231,5 +225,5 @@ func demoFailed(what string, err error) error {
 	if err == nil {
 		err = errors.New("unexpected exit code")
 	}
-	return exit(ExitError, fmt.Errorf("demo: %s failed: %w", what, err))
+	return fmt.Errorf("demo: %s failed: %w", what, err)
 }

@@ -8,8 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/drift"
-	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 )
 
 // DriftOptions are the inputs of "permsync drift".
@@ -39,57 +38,40 @@ permsync refuses to make).`,
 		Example: `  permsync drift
   permsync drift --issue-repo AcademySoftwareFoundation/permissions`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return driftRun(cmd.Context(), opts)
-		},
+		RunE: runE(opts, runF, driftRun),
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
-	f.StringVar(&opts.Org, "org", "", "only this org")
+	selection{}.register(f, &opts.Dir, &opts.Org, nil)
 	f.StringVar(&opts.IssueRepo, "issue-repo", "", "OWNER/REPO holding the tracking issue")
 	return cmd
 }
 
 func driftRun(ctx context.Context, opts *DriftOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	var owner, repo string
 	if opts.IssueRepo != "" {
 		var ok bool
 		owner, repo, ok = strings.Cut(opts.IssueRepo, "/")
 		if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
-			return exit(ExitError, usageError{fmt.Errorf("--issue-repo must be OWNER/REPO, not %q", opts.IssueRepo)})
+			return usageError{fmt.Errorf("--issue-repo must be OWNER/REPO, not %q", opts.IssueRepo)}
 		}
 	}
-	cfg, err := loadConfig(opts.IO, opts.Dir)
+	_, targets, err := selectTargets(opts.IO, opts.Dir, opts.Org, nil)
 	if err != nil {
 		return err
 	}
-	targets, err := reconcile.Select(cfg, opts.Org, nil)
-	if err != nil {
-		return exit(ExitError, usageError{err})
-	}
-	perms := readPermissions
-	repos := targetRepos(targets)
+	in := operation.PlanInput{Dir: opts.Dir, Targets: targets, Perms: operation.ReadPermissions}
 	if owner != "" {
-		perms = withPermission(readPermissions, "issues", "write")
-		repos = append(repos, owner+"/"+repo)
+		in.Perms = operation.WithPermission(in.Perms, "issues", "write")
+		in.Repos = []string{owner + "/" + repo}
 	}
-	client, err := opts.Global.connectFloor(ctx, opts.IO, perms, repos, targets)
+	env := opts.Global.env(opts.IO)
+	planned, err := env.Plan(ctx, in)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
-	p, actual, err := computePlanState(ctx, opts.IO, client, opts.Dir, targets)
-	opts.Global.progress.done()
-	if err != nil {
-		return exit(ExitError, err)
-	}
-	if err := drift.WriteText(opts.IO.Out, p, actual, opts.IO.Color()); err != nil {
-		return exit(ExitError, err)
+	p := planned.Plan
+	if err := drift.WriteText(opts.IO.Out, p, planned.Actual, opts.IO.Color()); err != nil {
+		return err
 	}
 	codes := []int{planExitCode(p, false)}
 	if drift.Exists(p) {
@@ -98,10 +80,9 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 	if owner == "" {
 		return exit(worst(codes...), nil)
 	}
-	tracker := &issueTracker{c: client, org: owner, getenv: opts.IO.Getenv}
-	res, err := drift.Sync(ctx, tracker, owner, repo, p, actual, opts.IO.Now(), runURL(opts.IO.Getenv))
+	res, err := env.SyncIssue(ctx, planned, owner, repo, runURL(opts.IO.Getenv))
 	if err != nil {
-		return exit(ExitError, fmt.Errorf("tracking issue in %s: %w", opts.IssueRepo, err))
+		return fmt.Errorf("tracking issue in %s: %w", opts.IssueRepo, err)
 	}
 	switch res.Action {
 	case drift.None:
@@ -115,14 +96,6 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 	return exit(worst(codes...), nil)
 }
 
-func withPermission(base map[string]string, name, level string) map[string]string {
-	out := map[string]string{name: level}
-	for k, v := range base {
-		out[k] = v
-	}
-	return out
-}
-
 // runURL links the GitHub Actions run, when permsync runs in one.
 func runURL(getenv func(string) string) string {
 	server, repo, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID")
@@ -130,63 +103,4 @@ func runURL(getenv func(string) string) string {
 		return ""
 	}
 	return fmt.Sprintf("%s/%s/actions/runs/%s", server, repo, id)
-}
-
-// issueTracker gives drift the adapter's issue calls.
-type issueTracker struct {
-	c      *ghapi.Client
-	org    string
-	getenv func(string) string
-}
-
-func (t *issueTracker) Viewer(ctx context.Context) (string, error) {
-	login, err := t.c.Viewer(ctx, t.org)
-	if err != nil && t.getenv("GITHUB_ACTIONS") == "true" && t.getenv("PERMSYNC_APP_ID") == "" {
-		// The Actions GITHUB_TOKEN cannot ask who it is; it acts as this bot.
-		return "github-actions[bot]", nil
-	}
-	return login, err
-}
-
-func (t *issueTracker) OpenIssues(ctx context.Context, owner, repo, label string) ([]drift.Issue, error) {
-	list, err := t.c.ListIssues(ctx, owner, repo, label, "open")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]drift.Issue, 0, len(list))
-	for _, is := range list {
-		out = append(out, drift.Issue{Number: is.Number, Title: is.Title, Body: is.Body, State: is.State, Author: is.Author, URL: is.URL})
-	}
-	return out, nil
-}
-
-func (t *issueTracker) CreateIssue(ctx context.Context, owner, repo, title, body string, labels []string) (drift.Issue, error) {
-	is, err := t.c.CreateIssue(ctx, owner, repo, title, body, labels)
-	if err != nil {
-		return drift.Issue{}, err
-	}
-	return drift.Issue{Number: is.Number, Title: is.Title, Body: is.Body, State: is.State, Author: is.Author, URL: is.URL}, nil
-}
-
-func (t *issueTracker) EditIssue(ctx context.Context, owner, repo string, number int, body, state, reason string) error {
-	var u ghapi.IssueUpdate
-	if body != "" {
-		u.Body = &body
-	}
-	if state != "" {
-		u.State = &state
-	}
-	if reason != "" {
-		u.StateReason = &reason
-	}
-	_, err := t.c.UpdateIssue(ctx, owner, repo, number, u)
-	return err
-}
-
-func (t *issueTracker) Comment(ctx context.Context, owner, repo string, number int, body string) error {
-	return t.c.CreateComment(ctx, owner, repo, number, body)
-}
-
-func (t *issueTracker) EnsureLabel(ctx context.Context, owner, repo, name, color, description string) error {
-	return t.c.EnsureLabel(ctx, owner, repo, name, color, description)
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 )
 
 // Exit codes (SPEC.md "Exit codes"). Where several hold, the first in the
@@ -15,8 +17,9 @@ const (
 	ExitPartial = 4
 )
 
-// exitError carries an exit code up to Main. A nil err means the command
-// already said everything it had to.
+// exitError carries an exit code that no error type gives (changes
+// pending, done in part) up to Main. A nil err means the command already
+// said everything it had to.
 type exitError struct {
 	code int
 	err  error
@@ -39,14 +42,19 @@ func exit(code int, err error) error {
 	return &exitError{code: code, err: err}
 }
 
-// exitCode maps an error to the process exit code.
+// exitCode maps an error to the process exit code: the one its type
+// carries, else 1 (bad input, a file that does not load, an unreachable
+// API, a stale plan). Commands return errors as they are.
 func exitCode(err error) int {
-	if err == nil {
-		return ExitOK
-	}
 	var ee *exitError
-	if errors.As(err, &ee) {
+	var refused *operation.RefusedError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ee):
 		return ee.code
+	case errors.As(err, &refused):
+		return planExitCode(refused.Plan, false) // 1 if it also holds errors
 	}
 	return ExitError
 }

@@ -6,24 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/buildinfo"
-	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
-	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
-	"github.com/AcademySoftwareFoundation/permsync/internal/state"
-)
-
-// The GitHub App permissions each command needs: its installation token is
-// narrowed to these (SPEC.md "Credentials").
-var (
-	readPermissions = map[string]string{"administration": "read", "members": "read", "metadata": "read"}
-	// apply re-reads before each write, so it reads as well.
-	writePermissions = map[string]string{"administration": "write", "members": "read", "metadata": "read"}
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 )
 
 // connect builds the GitHub client for a command: credentials from the
@@ -64,16 +53,26 @@ func (g *GlobalOptions) connect(ctx context.Context, io *IOStreams, perms map[st
 		if err != nil {
 			fmt.Fprintf(io.ErrOut, "permsync: cache disabled: %v\n", err)
 		} else {
-			g.cache = cache
 			opts.Cache = cache.Wrap
 		}
 	}
-	if io.Progress() {
-		p := &progressLine{w: io.progressWriter()}
-		opts.Progress = p.update
-		g.progress = p
+	if io.progress != nil {
+		opts.Progress = io.progress.update
 	}
 	return ghapi.New(ctx, opts)
+}
+
+// env is the Factory of the operations: GitHub clients built from the
+// global flags and the environment, the clock, and stderr for warnings.
+func (g *GlobalOptions) env(io *IOStreams) operation.Env {
+	return operation.Env{
+		Connect: func(ctx context.Context, perms map[string]string, repos []string) (*ghapi.Client, error) {
+			return g.connect(ctx, io, perms, repos)
+		},
+		Now:    io.Now,
+		Getenv: io.Getenv,
+		Warn:   func(line string) { fmt.Fprintln(io.ErrOut, line) },
+	}
 }
 
 // progressLine draws one self-overwriting line on a terminal's stderr.
@@ -99,86 +98,16 @@ func (p *progressLine) update(pr ghapi.Progress) {
 	p.shown = true
 }
 
-// done clears the progress line.
-func (p *progressLine) done() {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+// clear clears the progress line; the caller holds p.mu.
+func (p *progressLine) clear() {
 	if p.shown {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.shown = false
 	}
 }
 
-// readActual reads GitHub's state for every target org.
-func readActual(ctx context.Context, c *ghapi.Client, targets []reconcile.Target) (map[string]*state.Org, error) {
-	actual := map[string]*state.Org{}
-	for _, t := range targets {
-		// Narrow: a plan of a few repositories reads only what they
-		// depend on (a pull request's plan costs about one request per
-		// repository, whatever the org's size).
-		ro := ghapi.ReadOptions{Repos: t.RepoNames(), Branches: t.Branches(), Narrow: true}
-		for _, r := range t.Repos {
-			for _, g := range r.Grants {
-				if g.Kind == config.Team {
-					ro.Teams = append(ro.Teams, g.Name)
-				} else {
-					ro.Logins = append(ro.Logins, g.Name)
-				}
-			}
-		}
-		o, err := c.ReadOrg(ctx, t.Org.Name, ro)
-		if err != nil {
-			return nil, fmt.Errorf("reading org %s from GitHub: %w", t.Org.Name, err)
-		}
-		if err := readFloorRuleset(ctx, c, t, o); err != nil {
-			return nil, err
-		}
-		actual[strings.ToLower(t.Org.Name)] = o
-	}
-	return actual, nil
-}
-
-// lookupUsers asks GitHub which of the logins a plan would add exist.
-func lookupUsers(ctx context.Context, c *ghapi.Client, logins []string) (map[string]bool, error) {
-	unknown := map[string]bool{}
-	for _, l := range logins {
-		_, ok, err := c.UserExists(ctx, l)
-		if err != nil {
-			return nil, fmt.Errorf("looking up user %s: %w", l, err)
-		}
-		if !ok {
-			unknown[strings.ToLower(l)] = true
-		}
-	}
-	return unknown, nil
-}
-
-// computePlanState reads GitHub for the targets and diffs, and returns the
-// state it read too (drift tells who sent an invitation, and when, from it).
-func computePlanState(ctx context.Context, io *IOStreams, c *ghapi.Client, dir string, targets []reconcile.Target) (*reconcile.Plan, map[string]*state.Org, error) {
-	in, err := planInput(ctx, io, c, dir, targets)
-	if err != nil {
-		return nil, nil, err
-	}
-	return reconcile.Diff(in), in.Actual, nil
-}
-
 // logMu serialises the GitHub client's log lines.
 var logMu sync.Mutex
-
-// targetRepos names every repository of the targets as ORG/REPO.
-func targetRepos(targets []reconcile.Target) []string {
-	var out []string
-	for _, t := range targets {
-		for _, r := range t.Repos {
-			out = append(out, t.Org.Name+"/"+r.Name)
-		}
-	}
-	return out
-}
 
 // notGitHub explains a 404 that comes from a server that is not GitHub's
 // API: a wrong --api-url (https://github.com/, a GHES host without
@@ -192,9 +121,6 @@ func notGitHub(ctx context.Context, g *GlobalOptions, err error) error {
 	var ge *ghapi.Error
 	if g == nil || g.APIURL == "" || !errors.As(err, &ge) || ge.Status != http.StatusNotFound {
 		return err
-	}
-	if ctx == nil {
-		ctx = context.Background()
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -213,5 +139,5 @@ func notGitHub(ctx context.Context, g *GlobalOptions, err error) error {
 	if resp.Header.Get("X-GitHub-Media-Type") != "" {
 		return err
 	}
-	return exit(ExitError, fmt.Errorf("--api-url %s: this does not look like GitHub's API (it answered %d without GitHub's API headers: its 404 does not mean that the App is not installed); use https://api.github.com/, or https://HOST/api/v3/ for GitHub Enterprise Server (also $GITHUB_API_URL)", g.APIURL, resp.StatusCode))
+	return fmt.Errorf("--api-url %s: this does not look like GitHub's API (it answered %d without GitHub's API headers: its 404 does not mean that the App is not installed); use https://api.github.com/, or https://HOST/api/v3/ for GitHub Enterprise Server (also $GITHUB_API_URL)", g.APIURL, resp.StatusCode)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim/ghsimtest"
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
@@ -307,17 +308,17 @@ func TestReadActivityCostsOneCachedRequestPerRepository(t *testing.T) {
 	g := w.global(t)
 	g.CacheDir = t.TempDir()
 	ctx := context.Background()
-	c, err := g.connect(ctx, w.ios(), readPermissions, nil)
+	c, err := g.connect(ctx, w.ios(), operation.ReadPermissions, nil)
 	require.NoError(t, err)
 	o, err := c.ReadOrg(ctx, "acme", ghapi.ReadOptions{})
 	require.NoError(t, err)
 	require.Len(t, o.Repos, 6)
 
 	w.srv.ResetStats()
-	act := readActivity(ctx, c, o)
+	act := operation.ReadActivity(ctx, c, o)
 	assert.Contains(t, act["r1"].Last, "alice")
 	assert.EqualValues(t, 6, w.srv.Stats().ByRoute["GET /repos/{owner}/{repo}/events"], "one request per repository")
-	readActivity(ctx, c, o)
+	operation.ReadActivity(ctx, c, o)
 	st := w.srv.Stats()
 	assert.EqualValues(t, 12, st.ByRoute["GET /repos/{owner}/{repo}/events"])
 	assert.EqualValues(t, 6, st.NotModified, "a second audit is answered from the cache")

@@ -40,9 +40,10 @@ type IOStreams struct {
 	GitHubNow   func() time.Time
 	GitHubSleep func(ctx context.Context, d time.Duration) error
 
-	// rawErr is stderr before the guard: only the progress line, which
-	// draws with terminal escapes of its own, writes to it.
-	rawErr io.Writer
+	// progress is the line a long read draws on a terminal's stderr
+	// (before the guard: it draws with escapes of its own). Set by
+	// guarded; any output clears it first, so no command clears it by hand.
+	progress *progressLine
 }
 
 // System returns the process's own streams and environment.
@@ -88,18 +89,12 @@ func (s *IOStreams) guarded() *IOStreams {
 		return s
 	}
 	g := *s
-	g.rawErr = s.ErrOut
-	g.Out = &guardWriter{w: s.Out, color: s.Getenv != nil && s.Color()}
-	g.ErrOut = &guardWriter{w: s.ErrOut}
-	return &g
-}
-
-// progressWriter is where the progress line draws: the terminal itself.
-func (s *IOStreams) progressWriter() io.Writer {
-	if s.rawErr != nil {
-		return s.rawErr
+	if s.Getenv != nil && s.Progress() {
+		g.progress = &progressLine{w: s.ErrOut}
 	}
-	return s.ErrOut
+	g.Out = &guardWriter{w: s.Out, color: s.Getenv != nil && s.Color(), progress: g.progress}
+	g.ErrOut = &guardWriter{w: s.ErrOut, progress: g.progress}
+	return &g
 }
 
 // Annotation writes one GitHub Actions workflow command (e.g.
@@ -133,8 +128,9 @@ func (s *IOStreams) Annotation(line string) {
 // Each Write is handled whole (a secret split across two writes is not
 // seen; permsync writes a message in one call).
 type guardWriter struct {
-	w     io.Writer
-	color bool
+	w        io.Writer
+	color    bool
+	progress *progressLine // cleared before each write
 
 	mu        sync.Mutex
 	lineStart bool // the next byte begins a line (leading blanks aside)
@@ -155,6 +151,12 @@ const zwsp = "\u200b"
 
 func (g *guardWriter) write(s string, command bool) error {
 	s = ghapi.Redact(s)
+	if p := g.progress; p != nil {
+		// Held while writing, so that no progress update lands mid-line.
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.clear()
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if !g.started {

@@ -4,16 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // OffboardOptions are the inputs of "permsync offboard".
@@ -48,7 +48,7 @@ Exit codes: 0 done, 1 error.`,
   permsync offboard alice --offline     # edit the files, read nothing`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return exit(ExitError, usageError{errors.New("offboard takes one argument: the person's GitHub login")})
+				return usageError{errors.New("offboard takes one argument: the person's GitHub login")}
 			}
 			return nil
 		},
@@ -61,21 +61,18 @@ Exit codes: 0 done, 1 error.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
+	selection{}.register(f, &opts.Dir, nil, nil)
 	f.StringVar(&opts.Snapshot, "snapshot", "", "read where the person still holds access from this audit snapshot (JSON) instead of GitHub")
 	f.BoolVar(&opts.Offline, "offline", false, "only edit the files; do not list the access they do not grant")
 	return cmd
 }
 
 func offboardRun(ctx context.Context, opts *OffboardOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if !config.ValidLogin(opts.Login) {
-		return exit(ExitError, usageError{fmt.Errorf("%q is not a valid GitHub login", printable(opts.Login))})
+		return usageError{fmt.Errorf("%q is not a valid GitHub login", printable(opts.Login))}
 	}
 	if opts.Offline && opts.Snapshot != "" {
-		return exit(ExitError, usageError{errors.New("--offline reads nothing: do not combine it with --snapshot")})
+		return usageError{errors.New("--offline reads nothing: do not combine it with --snapshot")}
 	}
 	cfg, err := loadConfig(opts.IO, opts.Dir)
 	if err != nil {
@@ -109,7 +106,7 @@ func offboardRun(ctx context.Context, opts *OffboardOptions) error {
 				return out, done, err
 			})
 			if err != nil {
-				return exit(ExitError, err)
+				return err
 			}
 			for _, e := range done {
 				fmt.Fprintf(opts.IO.Out, "%s:%d: removed %s from %s (%s)\n", printable(r.File), e.Line, printable(e.Name), e.Role, printable(e.Entry))
@@ -120,7 +117,7 @@ func offboardRun(ctx context.Context, opts *OffboardOptions) error {
 	if removed == 0 {
 		fmt.Fprintf(opts.IO.Out, "%s is in no repository file of %s\n", printable(opts.Login), printable(opts.Dir))
 	} else {
-		fmt.Fprintf(opts.IO.Out, "%s removed: open a pull request with these changes; its plan shows the removals\n", plural(removed, "entry"))
+		fmt.Fprintf(opts.IO.Out, "%s removed: open a pull request with these changes; its plan shows the removals\n", words.Plural(removed, "entry"))
 	}
 	if opts.Offline {
 		return nil
@@ -128,7 +125,7 @@ func offboardRun(ctx context.Context, opts *OffboardOptions) error {
 
 	orgs, source, err := offboardState(ctx, opts, cfg)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	left := stillHeld(cfg, orgs, opts.Login)
 	if len(left) == 0 {
@@ -147,14 +144,9 @@ func offboardRun(ctx context.Context, opts *OffboardOptions) error {
 func offboardState(ctx context.Context, opts *OffboardOptions, cfg *config.Config) ([]*state.Org, string, error) {
 	var out []*state.Org
 	if opts.Snapshot != "" {
-		f, err := os.Open(opts.Snapshot)
+		snap, err := readSnapshot("--snapshot", opts.Snapshot)
 		if err != nil {
-			return nil, "", fmt.Errorf("--snapshot: %w", err)
-		}
-		defer f.Close()
-		snap, err := audit.ReadSnapshot(io.Reader(f))
-		if err != nil {
-			return nil, "", fmt.Errorf("--snapshot %s: %w", opts.Snapshot, err)
+			return nil, "", err
 		}
 		for _, o := range cfg.Orgs {
 			if so := snap.Org(o.Name); so != nil {
@@ -163,11 +155,10 @@ func offboardState(ctx context.Context, opts *OffboardOptions, cfg *config.Confi
 		}
 		return out, fmt.Sprintf("from the snapshot of %s", snap.TakenAt.Format("2006-01-02 15:04 MST")), nil
 	}
-	client, err := opts.Global.connect(ctx, opts.IO, readPermissions, nil)
+	client, err := opts.Global.connect(ctx, opts.IO, operation.ReadPermissions, nil)
 	if err != nil {
 		return nil, "", err
 	}
-	defer opts.Global.progress.done()
 	for _, o := range cfg.Orgs {
 		so, err := client.ReadOrg(ctx, o.Name, ghapi.ReadOptions{})
 		if err != nil {
@@ -193,7 +184,7 @@ func stillHeld(cfg *config.Config, orgs []*state.Org, login string) []string {
 			out = append(out, fmt.Sprintf("%s: org member (the base role %s on every repository): remove in the org's People settings", o.Name, o.BaseRole))
 		}
 		for _, t := range o.Teams {
-			if !containsFold(t.Members, login) {
+			if !slices.ContainsFunc(t.Members, func(m string) bool { return strings.EqualFold(m, login) }) {
 				continue
 			}
 			var repos []string
@@ -233,15 +224,6 @@ func roleLabelOf(u state.UserGrant) string {
 		return fmt.Sprintf("custom role %q", u.RoleName)
 	}
 	return u.Role.String()
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func orgNamesOf(cfg *config.Config) string {

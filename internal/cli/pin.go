@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // PinOptions are the inputs of "permsync pin".
@@ -41,34 +43,21 @@ exist is reported with its file:line and left as it is).`,
 		Example: `  permsync pin
   permsync pin --org AcademySoftwareFoundation && git diff`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return pinRun(cmd.Context(), opts)
-		},
+		RunE: runE(opts, runF, pinRun),
 	}
-	cmd.Flags().StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
-	cmd.Flags().StringVar(&opts.Org, "org", "", "only this org")
+	selection{}.register(cmd.Flags(), &opts.Dir, &opts.Org, nil)
 	cmd.Flags().BoolVar(&opts.Renamed, "renamed", false, "also rewrite pinned entries whose account was renamed to the account's login now")
 	return cmd
 }
 
 func pinRun(ctx context.Context, opts *PinOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	cfg, err := loadConfig(opts.IO, opts.Dir)
+	_, targets, err := selectTargets(opts.IO, opts.Dir, opts.Org, nil)
 	if err != nil {
 		return err
 	}
-	targets, err := reconcile.Select(cfg, opts.Org, nil)
-	if err != nil {
-		return exit(ExitError, usageError{err})
-	}
 	client, err := opts.Global.connect(ctx, opts.IO, map[string]string{"metadata": "read"}, nil)
 	if err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	failed, pinned, files := 0, 0, 0
 	for _, t := range targets {
@@ -85,7 +74,7 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 				if !seen {
 					id, _, err = client.AccountByLogin(ctx, t.Org.Name, g.Name)
 					if err != nil {
-						return exit(ExitError, fmt.Errorf("looking up user %s: %w", g.Name, err))
+						return fmt.Errorf("looking up user %s: %w", g.Name, err)
 					}
 					ids[key] = id
 				}
@@ -94,11 +83,7 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 				}
 			}
 		}
-		for k, id := range ids {
-			if id == 0 {
-				delete(ids, k)
-			}
-		}
+		maps.DeleteFunc(ids, func(_ string, id int64) bool { return id == 0 })
 		for _, g := range missing {
 			fmt.Fprintf(opts.IO.ErrOut, "%s: user %s does not exist on GitHub (renamed or mistyped?); not pinned\n", printable(g.Pos.String()), printable(g.Name))
 			failed++
@@ -106,7 +91,7 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 		if opts.Renamed {
 			n, err := renamePinned(ctx, opts, client, t)
 			if err != nil {
-				return exit(ExitError, err)
+				return err
 			}
 			pinned += n
 		}
@@ -118,7 +103,7 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 				return config.PinUsers(r.File, data, ids)
 			})
 			if err != nil {
-				return exit(ExitError, err)
+				return err
 			}
 			for _, e := range done {
 				fmt.Fprintf(opts.IO.Out, "%s:%d: pinned %s to account %d\n", printable(r.File), e.Line, printable(e.Name), ids[strings.ToLower(e.Name)])
@@ -129,9 +114,9 @@ func pinRun(ctx context.Context, opts *PinOptions) error {
 			pinned += len(done)
 		}
 	}
-	fmt.Fprintf(opts.IO.Out, "%s pinned in %s\n", plural(pinned, "entry"), plural(files, "file"))
+	fmt.Fprintf(opts.IO.Out, "%s pinned in %s\n", words.Plural(pinned, "entry"), words.Plural(files, "file"))
 	if failed > 0 {
-		return exit(ExitError, fmt.Errorf("%s not found on GitHub: fix or remove them", plural(failed, "login")))
+		return fmt.Errorf("%s not found on GitHub: fix or remove them", words.Plural(failed, "login"))
 	}
 	return nil
 }

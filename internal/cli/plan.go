@@ -13,6 +13,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
@@ -66,17 +67,10 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
   permsync plan --git-dir pr.git --git-tree refs/pr/head --git-base refs/pr/base --withhold --format markdown
   permsync plan --format markdown --out plan.md --json-out plan.json   # what the approver reads, and what runs`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return planRun(cmd.Context(), opts)
-		},
+		RunE: runE(opts, runF, planRun),
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
-	f.StringVar(&opts.Org, "org", "", "only this org")
-	f.StringSliceVar(&opts.Repos, "repo", nil, "only this repository, as REPO or ORG/REPO (repeatable)")
+	selection{}.register(f, &opts.Dir, &opts.Org, &opts.Repos)
 	f.StringVar(&opts.Format, "format", "text", "output format: text, markdown or json")
 	f.StringVar(&opts.Out, "out", "", "write the plan to this file instead of stdout")
 	f.StringVar(&opts.JSONOut, "json-out", "", "also save the same plan as JSON to this file, for apply --plan (one read of GitHub for both)")
@@ -90,25 +84,8 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 }
 
 func planRun(ctx context.Context, opts *PlanOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	switch opts.Format {
-	case "text", "markdown", "json":
-	default:
-		return exit(ExitError, usageError{fmt.Errorf("--format must be text, markdown or json, not %q", opts.Format)})
-	}
-	switch {
-	case opts.Withhold && opts.GitBase == "":
-		return exit(ExitError, usageError{errors.New("--withhold needs --git-base: what is managed is decided on the base")})
-	case opts.FromFork && !opts.Withhold:
-		return exit(ExitError, usageError{errors.New("--from-fork goes with --withhold")})
-	case opts.Withhold && opts.Format == "json":
-		return exit(ExitError, usageError{errors.New("--withhold does not go with --format json: a plan with parts withheld cannot be applied")})
-	case opts.Withhold && opts.JSONOut != "":
-		return exit(ExitError, usageError{errors.New("--withhold does not go with --json-out: save the plan from a run that withholds nothing")})
-	case opts.GitBase != "" && (opts.Org != "" || len(opts.Repos) > 0):
-		return exit(ExitError, usageError{errors.New("--git-base plans the repositories the commit changes: do not combine it with --org or --repo")})
+	if err := checkPlanFlags(opts); err != nil {
+		return err
 	}
 	var pr *prTree
 	var cfg *config.Config
@@ -122,45 +99,36 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 		if pr.nothing {
 			return writeNothingToPlan(opts, pr)
 		}
-	} else {
-		if opts.GitBase != "" || opts.Withhold || opts.FromFork {
-			return exit(ExitError, usageError{errors.New("--git-base, --withhold and --from-fork go with --git-tree")})
-		}
-		if cfg, err = loadConfig(opts.IO, opts.Dir); err != nil {
-			return err
-		}
+	} else if cfg, err = loadConfig(opts.IO, opts.Dir); err != nil {
+		return err
 	}
-	targets, err := reconcile.Select(cfg, opts.Org, opts.Repos)
+	targets, err := pickTargets(cfg, opts.Org, opts.Repos)
 	if err != nil {
-		return exit(ExitError, usageError{err})
+		return err
 	}
-	client, err := opts.Global.connectFloor(ctx, opts.IO, readPermissions, targetRepos(targets), targets)
-	if err != nil {
-		return exit(ExitError, err)
-	}
-	in, err := planInput(ctx, opts.IO, client, opts.Dir, targets)
-	opts.Global.progress.done()
-	if err != nil {
-		return exit(ExitError, err)
-	}
+	pi := operation.PlanInput{Dir: opts.Dir, Targets: targets, Perms: operation.ReadPermissions}
 	if pr != nil && pr.baseCfg != nil {
-		in.BaseExpiries = reconcile.NewExpiries(pr.base, pr.baseCfg)
+		pi.BaseExpiries = reconcile.NewExpiries(pr.base, pr.baseCfg)
 	}
-	p := reconcile.Diff(in)
+	planned, err := opts.Global.env(opts.IO).Plan(ctx, pi)
+	if err != nil {
+		return err
+	}
+	p := planned.Plan
 	if pr != nil {
 		if err := pr.checkPlanned(p); err != nil {
-			return exit(ExitError, err)
+			return err
 		}
 	}
 	if opts.JSONOut != "" {
 		if err := writeOut(opts.IO, opts.JSONOut, func(w io.Writer, _ bool) error { return planview.JSON(w, p) }); err != nil {
-			return exit(ExitError, err)
+			return err
 		}
 	}
 	shown, footer := p, ""
 	if opts.Withhold {
 		var list []planview.Withheld
-		shown, list = planview.Redact(p, pr.withholder(in.Actual, opts.FromFork))
+		shown, list = planview.Redact(p, pr.withholder(planned.Actual, opts.FromFork))
 		if opts.FromFork {
 			// A fork's author can name any team in a file, secret ones
 			// included: who gains access through a team is not theirs to
@@ -186,13 +154,37 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 		}
 		return nil
 	}); err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	if opts.Out != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "%s\nplan written to %s\n", planview.SummaryLine(shown), opts.Out)
 	}
 	// The exit code is the whole plan's: what is withheld still fails the check.
 	return exit(planExitCode(p, opts.DetailedExitCode), nil)
+}
+
+// checkPlanFlags refuses flags that do not go together.
+func checkPlanFlags(opts *PlanOptions) error {
+	switch opts.Format {
+	case "text", "markdown", "json":
+	default:
+		return usageError{fmt.Errorf("--format must be text, markdown or json, not %q", opts.Format)}
+	}
+	switch {
+	case opts.Withhold && opts.GitBase == "":
+		return usageError{errors.New("--withhold needs --git-base: what is managed is decided on the base")}
+	case opts.FromFork && !opts.Withhold:
+		return usageError{errors.New("--from-fork goes with --withhold")}
+	case opts.Withhold && opts.Format == "json":
+		return usageError{errors.New("--withhold does not go with --format json: a plan with parts withheld cannot be applied")}
+	case opts.Withhold && opts.JSONOut != "":
+		return usageError{errors.New("--withhold does not go with --json-out: save the plan from a run that withholds nothing")}
+	case opts.GitBase != "" && (opts.Org != "" || len(opts.Repos) > 0):
+		return usageError{errors.New("--git-base plans the repositories the commit changes: do not combine it with --org or --repo")}
+	case opts.GitTree == "" && (opts.GitBase != "" || opts.Withhold || opts.FromFork):
+		return usageError{errors.New("--git-base, --withhold and --from-fork go with --git-tree")}
+	}
+	return nil
 }
 
 // planExitCode applies SPEC.md's precedence: errors 1, refusals 3, changes 2.

@@ -13,6 +13,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/mdsafe"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // prTree is a pull request's permissions files read from git (plan
@@ -38,7 +39,7 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 	repo := gittree.Repo{GitDir: opts.GitDir}
 	tree, err := repo.Read(ctx, opts.GitTree, dir)
 	if err != nil {
-		return nil, exit(ExitError, fmt.Errorf("--git-tree %s: %w", opts.GitTree, err))
+		return nil, fmt.Errorf("--git-tree %s: %w", opts.GitTree, err)
 	}
 	pr := &prTree{dir: dir, head: tree.Commit}
 	if opts.GitBase == "" {
@@ -46,7 +47,7 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 	}
 	baseTree, err := repo.Read(ctx, opts.GitBase, dir)
 	if err != nil {
-		return nil, exit(ExitError, fmt.Errorf("--git-base %s: %w", opts.GitBase, err))
+		return nil, fmt.Errorf("--git-base %s: %w", opts.GitBase, err)
 	}
 	pr.base = baseTree.Commit
 	if cfg, diags := config.Load(baseTree.FS(), dir); !diags.HasErrors() {
@@ -59,7 +60,7 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 		}
 	}
 	if pr.changed, err = repo.Changed(ctx, opts.GitBase, opts.GitTree, dir); err != nil {
-		return nil, exit(ExitError, fmt.Errorf("--git-base %s: %w", opts.GitBase, err))
+		return nil, fmt.Errorf("--git-base %s: %w", opts.GitBase, err)
 	}
 	var unplanned []string
 	for _, p := range pr.changed {
@@ -79,8 +80,8 @@ func readPRTree(ctx context.Context, opts *PlanOptions) (*prTree, error) {
 		unplanned = append(unplanned, p)
 	}
 	if len(unplanned) > 0 {
-		return nil, exit(ExitError, fmt.Errorf("%s: the pull request changes %s, which permsync does not plan (it plans %s/ORG.yaml and %s/ORG/REPO.yaml only): the plan would not show what the merge changes; move or remove %s",
-			short(tree.Commit), strings.Join(quoteAll(unplanned), ", "), dir, dir, plural(len(unplanned), "file")))
+		return nil, fmt.Errorf("%s: the pull request changes %s, which permsync does not plan (it plans %s/ORG.yaml and %s/ORG/REPO.yaml only): the plan would not show what the merge changes; move or remove %s",
+			short(tree.Commit), strings.Join(quoteAll(unplanned), ", "), dir, dir, words.Plural(len(unplanned), "file"))
 	}
 	// Loaded after the check above, so that a changed file the loader
 	// would refuse is first named as one the plan does not show.
@@ -131,14 +132,8 @@ func (pr *prTree) planFloorDeletions() {
 
 func (pr *prTree) load(opts *PlanOptions, tree *gittree.Tree) error {
 	cfg, diags := config.Load(tree.FS(), pr.dir)
-	for _, d := range diags {
-		fmt.Fprintln(opts.IO.ErrOut, printable(d.String()))
-	}
-	if diags.HasErrors() {
-		return exit(ExitError, fmt.Errorf("%s at %s: %s in the files; nothing was sent to GitHub", pr.dir, short(tree.Commit), plural(len(diags.Filter(config.SevError)), "error")))
-	}
 	pr.cfg = cfg
-	return nil
+	return loaded(opts.IO, diags, pr.dir+" at "+short(tree.Commit))
 }
 
 // checkPlanned: every repository file the pull request adds or changes was
@@ -199,13 +194,11 @@ func (pr *prTree) withholder(actual map[string]*state.Org, fromFork bool) func(o
 			return ""
 		}
 		if o := actual[strings.ToLower(org)]; o != nil {
-			for _, r := range o.Repos {
-				if strings.EqualFold(r.Name, repo) {
-					if !r.Private && (r.Visibility == "" || r.Visibility == "public") {
-						return ""
-					}
-					return "private, and the pull request comes from a fork"
+			if r := o.Repo(repo); r != nil {
+				if !r.Private && (r.Visibility == "" || r.Visibility == "public") {
+					return ""
 				}
+				return "private, and the pull request comes from a fork"
 			}
 		}
 		return "its visibility is unknown, and the pull request comes from a fork"
@@ -261,8 +254,8 @@ func writeNothingToPlan(opts *PlanOptions, pr *prTree) error {
 		}
 		return err
 	}); err != nil {
-		return exit(ExitError, err)
+		return err
 	}
 	fmt.Fprintln(opts.IO.ErrOut, msg)
-	return exit(ExitOK, nil)
+	return nil
 }

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -16,7 +17,8 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/buildinfo"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
-	"github.com/AcademySoftwareFoundation/permsync/internal/httpcache"
+	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // GlobalOptions are the flags every command that talks to GitHub shares.
@@ -28,9 +30,6 @@ type GlobalOptions struct {
 
 	// Set by the demo and tests instead of reading the environment.
 	credentials *ghapi.Credentials
-
-	cache    *httpcache.Cache
-	progress *progressLine
 }
 
 // Main runs permsync with args and returns the exit code.
@@ -39,8 +38,19 @@ func Main(args []string, io *IOStreams) int {
 	root, g := newRoot(io)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
+	if p := io.progress; p != nil {
+		p.mu.Lock()
+		p.clear() // a read that ended in silence
+		p.mu.Unlock()
+	}
 	if err != nil {
 		err = notGitHub(root.Context(), g, err)
+		var fe *operation.FilesError
+		if errors.As(err, &fe) {
+			for _, d := range fe.Diags {
+				fmt.Fprintln(io.ErrOut, printable(d.String()))
+			}
+		}
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.err != nil {
 			msg := err.Error()
@@ -108,7 +118,7 @@ branch protection or a required CLA check, whatever the files say.`,
 	root.SetErr(io.ErrOut)
 	root.SetIn(io.In)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return exit(ExitError, usageError{err})
+		return usageError{err}
 	})
 	root.CompletionOptions.DisableDefaultCmd = true
 
@@ -150,17 +160,23 @@ func (g *GlobalOptions) resolve(io *IOStreams) {
 	}
 }
 
-// loadConfig loads the permissions directory, printing warnings and errors
-// to stderr. Errors make the command exit 1 with nothing sent to GitHub.
+// loadConfig loads the permissions directory (see loaded).
 func loadConfig(io *IOStreams, dir string) (*config.Config, error) {
 	cfg, diags := config.LoadDir(dir)
+	return cfg, loaded(io, diags, dir)
+}
+
+// loaded prints the warnings of files that load. Files that do not are a
+// *operation.FilesError, whose diagnostics Main prints before it: the
+// command exits 1 with nothing sent to GitHub.
+func loaded(io *IOStreams, diags config.Diagnostics, where string) error {
+	if diags.HasErrors() {
+		return &operation.FilesError{Diags: diags, Msg: fmt.Sprintf("%s: %s in the files; nothing was sent to GitHub", where, words.Plural(len(diags.Filter(config.SevError)), "error"))}
+	}
 	for _, d := range diags {
 		fmt.Fprintln(io.ErrOut, printable(d.String()))
 	}
-	if diags.HasErrors() {
-		return nil, exit(ExitError, fmt.Errorf("%s: %s in the files; nothing was sent to GitHub", dir, plural(len(diags.Filter(config.SevError)), "error")))
-	}
-	return cfg, nil
+	return nil
 }
 
 // printable escapes the control characters of a line about to be
@@ -190,10 +206,21 @@ func escapeControls(s string, keepLineBreaks bool) string {
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
+// runE runs a command: run with the options its flags filled, or, in a
+// test of the flag parsing, runF (gh's NewCmdX(f, runF)).
+func runE[O any](opts *O, runF func(*O) error, run func(context.Context, *O) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return run(cmd.Context(), opts)
+	}
+}
+
 // noArgs refuses positional arguments with a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return exit(ExitError, usageError{fmt.Errorf("%s takes no arguments, got %q (flags go after the command, e.g. --dir)", cmd.CommandPath(), args[0])})
+		return usageError{fmt.Errorf("%s takes no arguments, got %q (flags go after the command, e.g. --dir)", cmd.CommandPath(), args[0])}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // ValidateOptions are the inputs of "permsync validate".
@@ -38,7 +39,7 @@ once as file:line:col: message. Nothing is sent to GitHub.`,
 			return validateRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
+	selection{}.register(cmd.Flags(), &opts.Dir, nil, nil)
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, or github (workflow annotations)")
 	return cmd
 }
@@ -47,7 +48,7 @@ func validateRun(opts *ValidateOptions) error {
 	switch opts.Format {
 	case "text", "json", "github":
 	default:
-		return exit(ExitError, usageError{fmt.Errorf("--format must be text, json or github, not %q", opts.Format)})
+		return usageError{fmt.Errorf("--format must be text, json or github, not %q", opts.Format)}
 	}
 	cfg, diags := config.LoadDir(opts.Dir)
 	var orgs, repos, grants int
@@ -71,9 +72,9 @@ func validateRun(opts *ValidateOptions) error {
 		}
 		if nerr == 0 {
 			fmt.Fprintf(opts.IO.Out, "%s is valid: %s, %s, %s\n", printable(opts.Dir),
-				plural(orgs, "org"), plural(repos, "repository"), plural(grants, "grant"))
+				words.Plural(orgs, "org"), words.Plural(repos, "repository"), words.Plural(grants, "grant"))
 		} else {
-			fmt.Fprintf(opts.IO.ErrOut, "%s: %s; nothing was sent to GitHub\n", printable(opts.Dir), plural(nerr, "error"))
+			fmt.Fprintf(opts.IO.ErrOut, "%s: %s; nothing was sent to GitHub\n", printable(opts.Dir), words.Plural(nerr, "error"))
 		}
 	}
 	if nerr > 0 {
@@ -143,17 +144,4 @@ func escapeData(s string) string {
 
 func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", noun)
-	}
-	switch {
-	case strings.HasSuffix(noun, "y"):
-		noun = strings.TrimSuffix(noun, "y") + "ies"
-	default:
-		noun += "s"
-	}
-	return fmt.Sprintf("%d %s", n, noun)
 }

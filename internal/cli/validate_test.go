@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // testIO returns streams that write into buffers, with an empty environment
@@ -196,8 +197,8 @@ func TestMainValidate(t *testing.T) {
 }
 
 func TestPlural(t *testing.T) {
-	assert.Equal(t, "0 repositories", plural(0, "repository"))
-	assert.Equal(t, "1 repository", plural(1, "repository"))
-	assert.Equal(t, "2 errors", plural(2, "error"))
-	assert.Equal(t, "1 org", plural(1, "org"))
+	assert.Equal(t, "0 repositories", words.Plural(0, "repository"))
+	assert.Equal(t, "1 repository", words.Plural(1, "repository"))
+	assert.Equal(t, "2 errors", words.Plural(2, "error"))
+	assert.Equal(t, "1 org", words.Plural(1, "org"))
 }

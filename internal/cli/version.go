@@ -41,13 +41,13 @@ func newCompletionCmd(io *IOStreams) *cobra.Command {
 		ValidArgs: []string{"bash", "zsh", "fish"},
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return exit(ExitError, usageError{fmt.Errorf("%s needs one shell: bash, zsh or fish", cmd.CommandPath())})
+				return usageError{fmt.Errorf("%s needs one shell: bash, zsh or fish", cmd.CommandPath())}
 			}
 			switch args[0] {
 			case "bash", "zsh", "fish":
 				return nil
 			}
-			return exit(ExitError, usageError{fmt.Errorf("%s: unknown shell %q (bash, zsh or fish)", cmd.CommandPath(), args[0])})
+			return usageError{fmt.Errorf("%s: unknown shell %q (bash, zsh or fish)", cmd.CommandPath(), args[0])}
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root := cmd.Root()

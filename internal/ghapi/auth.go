@@ -356,7 +356,7 @@ func checkGranted(org string, granted, want map[string]string) error {
 	if _, err := permissionsFor(want); err != nil {
 		return &Error{Kind: KindConfig, Message: err.Error()}
 	}
-	var missing []string
+	var missing, lacks []string
 	for p, lvl := range want {
 		if p == "metadata" {
 			continue // every installation has metadata read
@@ -367,13 +367,15 @@ func checkGranted(org string, granted, want map[string]string) error {
 				have = "none"
 			}
 			missing = append(missing, fmt.Sprintf("%s: %s (has %s)", p, lvl, have))
+			lacks = append(lacks, p)
 		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
 	sort.Strings(missing)
-	return &Error{Kind: KindForbidden, NotApplied: true,
+	sort.Strings(lacks)
+	return &Error{Kind: KindForbidden, NotApplied: true, Lacks: lacks,
 		Message: fmt.Sprintf("the GitHub App's installation on %s lacks permissions this command needs: %s", org, strings.Join(missing, ", ")),
 		Hint:    "grant them in the App's settings and have an org owner accept the new permissions"}
 }

@@ -71,6 +71,9 @@ type Error struct {
 	// Permission is what GitHub said the endpoint needs
 	// (X-Accepted-GitHub-Permissions), e.g. "administration=write".
 	Permission string
+	// Lacks names the permissions the App's installation was not granted
+	// (e.g. "organization_administration"), when that is why it failed.
+	Lacks []string
 	// Reset is when an exhausted rate limit lifts (KindRateLimited).
 	Reset time.Time
 	// NotApplied is true when a write certainly did not take effect: GitHub
