@@ -2,16 +2,17 @@ package audit
 
 import (
 	"fmt"
-	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // Input is everything an audit is built from.
@@ -221,7 +222,7 @@ func (b *builder) org(co *config.Org) {
 		}
 	}
 	if deployKeysUnread > 0 {
-		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("The deploy keys of %s of %s could not be read: deploy keys with write access are not reported there.", plural(deployKeysUnread, "repository"), o.Name))
+		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("The deploy keys of %s of %s could not be read: deploy keys with write access are not reported there.", words.Plural(deployKeysUnread, "repository"), o.Name))
 	}
 	// Files naming repositories GitHub does not have.
 	for _, cr := range co.Repos {
@@ -234,7 +235,7 @@ func (b *builder) org(co *config.Org) {
 		b.planFor(rep)
 		o.Repos = append(o.Repos, rep)
 	}
-	sort.Slice(o.Repos, func(i, j int) bool { return lessFold(o.Repos[i].Name, o.Repos[j].Name) })
+	sort.Slice(o.Repos, func(i, j int) bool { return state.LessFold(o.Repos[i].Name, o.Repos[j].Name) })
 	o.People = people(o, a)
 	o.NonHuman = NonHumanAccess(a, co)
 	b.fs = append(b.fs, NotPinnedFindings(co)...)
@@ -244,7 +245,7 @@ func (b *builder) org(co *config.Org) {
 			horizon = DefaultInactiveHorizon
 		}
 		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("Inactive access in %s: write or above (a direct grant or a team) with no event in the repository's events in the last %d days, since %s. Source: GitHub's repository events (the newest 100 per repository, which reach back at most 90 days); %d of %s read.",
-			o.Name, int(horizon/(24*time.Hour)), b.in.Now.Add(-horizon).UTC().Format("2006-01-02"), len(act), plural(len(a.Repos), "repository")))
+			o.Name, int(horizon/(24*time.Hour)), b.in.Now.Add(-horizon).UTC().Format("2006-01-02"), len(act), words.Plural(len(a.Repos), "repository")))
 		fs, notes := InactiveFindings(a, co, act, b.in.Now, horizon)
 		b.fs = append(b.fs, fs...)
 		b.rep.Notes = append(b.rep.Notes, notes...)
@@ -419,7 +420,7 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 		if rep.Access[i].Role != rep.Access[j].Role {
 			return rep.Access[i].Role > rep.Access[j].Role
 		}
-		return lessFold(rep.Access[i].Login, rep.Access[j].Login)
+		return state.LessFold(rep.Access[i].Login, rep.Access[j].Login)
 	})
 	if rep.Managed && !r.Archived && rep.ReadError == "" {
 		b.undeclaredAdmins(rep)
@@ -486,7 +487,7 @@ func (b *builder) undeclaredAdmins(rep *Repo) {
 		}
 		f := b.fs.add(Critical, RuleAdminNotDeclared, rep.Org, rep.Name, "team:"+t.Slug, fix,
 			"team %s holds admin on %s and no file declares it (made by hand on GitHub): %s administer it through the team (%s)",
-			t.Slug, rep.FullName(), plural(len(people), "person"), strings.Join(people, ", "))
+			t.Slug, rep.FullName(), words.Plural(len(people), "person"), strings.Join(people, ", "))
 		f.Source = rep.File
 	}
 }
@@ -556,7 +557,7 @@ func teamTree(a *state.Org) teams {
 		}
 	}
 	for _, cs := range t.children {
-		sort.Slice(cs, func(i, j int) bool { return lessFold(cs[i].Slug, cs[j].Slug) })
+		sort.Slice(cs, func(i, j int) bool { return state.LessFold(cs[i].Slug, cs[j].Slug) })
 	}
 	return t
 }
@@ -571,7 +572,7 @@ func (t teams) via(slug, login string) []string {
 		seen[cur] = true
 		next := ""
 		for _, c := range t.children[cur] {
-			if containsFold(c.Members, login) {
+			if state.ContainsFold(c.Members, login) {
 				next = c.Slug
 				break
 			}
@@ -591,7 +592,7 @@ func (b *builder) admins(rep *Repo, co *config.Org, a *state.Org, r *state.Repo)
 	p := co.Policy
 	adm := b.index(a).Admins(r, p.ExpectedOwner)
 	rep.Admins.People = append(rep.Admins.People, adm.All...)
-	sortFold(rep.Admins.People)
+	state.SortFold(rep.Admins.People)
 	rep.Admins.ForMax, rep.Admins.ForMin = len(adm.ForMax), len(adm.ForMin)
 	rep.Admins.Min, rep.Admins.Max = p.MinAdmins, p.MaxAdmins
 	rep.Admins.OwnersToo = len(a.Owners)
@@ -624,7 +625,7 @@ func (b *builder) planFor(rep *Repo) {
 		}
 		b.fs.add(Medium, RuleDrift, rep.Org, rep.Name, "",
 			fmt.Sprintf("Run `permsync plan --repo %s/%s` to review, then apply it (the default branch's workflow does), or change %s through a reviewed pull request if what was changed on GitHub should stay.", rep.Org, rep.Name, fileOr(rep)),
-			"GitHub differs from the files on %s: %s", rep.FullName(), plural(len(rep.Drift), "change")+" pending ("+strings.Join(shown, "; ")+more+")")
+			"GitHub differs from the files on %s: %s", rep.FullName(), words.Plural(len(rep.Drift), "change")+" pending ("+strings.Join(shown, "; ")+more+")")
 	}
 	for _, r := range p.Refusals {
 		for _, it := range r.Items {
@@ -724,7 +725,7 @@ func people(o *Org, a *state.Org) []*Person {
 	for _, p := range byLogin {
 		out = append(out, p)
 	}
-	sort.Slice(out, func(i, j int) bool { return lessFold(out[i].Login, out[j].Login) })
+	sort.Slice(out, func(i, j int) bool { return state.LessFold(out[i].Login, out[j].Login) })
 	return out
 }
 
@@ -791,36 +792,4 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return append([]string{}, s...)
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func lessFold(a, b string) bool {
-	la, lb := strings.ToLower(a), strings.ToLower(b)
-	if la != lb {
-		return la < lb
-	}
-	return a < b
-}
-
-func sortFold(s []string) { sort.Slice(s, func(i, j int) bool { return lessFold(s[i], s[j]) }) }
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	if noun == "person" {
-		return fmt.Sprintf("%d people", n)
-	}
-	if strings.HasSuffix(noun, "y") {
-		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

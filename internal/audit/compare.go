@@ -10,6 +10,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // What a StateChange is about.
@@ -534,7 +535,7 @@ func (b *builder) handMadeFindings(c Comparison) {
 		}
 		b.fs.add(Medium, RuleHandMadeChange, k.org, k.repo, "",
 			"See who made them in the org's audit log; put the ones to keep in the files through a reviewed pull request (permsync apply reverts hand-made grants on managed repositories).",
-			"%s changed on GitHub since the snapshot of %s without a file saying so: %s", plural(len(lines), "thing")+" on "+where, c.SnapshotAt.Format("2006-01-02 15:04 MST"), strings.Join(shown, "; ")+more)
+			"%s changed on GitHub since the snapshot of %s without a file saying so: %s", words.Plural(len(lines), "thing")+" on "+where, c.SnapshotAt.Format("2006-01-02 15:04 MST"), strings.Join(shown, "; ")+more)
 	}
 }
 

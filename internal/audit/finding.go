@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // Severity ranks findings: critical first.
@@ -265,7 +267,7 @@ func (b *builder) grouped(key string, sev Severity, rule Rule, org, repo, subjec
 func (b *builder) finishFindings() {
 	for _, c := range b.causes {
 		f := &b.fs[c.idx]
-		sortFold(c.repos)
+		state.SortFold(c.repos)
 		f.Repos = c.repos
 		if len(c.repos) == 1 {
 			f.Repo = c.repos[0]

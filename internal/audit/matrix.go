@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // Default bounds of the matrix.
@@ -66,7 +68,7 @@ func buildMatrix(orgs []*Org, maxPeople, maxRepos int) Matrix {
 	for _, k := range keys {
 		m.People = append(m.People, spelling[k])
 	}
-	sort.SliceStable(repos, func(i, j int) bool { return lessFold(repos[i].FullName(), repos[j].FullName()) })
+	sort.SliceStable(repos, func(i, j int) bool { return state.LessFold(repos[i].FullName(), repos[j].FullName()) })
 	if len(repos) > maxRepos {
 		repos = repos[:maxRepos]
 		m.Truncated = true
@@ -100,7 +102,7 @@ func buildMatrix(orgs []*Org, maxPeople, maxRepos int) Matrix {
 		m.Rows = append(m.Rows, row)
 	}
 	m.Selection = fmt.Sprintf("%d of %s: those who hold write, maintain or admin on at least one repository through a direct grant, an invitation, a team or org ownership; %d of %s.",
-		len(m.People), plural(m.TotalPeople, "person"), len(m.Rows), plural(m.TotalRepos, "repository"))
+		len(m.People), words.Plural(m.TotalPeople, "person"), len(m.Rows), words.Plural(m.TotalRepos, "repository"))
 	if m.Truncated {
 		m.Selection += fmt.Sprintf(" Limited to %d people (those with the most access) and %d repositories: the per-person and per-repository tables list everyone.", maxPeople, maxRepos)
 	}

@@ -47,7 +47,7 @@ func (b *builder) protection(rep *Repo, co *config.Org, r *state.Repo) {
 		if bp.StatusChecks != nil {
 			pr.StrictChecks = bp.StatusChecks.Strict
 			for _, c := range bp.StatusChecks.Checks {
-				pr.Checks = append(pr.Checks, Check{Context: c.Context, AppID: normApp(c.AppID)})
+				pr.Checks = append(pr.Checks, Check{Context: c.Context, AppID: state.NormApp(c.AppID)})
 			}
 		}
 	}
@@ -60,7 +60,7 @@ func (b *builder) protection(rep *Repo, co *config.Org, r *state.Repo) {
 			out.Bypass = []state.BypassActor{}
 		}
 		for _, c := range rs.RequiredChecks {
-			out.RequiredChecks = append(out.RequiredChecks, Check{Context: c.Context, AppID: normApp(c.AppID)})
+			out.RequiredChecks = append(out.RequiredChecks, Check{Context: c.Context, AppID: state.NormApp(c.AppID)})
 			for _, f := range floor {
 				if f.Context == c.Context {
 					out.RequiresFloorCheck = true
@@ -79,7 +79,7 @@ func (b *builder) protection(rep *Repo, co *config.Org, r *state.Repo) {
 			pr.StrictChecks = true
 		}
 		for _, c := range rs.RequiredChecks {
-			pr.Checks = append(pr.Checks, Check{Context: c.Context, AppID: normApp(c.AppID)})
+			pr.Checks = append(pr.Checks, Check{Context: c.Context, AppID: state.NormApp(c.AppID)})
 		}
 	}
 	pr.Protected = pr.BranchProtection || pr.RulesetsApply > 0
@@ -87,7 +87,7 @@ func (b *builder) protection(rep *Repo, co *config.Org, r *state.Repo) {
 	// Each floor check: required, by what, pinned?
 	claContexts := 0
 	for _, f := range floor {
-		cs := CheckStatus{Context: f.Context, WantedApp: normApp(f.AppID), CLA: IsCLA(f.Context), By: []CheckSource{}}
+		cs := CheckStatus{Context: f.Context, WantedApp: state.NormApp(f.AppID), CLA: IsCLA(f.Context), By: []CheckSource{}}
 		if cs.CLA {
 			claContexts++
 		}
@@ -151,7 +151,7 @@ func checkSources(bp state.BranchProtection, classic bool, rulesets []state.Rule
 	if classic && bp.StatusChecks != nil {
 		for _, c := range bp.StatusChecks.Checks {
 			if c.Context == context {
-				out = append(out, CheckSource{Where: "branch protection", AppID: normApp(c.AppID), StandsIn: true})
+				out = append(out, CheckSource{Where: "branch protection", AppID: state.NormApp(c.AppID), StandsIn: true})
 			}
 		}
 	}
@@ -164,7 +164,7 @@ func checkSources(bp state.BranchProtection, classic bool, rulesets []state.Rule
 			continue
 		}
 		in, why := rs.StandsIn(context, pinned, def, def)
-		out = append(out, CheckSource{Where: "ruleset " + rs.Name, AppID: normApp(c.AppID), Bypass: bypassWho(rs), StandsIn: in, Why: why})
+		out = append(out, CheckSource{Where: "ruleset " + rs.Name, AppID: state.NormApp(c.AppID), Bypass: bypassWho(rs), StandsIn: in, Why: why})
 	}
 	return out
 }
@@ -179,13 +179,6 @@ func bypassWho(rs state.Ruleset) string {
 		return "nobody below an org owner"
 	}
 	return BypassText(rs.Bypass)
-}
-
-func normApp(id int64) int64 {
-	if id <= 0 {
-		return state.AnyApp
-	}
-	return id
 }
 
 func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {

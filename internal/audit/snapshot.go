@@ -37,7 +37,7 @@ func NewSnapshot(actual map[string]*state.Org, now time.Time) *Snapshot {
 			s.Orgs = append(s.Orgs, o)
 		}
 	}
-	sort.Slice(s.Orgs, func(i, j int) bool { return lessFold(s.Orgs[i].Name, s.Orgs[j].Name) })
+	sort.Slice(s.Orgs, func(i, j int) bool { return state.LessFold(s.Orgs[i].Name, s.Orgs[j].Name) })
 	return s
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // MatrixAdminColor is the background of an admin cell of the matrix: a
@@ -452,7 +453,7 @@ func newView(r *audit.Report) *view {
 				hf.More = fmt.Sprintf("and %d more", len(f.Repos)-findingRepos)
 			}
 			hf.Where = f.Org + ": " + strings.Join(shown, ", ")
-			hf.All = plural(len(f.Repos), "repository") + ": " + strings.Join(f.Repos, ", ")
+			hf.All = words.Plural(len(f.Repos), "repository") + ": " + strings.Join(f.Repos, ", ")
 		}
 		v.Findings = append(v.Findings, hf)
 	}
@@ -466,16 +467,16 @@ func newView(r *audit.Report) *view {
 		{K: "Findings", V: findingCounts(r), Bad: s.Findings["critical"]+s.Findings["high"] > 0},
 		{K: "Repositories", V: fmt.Sprintf("%d: %d managed, %d unmanaged, %d archived, %d ignored", s.Repositories, s.Managed, s.Unmanaged, s.Archived, s.Ignored)},
 		{K: "People", V: fmt.Sprintf("%d, of whom %d outside collaborators with access", s.People, s.OutsideCollaborators)},
-		{K: "Without the CLA check", V: plural(len(r.NoCLA), "repository"), Bad: len(r.NoCLA) > 0},
-		{K: "Drift", V: fmt.Sprintf("%s pending in %s; %s", plural(s.DriftChanges, "change"), plural(s.DriftRepositories, "repository"), plural(s.Refusals, "refusal")), Bad: s.DriftChanges > 0},
+		{K: "Without the CLA check", V: words.Plural(len(r.NoCLA), "repository"), Bad: len(r.NoCLA) > 0},
+		{K: "Drift", V: fmt.Sprintf("%s pending in %s; %s", words.Plural(s.DriftChanges, "change"), words.Plural(s.DriftRepositories, "repository"), words.Plural(s.Refusals, "refusal")), Bad: s.DriftChanges > 0},
 	}
 	if h := r.History; h != nil && h.Available {
-		v.Summary = append(v.Summary, kv{K: "Rights changes since " + day(h.Since), V: plural(s.HistoryCommits, "commit") + " (pull request lookup: " + h.PRLookup + ")"})
+		v.Summary = append(v.Summary, kv{K: "Rights changes since " + day(h.Since), V: words.Plural(s.HistoryCommits, "commit") + " (pull request lookup: " + h.PRLookup + ")"})
 	} else if h != nil {
 		v.Summary = append(v.Summary, kv{K: "Rights changes", V: h.Note})
 	}
 	if r.Compare.Available {
-		v.Summary = append(v.Summary, kv{K: "Changed on GitHub since " + stamp(r.Compare.SnapshotAt), V: fmt.Sprintf("%s, %d made by hand", plural(len(r.Compare.Changes), "change"), s.HandMadeChanges), Bad: s.HandMadeChanges > 0})
+		v.Summary = append(v.Summary, kv{K: "Changed on GitHub since " + stamp(r.Compare.SnapshotAt), V: fmt.Sprintf("%s, %d made by hand", words.Plural(len(r.Compare.Changes), "change"), s.HandMadeChanges), Bad: s.HandMadeChanges > 0})
 	} else {
 		v.Summary = append(v.Summary, kv{K: "Changed on GitHub since a snapshot", V: r.Compare.Note})
 	}

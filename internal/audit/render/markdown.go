@@ -8,6 +8,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/mdsafe"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // Marker is a hidden line that lets a workflow find its own issue or comment.
@@ -60,7 +61,7 @@ func Markdown(w io.Writer, r *audit.Report, opts MarkdownOptions) error {
 		}
 		if keep < len(sections) {
 			fmt.Fprintf(m, "\n> [!NOTE]\n> %s left out to stay within %d KiB: the HTML and JSON reports hold everything.\n",
-				plural(len(sections)-keep, "section"), opts.MaxBytes>>10)
+				words.Plural(len(sections)-keep, "section"), opts.MaxBytes>>10)
 		}
 		out := m.String()
 		if opts.MaxBytes <= 0 || len(out) <= opts.MaxBytes || keep <= 3 {
@@ -123,16 +124,16 @@ func (m *md) summary() {
 		owners = append(owners, fmt.Sprintf("%s: %d (%d unexpected)", code(o.Name), len(o.Owners), unexpected))
 	}
 	m.p("| Org owners | %s |\n", strings.Join(owners, "; "))
-	m.p("| Without the CLA check | %s |\n", plural(len(r.NoCLA), "repository"))
-	m.p("| Drift | %s pending in %s; %s |\n", plural(s.DriftChanges, "change"), plural(s.DriftRepositories, "repository"), plural(s.Refusals, "refusal"))
+	m.p("| Without the CLA check | %s |\n", words.Plural(len(r.NoCLA), "repository"))
+	m.p("| Drift | %s pending in %s; %s |\n", words.Plural(s.DriftChanges, "change"), words.Plural(s.DriftRepositories, "repository"), words.Plural(s.Refusals, "refusal"))
 	switch {
 	case r.History != nil && r.History.Available:
-		m.p("| Rights changes since %s | %s (PR lookup: %s) |\n", sinceText(r), plural(s.HistoryCommits, "commit"), mdsafe.Text(r.History.PRLookup))
+		m.p("| Rights changes since %s | %s (PR lookup: %s) |\n", sinceText(r), words.Plural(s.HistoryCommits, "commit"), mdsafe.Text(r.History.PRLookup))
 	case r.History != nil:
 		m.p("| Rights changes | %s |\n", mdsafe.Text(r.History.Note))
 	}
 	if r.Compare.Available {
-		m.p("| Changed on GitHub since the snapshot of %s | %s, %d without a file saying so |\n", stamp(r.Compare.SnapshotAt), plural(len(r.Compare.Changes), "change"), s.HandMadeChanges)
+		m.p("| Changed on GitHub since the snapshot of %s | %s, %d without a file saying so |\n", stamp(r.Compare.SnapshotAt), words.Plural(len(r.Compare.Changes), "change"), s.HandMadeChanges)
 	} else {
 		m.p("| Changed on GitHub since a snapshot | %s |\n", mdsafe.Text(r.Compare.Note))
 	}
@@ -146,7 +147,7 @@ func selfLine(sc audit.SelfCheck) string {
 	case sc.Passed:
 		return code(sc.Repo) + ": passed (code-owner review, enforce_admins, no bypass)"
 	}
-	return code(sc.Repo) + ": **" + plural(len(sc.Problems), "problem") + "**: " + mdsafe.Text(strings.Join(sc.Problems, "; "))
+	return code(sc.Repo) + ": **" + words.Plural(len(sc.Problems), "problem") + "**: " + mdsafe.Text(strings.Join(sc.Problems, "; "))
 }
 
 func (m *md) findings(limit int) {

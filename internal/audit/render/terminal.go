@@ -8,6 +8,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // TextOptions control the terminal rendering.
@@ -107,15 +108,15 @@ func (t *txt) summary(r *audit.Report) {
 	row("Findings", findingCounts(r))
 	row("Repositories", fmt.Sprintf("%d: %d managed, %d unmanaged, %d archived", s.Repositories, s.Managed, s.Unmanaged, s.Archived))
 	row("People", fmt.Sprintf("%d, of whom %d outside collaborators with access", s.People, s.OutsideCollaborators))
-	row("Without the CLA check", plural(len(r.NoCLA), "repository"))
-	row("Drift", fmt.Sprintf("%s pending in %s; %s", plural(s.DriftChanges, "change"), plural(s.DriftRepositories, "repository"), plural(s.Refusals, "refusal")))
+	row("Without the CLA check", words.Plural(len(r.NoCLA), "repository"))
+	row("Drift", fmt.Sprintf("%s pending in %s; %s", words.Plural(s.DriftChanges, "change"), words.Plural(s.DriftRepositories, "repository"), words.Plural(s.Refusals, "refusal")))
 	if h := r.History; h != nil && h.Available {
-		row("Changes since "+day(h.Since), plural(s.HistoryCommits, "commit")+" (pull requests: "+h.PRLookup+")")
+		row("Changes since "+day(h.Since), words.Plural(s.HistoryCommits, "commit")+" (pull requests: "+h.PRLookup+")")
 	} else if h != nil {
 		row("Rights changes", h.Note)
 	}
 	if r.Compare.Available {
-		row("Changed on GitHub", fmt.Sprintf("%s since %s, %d made by hand", plural(len(r.Compare.Changes), "change"), stamp(r.Compare.SnapshotAt), s.HandMadeChanges))
+		row("Changed on GitHub", fmt.Sprintf("%s since %s, %d made by hand", words.Plural(len(r.Compare.Changes), "change"), stamp(r.Compare.SnapshotAt), s.HandMadeChanges))
 	}
 	sc := r.SelfCheck
 	switch {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // sourceText says how a role is held, in a few words.
@@ -150,7 +151,7 @@ func protectionText(rep *audit.Repo) string {
 		parts = append(parts, "branch protection")
 	}
 	if p.RulesetsApply > 0 {
-		parts = append(parts, plural(p.RulesetsApply, "ruleset"))
+		parts = append(parts, words.Plural(p.RulesetsApply, "ruleset"))
 	}
 	s := p.Branch + ": " + strings.Join(parts, " + ")
 	s += fmt.Sprintf("; %d review", p.Reviews)
