@@ -101,12 +101,15 @@ func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 		if wo.InstallationsRead && o.Installations == nil {
 			o.Installations = []state.Installation{}
 		}
-		read := foldSet(wo.DeployKeysRead)
+		read := map[string]bool{}
+		for _, name := range wo.DeployKeysRead {
+			read[strings.ToLower(name)] = true
+		}
 		for _, r := range o.Repos {
 			if r == nil {
 				return nil, errors.New("not a permsync audit snapshot: a repository is null")
 			}
-			if _, ok := read[strings.ToLower(r.Name)]; ok && r.DeployKeys == nil {
+			if read[strings.ToLower(r.Name)] && r.DeployKeys == nil {
 				r.DeployKeys = []state.DeployKey{}
 			}
 		}
