@@ -333,90 +333,69 @@ func (b *builder) repo(o *Org, co *config.Org, a *state.Org, r *state.Repo) *Rep
 	return rep
 }
 
-// access fills the repository's access, team grants and invitations.
+// access fills the repository's access, team grants and invitations. Who
+// holds what through which source is the access model's (access.Holders);
+// the audit adds where the files declare each grant and the change that made
+// it. A person holding the repository through the base role only is counted
+// in BaseMembers, not listed.
 func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo, cr *config.Repo) {
-	byLogin := map[string]*Access{}
-	var order []string
-	add := func(login string, s Source) {
-		k := strings.ToLower(login)
-		acc := byLogin[k]
-		if acc == nil {
-			acc = &Access{Login: login, Outside: !a.IsMember(login), Sources: []Source{}}
-			byLogin[k] = acc
-			order = append(order, k)
-		}
-		acc.Sources = append(acc.Sources, s)
-		if s.Role > acc.Role {
-			acc.Role = s.Role
-		}
-	}
+	x := b.index(a)
+	b.invitations(rep, a, r)
+	teams := b.teamGrants(rep, x, r, cr)
+	// A person's sources come in the order of r's lists: each takes the
+	// next grant of theirs.
+	users, invs := map[string][]state.UserGrant{}, map[string][]state.Invitation{}
 	for _, u := range r.Users {
-		s := Source{Kind: SourceDirect, Role: u.Role, RoleName: u.RoleName}
-		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: u.Login}, u.ID, u.Role, u.RoleName)
-		add(u.Login, s)
+		users[access.Key(u.Login)] = append(users[access.Key(u.Login)], u)
 	}
 	for _, inv := range r.Invitations {
-		outside := !a.IsMember(inv.Login)
-		rep.Invitations = append(rep.Invitations, Invitation{Login: inv.Login, Role: inv.Role, Expired: inv.Expired,
-			CreatedAt: inv.CreatedAt.UTC(), Inviter: inv.Inviter, Outside: outside})
-		if inv.Expired {
-			if !r.Archived {
-				b.fs.add(Low, RuleInvitationExpired, rep.Org, rep.Name, "user:"+inv.Login,
-					"Delete the invitation in the repository's Collaborators settings, or remove and re-add the grant in the file so that a new one is sent.",
-					"the invitation of %s to %s as %s, sent %s%s, expired unaccepted", inv.Login, rep.FullName(), inv.Role, inv.CreatedAt.UTC().Format("2006-01-02"), byWhom(inv.Inviter))
-			}
-			continue
+		if !inv.Expired {
+			invs[access.Key(inv.Login)] = append(invs[access.Key(inv.Login)], inv)
 		}
-		s := Source{Kind: SourceInvitation, Role: inv.Role}
-		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: inv.Login}, inv.UserID, inv.Role, "")
-		add(inv.Login, s)
 	}
-	tree := teamTree(a)
-	for _, t := range r.Teams {
-		if t.Inherited != "" {
-			continue // its members hold it through the ancestor team, listed with it
-		}
-		tg := TeamGrant{Slug: t.Slug, Role: t.Role, RoleName: t.RoleName, Members: []string{}}
-		var dummy Source
-		b.declare(&dummy, rep, cr, config.Principal{Kind: config.Team, Name: t.Slug}, 0, t.Role, t.RoleName)
-		tg.Declared = dummy.Declared
-		if team := a.Team(t.Slug); team != nil {
-			tg.Members = nonNil(team.Members)
-			for _, m := range team.Members {
-				s := Source{Kind: SourceTeam, Role: t.Role, RoleName: t.RoleName, Team: t.Slug, Via: tree.via(t.Slug, m),
-					Declared: dummy.Declared, Trace: dummy.Trace}
-				add(m, s)
+	for _, h := range x.Holders(r) {
+		k := access.Key(h.Login)
+		acc := Access{Login: h.Login, Outside: !x.IsMember(h.Login), Pending: true, Sources: []Source{}}
+		nth := map[string]int{} // team sources met, by Key(slug)
+		for _, hs := range h.Sources {
+			s := Source{Kind: hs.Kind, Role: hs.Role}
+			switch hs.Kind {
+			case access.Direct:
+				u := pop(users, k)
+				s.RoleName = u.RoleName
+				b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: u.Login}, u.ID, u.Role, u.RoleName)
+			case access.Invitation:
+				inv := pop(invs, k)
+				b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: inv.Login}, inv.UserID, inv.Role, "")
+			case access.ViaTeam:
+				ts := access.Key(hs.Team)
+				t := teams[ts][nth[ts]]
+				nth[ts]++
+				if t == nil {
+					continue // an inherited grant: its members hold it through the ancestor team, listed with it
+				}
+				s = *t
+				s.Via = x.Via(hs.Team, h.Login)
+			case access.Base:
+				if len(acc.Sources) == 0 {
+					continue
+				}
 			}
+			acc.Sources = append(acc.Sources, s)
+			acc.Role = max(acc.Role, s.Role)
+			acc.Pending = acc.Pending && s.Kind == SourceInvitation
 		}
-		rep.Teams = append(rep.Teams, tg)
-	}
-	for _, ow := range a.Owners {
-		add(ow, Source{Kind: SourceOwner, Role: role.Admin})
+		if len(acc.Sources) > 0 {
+			acc.Undeclared = undeclared(&acc, co)
+			rep.Access = append(rep.Access, acc)
+		}
 	}
 	for _, m := range a.Members {
-		if a.BaseRole == role.None || a.IsOwner(m) {
-			continue
-		}
-		rep.BaseMembers++
-		if acc := byLogin[strings.ToLower(m)]; acc != nil {
-			acc.Sources = append(acc.Sources, Source{Kind: SourceBase, Role: a.BaseRole})
-			if a.BaseRole > acc.Role {
-				acc.Role = a.BaseRole
-			}
+		if a.BaseRole != role.None && !x.IsOwner(m) {
+			rep.BaseMembers++
 		}
 	}
-	for _, k := range order {
-		acc := byLogin[k]
-		acc.Pending = true
-		for _, s := range acc.Sources {
-			if s.Kind != SourceInvitation {
-				acc.Pending = false
-			}
-		}
-		acc.Undeclared = undeclared(acc, co)
-		rep.Access = append(rep.Access, *acc)
-	}
-	sort.SliceStable(rep.Access, func(i, j int) bool {
+	sort.Slice(rep.Access, func(i, j int) bool {
 		if rep.Access[i].Role != rep.Access[j].Role {
 			return rep.Access[i].Role > rep.Access[j].Role
 		}
@@ -425,6 +404,49 @@ func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo,
 	if rep.Managed && !r.Archived && rep.ReadError == "" {
 		b.undeclaredAdmins(rep)
 	}
+}
+
+// pop takes the first of q[k].
+func pop[T any](q map[string][]T, k string) T {
+	v := q[k][0]
+	q[k] = q[k][1:]
+	return v
+}
+
+// invitations lists r's invitations, and reports the expired ones.
+func (b *builder) invitations(rep *Repo, a *state.Org, r *state.Repo) {
+	for _, inv := range r.Invitations {
+		rep.Invitations = append(rep.Invitations, Invitation{Login: inv.Login, Role: inv.Role, Expired: inv.Expired,
+			CreatedAt: inv.CreatedAt.UTC(), Inviter: inv.Inviter, Outside: !b.index(a).IsMember(inv.Login)})
+		if inv.Expired && !r.Archived {
+			b.fs.add(Low, RuleInvitationExpired, rep.Org, rep.Name, "user:"+inv.Login,
+				"Delete the invitation in the repository's Collaborators settings, or remove and re-add the grant in the file so that a new one is sent.",
+				"the invitation of %s to %s as %s, sent %s%s, expired unaccepted", inv.Login, rep.FullName(), inv.Role, inv.CreatedAt.UTC().Format("2006-01-02"), byWhom(inv.Inviter))
+		}
+	}
+}
+
+// teamGrants lists r's team grants (not the inherited ones: the ancestor's
+// grant is listed), and returns, by Key(slug) in r's order, the source each
+// gives its members (nil for an inherited one).
+func (b *builder) teamGrants(rep *Repo, x *access.Org, r *state.Repo, cr *config.Repo) map[string][]*Source {
+	out := map[string][]*Source{}
+	for _, t := range r.Teams {
+		k := access.Key(t.Slug)
+		if t.Inherited != "" {
+			out[k] = append(out[k], nil)
+			continue
+		}
+		s := &Source{Kind: SourceTeam, Role: t.Role, RoleName: t.RoleName, Team: t.Slug}
+		b.declare(s, rep, cr, config.Principal{Kind: config.Team, Name: t.Slug}, 0, t.Role, t.RoleName)
+		out[k] = append(out[k], s)
+		tg := TeamGrant{Slug: t.Slug, Role: t.Role, RoleName: t.RoleName, Members: []string{}, Declared: s.Declared}
+		if team := x.Team(t.Slug); team != nil {
+			tg.Members = nonNil(team.Members)
+		}
+		rep.Teams = append(rep.Teams, tg)
+	}
+	return out
 }
 
 // undeclared reports whether no file declares the role a person holds:
@@ -541,49 +563,6 @@ func (b *builder) trace(rep *Repo, principal string, held role.Role) *Trace {
 		}
 	}
 	return nil
-}
-
-// teams holds the team tree for resolving nested membership.
-type teams struct {
-	children map[string][]*state.Team
-}
-
-func teamTree(a *state.Org) teams {
-	t := teams{children: map[string][]*state.Team{}}
-	for _, tm := range a.Teams {
-		if tm.Parent != "" {
-			k := strings.ToLower(tm.Parent)
-			t.children[k] = append(t.children[k], tm)
-		}
-	}
-	for _, cs := range t.children {
-		sort.Slice(cs, func(i, j int) bool { return state.LessFold(cs[i].Slug, cs[j].Slug) })
-	}
-	return t
-}
-
-// via is the chain of child teams through which login is a member of slug
-// (nil when they are in it directly, as far as GitHub shows).
-func (t teams) via(slug, login string) []string {
-	var chain []string
-	seen := map[string]bool{}
-	cur := strings.ToLower(slug)
-	for !seen[cur] {
-		seen[cur] = true
-		next := ""
-		for _, c := range t.children[cur] {
-			if state.ContainsFold(c.Members, login) {
-				next = c.Slug
-				break
-			}
-		}
-		if next == "" {
-			break
-		}
-		chain = append(chain, next)
-		cur = strings.ToLower(next)
-	}
-	return chain
 }
 
 // admins counts the repository's admins as the guardrails do (the
