@@ -246,7 +246,7 @@ func (b *builder) org(co *config.Org) {
 		}
 		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("Inactive access in %s: write or above (a direct grant or a team) with no event in the repository's events in the last %d days, since %s. Source: GitHub's repository events (the newest 100 per repository, which reach back at most 90 days); %d of %s read.",
 			o.Name, int(horizon/(24*time.Hour)), b.in.Now.Add(-horizon).UTC().Format("2006-01-02"), len(act), words.Plural(len(a.Repos), "repository")))
-		fs, notes := InactiveFindings(a, co, act, b.in.Now, horizon)
+		fs, notes := InactiveFindings(b.index(a), co, act, b.in.Now, horizon)
 		b.fs = append(b.fs, fs...)
 		b.rep.Notes = append(b.rep.Notes, notes...)
 	}
