@@ -38,16 +38,13 @@ func auditRule(br reconcile.Breach) Rule {
 
 // crossingSeverity is the breach's severity, as the plan's notice gives it.
 func crossingSeverity(br reconcile.Breach) Severity {
-	switch br.Severity {
-	case reconcile.SeverityCritical:
-		return Critical
-	case reconcile.SeverityHigh:
-		return High
-	case reconcile.SeverityMedium:
-		return Medium
+	if s, ok := severityOf[br.Severity]; ok {
+		return s
 	}
 	return Low
 }
+
+var severityOf = map[reconcile.Severity]Severity{reconcile.SeverityCritical: Critical, reconcile.SeverityHigh: High, reconcile.SeverityMedium: Medium}
 
 // crossingWords joins the breaches' messages (each one the plan's item
 // detail, word for word), the first few when there are many.

@@ -65,9 +65,9 @@ func diffPolicy(b, a config.Policy) []Change {
 	type kv struct{ key, before, after string }
 	pairs := []kv{
 		{"mode", string(b.Mode), string(a.Mode)},
-		{"required_checks", checksString(b.RequiredChecks), checksString(a.RequiredChecks)},
+		{"required_checks", listText(b.RequiredChecks, unmanaged), listText(a.RequiredChecks, unmanaged)},
 		{"min_reviews", strconv.Itoa(b.MinReviews), strconv.Itoa(a.MinReviews)},
-		{"admin_allowed", principalsString(b.AdminAllowed), principalsString(a.AdminAllowed)},
+		{"admin_allowed", listText(b.AdminAllowed, "(no restriction)"), listText(a.AdminAllowed, "(no restriction)")},
 		{"outside_collaborator_max_role", b.OutsideCollaboratorMaxRole.String(), a.OutsideCollaboratorMaxRole.String()},
 		{"min_admins", strconv.Itoa(b.MinAdmins), strconv.Itoa(a.MinAdmins)},
 		{"max_admins", strconv.Itoa(b.MaxAdmins), strconv.Itoa(a.MaxAdmins)},
@@ -84,26 +84,17 @@ func diffPolicy(b, a config.Policy) []Change {
 	return out
 }
 
-func checksString(cs []config.Check) string {
-	if cs == nil {
-		return "(not managed)"
+// listText is items as the org file lists them, or ifNil where the key
+// is not set.
+func listText[T fmt.Stringer](items []T, ifNil string) string {
+	if items == nil {
+		return ifNil
 	}
-	parts := make([]string, len(cs))
-	for i, c := range cs {
-		parts[i] = c.String()
+	parts := make([]string, len(items))
+	for i, x := range items {
+		parts[i] = x.String()
 	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-func principalsString(ps []config.Principal) string {
-	if ps == nil {
-		return "(no restriction)"
-	}
-	parts := make([]string, len(ps))
-	for i, p := range ps {
-		parts[i] = p.String()
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
+	return listString(parts)
 }
 
 func listString(s []string) string { return "[" + strings.Join(s, ", ") + "]" }
@@ -178,7 +169,7 @@ func checksPtr(p *[]config.Check) string {
 	if p == nil {
 		return unmanaged
 	}
-	return checksString(*p)
+	return listText(*p, unmanaged)
 }
 
 func boolPtr(p *bool) string {

@@ -437,7 +437,7 @@ func (v *view) CheckText(c audit.CheckStatus) string { return checkText(c) }
 func (v *view) BypassText(rs audit.Ruleset) string { return bypassOr(rs) }
 
 func newView(r *audit.Report) *view {
-	v := &view{R: r, CSP: csp, FindingCounts: findingCounts(r), Summary: summaryRows(r), NonHuman: nonHumanLines(r)}
+	v := &view{R: r, CSP: csp, FindingCounts: FindingCounts(r), Summary: summaryRows(r), NonHuman: nonHumanLines(r)}
 	var orgs []string
 	for _, o := range r.Orgs {
 		orgs = append(orgs, o.Name+" ("+string(o.Mode)+")")
@@ -491,7 +491,7 @@ func findingRow(f audit.Finding) hFinding {
 func summaryRows(r *audit.Report) []kv {
 	s := r.Summary
 	rows := []kv{
-		{K: "Findings", V: findingCounts(r), Bad: s.Findings["critical"]+s.Findings["high"] > 0},
+		{K: "Findings", V: FindingCounts(r), Bad: s.Findings["critical"]+s.Findings["high"] > 0},
 		{K: "Repositories", V: fmt.Sprintf("%d: %d managed, %d unmanaged, %d archived, %d ignored", s.Repositories, s.Managed, s.Unmanaged, s.Archived, s.Ignored)},
 		{K: "People", V: fmt.Sprintf("%d, of whom %d outside collaborators with access", s.People, s.OutsideCollaborators)},
 		{K: "Without the CLA check", V: words.Plural(len(r.NoCLA), "repository"), Bad: len(r.NoCLA) > 0},

@@ -106,7 +106,7 @@ func (m *md) summary() {
 	r := m.r
 	s := r.Summary
 	m.p("## Summary\n\n| | |\n|---|---|\n")
-	m.p("| Findings | **%s** |\n", findingCounts(r))
+	m.p("| Findings | **%s** |\n", FindingCounts(r))
 	m.p("| Repositories | %d: %d managed, %d unmanaged, %d archived", s.Repositories, s.Managed, s.Unmanaged, s.Archived)
 	if s.Ignored > 0 {
 		m.p("; %d ignored (ignore_repos)", s.Ignored)

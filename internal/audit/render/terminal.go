@@ -67,6 +67,16 @@ func clean(s string) string {
 	}, s)
 }
 
+// counted heads a section "title (n)" and reports whether it has anything:
+// with nothing, it says none.
+func (t *txt) counted(title string, n int, none string) bool {
+	t.head(fmt.Sprintf("%s (%d)", title, n))
+	if n == 0 {
+		t.line("  %s", none)
+	}
+	return n > 0
+}
+
 func (t *txt) line(format string, args ...any) {
 	for i, a := range args {
 		if s, ok := a.(string); ok {
@@ -105,7 +115,7 @@ func (t *txt) summary(r *audit.Report) {
 	s := r.Summary
 	t.head("Summary")
 	row := func(k, v string) { t.wrap(fmt.Sprintf("  %-24s ", k), strings.Repeat(" ", 27), v) }
-	row("Findings", findingCounts(r))
+	row("Findings", FindingCounts(r))
 	row("Repositories", fmt.Sprintf("%d: %d managed, %d unmanaged, %d archived", s.Repositories, s.Managed, s.Unmanaged, s.Archived))
 	row("People", fmt.Sprintf("%d, of whom %d outside collaborators with access", s.People, s.OutsideCollaborators))
 	row("Without the CLA check", words.Plural(len(r.NoCLA), "repository"))
@@ -130,9 +140,7 @@ func (t *txt) summary(r *audit.Report) {
 }
 
 func (t *txt) findings(r *audit.Report) {
-	t.head(fmt.Sprintf("Findings (%d)", len(r.Findings)))
-	if len(r.Findings) == 0 {
-		t.line("  none")
+	if !t.counted("Findings", len(r.Findings), "none") {
 		return
 	}
 	for _, f := range r.Findings {
@@ -210,9 +218,7 @@ func ownersText(r *audit.Report) string {
 }
 
 func (t *txt) noCLA(r *audit.Report) {
-	t.head(fmt.Sprintf("Repositories without the CLA check (%d)", len(r.NoCLA)))
-	if len(r.NoCLA) == 0 {
-		t.line("  none: every repository requires it where nobody below an org owner can skip it")
+	if !t.counted("Repositories without the CLA check", len(r.NoCLA), "none: every repository requires it where nobody below an org owner can skip it") {
 		return
 	}
 	for _, name := range r.NoCLA {

@@ -235,8 +235,8 @@ func repoState(rep *audit.Repo) string {
 	return strings.Join(parts, ", ")
 }
 
-// findingCounts is "2 critical, 5 high, …" (zero counts left out).
-func findingCounts(r *audit.Report) string {
+// FindingCounts is "2 critical, 5 high, …" (zero counts left out).
+func FindingCounts(r *audit.Report) string {
 	var parts []string
 	for _, s := range audit.Severities {
 		if n := r.Summary.Findings[s.String()]; n > 0 {
