@@ -166,7 +166,21 @@ func (b *builder) org(co *config.Org) {
 		o.Name = a.Name
 	}
 	o.ReadAt, o.BaseRole, o.Members = a.ReadAt.UTC(), a.BaseRole, len(a.Members)
+	b.owners(o, co, a)
+	for _, t := range a.Teams {
+		o.Teams = append(o.Teams, Team{Slug: t.Slug, Name: t.Name, Parent: t.Parent, Members: nonNil(t.Members)})
+	}
+	b.apps(o, co, a)
+	b.repos(o, co, a)
+	o.People = people(o, a)
+	o.NonHuman = NonHumanAccess(a, co)
+	b.fs = append(b.fs, NotPinnedFindings(co)...)
+	b.inactive(o, co, a)
+}
 
+// owners lists the org's owners, and reports those not expected and a base
+// role above read.
+func (b *builder) owners(o *Org, co *config.Org, a *state.Org) {
 	for _, login := range a.Owners {
 		exp := co.Policy.ExpectedOwner(login)
 		o.Owners = append(o.Owners, Owner{Login: login, Expected: exp})
@@ -185,9 +199,11 @@ func (b *builder) org(co *config.Org) {
 		b.fs.add(sev, RuleBaseRoleAboveRead, o.Name, "", "", "Set the org's base permission to Read (or No permission) in the org's member privileges, and grant write per repository in the files.",
 			"the base role of %s is %s: each of its %d members holds %s on every repository", o.Name, a.BaseRole, len(a.Members), a.BaseRole)
 	}
-	for _, t := range a.Teams {
-		o.Teams = append(o.Teams, Team{Slug: t.Slug, Name: t.Name, Parent: t.Parent, Members: nonNil(t.Members)})
-	}
+}
+
+// apps lists the org's App installations, and reports those with
+// Administration write that trusted_apps does not list.
+func (b *builder) apps(o *Org, co *config.Org, a *state.Org) {
 	if a.Installations == nil {
 		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("The GitHub Apps installed on %s could not be read (the App needs Organization administration: read): Apps with Administration write are not reported.", o.Name))
 	} else {
@@ -207,7 +223,11 @@ func (b *builder) org(co *config.Org) {
 			}
 		}
 	}
+}
 
+// repos reports each repository of the org, and those the files name that
+// GitHub does not have.
+func (b *builder) repos(o *Org, co *config.Org, a *state.Org) {
 	seen := map[string]bool{}
 	deployKeysUnread := 0
 	for _, r := range a.Repos {
@@ -236,20 +256,23 @@ func (b *builder) org(co *config.Org) {
 		o.Repos = append(o.Repos, rep)
 	}
 	sort.Slice(o.Repos, func(i, j int) bool { return state.LessFold(o.Repos[i].Name, o.Repos[j].Name) })
-	o.People = people(o, a)
-	o.NonHuman = NonHumanAccess(a, co)
-	b.fs = append(b.fs, NotPinnedFindings(co)...)
-	if act, ok := b.in.Activity[strings.ToLower(co.Name)]; ok {
-		horizon := b.in.InactiveHorizon
-		if horizon <= 0 {
-			horizon = DefaultInactiveHorizon
-		}
-		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("Inactive access in %s: write or above (a direct grant or a team) with no event in the repository's events in the last %d days, since %s. Source: GitHub's repository events (the newest 100 per repository, which reach back at most 90 days); %d of %s read.",
-			o.Name, int(horizon/(24*time.Hour)), b.in.Now.Add(-horizon).UTC().Format("2006-01-02"), len(act), words.Plural(len(a.Repos), "repository")))
-		fs, notes := InactiveFindings(b.index(a), co, act, b.in.Now, horizon)
-		b.fs = append(b.fs, fs...)
-		b.rep.Notes = append(b.rep.Notes, notes...)
+}
+
+// inactive reports inactive access where the org's activity was read.
+func (b *builder) inactive(o *Org, co *config.Org, a *state.Org) {
+	act, ok := b.in.Activity[strings.ToLower(co.Name)]
+	if !ok {
+		return
 	}
+	horizon := b.in.InactiveHorizon
+	if horizon <= 0 {
+		horizon = DefaultInactiveHorizon
+	}
+	b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("Inactive access in %s: write or above (a direct grant or a team) with no event in the repository's events in the last %d days, since %s. Source: GitHub's repository events (the newest 100 per repository, which reach back at most 90 days); %d of %s read.",
+		o.Name, int(horizon/(24*time.Hour)), b.in.Now.Add(-horizon).UTC().Format("2006-01-02"), len(act), words.Plural(len(a.Repos), "repository")))
+	fs, notes := InactiveFindings(b.index(a), co, act, b.in.Now, horizon)
+	b.fs = append(b.fs, fs...)
+	b.rep.Notes = append(b.rep.Notes, notes...)
 }
 
 func selectionWord(s string) string {
