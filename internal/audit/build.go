@@ -620,14 +620,9 @@ func (b *builder) planFor(rep *Repo) {
 		lines = append(lines, strings.TrimPrefix(d.Description, rep.FullName()+": "))
 	}
 	if len(rep.Drift) > 0 {
-		shown := lines
-		more := ""
-		if len(shown) > 3 {
-			shown, more = shown[:3], fmt.Sprintf(" and %d more", len(lines)-3)
-		}
 		b.fs.add(Medium, RuleDrift, rep.Org, rep.Name, "",
 			fmt.Sprintf("Run `permsync plan --repo %s/%s` to review, then apply it (the default branch's workflow does), or change %s through a reviewed pull request if what was changed on GitHub should stay.", rep.Org, rep.Name, fileOr(rep)),
-			"GitHub differs from the files on %s: %s", rep.FullName(), words.Plural(len(rep.Drift), "change")+" pending ("+strings.Join(shown, "; ")+more+")")
+			"GitHub differs from the files on %s: %s", rep.FullName(), words.Plural(len(rep.Drift), "change")+" pending ("+few(lines, "; ", 3, 3, " and %d more")+")")
 	}
 	for _, r := range p.Refusals {
 		for _, it := range r.Items {

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -135,14 +136,9 @@ func (c *comparer) compareOrg(old, cur *state.Org) {
 }
 
 func permsText(m map[string]string) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + m[k]
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, k+": "+m[k])
 	}
 	return strings.Join(parts, ", ")
 }
@@ -452,16 +448,12 @@ func (b *builder) handMadeFindings(c Comparison) {
 	}
 	for _, k := range order {
 		lines := groups[k]
-		shown, more := lines, ""
-		if len(shown) > 3 {
-			shown, more = shown[:3], fmt.Sprintf(" and %d more", len(lines)-3)
-		}
 		where := k.org
 		if k.repo != "" {
 			where += "/" + k.repo
 		}
 		b.fs.add(Medium, RuleHandMadeChange, k.org, k.repo, "",
 			"See who made them in the org's audit log; put the ones to keep in the files through a reviewed pull request (permsync apply reverts hand-made grants on managed repositories).",
-			"%s changed on GitHub since the snapshot of %s without a file saying so: %s", words.Plural(len(lines), "thing")+" on "+where, c.SnapshotAt.Format("2006-01-02 15:04 MST"), strings.Join(shown, "; ")+more)
+			"%s changed on GitHub since the snapshot of %s without a file saying so: %s", words.Plural(len(lines), "thing")+" on "+where, c.SnapshotAt.Format("2006-01-02 15:04 MST"), few(lines, "; ", 3, 3, " and %d more"))
 	}
 }

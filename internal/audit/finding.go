@@ -185,11 +185,7 @@ func (f Finding) WhereShort(n int) string {
 	if len(f.Repos) <= 1 {
 		return f.Where()
 	}
-	shown, more := f.Repos, ""
-	if len(shown) > n {
-		shown, more = shown[:n], fmt.Sprintf(" and %d more", len(f.Repos)-n)
-	}
-	return fmt.Sprintf("%s (%d repositories): %s%s", f.Org, len(f.Repos), strings.Join(shown, ", "), more)
+	return fmt.Sprintf("%s (%d repositories): %s", f.Org, len(f.Repos), few(f.Repos, ", ", n, n, " and %d more"))
 }
 
 // sortFindings ranks by severity, then org, repository, rule and subject.
@@ -291,9 +287,5 @@ func listRepos(org string, repos []string) string {
 	if len(repos) == 1 {
 		return org + "/" + repos[0]
 	}
-	shown, more := repos, ""
-	if len(shown) > 5 {
-		shown, more = shown[:3], fmt.Sprintf(" and %d more", len(repos)-3)
-	}
-	return fmt.Sprintf("%d repositories of %s (%s%s)", len(repos), org, strings.Join(shown, ", "), more)
+	return fmt.Sprintf("%d repositories of %s (%s)", len(repos), org, few(repos, ", ", 5, 3, " and %d more"))
 }
