@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -172,7 +173,7 @@ func (b *builder) org(co *config.Org) {
 	}
 	b.apps(o, co, a)
 	b.repos(o, co, a)
-	o.People = people(o, a)
+	o.People = people(o, b.index(a))
 	o.NonHuman = NonHumanAccess(a, co)
 	b.fs = append(b.fs, NotPinnedFindings(co)...)
 	b.inactive(o, co, a)
@@ -664,13 +665,14 @@ func (b *builder) planFor(rep *Repo) {
 }
 
 // people builds each person's view of the org from the repositories' access.
-func people(o *Org, a *state.Org) []*Person {
+func people(o *Org, x *access.Org) []*Person {
+	a := x.State
 	byLogin := map[string]*Person{}
 	get := func(login string) *Person {
 		k := strings.ToLower(login)
 		p := byLogin[k]
 		if p == nil {
-			p = &Person{Login: login, Member: a.IsMember(login), Owner: a.IsOwner(login),
+			p = &Person{Login: login, Member: x.IsMember(login), Owner: x.IsOwner(login),
 				Teams: []string{}, Access: []PersonAccess{}, Admin: []string{}, Maintain: []string{}, Write: []string{}}
 			p.Outside = !p.Member
 			if p.Member && !p.Owner {
@@ -699,20 +701,14 @@ func people(o *Org, a *state.Org) []*Person {
 		for _, acc := range rep.Access {
 			p := get(acc.Login)
 			listed[strings.ToLower(acc.Login)] = true
-			beyond := false
-			for _, s := range acc.Sources {
-				if s.Kind != SourceOwner && s.Kind != SourceBase {
-					beyond = true
-				}
-			}
-			if beyond {
+			if slices.ContainsFunc(acc.Sources, func(s Source) bool { return s.Kind != SourceOwner && s.Kind != SourceBase }) {
 				p.Access = append(p.Access, PersonAccess{Repo: rep.Name, Role: acc.Role, Pending: acc.Pending, Sources: acc.Sources})
 			}
 			p.addTier(rep.Name, acc.Role)
 		}
 		if rep.BaseRole >= role.Write {
 			for _, m := range a.Members {
-				if !listed[strings.ToLower(m)] && !a.IsOwner(m) {
+				if !listed[strings.ToLower(m)] && !x.IsOwner(m) {
 					get(m).addTier(rep.Name, rep.BaseRole)
 				}
 			}
