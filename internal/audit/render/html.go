@@ -575,16 +575,7 @@ func repoRow(rep *audit.Repo, n, findings int) hRepo {
 // accessRow is one person's line in a repository's access table.
 func accessRow(a audit.Access) hAccess {
 	ha := hAccess{Login: a.Login, Role: a.Role, Outside: a.Outside, Pending: a.Pending, Undeclared: a.Undeclared}
-	for _, s := range a.Sources {
-		ha.Through = append(ha.Through, sourceText(s))
-		if s.Declared != "" {
-			ha.Declared = append(ha.Declared, s.Declared)
-		}
-		if s.Trace != nil {
-			ha.Trace = append(ha.Trace, traceText(s.Trace))
-		}
-	}
-	ha.Declared, ha.Trace = dedupe(ha.Declared), dedupe(ha.Trace)
+	ha.Through, ha.Declared, ha.Trace = sourceColumns(a)
 	return ha
 }
 

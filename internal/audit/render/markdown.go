@@ -169,7 +169,7 @@ func (m *md) findings(limit int) {
 		}
 		where := code(f.Where())
 		if len(f.Repos) > 1 {
-			where = code(f.Org) + ": " + names(firstN(f.Repos, findingRepos))
+			where = code(f.Org) + ": " + each(firstN(f.Repos, findingRepos), code, ", ")
 			if len(f.Repos) > findingRepos {
 				where += fmt.Sprintf(" and %d more", len(f.Repos)-findingRepos)
 			}
@@ -292,11 +292,11 @@ func (m *md) people() {
 			case p.Outside:
 				kind = "outside collaborator"
 			}
-			admin := names(p.Admin)
+			admin := each(p.Admin, code, ", ")
 			if p.Owner {
 				admin = fmt.Sprintf("every repository (%d, org owner)", len(p.Admin))
 			}
-			m.p("| %s | %s | %s | %s | %s | %s | %s |\n", code(o.Name), code(p.Login), kind, admin, names(p.Maintain), names(p.Write), names(p.Teams))
+			m.p("| %s | %s | %s | %s | %s | %s | %s |\n", code(o.Name), code(p.Login), kind, admin, each(p.Maintain, code, ", "), each(p.Write, code, ", "), each(p.Teams, code, ", "))
 		}
 	}
 	m.p("\nPeople holding only read or triage are in the HTML and JSON reports.\n\n")
@@ -320,12 +320,13 @@ func (m *md) nonHuman() {
 	m.p("\n")
 }
 
-func names(ns []string) string {
-	var out []string
-	for _, n := range ns {
-		out = append(out, code(n))
+// each joins f of every item with sep.
+func each(items []string, f func(string) string, sep string) string {
+	out := make([]string, len(items))
+	for i, x := range items {
+		out[i] = f(x)
 	}
-	return strings.Join(out, ", ")
+	return strings.Join(out, sep)
 }
 
 // history answers "what changed since date D and who approved it".
@@ -367,7 +368,7 @@ func (m *md) history() {
 			if e.PR.URL != "" && strings.HasPrefix(e.PR.URL, "https://") {
 				pr = fmt.Sprintf("[#%d](%s) %s", e.PR.Number, mdURL(e.PR.URL), mdsafe.Text(e.PR.Title))
 			}
-			approvers = names(e.PR.Approvers)
+			approvers = each(e.PR.Approvers, code, ", ")
 			if len(e.PR.Approvers) == 0 {
 				approvers = "**none**"
 			}
@@ -472,16 +473,7 @@ func (m *md) repo(rep *audit.Repo) {
 	if len(rep.Access) > 0 {
 		m.p("| Person | Role | Through | Declared in the files | Last change |\n|---|---|---|---|---|\n")
 		for _, a := range rep.Access {
-			var through, decl, trace []string
-			for _, s := range a.Sources {
-				through = append(through, mdsafe.Text(sourceText(s)))
-				if s.Declared != "" {
-					decl = append(decl, code(s.Declared))
-				}
-				if s.Trace != nil {
-					trace = append(trace, mdsafe.Text(traceText(s.Trace)))
-				}
-			}
+			through, decl, trace := sourceColumns(a)
 			who := code(a.Login)
 			if a.Outside {
 				who += " (outside)"
@@ -489,7 +481,7 @@ func (m *md) repo(rep *audit.Repo) {
 			if a.Pending {
 				who += " (pending)"
 			}
-			m.p("| %s | %s | %s | %s | %s |\n", who, a.Role, strings.Join(through, "<br>"), strings.Join(dedupe(decl), "<br>"), strings.Join(dedupe(trace), "<br>"))
+			m.p("| %s | %s | %s | %s | %s |\n", who, a.Role, each(through, mdsafe.Text, "<br>"), each(decl, code, "<br>"), each(trace, mdsafe.Text, "<br>"))
 		}
 		m.p("\n")
 	}

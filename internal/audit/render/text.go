@@ -235,6 +235,21 @@ func repoState(rep *audit.Repo) string {
 	return strings.Join(parts, ", ")
 }
 
+// sourceColumns are a person's sources, the distinct places the files
+// declare them, and the distinct changes that made them.
+func sourceColumns(a audit.Access) (through, declared, trace []string) {
+	for _, s := range a.Sources {
+		through = append(through, sourceText(s))
+		if s.Declared != "" {
+			declared = append(declared, s.Declared)
+		}
+		if s.Trace != nil {
+			trace = append(trace, traceText(s.Trace))
+		}
+	}
+	return through, dedupe(declared), dedupe(trace)
+}
+
 // FindingCounts is "2 critical, 5 high, …" (zero counts left out).
 func FindingCounts(r *audit.Report) string {
 	var parts []string
