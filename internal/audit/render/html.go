@@ -575,7 +575,7 @@ func repoRow(rep *audit.Repo, n, findings int) hRepo {
 // accessRow is one person's line in a repository's access table.
 func accessRow(a audit.Access) hAccess {
 	ha := hAccess{Login: a.Login, Role: a.Role, Outside: a.Outside, Pending: a.Pending, Undeclared: a.Undeclared}
-	ha.Through, ha.Declared, ha.Trace = sourceColumns(a)
+	ha.Through, ha.Declared, ha.Trace = sourceColumns(a, asIs, asIs)
 	return ha
 }
 

@@ -473,7 +473,7 @@ func (m *md) repo(rep *audit.Repo) {
 	if len(rep.Access) > 0 {
 		m.p("| Person | Role | Through | Declared in the files | Last change |\n|---|---|---|---|---|\n")
 		for _, a := range rep.Access {
-			through, decl, trace := sourceColumns(a)
+			through, decl, trace := sourceColumns(a, mdsafe.Text, code)
 			who := code(a.Login)
 			if a.Outside {
 				who += " (outside)"
@@ -481,7 +481,7 @@ func (m *md) repo(rep *audit.Repo) {
 			if a.Pending {
 				who += " (pending)"
 			}
-			m.p("| %s | %s | %s | %s | %s |\n", who, a.Role, each(through, mdsafe.Text, "<br>"), each(decl, code, "<br>"), each(trace, mdsafe.Text, "<br>"))
+			m.p("| %s | %s | %s | %s | %s |\n", who, a.Role, strings.Join(through, "<br>"), strings.Join(decl, "<br>"), strings.Join(trace, "<br>"))
 		}
 		m.p("\n")
 	}

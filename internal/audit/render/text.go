@@ -236,19 +236,23 @@ func repoState(rep *audit.Repo) string {
 }
 
 // sourceColumns are a person's sources, the distinct places the files
-// declare them, and the distinct changes that made them.
-func sourceColumns(a audit.Access) (through, declared, trace []string) {
+// declare them, and the distinct changes that made them, each escaped for
+// the format (text, or as code) before duplicates are dropped.
+func sourceColumns(a audit.Access, text, code func(string) string) (through, declared, trace []string) {
 	for _, s := range a.Sources {
-		through = append(through, sourceText(s))
+		through = append(through, text(sourceText(s)))
 		if s.Declared != "" {
-			declared = append(declared, s.Declared)
+			declared = append(declared, code(s.Declared))
 		}
 		if s.Trace != nil {
-			trace = append(trace, traceText(s.Trace))
+			trace = append(trace, text(traceText(s.Trace)))
 		}
 	}
 	return through, dedupe(declared), dedupe(trace)
 }
+
+// asIs is a format's escaper where the format escapes for itself.
+func asIs(s string) string { return s }
 
 // FindingCounts is "2 critical, 5 high, …" (zero counts left out).
 func FindingCounts(r *audit.Report) string {
