@@ -2,16 +2,18 @@ package audit
 
 import (
 	"fmt"
-	"github.com/AcademySoftwareFoundation/permsync/internal/access"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // Input is everything an audit is built from.
@@ -165,7 +167,21 @@ func (b *builder) org(co *config.Org) {
 		o.Name = a.Name
 	}
 	o.ReadAt, o.BaseRole, o.Members = a.ReadAt.UTC(), a.BaseRole, len(a.Members)
+	b.owners(o, co, a)
+	for _, t := range a.Teams {
+		o.Teams = append(o.Teams, Team{Slug: t.Slug, Name: t.Name, Parent: t.Parent, Members: nonNil(t.Members)})
+	}
+	b.apps(o, co, a)
+	b.repos(o, co, a)
+	o.People = people(o, b.index(a))
+	o.NonHuman = NonHumanAccess(a, co)
+	b.fs = append(b.fs, NotPinnedFindings(co)...)
+	b.inactive(o, co, a)
+}
 
+// owners lists the org's owners, and reports those not expected and a base
+// role above read.
+func (b *builder) owners(o *Org, co *config.Org, a *state.Org) {
 	for _, login := range a.Owners {
 		exp := co.Policy.ExpectedOwner(login)
 		o.Owners = append(o.Owners, Owner{Login: login, Expected: exp})
@@ -184,9 +200,11 @@ func (b *builder) org(co *config.Org) {
 		b.fs.add(sev, RuleBaseRoleAboveRead, o.Name, "", "", "Set the org's base permission to Read (or No permission) in the org's member privileges, and grant write per repository in the files.",
 			"the base role of %s is %s: each of its %d members holds %s on every repository", o.Name, a.BaseRole, len(a.Members), a.BaseRole)
 	}
-	for _, t := range a.Teams {
-		o.Teams = append(o.Teams, Team{Slug: t.Slug, Name: t.Name, Parent: t.Parent, Members: nonNil(t.Members)})
-	}
+}
+
+// apps lists the org's App installations, and reports those with
+// Administration write that trusted_apps does not list.
+func (b *builder) apps(o *Org, co *config.Org, a *state.Org) {
 	if a.Installations == nil {
 		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("The GitHub Apps installed on %s could not be read (the App needs Organization administration: read): Apps with Administration write are not reported.", o.Name))
 	} else {
@@ -206,7 +224,11 @@ func (b *builder) org(co *config.Org) {
 			}
 		}
 	}
+}
 
+// repos reports each repository of the org, and those the files name that
+// GitHub does not have.
+func (b *builder) repos(o *Org, co *config.Org, a *state.Org) {
 	seen := map[string]bool{}
 	deployKeysUnread := 0
 	for _, r := range a.Repos {
@@ -221,7 +243,7 @@ func (b *builder) org(co *config.Org) {
 		}
 	}
 	if deployKeysUnread > 0 {
-		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("The deploy keys of %s of %s could not be read: deploy keys with write access are not reported there.", plural(deployKeysUnread, "repository"), o.Name))
+		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("The deploy keys of %s of %s could not be read: deploy keys with write access are not reported there.", words.Plural(deployKeysUnread, "repository"), o.Name))
 	}
 	// Files naming repositories GitHub does not have.
 	for _, cr := range co.Repos {
@@ -234,21 +256,24 @@ func (b *builder) org(co *config.Org) {
 		b.planFor(rep)
 		o.Repos = append(o.Repos, rep)
 	}
-	sort.Slice(o.Repos, func(i, j int) bool { return lessFold(o.Repos[i].Name, o.Repos[j].Name) })
-	o.People = people(o, a)
-	o.NonHuman = NonHumanAccess(a, co)
-	b.fs = append(b.fs, NotPinnedFindings(co)...)
-	if act, ok := b.in.Activity[strings.ToLower(co.Name)]; ok {
-		horizon := b.in.InactiveHorizon
-		if horizon <= 0 {
-			horizon = DefaultInactiveHorizon
-		}
-		b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("Inactive access in %s: write or above (a direct grant or a team) with no event in the repository's events in the last %d days, since %s. Source: GitHub's repository events (the newest 100 per repository, which reach back at most 90 days); %d of %s read.",
-			o.Name, int(horizon/(24*time.Hour)), b.in.Now.Add(-horizon).UTC().Format("2006-01-02"), len(act), plural(len(a.Repos), "repository")))
-		fs, notes := InactiveFindings(a, co, act, b.in.Now, horizon)
-		b.fs = append(b.fs, fs...)
-		b.rep.Notes = append(b.rep.Notes, notes...)
+	sort.Slice(o.Repos, func(i, j int) bool { return state.LessFold(o.Repos[i].Name, o.Repos[j].Name) })
+}
+
+// inactive reports inactive access where the org's activity was read.
+func (b *builder) inactive(o *Org, co *config.Org, a *state.Org) {
+	act, ok := b.in.Activity[strings.ToLower(co.Name)]
+	if !ok {
+		return
 	}
+	horizon := b.in.InactiveHorizon
+	if horizon <= 0 {
+		horizon = DefaultInactiveHorizon
+	}
+	b.rep.Notes = append(b.rep.Notes, fmt.Sprintf("Inactive access in %s: write or above (a direct grant or a team) with no event in the repository's events in the last %d days, since %s. Source: GitHub's repository events (the newest 100 per repository, which reach back at most 90 days); %d of %s read.",
+		o.Name, int(horizon/(24*time.Hour)), b.in.Now.Add(-horizon).UTC().Format("2006-01-02"), len(act), words.Plural(len(a.Repos), "repository")))
+	fs, notes := InactiveFindings(b.index(a), co, act, b.in.Now, horizon)
+	b.fs = append(b.fs, fs...)
+	b.rep.Notes = append(b.rep.Notes, notes...)
 }
 
 func selectionWord(s string) string {
@@ -332,98 +357,120 @@ func (b *builder) repo(o *Org, co *config.Org, a *state.Org, r *state.Repo) *Rep
 	return rep
 }
 
-// access fills the repository's access, team grants and invitations.
+// access fills the repository's access, team grants and invitations. Who
+// holds what through which source is the access model's (access.Holders);
+// the audit adds where the files declare each grant and the change that made
+// it. A person holding the repository through the base role only is counted
+// in BaseMembers, not listed.
 func (b *builder) access(rep *Repo, co *config.Org, a *state.Org, r *state.Repo, cr *config.Repo) {
-	byLogin := map[string]*Access{}
-	var order []string
-	add := func(login string, s Source) {
-		k := strings.ToLower(login)
-		acc := byLogin[k]
-		if acc == nil {
-			acc = &Access{Login: login, Outside: !a.IsMember(login), Sources: []Source{}}
-			byLogin[k] = acc
-			order = append(order, k)
-		}
-		acc.Sources = append(acc.Sources, s)
-		if s.Role > acc.Role {
-			acc.Role = s.Role
-		}
-	}
+	x := b.index(a)
+	b.invitations(rep, a, r)
+	teams := b.teamGrants(rep, x, r, cr)
+	// A person's sources come in the order of r's lists: each takes the
+	// next grant of theirs.
+	users, invs := map[string][]state.UserGrant{}, map[string][]state.Invitation{}
 	for _, u := range r.Users {
-		s := Source{Kind: SourceDirect, Role: u.Role, RoleName: u.RoleName}
-		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: u.Login}, u.ID, u.Role, u.RoleName)
-		add(u.Login, s)
+		users[access.Key(u.Login)] = append(users[access.Key(u.Login)], u)
 	}
 	for _, inv := range r.Invitations {
-		outside := !a.IsMember(inv.Login)
-		rep.Invitations = append(rep.Invitations, Invitation{Login: inv.Login, Role: inv.Role, Expired: inv.Expired,
-			CreatedAt: inv.CreatedAt.UTC(), Inviter: inv.Inviter, Outside: outside})
-		if inv.Expired {
-			if !r.Archived {
-				b.fs.add(Low, RuleInvitationExpired, rep.Org, rep.Name, "user:"+inv.Login,
-					"Delete the invitation in the repository's Collaborators settings, or remove and re-add the grant in the file so that a new one is sent.",
-					"the invitation of %s to %s as %s, sent %s%s, expired unaccepted", inv.Login, rep.FullName(), inv.Role, inv.CreatedAt.UTC().Format("2006-01-02"), byWhom(inv.Inviter))
-			}
-			continue
+		if !inv.Expired {
+			invs[access.Key(inv.Login)] = append(invs[access.Key(inv.Login)], inv)
 		}
-		s := Source{Kind: SourceInvitation, Role: inv.Role}
-		b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: inv.Login}, inv.UserID, inv.Role, "")
-		add(inv.Login, s)
 	}
-	tree := teamTree(a)
-	for _, t := range r.Teams {
-		if t.Inherited != "" {
-			continue // its members hold it through the ancestor team, listed with it
-		}
-		tg := TeamGrant{Slug: t.Slug, Role: t.Role, RoleName: t.RoleName, Members: []string{}}
-		var dummy Source
-		b.declare(&dummy, rep, cr, config.Principal{Kind: config.Team, Name: t.Slug}, 0, t.Role, t.RoleName)
-		tg.Declared = dummy.Declared
-		if team := a.Team(t.Slug); team != nil {
-			tg.Members = nonNil(team.Members)
-			for _, m := range team.Members {
-				s := Source{Kind: SourceTeam, Role: t.Role, RoleName: t.RoleName, Team: t.Slug, Via: tree.via(t.Slug, m),
-					Declared: dummy.Declared, Trace: dummy.Trace}
-				add(m, s)
+	for _, h := range x.Holders(r) {
+		k := access.Key(h.Login)
+		acc := Access{Login: h.Login, Outside: !x.IsMember(h.Login), Pending: true, Sources: []Source{}}
+		nth := map[string]int{} // team sources met, by Key(slug)
+		for _, hs := range h.Sources {
+			s := Source{Kind: hs.Kind, Role: hs.Role}
+			switch hs.Kind {
+			case access.Direct:
+				u := pop(users, k)
+				s.RoleName = u.RoleName
+				b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: u.Login}, u.ID, u.Role, u.RoleName)
+			case access.Invitation:
+				inv := pop(invs, k)
+				b.declare(&s, rep, cr, config.Principal{Kind: config.User, Name: inv.Login}, inv.UserID, inv.Role, "")
+			case access.ViaTeam:
+				ts := access.Key(hs.Team)
+				t := teams[ts][nth[ts]]
+				nth[ts]++
+				if t == nil {
+					continue // an inherited grant: its members hold it through the ancestor team, listed with it
+				}
+				s = *t
+				s.Via = x.Via(hs.Team, h.Login)
+			case access.Base:
+				if len(acc.Sources) == 0 {
+					continue
+				}
 			}
+			acc.Sources = append(acc.Sources, s)
+			acc.Role = max(acc.Role, s.Role)
+			acc.Pending = acc.Pending && s.Kind == SourceInvitation
 		}
-		rep.Teams = append(rep.Teams, tg)
-	}
-	for _, ow := range a.Owners {
-		add(ow, Source{Kind: SourceOwner, Role: role.Admin})
+		if len(acc.Sources) > 0 {
+			acc.Undeclared = undeclared(&acc, co)
+			rep.Access = append(rep.Access, acc)
+		}
 	}
 	for _, m := range a.Members {
-		if a.BaseRole == role.None || a.IsOwner(m) {
-			continue
-		}
-		rep.BaseMembers++
-		if acc := byLogin[strings.ToLower(m)]; acc != nil {
-			acc.Sources = append(acc.Sources, Source{Kind: SourceBase, Role: a.BaseRole})
-			if a.BaseRole > acc.Role {
-				acc.Role = a.BaseRole
-			}
+		if a.BaseRole != role.None && !x.IsOwner(m) {
+			rep.BaseMembers++
 		}
 	}
-	for _, k := range order {
-		acc := byLogin[k]
-		acc.Pending = true
-		for _, s := range acc.Sources {
-			if s.Kind != SourceInvitation {
-				acc.Pending = false
-			}
-		}
-		acc.Undeclared = undeclared(acc, co)
-		rep.Access = append(rep.Access, *acc)
-	}
-	sort.SliceStable(rep.Access, func(i, j int) bool {
+	sort.Slice(rep.Access, func(i, j int) bool {
 		if rep.Access[i].Role != rep.Access[j].Role {
 			return rep.Access[i].Role > rep.Access[j].Role
 		}
-		return lessFold(rep.Access[i].Login, rep.Access[j].Login)
+		return state.LessFold(rep.Access[i].Login, rep.Access[j].Login)
 	})
 	if rep.Managed && !r.Archived && rep.ReadError == "" {
 		b.undeclaredAdmins(rep)
 	}
+}
+
+// pop takes the first of q[k].
+func pop[T any](q map[string][]T, k string) T {
+	v := q[k][0]
+	q[k] = q[k][1:]
+	return v
+}
+
+// invitations lists r's invitations, and reports the expired ones.
+func (b *builder) invitations(rep *Repo, a *state.Org, r *state.Repo) {
+	for _, inv := range r.Invitations {
+		rep.Invitations = append(rep.Invitations, Invitation{Login: inv.Login, Role: inv.Role, Expired: inv.Expired,
+			CreatedAt: inv.CreatedAt.UTC(), Inviter: inv.Inviter, Outside: !b.index(a).IsMember(inv.Login)})
+		if inv.Expired && !r.Archived {
+			b.fs.add(Low, RuleInvitationExpired, rep.Org, rep.Name, "user:"+inv.Login,
+				"Delete the invitation in the repository's Collaborators settings, or remove and re-add the grant in the file so that a new one is sent.",
+				"the invitation of %s to %s as %s, sent %s%s, expired unaccepted", inv.Login, rep.FullName(), inv.Role, inv.CreatedAt.UTC().Format("2006-01-02"), byWhom(inv.Inviter))
+		}
+	}
+}
+
+// teamGrants lists r's team grants (not the inherited ones: the ancestor's
+// grant is listed), and returns, by Key(slug) in r's order, the source each
+// gives its members (nil for an inherited one).
+func (b *builder) teamGrants(rep *Repo, x *access.Org, r *state.Repo, cr *config.Repo) map[string][]*Source {
+	out := map[string][]*Source{}
+	for _, t := range r.Teams {
+		k := access.Key(t.Slug)
+		if t.Inherited != "" {
+			out[k] = append(out[k], nil)
+			continue
+		}
+		s := &Source{Kind: SourceTeam, Role: t.Role, RoleName: t.RoleName, Team: t.Slug}
+		b.declare(s, rep, cr, config.Principal{Kind: config.Team, Name: t.Slug}, 0, t.Role, t.RoleName)
+		out[k] = append(out[k], s)
+		tg := TeamGrant{Slug: t.Slug, Role: t.Role, RoleName: t.RoleName, Members: []string{}, Declared: s.Declared}
+		if team := x.Team(t.Slug); team != nil {
+			tg.Members = nonNil(team.Members)
+		}
+		rep.Teams = append(rep.Teams, tg)
+	}
+	return out
 }
 
 // undeclared reports whether no file declares the role a person holds:
@@ -486,7 +533,7 @@ func (b *builder) undeclaredAdmins(rep *Repo) {
 		}
 		f := b.fs.add(Critical, RuleAdminNotDeclared, rep.Org, rep.Name, "team:"+t.Slug, fix,
 			"team %s holds admin on %s and no file declares it (made by hand on GitHub): %s administer it through the team (%s)",
-			t.Slug, rep.FullName(), plural(len(people), "person"), strings.Join(people, ", "))
+			t.Slug, rep.FullName(), words.Plural(len(people), "person"), strings.Join(people, ", "))
 		f.Source = rep.File
 	}
 }
@@ -542,56 +589,13 @@ func (b *builder) trace(rep *Repo, principal string, held role.Role) *Trace {
 	return nil
 }
 
-// teams holds the team tree for resolving nested membership.
-type teams struct {
-	children map[string][]*state.Team
-}
-
-func teamTree(a *state.Org) teams {
-	t := teams{children: map[string][]*state.Team{}}
-	for _, tm := range a.Teams {
-		if tm.Parent != "" {
-			k := strings.ToLower(tm.Parent)
-			t.children[k] = append(t.children[k], tm)
-		}
-	}
-	for _, cs := range t.children {
-		sort.Slice(cs, func(i, j int) bool { return lessFold(cs[i].Slug, cs[j].Slug) })
-	}
-	return t
-}
-
-// via is the chain of child teams through which login is a member of slug
-// (nil when they are in it directly, as far as GitHub shows).
-func (t teams) via(slug, login string) []string {
-	var chain []string
-	seen := map[string]bool{}
-	cur := strings.ToLower(slug)
-	for !seen[cur] {
-		seen[cur] = true
-		next := ""
-		for _, c := range t.children[cur] {
-			if containsFold(c.Members, login) {
-				next = c.Slug
-				break
-			}
-		}
-		if next == "" {
-			break
-		}
-		chain = append(chain, next)
-		cur = strings.ToLower(next)
-	}
-	return chain
-}
-
 // admins counts the repository's admins as the guardrails do (the
 // access model), and reports what already crosses them.
 func (b *builder) admins(rep *Repo, co *config.Org, a *state.Org, r *state.Repo) {
 	p := co.Policy
 	adm := b.index(a).Admins(r, p.ExpectedOwner)
 	rep.Admins.People = append(rep.Admins.People, adm.All...)
-	sortFold(rep.Admins.People)
+	state.SortFold(rep.Admins.People)
 	rep.Admins.ForMax, rep.Admins.ForMin = len(adm.ForMax), len(adm.ForMin)
 	rep.Admins.Min, rep.Admins.Max = p.MinAdmins, p.MaxAdmins
 	rep.Admins.OwnersToo = len(a.Owners)
@@ -617,14 +621,9 @@ func (b *builder) planFor(rep *Repo) {
 		lines = append(lines, strings.TrimPrefix(d.Description, rep.FullName()+": "))
 	}
 	if len(rep.Drift) > 0 {
-		shown := lines
-		more := ""
-		if len(shown) > 3 {
-			shown, more = shown[:3], fmt.Sprintf(" and %d more", len(lines)-3)
-		}
 		b.fs.add(Medium, RuleDrift, rep.Org, rep.Name, "",
 			fmt.Sprintf("Run `permsync plan --repo %s/%s` to review, then apply it (the default branch's workflow does), or change %s through a reviewed pull request if what was changed on GitHub should stay.", rep.Org, rep.Name, fileOr(rep)),
-			"GitHub differs from the files on %s: %s", rep.FullName(), plural(len(rep.Drift), "change")+" pending ("+strings.Join(shown, "; ")+more+")")
+			"GitHub differs from the files on %s: %s", rep.FullName(), words.Plural(len(rep.Drift), "change")+" pending ("+few(lines, "; ", 3, 3, " and %d more")+")")
 	}
 	for _, r := range p.Refusals {
 		for _, it := range r.Items {
@@ -666,13 +665,14 @@ func (b *builder) planFor(rep *Repo) {
 }
 
 // people builds each person's view of the org from the repositories' access.
-func people(o *Org, a *state.Org) []*Person {
+func people(o *Org, x *access.Org) []*Person {
+	a := x.State
 	byLogin := map[string]*Person{}
 	get := func(login string) *Person {
 		k := strings.ToLower(login)
 		p := byLogin[k]
 		if p == nil {
-			p = &Person{Login: login, Member: a.IsMember(login), Owner: a.IsOwner(login),
+			p = &Person{Login: login, Member: x.IsMember(login), Owner: x.IsOwner(login),
 				Teams: []string{}, Access: []PersonAccess{}, Admin: []string{}, Maintain: []string{}, Write: []string{}}
 			p.Outside = !p.Member
 			if p.Member && !p.Owner {
@@ -701,20 +701,14 @@ func people(o *Org, a *state.Org) []*Person {
 		for _, acc := range rep.Access {
 			p := get(acc.Login)
 			listed[strings.ToLower(acc.Login)] = true
-			beyond := false
-			for _, s := range acc.Sources {
-				if s.Kind != SourceOwner && s.Kind != SourceBase {
-					beyond = true
-				}
-			}
-			if beyond {
+			if slices.ContainsFunc(acc.Sources, func(s Source) bool { return s.Kind != SourceOwner && s.Kind != SourceBase }) {
 				p.Access = append(p.Access, PersonAccess{Repo: rep.Name, Role: acc.Role, Pending: acc.Pending, Sources: acc.Sources})
 			}
 			p.addTier(rep.Name, acc.Role)
 		}
 		if rep.BaseRole >= role.Write {
 			for _, m := range a.Members {
-				if !listed[strings.ToLower(m)] && !a.IsOwner(m) {
+				if !listed[strings.ToLower(m)] && !x.IsOwner(m) {
 					get(m).addTier(rep.Name, rep.BaseRole)
 				}
 			}
@@ -724,7 +718,7 @@ func people(o *Org, a *state.Org) []*Person {
 	for _, p := range byLogin {
 		out = append(out, p)
 	}
-	sort.Slice(out, func(i, j int) bool { return lessFold(out[i].Login, out[j].Login) })
+	sort.Slice(out, func(i, j int) bool { return state.LessFold(out[i].Login, out[j].Login) })
 	return out
 }
 
@@ -791,36 +785,4 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return append([]string{}, s...)
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func lessFold(a, b string) bool {
-	la, lb := strings.ToLower(a), strings.ToLower(b)
-	if la != lb {
-		return la < lb
-	}
-	return a < b
-}
-
-func sortFold(s []string) { sort.Slice(s, func(i, j int) bool { return lessFold(s[i], s[j]) }) }
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	if noun == "person" {
-		return fmt.Sprintf("%d people", n)
-	}
-	if strings.HasSuffix(noun, "y") {
-		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

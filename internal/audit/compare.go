@@ -2,14 +2,18 @@ package audit
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
+	"github.com/AcademySoftwareFoundation/permsync/internal/pairs"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // What a StateChange is about.
@@ -83,17 +87,10 @@ func (c *comparer) compareOrg(old, cur *state.Org) {
 	}
 	c.sets("", WhatOwner, "user:", old.Owners, cur.Owners, "org owner")
 	// An owner is a member too: their membership change is their ownership's.
-	owners := foldSet(append(append([]string{}, old.Owners...), cur.Owners...))
-	c.sets("", WhatMember, "user:", withoutKeys(old.Members, owners), withoutKeys(cur.Members, owners), "org member")
-	ot, ct := map[string]*state.Team{}, map[string]*state.Team{}
-	for _, t := range old.Teams {
-		ot[strings.ToLower(t.Slug)] = t
-	}
-	for _, t := range cur.Teams {
-		ct[strings.ToLower(t.Slug)] = t
-	}
-	for _, k := range unionKeys(ot, ct) {
-		o, n := ot[k], ct[k]
+	isOwner := func(m string) bool { return state.ContainsFold(old.Owners, m) || state.ContainsFold(cur.Owners, m) }
+	c.sets("", WhatMember, "user:", without(old.Members, isOwner), without(cur.Members, isOwner), "org member")
+	for _, p := range pairs.Of(old.Teams, cur.Teams, func(t *state.Team) string { return strings.ToLower(t.Slug) }) {
+		o, n := p.Old, p.New
 		switch {
 		case o == nil:
 			c.add("", WhatTeam, "team:"+n.Slug, absent, "created", "", "team "+n.Slug+" created")
@@ -105,16 +102,8 @@ func (c *comparer) compareOrg(old, cur *state.Org) {
 		}
 	}
 	if old.Installations != nil && cur.Installations != nil {
-		oa, na := map[string]state.Installation{}, map[string]state.Installation{}
-		for _, i := range old.Installations {
-			oa[strings.ToLower(i.AppSlug)] = i
-		}
-		for _, i := range cur.Installations {
-			na[strings.ToLower(i.AppSlug)] = i
-		}
-		for _, k := range unionKeys(oa, na) {
-			o, okO := oa[k]
-			n, okN := na[k]
+		for _, p := range pairs.Of(old.Installations, cur.Installations, func(i state.Installation) string { return strings.ToLower(i.AppSlug) }) {
+			o, okO, n, okN := p.Old, p.InOld, p.New, p.InNew
 			switch {
 			case !okO:
 				c.add("", WhatApp, "app:"+n.AppSlug, absent, permsText(n.Permissions), "", "App "+n.AppSlug+" installed ("+permsText(n.Permissions)+")")
@@ -125,19 +114,9 @@ func (c *comparer) compareOrg(old, cur *state.Org) {
 			}
 		}
 	}
-	or, nr := map[string]*state.Repo{}, map[string]*state.Repo{}
-	for _, r := range old.Repos {
-		if !c.co.Ignored(r.Name) {
-			or[strings.ToLower(r.Name)] = r
-		}
-	}
-	for _, r := range cur.Repos {
-		if !c.co.Ignored(r.Name) {
-			nr[strings.ToLower(r.Name)] = r
-		}
-	}
-	for _, k := range unionKeys(or, nr) {
-		o, n := or[k], nr[k]
+	ignored := func(r *state.Repo) bool { return c.co.Ignored(r.Name) }
+	for _, p := range pairs.Of(without(old.Repos, ignored), without(cur.Repos, ignored), func(r *state.Repo) string { return strings.ToLower(r.Name) }) {
+		o, n := p.Old, p.New
 		switch {
 		case o == nil || o.NotFound:
 			if n.NotFound {
@@ -157,49 +136,28 @@ func (c *comparer) compareOrg(old, cur *state.Org) {
 }
 
 func permsText(m map[string]string) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + m[k]
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, k+": "+m[k])
 	}
 	return strings.Join(parts, ", ")
 }
 
 // sets reports logins added to and removed from a list.
 func (c *comparer) sets(repo, what, prefix string, old, cur []string, noun string) {
-	o, n := foldSet(old), foldSet(cur)
-	for _, k := range unionKeys(o, n) {
-		_, inO := o[k]
-		_, inN := n[k]
+	for _, p := range pairs.Of(old, cur, strings.ToLower) {
 		switch {
-		case !inO:
-			c.add(repo, what, prefix+n[k], absent, noun, "", n[k]+" became "+noun)
-		case !inN:
-			c.add(repo, what, prefix+o[k], noun, absent, "", o[k]+" is no longer "+noun)
+		case !p.InOld:
+			c.add(repo, what, prefix+p.New, absent, noun, "", p.New+" became "+noun)
+		case !p.InNew:
+			c.add(repo, what, prefix+p.Old, noun, absent, "", p.Old+" is no longer "+noun)
 		}
 	}
 }
 
-func withoutKeys(s []string, drop map[string]string) []string {
-	var out []string
-	for _, x := range s {
-		if _, ok := drop[strings.ToLower(x)]; !ok {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-func foldSet(s []string) map[string]string {
-	m := map[string]string{}
-	for _, x := range s {
-		m[strings.ToLower(x)] = x
-	}
-	return m
+// without is s less what drop says.
+func without[T any](s []T, drop func(T) bool) []T {
+	return slices.DeleteFunc(slices.Clone(s), drop)
 }
 
 func (c *comparer) repo(o, n *state.Repo) {
@@ -210,15 +168,22 @@ func (c *comparer) repo(o, n *state.Repo) {
 	if o.DefaultBranch != n.DefaultBranch && o.DefaultBranch != "" {
 		c.add(n.Name, WhatDefaultBranch, "", o.DefaultBranch, n.DefaultBranch, "", "default branch "+o.DefaultBranch+" → "+n.DefaultBranch)
 	}
-	// Direct user grants.
-	// Joined by account where either side knows the id: a renamed person is
-	// one person whose grant did not change.
+	c.userGrants(o, n, cr)
+	c.invitations(o, n, cr)
+	c.teamGrants(o, n, cr)
+	c.protection(o, n, cr)
+	c.rulesets(o, n)
+	c.deployKeys(o, n)
+}
+
+// userGrants reports direct grants added, removed or changed. People are
+// joined by account where either side knows the id: a renamed person is one
+// person whose grant did not change.
+func (c *comparer) userGrants(o, n *state.Repo, cr *config.Repo) {
 	ids := map[string]int64{}
-	for _, us := range [][]state.UserGrant{o.Users, n.Users} {
-		for _, u := range us {
-			if u.ID > 0 {
-				ids[strings.ToLower(u.Login)] = u.ID
-			}
+	for _, u := range append(slices.Clone(o.Users), n.Users...) {
+		if u.ID > 0 {
+			ids[strings.ToLower(u.Login)] = u.ID
 		}
 	}
 	userKey := func(u state.UserGrant) string {
@@ -231,31 +196,13 @@ func (c *comparer) repo(o, n *state.Repo) {
 		}
 		return strings.ToLower(u.Login)
 	}
-	ou, nu := byKey(o.Users, userKey), byKey(n.Users, userKey)
-	for _, k := range unionKeys(ou, nu) {
-		a, okA := ou[k]
-		z, okZ := nu[k]
-		login := z.Login
-		if !okZ {
-			login = a.Login
-		}
-		before, after := role.None, role.None
-		if okA {
-			before = a.Role
-		}
-		if okZ {
-			after = z.Role
-		}
-		if before == after && a.RoleName == z.RoleName {
+	for _, p := range pairs.Of(o.Users, n.Users, userKey) {
+		before, after, login := p.Old.Role, p.New.Role, p.Latest().Login
+		if before == after && p.Old.RoleName == p.New.RoleName {
 			continue
 		}
-		pr := config.Principal{Kind: config.User, Name: login}
-		id := z.ID
-		if !okZ {
-			id = a.ID
-		}
-		expl := c.explainGrant(n.Name, cr, pr, id, after)
-		if !okA {
+		expl := c.explainGrant(n.Name, cr, config.Principal{Kind: config.User, Name: login}, p.Latest().ID, after)
+		if !p.InOld {
 			if inv, ok := o.Invitation(login); ok && inv.Role == after {
 				if _, still := n.Invitation(login); !still {
 					expl = "invitation accepted"
@@ -265,22 +212,18 @@ func (c *comparer) repo(o, n *state.Repo) {
 		c.add(n.Name, WhatUserGrant, "user:"+login, roleText(before), roleText(after), expl,
 			fmt.Sprintf("user %s: direct %s → %s", login, roleText(before), roleText(after)))
 	}
-	// Invitations.
-	invKey := func(i state.Invitation) string { return strings.ToLower(i.Login) }
-	oi, ni := byKey(o.Invitations, invKey), byKey(n.Invitations, invKey)
-	for _, k := range unionKeys(oi, ni) {
-		a, okA := oi[k]
-		z, okZ := ni[k]
-		login := z.Login
-		if !okZ {
-			login = a.Login
-		}
+}
+
+// invitations reports invitations sent, answered, changed or expired.
+func (c *comparer) invitations(o, n *state.Repo, cr *config.Repo) {
+	for _, p := range pairs.Of(o.Invitations, n.Invitations, func(i state.Invitation) string { return strings.ToLower(i.Login) }) {
+		a, z, login := p.Old, p.New, p.Latest().Login
 		pr := config.Principal{Kind: config.User, Name: login}
 		switch {
-		case !okA:
+		case !p.InOld:
 			c.add(n.Name, WhatInvitation, "user:"+login, absent, z.Role.String(), c.explainGrant(n.Name, cr, pr, z.UserID, z.Role),
 				fmt.Sprintf("invitation of %s as %s sent%s", login, z.Role, byWhom(z.Inviter)))
-		case !okZ:
+		case !p.InNew:
 			expl := c.explainGrant(n.Name, cr, pr, a.UserID, role.None)
 			if u, ok := n.User(login); ok && u.Role == a.Role {
 				expl = "invitation accepted"
@@ -297,45 +240,35 @@ func (c *comparer) repo(o, n *state.Repo) {
 			c.add(n.Name, WhatInvitation, "user:"+login, "pending", "expired", "expired after 7 days", fmt.Sprintf("invitation of %s expired", login))
 		}
 	}
-	// Team grants.
-	teamKey := func(t state.TeamGrant) string { return strings.ToLower(t.Slug) }
-	ot, nt := byKey(o.Teams, teamKey), byKey(n.Teams, teamKey)
-	for _, k := range unionKeys(ot, nt) {
-		a, okA := ot[k]
-		z, okZ := nt[k]
-		slug := z.Slug
-		if !okZ {
-			slug = a.Slug
-		}
-		before, after := role.None, role.None
-		if okA {
-			before = a.Role
-		}
-		if okZ {
-			after = z.Role
-		}
-		if before == after && a.RoleName == z.RoleName {
+}
+
+// teamGrants reports team grants added, removed or changed.
+func (c *comparer) teamGrants(o, n *state.Repo, cr *config.Repo) {
+	for _, p := range pairs.Of(o.Teams, n.Teams, func(t state.TeamGrant) string { return strings.ToLower(t.Slug) }) {
+		before, after, slug := p.Old.Role, p.New.Role, p.Latest().Slug
+		if before == after && p.Old.RoleName == p.New.RoleName {
 			continue
 		}
 		c.add(n.Name, WhatTeamGrant, "team:"+slug, roleText(before), roleText(after), c.explainGrant(n.Name, cr, config.Principal{Kind: config.Team, Name: slug}, 0, after),
 			fmt.Sprintf("team %s: %s → %s", slug, roleText(before), roleText(after)))
 	}
-	c.protection(o, n, cr)
-	c.rulesets(o, n)
-	keyID := func(k state.DeployKey) string { return strconv.FormatInt(k.ID, 10) }
-	ok, nk := byKey(o.DeployKeys, keyID), byKey(n.DeployKeys, keyID)
-	if o.DeployKeys != nil && n.DeployKeys != nil {
-		for _, id := range unionKeys(ok, nk) {
-			a, okA := ok[id]
-			z, okZ := nk[id]
-			switch {
-			case !okA:
-				c.add(n.Name, WhatDeployKey, "key:"+z.Title, absent, keyAccess(z), "", fmt.Sprintf("deploy key %q added (%s)", z.Title, keyAccess(z)))
-			case !okZ:
-				c.add(n.Name, WhatDeployKey, "key:"+a.Title, keyAccess(a), absent, "", fmt.Sprintf("deploy key %q removed", a.Title))
-			case a.ReadOnly != z.ReadOnly:
-				c.add(n.Name, WhatDeployKey, "key:"+z.Title, keyAccess(a), keyAccess(z), "", fmt.Sprintf("deploy key %q %s → %s", z.Title, keyAccess(a), keyAccess(z)))
-			}
+}
+
+// deployKeys reports deploy keys added, removed or changed, where both
+// sides could read them.
+func (c *comparer) deployKeys(o, n *state.Repo) {
+	if o.DeployKeys == nil || n.DeployKeys == nil {
+		return
+	}
+	for _, p := range pairs.Of(o.DeployKeys, n.DeployKeys, func(k state.DeployKey) string { return strconv.FormatInt(k.ID, 10) }) {
+		a, z := p.Old, p.New
+		switch {
+		case !p.InOld:
+			c.add(n.Name, WhatDeployKey, "key:"+z.Title, absent, keyAccess(z), "", fmt.Sprintf("deploy key %q added (%s)", z.Title, keyAccess(z)))
+		case !p.InNew:
+			c.add(n.Name, WhatDeployKey, "key:"+a.Title, keyAccess(a), absent, "", fmt.Sprintf("deploy key %q removed", a.Title))
+		case a.ReadOnly != z.ReadOnly:
+			c.add(n.Name, WhatDeployKey, "key:"+z.Title, keyAccess(a), keyAccess(z), "", fmt.Sprintf("deploy key %q %s → %s", z.Title, keyAccess(a), keyAccess(z)))
 		}
 	}
 }
@@ -478,28 +411,19 @@ func checkText(context string, app int64) string {
 }
 
 func (c *comparer) rulesets(o, n *state.Repo) {
-	type rs = state.Ruleset
-	om, nm := map[string]rs{}, map[string]rs{}
-	for _, r := range o.Rulesets {
-		om[strconv.FormatInt(r.ID, 10)] = r
-	}
-	for _, r := range n.Rulesets {
-		nm[strconv.FormatInt(r.ID, 10)] = r
-	}
-	desc := func(r rs) string {
+	desc := func(r state.Ruleset) string {
 		var parts []string
 		for _, ch := range r.RequiredChecks {
 			parts = append(parts, checkText(ch.Context, ch.AppID))
 		}
 		return fmt.Sprintf("%s; checks [%s]; bypass [%s]", r.Enforcement, strings.Join(parts, ", "), BypassText(r.Bypass))
 	}
-	for _, id := range unionKeys(om, nm) {
-		a, okA := om[id]
-		z, okZ := nm[id]
+	for _, p := range pairs.Of(o.Rulesets, n.Rulesets, func(r state.Ruleset) string { return strconv.FormatInt(r.ID, 10) }) {
+		a, z := p.Old, p.New
 		switch {
-		case !okA:
+		case !p.InOld:
 			c.add(n.Name, WhatRuleset, "ruleset:"+z.Name, absent, desc(z), "", "ruleset "+z.Name+" added ("+desc(z)+")")
-		case !okZ:
+		case !p.InNew:
 			c.add(n.Name, WhatRuleset, "ruleset:"+a.Name, desc(a), absent, "", "ruleset "+a.Name+" removed")
 		case desc(a) != desc(z):
 			c.add(n.Name, WhatRuleset, "ruleset:"+z.Name, desc(a), desc(z), "", "ruleset "+z.Name+" changed")
@@ -524,41 +448,12 @@ func (b *builder) handMadeFindings(c Comparison) {
 	}
 	for _, k := range order {
 		lines := groups[k]
-		shown, more := lines, ""
-		if len(shown) > 3 {
-			shown, more = shown[:3], fmt.Sprintf(" and %d more", len(lines)-3)
-		}
 		where := k.org
 		if k.repo != "" {
 			where += "/" + k.repo
 		}
 		b.fs.add(Medium, RuleHandMadeChange, k.org, k.repo, "",
 			"See who made them in the org's audit log; put the ones to keep in the files through a reviewed pull request (permsync apply reverts hand-made grants on managed repositories).",
-			"%s changed on GitHub since the snapshot of %s without a file saying so: %s", plural(len(lines), "thing")+" on "+where, c.SnapshotAt.Format("2006-01-02 15:04 MST"), strings.Join(shown, "; ")+more)
+			"%s changed on GitHub since the snapshot of %s without a file saying so: %s", words.Plural(len(lines), "thing")+" on "+where, c.SnapshotAt.Format("2006-01-02 15:04 MST"), few(lines, "; ", 3, 3, " and %d more"))
 	}
-}
-
-// byKey indexes a list by key (the last of equal keys wins).
-func byKey[T any](list []T, key func(T) string) map[string]T {
-	m := make(map[string]T, len(list))
-	for _, v := range list {
-		m[key(v)] = v
-	}
-	return m
-}
-
-func unionKeys[V any](a, b map[string]V) []string {
-	set := map[string]bool{}
-	for k := range a {
-		set[k] = true
-	}
-	for k := range b {
-		set[k] = true
-	}
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

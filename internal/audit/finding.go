@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // Severity ranks findings: critical first.
@@ -183,11 +185,7 @@ func (f Finding) WhereShort(n int) string {
 	if len(f.Repos) <= 1 {
 		return f.Where()
 	}
-	shown, more := f.Repos, ""
-	if len(shown) > n {
-		shown, more = shown[:n], fmt.Sprintf(" and %d more", len(f.Repos)-n)
-	}
-	return fmt.Sprintf("%s (%d repositories): %s%s", f.Org, len(f.Repos), strings.Join(shown, ", "), more)
+	return fmt.Sprintf("%s (%d repositories): %s", f.Org, len(f.Repos), few(f.Repos, ", ", n, n, " and %d more"))
 }
 
 // sortFindings ranks by severity, then org, repository, rule and subject.
@@ -265,7 +263,7 @@ func (b *builder) grouped(key string, sev Severity, rule Rule, org, repo, subjec
 func (b *builder) finishFindings() {
 	for _, c := range b.causes {
 		f := &b.fs[c.idx]
-		sortFold(c.repos)
+		state.SortFold(c.repos)
 		f.Repos = c.repos
 		if len(c.repos) == 1 {
 			f.Repo = c.repos[0]
@@ -289,9 +287,5 @@ func listRepos(org string, repos []string) string {
 	if len(repos) == 1 {
 		return org + "/" + repos[0]
 	}
-	shown, more := repos, ""
-	if len(shown) > 5 {
-		shown, more = shown[:3], fmt.Sprintf(" and %d more", len(repos)-3)
-	}
-	return fmt.Sprintf("%d repositories of %s (%s%s)", len(repos), org, strings.Join(shown, ", "), more)
+	return fmt.Sprintf("%d repositories of %s (%s)", len(repos), org, few(repos, ", ", 5, 3, " and %d more"))
 }

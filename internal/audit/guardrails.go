@@ -38,39 +38,33 @@ func auditRule(br reconcile.Breach) Rule {
 
 // crossingSeverity is the breach's severity, as the plan's notice gives it.
 func crossingSeverity(br reconcile.Breach) Severity {
-	switch br.Severity {
-	case reconcile.SeverityCritical:
-		return Critical
-	case reconcile.SeverityHigh:
-		return High
-	case reconcile.SeverityMedium:
-		return Medium
+	if s, ok := severityOf[br.Severity]; ok {
+		return s
 	}
 	return Low
 }
 
+var severityOf = map[reconcile.Severity]Severity{reconcile.SeverityCritical: Critical, reconcile.SeverityHigh: High, reconcile.SeverityMedium: Medium}
+
 // crossingWords joins the breaches' messages (each one the plan's item
 // detail, word for word), the first few when there are many.
 func crossingWords(items []string) string {
-	return joinFew(items, "; and %d more (the report's repository list has them all)")
+	return few(items, "; ", 5, 3, "; and %d more (the report's repository list has them all)")
 }
 
 // crossingFix joins the distinct fixes of a finding's breaches (a fix
 // names the principal, so several principals give several sentences).
 func crossingFix(fixes []string) string {
-	return joinFew(fixes, " And the same for %d more.")
+	return few(fixes, " ", 5, 3, " And the same for %d more.")
 }
 
-func joinFew(items []string, moreFormat string) string {
-	shown, more := items, ""
-	if len(shown) > 5 {
-		shown, more = shown[:3], fmt.Sprintf(moreFormat, len(items)-3)
+// few joins items with sep: all of them up to most, else the first show
+// and, in moreFormat, how many more.
+func few(items []string, sep string, most, show int, moreFormat string) string {
+	if len(items) <= most {
+		return strings.Join(items, sep)
 	}
-	sep := "; "
-	if strings.HasPrefix(moreFormat, " ") {
-		sep = " "
-	}
-	return strings.Join(shown, sep) + more
+	return strings.Join(items[:show], sep) + fmt.Sprintf(moreFormat, len(items)-show)
 }
 
 // crossed is what one finding of the guardrails has gathered.

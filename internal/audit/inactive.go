@@ -2,13 +2,14 @@ package audit
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
-	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // Inactive access (issue #14): the CLI reads ghapi.Client.RepoActivity once
@@ -38,12 +39,13 @@ type RepoActivity struct {
 // left to the owner findings) with no event since now-horizon. A repository
 // whose events do not reach back over the horizon (a busy one: one page
 // read) is not judged, and said so in notes.
-func InactiveFindings(a *state.Org, co *config.Org, activity map[string]RepoActivity, now time.Time, horizon time.Duration) (out []Finding, notes []string) {
+func InactiveFindings(x *access.Org, co *config.Org, activity map[string]RepoActivity, now time.Time, horizon time.Duration) (out []Finding, notes []string) {
 	if horizon <= 0 {
 		horizon = DefaultInactiveHorizon
 	}
 	cutoff := now.Add(-horizon)
 	days := int(horizon / (24 * time.Hour))
+	a := x.State
 	for _, r := range a.Repos {
 		act, ok := activity[strings.ToLower(r.Name)]
 		if !ok || r.Archived || co.Ignored(r.Name) {
@@ -53,33 +55,21 @@ func InactiveFindings(a *state.Org, co *config.Org, activity map[string]RepoActi
 			notes = append(notes, fmt.Sprintf("%s/%s: its events reach back only to %s, less than %d days: inactive access is not judged there", a.Name, r.Name, act.Since.UTC().Format("2006-01-02"), days))
 			continue
 		}
-		holders := map[string][]string{} // lower login → sources
+		holders := map[string][]string{} // Key(login) → sources
 		names := map[string]string{}
-		for _, u := range r.Users {
-			if u.Role >= role.Write {
-				k := strings.ToLower(u.Login)
-				names[k] = u.Login
-				holders[k] = append(holders[k], fmt.Sprintf("direct %s", u.Role))
-			}
-		}
-		for _, tg := range r.Teams {
-			t := a.Team(tg.Slug)
-			if tg.Role < role.Write || t == nil {
-				continue
-			}
-			for _, m := range t.Members {
-				k := strings.ToLower(m)
-				if _, ok := names[k]; !ok {
-					names[k] = m
+		for k, h := range x.Holders(r) {
+			for _, s := range h.Sources {
+				switch {
+				case s.Role < role.Write:
+				case s.Kind == access.Direct:
+					holders[k] = append(holders[k], fmt.Sprintf("direct %s", s.Role))
+				case s.Kind == access.ViaTeam:
+					holders[k] = append(holders[k], fmt.Sprintf("team %s %s", x.Team(s.Team).Slug, s.Role))
 				}
-				holders[k] = append(holders[k], fmt.Sprintf("team %s %s", t.Slug, tg.Role))
 			}
+			names[k] = h.Login
 		}
-		logins := make([]string, 0, len(holders))
-		for k := range holders {
-			logins = append(logins, k)
-		}
-		sort.Strings(logins)
+		logins := slices.Sorted(maps.Keys(holders))
 		for _, k := range logins {
 			if last, ok := act.Last[k]; ok && !last.Before(cutoff) {
 				continue

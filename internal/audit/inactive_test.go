@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
@@ -28,7 +29,7 @@ func TestInactiveAccess(t *testing.T) {
 		}},
 		"busy": {Since: now.AddDate(0, 0, -5), Last: map[string]time.Time{}},
 	}
-	got, notes := InactiveFindings(a, &config.Org{Name: "acme"}, activity, now, 0)
+	got, notes := InactiveFindings(access.Index(a), &config.Org{Name: "acme"}, activity, now, 0)
 	var subjects []string
 	for _, f := range got {
 		subjects = append(subjects, f.Repo+" "+f.Subject)

@@ -15,6 +15,7 @@ package audit
 import (
 	"time"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
@@ -186,11 +187,11 @@ type Access struct {
 
 // Source kinds.
 const (
-	SourceDirect     = "direct"
-	SourceInvitation = "invitation"
-	SourceTeam       = "team"
-	SourceOwner      = "owner"
-	SourceBase       = "base"
+	SourceDirect     = access.Direct
+	SourceInvitation = access.Invitation
+	SourceTeam       = access.ViaTeam
+	SourceOwner      = access.Owner
+	SourceBase       = access.Base
 )
 
 // Source is one road to a role.

@@ -30,28 +30,48 @@ func IsCLA(context string) bool {
 // checks them against the org's floor.
 func (b *builder) protection(rep *Repo, co *config.Org, r *state.Repo) {
 	def := r.DefaultBranch
-	pr := &rep.Protection
-	pr.Branch = def
+	rep.Protection.Branch = def
 	bp, ok := r.Branch(def)
 	if ok && bp.Protected {
-		pr.BranchProtection = true
-		pr.Pattern = bp.Pattern
-		pr.EnforceAdmins = bp.EnforceAdmins
-		pr.AllowForcePushes = bp.AllowForcePushes
-		pr.AllowDeletions = bp.AllowDeletions
-		if bp.Reviews != nil {
-			pr.Reviews = bp.Reviews.Count
-			pr.CodeOwnerReviews = bp.Reviews.CodeOwners
-			pr.DismissStaleReviews = bp.Reviews.DismissStale
-		}
-		if bp.StatusChecks != nil {
-			pr.StrictChecks = bp.StatusChecks.Strict
-			for _, c := range bp.StatusChecks.Checks {
-				pr.Checks = append(pr.Checks, Check{Context: c.Context, AppID: normApp(c.AppID)})
-			}
+		classicProtection(&rep.Protection, bp)
+	}
+	rulesets(rep, r, co.Policy.RequiredChecks)
+	rep.Protection.Protected = rep.Protection.BranchProtection || rep.Protection.RulesetsApply > 0
+	claInFloor := floorChecks(rep, r, bp, co.Policy.RequiredChecks)
+	rep.CLARequired = claRequired(rep, r, bp, claInFloor)
+	if r.Archived || rep.ReadError != "" || def == "" {
+		return
+	}
+	if !rep.CLARequired {
+		b.rep.NoCLA = append(b.rep.NoCLA, rep.FullName())
+	}
+	b.protectionFindings(rep, co, r)
+}
+
+// classicProtection copies a branch protection rule into pr.
+func classicProtection(pr *Protection, bp state.BranchProtection) {
+	pr.BranchProtection = true
+	pr.Pattern = bp.Pattern
+	pr.EnforceAdmins = bp.EnforceAdmins
+	pr.AllowForcePushes = bp.AllowForcePushes
+	pr.AllowDeletions = bp.AllowDeletions
+	if bp.Reviews != nil {
+		pr.Reviews = bp.Reviews.Count
+		pr.CodeOwnerReviews = bp.Reviews.CodeOwners
+		pr.DismissStaleReviews = bp.Reviews.DismissStale
+	}
+	if bp.StatusChecks != nil {
+		pr.StrictChecks = bp.StatusChecks.Strict
+		for _, c := range bp.StatusChecks.Checks {
+			pr.Checks = append(pr.Checks, Check{Context: c.Context, AppID: state.NormApp(c.AppID)})
 		}
 	}
-	floor := co.Policy.RequiredChecks
+}
+
+// rulesets lists r's rulesets, and adds what those that apply to the
+// default branch require to its protection.
+func rulesets(rep *Repo, r *state.Repo, floor []config.Check) {
+	def, pr := r.DefaultBranch, &rep.Protection
 	for _, rs := range r.Rulesets {
 		applies := def != "" && rs.AppliesTo(def, def)
 		out := Ruleset{Name: rs.Name, Source: rs.Source, SourceType: rs.SourceType, Enforcement: rs.Enforcement,
@@ -60,7 +80,7 @@ func (b *builder) protection(rep *Repo, co *config.Org, r *state.Repo) {
 			out.Bypass = []state.BypassActor{}
 		}
 		for _, c := range rs.RequiredChecks {
-			out.RequiredChecks = append(out.RequiredChecks, Check{Context: c.Context, AppID: normApp(c.AppID)})
+			out.RequiredChecks = append(out.RequiredChecks, Check{Context: c.Context, AppID: state.NormApp(c.AppID)})
 			for _, f := range floor {
 				if f.Context == c.Context {
 					out.RequiresFloorCheck = true
@@ -78,67 +98,55 @@ func (b *builder) protection(rep *Repo, co *config.Org, r *state.Repo) {
 		if rs.StrictChecks {
 			pr.StrictChecks = true
 		}
-		for _, c := range rs.RequiredChecks {
-			pr.Checks = append(pr.Checks, Check{Context: c.Context, AppID: normApp(c.AppID)})
-		}
+		pr.Checks = append(pr.Checks, out.RequiredChecks...)
 	}
-	pr.Protected = pr.BranchProtection || pr.RulesetsApply > 0
+}
 
-	// Each floor check: required, by what, pinned?
-	claContexts := 0
+// floorChecks says of each floor check whether it is required, by what, and
+// pinned to which App; it reports whether the floor has a CLA check.
+func floorChecks(rep *Repo, r *state.Repo, bp state.BranchProtection, floor []config.Check) (cla bool) {
 	for _, f := range floor {
-		cs := CheckStatus{Context: f.Context, WantedApp: normApp(f.AppID), CLA: IsCLA(f.Context), By: []CheckSource{}}
-		if cs.CLA {
-			claContexts++
-		}
-		cs.By = checkSources(bp, pr.BranchProtection, r.Rulesets, f.Context, f.AppID, def)
+		cs := CheckStatus{Context: f.Context, WantedApp: state.NormApp(f.AppID), CLA: IsCLA(f.Context), By: []CheckSource{}}
+		cla = cla || cs.CLA
+		cs.By = checkSources(bp, rep.Protection.BranchProtection, r.Rulesets, f.Context, f.AppID, r.DefaultBranch)
 		cs.Required = len(cs.By) > 0
-		for _, s := range cs.By {
-			cs.Covered = cs.Covered || s.StandsIn
-		}
 		pinnedToWanted := false
 		for _, s := range cs.By {
-			if s.AppID > 0 {
-				cs.Pinned = true
-			}
-			if f.AppID > 0 && s.AppID == f.AppID {
-				pinnedToWanted = true
-			}
+			cs.Covered = cs.Covered || s.StandsIn
+			cs.Pinned = cs.Pinned || s.AppID > 0
+			pinnedToWanted = pinnedToWanted || (f.AppID > 0 && s.AppID == f.AppID)
 		}
 		cs.Spoofable = cs.Required && !cs.Pinned
 		cs.WrongApp = cs.Required && f.AppID > 0 && !pinnedToWanted
 		rep.RequiredChecks = append(rep.RequiredChecks, cs)
 	}
-	// Without a CLA check in the floor, EasyCLA is still what the question
-	// "does it require the CLA?" is about.
-	// Covered only where nobody below an org owner can skip it: a ruleset
-	// that can be bypassed, or whose bypass list cannot be read, does not
-	// count.
-	rep.CLARequired = false
-	if claContexts > 0 {
+	return cla
+}
+
+// claRequired reports whether the default branch requires the CLA where
+// nobody below an org owner can skip it: a ruleset that can be bypassed, or
+// whose bypass list cannot be read, does not count. Without a CLA check in
+// the floor, EasyCLA is still what the question is about.
+func claRequired(rep *Repo, r *state.Repo, bp state.BranchProtection, claInFloor bool) bool {
+	if claInFloor {
 		for _, cs := range rep.RequiredChecks {
 			if cs.CLA && cs.Covered {
-				rep.CLARequired = true
+				return true
 			}
 		}
-	} else {
-		for _, c := range pr.Checks {
-			if !IsCLA(c.Context) {
-				continue
-			}
-			for _, s := range checkSources(bp, pr.BranchProtection, r.Rulesets, c.Context, state.AnyApp, def) {
-				rep.CLARequired = rep.CLARequired || s.StandsIn
+		return false
+	}
+	for _, c := range rep.Protection.Checks {
+		if !IsCLA(c.Context) {
+			continue
+		}
+		for _, s := range checkSources(bp, rep.Protection.BranchProtection, r.Rulesets, c.Context, state.AnyApp, r.DefaultBranch) {
+			if s.StandsIn {
+				return true
 			}
 		}
 	}
-
-	if r.Archived || rep.ReadError != "" || def == "" {
-		return
-	}
-	if !rep.CLARequired {
-		b.rep.NoCLA = append(b.rep.NoCLA, rep.FullName())
-	}
-	b.protectionFindings(rep, co, r)
+	return false
 }
 
 // checkSources lists what requires context on the default branch: branch
@@ -151,7 +159,7 @@ func checkSources(bp state.BranchProtection, classic bool, rulesets []state.Rule
 	if classic && bp.StatusChecks != nil {
 		for _, c := range bp.StatusChecks.Checks {
 			if c.Context == context {
-				out = append(out, CheckSource{Where: "branch protection", AppID: normApp(c.AppID), StandsIn: true})
+				out = append(out, CheckSource{Where: "branch protection", AppID: state.NormApp(c.AppID), StandsIn: true})
 			}
 		}
 	}
@@ -164,7 +172,7 @@ func checkSources(bp state.BranchProtection, classic bool, rulesets []state.Rule
 			continue
 		}
 		in, why := rs.StandsIn(context, pinned, def, def)
-		out = append(out, CheckSource{Where: "ruleset " + rs.Name, AppID: normApp(c.AppID), Bypass: bypassWho(rs), StandsIn: in, Why: why})
+		out = append(out, CheckSource{Where: "ruleset " + rs.Name, AppID: state.NormApp(c.AppID), Bypass: bypassWho(rs), StandsIn: in, Why: why})
 	}
 	return out
 }
@@ -181,30 +189,25 @@ func bypassWho(rs state.Ruleset) string {
 	return BypassText(rs.Bypass)
 }
 
-func normApp(id int64) int64 {
-	if id <= 0 {
-		return state.AnyApp
-	}
-	return id
+func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
+	b.checkFindings(rep, co)
+	b.branchFindings(rep, co)
+	b.rulesetFindings(rep, co, r)
 }
 
-func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
-	pr := rep.Protection
-	full := rep.FullName()
-	p := co.Policy
-	where := func(key string) string { return p.Where(key, co.File).String() }
-	fileFix := func(setting string) string {
-		if rep.Managed {
-			return fmt.Sprintf("Set %s under branch_protection.%s in %s through a reviewed pull request; permsync applies it and never weakens it.", setting, pr.Branch, rep.File)
-		}
-		return fmt.Sprintf("Import the repository (permsync import --org %s --repo %s) and set %s under branch_protection.%s in its file.", rep.Org, rep.Name, setting, pr.Branch)
+// fileFix says how to set a protection setting of rep's default branch.
+func fileFix(rep *Repo, setting string) string {
+	if rep.Managed {
+		return fmt.Sprintf("Set %s under branch_protection.%s in %s through a reviewed pull request; permsync applies it and never weakens it.", setting, rep.Protection.Branch, rep.File)
 	}
+	return fmt.Sprintf("Import the repository (permsync import --org %s --repo %s) and set %s under branch_protection.%s in its file.", rep.Org, rep.Name, setting, rep.Protection.Branch)
+}
 
-	if !pr.Protected {
-		b.fs.add(High, RuleProtectionMissing, rep.Org, rep.Name, "branch:"+pr.Branch, fileFix("required_status_checks, enforce_admins and required_approving_review_count"),
-			"the default branch %s of %s is not protected: anyone with write access can push to it directly, force-push or delete it", pr.Branch, full)
-	}
-
+// checkFindings reports the floor's checks that are not required, required
+// from any App or the wrong one, and a CLA check that is not required.
+func (b *builder) checkFindings(rep *Repo, co *config.Org) {
+	pr, full := rep.Protection, rep.FullName()
+	where := co.Policy.Where("required_checks", co.File).String()
 	var claMissing []string
 	var claSkippable []CheckSource
 	for _, cs := range rep.RequiredChecks {
@@ -223,7 +226,7 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 					}
 					return fmt.Sprintf("%s is not required on the default branch of %s (required_checks lists it)", ctx, listRepos(rep.Org, repos))
 				})
-			f.Source = where("required_checks")
+			f.Source = where
 		}
 		switch {
 		case !cs.Required:
@@ -237,7 +240,7 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 					}
 					return fmt.Sprintf("%s is required on the default branch of %s from another App or any source, not from the App %d the org file pins it to", ctx, listRepos(rep.Org, repos), want)
 				})
-			f.Source = where("required_checks")
+			f.Source = where
 		case cs.Spoofable:
 			f := b.grouped(subject, Medium, RuleCheckSpoofable, rep.Org, rep.Name, subject,
 				fmt.Sprintf("Pin it to the App that posts it: in %s write `- context: %s` with `app_id: <the App's id>` under required_checks.", orgFileOr(co), ctx),
@@ -247,23 +250,32 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 					}
 					return fmt.Sprintf("%s is required from any source on the default branch of %s: anyone with write access can post a passing %s status", ctx, listRepos(rep.Org, repos), ctx)
 				})
-			f.Source = where("required_checks")
+			f.Source = where
 		}
 	}
 	if len(claMissing) > 0 && !rep.CLARequired {
-		f := b.fs.add(Critical, RuleCLANotRequired, rep.Org, rep.Name, "check:"+claMissing[0], fileFix("required_status_checks: ["+claMissing[0]+", …]"),
+		f := b.fs.add(Critical, RuleCLANotRequired, rep.Org, rep.Name, "check:"+claMissing[0], fileFix(rep, "required_status_checks: ["+claMissing[0]+", …]"),
 			"the CLA check (%s) is not required on %s of %s%s: contributions can be merged without a signed CLA", strings.Join(claMissing, " or "), pr.Branch, full, skippableText(claSkippable))
-		f.Source = where("required_checks")
+		f.Source = where
 	}
+}
 
+// branchFindings reports the default branch's protection settings below
+// the floor.
+func (b *builder) branchFindings(rep *Repo, co *config.Org) {
+	pr, full, p := rep.Protection, rep.FullName(), co.Policy
+	if !pr.Protected {
+		b.fs.add(High, RuleProtectionMissing, rep.Org, rep.Name, "branch:"+pr.Branch, fileFix(rep, "required_status_checks, enforce_admins and required_approving_review_count"),
+			"the default branch %s of %s is not protected: anyone with write access can push to it directly, force-push or delete it", pr.Branch, full)
+	}
 	if pr.BranchProtection && !pr.EnforceAdmins {
-		b.fs.add(Medium, RuleEnforceAdminsOff, rep.Org, rep.Name, "branch:"+pr.Branch, fileFix("enforce_admins: true"),
+		b.fs.add(Medium, RuleEnforceAdminsOff, rep.Org, rep.Name, "branch:"+pr.Branch, fileFix(rep, "enforce_admins: true"),
 			"the protection of %s on %s does not apply to admins: they can push past reviews and checks", pr.Branch, full)
 	}
 	if pr.Protected && pr.Reviews < p.MinReviews {
-		f := b.fs.add(Medium, RuleReviewsBelowMin, rep.Org, rep.Name, "branch:"+pr.Branch, fileFix(fmt.Sprintf("required_approving_review_count: %d", p.MinReviews)),
+		f := b.fs.add(Medium, RuleReviewsBelowMin, rep.Org, rep.Name, "branch:"+pr.Branch, fileFix(rep, fmt.Sprintf("required_approving_review_count: %d", p.MinReviews)),
 			"%s of %s requires %d approving reviews, fewer than min_reviews (%d)", pr.Branch, full, pr.Reviews, p.MinReviews)
-		f.Source = where("min_reviews")
+		f.Source = p.Where("min_reviews", co.File).String()
 	}
 	if pr.BranchProtection && pr.AllowForcePushes {
 		b.fs.add(Medium, RuleForcePushAllowed, rep.Org, rep.Name, "branch:"+pr.Branch,
@@ -275,6 +287,12 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 			"Turn off \"Allow deletions\" in the branch's protection rule (permsync does not manage this setting).",
 			"%s of %s may be deleted by anyone with push access", pr.Branch, full)
 	}
+}
+
+// rulesetFindings reports the rulesets requiring a floor check that can be
+// bypassed, or whose bypass list cannot be read.
+func (b *builder) rulesetFindings(rep *Repo, co *config.Org, r *state.Repo) {
+	pr := rep.Protection
 	for _, rs := range r.Rulesets {
 		if !rs.AppliesTo(pr.Branch, pr.Branch) || !requiresFloor(rs, co.Policy.RequiredChecks) {
 			continue

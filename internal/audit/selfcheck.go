@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,37 +13,48 @@ import (
 // a pull request reviewed by the rights' owners, which only holds if its
 // default branch requires code-owner review, binds admins and has no bypass.
 func (b *builder) selfCheck() SelfCheck {
-	in := b.in.Self
-	sc := SelfCheck{Repo: in.Repo, Bypass: []string{}, Problems: []string{}}
-	if in.Repo == "" {
-		sc.Note = in.Note
-		if sc.Note == "" {
-			sc.Note = "skipped: the permissions repository is not known (pass --self-repo OWNER/REPO)"
-		}
-		return sc
-	}
-	owner, name, _ := strings.Cut(in.Repo, "/")
-	st := in.State
+	sc := SelfCheck{Repo: b.in.Self.Repo, Bypass: []string{}, Problems: []string{}}
+	st, note := b.selfState()
 	if st == nil {
-		if a := b.actual(owner); a != nil {
-			st = a.Repo(name)
-		}
-	}
-	if st == nil || !st.Readable() {
-		sc.Note = in.Note
-		if sc.Note == "" {
-			sc.Note = "skipped: " + in.Repo + " could not be read"
-			if st != nil && st.ReadError != "" {
-				sc.Note += " (" + st.ReadError + ")"
-			}
-		}
+		sc.Note = note
 		return sc
 	}
 	sc.Checked = true
+	bp, classic := selfProtection(&sc, st)
+	b.selfFindings(&sc, st, bp, classic)
+	sc.Passed = len(sc.Problems) == 0
+	return sc
+}
+
+// selfState is the permissions repository as read, or nil and why not.
+func (b *builder) selfState() (*state.Repo, string) {
+	in := b.in.Self
+	if in.Repo == "" {
+		return nil, cmp.Or(in.Note, "skipped: the permissions repository is not known (pass --self-repo OWNER/REPO)")
+	}
+	owner, name, _ := strings.Cut(in.Repo, "/")
+	st := in.State
+	if a := b.actual(owner); st == nil && a != nil {
+		st = a.Repo(name)
+	}
+	if st != nil && st.Readable() {
+		return st, ""
+	}
+	why := "skipped: " + in.Repo + " could not be read"
+	if st != nil && st.ReadError != "" {
+		why += " (" + st.ReadError + ")"
+	}
+	return nil, cmp.Or(in.Note, why)
+}
+
+// selfProtection reads the default branch's protection and the rulesets
+// that apply to it into sc; it returns the branch protection rule and
+// whether one applies.
+func selfProtection(sc *SelfCheck, st *state.Repo) (bp state.BranchProtection, classic bool) {
 	def := st.DefaultBranch
 	sc.Branch = def
-	bp, _ := st.Branch(def)
-	classic := bp.Protected
+	bp, _ = st.Branch(def)
+	classic = bp.Protected
 	rulesets := 0
 	for _, rs := range st.Rulesets {
 		if !rs.AppliesTo(def, def) {
@@ -69,7 +81,13 @@ func (b *builder) selfCheck() SelfCheck {
 		// Rulesets bind admins unless they are bypass actors (checked below).
 		sc.EnforceAdmins = rulesets > 0
 	}
-	org, repo := owner, name
+	return bp, classic
+}
+
+// selfFindings reports what lets a rights change through unreviewed.
+func (b *builder) selfFindings(sc *SelfCheck, st *state.Repo, bp state.BranchProtection, classic bool) {
+	in, def := b.in.Self, st.DefaultBranch
+	org, repo, _ := strings.Cut(in.Repo, "/")
 	fixProt := fmt.Sprintf("In %s's settings, protect %s: require pull request reviews with review from Code Owners, include administrators, and allow no bypass.", in.Repo, def)
 	if !sc.Protected {
 		sc.Problems = append(sc.Problems, "the default branch "+def+" is not protected")
@@ -102,8 +120,6 @@ func (b *builder) selfCheck() SelfCheck {
 				"on the permissions repository %s, review of %s can be made not to bite: %s", in.Repo, def, weak)
 		}
 	}
-	sc.Passed = len(sc.Problems) == 0
-	return sc
 }
 
 const (

@@ -37,7 +37,7 @@ func NewSnapshot(actual map[string]*state.Org, now time.Time) *Snapshot {
 			s.Orgs = append(s.Orgs, o)
 		}
 	}
-	sort.Slice(s.Orgs, func(i, j int) bool { return lessFold(s.Orgs[i].Name, s.Orgs[j].Name) })
+	sort.Slice(s.Orgs, func(i, j int) bool { return state.LessFold(s.Orgs[i].Name, s.Orgs[j].Name) })
 	return s
 }
 
@@ -101,12 +101,15 @@ func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 		if wo.InstallationsRead && o.Installations == nil {
 			o.Installations = []state.Installation{}
 		}
-		read := foldSet(wo.DeployKeysRead)
+		read := map[string]bool{}
+		for _, name := range wo.DeployKeysRead {
+			read[strings.ToLower(name)] = true
+		}
 		for _, r := range o.Repos {
 			if r == nil {
 				return nil, errors.New("not a permsync audit snapshot: a repository is null")
 			}
-			if _, ok := read[strings.ToLower(r.Name)]; ok && r.DeployKeys == nil {
+			if read[strings.ToLower(r.Name)] && r.DeployKeys == nil {
 				r.DeployKeys = []state.DeployKey{}
 			}
 		}

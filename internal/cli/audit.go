@@ -172,7 +172,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		return err
 	}
 	if opts.Out != "" {
-		fmt.Fprintf(opts.IO.ErrOut, "audit: findings: %s; report written to %s\n", findingsLine(rep), opts.Out)
+		fmt.Fprintf(opts.IO.ErrOut, "audit: findings: %s; report written to %s\n", render.FindingCounts(rep), opts.Out)
 	}
 	if opts.SnapshotOut != "" && !opts.summaryOnly {
 		fmt.Fprintf(opts.IO.ErrOut, "audit: snapshot of the state read written to %s\n", opts.SnapshotOut)
@@ -204,19 +204,6 @@ func renderAudit(w io.Writer, rep *audit.Report, format string) error {
 	}
 	// A job summary holds at most 1 MiB; the HTML and JSON reports hold the rest.
 	return render.Markdown(w, rep, render.MarkdownOptions{MaxBytes: render.JobSummaryLimit - 16<<10})
-}
-
-func findingsLine(rep *audit.Report) string {
-	var parts []string
-	for _, s := range audit.Severities {
-		if n := rep.Summary.Findings[s.String()]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, s))
-		}
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, ", ")
 }
 
 // parseSince reads --since (YYYY-MM-DD, the start of that day in UTC).

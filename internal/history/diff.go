@@ -2,11 +2,11 @@ package history
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/pairs"
 )
 
 // Diff lists what changed from before to after (either may be nil: no
@@ -14,37 +14,17 @@ import (
 // removed or changed, protection settings and org settings.
 func Diff(before, after *config.Config) []Change {
 	out := []Change{}
-	bo, ao := orgsByKey(before), orgsByKey(after)
-	for _, k := range unionKeys(bo, ao) {
-		out = append(out, diffOrg(bo[k], ao[k])...)
+	for _, p := range pairs.Of(orgs(before), orgs(after), func(o *config.Org) string { return strings.ToLower(o.Name) }) {
+		out = append(out, diffOrg(p.Old, p.New)...)
 	}
 	return out
 }
 
-func orgsByKey(c *config.Config) map[string]*config.Org {
-	m := map[string]*config.Org{}
-	if c != nil {
-		for _, o := range c.Orgs {
-			m[strings.ToLower(o.Name)] = o
-		}
+func orgs(c *config.Config) []*config.Org {
+	if c == nil {
+		return nil
 	}
-	return m
-}
-
-func unionKeys[V any](a, b map[string]V) []string {
-	set := map[string]bool{}
-	for k := range a {
-		set[k] = true
-	}
-	for k := range b {
-		set[k] = true
-	}
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return c.Orgs
 }
 
 func diffOrg(b, a *config.Org) []Change {
@@ -67,21 +47,17 @@ func diffOrg(b, a *config.Org) []Change {
 		pc.Description = fmt.Sprintf("%s: %s %s → %s", name, pc.Field, pc.ValueBefore, pc.ValueAfter)
 		out = append(out, pc)
 	}
-	br, ar := reposByKey(b), reposByKey(a)
-	for _, k := range unionKeys(br, ar) {
-		out = append(out, diffRepo(name, br[k], ar[k])...)
+	var br, ar []*config.Repo
+	if b != nil {
+		br = b.Repos
+	}
+	if a != nil {
+		ar = a.Repos
+	}
+	for _, p := range pairs.Of(br, ar, func(r *config.Repo) string { return strings.ToLower(r.Name) }) {
+		out = append(out, diffRepo(name, p.Old, p.New)...)
 	}
 	return out
-}
-
-func reposByKey(o *config.Org) map[string]*config.Repo {
-	m := map[string]*config.Repo{}
-	if o != nil {
-		for _, r := range o.Repos {
-			m[strings.ToLower(r.Name)] = r
-		}
-	}
-	return m
 }
 
 // diffPolicy compares org settings, key by key, as the org file spells them.
@@ -89,9 +65,9 @@ func diffPolicy(b, a config.Policy) []Change {
 	type kv struct{ key, before, after string }
 	pairs := []kv{
 		{"mode", string(b.Mode), string(a.Mode)},
-		{"required_checks", checksString(b.RequiredChecks), checksString(a.RequiredChecks)},
+		{"required_checks", listText(b.RequiredChecks, unmanaged), listText(a.RequiredChecks, unmanaged)},
 		{"min_reviews", strconv.Itoa(b.MinReviews), strconv.Itoa(a.MinReviews)},
-		{"admin_allowed", principalsString(b.AdminAllowed), principalsString(a.AdminAllowed)},
+		{"admin_allowed", listText(b.AdminAllowed, "(no restriction)"), listText(a.AdminAllowed, "(no restriction)")},
 		{"outside_collaborator_max_role", b.OutsideCollaboratorMaxRole.String(), a.OutsideCollaboratorMaxRole.String()},
 		{"min_admins", strconv.Itoa(b.MinAdmins), strconv.Itoa(a.MinAdmins)},
 		{"max_admins", strconv.Itoa(b.MaxAdmins), strconv.Itoa(a.MaxAdmins)},
@@ -108,26 +84,17 @@ func diffPolicy(b, a config.Policy) []Change {
 	return out
 }
 
-func checksString(cs []config.Check) string {
-	if cs == nil {
-		return "(not managed)"
+// listText is items as the org file lists them, or ifNil where the key
+// is not set.
+func listText[T fmt.Stringer](items []T, ifNil string) string {
+	if items == nil {
+		return ifNil
 	}
-	parts := make([]string, len(cs))
-	for i, c := range cs {
-		parts[i] = c.String()
+	parts := make([]string, len(items))
+	for i, x := range items {
+		parts[i] = x.String()
 	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-func principalsString(ps []config.Principal) string {
-	if ps == nil {
-		return "(no restriction)"
-	}
-	parts := make([]string, len(ps))
-	for i, p := range ps {
-		parts[i] = p.String()
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
+	return listString(parts)
 }
 
 func listString(s []string) string { return "[" + strings.Join(s, ", ") + "]" }
@@ -152,17 +119,8 @@ func diffRepo(org string, b, a *config.Repo) []Change {
 			Description: fmt.Sprintf("%s is no longer managed (%s removed; its grants stay on GitHub)", full, file)})
 		return out
 	}
-	bg := map[string]config.Grant{}
-	for _, g := range b.Grants {
-		bg[g.Key()] = g
-	}
-	ag := map[string]config.Grant{}
-	for _, g := range a.Grants {
-		ag[g.Key()] = g
-	}
-	for _, k := range unionKeys(bg, ag) {
-		gb, inB := bg[k]
-		ga, inA := ag[k]
+	for _, p := range pairs.Of(b.Grants, a.Grants, config.Grant.Key) {
+		gb, inB, ga, inA := p.Old, p.InOld, p.New, p.InNew
 		c := Change{Org: org, Repo: name, File: file}
 		switch {
 		case !inB:
@@ -184,16 +142,9 @@ func diffRepo(org string, b, a *config.Repo) []Change {
 }
 
 func diffProtection(org, repo, file string, b, a []config.BranchProtection) []Change {
-	bm, am := map[string]config.BranchProtection{}, map[string]config.BranchProtection{}
-	for _, p := range b {
-		bm[p.Branch] = p
-	}
-	for _, p := range a {
-		am[p.Branch] = p
-	}
 	var out []Change
-	for _, br := range unionKeys(bm, am) {
-		pb, pa := bm[br], am[br]
+	for _, p := range pairs.Of(b, a, func(p config.BranchProtection) string { return p.Branch }) {
+		br, pb, pa := p.Key, p.Old, p.New
 		fields := []struct{ name, before, after string }{
 			{"required_status_checks", checksPtr(pb.RequiredChecks), checksPtr(pa.RequiredChecks)},
 			{"strict", boolPtr(pb.Strict), boolPtr(pa.Strict)},
@@ -218,7 +169,7 @@ func checksPtr(p *[]config.Check) string {
 	if p == nil {
 		return unmanaged
 	}
-	return checksString(*p)
+	return listText(*p, unmanaged)
 }
 
 func boolPtr(p *bool) string {

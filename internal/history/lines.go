@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // importAt is how many repositories one commit must make managed to read
@@ -58,21 +60,11 @@ func (e Entry) Lines() []string {
 	var head []string
 	for _, k := range orgs {
 		t := imports[k]
-		s := fmt.Sprintf("imported %d repositories of %s (%s", t.repos, t.org, plural(t.grants, "grant"))
+		s := fmt.Sprintf("imported %d repositories of %s (%s", t.repos, t.org, words.Plural(t.grants, "grant"))
 		if n := len(t.branches); n > 0 {
-			s += ", " + plural(n, "protected branch")
+			s += ", " + words.Plural(n, "protected branch")
 		}
 		head = append(head, s+")")
 	}
 	return append(head, out...)
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	if strings.HasSuffix(noun, "ch") {
-		return fmt.Sprintf("%d %ses", n, noun)
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

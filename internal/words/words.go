@@ -11,8 +11,8 @@ import (
 func Plural(n int, noun string) string { return strconv.Itoa(n) + " " + Noun(n, noun) }
 
 // Noun is noun in the number n: "person" becomes "people", a consonant
-// and "y" becomes "ies" ("repositories", but "keys"), anything else takes
-// an "s".
+// and "y" becomes "ies" ("repositories", but "keys"), a hissing end takes
+// "es" ("branches"), anything else takes an "s".
 func Noun(n int, noun string) string {
 	switch {
 	case n == 1:
@@ -21,6 +21,8 @@ func Noun(n int, noun string) string {
 		return strings.TrimSuffix(noun, "person") + "people"
 	case strings.HasSuffix(noun, "y") && !vowelY(noun):
 		return strings.TrimSuffix(noun, "y") + "ies"
+	case strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "sh"), strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"):
+		return noun + "es"
 	}
 	return noun + "s"
 }

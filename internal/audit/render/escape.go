@@ -9,9 +9,6 @@
 package render
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/AcademySoftwareFoundation/permsync/internal/mdsafe"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 )
@@ -39,17 +36,4 @@ func letter(r role.Role) string {
 		return "R"
 	}
 	return ""
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	switch {
-	case noun == "person":
-		return fmt.Sprintf("%d people", n)
-	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
-		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

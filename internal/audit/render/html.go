@@ -11,6 +11,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // MatrixAdminColor is the background of an admin cell of the matrix: a
@@ -436,150 +437,175 @@ func (v *view) CheckText(c audit.CheckStatus) string { return checkText(c) }
 func (v *view) BypassText(rs audit.Ruleset) string { return bypassOr(rs) }
 
 func newView(r *audit.Report) *view {
-	v := &view{R: r, CSP: csp}
+	v := &view{R: r, CSP: csp, FindingCounts: FindingCounts(r), Summary: summaryRows(r), NonHuman: nonHumanLines(r)}
 	var orgs []string
 	for _, o := range r.Orgs {
 		orgs = append(orgs, o.Name+" ("+string(o.Mode)+")")
 	}
 	v.Orgs = strings.Join(orgs, ", ")
-	v.FindingCounts = findingCounts(r)
 	for _, f := range r.Findings {
-		hf := hFinding{F: f, Where: f.Where(), Message: richHTML(f.Message), Fix: richHTML(f.Fix)}
-		if len(f.Repos) > 1 {
-			shown := f.Repos
-			if len(shown) > findingRepos {
-				shown = shown[:findingRepos]
-				hf.More = fmt.Sprintf("and %d more", len(f.Repos)-findingRepos)
-			}
-			hf.Where = f.Org + ": " + strings.Join(shown, ", ")
-			hf.All = plural(len(f.Repos), "repository") + ": " + strings.Join(f.Repos, ", ")
-		}
-		v.Findings = append(v.Findings, hf)
+		v.Findings = append(v.Findings, findingRow(f))
 	}
 	if r.History != nil {
 		for _, e := range r.History.Entries {
 			v.History = append(v.History, hHistory{E: e, Authors: authorsOf(e), Changes: e.Lines()})
 		}
 	}
-	s := r.Summary
-	v.Summary = []kv{
-		{K: "Findings", V: findingCounts(r), Bad: s.Findings["critical"]+s.Findings["high"] > 0},
-		{K: "Repositories", V: fmt.Sprintf("%d: %d managed, %d unmanaged, %d archived, %d ignored", s.Repositories, s.Managed, s.Unmanaged, s.Archived, s.Ignored)},
-		{K: "People", V: fmt.Sprintf("%d, of whom %d outside collaborators with access", s.People, s.OutsideCollaborators)},
-		{K: "Without the CLA check", V: plural(len(r.NoCLA), "repository"), Bad: len(r.NoCLA) > 0},
-		{K: "Drift", V: fmt.Sprintf("%s pending in %s; %s", plural(s.DriftChanges, "change"), plural(s.DriftRepositories, "repository"), plural(s.Refusals, "refusal")), Bad: s.DriftChanges > 0},
-	}
-	if h := r.History; h != nil && h.Available {
-		v.Summary = append(v.Summary, kv{K: "Rights changes since " + day(h.Since), V: plural(s.HistoryCommits, "commit") + " (pull request lookup: " + h.PRLookup + ")"})
-	} else if h != nil {
-		v.Summary = append(v.Summary, kv{K: "Rights changes", V: h.Note})
-	}
-	if r.Compare.Available {
-		v.Summary = append(v.Summary, kv{K: "Changed on GitHub since " + stamp(r.Compare.SnapshotAt), V: fmt.Sprintf("%s, %d made by hand", plural(len(r.Compare.Changes), "change"), s.HandMadeChanges), Bad: s.HandMadeChanges > 0})
-	} else {
-		v.Summary = append(v.Summary, kv{K: "Changed on GitHub since a snapshot", V: r.Compare.Note})
-	}
-	sc := r.SelfCheck
-	switch {
-	case !sc.Checked:
-		v.Summary = append(v.Summary, kv{K: "Permissions repository", V: sc.Note})
-	case sc.Passed:
-		v.Summary = append(v.Summary, kv{K: "Permissions repository", V: sc.Repo + ": passed"})
-	default:
-		v.Summary = append(v.Summary, kv{K: "Permissions repository", V: sc.Repo + ": " + strings.Join(sc.Problems, "; "), Bad: true})
-	}
-
 	findingsOf := map[string]int{}
 	for _, f := range r.Findings {
 		findingsOf[strings.ToLower(f.Where())]++
 	}
-	n := 0
 	for _, o := range r.Orgs {
 		for _, ow := range o.Owners {
 			v.Owners = append(v.Owners, hOwner{Org: o.Name, Login: ow.Login, Expected: ow.Expected})
 		}
-		if o.Apps != nil {
-			var admin []string
-			for _, a := range o.Apps {
-				if a.AdministrationWrite {
-					admin = append(admin, a.Slug)
-				}
-			}
-			if len(admin) > 0 {
-				v.Apps = append(v.Apps, fmt.Sprintf("Apps with Administration: write on %s (another road to admin): %s.", o.Name, strings.Join(admin, ", ")))
-			}
-		}
-		if o.ReadError != "" {
-			v.Apps = append(v.Apps, fmt.Sprintf("%s could not be read: %s", o.Name, o.ReadError))
-		}
+		v.Apps = append(v.Apps, orgNotes(o)...)
 		for _, rep := range o.Repos {
-			n++
-			hr := hRepo{R: rep, Full: rep.FullName(), Anchor: anchor(n, rep.FullName()), State: repoState(rep),
-				Protection: protectionText(rep), CLA: rep.CLARequired, CLAKnown: !rep.Archived && rep.ReadError == "" && rep.DefaultBranch != "",
-				AdminCount: rep.Admins.ForMax, AdminMax: rep.Admins.Max, OverMax: rep.Admins.OverMax,
-				Findings: findingsOf[strings.ToLower(rep.FullName())]}
-			for _, c := range rep.RequiredChecks {
-				hr.Checks = append(hr.Checks, checkShort(c))
-			}
-			var undeclared []string
-			for _, a := range rep.Access {
-				if a.Role == role.Admin && a.Undeclared && !onlyOwner(a) {
-					undeclared = append(undeclared, a.Login)
-				}
-				switch {
-				case a.Role == role.Admin && !onlyOwner(a):
-					hr.Admin = append(hr.Admin, holder(a))
-				case a.Role == role.Maintain:
-					hr.Maintain = append(hr.Maintain, holder(a))
-				case a.Role == role.Write:
-					hr.Writers++
-				}
-				ha := hAccess{Login: a.Login, Role: a.Role, Outside: a.Outside, Pending: a.Pending, Undeclared: a.Undeclared}
-				for _, s := range a.Sources {
-					ha.Through = append(ha.Through, sourceText(s))
-					if s.Declared != "" {
-						ha.Declared = append(ha.Declared, s.Declared)
-					}
-					if s.Trace != nil {
-						ha.Trace = append(ha.Trace, traceText(s.Trace))
-					}
-				}
-				ha.Declared, ha.Trace = dedupe(ha.Declared), dedupe(ha.Trace)
-				hr.Access = append(hr.Access, ha)
-			}
-			if len(undeclared) > 0 && rep.Managed {
-				hr.UndeclaredAdmins = "admin no file declares: " + strings.Join(undeclared, ", ")
-			}
-			if rep.BaseRole != role.None && rep.BaseMembers > 0 {
-				hr.BaseLine = fmt.Sprintf("%s for every org member (%d besides the owners)", rep.BaseRole, rep.BaseMembers)
-			}
-			v.Repos = append(v.Repos, hr)
+			v.Repos = append(v.Repos, repoRow(rep, len(v.Repos)+1, findingsOf[strings.ToLower(rep.FullName())]))
 		}
 		for _, p := range o.People {
-			hp := hPerson{Org: o.Name, Login: p.Login, Teams: p.Teams, Admin: strings.Join(p.Admin, ", "), AdminN: len(p.Admin),
-				Maintain: p.Maintain, Write: p.Write}
-			switch {
-			case p.Owner && p.ExpectedOwner:
-				hp.Kind = "owner (expected)"
-			case p.Owner:
-				hp.Kind = "owner (not expected)"
-			case p.Outside:
-				hp.Kind = "outside collaborator"
-			default:
-				hp.Kind = "member"
-			}
-			if p.Owner {
-				hp.Admin = fmt.Sprintf("every repository (%d, org owner)", len(p.Admin))
-			}
-			for _, a := range p.Access {
-				if a.Role < role.Write {
-					hp.Other = append(hp.Other, a.Repo+" ("+a.Role.String()+")")
-				}
-			}
-			v.People = append(v.People, hp)
+			v.People = append(v.People, personRow(o, p))
 		}
 	}
-	v.NonHuman = nonHumanLines(r)
+	v.Matrix = matrixRows(r)
+	return v
+}
+
+// findingRow is a finding as the findings table shows it: a grouped one
+// names its first repositories, and all of them on hover.
+func findingRow(f audit.Finding) hFinding {
+	hf := hFinding{F: f, Where: f.Where(), Message: richHTML(f.Message), Fix: richHTML(f.Fix)}
+	if len(f.Repos) > 1 {
+		shown := f.Repos
+		if len(shown) > findingRepos {
+			shown = shown[:findingRepos]
+			hf.More = fmt.Sprintf("and %d more", len(f.Repos)-findingRepos)
+		}
+		hf.Where = f.Org + ": " + strings.Join(shown, ", ")
+		hf.All = words.Plural(len(f.Repos), "repository") + ": " + strings.Join(f.Repos, ", ")
+	}
+	return hf
+}
+
+// summaryRows is the summary table.
+func summaryRows(r *audit.Report) []kv {
+	s := r.Summary
+	rows := []kv{
+		{K: "Findings", V: FindingCounts(r), Bad: s.Findings["critical"]+s.Findings["high"] > 0},
+		{K: "Repositories", V: fmt.Sprintf("%d: %d managed, %d unmanaged, %d archived, %d ignored", s.Repositories, s.Managed, s.Unmanaged, s.Archived, s.Ignored)},
+		{K: "People", V: fmt.Sprintf("%d, of whom %d outside collaborators with access", s.People, s.OutsideCollaborators)},
+		{K: "Without the CLA check", V: words.Plural(len(r.NoCLA), "repository"), Bad: len(r.NoCLA) > 0},
+		{K: "Drift", V: fmt.Sprintf("%s pending in %s; %s", words.Plural(s.DriftChanges, "change"), words.Plural(s.DriftRepositories, "repository"), words.Plural(s.Refusals, "refusal")), Bad: s.DriftChanges > 0},
+	}
+	if h := r.History; h != nil && h.Available {
+		rows = append(rows, kv{K: "Rights changes since " + day(h.Since), V: words.Plural(s.HistoryCommits, "commit") + " (pull request lookup: " + h.PRLookup + ")"})
+	} else if h != nil {
+		rows = append(rows, kv{K: "Rights changes", V: h.Note})
+	}
+	if r.Compare.Available {
+		rows = append(rows, kv{K: "Changed on GitHub since " + stamp(r.Compare.SnapshotAt), V: fmt.Sprintf("%s, %d made by hand", words.Plural(len(r.Compare.Changes), "change"), s.HandMadeChanges), Bad: s.HandMadeChanges > 0})
+	} else {
+		rows = append(rows, kv{K: "Changed on GitHub since a snapshot", V: r.Compare.Note})
+	}
+	sc := r.SelfCheck
+	switch {
+	case !sc.Checked:
+		rows = append(rows, kv{K: "Permissions repository", V: sc.Note})
+	case sc.Passed:
+		rows = append(rows, kv{K: "Permissions repository", V: sc.Repo + ": passed"})
+	default:
+		rows = append(rows, kv{K: "Permissions repository", V: sc.Repo + ": " + strings.Join(sc.Problems, "; "), Bad: true})
+	}
+	return rows
+}
+
+// orgNotes are the lines under the owners: Apps with Administration write,
+// and an org that could not be read.
+func orgNotes(o *audit.Org) []string {
+	var out []string
+	if o.Apps != nil {
+		var admin []string
+		for _, a := range o.Apps {
+			if a.AdministrationWrite {
+				admin = append(admin, a.Slug)
+			}
+		}
+		if len(admin) > 0 {
+			out = append(out, fmt.Sprintf("Apps with Administration: write on %s (another road to admin): %s.", o.Name, strings.Join(admin, ", ")))
+		}
+	}
+	if o.ReadError != "" {
+		out = append(out, fmt.Sprintf("%s could not be read: %s", o.Name, o.ReadError))
+	}
+	return out
+}
+
+// repoRow is the n-th repository of the report, with its count of findings.
+func repoRow(rep *audit.Repo, n, findings int) hRepo {
+	hr := hRepo{R: rep, Full: rep.FullName(), Anchor: anchor(n, rep.FullName()), State: repoState(rep),
+		Protection: protectionText(rep), CLA: rep.CLARequired, CLAKnown: !rep.Archived && rep.ReadError == "" && rep.DefaultBranch != "",
+		AdminCount: rep.Admins.ForMax, AdminMax: rep.Admins.Max, OverMax: rep.Admins.OverMax, Findings: findings}
+	for _, c := range rep.RequiredChecks {
+		hr.Checks = append(hr.Checks, checkShort(c))
+	}
+	var undeclared []string
+	for _, a := range rep.Access {
+		if a.Role == role.Admin && a.Undeclared && !onlyOwner(a) {
+			undeclared = append(undeclared, a.Login)
+		}
+		switch {
+		case a.Role == role.Admin && !onlyOwner(a):
+			hr.Admin = append(hr.Admin, holder(a))
+		case a.Role == role.Maintain:
+			hr.Maintain = append(hr.Maintain, holder(a))
+		case a.Role == role.Write:
+			hr.Writers++
+		}
+		hr.Access = append(hr.Access, accessRow(a))
+	}
+	if len(undeclared) > 0 && rep.Managed {
+		hr.UndeclaredAdmins = "admin no file declares: " + strings.Join(undeclared, ", ")
+	}
+	if rep.BaseRole != role.None && rep.BaseMembers > 0 {
+		hr.BaseLine = fmt.Sprintf("%s for every org member (%d besides the owners)", rep.BaseRole, rep.BaseMembers)
+	}
+	return hr
+}
+
+// accessRow is one person's line in a repository's access table.
+func accessRow(a audit.Access) hAccess {
+	ha := hAccess{Login: a.Login, Role: a.Role, Outside: a.Outside, Pending: a.Pending, Undeclared: a.Undeclared}
+	ha.Through, ha.Declared, ha.Trace = sourceColumns(a, asIs, asIs)
+	return ha
+}
+
+// personRow is one person's line in the people table.
+func personRow(o *audit.Org, p *audit.Person) hPerson {
+	hp := hPerson{Org: o.Name, Login: p.Login, Teams: p.Teams, Admin: strings.Join(p.Admin, ", "), AdminN: len(p.Admin),
+		Maintain: p.Maintain, Write: p.Write}
+	switch {
+	case p.Owner && p.ExpectedOwner:
+		hp.Kind = "owner (expected)"
+	case p.Owner:
+		hp.Kind = "owner (not expected)"
+	case p.Outside:
+		hp.Kind = "outside collaborator"
+	default:
+		hp.Kind = "member"
+	}
+	if p.Owner {
+		hp.Admin = fmt.Sprintf("every repository (%d, org owner)", len(p.Admin))
+	}
+	for _, a := range p.Access {
+		if a.Role < role.Write {
+			hp.Other = append(hp.Other, a.Repo+" ("+a.Role.String()+")")
+		}
+	}
+	return hp
+}
+
+// matrixRows is the matrix, each cell titled with where the role comes from.
+func matrixRows(r *audit.Report) []hRow {
 	access := map[string]map[string]audit.Access{} // org/repo → login → access
 	for _, o := range r.Orgs {
 		for _, rep := range o.Repos {
@@ -590,6 +616,7 @@ func newView(r *audit.Report) *view {
 			access[strings.ToLower(rep.FullName())] = m
 		}
 	}
+	var out []hRow
 	for _, row := range r.Matrix.Rows {
 		hr := hRow{Repo: row.Repo}
 		for i, rl := range row.Roles {
@@ -607,9 +634,9 @@ func newView(r *audit.Report) *view {
 			}
 			hr.Cells = append(hr.Cells, c)
 		}
-		v.Matrix = append(v.Matrix, hr)
+		out = append(out, hr)
 	}
-	return v
+	return out
 }
 
 // findingRepos is how many of a finding's repositories the tables show.

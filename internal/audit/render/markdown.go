@@ -8,6 +8,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/mdsafe"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // Marker is a hidden line that lets a workflow find its own issue or comment.
@@ -60,7 +61,7 @@ func Markdown(w io.Writer, r *audit.Report, opts MarkdownOptions) error {
 		}
 		if keep < len(sections) {
 			fmt.Fprintf(m, "\n> [!NOTE]\n> %s left out to stay within %d KiB: the HTML and JSON reports hold everything.\n",
-				plural(len(sections)-keep, "section"), opts.MaxBytes>>10)
+				words.Plural(len(sections)-keep, "section"), opts.MaxBytes>>10)
 		}
 		out := m.String()
 		if opts.MaxBytes <= 0 || len(out) <= opts.MaxBytes || keep <= 3 {
@@ -105,7 +106,7 @@ func (m *md) summary() {
 	r := m.r
 	s := r.Summary
 	m.p("## Summary\n\n| | |\n|---|---|\n")
-	m.p("| Findings | **%s** |\n", findingCounts(r))
+	m.p("| Findings | **%s** |\n", FindingCounts(r))
 	m.p("| Repositories | %d: %d managed, %d unmanaged, %d archived", s.Repositories, s.Managed, s.Unmanaged, s.Archived)
 	if s.Ignored > 0 {
 		m.p("; %d ignored (ignore_repos)", s.Ignored)
@@ -123,16 +124,16 @@ func (m *md) summary() {
 		owners = append(owners, fmt.Sprintf("%s: %d (%d unexpected)", code(o.Name), len(o.Owners), unexpected))
 	}
 	m.p("| Org owners | %s |\n", strings.Join(owners, "; "))
-	m.p("| Without the CLA check | %s |\n", plural(len(r.NoCLA), "repository"))
-	m.p("| Drift | %s pending in %s; %s |\n", plural(s.DriftChanges, "change"), plural(s.DriftRepositories, "repository"), plural(s.Refusals, "refusal"))
+	m.p("| Without the CLA check | %s |\n", words.Plural(len(r.NoCLA), "repository"))
+	m.p("| Drift | %s pending in %s; %s |\n", words.Plural(s.DriftChanges, "change"), words.Plural(s.DriftRepositories, "repository"), words.Plural(s.Refusals, "refusal"))
 	switch {
 	case r.History != nil && r.History.Available:
-		m.p("| Rights changes since %s | %s (PR lookup: %s) |\n", sinceText(r), plural(s.HistoryCommits, "commit"), mdsafe.Text(r.History.PRLookup))
+		m.p("| Rights changes since %s | %s (PR lookup: %s) |\n", sinceText(r), words.Plural(s.HistoryCommits, "commit"), mdsafe.Text(r.History.PRLookup))
 	case r.History != nil:
 		m.p("| Rights changes | %s |\n", mdsafe.Text(r.History.Note))
 	}
 	if r.Compare.Available {
-		m.p("| Changed on GitHub since the snapshot of %s | %s, %d without a file saying so |\n", stamp(r.Compare.SnapshotAt), plural(len(r.Compare.Changes), "change"), s.HandMadeChanges)
+		m.p("| Changed on GitHub since the snapshot of %s | %s, %d without a file saying so |\n", stamp(r.Compare.SnapshotAt), words.Plural(len(r.Compare.Changes), "change"), s.HandMadeChanges)
 	} else {
 		m.p("| Changed on GitHub since a snapshot | %s |\n", mdsafe.Text(r.Compare.Note))
 	}
@@ -146,7 +147,7 @@ func selfLine(sc audit.SelfCheck) string {
 	case sc.Passed:
 		return code(sc.Repo) + ": passed (code-owner review, enforce_admins, no bypass)"
 	}
-	return code(sc.Repo) + ": **" + plural(len(sc.Problems), "problem") + "**: " + mdsafe.Text(strings.Join(sc.Problems, "; "))
+	return code(sc.Repo) + ": **" + words.Plural(len(sc.Problems), "problem") + "**: " + mdsafe.Text(strings.Join(sc.Problems, "; "))
 }
 
 func (m *md) findings(limit int) {
@@ -168,7 +169,7 @@ func (m *md) findings(limit int) {
 		}
 		where := code(f.Where())
 		if len(f.Repos) > 1 {
-			where = code(f.Org) + ": " + names(firstN(f.Repos, findingRepos))
+			where = code(f.Org) + ": " + each(firstN(f.Repos, findingRepos), code, ", ")
 			if len(f.Repos) > findingRepos {
 				where += fmt.Sprintf(" and %d more", len(f.Repos)-findingRepos)
 			}
@@ -291,11 +292,11 @@ func (m *md) people() {
 			case p.Outside:
 				kind = "outside collaborator"
 			}
-			admin := names(p.Admin)
+			admin := each(p.Admin, code, ", ")
 			if p.Owner {
 				admin = fmt.Sprintf("every repository (%d, org owner)", len(p.Admin))
 			}
-			m.p("| %s | %s | %s | %s | %s | %s | %s |\n", code(o.Name), code(p.Login), kind, admin, names(p.Maintain), names(p.Write), names(p.Teams))
+			m.p("| %s | %s | %s | %s | %s | %s | %s |\n", code(o.Name), code(p.Login), kind, admin, each(p.Maintain, code, ", "), each(p.Write, code, ", "), each(p.Teams, code, ", "))
 		}
 	}
 	m.p("\nPeople holding only read or triage are in the HTML and JSON reports.\n\n")
@@ -319,12 +320,13 @@ func (m *md) nonHuman() {
 	m.p("\n")
 }
 
-func names(ns []string) string {
-	var out []string
-	for _, n := range ns {
-		out = append(out, code(n))
+// each joins f of every item with sep.
+func each(items []string, f func(string) string, sep string) string {
+	out := make([]string, len(items))
+	for i, x := range items {
+		out[i] = f(x)
 	}
-	return strings.Join(out, ", ")
+	return strings.Join(out, sep)
 }
 
 // history answers "what changed since date D and who approved it".
@@ -366,7 +368,7 @@ func (m *md) history() {
 			if e.PR.URL != "" && strings.HasPrefix(e.PR.URL, "https://") {
 				pr = fmt.Sprintf("[#%d](%s) %s", e.PR.Number, mdURL(e.PR.URL), mdsafe.Text(e.PR.Title))
 			}
-			approvers = names(e.PR.Approvers)
+			approvers = each(e.PR.Approvers, code, ", ")
 			if len(e.PR.Approvers) == 0 {
 				approvers = "**none**"
 			}
@@ -471,16 +473,7 @@ func (m *md) repo(rep *audit.Repo) {
 	if len(rep.Access) > 0 {
 		m.p("| Person | Role | Through | Declared in the files | Last change |\n|---|---|---|---|---|\n")
 		for _, a := range rep.Access {
-			var through, decl, trace []string
-			for _, s := range a.Sources {
-				through = append(through, mdsafe.Text(sourceText(s)))
-				if s.Declared != "" {
-					decl = append(decl, code(s.Declared))
-				}
-				if s.Trace != nil {
-					trace = append(trace, mdsafe.Text(traceText(s.Trace)))
-				}
-			}
+			through, decl, trace := sourceColumns(a, mdsafe.Text, code)
 			who := code(a.Login)
 			if a.Outside {
 				who += " (outside)"
@@ -488,7 +481,7 @@ func (m *md) repo(rep *audit.Repo) {
 			if a.Pending {
 				who += " (pending)"
 			}
-			m.p("| %s | %s | %s | %s | %s |\n", who, a.Role, strings.Join(through, "<br>"), strings.Join(dedupe(decl), "<br>"), strings.Join(dedupe(trace), "<br>"))
+			m.p("| %s | %s | %s | %s | %s |\n", who, a.Role, strings.Join(through, "<br>"), strings.Join(decl, "<br>"), strings.Join(trace, "<br>"))
 		}
 		m.p("\n")
 	}

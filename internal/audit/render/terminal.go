@@ -8,6 +8,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // TextOptions control the terminal rendering.
@@ -66,6 +67,16 @@ func clean(s string) string {
 	}, s)
 }
 
+// counted heads a section "title (n)" and reports whether it has anything:
+// with nothing, it says none.
+func (t *txt) counted(title string, n int, none string) bool {
+	t.head(fmt.Sprintf("%s (%d)", title, n))
+	if n == 0 {
+		t.line("  %s", none)
+	}
+	return n > 0
+}
+
 func (t *txt) line(format string, args ...any) {
 	for i, a := range args {
 		if s, ok := a.(string); ok {
@@ -104,18 +115,18 @@ func (t *txt) summary(r *audit.Report) {
 	s := r.Summary
 	t.head("Summary")
 	row := func(k, v string) { t.wrap(fmt.Sprintf("  %-24s ", k), strings.Repeat(" ", 27), v) }
-	row("Findings", findingCounts(r))
+	row("Findings", FindingCounts(r))
 	row("Repositories", fmt.Sprintf("%d: %d managed, %d unmanaged, %d archived", s.Repositories, s.Managed, s.Unmanaged, s.Archived))
 	row("People", fmt.Sprintf("%d, of whom %d outside collaborators with access", s.People, s.OutsideCollaborators))
-	row("Without the CLA check", plural(len(r.NoCLA), "repository"))
-	row("Drift", fmt.Sprintf("%s pending in %s; %s", plural(s.DriftChanges, "change"), plural(s.DriftRepositories, "repository"), plural(s.Refusals, "refusal")))
+	row("Without the CLA check", words.Plural(len(r.NoCLA), "repository"))
+	row("Drift", fmt.Sprintf("%s pending in %s; %s", words.Plural(s.DriftChanges, "change"), words.Plural(s.DriftRepositories, "repository"), words.Plural(s.Refusals, "refusal")))
 	if h := r.History; h != nil && h.Available {
-		row("Changes since "+day(h.Since), plural(s.HistoryCommits, "commit")+" (pull requests: "+h.PRLookup+")")
+		row("Changes since "+day(h.Since), words.Plural(s.HistoryCommits, "commit")+" (pull requests: "+h.PRLookup+")")
 	} else if h != nil {
 		row("Rights changes", h.Note)
 	}
 	if r.Compare.Available {
-		row("Changed on GitHub", fmt.Sprintf("%s since %s, %d made by hand", plural(len(r.Compare.Changes), "change"), stamp(r.Compare.SnapshotAt), s.HandMadeChanges))
+		row("Changed on GitHub", fmt.Sprintf("%s since %s, %d made by hand", words.Plural(len(r.Compare.Changes), "change"), stamp(r.Compare.SnapshotAt), s.HandMadeChanges))
 	}
 	sc := r.SelfCheck
 	switch {
@@ -129,9 +140,7 @@ func (t *txt) summary(r *audit.Report) {
 }
 
 func (t *txt) findings(r *audit.Report) {
-	t.head(fmt.Sprintf("Findings (%d)", len(r.Findings)))
-	if len(r.Findings) == 0 {
-		t.line("  none")
+	if !t.counted("Findings", len(r.Findings), "none") {
 		return
 	}
 	for _, f := range r.Findings {
@@ -209,9 +218,7 @@ func ownersText(r *audit.Report) string {
 }
 
 func (t *txt) noCLA(r *audit.Report) {
-	t.head(fmt.Sprintf("Repositories without the CLA check (%d)", len(r.NoCLA)))
-	if len(r.NoCLA) == 0 {
-		t.line("  none: every repository requires it where nobody below an org owner can skip it")
+	if !t.counted("Repositories without the CLA check", len(r.NoCLA), "none: every repository requires it where nobody below an org owner can skip it") {
 		return
 	}
 	for _, name := range r.NoCLA {

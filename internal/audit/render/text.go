@@ -7,6 +7,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // sourceText says how a role is held, in a few words.
@@ -150,7 +151,7 @@ func protectionText(rep *audit.Repo) string {
 		parts = append(parts, "branch protection")
 	}
 	if p.RulesetsApply > 0 {
-		parts = append(parts, plural(p.RulesetsApply, "ruleset"))
+		parts = append(parts, words.Plural(p.RulesetsApply, "ruleset"))
 	}
 	s := p.Branch + ": " + strings.Join(parts, " + ")
 	s += fmt.Sprintf("; %d review", p.Reviews)
@@ -234,8 +235,27 @@ func repoState(rep *audit.Repo) string {
 	return strings.Join(parts, ", ")
 }
 
-// findingCounts is "2 critical, 5 high, …" (zero counts left out).
-func findingCounts(r *audit.Report) string {
+// sourceColumns are a person's sources, the distinct places the files
+// declare them, and the distinct changes that made them, each escaped for
+// the format (text, or as code) before duplicates are dropped.
+func sourceColumns(a audit.Access, text, code func(string) string) (through, declared, trace []string) {
+	for _, s := range a.Sources {
+		through = append(through, text(sourceText(s)))
+		if s.Declared != "" {
+			declared = append(declared, code(s.Declared))
+		}
+		if s.Trace != nil {
+			trace = append(trace, text(traceText(s.Trace)))
+		}
+	}
+	return through, dedupe(declared), dedupe(trace)
+}
+
+// asIs is a format's escaper where the format escapes for itself.
+func asIs(s string) string { return s }
+
+// FindingCounts is "2 critical, 5 high, …" (zero counts left out).
+func FindingCounts(r *audit.Report) string {
 	var parts []string
 	for _, s := range audit.Severities {
 		if n := r.Summary.Findings[s.String()]; n > 0 {
