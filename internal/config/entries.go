@@ -8,11 +8,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-var (
-	userEntryKeys = []string{"login", "id", "expires", "reason"}
-	teamEntryKeys = []string{"slug", "expires", "reason"}
-)
-
 // MaxReason bounds an entry's reason: a sentence for reviewers, not a document.
 const MaxReason = 500
 
@@ -58,30 +53,30 @@ func (l *loader) principalEntries(file, what string, kind Kind, n *yaml.Node) []
 // entryMapping reads one {login|slug, id, expires, reason} entry into g and
 // returns the node holding the name.
 func (l *loader) entryMapping(file, what string, kind Kind, item *yaml.Node, g *Grant) (*yaml.Node, bool) {
-	allowed, nameKey := userEntryKeys, "login"
+	allowed, nameKey := userEntryKeys, KeyLogin
 	if kind == Team {
-		allowed, nameKey = teamEntryKeys, "slug"
+		allowed, nameKey = teamEntryKeys, KeySlug
 	}
 	fields, ok := mapping(item, file, what+" entry", allowed, &l.ds)
 	var name *yaml.Node
 	for _, f := range fields {
 		switch f.key.Value {
-		case "login", "slug":
+		case KeyLogin, KeySlug:
 			if _, sok := scalarString(f.val, file, f.key.Value, &l.ds); sok {
 				name = f.val
 			} else {
 				ok = false
 			}
-		case "id":
+		case KeyID:
 			id, iok := accountID(f.val, file, &l.ds)
 			ok = ok && iok
 			g.ID = id
-		case "expires":
+		case KeyExpires:
 			d, dok := expiryDate(f.val, file, &l.ds)
 			ok = ok && dok
 			g.Expires = d
-		case "reason":
-			s, sok := scalarString(f.val, file, "reason", &l.ds)
+		case KeyReason:
+			s, sok := scalarString(f.val, file, KeyReason, &l.ds)
 			if sok && (len(s) > MaxReason || hasControlExceptSpace(s)) {
 				l.ds.Errorf(at(file, f.val), "reason must be one line of at most %d characters", MaxReason)
 				sok = false

@@ -81,6 +81,8 @@ func FuzzLoad(f *testing.F) {
 
 		if cfg != nil {
 			checkConfig(t, cfg)
+			// What was read, written out, reads back the same.
+			roundTrip(t, cfg.Orgs[0].Repos[0], cfg.Orgs[0].Policy)
 		}
 	})
 }
