@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // Pos is a position in a permissions file. Line and Col are 1-based; a zero
@@ -53,17 +54,14 @@ type Org struct {
 	File   string // the org file, or "" when absent (defaults apply)
 	Policy Policy
 	Repos  []*Repo // sorted by name, case-insensitively
+
+	repoIndex state.NameIndex[Repo]
 }
 
 // Repo returns the managed repository of that name (case-insensitive), or nil.
-func (o *Org) Repo(name string) *Repo {
-	for _, r := range o.Repos {
-		if strings.EqualFold(r.Name, name) {
-			return r
-		}
-	}
-	return nil
-}
+func (o *Org) Repo(name string) *Repo { return o.repoIndex.Find(o.Repos, name, repoName) }
+
+func repoName(r *Repo) string { return r.Name }
 
 // Ignored reports whether the org file's ignore_repos names repo.
 func (o *Org) Ignored(repo string) bool {

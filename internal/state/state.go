@@ -44,6 +44,8 @@ type Org struct {
 	// Read only for audits (the App may lack the permission; nil then).
 	Installations []Installation `json:"installations,omitempty"`
 	ReadAt        time.Time      `json:"read_at"`
+
+	repoIndex NameIndex[Repo]
 }
 
 // Team is an org team. Members includes the members of its child teams,
@@ -225,14 +227,9 @@ type Installation struct {
 }
 
 // Repo returns the repository of that name (case-insensitive), or nil.
-func (o *Org) Repo(name string) *Repo {
-	for _, r := range o.Repos {
-		if strings.EqualFold(r.Name, name) {
-			return r
-		}
-	}
-	return nil
-}
+func (o *Org) Repo(name string) *Repo { return o.repoIndex.Find(o.Repos, name, repoName) }
+
+func repoName(r *Repo) string { return r.Name }
 
 // Team returns the team with that slug (case-insensitive), or nil.
 func (o *Org) Team(slug string) *Team {
