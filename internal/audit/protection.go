@@ -223,7 +223,7 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 					}
 					return fmt.Sprintf("%s is not required on the default branch of %s (required_checks lists it)", ctx, listRepos(rep.Org, repos))
 				})
-			f.Source = where("required_checks")
+			f.Source = where(config.KeyRequiredChecks)
 		}
 		switch {
 		case !cs.Required:
@@ -237,7 +237,7 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 					}
 					return fmt.Sprintf("%s is required on the default branch of %s from another App or any source, not from the App %d the org file pins it to", ctx, listRepos(rep.Org, repos), want)
 				})
-			f.Source = where("required_checks")
+			f.Source = where(config.KeyRequiredChecks)
 		case cs.Spoofable:
 			f := b.grouped(subject, Medium, RuleCheckSpoofable, rep.Org, rep.Name, subject,
 				fmt.Sprintf("Pin it to the App that posts it: in %s write `- context: %s` with `app_id: <the App's id>` under required_checks.", orgFileOr(co), ctx),
@@ -247,13 +247,13 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 					}
 					return fmt.Sprintf("%s is required from any source on the default branch of %s: anyone with write access can post a passing %s status", ctx, listRepos(rep.Org, repos), ctx)
 				})
-			f.Source = where("required_checks")
+			f.Source = where(config.KeyRequiredChecks)
 		}
 	}
 	if len(claMissing) > 0 && !rep.CLARequired {
 		f := b.fs.add(Critical, RuleCLANotRequired, rep.Org, rep.Name, "check:"+claMissing[0], fileFix("required_status_checks: ["+claMissing[0]+", …]"),
 			"the CLA check (%s) is not required on %s of %s%s: contributions can be merged without a signed CLA", strings.Join(claMissing, " or "), pr.Branch, full, skippableText(claSkippable))
-		f.Source = where("required_checks")
+		f.Source = where(config.KeyRequiredChecks)
 	}
 
 	if pr.BranchProtection && !pr.EnforceAdmins {
@@ -263,7 +263,7 @@ func (b *builder) protectionFindings(rep *Repo, co *config.Org, r *state.Repo) {
 	if pr.Protected && pr.Reviews < p.MinReviews {
 		f := b.fs.add(Medium, RuleReviewsBelowMin, rep.Org, rep.Name, "branch:"+pr.Branch, fileFix(fmt.Sprintf("required_approving_review_count: %d", p.MinReviews)),
 			"%s of %s requires %d approving reviews, fewer than min_reviews (%d)", pr.Branch, full, pr.Reviews, p.MinReviews)
-		f.Source = where("min_reviews")
+		f.Source = where(config.KeyMinReviews)
 	}
 	if pr.BranchProtection && pr.AllowForcePushes {
 		b.fs.add(Medium, RuleForcePushAllowed, rep.Org, rep.Name, "branch:"+pr.Branch,
