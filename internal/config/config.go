@@ -306,12 +306,9 @@ func (r *Repo) byKind(k Kind) []Grant {
 // BranchProtection is what a file asks of one branch. A nil field is not
 // managed: GitHub's value is left as it is.
 type BranchProtection struct {
-	Branch         string
-	Pos            Pos
-	RequiredChecks *[]Check // nil: checks not managed; empty: none required
-	Strict         *bool
-	EnforceAdmins  *bool
-	Reviews        *int // required_approving_review_count
+	Branch string
+	Pos    Pos
+	state.Settings[Check]
 	// FieldPos maps a setting name to where it was written.
 	FieldPos map[string]Pos
 }

@@ -157,8 +157,8 @@ func checkConfig(t *testing.T, cfg *config.Config) {
 		if b.Reviews != nil && (*b.Reviews < 0 || *b.Reviews > config.MaxReviews) {
 			t.Fatalf("reviews %d", *b.Reviews)
 		}
-		if b.RequiredChecks != nil {
-			checkChecks(t, *b.RequiredChecks, true)
+		if b.Checks != nil {
+			checkChecks(t, *b.Checks, true)
 		}
 	}
 }

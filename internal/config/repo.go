@@ -90,7 +90,7 @@ func (l *loader) protection(file string, n *yaml.Node) []BranchProtection {
 			switch what {
 			case KeyRequiredStatusChecks:
 				if checks, ok := l.checks(file, what, s.val, Unpinned); ok {
-					bp.RequiredChecks = &checks
+					bp.Checks = &checks
 				}
 			case KeyStrict:
 				if v, ok := scalarBool(s.val, file, what, &l.ds); ok {

@@ -81,8 +81,8 @@ func grantNode(g Grant) *yaml.Node {
 
 func protectionNode(bp BranchProtection) *yaml.Node {
 	m := &yaml.Node{Kind: yaml.MappingNode}
-	if bp.RequiredChecks != nil {
-		seq := checksNode(*bp.RequiredChecks, Unpinned)
+	if bp.Checks != nil {
+		seq := checksNode(*bp.Checks, Unpinned)
 		seq.Style = 0 // one check a line: pins make entries long
 		if len(seq.Content) == 0 {
 			seq.Style = yaml.FlowStyle

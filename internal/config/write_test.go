@@ -14,6 +14,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // FuzzWriteRoundTrip builds a repository file and an org file's values from
@@ -47,7 +48,7 @@ func TestWriteRoundTripValues(t *testing.T) {
 		{Principal: config.Principal{Kind: config.User, Name: "null"}, Role: role.Read},
 		{Principal: config.Principal{Kind: config.Team, Name: "yes"}, Role: role.Write, Expires: "2027-01-31"},
 	}, Protection: []config.BranchProtection{
-		{Branch: "1.0", RequiredChecks: &checks, Strict: &yes, EnforceAdmins: &yes, Reviews: &five},
+		{Branch: "1.0", Settings: state.Settings[config.Check]{Checks: &checks, Strict: &yes, EnforceAdmins: &yes, Reviews: &five}},
 		{Branch: "release/x"},
 	}}
 	policy := config.DefaultPolicy()
@@ -117,9 +118,9 @@ func stripRepo(r *config.Repo) config.Repo {
 	}
 	for _, bp := range r.Protection {
 		bp.Pos, bp.FieldPos = config.Pos{}, nil
-		if bp.RequiredChecks != nil {
-			cs := stripChecks(*bp.RequiredChecks)
-			bp.RequiredChecks = &cs
+		if bp.Checks != nil {
+			cs := stripChecks(*bp.Checks)
+			bp.Checks = &cs
 		}
 		out.Protection = append(out.Protection, bp)
 	}
@@ -253,7 +254,7 @@ func (g *gen) repo() *config.Repo {
 		branches[bp.Branch] = true
 		if g.byte()%2 == 1 {
 			cs := g.checks(config.Unpinned)
-			bp.RequiredChecks = &cs
+			bp.Checks = &cs
 		}
 		if b := g.byte(); b%3 != 0 {
 			v := b%3 == 1

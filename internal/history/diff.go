@@ -195,7 +195,7 @@ func diffProtection(org, repo, file string, b, a []config.BranchProtection) []Ch
 	for _, br := range unionKeys(bm, am) {
 		pb, pa := bm[br], am[br]
 		fields := []struct{ name, before, after string }{
-			{"required_status_checks", checksPtr(pb.RequiredChecks), checksPtr(pa.RequiredChecks)},
+			{"required_status_checks", checksPtr(pb.Checks), checksPtr(pa.Checks)},
 			{"strict", boolPtr(pb.Strict), boolPtr(pa.Strict)},
 			{"enforce_admins", boolPtr(pb.EnforceAdmins), boolPtr(pa.EnforceAdmins)},
 			{"required_approving_review_count", intPtr(pb.Reviews), intPtr(pa.Reviews)},

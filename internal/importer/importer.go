@@ -56,7 +56,8 @@ func RepoFile(org *state.Org, r *state.Repo, policy config.Policy, now time.Time
 // pin, which is none).
 func protection(where string, bp state.BranchProtection, policy config.Policy) (config.BranchProtection, []string) {
 	var notes []string
-	out := config.BranchProtection{Branch: bp.Branch, EnforceAdmins: &bp.EnforceAdmins}
+	out := config.BranchProtection{Branch: bp.Branch}
+	out.EnforceAdmins = &bp.EnforceAdmins
 	if sc := bp.StatusChecks; sc != nil {
 		checks := []config.Check{}
 		for _, c := range sc.Checks {
@@ -66,7 +67,7 @@ func protection(where string, bp state.BranchProtection, policy config.Policy) (
 			}
 			checks = append(checks, config.Check{Context: c.Context, AppID: app})
 		}
-		out.RequiredChecks, out.Strict = &checks, &sc.Strict
+		out.Checks, out.Strict = &checks, &sc.Strict
 	}
 	switch {
 	case bp.Reviews == nil:

@@ -61,8 +61,8 @@ func (d *repoDiff) protection() {
 func createSettings(bp config.BranchProtection, policy config.Policy) (state.ProtectionSettings, []FieldChange) {
 	var want state.ProtectionSettings
 	var fields []FieldChange
-	if bp.RequiredChecks != nil || bp.Strict != nil {
-		checks := resolveChecks(bp.RequiredChecks, nil, policy)
+	if bp.Checks != nil || bp.Strict != nil {
+		checks := resolveChecks(bp.Checks, nil, policy)
 		strict := bp.Strict != nil && *bp.Strict
 		want.Checks, want.Strict = &checks, &strict
 		fields = append(fields, FieldChange{Field: "required_status_checks", Before: "none", After: checksString(checks)})
@@ -106,10 +106,10 @@ func updateSettings(bp config.BranchProtection, cur state.BranchProtection, poli
 		curStrict = cur.StatusChecks.Strict
 	}
 	var wantChecks []state.Check
-	if bp.RequiredChecks != nil {
-		wantChecks = resolveChecks(bp.RequiredChecks, curChecks, policy)
+	if bp.Checks != nil {
+		wantChecks = resolveChecks(bp.Checks, curChecks, policy)
 	}
-	if bp.RequiredChecks != nil && !sameChecks(wantChecks, curChecks) {
+	if bp.Checks != nil && !sameChecks(wantChecks, curChecks) {
 		want.Checks = &wantChecks
 		before := "none"
 		if cur.StatusChecks != nil {

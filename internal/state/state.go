@@ -326,11 +326,18 @@ func (r *Repo) Sort() {
 	sort.Slice(r.DeployKeys, func(i, j int) bool { return r.DeployKeys[i].ID < r.DeployKeys[j].ID })
 }
 
-// ProtectionSettings are the protection settings permsync manages. A nil
-// field is left as GitHub has it.
-type ProtectionSettings struct {
-	Checks        *[]Check `json:"checks,omitempty"` // the whole list wanted; AppID AnyApp or an App id
-	Strict        *bool    `json:"strict,omitempty"`
-	EnforceAdmins *bool    `json:"enforce_admins,omitempty"`
-	Reviews       *int     `json:"required_approving_review_count,omitempty"`
+// Settings are the branch protection settings permsync manages: the same
+// four in a repository file (C is config.Check: a position, and a plain
+// context that keeps GitHub's pin) and in a write to GitHub (C is Check,
+// every pin resolved). A nil field is not managed: GitHub's value is left
+// as it is.
+type Settings[C any] struct {
+	Checks        *[]C  `json:"checks,omitempty"` // the whole list wanted; empty: none required
+	Strict        *bool `json:"strict,omitempty"`
+	EnforceAdmins *bool `json:"enforce_admins,omitempty"`
+	Reviews       *int  `json:"required_approving_review_count,omitempty"` // required approving reviews
 }
+
+// ProtectionSettings are what a protection write asks: AppID AnyApp or an
+// App id.
+type ProtectionSettings = Settings[Check]
