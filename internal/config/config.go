@@ -106,7 +106,7 @@ const (
 	// Unpinned: a plain context in a repository file; GitHub's pin, if any, is kept.
 	Unpinned int64 = 0
 	// AnyApp: explicitly any source (GitHub's app_id -1).
-	AnyApp int64 = -1
+	AnyApp = state.AnyApp
 )
 
 func (c Check) String() string {
@@ -201,28 +201,17 @@ func (p Policy) ExpectedOwner(login string) bool {
 	return false
 }
 
-// Kind is what a principal is: a user or a team.
-type Kind string
-
-const (
-	User Kind = "user"
-	Team Kind = "team"
+// Kind and Principal are state's: one type and one "kind:name" form for
+// files, plans, audits and GitHub's answers. Files name users and teams.
+type (
+	Kind      = state.Kind
+	Principal = state.Principal
 )
 
-// Principal is a user login or a team slug, kept as written; compare with Equal.
-type Principal struct {
-	Kind Kind   `json:"kind"`
-	Name string `json:"name"`
-}
-
-func (p Principal) String() string { return string(p.Kind) + ":" + p.Name }
-
-// Key is the principal's identity for comparison: GitHub compares logins and
-// slugs case-insensitively.
-func (p Principal) Key() string { return string(p.Kind) + ":" + strings.ToLower(p.Name) }
-
-// Equal compares case-insensitively, as GitHub does.
-func (p Principal) Equal(q Principal) bool { return p.Key() == q.Key() }
+const (
+	User = state.KindUser
+	Team = state.KindTeam
+)
 
 // Grant is one principal holding one role on a repository, as a file says.
 type Grant struct {

@@ -7,6 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // maxLimit bounds numeric limits to something sane for a person to write.
@@ -92,20 +93,17 @@ func (l *loader) principals(file string, n *yaml.Node) []Principal {
 	out := []Principal{} // non-nil: an empty list allows no direct admin at all
 	seen := map[string]int{}
 	for _, it := range items {
-		kind, name, found := strings.Cut(it.Value, ":")
-		var pr Principal
+		pr, err := state.ParsePrincipal(it.Value)
 		switch {
-		case found && kind == "user" && ValidLogin(name):
-			pr = Principal{Kind: User, Name: name}
-		case found && kind == "team" && ValidSlug(name):
-			pr = Principal{Kind: Team, Name: name}
+		case err == nil && pr.Kind == User && ValidLogin(pr.Name):
+		case err == nil && pr.Kind == Team && ValidSlug(pr.Name):
 		default:
 			hint := ""
 			switch {
-			case found && kind == "team" && ValidSlug(strings.ToLower(name)):
-				hint = "; did you mean " + quote("team:"+strings.ToLower(name)) + "?"
-			case !found && ValidLogin(it.Value):
-				hint = " (say which: team:" + it.Value + " or user:" + it.Value + ")"
+			case err == nil && pr.Kind == Team && ValidSlug(strings.ToLower(pr.Name)):
+				hint = "; did you mean " + quote(state.TeamPrincipal(strings.ToLower(pr.Name)).String()) + "?"
+			case !strings.Contains(it.Value, ":") && ValidLogin(it.Value):
+				hint = " (say which: " + state.TeamPrincipal(it.Value).String() + " or " + state.UserPrincipal(it.Value).String() + ")"
 			}
 			l.ds.Errorf(at(file, it), "admin_allowed: %s must be team:<slug> or user:<login>%s", quote(it.Value), hint)
 			continue

@@ -115,9 +115,9 @@ type FieldChange struct {
 func (c Change) Principal() string {
 	switch {
 	case c.User != "":
-		return "user:" + c.User
+		return state.UserPrincipal(c.User).String()
 	case c.Team != "":
-		return "team:" + c.Team
+		return state.TeamPrincipal(c.Team).String()
 	case c.FloorAfter != nil:
 		return "ruleset:" + c.FloorAfter.Name
 	}

@@ -89,17 +89,17 @@ func IndexedBreaches(a *access.Org, r *state.Repo, o *config.Org) []Breach {
 		}
 		for _, u := range r.Users {
 			if u.Role == role.Admin {
-				notAllowed(config.Principal{Kind: config.User, Name: u.Login}, "a direct admin grant")
+				notAllowed(state.UserPrincipal(u.Login), "a direct admin grant")
 			}
 		}
 		for _, t := range r.Teams {
 			if t.Role == role.Admin {
-				notAllowed(config.Principal{Kind: config.Team, Name: t.Slug}, "an admin grant")
+				notAllowed(state.TeamPrincipal(t.Slug), "an admin grant")
 			}
 		}
 		for _, inv := range r.Invitations {
 			if inv.Role == role.Admin && !inv.Expired {
-				notAllowed(config.Principal{Kind: config.User, Name: inv.Login}, "a pending admin invitation")
+				notAllowed(state.UserPrincipal(inv.Login), "a pending admin invitation")
 			}
 		}
 	}
@@ -112,7 +112,7 @@ func IndexedBreaches(a *access.Org, r *state.Repo, o *config.Org) []Breach {
 		if held == role.Admin {
 			sev = SeverityCritical
 		}
-		add(RuleOutsideCollaborator, sev, "user:"+login,
+		add(RuleOutsideCollaborator, sev, state.UserPrincipal(login).String(),
 			fmt.Sprintf("Lower %s to %s or below in the repository's file, or make them an org member if they need more.", login, max),
 			"%s, an outside collaborator (not an org member), holds %s on %s, above outside_collaborator_max_role (%s)", login, what, full, max)
 	}
