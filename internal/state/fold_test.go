@@ -46,3 +46,26 @@ func TestOrgRepoFollowsChanges(t *testing.T) {
 	dup := &Org{Repos: []*Repo{{Name: "a", ID: 1}, {Name: "A", ID: 2}}}
 	assert.Equal(t, int64(1), dup.Repo("a").ID, "the first of two spellings, as a scan")
 }
+
+// TestOrgRepoConcurrent: lookups from many goroutines (apply and audits
+// read one org in parallel) share the index without a data race.
+func TestOrgRepoConcurrent(t *testing.T) {
+	t.Parallel()
+	o := &Org{}
+	for i := range 100 {
+		o.Repos = append(o.Repos, &Repo{Name: fmt.Sprintf("r%d", i)})
+	}
+	done := make(chan bool)
+	for g := range 8 {
+		go func() {
+			ok := true
+			for i := range 100 {
+				ok = ok && o.Repo(fmt.Sprintf("R%d", (i+g)%100)) != nil
+			}
+			done <- ok
+		}()
+	}
+	for range 8 {
+		assert.True(t, <-done)
+	}
+}
