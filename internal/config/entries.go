@@ -77,7 +77,7 @@ func (l *loader) entryMapping(file, what string, kind Kind, item *yaml.Node, g *
 			g.Expires = d
 		case KeyReason:
 			s, sok := scalarString(f.val, file, KeyReason, &l.ds)
-			if sok && (len(s) > MaxReason || hasControlExceptSpace(s)) {
+			if sok && (len(s) > MaxReason || hasControl(s)) {
 				l.ds.Errorf(at(file, f.val), "reason must be one line of at most %d characters", MaxReason)
 				sok = false
 			}
@@ -133,15 +133,6 @@ func expiryDate(n *yaml.Node, file string, ds *Diagnostics) (string, bool) {
 	}
 	ds.Errorf(at(file, n), "expires must be a date written YYYY-MM-DD (e.g. 2027-03-01), not %s", describe(n))
 	return "", false
-}
-
-func hasControlExceptSpace(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return true
-		}
-	}
-	return false
 }
 
 // ExpiryHorizon is how far ahead the plan announces expiries.
