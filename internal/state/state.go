@@ -175,7 +175,8 @@ type Reviews struct {
 	CodeOwners      bool `json:"require_code_owner_reviews"`
 	DismissStale    bool `json:"dismiss_stale_reviews"`
 	LastPushApprove bool `json:"require_last_push_approval,omitempty"`
-	// Bypass lists who may merge without the reviews (user:, team:, app:);
+	// Bypass lists who may merge without the reviews, each a Principal's
+	// "kind:name" (user:, team:, app:);
 	// only the REST read fills it, and then sets BypassRead.
 	Bypass     []string `json:"bypass_pull_request_allowances,omitempty"`
 	BypassRead bool     `json:"bypass_read,omitempty"`
