@@ -254,8 +254,9 @@ func generate(n, grants int, changed, strict bool) (*config.Config, map[string]*
 			reviews = 2
 		}
 		cr.Protection = []config.BranchProtection{{Branch: "main", Pos: config.Pos{File: file, Line: line + 1},
-			RequiredChecks: &[]config.Check{{Context: "EasyCLA", AppID: config.AnyApp}, {Context: "DCO", AppID: config.AnyApp}},
-			EnforceAdmins:  ptr(true), Reviews: &reviews, Strict: ptr(true)}}
+			Settings: state.Settings[config.Check]{
+				Checks:        &[]config.Check{{Context: "EasyCLA", AppID: config.AnyApp}, {Context: "DCO", AppID: config.AnyApp}},
+				EnforceAdmins: ptr(true), Reviews: &reviews, Strict: ptr(true)}}}
 		sortGrants(cr.Grants)
 		r.Sort()
 		a.Repos = append(a.Repos, r)

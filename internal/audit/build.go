@@ -189,7 +189,7 @@ func (b *builder) owners(o *Org, co *config.Org, a *state.Org) {
 			f := b.fs.add(High, RuleUnexpectedOwner, o.Name, "", "user:"+login,
 				fmt.Sprintf("If %s must stay an owner, add them to expected_owners in %s through a reviewed pull request; otherwise change their org role to member.", login, orgFileOr(co)),
 				"%s is an owner of %s (admin on every repository, can change every setting) and is not in expected_owners", login, o.Name)
-			f.Source = co.Policy.Where("expected_owners", co.File).String()
+			f.Source = co.Policy.Where(config.KeyExpectedOwners, co.File).String()
 		}
 	}
 	if a.BaseRole > role.Read {
@@ -220,7 +220,7 @@ func (b *builder) apps(o *Org, co *config.Org, a *state.Org) {
 				f := b.fs.add(Medium, RuleAppAdministrationWrite, o.Name, "", "app:"+in.AppSlug,
 					fmt.Sprintf("If you trust this App with admin (e.g. permsync's writer App, whose key only reviewed merges reach), add %d to trusted_apps in %s through a reviewed pull request; otherwise reduce its permissions or uninstall it.", in.AppID, orgFileOr(co)),
 					"the App %s (id %d) has Administration: write on %s repositories and is not in trusted_apps: it can change rights and protection, and delete repositories", in.AppSlug, in.AppID, selectionWord(in.RepositorySelection))
-				f.Source = co.Policy.Where("trusted_apps", co.File).String()
+				f.Source = co.Policy.Where(config.KeyTrustedApps, co.File).String()
 			}
 		}
 	}

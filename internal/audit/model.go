@@ -97,11 +97,8 @@ type Policy struct {
 	ExpectedOwners             []string  `json:"expected_owners"`
 }
 
-// Check is a status check; AppID is the App that must post it, or -1 for any source.
-type Check struct {
-	Context string `json:"context"`
-	AppID   int64  `json:"app_id"`
-}
+// Check is a required status check as GitHub holds it: one type with state.
+type Check = state.Check
 
 // Owner is an org owner.
 type Owner struct {

@@ -207,7 +207,7 @@ func fileFix(rep *Repo, setting string) string {
 // from any App or the wrong one, and a CLA check that is not required.
 func (b *builder) checkFindings(rep *Repo, co *config.Org) {
 	pr, full := rep.Protection, rep.FullName()
-	where := co.Policy.Where("required_checks", co.File).String()
+	where := co.Policy.Where(config.KeyRequiredChecks, co.File).String()
 	var claMissing []string
 	var claSkippable []CheckSource
 	for _, cs := range rep.RequiredChecks {
@@ -275,7 +275,7 @@ func (b *builder) branchFindings(rep *Repo, co *config.Org) {
 	if pr.Protected && pr.Reviews < p.MinReviews {
 		f := b.fs.add(Medium, RuleReviewsBelowMin, rep.Org, rep.Name, "branch:"+pr.Branch, fileFix(rep, fmt.Sprintf("required_approving_review_count: %d", p.MinReviews)),
 			"%s of %s requires %d approving reviews, fewer than min_reviews (%d)", pr.Branch, full, pr.Reviews, p.MinReviews)
-		f.Source = p.Where("min_reviews", co.File).String()
+		f.Source = p.Where(config.KeyMinReviews, co.File).String()
 	}
 	if pr.BranchProtection && pr.AllowForcePushes {
 		b.fs.add(Medium, RuleForcePushAllowed, rep.Org, rep.Name, "branch:"+pr.Branch,

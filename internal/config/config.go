@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
 
 // Pos is a position in a permissions file. Line and Col are 1-based; a zero
@@ -53,17 +54,14 @@ type Org struct {
 	File   string // the org file, or "" when absent (defaults apply)
 	Policy Policy
 	Repos  []*Repo // sorted by name, case-insensitively
+
+	repoIndex state.NameIndex[Repo]
 }
 
 // Repo returns the managed repository of that name (case-insensitive), or nil.
-func (o *Org) Repo(name string) *Repo {
-	for _, r := range o.Repos {
-		if strings.EqualFold(r.Name, name) {
-			return r
-		}
-	}
-	return nil
-}
+func (o *Org) Repo(name string) *Repo { return o.repoIndex.Find(o.Repos, name, repoName) }
+
+func repoName(r *Repo) string { return r.Name }
 
 // Ignored reports whether the org file's ignore_repos names repo.
 func (o *Org) Ignored(repo string) bool {
@@ -108,7 +106,7 @@ const (
 	// Unpinned: a plain context in a repository file; GitHub's pin, if any, is kept.
 	Unpinned int64 = 0
 	// AnyApp: explicitly any source (GitHub's app_id -1).
-	AnyApp int64 = -1
+	AnyApp = state.AnyApp
 )
 
 func (c Check) String() string {
@@ -203,28 +201,17 @@ func (p Policy) ExpectedOwner(login string) bool {
 	return false
 }
 
-// Kind is what a principal is: a user or a team.
-type Kind string
-
-const (
-	User Kind = "user"
-	Team Kind = "team"
+// Kind and Principal are state's: one type and one "kind:name" form for
+// files, plans, audits and GitHub's answers. Files name users and teams.
+type (
+	Kind      = state.Kind
+	Principal = state.Principal
 )
 
-// Principal is a user login or a team slug, kept as written; compare with Equal.
-type Principal struct {
-	Kind Kind   `json:"kind"`
-	Name string `json:"name"`
-}
-
-func (p Principal) String() string { return string(p.Kind) + ":" + p.Name }
-
-// Key is the principal's identity for comparison: GitHub compares logins and
-// slugs case-insensitively.
-func (p Principal) Key() string { return string(p.Kind) + ":" + strings.ToLower(p.Name) }
-
-// Equal compares case-insensitively, as GitHub does.
-func (p Principal) Equal(q Principal) bool { return p.Key() == q.Key() }
+const (
+	User = state.KindUser
+	Team = state.KindTeam
+)
 
 // Grant is one principal holding one role on a repository, as a file says.
 type Grant struct {
@@ -308,12 +295,9 @@ func (r *Repo) byKind(k Kind) []Grant {
 // BranchProtection is what a file asks of one branch. A nil field is not
 // managed: GitHub's value is left as it is.
 type BranchProtection struct {
-	Branch         string
-	Pos            Pos
-	RequiredChecks *[]Check // nil: checks not managed; empty: none required
-	Strict         *bool
-	EnforceAdmins  *bool
-	Reviews        *int // required_approving_review_count
+	Branch string
+	Pos    Pos
+	state.Settings[Check]
 	// FieldPos maps a setting name to where it was written.
 	FieldPos map[string]Pos
 }

@@ -62,13 +62,13 @@ func PinUsers(file string, data []byte, ids map[string]int64) ([]byte, []EditedE
 		end := scalarEnd(data, start, it.seq.Style&yaml.FlowStyle != 0 || it.item.Style&yaml.FlowStyle != 0)
 		switch {
 		case it.item.Kind == yaml.ScalarNode:
-			edits = append(edits, splice{start, end, fmt.Sprintf("{login: %s, id: %d}", data[start:end], id)})
+			edits = append(edits, splice{start, end, fmt.Sprintf("{%s: %s, %s: %d}", KeyLogin, data[start:end], KeyID, id)})
 		case it.item.Style&yaml.FlowStyle != 0:
-			edits = append(edits, splice{end, end, fmt.Sprintf(", id: %d", id)})
+			edits = append(edits, splice{end, end, fmt.Sprintf(", %s: %d", KeyID, id)})
 		default:
 			// A block mapping: a new line under the login key, aligned with it.
 			eol := lineEnd(data, end)
-			edits = append(edits, splice{eol, eol, fmt.Sprintf("\n%sid: %d", strings.Repeat(" ", it.login.Column-1-keyIndentShift(it)), id)})
+			edits = append(edits, splice{eol, eol, fmt.Sprintf("\n%s%s: %d", strings.Repeat(" ", it.login.Column-1-keyIndentShift(it)), KeyID, id)})
 		}
 		done = append(done, EditedEntry{Line: it.item.Line, Kind: User, Name: it.login.Value, Role: it.role, Entry: entryText(data, ix, it)})
 	}
@@ -153,7 +153,7 @@ func userItems(file string, data []byte) ([]userItem, error) {
 			continue
 		}
 		for j := 0; j+1 < len(block.Content); j += 2 {
-			if block.Content[j].Value != "users" || block.Content[j+1].Kind != yaml.SequenceNode {
+			if block.Content[j].Value != KeyUsers || block.Content[j+1].Kind != yaml.SequenceNode {
 				continue
 			}
 			seq := block.Content[j+1]
@@ -163,9 +163,9 @@ func userItems(file string, data []byte) ([]userItem, error) {
 					it.login = nil
 					for k := 0; k+1 < len(item.Content); k += 2 {
 						switch item.Content[k].Value {
-						case "login":
+						case KeyLogin:
 							it.login = item.Content[k+1]
-						case "id":
+						case KeyID:
 							it.id = item.Content[k+1]
 						}
 					}
@@ -377,16 +377,4 @@ func nextLine(data []byte, i int) int {
 		i++
 	}
 	return i
-}
-
-// UserEntry is the YAML node of one user entry as import and pin write it:
-// the pinned form when the id is known, else the plain login.
-func UserEntry(login string, id int64) *yaml.Node {
-	if id == 0 {
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: login}
-	}
-	return &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Content: []*yaml.Node{
-		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "login"}, {Kind: yaml.ScalarNode, Tag: "!!str", Value: login},
-		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "id"}, {Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(id)},
-	}}
 }

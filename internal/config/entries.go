@@ -8,11 +8,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-var (
-	userEntryKeys = []string{"login", "id", "expires", "reason"}
-	teamEntryKeys = []string{"slug", "expires", "reason"}
-)
-
 // MaxReason bounds an entry's reason: a sentence for reviewers, not a document.
 const MaxReason = 500
 
@@ -58,31 +53,31 @@ func (l *loader) principalEntries(file, what string, kind Kind, n *yaml.Node) []
 // entryMapping reads one {login|slug, id, expires, reason} entry into g and
 // returns the node holding the name.
 func (l *loader) entryMapping(file, what string, kind Kind, item *yaml.Node, g *Grant) (*yaml.Node, bool) {
-	allowed, nameKey := userEntryKeys, "login"
+	allowed, nameKey := userEntryKeys, KeyLogin
 	if kind == Team {
-		allowed, nameKey = teamEntryKeys, "slug"
+		allowed, nameKey = teamEntryKeys, KeySlug
 	}
 	fields, ok := mapping(item, file, what+" entry", allowed, &l.ds)
 	var name *yaml.Node
 	for _, f := range fields {
 		switch f.key.Value {
-		case "login", "slug":
+		case KeyLogin, KeySlug:
 			if _, sok := scalarString(f.val, file, f.key.Value, &l.ds); sok {
 				name = f.val
 			} else {
 				ok = false
 			}
-		case "id":
+		case KeyID:
 			id, iok := accountID(f.val, file, &l.ds)
 			ok = ok && iok
 			g.ID = id
-		case "expires":
+		case KeyExpires:
 			d, dok := expiryDate(f.val, file, &l.ds)
 			ok = ok && dok
 			g.Expires = d
-		case "reason":
-			s, sok := scalarString(f.val, file, "reason", &l.ds)
-			if sok && (len(s) > MaxReason || hasControlExceptSpace(s)) {
+		case KeyReason:
+			s, sok := scalarString(f.val, file, KeyReason, &l.ds)
+			if sok && (len(s) > MaxReason || hasControl(s)) {
 				l.ds.Errorf(at(file, f.val), "reason must be one line of at most %d characters", MaxReason)
 				sok = false
 			}
@@ -138,15 +133,6 @@ func expiryDate(n *yaml.Node, file string, ds *Diagnostics) (string, bool) {
 	}
 	ds.Errorf(at(file, n), "expires must be a date written YYYY-MM-DD (e.g. 2027-03-01), not %s", describe(n))
 	return "", false
-}
-
-func hasControlExceptSpace(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return true
-		}
-	}
-	return false
 }
 
 // ExpiryHorizon is how far ahead the plan announces expiries.

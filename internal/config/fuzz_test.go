@@ -81,6 +81,8 @@ func FuzzLoad(f *testing.F) {
 
 		if cfg != nil {
 			checkConfig(t, cfg)
+			// What was read, written out, reads back the same.
+			roundTrip(t, cfg.Orgs[0].Repos[0], cfg.Orgs[0].Policy)
 		}
 	})
 }
@@ -155,8 +157,8 @@ func checkConfig(t *testing.T, cfg *config.Config) {
 		if b.Reviews != nil && (*b.Reviews < 0 || *b.Reviews > config.MaxReviews) {
 			t.Fatalf("reviews %d", *b.Reviews)
 		}
-		if b.RequiredChecks != nil {
-			checkChecks(t, *b.RequiredChecks, true)
+		if b.Checks != nil {
+			checkChecks(t, *b.Checks, true)
 		}
 	}
 }

@@ -186,7 +186,7 @@ func (l *loader) load() *Config {
 	for _, o := range cfg.Orgs {
 		for _, r := range o.Repos {
 			if o.Ignored(r.Name) {
-				l.ds.Errorf(o.Policy.Where("ignore_repos", o.File), "repository %q is in ignore_repos but has a file %s; remove one of them", r.Name, r.File)
+				l.ds.Errorf(o.Policy.Where(KeyIgnoreRepos, o.File), "repository %q is in ignore_repos but has a file %s; remove one of them", r.Name, r.File)
 			}
 		}
 	}

@@ -7,13 +7,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
 )
-
-var policyKeys = []string{
-	"mode", "required_checks", "min_reviews", "admin_allowed", "outside_collaborator_max_role",
-	"min_admins", "max_admins", "max_removals", "expected_owners", "ignore_repos",
-	"trusted_apps", "floor_ruleset",
-}
 
 // maxLimit bounds numeric limits to something sane for a person to write.
 const maxLimit = 1_000_000
@@ -25,7 +20,7 @@ func (l *loader) policy(root *yaml.Node, file string) Policy {
 		k := e.key.Value
 		p.Pos[k] = at(file, e.key)
 		switch k {
-		case "mode":
+		case KeyMode:
 			if s, ok := scalarString(e.val, file, k, &l.ds); ok {
 				switch Mode(s) {
 				case Authoritative, Additive:
@@ -34,17 +29,17 @@ func (l *loader) policy(root *yaml.Node, file string) Policy {
 					l.ds.Errorf(at(file, e.val), "mode must be authoritative or additive, not %s%s", quote(s), suggest(s, []string{string(Authoritative), string(Additive)}))
 				}
 			}
-		case "required_checks":
+		case KeyRequiredChecks:
 			if checks, ok := l.checks(file, k, e.val, AnyApp); ok {
 				p.RequiredChecks = checks
 			}
-		case "min_reviews":
+		case KeyMinReviews:
 			if v, ok := scalarInt(e.val, file, k, 0, MaxReviews, &l.ds); ok {
 				p.MinReviews = v
 			}
-		case "admin_allowed":
+		case KeyAdminAllowed:
 			p.AdminAllowed = l.principals(file, e.val)
-		case "outside_collaborator_max_role":
+		case KeyOutsideCollaboratorMaxRole:
 			if s, ok := scalarString(e.val, file, k, &l.ds); ok {
 				r, err := role.Parse(s)
 				if err != nil {
@@ -53,23 +48,23 @@ func (l *loader) policy(root *yaml.Node, file string) Policy {
 					p.OutsideCollaboratorMaxRole = r
 				}
 			}
-		case "min_admins":
+		case KeyMinAdmins:
 			p.MinAdmins, _ = scalarInt(e.val, file, k, 0, maxLimit, &l.ds)
-		case "max_admins":
+		case KeyMaxAdmins:
 			if v, ok := scalarInt(e.val, file, k, 0, maxLimit, &l.ds); ok {
 				p.MaxAdmins = v
 			}
-		case "max_removals":
+		case KeyMaxRemovals:
 			if v, ok := scalarInt(e.val, file, k, 0, maxLimit, &l.ds); ok {
 				p.MaxRemovals = v
 			}
-		case "expected_owners":
+		case KeyExpectedOwners:
 			p.ExpectedOwners = l.logins(file, k, e.val)
-		case "trusted_apps":
+		case KeyTrustedApps:
 			p.TrustedApps = l.appIDs(file, k, e.val)
-		case "floor_ruleset":
+		case KeyFloorRuleset:
 			p.FloorRuleset, _ = scalarBool(e.val, file, k, &l.ds)
-		case "ignore_repos":
+		case KeyIgnoreRepos:
 			items, _ := scalarList(e.val, file, k, &l.ds)
 			seen := map[string]int{}
 			for _, it := range items {
@@ -87,31 +82,28 @@ func (l *loader) policy(root *yaml.Node, file string) Policy {
 		}
 	}
 	if p.MinAdmins > p.MaxAdmins {
-		l.ds.Errorf(p.Where("min_admins", file), "min_admins (%d) is greater than max_admins (%d): no repository could satisfy both", p.MinAdmins, p.MaxAdmins)
+		l.ds.Errorf(p.Where(KeyMinAdmins, file), "min_admins (%d) is greater than max_admins (%d): no repository could satisfy both", p.MinAdmins, p.MaxAdmins)
 	}
 	return p
 }
 
 // principals reads admin_allowed entries: "team:<slug>" or "user:<login>".
 func (l *loader) principals(file string, n *yaml.Node) []Principal {
-	items, _ := scalarList(n, file, "admin_allowed", &l.ds)
+	items, _ := scalarList(n, file, KeyAdminAllowed, &l.ds)
 	out := []Principal{} // non-nil: an empty list allows no direct admin at all
 	seen := map[string]int{}
 	for _, it := range items {
-		kind, name, found := strings.Cut(it.Value, ":")
-		var pr Principal
+		pr, err := state.ParsePrincipal(it.Value)
 		switch {
-		case found && kind == "user" && ValidLogin(name):
-			pr = Principal{Kind: User, Name: name}
-		case found && kind == "team" && ValidSlug(name):
-			pr = Principal{Kind: Team, Name: name}
+		case err == nil && pr.Kind == User && ValidLogin(pr.Name):
+		case err == nil && pr.Kind == Team && ValidSlug(pr.Name):
 		default:
 			hint := ""
 			switch {
-			case found && kind == "team" && ValidSlug(strings.ToLower(name)):
-				hint = "; did you mean " + quote("team:"+strings.ToLower(name)) + "?"
-			case !found && ValidLogin(it.Value):
-				hint = " (say which: team:" + it.Value + " or user:" + it.Value + ")"
+			case err == nil && pr.Kind == Team && ValidSlug(strings.ToLower(pr.Name)):
+				hint = "; did you mean " + quote(state.TeamPrincipal(strings.ToLower(pr.Name)).String()) + "?"
+			case !strings.Contains(it.Value, ":") && ValidLogin(it.Value):
+				hint = " (say which: " + state.TeamPrincipal(it.Value).String() + " or " + state.UserPrincipal(it.Value).String() + ")"
 			}
 			l.ds.Errorf(at(file, it), "admin_allowed: %s must be team:<slug> or user:<login>%s", quote(it.Value), hint)
 			continue

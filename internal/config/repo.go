@@ -9,13 +9,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 )
 
-var (
-	roleKeys       = []string{"read", "triage", "write", "maintain", "admin"}
-	repoKeys       = append(append([]string{}, roleKeys...), "branch_protection")
-	principalKeys  = []string{"users", "teams"}
-	protectionKeys = []string{"required_status_checks", "strict", "enforce_admins", "required_approving_review_count"}
-)
-
 // MaxReviews is the most required approving reviews GitHub accepts.
 const MaxReviews = 6
 
@@ -24,7 +17,7 @@ func (l *loader) repo(r *Repo, root *yaml.Node) {
 	held := map[string]Grant{}
 	for _, e := range entries {
 		k := e.key.Value
-		if k == "branch_protection" {
+		if k == KeyBranchProtection {
 			r.Protection = l.protection(r.File, e.val)
 			continue
 		}
@@ -52,7 +45,7 @@ func (l *loader) roleBlock(r *Repo, rl role.Role, n *yaml.Node, held map[string]
 	entries, _ := mapping(n, r.File, what, principalKeys, &l.ds)
 	for _, e := range entries {
 		kind := User
-		if e.key.Value == "teams" {
+		if e.key.Value == KeyTeams {
 			kind = Team
 		}
 		for _, g := range l.principalEntries(r.File, rl.String()+"."+e.key.Value, kind, e.val) {
@@ -82,7 +75,7 @@ func (l *loader) roleBlock(r *Repo, rl role.Role, n *yaml.Node, held map[string]
 }
 
 func (l *loader) protection(file string, n *yaml.Node) []BranchProtection {
-	branches, _ := mapping(n, file, "branch_protection", nil, &l.ds)
+	branches, _ := mapping(n, file, KeyBranchProtection, nil, &l.ds)
 	var out []BranchProtection
 	for _, b := range branches {
 		bp := BranchProtection{Branch: b.key.Value, Pos: at(file, b.key), FieldPos: map[string]Pos{}}
@@ -90,24 +83,24 @@ func (l *loader) protection(file string, n *yaml.Node) []BranchProtection {
 			l.ds.Errorf(bp.Pos, "branch %s: %s", quote(bp.Branch), msg)
 			continue
 		}
-		settings, _ := mapping(b.val, file, "branch_protection."+bp.Branch, protectionKeys, &l.ds)
+		settings, _ := mapping(b.val, file, KeyBranchProtection+"."+bp.Branch, protectionKeys, &l.ds)
 		for _, s := range settings {
 			bp.FieldPos[s.key.Value] = at(file, s.key)
 			what := s.key.Value
 			switch what {
-			case "required_status_checks":
+			case KeyRequiredStatusChecks:
 				if checks, ok := l.checks(file, what, s.val, Unpinned); ok {
-					bp.RequiredChecks = &checks
+					bp.Checks = &checks
 				}
-			case "strict":
+			case KeyStrict:
 				if v, ok := scalarBool(s.val, file, what, &l.ds); ok {
 					bp.Strict = &v
 				}
-			case "enforce_admins":
+			case KeyEnforceAdmins:
 				if v, ok := scalarBool(s.val, file, what, &l.ds); ok {
 					bp.EnforceAdmins = &v
 				}
-			case "required_approving_review_count":
+			case KeyReviewCount:
 				if v, ok := scalarInt(s.val, file, what, 0, MaxReviews, &l.ds); ok {
 					bp.Reviews = &v
 				}
@@ -137,15 +130,15 @@ func (l *loader) checks(file, what string, n *yaml.Node, plain int64) ([]Check, 
 		case item.Kind == yaml.ScalarNode && !isNull(item):
 			c.Context = item.Value
 		case item.Kind == yaml.MappingNode:
-			fields, fok := mapping(item, file, what+" entry", []string{"context", "app_id"}, &l.ds)
+			fields, fok := mapping(item, file, what+" entry", checkKeys, &l.ds)
 			ok = ok && fok
 			hasContext, cok := false, false
 			for _, f := range fields {
 				switch f.key.Value {
-				case "context":
+				case KeyContext:
 					hasContext = true
-					c.Context, cok = scalarString(f.val, file, "context", &l.ds)
-				case "app_id":
+					c.Context, cok = scalarString(f.val, file, KeyContext, &l.ds)
+				case KeyAppID:
 					id, iok := appID(f.val, file, &l.ds)
 					ok = ok && iok
 					c.AppID = id

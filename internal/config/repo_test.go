@@ -448,29 +448,29 @@ branch_protection:
 	main, rel, stable := repo.Protection[0], repo.Protection[1], repo.Protection[2]
 	assert.Equal(t, "main", main.Branch)
 	assert.Equal(t, config.Pos{File: f, Line: 12, Col: 3}, main.Pos)
-	require.NotNil(t, main.RequiredChecks)
+	require.NotNil(t, main.Checks)
 	// In a repository file a plain context is Unpinned: GitHub's pin, if
 	// any, is kept; -1 explicitly accepts any source.
 	assert.Equal(t, []config.Check{
 		{Context: "EasyCLA", AppID: config.Unpinned, Pos: config.Pos{File: f, Line: 13, Col: 30}},
 		{Context: "DCO", AppID: 1861, Pos: config.Pos{File: f, Line: 13, Col: 39}},
 		{Context: "build", AppID: config.AnyApp, Pos: config.Pos{File: f, Line: 13, Col: 69}},
-	}, *main.RequiredChecks)
+	}, *main.Checks)
 	assert.Equal(t, true, *main.Strict)
 	assert.Equal(t, true, *main.EnforceAdmins)
 	assert.Equal(t, 1, *main.Reviews)
 	assert.Equal(t, config.Pos{File: f, Line: 16, Col: 5}, main.Where("required_approving_review_count"))
 
 	assert.Equal(t, "release/v1.x", rel.Branch)
-	require.NotNil(t, rel.RequiredChecks, "an empty list is written: no checks beyond the org's floor")
-	assert.Empty(t, *rel.RequiredChecks)
+	require.NotNil(t, rel.Checks, "an empty list is written: no checks beyond the org's floor")
+	assert.Empty(t, *rel.Checks)
 	assert.Equal(t, false, *rel.Strict)
 	assert.Nil(t, rel.EnforceAdmins, "not written: left as GitHub has it")
 	assert.Nil(t, rel.Reviews)
 	assert.Equal(t, rel.Pos, rel.Where("enforce_admins"), "an unwritten setting points at its branch")
 
 	assert.Equal(t, "stable", stable.Branch)
-	assert.Nil(t, stable.RequiredChecks)
+	assert.Nil(t, stable.Checks)
 	assert.Nil(t, stable.Strict)
 }
 

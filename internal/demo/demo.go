@@ -129,10 +129,10 @@ func seedOrg(srv *ghsim.Server, o *config.Org) {
 // protection is what the file asks of a branch, as GitHub would hold it.
 func protection(bp config.BranchProtection, policy config.Policy) *ghsim.Protection {
 	p := &ghsim.Protection{}
-	if bp.RequiredChecks != nil || bp.Strict != nil {
+	if bp.Checks != nil || bp.Strict != nil {
 		rsc := &ghsim.RequiredStatusChecks{Strict: bp.Strict != nil && *bp.Strict}
-		if bp.RequiredChecks != nil {
-			for _, c := range *bp.RequiredChecks {
+		if bp.Checks != nil {
+			for _, c := range *bp.Checks {
 				app := c.AppID
 				for _, f := range policy.RequiredChecks {
 					if f.Context == c.Context && f.AppID > 0 && app == config.Unpinned {

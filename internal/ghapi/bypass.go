@@ -1,6 +1,10 @@
 package ghapi
 
-import "context"
+import (
+	"context"
+
+	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+)
 
 // PullRequestBypass lists who may merge into branch without its required
 // reviews (classic protection's bypass_pull_request_allowances, as user:,
@@ -20,13 +24,13 @@ func (c *Client) PullRequestBypass(ctx context.Context, org, repo, branch string
 	}
 	if a := p.RequiredPullRequestReviews.BypassPullRequestAllowances; a != nil {
 		for _, u := range a.Users {
-			who = append(who, "user:"+u.Login)
+			who = append(who, state.UserPrincipal(u.Login).String())
 		}
 		for _, t := range a.Teams {
-			who = append(who, "team:"+t.Slug)
+			who = append(who, state.TeamPrincipal(t.Slug).String())
 		}
 		for _, x := range a.Apps {
-			who = append(who, "app:"+x.Slug)
+			who = append(who, state.Principal{Kind: state.KindApp, Name: x.Slug}.String())
 		}
 	}
 	return who, true, nil

@@ -146,7 +146,7 @@ func diffProtection(org, repo, file string, b, a []config.BranchProtection) []Ch
 	for _, p := range pairs.Of(b, a, func(p config.BranchProtection) string { return p.Branch }) {
 		br, pb, pa := p.Key, p.Old, p.New
 		fields := []struct{ name, before, after string }{
-			{"required_status_checks", checksPtr(pb.RequiredChecks), checksPtr(pa.RequiredChecks)},
+			{"required_status_checks", checksPtr(pb.Checks), checksPtr(pa.Checks)},
 			{"strict", boolPtr(pb.Strict), boolPtr(pa.Strict)},
 			{"enforce_admins", boolPtr(pb.EnforceAdmins), boolPtr(pa.EnforceAdmins)},
 			{"required_approving_review_count", intPtr(pb.Reviews), intPtr(pa.Reviews)},

@@ -250,11 +250,11 @@ func (d *repoDiff) users() {
 				// Read through REST alone: the direct role is at most
 				// cur.Role and may well be g.Role. Changing it blindly
 				// would churn forever; report it instead.
-				d.notice(NoticeAmbiguous, "user:"+login, g.Pos, "user %s: GitHub's REST API cannot tell whether the direct grant is %s or lower (a team or the base role gives %s); not changed", login, g.Role, cur.Role)
+				d.notice(NoticeAmbiguous, state.UserPrincipal(login).String(), g.Pos, "user %s: GitHub's REST API cannot tell whether the direct grant is %s or lower (a team or the base role gives %s); not changed", login, g.Role, cur.Role)
 				continue
 			}
 			if cur.Role > g.Role && !d.authoritative() {
-				d.notice(NoticeNotLowered, "user:"+login, g.Pos, "user %s holds %s on GitHub, above the file's %s (additive mode: not lowered)", login, roleLabel(cur), g.Role)
+				d.notice(NoticeNotLowered, state.UserPrincipal(login).String(), g.Pos, "user %s holds %s on GitHub, above the file's %s (additive mode: not lowered)", login, roleLabel(cur), g.Role)
 				continue
 			}
 			d.add(Change{Kind: UserChange, User: login, Before: cur.Role, After: g.Role, Source: g.Pos, Reason: "role differs from the file"})
@@ -262,7 +262,7 @@ func (d *repoDiff) users() {
 			login = inv.Login
 			switch {
 			case inv.Expired && inv.InviterBot:
-				d.notice(NoticeUnaccepted, "user:"+login, g.Pos,
+				d.notice(NoticeUnaccepted, state.UserPrincipal(login).String(), g.Pos,
 					"the invitation permsync sent to %s on %s expired unaccepted; ask them to accept a new one (remove and re-add the grant) or remove it from the file",
 					login, inv.CreatedAt.Format("2006-01-02"))
 			case inv.Expired:
@@ -271,7 +271,7 @@ func (d *repoDiff) users() {
 				d.twoFactor(login, g.Pos)
 			case inv.Role == g.Role:
 			case inv.Role > g.Role && !d.authoritative():
-				d.notice(NoticeNotLowered, "user:"+login, g.Pos, "the pending invitation of %s is for %s, above the file's %s (additive mode: not lowered)", login, inv.Role, g.Role)
+				d.notice(NoticeNotLowered, state.UserPrincipal(login).String(), g.Pos, "the pending invitation of %s is for %s, above the file's %s (additive mode: not lowered)", login, inv.Role, g.Role)
 			default:
 				d.add(Change{Kind: InvitationChange, User: login, Before: inv.Role, After: g.Role, InvitationID: inv.ID, Source: g.Pos,
 					Reason: "pending invitation's role differs from the file"})
@@ -294,11 +294,11 @@ func (d *repoDiff) users() {
 			continue
 		}
 		if u.Custom() {
-			d.notice(NoticeCustomRole, "user:"+u.Login, d.filePos(), "user %s holds the custom role %q, which files cannot express: left as it is", u.Login, u.RoleName)
+			d.notice(NoticeCustomRole, state.UserPrincipal(u.Login).String(), d.filePos(), "user %s holds the custom role %q, which files cannot express: left as it is", u.Login, u.RoleName)
 			continue
 		}
 		if !d.authoritative() {
-			d.notice(NoticeUnmanaged, "user:"+u.Login, d.filePos(), "user %s holds %s on GitHub but is not in %s (additive mode: kept)", u.Login, roleLabel(u), d.repo.File)
+			d.notice(NoticeUnmanaged, state.UserPrincipal(u.Login).String(), d.filePos(), "user %s holds %s on GitHub but is not in %s (additive mode: kept)", u.Login, roleLabel(u), d.repo.File)
 			continue
 		}
 		d.add(Change{Kind: UserRemove, User: u.Login, Before: u.Role, After: role.None, Source: d.filePos(), Reason: "not in the file"})
@@ -314,11 +314,11 @@ func (d *repoDiff) users() {
 		if inv.Expired {
 			// It grants nothing; cancelling it would be a change with no
 			// effect, and import could never reach an empty plan.
-			d.notice(NoticeExpired, "user:"+inv.Login, d.filePos(), "an expired invitation of %s (%s) is not in %s; it grants nothing (delete it in GitHub to tidy up)", inv.Login, inv.Role, d.repo.File)
+			d.notice(NoticeExpired, state.UserPrincipal(inv.Login).String(), d.filePos(), "an expired invitation of %s (%s) is not in %s; it grants nothing (delete it in GitHub to tidy up)", inv.Login, inv.Role, d.repo.File)
 			continue
 		}
 		if !d.authoritative() {
-			d.notice(NoticeUnmanaged, "user:"+inv.Login, d.filePos(), "user %s has a pending invitation (%s) but is not in %s (additive mode: kept)", inv.Login, inv.Role, d.repo.File)
+			d.notice(NoticeUnmanaged, state.UserPrincipal(inv.Login).String(), d.filePos(), "user %s has a pending invitation (%s) but is not in %s (additive mode: kept)", inv.Login, inv.Role, d.repo.File)
 			continue
 		}
 		d.add(Change{Kind: InvitationCancel, User: inv.Login, Before: inv.Role, After: role.None, InvitationID: inv.ID, Source: d.filePos(), Reason: "not in the file"})
@@ -335,7 +335,7 @@ func (d *repoDiff) teams() {
 			d.add(Change{Kind: TeamAdd, Team: g.Name, Before: role.None, After: g.Role, Source: g.Pos, Reason: "in the file, not on GitHub"})
 		case cur.Role == g.Role && cur.RoleName == "":
 		case cur.Role > g.Role && !d.authoritative():
-			d.notice(NoticeNotLowered, "team:"+cur.Slug, g.Pos, "team %s holds %s on GitHub, above the file's %s (additive mode: not lowered)", cur.Slug, cur.Role, g.Role)
+			d.notice(NoticeNotLowered, state.TeamPrincipal(cur.Slug).String(), g.Pos, "team %s holds %s on GitHub, above the file's %s (additive mode: not lowered)", cur.Slug, cur.Role, g.Role)
 		default:
 			d.add(Change{Kind: TeamChange, Team: cur.Slug, Before: cur.Role, After: g.Role, Source: g.Pos, Reason: "role differs from the file"})
 		}
@@ -353,15 +353,15 @@ func (d *repoDiff) teams() {
 		if parent, ok := d.inheritedFrom(t); ok {
 			// Child teams inherit their parent's access; GitHub may list
 			// that as the child's own grant, which no DELETE can remove.
-			d.notice(NoticeInherited, "team:"+t.Slug, d.filePos(), "team %s holds %s through its parent team %s: change the parent's grant to change it", t.Slug, t.Role, parent)
+			d.notice(NoticeInherited, state.TeamPrincipal(t.Slug).String(), d.filePos(), "team %s holds %s through its parent team %s: change the parent's grant to change it", t.Slug, t.Role, parent)
 			continue
 		}
 		if t.RoleName != "" {
-			d.notice(NoticeCustomRole, "team:"+t.Slug, d.filePos(), "team %s holds the custom role %q, which files cannot express: left as it is", t.Slug, t.RoleName)
+			d.notice(NoticeCustomRole, state.TeamPrincipal(t.Slug).String(), d.filePos(), "team %s holds the custom role %q, which files cannot express: left as it is", t.Slug, t.RoleName)
 			continue
 		}
 		if !d.authoritative() {
-			d.notice(NoticeUnmanaged, "team:"+t.Slug, d.filePos(), "team %s holds %s on GitHub but is not in %s (additive mode: kept)", t.Slug, t.Role, d.repo.File)
+			d.notice(NoticeUnmanaged, state.TeamPrincipal(t.Slug).String(), d.filePos(), "team %s holds %s on GitHub but is not in %s (additive mode: kept)", t.Slug, t.Role, d.repo.File)
 			continue
 		}
 		d.add(Change{Kind: TeamRemove, Team: t.Slug, Before: t.Role, After: role.None, Source: d.filePos(), Reason: "not in the file"})
@@ -377,7 +377,7 @@ func (d *repoDiff) twoFactor(login string, pos config.Pos) {
 	if tf := d.actual.State.TwoFactorRequired; tf == nil || !*tf {
 		return
 	}
-	d.notice(NoticeTwoFactor, "user:"+login, pos,
+	d.notice(NoticeTwoFactor, state.UserPrincipal(login).String(), pos,
 		"%s requires two-factor authentication: an outside collaborator can accept only with it enabled, and GitHub removes collaborators who turn it off; permsync invites once and reports an invitation that expires unaccepted instead of re-sending it", d.org.Name)
 }
 

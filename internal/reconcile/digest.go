@@ -101,9 +101,9 @@ func (od *orgDigest) files(buf []byte, r *config.Repo) (string, []byte) {
 	var prot []protection
 	for _, bp := range r.Protection {
 		pr := protection{Branch: bp.Branch, Strict: bp.Strict, EnforceAdmins: bp.EnforceAdmins, Reviews: bp.Reviews}
-		if bp.RequiredChecks != nil {
+		if bp.Checks != nil {
 			cs := []check{}
-			for _, c := range *bp.RequiredChecks {
+			for _, c := range *bp.Checks {
 				cs = append(cs, check{c.Context, c.AppID})
 			}
 			pr.Checks = &cs

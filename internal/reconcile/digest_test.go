@@ -45,8 +45,8 @@ func TestDigestsAreThoseOfTheWholeDocument(t *testing.T) {
 			{Principal: config.Principal{Kind: config.Team, Name: "core"}, Role: role.Maintain},
 			{Principal: config.Principal{Kind: config.Team, Name: "missing"}, Role: role.Read},
 			{Principal: config.Principal{Kind: config.Team, Name: "empty"}, Role: role.Read}},
-			Protection: []config.BranchProtection{{Branch: "main", Reviews: &two, EnforceAdmins: &yes,
-				RequiredChecks: &[]config.Check{{Context: "DCO", AppID: config.AnyApp}}}}},
+			Protection: []config.BranchProtection{{Branch: "main", Settings: state.Settings[config.Check]{Reviews: &two, EnforceAdmins: &yes,
+				Checks: &[]config.Check{{Context: "DCO", AppID: config.AnyApp}}}}}},
 		{Org: "acme", Name: "gone", File: "acme/gone.yaml"},
 	}
 	a.Repos = []*state.Repo{repo}
@@ -107,9 +107,9 @@ func wholeFilesDigest(o *config.Org, r *config.Repo) string {
 	var prot []protection
 	for _, bp := range r.Protection {
 		pr := protection{Branch: bp.Branch, Strict: bp.Strict, EnforceAdmins: bp.EnforceAdmins, Reviews: bp.Reviews}
-		if bp.RequiredChecks != nil {
+		if bp.Checks != nil {
 			cs := []check{}
-			for _, c := range *bp.RequiredChecks {
+			for _, c := range *bp.Checks {
 				cs = append(cs, check{c.Context, c.AppID})
 			}
 			pr.Checks = &cs

@@ -23,7 +23,7 @@ const (
 )
 
 // RuleFloorRuleset names the guardrail that keeps the floor ruleset whole.
-const RuleFloorRuleset Rule = "floor_ruleset"
+const RuleFloorRuleset Rule = config.KeyFloorRuleset
 
 // NoticeFloorUnverified: the token reads the floor ruleset but not who may
 // bypass it (GitHub shows that only to a token that can write it).
@@ -95,7 +95,7 @@ func diffFloorRuleset(p *Plan, in Input, t Target, a *state.Org) {
 	if !policy.FloorRuleset || in.ExpiriesOnly {
 		return
 	}
-	pos := policy.Where("floor_ruleset", t.Org.File)
+	pos := policy.Where(config.KeyFloorRuleset, t.Org.File)
 	fail := func(format string, args ...any) {
 		p.Errors = append(p.Errors, RepoError{Org: t.Org.Name, Source: pos, Message: fmt.Sprintf(format, args...)})
 	}
@@ -279,7 +279,7 @@ func GuardFloorRuleset(p *Plan, in Input) []Refusal {
 			continue
 		}
 		if why := floorWeakness(*c.FloorAfter, po.org.Policy); why != "" {
-			out = append(out, refuse(RuleFloorRuleset, i, c, po.rulePos("floor_ruleset"),
+			out = append(out, refuse(RuleFloorRuleset, i, c, po.rulePos(RuleFloorRuleset),
 				"permsync never weakens its floor ruleset: fix the org file, or set floor_ruleset: false in a reviewed change", why))
 		}
 		out = append(out, guardFloorShrink(i, c, po, in)...)

@@ -106,7 +106,7 @@ func guardNotices(p *Plan, in Input) []Notice {
 		po := pols[strings.ToLower(c.Org)]
 		policy := po.org.Policy
 		if want := c.ProtectionAfter.Reviews; want != nil && *want < policy.MinReviews && !c.Refused {
-			out = append(out, Notice{Kind: NoticeCrossed, Rule: RuleMinReviews, Severity: SeverityMedium, RulePos: ptr(po.rulePos("min_reviews")), Org: c.Org,
+			out = append(out, Notice{Kind: NoticeCrossed, Rule: RuleMinReviews, Severity: SeverityMedium, RulePos: ptr(po.rulePos(RuleMinReviews)), Org: c.Org,
 				Message: CrossedSummary(RuleMinReviews, policy),
 				Items:   []Item{{Repo: c.Repo, Subject: c.Principal(), Source: c.Source, Detail: fmt.Sprintf("branch %s: %d", c.Branch, *want)}}})
 		}
@@ -164,7 +164,7 @@ func policies(in Input) map[string]policyOf {
 	return out
 }
 
-func (po policyOf) rulePos(key string) config.Pos { return po.org.Policy.Where(key, po.file) }
+func (po policyOf) rulePos(r Rule) config.Pos { return po.org.Policy.Where(string(r), po.file) }
 
 // refuse builds a refusal of change i. message is the cause, the same for
 // every change it refuses (so they group); detail is what is particular to c.
@@ -199,7 +199,7 @@ func GuardProtection(p *Plan, in Input) []Refusal {
 			curReviews = cur.Reviews.Count
 		}
 		if want.Reviews != nil && *want.Reviews < policy.MinReviews && *want.Reviews < curReviews {
-			out = append(out, refuse(RuleMinReviews, i, c, po.rulePos("min_reviews"),
+			out = append(out, refuse(RuleMinReviews, i, c, po.rulePos(RuleMinReviews),
 				fmt.Sprintf("required approving reviews may not be lowered below the org's min_reviews (%d)", policy.MinReviews),
 				fmt.Sprintf("branch %s: %d → %d", c.Branch, curReviews, *want.Reviews)))
 		}
@@ -316,7 +316,7 @@ func GuardAdminAllowed(p *Plan, in Input) []Refusal {
 		if po.org.Policy.AdminAllowedFor(pr) {
 			continue
 		}
-		out = append(out, refuse(RuleAdminAllowed, i, c, po.rulePos("admin_allowed"),
+		out = append(out, refuse(RuleAdminAllowed, i, c, po.rulePos(RuleAdminAllowed),
 			"only the principals the org's admin_allowed lists may be given admin: grant maintain instead, or add it to admin_allowed in a reviewed change to the org file",
 			pr.String()+" would become admin"))
 	}
@@ -349,7 +349,7 @@ func GuardOutsideCollaborators(p *Plan, in Input) []Refusal {
 		if a == nil || a.IsMember(c.User) || c.After <= max || !raises {
 			continue
 		}
-		out = append(out, refuse(RuleOutsideCollaborator, i, c, po.rulePos("outside_collaborator_max_role"),
+		out = append(out, refuse(RuleOutsideCollaborator, i, c, po.rulePos(RuleOutsideCollaborator),
 			fmt.Sprintf("an outside collaborator (not an org member) may be given at most %s: grant %s or less, or make them an org member", max, max),
 			fmt.Sprintf("user:%s would get %s", c.User, c.After)))
 	}
@@ -436,7 +436,7 @@ func GuardMaxRemovals(p *Plan, in Input) []Refusal {
 		msg := fmt.Sprintf("this run would remove %d grants in %s, more than max_removals (%d): raise it for this change in a reviewed pull request, or remove fewer at a time",
 			len(idx), po.org.Name, po.org.Policy.MaxRemovals)
 		for _, i := range idx {
-			out = append(out, refuse(RuleMaxRemovals, i, p.Changes[i], po.rulePos("max_removals"), msg, strings.TrimPrefix(p.Changes[i].Describe(), p.Changes[i].Org+"/"+p.Changes[i].Repo+": ")))
+			out = append(out, refuse(RuleMaxRemovals, i, p.Changes[i], po.rulePos(RuleMaxRemovals), msg, strings.TrimPrefix(p.Changes[i].Describe(), p.Changes[i].Org+"/"+p.Changes[i].Repo+": ")))
 		}
 	}
 	return out
@@ -465,7 +465,7 @@ func GuardAdminCount(p *Plan, in Input) []Refusal {
 		if len(after.ForMax) > policy.MaxAdmins && len(after.ForMax) > len(before.ForMax) {
 			for _, i := range idx {
 				if c := p.Changes[i]; grantsAdminNewly(c) {
-					out = append(out, refuse(RuleMaxAdmins, i, c, po.rulePos("max_admins"),
+					out = append(out, refuse(RuleMaxAdmins, i, c, po.rulePos(RuleMaxAdmins),
 						fmt.Sprintf("no change may take a repository above max_admins (%d) or further above it: give maintain instead, or raise max_admins in a reviewed change to the org file", policy.MaxAdmins),
 						fmt.Sprintf("%s/%s would have %d admins (%s)", org, repo, len(after.ForMax), strings.Join(after.ForMax, ", "))))
 				}
@@ -474,7 +474,7 @@ func GuardAdminCount(p *Plan, in Input) []Refusal {
 		if len(after.ForMin) < policy.MinAdmins && len(after.ForMin) < len(before.ForMin) {
 			for _, i := range idx {
 				if c := p.Changes[i]; revokesAdmin(c) {
-					out = append(out, refuse(RuleMinAdmins, i, c, po.rulePos("min_admins"),
+					out = append(out, refuse(RuleMinAdmins, i, c, po.rulePos(RuleMinAdmins),
 						fmt.Sprintf("no change may take a repository below min_admins (%d) or further below it: grant admin to another first, or keep this one", policy.MinAdmins),
 						fmt.Sprintf("%s/%s would have %d admins", org, repo, len(after.ForMin))))
 				}

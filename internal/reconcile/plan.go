@@ -115,9 +115,9 @@ type FieldChange struct {
 func (c Change) Principal() string {
 	switch {
 	case c.User != "":
-		return "user:" + c.User
+		return state.UserPrincipal(c.User).String()
 	case c.Team != "":
-		return "team:" + c.Team
+		return state.TeamPrincipal(c.Team).String()
 	case c.FloorAfter != nil:
 		return "ruleset:" + c.FloorAfter.Name
 	}
@@ -181,19 +181,21 @@ func (c Change) Describe() string {
 	return where + ": " + string(c.Kind)
 }
 
-// Rule names a guardrail.
+// Rule names a guardrail. A guardrail the org file sets is named by its
+// key, so its position is Policy.Where(string(rule)); the JSON and text
+// spellings are these strings.
 type Rule string
 
 const (
-	RuleMaxRemovals          Rule = "max_removals"
-	RuleMinAdmins            Rule = "min_admins"
-	RuleMaxAdmins            Rule = "max_admins"
-	RuleAdminAllowed         Rule = "admin_allowed"
-	RuleOutsideCollaborator  Rule = "outside_collaborator_max_role"
+	RuleMaxRemovals          Rule = config.KeyMaxRemovals
+	RuleMinAdmins            Rule = config.KeyMinAdmins
+	RuleMaxAdmins            Rule = config.KeyMaxAdmins
+	RuleAdminAllowed         Rule = config.KeyAdminAllowed
+	RuleOutsideCollaborator  Rule = config.KeyOutsideCollaboratorMaxRole
 	RuleProtectionDelete     Rule = "protection_delete"
-	RuleEnforceAdmins        Rule = "enforce_admins"
-	RuleMinReviews           Rule = "min_reviews"
-	RuleRequiredChecks       Rule = "required_checks"
+	RuleEnforceAdmins        Rule = config.KeyEnforceAdmins
+	RuleMinReviews           Rule = config.KeyMinReviews
+	RuleRequiredChecks       Rule = config.KeyRequiredChecks
 	RuleBelowBaseRole        Rule = "base_role"
 	RuleInvitationRate       Rule = "invitation_limit"
 	RuleUnmanagedProtection  Rule = "protection_unmanaged"

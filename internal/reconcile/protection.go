@@ -61,8 +61,8 @@ func (d *repoDiff) protection() {
 func createSettings(bp config.BranchProtection, policy config.Policy) (state.ProtectionSettings, []FieldChange) {
 	var want state.ProtectionSettings
 	var fields []FieldChange
-	if bp.RequiredChecks != nil || bp.Strict != nil {
-		checks := resolveChecks(bp.RequiredChecks, nil, policy)
+	if bp.Checks != nil || bp.Strict != nil {
+		checks := resolveChecks(bp.Checks, nil, policy)
 		strict := bp.Strict != nil && *bp.Strict
 		want.Checks, want.Strict = &checks, &strict
 		fields = append(fields, FieldChange{Field: "required_status_checks", Before: "none", After: checksString(checks)})
@@ -106,10 +106,10 @@ func updateSettings(bp config.BranchProtection, cur state.BranchProtection, poli
 		curStrict = cur.StatusChecks.Strict
 	}
 	var wantChecks []state.Check
-	if bp.RequiredChecks != nil {
-		wantChecks = resolveChecks(bp.RequiredChecks, curChecks, policy)
+	if bp.Checks != nil {
+		wantChecks = resolveChecks(bp.Checks, curChecks, policy)
 	}
-	if bp.RequiredChecks != nil && !sameChecks(wantChecks, curChecks) {
+	if bp.Checks != nil && !sameChecks(wantChecks, curChecks) {
 		want.Checks = &wantChecks
 		before := "none"
 		if cur.StatusChecks != nil {
@@ -117,17 +117,17 @@ func updateSettings(bp config.BranchProtection, cur state.BranchProtection, poli
 		}
 		fields = append(fields, FieldChange{Field: "required_status_checks", Before: before, After: checksString(wantChecks),
 			Weakens: checksWeaken(curChecks, wantChecks)})
-		asked(bp.Where("required_status_checks"))
+		asked(bp.Where(config.KeyRequiredStatusChecks))
 	}
 	if bp.Strict != nil && *bp.Strict != curStrict {
 		want.Strict = bp.Strict
 		fields = append(fields, FieldChange{Field: "strict", Before: fmt.Sprint(curStrict), After: fmt.Sprint(*bp.Strict), Weakens: !*bp.Strict})
-		asked(bp.Where("strict"))
+		asked(bp.Where(config.KeyStrict))
 	}
 	if bp.EnforceAdmins != nil && *bp.EnforceAdmins != cur.EnforceAdmins {
 		want.EnforceAdmins = bp.EnforceAdmins
 		fields = append(fields, FieldChange{Field: "enforce_admins", Before: fmt.Sprint(cur.EnforceAdmins), After: fmt.Sprint(*bp.EnforceAdmins), Weakens: !*bp.EnforceAdmins})
-		asked(bp.Where("enforce_admins"))
+		asked(bp.Where(config.KeyEnforceAdmins))
 	}
 	curReviews, reviewsBefore := 0, "not required"
 	if cur.Reviews != nil {
@@ -136,7 +136,7 @@ func updateSettings(bp config.BranchProtection, cur state.BranchProtection, poli
 	if bp.Reviews != nil && (cur.Reviews == nil || *bp.Reviews != curReviews) {
 		want.Reviews = bp.Reviews
 		fields = append(fields, FieldChange{Field: "required_approving_review_count", Before: reviewsBefore, After: fmt.Sprint(*bp.Reviews), Weakens: *bp.Reviews < curReviews})
-		asked(bp.Where("required_approving_review_count"))
+		asked(bp.Where(config.KeyReviewCount))
 	}
 	return want, fields, src
 }

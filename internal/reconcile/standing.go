@@ -75,31 +75,31 @@ func IndexedBreaches(a *access.Org, r *state.Repo, o *config.Org) []Breach {
 	pol := o.Policy
 	full := o.Name + "/" + r.Name
 	var out []Breach
-	add := func(rule Rule, sev Severity, subject, key, fix, format string, args ...any) {
+	add := func(rule Rule, sev Severity, subject, fix, format string, args ...any) {
 		out = append(out, Breach{Rule: rule, Severity: sev, Org: o.Name, Repo: r.Name, Subject: subject,
-			Message: fmt.Sprintf(format, args...), Fix: fix, RulePos: pol.Where(key, o.File)})
+			Message: fmt.Sprintf(format, args...), Fix: fix, RulePos: pol.Where(string(rule), o.File)})
 	}
 	if pol.AdminAllowed != nil {
 		notAllowed := func(pr config.Principal, what string) {
 			if !pol.AdminAllowedFor(pr) {
-				add(RuleAdminAllowed, SeverityHigh, pr.String(), "admin_allowed",
+				add(RuleAdminAllowed, SeverityHigh, pr.String(),
 					fmt.Sprintf("Give %s maintain instead in the repository's file (permsync then lowers it), or add it to admin_allowed in a reviewed change to the org file.", pr),
 					"%s holds %s on %s, and the org's admin_allowed does not list it", pr, what, full)
 			}
 		}
 		for _, u := range r.Users {
 			if u.Role == role.Admin {
-				notAllowed(config.Principal{Kind: config.User, Name: u.Login}, "a direct admin grant")
+				notAllowed(state.UserPrincipal(u.Login), "a direct admin grant")
 			}
 		}
 		for _, t := range r.Teams {
 			if t.Role == role.Admin {
-				notAllowed(config.Principal{Kind: config.Team, Name: t.Slug}, "an admin grant")
+				notAllowed(state.TeamPrincipal(t.Slug), "an admin grant")
 			}
 		}
 		for _, inv := range r.Invitations {
 			if inv.Role == role.Admin && !inv.Expired {
-				notAllowed(config.Principal{Kind: config.User, Name: inv.Login}, "a pending admin invitation")
+				notAllowed(state.UserPrincipal(inv.Login), "a pending admin invitation")
 			}
 		}
 	}
@@ -112,7 +112,7 @@ func IndexedBreaches(a *access.Org, r *state.Repo, o *config.Org) []Breach {
 		if held == role.Admin {
 			sev = SeverityCritical
 		}
-		add(RuleOutsideCollaborator, sev, "user:"+login, "outside_collaborator_max_role",
+		add(RuleOutsideCollaborator, sev, state.UserPrincipal(login).String(),
 			fmt.Sprintf("Lower %s to %s or below in the repository's file, or make them an org member if they need more.", login, max),
 			"%s, an outside collaborator (not an org member), holds %s on %s, above outside_collaborator_max_role (%s)", login, what, full, max)
 	}
@@ -126,12 +126,12 @@ func IndexedBreaches(a *access.Org, r *state.Repo, o *config.Org) []Breach {
 	}
 	admins := a.Admins(r, pol.ExpectedOwner)
 	if people := admins.ForMax; len(people) > pol.MaxAdmins {
-		add(RuleMaxAdmins, SeverityHigh, "", "max_admins",
+		add(RuleMaxAdmins, SeverityHigh, "",
 			"Give the people who do not need admin maintain instead, in the repository's file; admin is for release engineering.",
 			"%s has %d admins (%s), more than max_admins (%d)", full, len(people), strings.Join(people, ", "), pol.MaxAdmins)
 	}
 	if n := len(admins.ForMin); n < pol.MinAdmins {
-		add(RuleMinAdmins, SeverityMedium, "", "min_admins",
+		add(RuleMinAdmins, SeverityMedium, "",
 			"Grant admin to the team that must administer it (e.g. release engineering) in the repository's file.",
 			"%s has %d admins through a direct or team grant, fewer than min_admins (%d)", full, n, pol.MinAdmins)
 	}

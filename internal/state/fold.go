@@ -3,6 +3,7 @@ package state
 import (
 	"sort"
 	"strings"
+	"sync/atomic"
 )
 
 // Logins, slugs and repository names compare case-insensitively, as GitHub
@@ -38,4 +39,45 @@ func NormApp(id int64) int64 {
 		return AnyApp
 	}
 	return id
+}
+
+// NameIndex finds an element of a list by name, case-insensitively, in
+// constant time: plans and audits look a repository up once per repository,
+// and a scan made that quadratic. The index is built on first use and
+// rebuilt when the list is appended to or replaced, or an element found
+// under a key no longer has that name; the zero value is ready.
+type NameIndex[T any] struct {
+	p atomic.Pointer[nameIndex[T]]
+}
+
+type nameIndex[T any] struct {
+	list   []*T
+	byName map[string]*T
+}
+
+// Find returns the element of list whose name (as name gives it) equals
+// key case-insensitively, or nil. Names compare as GitHub's repository
+// names and slugs do (ASCII), so lower-casing is folding.
+func (x *NameIndex[T]) Find(list []*T, key string, name func(*T) string) *T {
+	ix := x.p.Load()
+	if ix == nil || len(ix.list) != len(list) || (len(list) > 0 && &ix.list[0] != &list[0]) {
+		ix = x.build(list, name)
+	}
+	e := ix.byName[strings.ToLower(key)]
+	if e != nil && !strings.EqualFold(name(e), key) { // renamed since the build
+		e = x.build(list, name).byName[strings.ToLower(key)]
+	}
+	return e
+}
+
+func (x *NameIndex[T]) build(list []*T, name func(*T) string) *nameIndex[T] {
+	ix := &nameIndex[T]{list: list, byName: make(map[string]*T, len(list))}
+	for _, e := range list {
+		k := strings.ToLower(name(e))
+		if _, dup := ix.byName[k]; !dup { // the first wins, as a scan would
+			ix.byName[k] = e
+		}
+	}
+	x.p.Store(ix)
+	return ix
 }

@@ -44,6 +44,8 @@ type Org struct {
 	// Read only for audits (the App may lack the permission; nil then).
 	Installations []Installation `json:"installations,omitempty"`
 	ReadAt        time.Time      `json:"read_at"`
+
+	repoIndex NameIndex[Repo]
 }
 
 // Team is an org team. Members includes the members of its child teams,
@@ -173,7 +175,8 @@ type Reviews struct {
 	CodeOwners      bool `json:"require_code_owner_reviews"`
 	DismissStale    bool `json:"dismiss_stale_reviews"`
 	LastPushApprove bool `json:"require_last_push_approval,omitempty"`
-	// Bypass lists who may merge without the reviews (user:, team:, app:);
+	// Bypass lists who may merge without the reviews, each a Principal's
+	// "kind:name" (user:, team:, app:);
 	// only the REST read fills it, and then sets BypassRead.
 	Bypass     []string `json:"bypass_pull_request_allowances,omitempty"`
 	BypassRead bool     `json:"bypass_read,omitempty"`
@@ -225,14 +228,9 @@ type Installation struct {
 }
 
 // Repo returns the repository of that name (case-insensitive), or nil.
-func (o *Org) Repo(name string) *Repo {
-	for _, r := range o.Repos {
-		if strings.EqualFold(r.Name, name) {
-			return r
-		}
-	}
-	return nil
-}
+func (o *Org) Repo(name string) *Repo { return o.repoIndex.Find(o.Repos, name, repoName) }
+
+func repoName(r *Repo) string { return r.Name }
 
 // Team returns the team with that slug (case-insensitive), or nil.
 func (o *Org) Team(slug string) *Team {
@@ -329,11 +327,18 @@ func (r *Repo) Sort() {
 	sort.Slice(r.DeployKeys, func(i, j int) bool { return r.DeployKeys[i].ID < r.DeployKeys[j].ID })
 }
 
-// ProtectionSettings are the protection settings permsync manages. A nil
-// field is left as GitHub has it.
-type ProtectionSettings struct {
-	Checks        *[]Check `json:"checks,omitempty"` // the whole list wanted; AppID AnyApp or an App id
-	Strict        *bool    `json:"strict,omitempty"`
-	EnforceAdmins *bool    `json:"enforce_admins,omitempty"`
-	Reviews       *int     `json:"required_approving_review_count,omitempty"`
+// Settings are the branch protection settings permsync manages: the same
+// four in a repository file (C is config.Check: a position, and a plain
+// context that keeps GitHub's pin) and in a write to GitHub (C is Check,
+// every pin resolved). A nil field is not managed: GitHub's value is left
+// as it is.
+type Settings[C any] struct {
+	Checks        *[]C  `json:"checks,omitempty"` // the whole list wanted; empty: none required
+	Strict        *bool `json:"strict,omitempty"`
+	EnforceAdmins *bool `json:"enforce_admins,omitempty"`
+	Reviews       *int  `json:"required_approving_review_count,omitempty"` // required approving reviews
 }
+
+// ProtectionSettings are what a protection write asks: AppID AnyApp or an
+// App id.
+type ProtectionSettings = Settings[Check]
