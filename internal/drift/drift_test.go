@@ -85,7 +85,7 @@ func TestOpenUpdateClose(t *testing.T) {
 	assert.Equal(t, Opened, res.Action)
 	assert.Equal(t, 2, res.Issue.Number)
 	assert.True(t, m.labels[Label])
-	assert.Contains(t, m.issues[1].Body, "- user stray: admin")
+	assert.Contains(t, m.issues[1].Body, "- remove user stray (admin)")
 
 	res, err = Sync(ctx, m, "acme", "perms", driftPlan(), nil, now.Add(24*time.Hour), "")
 	require.NoError(t, err)

@@ -73,7 +73,7 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 			words.Plural(len(p.Refusals), "refusal"))
 		b.WriteString("| Rule | Set at | Why | Where |\n|---|---|---|---|\n")
 		for _, r := range p.Refusals {
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Rule, posCell(r.RulePos), mdsafe.Text(r.Message), itemsCell(r.Org, r.Places()))
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Rule, posCell(r.RulePos), mdsafe.Text(r.Message), itemsCell(r.Org, refusalPlaces(p, r)))
 		}
 		b.WriteString("\n")
 	}

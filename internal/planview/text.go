@@ -45,49 +45,6 @@ func actionColor(a reconcile.Action) string {
 	return yellow
 }
 
-// Line is the body of a change's line, without glyph or repository.
-func Line(c reconcile.Change) string {
-	switch c.Kind {
-	case reconcile.UserAdd:
-		if c.Invite {
-			return fmt.Sprintf("user %s: %s (invitation: not an org member)", c.User, c.After)
-		}
-		return fmt.Sprintf("user %s: %s", c.User, c.After)
-	case reconcile.TeamAdd:
-		return fmt.Sprintf("team %s: %s", c.Team, c.After)
-	case reconcile.UserChange:
-		return fmt.Sprintf("user %s: %s → %s", c.User, c.Before, c.After)
-	case reconcile.TeamChange:
-		return fmt.Sprintf("team %s: %s → %s", c.Team, c.Before, c.After)
-	case reconcile.UserRemove:
-		return fmt.Sprintf("user %s: %s (not in the file)", c.User, c.Before)
-	case reconcile.TeamRemove:
-		return fmt.Sprintf("team %s: %s (not in the file)", c.Team, c.Before)
-	case reconcile.InvitationChange:
-		return fmt.Sprintf("invitation of %s: %s → %s", c.User, c.Before, c.After)
-	case reconcile.InvitationCancel:
-		return fmt.Sprintf("invitation of %s: %s, cancelled (not in the file)", c.User, c.Before)
-	case reconcile.InvitationResend:
-		return fmt.Sprintf("invitation of %s: expired, re-sent as %s", c.User, c.After)
-	case reconcile.ProtectionCreate, reconcile.ProtectionUpdate:
-		verb := "protection"
-		if c.Kind == reconcile.ProtectionCreate {
-			verb = "new protection"
-		}
-		var parts []string
-		for _, f := range c.ProtectionChanges {
-			parts = append(parts, fmt.Sprintf("%s %s → %s", f.Field, f.Before, f.After))
-		}
-		if len(parts) == 0 {
-			parts = append(parts, "GitHub's defaults")
-		}
-		return fmt.Sprintf("branch %s: %s: %s", c.Branch, verb, strings.Join(parts, "; "))
-	case reconcile.FloorRulesetCreate, reconcile.FloorRulesetUpdate:
-		return floorLine(c)
-	}
-	return c.Describe()
-}
-
 // Glyph is the change's diff glyph: ! when refused.
 func Glyph(c reconcile.Change) reconcile.Action {
 	if c.Refused {
@@ -148,7 +105,7 @@ func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 			if r.RulePos.File != "" {
 				ew.printf("      %s\n", pt.paint(dim, "rule set at "+r.RulePos.String()))
 			}
-			places := r.Places()
+			places := refusalPlaces(p, r)
 			for i, it := range places {
 				if i == ShownItems {
 					ew.printf("      %s\n", moreText(places))
