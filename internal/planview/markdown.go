@@ -26,6 +26,12 @@ type MarkdownOptions struct {
 	Title string
 	// Footer is appended (e.g. a link to the workflow run).
 	Footer string
+	// Lead is markdown placed before the title, counted in MaxBytes (the
+	// drift issue's account of what changed outside permsync).
+	Lead string
+	// NoMarker leaves out Marker: a document found by other means (the
+	// drift issue, by its label and author) has no use for it mid-body.
+	NoMarker bool
 }
 
 // Markdown draws a plan for a pull request comment or a job summary:
@@ -58,7 +64,10 @@ func Markdown(w io.Writer, p *reconcile.Plan, opts MarkdownOptions) error {
 
 func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shownRepos, shownEffects int) string {
 	var b strings.Builder
-	b.WriteString(Marker + "\n")
+	if !opts.NoMarker {
+		b.WriteString(Marker + "\n")
+	}
+	b.WriteString(opts.Lead)
 	fmt.Fprintf(&b, "## %s\n\n**%s**\n\n", mdsafe.Text(opts.Title), mdsafe.Text(SummaryLine(p)))
 	if len(p.Orgs) > 0 {
 		var orgs []string
