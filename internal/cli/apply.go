@@ -91,7 +91,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		if err != nil {
 			return exit(ExitError, fmt.Errorf("--plan: %w", err))
 		}
-		saved, err = planview.ReadJSON(f)
+		saved, err = reconcile.ReadPlan(f)
 		f.Close()
 		if err != nil {
 			return exit(ExitError, fmt.Errorf("--plan %s: %w", opts.PlanFile, err))
@@ -190,11 +190,11 @@ func staleness(saved, now *reconcile.Plan) string {
 // same files, or "". The approver saw the saved plan; only that may run.
 func planDiffers(saved, now *reconcile.Plan) string {
 	var buf bytes.Buffer
-	if err := planview.JSON(&buf, now); err != nil {
+	if err := now.WriteJSON(&buf); err != nil {
 		return "the new plan cannot be compared: " + err.Error()
 	}
 	// Through JSON, as the saved plan came, so that both are compared alike.
-	cur, err := planview.ReadJSON(&buf)
+	cur, err := reconcile.ReadPlan(&buf)
 	if err != nil {
 		return "the new plan cannot be compared: " + err.Error()
 	}

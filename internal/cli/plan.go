@@ -77,7 +77,7 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 	f.StringVar(&opts.Dir, "dir", "permissions", "permissions directory")
 	f.StringVar(&opts.Org, "org", "", "only this org")
 	f.StringSliceVar(&opts.Repos, "repo", nil, "only this repository, as REPO or ORG/REPO (repeatable)")
-	f.StringVar(&opts.Format, "format", "text", "output format: text, markdown or json")
+	f.StringVar(&opts.Format, "format", "text", "output format: "+planview.FormatNames())
 	f.StringVar(&opts.Out, "out", "", "write the plan to this file instead of stdout")
 	f.StringVar(&opts.JSONOut, "json-out", "", "also save the same plan as JSON to this file, for apply --plan (one read of GitHub for both)")
 	f.BoolVar(&opts.DetailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
@@ -93,10 +93,9 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	switch opts.Format {
-	case "text", "markdown", "json":
-	default:
-		return exit(ExitError, usageError{fmt.Errorf("--format must be text, markdown or json, not %q", opts.Format)})
+	format, err := planview.ParseFormat(opts.Format)
+	if err != nil {
+		return exit(ExitError, usageError{err})
 	}
 	switch {
 	case opts.Withhold && opts.GitBase == "":
@@ -112,7 +111,6 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	}
 	var pr *prTree
 	var cfg *config.Config
-	var err error
 	if opts.GitTree != "" {
 		pr, err = readPRTree(ctx, opts)
 		if err != nil {
@@ -171,17 +169,7 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 		footer += pr.deletedNote()
 	}
 	if err := writeOut(opts.IO, opts.Out, func(w io.Writer, toTerminal bool) error {
-		if opts.Format == "markdown" {
-			return planview.Markdown(w, shown, planview.MarkdownOptions{Footer: footer})
-		}
-		if err := renderPlan(w, shown, opts.Format, toTerminal && opts.IO.Color()); err != nil {
-			return err
-		}
-		if footer != "" && opts.Format == "text" {
-			_, err := fmt.Fprintln(w, "\n"+footer)
-			return err
-		}
-		return nil
+		return planview.Render(w, shown, format, planview.Options{Color: toTerminal && opts.IO.Color(), Footer: footer})
 	}); err != nil {
 		return exit(ExitError, err)
 	}
@@ -205,16 +193,6 @@ func planExitCode(p *reconcile.Plan, detailed bool) int {
 		codes = append(codes, ExitChanges)
 	}
 	return worst(codes...)
-}
-
-func renderPlan(w io.Writer, p *reconcile.Plan, format string, color bool) error {
-	switch format {
-	case "json":
-		return planview.JSON(w, p)
-	case "markdown":
-		return planview.Markdown(w, p, planview.MarkdownOptions{})
-	}
-	return planview.Text(w, p, planview.TextOptions{Color: color})
 }
 
 // writeOut writes to --out (atomically: a reader never sees half a file)

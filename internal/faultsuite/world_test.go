@@ -143,7 +143,7 @@ func (w *world) plan(t *testing.T) *reconcile.Plan {
 	f, err := os.Open(file)
 	require.NoError(t, err, "%s", r)
 	defer f.Close()
-	p, err := planview.ReadJSON(f)
+	p, err := reconcile.ReadPlan(f)
 	require.NoError(t, err)
 	return p
 }

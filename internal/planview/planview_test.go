@@ -100,11 +100,11 @@ func TestJSONGoldenAndRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, JSON(&buf, samplePlan()))
 	golden(t, "plan.json", buf.Bytes())
-	p, err := ReadJSON(bytes.NewReader(buf.Bytes()))
+	p, err := reconcile.ReadPlan(bytes.NewReader(buf.Bytes()))
 	require.NoError(t, err)
 	assert.Equal(t, samplePlan(), p)
 
-	_, err = ReadJSON(strings.NewReader(`{"format_version": 99}`))
+	_, err = reconcile.ReadPlan(strings.NewReader(`{"format_version": 99}`))
 	assert.ErrorContains(t, err, "format_version 99 is not supported")
 }
 
@@ -195,7 +195,7 @@ func TestOneCauseOneRow(t *testing.T) {
 
 	var js bytes.Buffer
 	require.NoError(t, JSON(&js, p))
-	back, err := ReadJSON(&js)
+	back, err := reconcile.ReadPlan(&js)
 	require.NoError(t, err)
 	require.Len(t, back.Refusals, 1)
 	assert.Len(t, back.Refusals[0].Items, 33, "all of them in JSON")
