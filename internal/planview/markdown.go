@@ -98,11 +98,8 @@ func newMarkdownDoc(p *reconcile.Plan, opts MarkdownOptions) *markdownDoc {
 // fits reports whether the document with the first shownRepos repositories
 // and shownEffects rows of effects is within the size limit.
 func (d *markdownDoc) fits(shownRepos, shownEffects int) bool {
-	n := len(d.head) + len(d.tail) + len(d.changesHead()) + len(d.moreRepos(shownRepos)) +
-		len(d.effectsHead()) + len(d.moreEffects(shownEffects)) + len(d.effectsEnd())
-	if n > d.max {
-		return false
-	}
+	before, between, after := d.around(shownRepos, shownEffects)
+	n := len(before) + len(between) + len(after)
 	r, ok := d.repos.size(shownRepos, d.max-n)
 	if !ok {
 		return false
@@ -112,58 +109,40 @@ func (d *markdownDoc) fits(shownRepos, shownEffects int) bool {
 }
 
 func (d *markdownDoc) build(shownRepos, shownEffects int) string {
+	before, between, after := d.around(shownRepos, shownEffects)
 	var b strings.Builder
-	b.WriteString(d.head)
-	b.WriteString(d.changesHead())
+	b.WriteString(before)
 	for _, s := range d.repos.first(shownRepos) {
 		b.WriteString(s)
 	}
-	b.WriteString(d.moreRepos(shownRepos))
-	b.WriteString(d.effectsHead())
+	b.WriteString(between)
 	for _, s := range d.effects.first(shownEffects) {
 		b.WriteString(s)
 	}
-	b.WriteString(d.moreEffects(shownEffects))
-	b.WriteString(d.effectsEnd())
-	b.WriteString(d.tail)
+	b.WriteString(after)
 	return b.String()
 }
 
-func (d *markdownDoc) changesHead() string {
-	if len(d.groups) == 0 {
-		return ""
+// around is the text around the two lists: before the repositories,
+// between them and the rows of effects (with what the first leaves out),
+// and after (with what the second leaves out).
+func (d *markdownDoc) around(shownRepos, shownEffects int) (before, between, after string) {
+	before = d.head
+	if len(d.groups) > 0 {
+		before += "### Changes\n\n"
 	}
-	return "### Changes\n\n"
-}
-
-func (d *markdownDoc) moreRepos(shown int) string {
-	if shown >= len(d.groups) {
-		return ""
+	if rest := len(d.groups) - shownRepos; rest > 0 {
+		between = fmt.Sprintf("…and %d more %s with %s, not shown to keep this comment within GitHub's size limit. The full plan is in the run's job summary and `plan.json` artifact.\n\n",
+			rest, words.Noun(rest, "repository"), words.Plural(d.restAfter[shownRepos], "change"))
 	}
-	rest := len(d.groups) - shown
-	return fmt.Sprintf("…and %d more %s with %s, not shown to keep this comment within GitHub's size limit. The full plan is in the run's job summary and `plan.json` artifact.\n\n",
-		rest, words.Noun(rest, "repository"), words.Plural(d.restAfter[shown], "change"))
-}
-
-func (d *markdownDoc) effectsHead() string {
-	if len(d.p.EffectiveAccess) == 0 {
-		return ""
+	if effects := len(d.p.EffectiveAccess); effects > 0 {
+		between += "### Effective access\n\nWho gains or loses write, maintain or admin:\n\n| Person | Repository | Before | After | Through |\n|---|---|---|---|---|\n"
+		if shownEffects < effects {
+			after = fmt.Sprintf("| …and %d more | | | | |\n", effects-shownEffects)
+		}
+		after += "\n"
 	}
-	return "### Effective access\n\nWho gains or loses write, maintain or admin:\n\n| Person | Repository | Before | After | Through |\n|---|---|---|---|---|\n"
-}
-
-func (d *markdownDoc) moreEffects(shown int) string {
-	if shown >= len(d.p.EffectiveAccess) {
-		return ""
-	}
-	return fmt.Sprintf("| …and %d more | | | | |\n", len(d.p.EffectiveAccess)-shown)
-}
-
-func (d *markdownDoc) effectsEnd() string {
-	if len(d.p.EffectiveAccess) == 0 {
-		return ""
-	}
-	return "\n"
+	return before, between, after + d.tail
 }
 
 // rows draws the rows of a list on demand and remembers them, with their
