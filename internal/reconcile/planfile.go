@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,10 +15,15 @@ const maxPlanFile = 256 << 20
 // WriteJSON writes the plan in its documented, versioned form
 // (docs/plan-json.md): what plan --json-out saves and apply --plan reads.
 func (p *Plan) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	var compact bytes.Buffer
+	enc := json.NewEncoder(&compact)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(p)
+	if err := enc.Encode(p); err != nil {
+		return err
+	}
+	out := bufio.NewWriterSize(w, 64<<10)
+	indentJSON(out, bytes.TrimSuffix(compact.Bytes(), []byte("\n")))
+	return out.Flush()
 }
 
 // ReadPlan reads a saved plan, refusing a format version it does not know.
