@@ -10,6 +10,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/access"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
+	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
@@ -616,7 +617,7 @@ func (b *builder) planFor(rep *Repo) {
 		if !same(c.Org, c.Repo) {
 			continue
 		}
-		d := Drift{Kind: string(c.Kind), Subject: c.Principal(), Before: c.Before, After: c.After, Description: c.Describe(), Source: c.Source.String(), Refused: c.Refused}
+		d := Drift{Kind: string(c.Kind), Subject: c.Principal(), Before: c.Before, After: c.After, Description: planview.Describe(c), Source: c.Source.String(), Refused: c.Refused}
 		rep.Drift = append(rep.Drift, d)
 		lines = append(lines, strings.TrimPrefix(d.Description, rep.FullName()+": "))
 	}

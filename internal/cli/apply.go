@@ -90,7 +90,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		if err != nil {
 			return fmt.Errorf("--plan: %w", err)
 		}
-		saved, err = planview.ReadJSON(f)
+		saved, err = reconcile.ReadPlan(f)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("--plan %s: %w", opts.PlanFile, err)

@@ -23,7 +23,7 @@ func TestE2EStandingAdminDoesNotBlockARemoval(t *testing.T) {
 
 	code, out, errOut := w.run(t, "plan", "--repo", "gadget")
 	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Contains(t, out, "- user drive-by-admin: admin (not in the file)")
+	assert.Contains(t, out, "- remove user drive-by-admin (admin)")
 	assert.NotContains(t, out, "Refused")
 	assert.Contains(t, out, "[high] admins outside admin_allowed already hold admin on GitHub")
 	assert.Contains(t, out, "user:bob holds a direct admin grant on acme/gadget, and the org's admin_allowed does not list it")

@@ -83,7 +83,7 @@ func TestE2EPlanApplyPlan(t *testing.T) {
 	w := newWorld(t)
 	code, out, errOut := w.run(t, "plan", "--detailed-exitcode")
 	require.Equal(t, ExitChanges, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Contains(t, out, "- user drive-by-admin: admin (not in the file)")
+	assert.Contains(t, out, "- remove user drive-by-admin (admin)")
 	assert.Contains(t, out, "Plan: ")
 
 	code, _, errOut = w.run(t, "apply")

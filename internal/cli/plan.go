@@ -71,7 +71,7 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 	}
 	f := cmd.Flags()
 	selection{}.register(f, &opts.Dir, &opts.Org, &opts.Repos)
-	f.StringVar(&opts.Format, "format", "text", "output format: text, markdown or json")
+	f.StringVar(&opts.Format, "format", "text", "output format: "+planview.FormatNames())
 	f.StringVar(&opts.Out, "out", "", "write the plan to this file instead of stdout")
 	f.StringVar(&opts.JSONOut, "json-out", "", "also save the same plan as JSON to this file, for apply --plan (one read of GitHub for both)")
 	f.BoolVar(&opts.DetailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
@@ -84,12 +84,12 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 }
 
 func planRun(ctx context.Context, opts *PlanOptions) error {
-	if err := checkPlanFlags(opts); err != nil {
+	format, err := checkPlanFlags(opts)
+	if err != nil {
 		return err
 	}
 	var pr *prTree
 	var cfg *config.Config
-	var err error
 	if opts.GitTree != "" {
 		pr, err = readPRTree(ctx, opts)
 		if err != nil {
@@ -142,17 +142,7 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 		footer += pr.deletedNote()
 	}
 	if err := writeOut(opts.IO, opts.Out, func(w io.Writer, toTerminal bool) error {
-		if opts.Format == "markdown" {
-			return planview.Markdown(w, shown, planview.MarkdownOptions{Footer: footer})
-		}
-		if err := renderPlan(w, shown, opts.Format, toTerminal && opts.IO.Color()); err != nil {
-			return err
-		}
-		if footer != "" && opts.Format == "text" {
-			_, err := fmt.Fprintln(w, "\n"+footer)
-			return err
-		}
-		return nil
+		return planview.Render(w, shown, format, planview.Options{Color: toTerminal && opts.IO.Color(), Footer: footer})
 	}); err != nil {
 		return err
 	}
@@ -164,27 +154,26 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 }
 
 // checkPlanFlags refuses flags that do not go together.
-func checkPlanFlags(opts *PlanOptions) error {
-	switch opts.Format {
-	case "text", "markdown", "json":
-	default:
-		return usageError{fmt.Errorf("--format must be text, markdown or json, not %q", opts.Format)}
+func checkPlanFlags(opts *PlanOptions) (planview.Format, error) {
+	format, err := planview.ParseFormat(opts.Format)
+	if err != nil {
+		return format, usageError{err}
 	}
 	switch {
 	case opts.Withhold && opts.GitBase == "":
-		return usageError{errors.New("--withhold needs --git-base: what is managed is decided on the base")}
+		return format, usageError{errors.New("--withhold needs --git-base: what is managed is decided on the base")}
 	case opts.FromFork && !opts.Withhold:
-		return usageError{errors.New("--from-fork goes with --withhold")}
+		return format, usageError{errors.New("--from-fork goes with --withhold")}
 	case opts.Withhold && opts.Format == "json":
-		return usageError{errors.New("--withhold does not go with --format json: a plan with parts withheld cannot be applied")}
+		return format, usageError{errors.New("--withhold does not go with --format json: a plan with parts withheld cannot be applied")}
 	case opts.Withhold && opts.JSONOut != "":
-		return usageError{errors.New("--withhold does not go with --json-out: save the plan from a run that withholds nothing")}
+		return format, usageError{errors.New("--withhold does not go with --json-out: save the plan from a run that withholds nothing")}
 	case opts.GitBase != "" && (opts.Org != "" || len(opts.Repos) > 0):
-		return usageError{errors.New("--git-base plans the repositories the commit changes: do not combine it with --org or --repo")}
+		return format, usageError{errors.New("--git-base plans the repositories the commit changes: do not combine it with --org or --repo")}
 	case opts.GitTree == "" && (opts.GitBase != "" || opts.Withhold || opts.FromFork):
-		return usageError{errors.New("--git-base, --withhold and --from-fork go with --git-tree")}
+		return format, usageError{errors.New("--git-base, --withhold and --from-fork go with --git-tree")}
 	}
-	return nil
+	return format, nil
 }
 
 // planExitCode applies SPEC.md's precedence: errors 1, refusals 3, changes 2.
@@ -200,16 +189,6 @@ func planExitCode(p *reconcile.Plan, detailed bool) int {
 		codes = append(codes, ExitChanges)
 	}
 	return worst(codes...)
-}
-
-func renderPlan(w io.Writer, p *reconcile.Plan, format string, color bool) error {
-	switch format {
-	case "json":
-		return planview.JSON(w, p)
-	case "markdown":
-		return planview.Markdown(w, p, planview.MarkdownOptions{})
-	}
-	return planview.Text(w, p, planview.TextOptions{Color: color})
 }
 
 // writeOut writes to --out (atomically: a reader never sees half a file)

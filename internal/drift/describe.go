@@ -11,6 +11,7 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/state"
+	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
 // Event is one thing on GitHub that differs from the files: what was
@@ -161,7 +162,7 @@ func WriteText(w io.Writer, p *reconcile.Plan, actual map[string]*state.Org, col
 		fmt.Fprintln(w)
 		return planview.Text(w, p, planview.TextOptions{Color: color})
 	}
-	fmt.Fprintf(w, "Changed outside permsync (%s in %s):\n", plural(len(events), "difference"), plural(countRepos(events), "repository"))
+	fmt.Fprintf(w, "Changed outside permsync (%s in %s):\n", words.Plural(len(events), "difference"), words.Plural(countRepos(events), "repository"))
 	last := ""
 	for _, e := range events {
 		if e.Where() != last {
@@ -177,7 +178,7 @@ func WriteText(w io.Writer, p *reconcile.Plan, actual map[string]*state.Org, col
 
 // markdownEvents is the issue body's first section.
 func markdownEvents(b *strings.Builder, events []Event, max int) {
-	fmt.Fprintf(b, "## Changed outside permsync\n\n%s in %s:\n\n", plural(len(events), "difference"), plural(countRepos(events), "repository"))
+	fmt.Fprintf(b, "## Changed outside permsync\n\n%s in %s:\n\n", words.Plural(len(events), "difference"), words.Plural(countRepos(events), "repository"))
 	for i, e := range events {
 		if i == max {
 			fmt.Fprintf(b, "- …and %d more (the plan below lists every change)\n", len(events)-max)
@@ -194,14 +195,4 @@ func countRepos(events []Event) int {
 		seen[strings.ToLower(e.Where())] = true
 	}
 	return len(seen)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	if strings.HasSuffix(word, "y") {
-		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(word, "y"))
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

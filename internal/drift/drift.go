@@ -6,7 +6,6 @@
 package drift
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -121,16 +120,15 @@ func Body(p *reconcile.Plan, actual map[string]*state.Org, now time.Time, runURL
 		footer += fmt.Sprintf(" ([run](%s))", runURL)
 	}
 	footer += "._"
-	var plan bytes.Buffer
-	_ = planview.Markdown(&plan, p, planview.MarkdownOptions{
+	var body strings.Builder
+	_ = planview.Markdown(&body, p, planview.MarkdownOptions{
+		Lead:     head.String(),
+		NoMarker: true, // the issue is found by its label and author
 		Title:    "What apply would do",
-		MaxBytes: planview.CommentLimit - 4096 - head.Len() - len(HowToFix),
+		MaxBytes: planview.CommentLimit - 4096,
 		Footer:   HowToFix + "\n\n" + footer,
 	})
-	// The plan's own marker line finds pull request comments; the issue is
-	// found by its label and author, and its marker would only sit mid-body.
-	body := strings.TrimPrefix(plan.String(), planview.Marker+"\n")
-	return head.String() + body
+	return body.String()
 }
 
 // Sync opens, updates or closes the one tracking issue in owner/repo.

@@ -2,6 +2,7 @@ package drift
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
+	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 	"github.com/AcademySoftwareFoundation/permsync/internal/role"
 )
@@ -85,7 +87,7 @@ func TestOpenUpdateClose(t *testing.T) {
 	assert.Equal(t, Opened, res.Action)
 	assert.Equal(t, 2, res.Issue.Number)
 	assert.True(t, m.labels[Label])
-	assert.Contains(t, m.issues[1].Body, "- user stray: admin")
+	assert.Contains(t, m.issues[1].Body, "- remove user stray (admin)")
 
 	res, err = Sync(ctx, m, "acme", "perms", driftPlan(), nil, now.Add(24*time.Hour), "")
 	require.NoError(t, err)
@@ -143,4 +145,30 @@ func TestExpiringGrantAloneOpensTheIssue(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Opened, res.Action)
 	assert.False(t, Exists(&reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeRenamed}}}), "other notices are not drift")
+}
+
+// TestBodyIsOneDocument: the issue body is the account of what changed,
+// then the plan under its own heading, with no pull-request marker, and
+// stays within GitHub's limit however large the plan.
+func TestBodyIsOneDocument(t *testing.T) {
+	now := time.Date(2026, 11, 27, 4, 17, 0, 0, time.UTC)
+	body := Body(driftPlan(), nil, now, "")
+	require.True(t, strings.HasPrefix(body, "Repository rights on GitHub differ from the permissions files.\n\n## Changed outside permsync\n"), body)
+	assert.Contains(t, body, "\n## What apply would do\n")
+	assert.Less(t, strings.Index(body, "## Changed outside permsync"), strings.Index(body, "## What apply would do"))
+	assert.NotContains(t, body, "permsync:plan")
+	assert.True(t, strings.HasSuffix(body, "._\n"), "the footer closes it")
+
+	big := driftPlan()
+	for i := range 20000 {
+		c := big.Changes[0]
+		c.Repo = fmt.Sprintf("repo-%05d", i)
+		c.User = fmt.Sprintf("stray-%05d", i)
+		big.Changes = append(big.Changes, c)
+	}
+	body = Body(big, nil, now, "https://example.invalid/run/1")
+	assert.LessOrEqual(t, len(body), planview.CommentLimit-4096)
+	assert.Contains(t, body, "- …and 19941 more (the plan below lists every change)")
+	assert.Contains(t, body, "more repositories with", "the plan is folded to fit")
+	assert.True(t, strings.HasSuffix(body, "([run](https://example.invalid/run/1))._\n"), "the footer is never cut")
 }

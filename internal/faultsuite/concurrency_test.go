@@ -18,6 +18,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/cli"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
+	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 )
 
 // The concurrency tests run the built binary: separate processes, each
@@ -167,8 +168,8 @@ func TestTwoAppliesAtOnce(t *testing.T) {
 			oa, ob := outcomes(ra.out), outcomes(rb.out)
 			both, already := 0, 0
 			for _, c := range p.Changes {
-				assert.True(t, reflected(after, c), "not made by either run: %s", c.Describe())
-				d := c.Describe()
+				assert.True(t, reflected(after, c), "not made by either run: %s", planview.Describe(c))
+				d := planview.Describe(c)
 				sa, sb := oa[d], ob[d]
 				for _, s := range []string{sa, sb} {
 					assert.Contains(t, []string{"", "done", "already", "conflict"}, s, "%s", d)

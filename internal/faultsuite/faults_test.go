@@ -17,6 +17,7 @@ import (
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/cli"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
+	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
 
@@ -341,7 +342,7 @@ func TestRepositoryDeletedBetweenPlanAndApply(t *testing.T) {
 			checkWithinPlan(t, p, before, after)
 			for _, c := range p.Changes {
 				if !strings.EqualFold(c.Repo, victim) {
-					assert.True(t, reflected(after, c), "not made: %s", c.Describe())
+					assert.True(t, reflected(after, c), "not made: %s", planview.Describe(c))
 				}
 			}
 
@@ -460,9 +461,9 @@ func TestHandChangeDuringApply(t *testing.T) {
 		case (c.Repo == "beta" || c.Repo == "gamma") && !c.Raises():
 			// A raise that did not happen holds back its repository's
 			// lowers and removals, so nobody is locked out half way.
-			assert.Regexp(t, `(?m)^… skipped +`+regexp.QuoteMeta(c.Describe()), r.out)
+			assert.Regexp(t, `(?m)^… skipped +`+regexp.QuoteMeta(planview.Describe(c)), r.out)
 		default:
-			assert.True(t, reflected(after, c), "not made: %s", c.Describe())
+			assert.True(t, reflected(after, c), "not made: %s", planview.Describe(c))
 		}
 	}
 	w.checkConverges(t)

@@ -143,7 +143,7 @@ func (w *world) plan(t *testing.T) *reconcile.Plan {
 	f, err := os.Open(file)
 	require.NoError(t, err, "%s", r)
 	defer f.Close()
-	p, err := planview.ReadJSON(f)
+	p, err := reconcile.ReadPlan(f)
 	require.NoError(t, err)
 	return p
 }
@@ -374,10 +374,10 @@ func checkWithinPlan(t *testing.T, p *reconcile.Plan, before, after snapshot) {
 		switch c.Kind {
 		case reconcile.UserAdd, reconcile.UserChange, reconcile.UserRemove:
 			if a != simRole(c.After) {
-				t.Errorf("%s: user %s now %q, planned %s", c.Describe(), k.name, a, c.After)
+				t.Errorf("%s: user %s now %q, planned %s", planview.Describe(c), k.name, a, c.After)
 			}
 		default:
-			t.Errorf("%s: the direct grant of %s changed %q → %q", c.Describe(), k.name, b, a)
+			t.Errorf("%s: the direct grant of %s changed %q → %q", planview.Describe(c), k.name, b, a)
 		}
 	}
 	for _, k := range unionKeys(before.invs, after.invs) {
@@ -397,14 +397,14 @@ func checkWithinPlan(t *testing.T, p *reconcile.Plan, before, after snapshot) {
 		switch c.Kind {
 		case reconcile.UserAdd, reconcile.InvitationChange, reconcile.InvitationResend:
 			if len(p) != 1 || p[0].Role != simRole(c.After) {
-				t.Errorf("%s: invitation of %s now %q", c.Describe(), k.name, a)
+				t.Errorf("%s: invitation of %s now %q", planview.Describe(c), k.name, a)
 			}
 		case reconcile.InvitationCancel:
 			if len(after.invs[k]) != 0 {
-				t.Errorf("%s: invitation of %s now %q", c.Describe(), k.name, a)
+				t.Errorf("%s: invitation of %s now %q", planview.Describe(c), k.name, a)
 			}
 		default:
-			t.Errorf("%s: the invitation of %s changed %q → %q", c.Describe(), k.name, b, a)
+			t.Errorf("%s: the invitation of %s changed %q → %q", planview.Describe(c), k.name, b, a)
 		}
 	}
 	for _, k := range unionKeys(before.teams, after.teams) {
@@ -418,7 +418,7 @@ func checkWithinPlan(t *testing.T, p *reconcile.Plan, before, after snapshot) {
 			continue
 		}
 		if a != simRole(c.After) {
-			t.Errorf("%s: team %s now %q, planned %s", c.Describe(), k.name, a, c.After)
+			t.Errorf("%s: team %s now %q, planned %s", planview.Describe(c), k.name, a, c.After)
 		}
 	}
 	for _, k := range unionKeys(before.prot, after.prot) {
@@ -432,11 +432,11 @@ func checkWithinPlan(t *testing.T, p *reconcile.Plan, before, after snapshot) {
 			continue
 		}
 		if a == nil {
-			t.Errorf("%s: the protection of %s was deleted", c.Describe(), k.name)
+			t.Errorf("%s: the protection of %s was deleted", planview.Describe(c), k.name)
 			continue
 		}
 		if ub, ua := unmanaged(b), unmanaged(a); !reflect.DeepEqual(ub, ua) {
-			t.Errorf("%s: settings permsync does not manage changed:\n%+v\n→ %+v", c.Describe(), ub, ua)
+			t.Errorf("%s: settings permsync does not manage changed:\n%+v\n→ %+v", planview.Describe(c), ub, ua)
 		}
 		checkProtectionFields(t, c, b, a)
 	}
@@ -457,7 +457,7 @@ func checkProtectionFields(t *testing.T, c reconcile.Change, b, a *ghsim.Protect
 	}
 	if strings.Join(aChecks, ",") != strings.Join(bChecks, ",") {
 		if want.Checks == nil {
-			t.Errorf("%s: required checks changed without being planned: %v → %v", c.Describe(), bChecks, aChecks)
+			t.Errorf("%s: required checks changed without being planned: %v → %v", planview.Describe(c), bChecks, aChecks)
 		} else {
 			var w []string
 			for _, ch := range *want.Checks {
@@ -465,16 +465,16 @@ func checkProtectionFields(t *testing.T, c reconcile.Change, b, a *ghsim.Protect
 			}
 			sort.Strings(w)
 			if strings.Join(aChecks, ",") != strings.Join(w, ",") {
-				t.Errorf("%s: required checks %v, planned %v", c.Describe(), aChecks, w)
+				t.Errorf("%s: required checks %v, planned %v", planview.Describe(c), aChecks, w)
 			}
 		}
 	}
 	if aStrict != bStrict && (want.Strict == nil || aStrict != *want.Strict) {
-		t.Errorf("%s: strict %v → %v, not planned", c.Describe(), bStrict, aStrict)
+		t.Errorf("%s: strict %v → %v, not planned", planview.Describe(c), bStrict, aStrict)
 	}
 	bEnf := b != nil && b.EnforceAdmins
 	if a.EnforceAdmins != bEnf && (want.EnforceAdmins == nil || a.EnforceAdmins != *want.EnforceAdmins) {
-		t.Errorf("%s: enforce_admins %v → %v, not planned", c.Describe(), bEnf, a.EnforceAdmins)
+		t.Errorf("%s: enforce_admins %v → %v, not planned", planview.Describe(c), bEnf, a.EnforceAdmins)
 	}
 	bRev, aRev := -1, -1
 	if b != nil && b.RequiredPullRequestReviews != nil {
@@ -484,7 +484,7 @@ func checkProtectionFields(t *testing.T, c reconcile.Change, b, a *ghsim.Protect
 		aRev = a.RequiredPullRequestReviews.RequiredApprovingReviewCount
 	}
 	if aRev != bRev && (want.Reviews == nil || aRev != *want.Reviews) {
-		t.Errorf("%s: required reviews %d → %d, not planned", c.Describe(), bRev, aRev)
+		t.Errorf("%s: required reviews %d → %d, not planned", planview.Describe(c), bRev, aRev)
 	}
 }
 
@@ -545,7 +545,7 @@ func checkReported(t *testing.T, p *reconcile.Plan, before, after snapshot, r re
 			continue
 		}
 		if r.code == cli.ExitOK {
-			t.Errorf("exit 0, but not made: %s", c.Describe())
+			t.Errorf("exit 0, but not made: %s", planview.Describe(c))
 			continue
 		}
 		found := false
@@ -555,13 +555,13 @@ func checkReported(t *testing.T, p *reconcile.Plan, before, after snapshot, r re
 			continue
 		}
 		for _, line := range named {
-			if strings.HasPrefix(line, c.Describe()) {
+			if strings.HasPrefix(line, planview.Describe(c)) {
 				found = true
 				break
 			}
 		}
 		if !found {
-			t.Errorf("not made and not reported as failed, conflict or skipped: %s\n%s", c.Describe(), r)
+			t.Errorf("not made and not reported as failed, conflict or skipped: %s\n%s", planview.Describe(c), r)
 		}
 	}
 }

@@ -49,9 +49,13 @@ func noAutolink(s string) string {
 }
 
 // HTML escapes the characters HTML gives meaning to.
-func HTML(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
-}
+func HTML(s string) string { return htmlEscaper.Replace(s) }
+
+// The replacers are built once: building one costs more than using it.
+var (
+	htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+	cellEscaper = strings.NewReplacer(`\`, `\\`, "|", `\|`)
+)
 
 var textEscaper = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
@@ -69,7 +73,7 @@ func Code(s string) string { return strings.ReplaceAll(OneLine(s), "`", "'") }
 // every '|' not escaped by a backslash, code spans included, so pipes (and
 // the backslashes that could unescape them) are escaped.
 func CodeCell(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "|", `\|`).Replace(Code(s))
+	return cellEscaper.Replace(Code(s))
 }
 
 // Rich is Text for messages permsync writes itself, which mark commands and

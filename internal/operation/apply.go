@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/AcademySoftwareFoundation/permsync/internal/planview"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
 
@@ -75,11 +74,11 @@ func staleness(saved, now *reconcile.Plan) string {
 // same files, or "".
 func planDiffers(saved, now *reconcile.Plan) string {
 	var buf bytes.Buffer
-	if err := planview.JSON(&buf, now); err != nil {
+	if err := now.WriteJSON(&buf); err != nil {
 		return "the new plan cannot be compared: " + err.Error()
 	}
 	// Through JSON, as the saved plan came, so that both are compared alike.
-	cur, err := planview.ReadJSON(&buf)
+	cur, err := reconcile.ReadPlan(&buf)
 	if err != nil {
 		return "the new plan cannot be compared: " + err.Error()
 	}

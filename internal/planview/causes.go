@@ -16,7 +16,10 @@ const ShownItems = 5
 // its repository unless the detail already names it.
 func itemText(org string, it reconcile.Item) string {
 	what := it.Detail
-	if what == "" {
+	switch {
+	case what == "" && it.Planned != nil:
+		what = Line(*it.Planned)
+	case what == "":
 		what = it.Subject
 	}
 	full := org + "/" + it.Repo
@@ -43,5 +46,17 @@ func moreText(items []reconcile.Item) string {
 // single reports whether a notice is about one place whose message already
 // says everything (most notices of the diff are).
 func single(n reconcile.Notice) bool {
-	return len(n.Items) == 1 && n.Items[0].Detail == ""
+	return len(n.Items) == 1 && n.Items[0].Detail == "" && n.Items[0].Planned == nil
+}
+
+// refusalPlaces are a refusal's items; one that is nothing but its change
+// (a removal over max_removals) is worded from the change.
+func refusalPlaces(p *reconcile.Plan, r reconcile.Refusal) []reconcile.Item {
+	out := r.Places()
+	for i, it := range r.Items {
+		if it.Detail == "" && it.Change >= 0 && it.Change < len(p.Changes) {
+			out[i].Detail = Line(p.Changes[it.Change])
+		}
+	}
+	return out
 }

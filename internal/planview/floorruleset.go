@@ -29,9 +29,5 @@ func floorLine(c reconcile.Change) string {
 		return fmt.Sprintf("org ruleset %q: create (repository admins cannot change it): active on the default branch of %s; checks %s; %s; bypass: org owners only",
 			state.FloorRulesetName, words.Plural(len(w.RepoInclude), "repository"), strings.Join(checks, ", "), reviews)
 	}
-	var parts []string
-	for _, f := range c.ProtectionChanges {
-		parts = append(parts, fmt.Sprintf("%s %s → %s", f.Field, f.Before, f.After))
-	}
-	return fmt.Sprintf("org ruleset %q: %s (repository admins cannot change it): %s", state.FloorRulesetName, verb, strings.Join(parts, "; "))
+	return fmt.Sprintf("org ruleset %q: %s (repository admins cannot change it): %s", state.FloorRulesetName, verb, fieldChanges(c.ProtectionChanges, "no setting"))
 }

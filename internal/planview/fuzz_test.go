@@ -41,12 +41,6 @@ func FuzzMarkdown(f *testing.F) {
 			t.Fatalf("invalid UTF-8 out of valid input")
 		}
 		checkMarkdown(t, md)
-
-		var a bytes.Buffer
-		if err := ApplyMarkdown(&a, applyResult(p)); err != nil {
-			t.Fatal(err)
-		}
-		checkMarkdown(t, a.String())
 	})
 }
 
@@ -98,15 +92,6 @@ func manyRefused(repo, subject string, src config.Pos, n int) []reconcile.Refuse
 		out = append(out, reconcile.RefusedItem{Item: reconcile.Item{Repo: repo, Subject: subject, Source: src}, Change: i % 3})
 	}
 	return out
-}
-
-func applyResult(p *reconcile.Plan) *reconcile.Result {
-	r := &reconcile.Result{}
-	statuses := []reconcile.Status{reconcile.Done, reconcile.Already, reconcile.Failed, reconcile.Conflict, reconcile.Skipped}
-	for i, c := range p.Changes {
-		r.Outcomes = append(r.Outcomes, reconcile.Outcome{Change: c, Status: statuses[i%len(statuses)], Message: p.Errors[0].Message, Invited: i%2 == 0})
-	}
-	return r
 }
 
 // ownTags are the HTML the renderers write themselves.

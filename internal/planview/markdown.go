@@ -3,6 +3,7 @@ package planview
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
@@ -26,6 +27,12 @@ type MarkdownOptions struct {
 	Title string
 	// Footer is appended (e.g. a link to the workflow run).
 	Footer string
+	// Lead is markdown placed before the title, counted in MaxBytes (the
+	// drift issue's account of what changed outside permsync).
+	Lead string
+	// NoMarker leaves out Marker: a document found by other means (the
+	// drift issue, by its label and author) has no use for it mid-body.
+	NoMarker bool
 }
 
 // Markdown draws a plan for a pull request comment or a job summary:
@@ -38,27 +45,145 @@ func Markdown(w io.Writer, p *reconcile.Plan, opts MarkdownOptions) error {
 	if opts.Title == "" {
 		opts.Title = "permsync plan"
 	}
-	groups := groupByRepo(p.Changes)
-	// Render everything; if too long, show fewer repositories and people
-	// until it fits.
-	shownRepos, shownEffects := len(groups), len(p.EffectiveAccess)
+	_, err := io.WriteString(w, newMarkdownDoc(p, opts).render())
+	return err
+}
+
+// render fits the document to the size limit: if everything is too long,
+// it shows fewer repositories and people until it fits. Only sizes are
+// tried: each repository's block and each row is drawn once, and only as
+// many as could fit.
+func (d *markdownDoc) render() string {
+	shownRepos, shownEffects := len(d.groups), len(d.p.EffectiveAccess)
 	for {
-		out := markdown(p, opts, groups, shownRepos, shownEffects)
-		if len(out) <= opts.MaxBytes || (shownRepos == 0 && shownEffects == 0) {
-			if len(out) > opts.MaxBytes {
-				out = out[:opts.MaxBytes-40] + "\n\n…(cut to fit GitHub's limit)\n"
+		fits := d.fits(shownRepos, shownEffects)
+		if fits || (shownRepos == 0 && shownEffects == 0) {
+			out := d.build(shownRepos, shownEffects)
+			if !fits {
+				out = out[:d.max-40] + "\n\n…(cut to fit GitHub's limit)\n"
 			}
-			_, err := io.WriteString(w, out)
-			return err
+			return out
 		}
 		shownRepos = shownRepos * 3 / 4
 		shownEffects = shownEffects * 3 / 4
 	}
 }
 
-func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shownRepos, shownEffects int) string {
+// markdownDoc is a plan's markdown in parts: what is always shown, drawn
+// once, and the two lists that shrink to fit, drawn row by row on demand.
+type markdownDoc struct {
+	p          *reconcile.Plan
+	max        int
+	head, tail string // before the changes; after the effects
+	groups     []repoGroup
+	restAfter  []int // restAfter[i]: changes in groups[i:]
+	repos      rows
+	effects    rows
+}
+
+func newMarkdownDoc(p *reconcile.Plan, opts MarkdownOptions) *markdownDoc {
+	d := &markdownDoc{p: p, max: opts.MaxBytes, groups: groupByRepo(p.Changes)}
+	d.head = markdownHead(p, opts)
+	d.tail = markdownTail(p, opts)
+	d.restAfter = make([]int, len(d.groups)+1)
+	for i := len(d.groups) - 1; i >= 0; i-- {
+		d.restAfter[i] = d.restAfter[i+1] + len(d.groups[i].changes)
+	}
+	fold := len(d.groups) > 5
+	d.repos = rows{draw: func(i int) string { return repoBlock(d.groups[i], fold) }}
+	d.effects = rows{draw: func(i int) string { return effectRow(p.EffectiveAccess[i]) }}
+	return d
+}
+
+// fits reports whether the document with the first shownRepos repositories
+// and shownEffects rows of effects is within the size limit.
+func (d *markdownDoc) fits(shownRepos, shownEffects int) bool {
+	before, between, after := d.around(shownRepos, shownEffects)
+	n := len(before) + len(between) + len(after)
+	r, ok := d.repos.size(shownRepos, d.max-n)
+	if !ok {
+		return false
+	}
+	_, ok = d.effects.size(shownEffects, d.max-n-r)
+	return ok
+}
+
+func (d *markdownDoc) build(shownRepos, shownEffects int) string {
+	before, between, after := d.around(shownRepos, shownEffects)
 	var b strings.Builder
-	b.WriteString(Marker + "\n")
+	b.WriteString(before)
+	for _, s := range d.repos.first(shownRepos) {
+		b.WriteString(s)
+	}
+	b.WriteString(between)
+	for _, s := range d.effects.first(shownEffects) {
+		b.WriteString(s)
+	}
+	b.WriteString(after)
+	return b.String()
+}
+
+// around is the text around the two lists: before the repositories,
+// between them and the rows of effects (with what the first leaves out),
+// and after (with what the second leaves out).
+func (d *markdownDoc) around(shownRepos, shownEffects int) (before, between, after string) {
+	before = d.head
+	if len(d.groups) > 0 {
+		before += "### Changes\n\n"
+	}
+	if rest := len(d.groups) - shownRepos; rest > 0 {
+		between = fmt.Sprintf("…and %d more %s with %s, not shown to keep this comment within GitHub's size limit. The full plan is in the run's job summary and `plan.json` artifact.\n\n",
+			rest, words.Noun(rest, "repository"), words.Plural(d.restAfter[shownRepos], "change"))
+	}
+	if effects := len(d.p.EffectiveAccess); effects > 0 {
+		between += "### Effective access\n\nWho gains or loses write, maintain or admin:\n\n| Person | Repository | Before | After | Through |\n|---|---|---|---|---|\n"
+		if shownEffects < effects {
+			after = fmt.Sprintf("| …and %d more | | | | |\n", effects-shownEffects)
+		}
+		after += "\n"
+	}
+	return before, between, after + d.tail
+}
+
+// rows draws the rows of a list on demand and remembers them, with their
+// running length.
+type rows struct {
+	draw func(i int) string
+	done []string
+	sum  []int // sum[i]: the length of done[:i]
+}
+
+// size is the length of the first n rows, or false once it passes limit
+// (rows past the limit are never drawn).
+func (r *rows) size(n, limit int) (int, bool) {
+	if r.sum == nil {
+		r.sum = []int{0}
+	}
+	for len(r.done) < n {
+		if r.sum[len(r.done)] > limit {
+			return 0, false
+		}
+		s := r.draw(len(r.done))
+		r.done = append(r.done, s)
+		r.sum = append(r.sum, r.sum[len(r.sum)-1]+len(s))
+	}
+	return r.sum[n], r.sum[n] <= limit
+}
+
+// first is the first n rows, drawn.
+func (r *rows) first(n int) []string {
+	r.size(n, math.MaxInt)
+	return r.done[:n]
+}
+
+// markdownHead is what comes before the changes and is never cut: title,
+// summary, orgs, refusals and errors.
+func markdownHead(p *reconcile.Plan, opts MarkdownOptions) string {
+	var b strings.Builder
+	if !opts.NoMarker {
+		b.WriteString(Marker + "\n")
+	}
+	b.WriteString(opts.Lead)
 	fmt.Fprintf(&b, "## %s\n\n**%s**\n\n", mdsafe.Text(opts.Title), mdsafe.Text(SummaryLine(p)))
 	if len(p.Orgs) > 0 {
 		var orgs []string
@@ -73,7 +198,7 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 			words.Plural(len(p.Refusals), "refusal"))
 		b.WriteString("| Rule | Set at | Why | Where |\n|---|---|---|---|\n")
 		for _, r := range p.Refusals {
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Rule, posCell(r.RulePos), mdsafe.Text(r.Message), itemsCell(r.Org, r.Places()))
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Rule, posCell(r.RulePos), mdsafe.Text(r.Message), itemsCell(r.Org, refusalPlaces(p, r)))
 		}
 		b.WriteString("\n")
 	}
@@ -89,48 +214,40 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 		}
 		b.WriteString("\n")
 	}
+	return b.String()
+}
 
-	if len(groups) > 0 {
-		b.WriteString("### Changes\n\n")
-		fold := len(groups) > 5
-		for i, g := range groups {
-			if i >= shownRepos {
-				rest, n := len(groups)-i, 0
-				for _, gg := range groups[i:] {
-					n += len(gg.changes)
-				}
-				fmt.Fprintf(&b, "…and %d more %s with %s, not shown to keep this comment within GitHub's size limit. The full plan is in the run's job summary and `plan.json` artifact.\n\n",
-					rest, words.Noun(rest, "repository"), words.Plural(n, "change"))
-				break
-			}
-			open := ""
-			if !fold || hasRefused(g.changes) {
-				open = " open"
-			}
-			fmt.Fprintf(&b, "<details%s><summary><code>%s</code>: %s</summary>\n\n```diff\n", open, mdsafe.HTML(mdsafe.OneLine(g.repo)), words.Plural(len(g.changes), "change"))
-			for _, c := range g.changes {
-				line := string(Glyph(c)) + " " + mdsafe.Code(Line(c))
-				if src := c.Source.String(); src != "" {
-					line += "    # " + mdsafe.Code(src)
-				}
-				b.WriteString(line + "\n")
-			}
-			b.WriteString("```\n\n</details>\n\n")
-		}
+// repoBlock is one repository's changes, folded when there are many
+// repositories and none of its changes is refused.
+func repoBlock(g repoGroup, fold bool) string {
+	var b strings.Builder
+	open := ""
+	if !fold || hasRefused(g.changes) {
+		open = " open"
 	}
-
-	if len(p.EffectiveAccess) > 0 {
-		b.WriteString("### Effective access\n\nWho gains or loses write, maintain or admin:\n\n| Person | Repository | Before | After | Through |\n|---|---|---|---|---|\n")
-		for i, e := range p.EffectiveAccess {
-			if i >= shownEffects {
-				fmt.Fprintf(&b, "| …and %d more | | | | |\n", len(p.EffectiveAccess)-i)
-				break
-			}
-			fmt.Fprintf(&b, "| `%s` | `%s/%s` | %s | %s | %s |\n", mdsafe.CodeCell(e.Login), mdsafe.CodeCell(e.Org), mdsafe.CodeCell(e.Repo), e.Before, e.After, mdsafe.Text(effectVia(e)))
+	fmt.Fprintf(&b, "<details%s><summary><code>%s</code>: %s</summary>\n\n```diff\n", open, mdsafe.HTML(mdsafe.OneLine(g.repo)), words.Plural(len(g.changes), "change"))
+	for _, c := range g.changes {
+		b.WriteString(string(Glyph(*c)))
+		b.WriteByte(' ')
+		b.WriteString(mdsafe.Code(Line(*c)))
+		if src := c.Source.String(); src != "" {
+			b.WriteString("    # ")
+			b.WriteString(mdsafe.Code(src))
 		}
-		b.WriteString("\n")
+		b.WriteByte('\n')
 	}
+	b.WriteString("```\n\n</details>\n\n")
+	return b.String()
+}
 
+func effectRow(e reconcile.Effect) string {
+	return fmt.Sprintf("| `%s` | `%s/%s` | %s | %s | %s |\n", mdsafe.CodeCell(e.Login), mdsafe.CodeCell(e.Org), mdsafe.CodeCell(e.Repo), e.Before, e.After, mdsafe.Text(effectVia(e)))
+}
+
+// markdownTail is what comes after the effects: the notices (at most 200)
+// and the footer.
+func markdownTail(p *reconcile.Plan, opts MarkdownOptions) string {
+	var b strings.Builder
 	if len(p.Notices) > 0 {
 		fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n", words.Plural(len(p.Notices), "notice"))
 		for i, n := range p.Notices {
@@ -166,7 +283,7 @@ func markdown(p *reconcile.Plan, opts MarkdownOptions, groups []repoGroup, shown
 	return b.String()
 }
 
-func hasRefused(cs []reconcile.Change) bool {
+func hasRefused(cs []*reconcile.Change) bool {
 	for _, c := range cs {
 		if c.Refused {
 			return true

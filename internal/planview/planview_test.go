@@ -100,11 +100,11 @@ func TestJSONGoldenAndRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, JSON(&buf, samplePlan()))
 	golden(t, "plan.json", buf.Bytes())
-	p, err := ReadJSON(bytes.NewReader(buf.Bytes()))
+	p, err := reconcile.ReadPlan(bytes.NewReader(buf.Bytes()))
 	require.NoError(t, err)
 	assert.Equal(t, samplePlan(), p)
 
-	_, err = ReadJSON(strings.NewReader(`{"format_version": 99}`))
+	_, err = reconcile.ReadPlan(strings.NewReader(`{"format_version": 99}`))
 	assert.ErrorContains(t, err, "format_version 99 is not supported")
 }
 
@@ -149,8 +149,12 @@ func TestApplyOutput(t *testing.T) {
 		{Change: reconcile.Change{Kind: reconcile.UserRemove, Org: "acme", Repo: "widget", User: "bob", Before: role.Admin}, Status: reconcile.Skipped, Message: "skipped: an add failed"},
 		{Change: reconcile.Change{Kind: reconcile.TeamAdd, Org: "acme", Repo: "gadget", Team: "core", After: role.Write}, Status: reconcile.Failed, Message: "502 Bad Gateway"},
 	}}
+	// What apply prints, as it goes: a line per outcome, then the summary.
 	var buf bytes.Buffer
-	require.NoError(t, ApplyText(&buf, r, false))
+	for _, o := range r.Outcomes {
+		buf.WriteString(OutcomeLine(o, false) + "\n")
+	}
+	buf.WriteString(ApplySummary(r) + "\n")
 	golden(t, "apply.txt", buf.Bytes())
 }
 
@@ -171,7 +175,7 @@ func TestOneCauseOneRow(t *testing.T) {
 		p.Changes = append(p.Changes, reconcile.Change{Kind: reconcile.UserRemove, Org: "acme", Repo: repo, User: fmt.Sprintf("u%02d", i), Before: role.Write, Refused: true,
 			Source: config.Pos{File: "permissions/acme/" + repo + ".yaml"}})
 		r.Items = append(r.Items, reconcile.RefusedItem{Item: reconcile.Item{Repo: repo, Subject: fmt.Sprintf("user:u%02d", i),
-			Source: config.Pos{File: "permissions/acme/" + repo + ".yaml"}, Detail: fmt.Sprintf("remove user u%02d (write)", i)}, Change: i})
+			Source: config.Pos{File: "permissions/acme/" + repo + ".yaml"}}, Change: i}) // worded from the change, as reconcile leaves it
 	}
 	p.Refusals = []reconcile.Refusal{r}
 
@@ -191,8 +195,36 @@ func TestOneCauseOneRow(t *testing.T) {
 
 	var js bytes.Buffer
 	require.NoError(t, JSON(&js, p))
-	back, err := ReadJSON(&js)
+	back, err := reconcile.ReadPlan(&js)
 	require.NoError(t, err)
 	require.Len(t, back.Refusals, 1)
 	assert.Len(t, back.Refusals[0].Items, 33, "all of them in JSON")
+}
+
+// TestOneWording: a change reads the same in the plan, in apply's output
+// and wherever an item names it (a notice of a change an expiries-only run
+// leaves out), and an expiry removal says it is one (the grant is still in
+// the file).
+func TestOneWording(t *testing.T) {
+	c := reconcile.Change{Kind: reconcile.UserRemove, Org: "acme", Repo: "widget", User: "bob", Before: role.Write, Expiry: "2026-12-01",
+		Source: config.Pos{File: "permissions/acme/widget.yaml", Line: 3, Col: 9}}
+	want := "remove user bob (write), expired on 2026-12-01"
+	assert.Equal(t, want, Line(c))
+	assert.Equal(t, "acme/widget: "+want, Describe(c))
+
+	p := &reconcile.Plan{Repos: []string{"acme/widget"}, Changes: []reconcile.Change{c}}
+	var plan bytes.Buffer
+	require.NoError(t, Text(&plan, p, TextOptions{}))
+	assert.Contains(t, plan.String(), "  - "+want+"  permissions/acme/widget.yaml:3:9\n")
+
+	applied := OutcomeLine(reconcile.Outcome{Change: c, Status: reconcile.Done}, false)
+	assert.Equal(t, "✓ done     acme/widget: "+want, applied)
+
+	left := c
+	left.Expiry = ""
+	p = &reconcile.Plan{Notices: []reconcile.Notice{{Kind: reconcile.NoticeNotExpiry, Org: "acme", Message: "not applied by an expiries-only run (not an expiry)",
+		Items: []reconcile.Item{{Repo: "widget", Subject: "user:bob", Source: left.Source, Planned: &left}}}}}
+	plan.Reset()
+	require.NoError(t, Text(&plan, p, TextOptions{}))
+	assert.Contains(t, plan.String(), "      acme/widget: remove user bob (write)  permissions/acme/widget.yaml:3:9\n")
 }

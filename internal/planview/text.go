@@ -4,6 +4,7 @@
 package planview
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"sort"
@@ -45,49 +46,6 @@ func actionColor(a reconcile.Action) string {
 	return yellow
 }
 
-// Line is the body of a change's line, without glyph or repository.
-func Line(c reconcile.Change) string {
-	switch c.Kind {
-	case reconcile.UserAdd:
-		if c.Invite {
-			return fmt.Sprintf("user %s: %s (invitation: not an org member)", c.User, c.After)
-		}
-		return fmt.Sprintf("user %s: %s", c.User, c.After)
-	case reconcile.TeamAdd:
-		return fmt.Sprintf("team %s: %s", c.Team, c.After)
-	case reconcile.UserChange:
-		return fmt.Sprintf("user %s: %s → %s", c.User, c.Before, c.After)
-	case reconcile.TeamChange:
-		return fmt.Sprintf("team %s: %s → %s", c.Team, c.Before, c.After)
-	case reconcile.UserRemove:
-		return fmt.Sprintf("user %s: %s (not in the file)", c.User, c.Before)
-	case reconcile.TeamRemove:
-		return fmt.Sprintf("team %s: %s (not in the file)", c.Team, c.Before)
-	case reconcile.InvitationChange:
-		return fmt.Sprintf("invitation of %s: %s → %s", c.User, c.Before, c.After)
-	case reconcile.InvitationCancel:
-		return fmt.Sprintf("invitation of %s: %s, cancelled (not in the file)", c.User, c.Before)
-	case reconcile.InvitationResend:
-		return fmt.Sprintf("invitation of %s: expired, re-sent as %s", c.User, c.After)
-	case reconcile.ProtectionCreate, reconcile.ProtectionUpdate:
-		verb := "protection"
-		if c.Kind == reconcile.ProtectionCreate {
-			verb = "new protection"
-		}
-		var parts []string
-		for _, f := range c.ProtectionChanges {
-			parts = append(parts, fmt.Sprintf("%s %s → %s", f.Field, f.Before, f.After))
-		}
-		if len(parts) == 0 {
-			parts = append(parts, "GitHub's defaults")
-		}
-		return fmt.Sprintf("branch %s: %s: %s", c.Branch, verb, strings.Join(parts, "; "))
-	case reconcile.FloorRulesetCreate, reconcile.FloorRulesetUpdate:
-		return floorLine(c)
-	}
-	return c.Describe()
-}
-
 // Glyph is the change's diff glyph: ! when refused.
 func Glyph(c reconcile.Change) reconcile.Action {
 	if c.Refused {
@@ -124,21 +82,24 @@ type TextOptions struct {
 // Text draws a plan as a diff for a terminal or a log.
 func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 	pt := painter(opts.Color)
-	ew := &errWriter{w: w}
-	for _, o := range p.Orgs {
-		n := 0
-		for _, r := range p.Repos {
-			if strings.HasPrefix(strings.ToLower(r), strings.ToLower(o.Org)+"/") {
-				n++
-			}
+	// One write per line to a terminal or a pipe would be a system call
+	// each: 50,000 changes are 50,000 lines.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	ew := &errWriter{w: bw}
+	perOrg := map[string]int{}
+	for _, r := range p.Repos {
+		if org, _, ok := strings.Cut(r, "/"); ok {
+			perOrg[strings.ToLower(org)]++
 		}
-		ew.printf("%s (%s mode): %s planned\n", pt.paint(bold, o.Org), o.Mode, words.Plural(n, "repository"))
+	}
+	for _, o := range p.Orgs {
+		ew.printf("%s (%s mode): %s planned\n", pt.paint(bold, o.Org), o.Mode, words.Plural(perOrg[strings.ToLower(o.Org)], "repository"))
 	}
 	for _, g := range groupByRepo(p.Changes) {
 		ew.printf("\n%s\n", pt.paint(bold, g.repo))
 		for _, c := range g.changes {
-			glyph := Glyph(c)
-			ew.printf("  %s %s  %s\n", pt.paint(actionColor(glyph), string(glyph)), pt.paint(actionColor(glyph), Line(c)), pt.paint(dim, c.Source.String()))
+			glyph := Glyph(*c)
+			ew.printf("  %s %s  %s\n", pt.paint(actionColor(glyph), string(glyph)), pt.paint(actionColor(glyph), Line(*c)), pt.paint(dim, c.Source.String()))
 		}
 	}
 	if len(p.Refusals) > 0 {
@@ -148,7 +109,7 @@ func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 			if r.RulePos.File != "" {
 				ew.printf("      %s\n", pt.paint(dim, "rule set at "+r.RulePos.String()))
 			}
-			places := r.Places()
+			places := refusalPlaces(p, r)
 			for i, it := range places {
 				if i == ShownItems {
 					ew.printf("      %s\n", moreText(places))
@@ -195,7 +156,10 @@ func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 		}
 	}
 	ew.printf("\n%s\n", pt.paint(bold, SummaryLine(p)))
-	return ew.err
+	if ew.err != nil {
+		return ew.err
+	}
+	return bw.Flush()
 }
 
 func noticeLine(src config.Pos, message string) string {
@@ -215,27 +179,41 @@ func effectVia(e reconcile.Effect) string {
 
 type repoGroup struct {
 	repo    string
-	changes []reconcile.Change
+	changes []*reconcile.Change // into the plan's: a change is large to copy
 }
 
+// groupByRepo groups changes by repository, in the plan's order within
+// one, repositories sorted by name regardless of case.
 func groupByRepo(cs []reconcile.Change) []repoGroup {
 	var out []repoGroup
+	var keys []string // lower-cased repo of out[i], computed once for the sort
 	index := map[string]int{}
-	for _, c := range cs {
+	for ci := range cs {
+		c := &cs[ci]
 		k := c.Org + "/" + c.Repo
 		if c.Repo == "" {
 			k = c.Org + " (org)" // an org-level change: the floor ruleset
 		}
-		i, ok := index[strings.ToLower(k)]
+		lk := strings.ToLower(k)
+		i, ok := index[lk]
 		if !ok {
 			i = len(out)
-			index[strings.ToLower(k)] = i
+			index[lk] = i
 			out = append(out, repoGroup{repo: k})
+			keys = append(keys, lk)
 		}
 		out[i].changes = append(out[i].changes, c)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].repo) < strings.ToLower(out[j].repo) })
-	return out
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return keys[order[i]] < keys[order[j]] })
+	sorted := make([]repoGroup, len(out))
+	for i, o := range order {
+		sorted[i] = out[o]
+	}
+	return sorted
 }
 
 // errWriter keeps the first write error, so drawing code stays linear.
@@ -247,11 +225,5 @@ type errWriter struct {
 func (e *errWriter) printf(format string, args ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
-	}
-}
-
-func (e *errWriter) write(s string) {
-	if e.err == nil {
-		_, e.err = io.WriteString(e.w, s)
 	}
 }

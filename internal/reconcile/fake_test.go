@@ -278,12 +278,49 @@ func baseOrg(repos ...*state.Repo) *state.Org {
 	return o
 }
 
+// describe is the tests' notation of a change: "org/repo: what". The
+// product's wording is planview's (this package cannot import it); the
+// notation here only has to tell changes apart.
+func describe(c Change) string {
+	where := c.Org + "/" + c.Repo
+	switch c.Kind {
+	case UserAdd:
+		if c.Invite {
+			return fmt.Sprintf("%s: invite user %s as %s", where, c.User, c.After)
+		}
+		return fmt.Sprintf("%s: grant user %s %s", where, c.User, c.After)
+	case UserRemove:
+		return fmt.Sprintf("%s: remove user %s (%s)", where, c.User, c.Before)
+	case TeamAdd:
+		return fmt.Sprintf("%s: grant team %s %s", where, c.Team, c.After)
+	case TeamRemove:
+		return fmt.Sprintf("%s: remove team %s (%s)", where, c.Team, c.Before)
+	case InvitationChange:
+		return fmt.Sprintf("%s: invitation of %s %s → %s", where, c.User, c.Before, c.After)
+	case InvitationCancel:
+		return fmt.Sprintf("%s: cancel invitation of %s (%s)", where, c.User, c.Before)
+	case InvitationResend:
+		return fmt.Sprintf("%s: re-send expired invitation of %s as %s", where, c.User, c.After)
+	case ProtectionCreate:
+		return fmt.Sprintf("%s: protect branch %s", where, c.Branch)
+	case ProtectionUpdate:
+		return fmt.Sprintf("%s: update protection of branch %s", where, c.Branch)
+	case FloorRulesetCreate, FloorRulesetUpdate:
+		return fmt.Sprintf("%s: %s org ruleset", c.Org, c.Kind)
+	case UserChange:
+		return fmt.Sprintf("%s: user %s %s → %s", where, c.User, c.Before, c.After)
+	case TeamChange:
+		return fmt.Sprintf("%s: team %s %s → %s", where, c.Team, c.Before, c.After)
+	}
+	return where + ": " + string(c.Kind)
+}
+
 func summary(p *Plan) []string {
 	var out []string
 	for _, c := range p.Changes {
-		s := string(c.Kind.Action()) + " " + c.Describe()
+		s := string(c.Kind.Action()) + " " + describe(c)
 		if c.Refused {
-			s = "! " + c.Describe()
+			s = "! " + describe(c)
 		}
 		out = append(out, s)
 	}

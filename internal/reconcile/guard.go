@@ -436,7 +436,9 @@ func GuardMaxRemovals(p *Plan, in Input) []Refusal {
 		msg := fmt.Sprintf("this run would remove %d grants in %s, more than max_removals (%d): raise it for this change in a reviewed pull request, or remove fewer at a time",
 			len(idx), po.org.Name, po.org.Policy.MaxRemovals)
 		for _, i := range idx {
-			out = append(out, refuse(RuleMaxRemovals, i, p.Changes[i], po.rulePos(RuleMaxRemovals), msg, strings.TrimPrefix(p.Changes[i].Describe(), p.Changes[i].Org+"/"+p.Changes[i].Repo+": ")))
+			// Nothing but the change is particular to an item: views word it
+			// from the item's change index.
+			out = append(out, refuse(RuleMaxRemovals, i, p.Changes[i], po.rulePos(RuleMaxRemovals), msg, ""))
 		}
 	}
 	return out

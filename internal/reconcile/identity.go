@@ -283,7 +283,7 @@ func expiriesOnly(p *Plan, in Input) {
 		}
 		p.Notices = append(p.Notices, Notice{Kind: NoticeNotExpiry, Org: c.Org,
 			Message: "not applied by an expiries-only run (not an expiry)",
-			Items:   []Item{{Repo: c.Repo, Subject: c.Principal(), Source: c.Source, Detail: c.Describe()}}})
+			Items:   []Item{{Repo: c.Repo, Subject: c.Principal(), Source: c.Source, Planned: &c}}})
 	}
 	p.Changes = kept
 }

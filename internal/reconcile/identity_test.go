@@ -32,7 +32,11 @@ func noticeLines(p *Plan, kind string) []string {
 	for _, n := range p.Notices {
 		if n.Kind == kind {
 			for _, it := range n.Items {
-				out = append(out, it.Source.String()+": "+n.ItemText(it))
+				s := n.ItemText(it)
+				if it.Planned != nil {
+					s = describe(*it.Planned) + ": " + s
+				}
+				out = append(out, it.Source.String()+": "+s)
 			}
 		}
 	}

@@ -8,7 +8,6 @@
 package reconcile
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -144,43 +143,6 @@ func (c Change) Raises() bool {
 	return c.After > c.Before
 }
 
-// Describe is a one-line, human description of the change.
-func (c Change) Describe() string {
-	where := c.Org + "/" + c.Repo
-	switch c.Kind {
-	case UserAdd:
-		if c.Invite {
-			return fmt.Sprintf("%s: invite user %s as %s", where, c.User, c.After)
-		}
-		return fmt.Sprintf("%s: grant user %s %s", where, c.User, c.After)
-	case UserChange:
-		return fmt.Sprintf("%s: user %s %s → %s", where, c.User, c.Before, c.After)
-	case UserRemove:
-		return fmt.Sprintf("%s: remove user %s (%s)", where, c.User, c.Before)
-	case TeamAdd:
-		return fmt.Sprintf("%s: grant team %s %s", where, c.Team, c.After)
-	case TeamChange:
-		return fmt.Sprintf("%s: team %s %s → %s", where, c.Team, c.Before, c.After)
-	case TeamRemove:
-		return fmt.Sprintf("%s: remove team %s (%s)", where, c.Team, c.Before)
-	case InvitationChange:
-		return fmt.Sprintf("%s: invitation of %s %s → %s", where, c.User, c.Before, c.After)
-	case InvitationCancel:
-		return fmt.Sprintf("%s: cancel invitation of %s (%s)", where, c.User, c.Before)
-	case InvitationResend:
-		return fmt.Sprintf("%s: re-send expired invitation of %s as %s", where, c.User, c.After)
-	case ProtectionCreate:
-		return fmt.Sprintf("%s: protect branch %s", where, c.Branch)
-	case ProtectionUpdate:
-		return fmt.Sprintf("%s: update protection of branch %s", where, c.Branch)
-	case FloorRulesetCreate:
-		return fmt.Sprintf("%s: create org ruleset %q (the floor)", c.Org, state.FloorRulesetName)
-	case FloorRulesetUpdate:
-		return fmt.Sprintf("%s: restore org ruleset %q (the floor)", c.Org, state.FloorRulesetName)
-	}
-	return where + ": " + string(c.Kind)
-}
-
 // Rule names a guardrail. A guardrail the org file sets is named by its
 // key, so its position is Policy.Where(string(rule)); the JSON and text
 // spellings are these strings.
@@ -219,6 +181,9 @@ type Item struct {
 	Subject string     `json:"subject,omitempty"` // user:x, team:y or branch:z
 	Source  config.Pos `json:"source"`            // the file line that asks for it
 	Detail  string     `json:"detail,omitempty"`  // what is particular to this item
+	// Planned is the change the item is about when the plan no longer
+	// holds it (a notice of a change left out); views word it.
+	Planned *Change `json:"planned,omitempty"`
 }
 
 // Text is one item on one line: its detail, then the cause's message.

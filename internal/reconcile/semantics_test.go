@@ -168,7 +168,8 @@ func TestOneCauseOneEntry(t *testing.T) {
 	assert.Len(t, r.Items, 33)
 	assert.Len(t, Repos(r.Places()), 6)
 	assert.Contains(t, r.Message, "would remove 33 grants in acme, more than max_removals (20)")
-	assert.Equal(t, "remove user u0 (write)", r.Items[0].Detail)
+	assert.Empty(t, r.Items[0].Detail, "the change is the item: views word it from its index")
+	assert.Equal(t, "- acme/r0: remove user u0 (write)", "- "+describe(p.Changes[r.Items[0].Change]))
 	for _, it := range r.Items {
 		assert.True(t, p.Changes[it.Change].Refused)
 	}
