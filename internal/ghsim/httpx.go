@@ -225,3 +225,13 @@ func etagMatches(inm, etag string) bool {
 	}
 	return false
 }
+
+// paged draws the page of list that the request asks for (see page).
+func paged[T any](c *ctx, list []T, draw func(T) any) []any {
+	a, b := c.page(len(list))
+	out := make([]any, 0, b-a)
+	for _, x := range list[a:b] {
+		out = append(out, draw(x))
+	}
+	return out
+}
