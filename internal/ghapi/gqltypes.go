@@ -417,3 +417,8 @@ func (r *gqlRulesetRules) applyRules(rs *state.Ruleset) {
 		})
 	}
 }
+
+// page gives a connection's items and page info (see morePages).
+func (c *collabConn) page() ([]*gqlCollabEdge, pageInfo)   { return c.Edges, c.PageInfo }
+func (c *ruleConn) page() ([]*gqlRule, pageInfo)           { return c.Nodes, c.PageInfo }
+func (c *rulesetConn) page() ([]*gqlRulesetHead, pageInfo) { return c.Nodes, c.PageInfo }

@@ -37,10 +37,7 @@ const narrowNamesPerQuery = 5
 // pre, when not nil, is the answer holding the first page for the first
 // names (readBatchNarrow's).
 func (r *orgReader) readTeamsFor(ctx context.Context, names []string, pre *gqlResult) ([]*gqlTeam, int, error) {
-	const op = "GraphQL TeamsFor"
-	bySlug := map[string]*gqlTeam{}
-	var teams []*gqlTeam
-	total := 0
+	tf := &teamsFor{bySlug: map[string]*gqlTeam{}}
 	for start := 0; start < len(names); start += narrowNamesPerQuery {
 		chunk := names[start:min(start+narrowNamesPerQuery, len(names))]
 		after := ""
@@ -49,101 +46,109 @@ func (r *orgReader) readTeamsFor(ctx context.Context, names []string, pre *gqlRe
 			for j, n := range chunk {
 				vars[fmt.Sprintf("q%d", j)] = n
 			}
-			var res *gqlResult
+			res := pre
+			var err error
 			if start == 0 && page == 0 && pre != nil {
-				res = pre
-				for _, e := range res.Errors {
-					if e.top() == "organization" {
-						return nil, 0, gqlFailure(op, res.errorsFor("organization"))
-					}
+				if errs := res.errorsFor("organization"); len(errs) > 0 {
+					return nil, 0, gqlFailure(teamsForOp, errs)
 				}
-			} else {
-				err := r.call(ctx, func() (err error) {
-					res, err = r.cn.graphql(ctx, "TeamsFor", QueryTeamsFor(len(chunk)), vars)
-					return err
-				})
-				if err != nil {
-					return nil, 0, err
-				}
-				if len(res.Errors) > 0 {
-					return nil, 0, gqlFailure(op, res.Errors)
-				}
+			} else if res, err = r.queryAll(ctx, "TeamsFor", QueryTeamsFor(len(chunk)), vars); err != nil {
+				return nil, 0, err
 			}
-			var data struct {
-				MembersWithRole *struct {
-					TotalCount int `json:"totalCount"`
-				} `json:"membersWithRole"`
-				Teams *struct {
-					PageInfo pageInfo          `json:"pageInfo"`
-					Nodes    []json.RawMessage `json:"nodes"`
-				} `json:"teams"`
-			}
-			ok, err := res.decodeField("organization", &data)
+			pi, err := r.addTeamsFor(ctx, tf, res, chunk)
 			if err != nil {
-				return nil, 0, &Error{Op: op, Kind: KindOther, Message: err.Error()}
+				return nil, 0, err
 			}
-			if !ok || data.Teams == nil {
-				return nil, 0, &Error{Op: op, Kind: KindNotFound, Message: fmt.Sprintf("the org %s was not found", r.org)}
-			}
-			if data.MembersWithRole != nil {
-				total = data.MembersWithRole.TotalCount
-			}
-			for _, raw := range data.Teams.Nodes {
-				var t gqlTeam
-				var aliases map[string]json.RawMessage
-				if len(raw) == 0 || string(raw) == "null" {
-					continue
-				}
-				if err := json.Unmarshal(raw, &t); err != nil {
-					return nil, 0, &Error{Op: op, Kind: KindOther, Message: err.Error()}
-				}
-				if err := json.Unmarshal(raw, &aliases); err != nil {
-					return nil, 0, &Error{Op: op, Kind: KindOther, Message: err.Error()}
-				}
-				if t.Slug == "" {
-					continue
-				}
-				key := strings.ToLower(t.Slug)
-				have := bySlug[key]
-				if have == nil {
-					have = &t
-					have.Repositories = &teamRepoConn{}
-					bySlug[key] = have
-					teams = append(teams, have)
-				}
-				for j, name := range chunk {
-					var c teamRepoConn
-					if v := aliases[fmt.Sprintf("g%d", j)]; len(v) > 0 && string(v) != "null" {
-						if err := json.Unmarshal(v, &c); err != nil {
-							return nil, 0, &Error{Op: op, Kind: KindOther, Message: err.Error()}
-						}
-					}
-					edges := c.Edges
-					if c.PageInfo.HasNextPage {
-						// More than 100 of the team's repositories contain
-						// the name: list them all, keep the one.
-						if edges, err = r.teamReposNamed(ctx, t.Slug); err != nil {
-							return nil, 0, err
-						}
-					}
-					for _, e := range edges {
-						// GitHub matches by substring: keep the exact name.
-						if e != nil && e.Node != nil && strings.EqualFold(e.Node.Name, name) {
-							have.Repositories.Edges = append(have.Repositories.Edges, e)
-						}
-					}
-				}
-			}
-			if !data.Teams.PageInfo.HasNextPage || data.Teams.PageInfo.EndCursor == "" {
+			if !pi.HasNextPage || pi.EndCursor == "" {
 				break
 			}
 			if page >= maxPages {
-				return nil, 0, &Error{Op: op, Kind: KindOther, Message: "too many pages"}
+				return nil, 0, &Error{Op: teamsForOp, Kind: KindOther, Message: "too many pages"}
 			}
-			after = data.Teams.PageInfo.EndCursor
+			after = pi.EndCursor
 		}
 	}
-	return teams, total, nil
+	return tf.teams, tf.total, nil
+}
+
+const teamsForOp = "GraphQL TeamsFor"
+
+// teamsFor is what readTeamsFor has read so far.
+type teamsFor struct {
+	bySlug map[string]*gqlTeam // lower-case slug
+	teams  []*gqlTeam
+	total  int // the org's members
+}
+
+// addTeamsFor takes one page of teams with their grants on the names of
+// chunk (aliases g0…) and returns its page info.
+func (r *orgReader) addTeamsFor(ctx context.Context, tf *teamsFor, res *gqlResult, chunk []string) (pageInfo, error) {
+	var data struct {
+		MembersWithRole *struct {
+			TotalCount int `json:"totalCount"`
+		} `json:"membersWithRole"`
+		Teams *struct {
+			PageInfo pageInfo          `json:"pageInfo"`
+			Nodes    []json.RawMessage `json:"nodes"`
+		} `json:"teams"`
+	}
+	ok, err := res.decodeField("organization", &data)
+	if err != nil {
+		return pageInfo{}, &Error{Op: teamsForOp, Kind: KindOther, Message: err.Error()}
+	}
+	if !ok || data.Teams == nil {
+		return pageInfo{}, &Error{Op: teamsForOp, Kind: KindNotFound, Message: fmt.Sprintf("the org %s was not found", r.org)}
+	}
+	if data.MembersWithRole != nil {
+		tf.total = data.MembersWithRole.TotalCount
+	}
+	for _, raw := range data.Teams.Nodes {
+		var t gqlTeam
+		var aliases map[string]json.RawMessage
+		if len(raw) == 0 || string(raw) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return pageInfo{}, &Error{Op: teamsForOp, Kind: KindOther, Message: err.Error()}
+		}
+		if err := json.Unmarshal(raw, &aliases); err != nil {
+			return pageInfo{}, &Error{Op: teamsForOp, Kind: KindOther, Message: err.Error()}
+		}
+		if t.Slug == "" {
+			continue
+		}
+		key := strings.ToLower(t.Slug)
+		have := tf.bySlug[key]
+		if have == nil {
+			have = &t
+			have.Repositories = &teamRepoConn{}
+			tf.bySlug[key] = have
+			tf.teams = append(tf.teams, have)
+		}
+		for j, name := range chunk {
+			var c teamRepoConn
+			if v := aliases[fmt.Sprintf("g%d", j)]; len(v) > 0 && string(v) != "null" {
+				if err := json.Unmarshal(v, &c); err != nil {
+					return pageInfo{}, &Error{Op: teamsForOp, Kind: KindOther, Message: err.Error()}
+				}
+			}
+			edges := c.Edges
+			if c.PageInfo.HasNextPage {
+				// More than 100 of the team's repositories contain
+				// the name: list them all, keep the one.
+				if edges, err = r.teamReposNamed(ctx, t.Slug); err != nil {
+					return pageInfo{}, err
+				}
+			}
+			for _, e := range edges {
+				// GitHub matches by substring: keep the exact name.
+				if e != nil && e.Node != nil && strings.EqualFold(e.Node.Name, name) {
+					have.Repositories.Edges = append(have.Repositories.Edges, e)
+				}
+			}
+		}
+	}
+	return data.Teams.PageInfo, nil
 }
 
 // readBatchNarrow reads the named repositories (at most narrowMaxRepos,
@@ -157,11 +162,7 @@ func (r *orgReader) readBatchNarrow(ctx context.Context, names []string) (*gqlRe
 		idx[i] = i
 		vars[fmt.Sprintf("n%d", i)] = names[i]
 	}
-	var res *gqlResult
-	err := r.call(ctx, func() (err error) {
-		res, err = r.cn.graphql(ctx, "RepoBatchNarrowTeams", QueryRepoBatchNarrowTeams(idx, min(len(names), narrowNamesPerQuery)), vars)
-		return err
-	})
+	res, err := r.query(ctx, "RepoBatchNarrowTeams", QueryRepoBatchNarrowTeams(idx, min(len(names), narrowNamesPerQuery)), vars)
 	if err != nil {
 		if ctx.Err() != nil || isUnsupported(err) || KindOf(err) == KindAuth || KindOf(err) == KindRateLimited {
 			return nil, err
@@ -348,11 +349,7 @@ func (r *orgReader) readTeamsMembers(ctx context.Context, teams []*gqlTeam) (rul
 			vars["ids"] = ids
 		}
 		op := "GraphQL " + name
-		var res *gqlResult
-		err := r.call(ctx, func() (err error) {
-			res, err = r.cn.graphql(ctx, name, query, vars)
-			return err
-		})
+		res, err := r.query(ctx, name, query, vars)
 		if err != nil {
 			return nil, err
 		}
