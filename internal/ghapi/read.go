@@ -774,7 +774,7 @@ func (r *orgReader) progressed() {
 // accept takes one repository's GraphQL data (or its failure) and starts
 // the rest of its read: follow-up pages, invitations, deploy keys.
 func (r *orgReader) accept(ctx context.Context, name string, g *gqlRepo, failed []string) {
-	repo := &state.Repo{Org: r.org, Name: name, Users: []state.UserGrant{}, Invitations: []state.Invitation{}, Teams: []state.TeamGrant{}, Protection: []state.BranchProtection{}}
+	repo := r.newRepo(name)
 	rr := &repoRead{repo: repo, failed: failed}
 	if g != nil && g.OutsideCollaborators != nil {
 		for _, n := range g.OutsideCollaborators.Nodes {

@@ -188,21 +188,35 @@ func (r *orgReader) teamReposNamed(ctx context.Context, slug string) ([]*teamRep
 // It reads the rules of the repositories' active branch rulesets in the
 // same request: rules is nil when they are left to readRulesetRules.
 func (r *orgReader) narrowOrg(ctx context.Context, o *state.Org, teams []*gqlTeam, membersTotal int) (rules map[string]*gqlRulesetRules, err error) {
+	want := r.teamsThatMatter(teams)
+	if rules, err = r.readTeamsMembers(ctx, want); err != nil {
+		return nil, err
+	}
+	member, unknown := r.knownMembers(o, want)
+	if err := r.askMembers(ctx, member, unknown, membersTotal); err != nil {
+		return nil, err
+	}
+	o.Members = o.Members[:0]
+	for _, l := range member {
+		o.Members = append(o.Members, l)
+	}
+	return rules, nil
+}
+
+// teamsThatMatter are those with a grant on a repository read, those that
+// inherit one from an ancestor, and those the files name.
+func (r *orgReader) teamsThatMatter(teams []*gqlTeam) []*gqlTeam {
 	parentOf := map[string]string{}
 	bySlug := map[string]*gqlTeam{}
+	granted := map[string]bool{}
 	for _, t := range teams {
 		k := strings.ToLower(t.Slug)
 		bySlug[k] = t
 		if t.ParentTeam != nil {
 			parentOf[k] = strings.ToLower(t.ParentTeam.Slug)
 		}
-	}
-	// The teams that matter: those with a grant on a repository read, those
-	// that inherit one from an ancestor, and those the files name.
-	granted := map[string]bool{}
-	for _, t := range teams {
 		if t.Repositories != nil && len(t.Repositories.Edges) > 0 {
-			granted[strings.ToLower(t.Slug)] = true
+			granted[k] = true
 		}
 	}
 	var want []*gqlTeam
@@ -227,19 +241,20 @@ func (r *orgReader) narrowOrg(ctx context.Context, o *state.Org, teams []*gqlTea
 			seen[k] = true
 		}
 	}
-	if rules, err = r.readTeamsMembers(ctx, want); err != nil {
-		return nil, err
-	}
+	return want
+}
 
-	// Who is a member: owners, the members of the teams read, direct
-	// collaborators not listed as outside collaborators.
-	member := map[string]string{}  // lower login → login
-	outside := map[string]bool{}   // lower login
-	unknown := map[string]string{} // lower login → login
+// knownMembers are the members the read shows (owners, the members of the
+// teams read, direct collaborators not listed as outside collaborators),
+// and unknown the logins that matter whose membership it does not show
+// (both by lower-case login).
+func (r *orgReader) knownMembers(o *state.Org, teams []*gqlTeam) (member, unknown map[string]string) {
+	member, unknown = map[string]string{}, map[string]string{}
+	outside := map[string]bool{}
 	for _, l := range o.Owners {
 		member[strings.ToLower(l)] = l
 	}
-	for _, t := range want {
+	for _, t := range teams {
 		if t.Members != nil {
 			for _, m := range t.Members.Nodes {
 				if m != nil && m.Login != "" {
@@ -255,22 +270,18 @@ func (r *orgReader) narrowOrg(ctx context.Context, o *state.Org, teams []*gqlTea
 		}
 	}
 	for _, rr := range r.order {
-		if rr.repo.NotFound {
-			continue
-		}
-		if rr.outsideRead {
+		if !rr.repo.NotFound && rr.outsideRead {
 			for _, l := range rr.outside {
 				outside[strings.ToLower(l)] = true
 			}
 		}
 	}
 	for _, rr := range r.order {
-		if rr.repo.NotFound {
+		if rr.repo.NotFound || !rr.outsideRead {
 			continue
 		}
 		for _, u := range rr.repo.Users {
-			k := strings.ToLower(u.Login)
-			if rr.outsideRead && !outside[k] {
+			if k := strings.ToLower(u.Login); !outside[k] {
 				member[k] = u.Login
 			}
 		}
@@ -290,39 +301,41 @@ func (r *orgReader) narrowOrg(ctx context.Context, o *state.Org, teams []*gqlTea
 	for _, l := range r.opts.Logins {
 		ask(l)
 	}
-	if len(unknown) > 0 {
-		pages := (membersTotal + 99) / 100
-		if membersTotal > 0 && pages <= len(unknown) {
-			all, err := r.logins(ctx, "orgs/"+pathSeg(r.org)+"/members")
-			if err != nil {
-				return nil, err
-			}
-			set := map[string]string{}
-			for _, l := range all {
-				set[strings.ToLower(l)] = l
-			}
-			for k := range unknown {
-				if l, ok := set[k]; ok {
-					member[k] = l
-				}
-			}
-		} else {
-			for k, l := range unknown {
-				ok, err := r.isMember(ctx, l)
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					member[k] = l
-				}
+	return member, unknown
+}
+
+// askMembers adds to member those of unknown who are members: the member
+// list paged when that takes fewer requests than asking one by one.
+func (r *orgReader) askMembers(ctx context.Context, member, unknown map[string]string, membersTotal int) error {
+	if len(unknown) == 0 {
+		return nil
+	}
+	if pages := (membersTotal + 99) / 100; membersTotal > 0 && pages <= len(unknown) {
+		all, err := r.logins(ctx, "orgs/"+pathSeg(r.org)+"/members")
+		if err != nil {
+			return err
+		}
+		set := map[string]string{}
+		for _, l := range all {
+			set[strings.ToLower(l)] = l
+		}
+		for k := range unknown {
+			if l, ok := set[k]; ok {
+				member[k] = l
 			}
 		}
+		return nil
 	}
-	o.Members = o.Members[:0]
-	for _, l := range member {
-		o.Members = append(o.Members, l)
+	for k, l := range unknown {
+		ok, err := r.isMember(ctx, l)
+		if err != nil {
+			return err
+		}
+		if ok {
+			member[k] = l
+		}
 	}
-	return rules, nil
+	return nil
 }
 
 // readTeamsMembers reads the members of teams, 100 teams a query, and with
