@@ -1045,103 +1045,117 @@ func parseRules(res *gqlResult, name string) (out map[string]*gqlRulesetRules, h
 // checkBranches finds which requested branches (besides the default
 // branch, which exists) are missing, in batches of cheap ref lookups.
 func (r *orgReader) checkBranches(ctx context.Context) error {
-	type want struct {
-		rr     *repoRead
-		branch string
-	}
-	var refs []want
+	var refs []branchWant
 	for _, rr := range r.order {
 		if rr.repo.NotFound || len(rr.failed) > 0 {
 			continue
 		}
 		for _, b := range r.branchesFor(rr.repo) {
 			if b != rr.repo.DefaultBranch {
-				refs = append(refs, want{rr, b})
+				refs = append(refs, branchWant{rr, b})
 			}
 		}
 	}
 	const perQuery = 100
 	var wg sync.WaitGroup
-	var mu sync.Mutex
+	var mu sync.Mutex // guards the repoReads and firstErr
 	var firstErr error
 	for start := 0; start < len(refs); start += perQuery {
 		batch := refs[start:min(start+perQuery, len(refs))]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			vars := map[string]any{"owner": r.org}
-			repoIdx := map[*repoRead]int{}
-			var list []BranchRef
-			for j, w := range batch {
-				i, ok := repoIdx[w.rr]
-				if !ok {
-					i = len(repoIdx)
-					repoIdx[w.rr] = i
-					vars[fmt.Sprintf("n%d", i)] = w.rr.repo.Name
-				}
-				vars[fmt.Sprintf("b%d", j)] = "refs/heads/" + w.branch
-				list = append(list, BranchRef{Repo: i, Branch: j})
-			}
-			res, err := r.query(ctx, "BranchRefs", QueryBranchRefs(list), vars)
-			if isUnsupported(err) {
-				// Ref lookups are plain REST calls too: only these
-				// branches, not the whole read, need another way.
-				for _, w := range batch {
-					var missing bool
-					err := r.call(ctx, func() error {
-						_, err := r.cn.do(ctx, http.MethodGet, repoPath(r.org, w.rr.repo.Name)+"/branches/"+pathSeg(w.branch), nil, nil)
-						if KindOf(err) == KindNotFound {
-							missing, err = true, nil
-						}
-						return err
-					})
-					mu.Lock()
-					switch {
-					case err != nil:
-						w.rr.fail("could not check that branch %s exists: %v", w.branch, err)
-					case missing:
-						if w.rr.missing == nil {
-							w.rr.missing = map[string]bool{}
-						}
-						w.rr.missing[w.branch] = true
-					}
-					mu.Unlock()
-				}
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if ctx.Err() != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
-					return
-				}
-				for _, w := range batch {
-					w.rr.fail("could not check that branch %s exists: %v", w.branch, err)
-				}
-				return
-			}
-			for j, w := range batch {
-				alias := fmt.Sprintf("r%d", repoIdx[w.rr])
-				var refs map[string]json.RawMessage
-				ok, derr := res.decodeField(alias, &refs)
-				if derr != nil || !ok || len(res.errorsFor(alias)) > 0 {
-					w.rr.fail("could not check that branch %s exists", w.branch)
-					continue
-				}
-				if v := refs[fmt.Sprintf("b%d", j)]; len(v) == 0 || string(v) == "null" {
-					if w.rr.missing == nil {
-						w.rr.missing = map[string]bool{}
-					}
-					w.rr.missing[w.branch] = true
+			if err := r.checkBranchBatch(ctx, batch, &mu); err != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				if firstErr == nil {
+					firstErr = err
 				}
 			}
 		}()
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// branchWant is a branch whose existence matters.
+type branchWant struct {
+	rr     *repoRead
+	branch string
+}
+
+// checkBranchBatch looks up up to 100 branches in one query (through REST
+// one by one where GraphQL lacks it). Only a cancelled read fails it: the
+// other failures are the repositories'.
+func (r *orgReader) checkBranchBatch(ctx context.Context, batch []branchWant, mu *sync.Mutex) error {
+	vars := map[string]any{"owner": r.org}
+	repoIdx := map[*repoRead]int{}
+	var list []BranchRef
+	for j, w := range batch {
+		i, ok := repoIdx[w.rr]
+		if !ok {
+			i = len(repoIdx)
+			repoIdx[w.rr] = i
+			vars[fmt.Sprintf("n%d", i)] = w.rr.repo.Name
+		}
+		vars[fmt.Sprintf("b%d", j)] = "refs/heads/" + w.branch
+		list = append(list, BranchRef{Repo: i, Branch: j})
+	}
+	res, err := r.query(ctx, "BranchRefs", QueryBranchRefs(list), vars)
+	if isUnsupported(err) {
+		// Ref lookups are plain REST calls too: only these branches, not
+		// the whole read, need another way.
+		for _, w := range batch {
+			var missing bool
+			err := r.call(ctx, func() error {
+				_, err := r.cn.do(ctx, http.MethodGet, repoPath(r.org, w.rr.repo.Name)+"/branches/"+pathSeg(w.branch), nil, nil)
+				if KindOf(err) == KindNotFound {
+					missing, err = true, nil
+				}
+				return err
+			})
+			mu.Lock()
+			w.outcome(err, missing)
+			mu.Unlock()
+		}
+		return nil
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		for _, w := range batch {
+			w.outcome(err, false)
+		}
+		return nil
+	}
+	for j, w := range batch {
+		alias := fmt.Sprintf("r%d", repoIdx[w.rr])
+		var refs map[string]json.RawMessage
+		ok, derr := res.decodeField(alias, &refs)
+		if derr != nil || !ok || len(res.errorsFor(alias)) > 0 {
+			w.rr.fail("could not check that branch %s exists", w.branch)
+			continue
+		}
+		v := refs[fmt.Sprintf("b%d", j)]
+		w.outcome(nil, len(v) == 0 || string(v) == "null")
+	}
+	return nil
+}
+
+// outcome records what a branch lookup found (called with the lock held).
+func (w branchWant) outcome(err error, missing bool) {
+	switch {
+	case err != nil:
+		w.rr.fail("could not check that branch %s exists: %v", w.branch, err)
+	case missing:
+		if w.rr.missing == nil {
+			w.rr.missing = map[string]bool{}
+		}
+		w.rr.missing[w.branch] = true
+	}
 }
 
 // assembleProtection resolves the protection of the branches that matter.
