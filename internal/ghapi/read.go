@@ -827,7 +827,7 @@ func (r *orgReader) finish(ctx context.Context, rr *repoRead, g *gqlRepo) {
 	if g.Collaborators == nil {
 		rr.fail("GitHub did not list the collaborators")
 	} else {
-		edges := allPages(ctx, r, rr, g.Collaborators, "RepoCollaborators", QueryRepoCollaborators, "collaborators", "collaborators")
+		edges := allPages(ctx, r, rr, g.Collaborators, (*collabConn).page, "RepoCollaborators", QueryRepoCollaborators, "collaborators", "collaborators")
 		seen := map[string]int{}
 		for _, e := range edges {
 			ug, ok := e.directGrant(r.customRole(ctx))
@@ -848,10 +848,10 @@ func (r *orgReader) finish(ctx context.Context, rr *repoRead, g *gqlRepo) {
 	if g.BranchProtectionRules == nil {
 		rr.fail("GitHub did not list the branch protection rules")
 	} else {
-		rr.rules = allPages(ctx, r, rr, g.BranchProtectionRules, "RepoProtectionRules", QueryRepoProtectionRules, "branchProtectionRules", "branch protection rules")
+		rr.rules = allPages(ctx, r, rr, g.BranchProtectionRules, (*ruleConn).page, "RepoProtectionRules", QueryRepoProtectionRules, "branchProtectionRules", "branch protection rules")
 	}
 	if g.Rulesets != nil {
-		rr.rulesets = allPages(ctx, r, rr, g.Rulesets, "RepoRulesets", QueryRepoRulesets, "rulesets", "rulesets")
+		rr.rulesets = allPages(ctx, r, rr, g.Rulesets, (*rulesetConn).page, "RepoRulesets", QueryRepoRulesets, "rulesets", "rulesets")
 	}
 	// Invitations exist only in REST.
 	err := r.call(ctx, func() error {
@@ -897,19 +897,16 @@ func (r *orgReader) readDeployKeys(ctx context.Context, repo *state.Repo) {
 	}
 }
 
-// allPages is a connection of the repository read, first its first page:
-// the items of every page. A page after the first is one query op (its
+// allPages is a connection of the repository read, first its first page
+// (pageOf gives a page's items): the items of every page. A page after the first is one query op (its
 // variables owner, name and after), the connection its repository's field;
 // a failure there is the repository's, named by what.
-func allPages[N any, C any, PC interface {
-	*C
-	page() ([]N, pageInfo)
-}](ctx context.Context, r *orgReader, rr *repoRead, first PC, op, query, field, what string) []N {
-	out, pi := first.page()
+func allPages[C, N any](ctx context.Context, r *orgReader, rr *repoRead, first *C, pageOf func(*C) ([]N, pageInfo), op, query, field, what string) []N {
+	out, pi := pageOf(first)
 	var more []N
 	for page := 0; pi.HasNextPage && pi.EndCursor != "" && page < maxPages; page++ {
 		res, err := r.queryAll(ctx, op, query, map[string]any{"owner": r.org, "name": rr.repo.Name, "after": pi.EndCursor})
-		var data map[string]PC
+		var data map[string]*C
 		if err == nil {
 			if ok, derr := res.decodeField("repository", &data); derr != nil || !ok || data[field] == nil {
 				err = &Error{Op: "GraphQL " + op, Kind: KindOther, Message: "no " + field + " in the answer"}
@@ -920,7 +917,7 @@ func allPages[N any, C any, PC interface {
 			return out // the first page only
 		}
 		var items []N
-		items, pi = data[field].page()
+		items, pi = pageOf(data[field])
 		more = append(more, items...)
 	}
 	return append(out, more...)

@@ -198,11 +198,7 @@ func (c *ctx) applyIssue(r *repo, is *issue, in *issueIn) bool {
 	return true
 }
 
-func hCreateIssue(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hCreateIssue(c *ctx, r *repo) {
 	var in issueIn
 	if !c.decode(&in) {
 		return
@@ -232,11 +228,7 @@ func (c *ctx) actor() *user {
 	return c.st.addUser("ghost", "User")
 }
 
-func hPatchIssue(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hPatchIssue(c *ctx, r *repo) {
 	is := c.loadIssue(r)
 	if is == nil {
 		return
@@ -270,11 +262,7 @@ func hListComments(c *ctx, r *repo) {
 	c.json(http.StatusOK, paged(c, is.comments, func(cm *comment) any { return c.commentJSON(r, is, cm) }))
 }
 
-func hCreateComment(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hCreateComment(c *ctx, r *repo) {
 	is := c.loadIssue(r)
 	if is == nil {
 		return
@@ -312,11 +300,7 @@ func hGetLabel(c *ctx, r *repo) {
 	c.json(http.StatusOK, c.labelJSON(r, l))
 }
 
-func hCreateLabel(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hCreateLabel(c *ctx, r *repo) {
 	var in struct {
 		Name        string `json:"name"`
 		Color       string `json:"color"`

@@ -213,11 +213,7 @@ func hCollaboratorPermission(c *ctx, r *repo) {
 // maxInvitesPerDay is GitHub's documented limit per repository.
 const maxInvitesPerDay = 50
 
-func hPutCollaborator(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hPutCollaborator(c *ctx, r *repo) {
 	u := c.st.userByLogin(c.pv("username"))
 	if u == nil || u.typ == "Organization" {
 		c.notFound()
@@ -294,11 +290,7 @@ func hPutCollaborator(c *ctx) {
 	c.json(http.StatusCreated, c.invitationJSON(r, inv))
 }
 
-func hDeleteCollaborator(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hDeleteCollaborator(c *ctx, r *repo) {
 	u := c.st.userByLogin(c.pv("username"))
 	if u == nil {
 		c.notFound()
@@ -324,11 +316,7 @@ func (c *ctx) loadInvitation(r *repo) *invitation {
 	return inv
 }
 
-func hPatchInvitation(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hPatchInvitation(c *ctx, r *repo) {
 	inv := c.loadInvitation(r)
 	if inv == nil {
 		return
@@ -350,11 +338,7 @@ func hPatchInvitation(c *ctx) {
 	c.json(http.StatusOK, c.invitationJSON(r, inv))
 }
 
-func hDeleteInvitation(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hDeleteInvitation(c *ctx, r *repo) {
 	inv := c.loadInvitation(r)
 	if inv == nil {
 		return

@@ -100,22 +100,7 @@ func (x *ruleset) refMatches(r *repo, branch string) bool {
 		}
 		return globMatch(p, ref)
 	}
-	inc := false
-	for _, p := range x.def.Include {
-		if m(p) {
-			inc = true
-			break
-		}
-	}
-	if !inc {
-		return false
-	}
-	for _, p := range x.def.Exclude {
-		if m(p) {
-			return false
-		}
-	}
-	return true
+	return matches(x.def.Include, x.def.Exclude, false, m)
 }
 
 // repoMatches applies an org ruleset's repository_name conditions.
@@ -127,22 +112,16 @@ func (x *ruleset) repoMatches(r *repo) bool {
 		return false
 	}
 	m := func(p string) bool { return p == "~ALL" || globMatch(lower(p), lower(r.name)) }
-	inc := len(x.def.RepoInclude) == 0
-	for _, p := range x.def.RepoInclude {
-		if m(p) {
-			inc = true
-			break
-		}
-	}
-	if !inc {
+	return matches(x.def.RepoInclude, x.def.RepoExclude, true, m)
+}
+
+// matches is a ruleset condition: some include pattern matches (none at
+// all, where noneIsAll, matches everything) and no exclude pattern does.
+func matches(include, exclude []string, noneIsAll bool, m func(string) bool) bool {
+	if !(noneIsAll && len(include) == 0) && !slices.ContainsFunc(include, m) {
 		return false
 	}
-	for _, p := range x.def.RepoExclude {
-		if m(p) {
-			return false
-		}
-	}
-	return true
+	return !slices.ContainsFunc(exclude, m)
 }
 
 func (x *ruleset) source() (typ, name string) {

@@ -60,35 +60,35 @@ func (s *Server) registerRoutes() {
 		{method: "GET", pattern: "/repos/{owner}/{repo}/collaborators", perm: admin, level: rd, h: onRepo(hCollaborators)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/collaborators/{username}", perm: admin, level: rd, h: onRepo(hCheckCollaborator)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/collaborators/{username}/permission", perm: admin, level: rd, h: onRepo(hCollaboratorPermission)},
-		{method: "PUT", pattern: "/repos/{owner}/{repo}/collaborators/{username}", perm: admin, level: wr, write: true, creates: true, h: hPutCollaborator},
-		{method: "DELETE", pattern: "/repos/{owner}/{repo}/collaborators/{username}", perm: admin, level: wr, write: true, h: hDeleteCollaborator},
+		{method: "PUT", pattern: "/repos/{owner}/{repo}/collaborators/{username}", perm: admin, level: wr, write: true, creates: true, h: onWritableRepo(hPutCollaborator)},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/collaborators/{username}", perm: admin, level: wr, write: true, h: onWritableRepo(hDeleteCollaborator)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/invitations", perm: admin, level: rd, h: onRepo(hInvitations)},
-		{method: "PATCH", pattern: "/repos/{owner}/{repo}/invitations/{invitation_id}", perm: admin, level: wr, write: true, h: hPatchInvitation},
-		{method: "DELETE", pattern: "/repos/{owner}/{repo}/invitations/{invitation_id}", perm: admin, level: wr, write: true, h: hDeleteInvitation},
+		{method: "PATCH", pattern: "/repos/{owner}/{repo}/invitations/{invitation_id}", perm: admin, level: wr, write: true, h: onWritableRepo(hPatchInvitation)},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/invitations/{invitation_id}", perm: admin, level: wr, write: true, h: onWritableRepo(hDeleteInvitation)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/teams", perm: admin, level: rd, h: onRepo(hRepoTeams)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/keys", perm: admin, level: rd, h: onRepo(hDeployKeys)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/events", perm: meta, level: rd, h: onRepo(hRepoEvents)},
 
 		// Branch protection.
-		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection", perm: admin, level: rd, h: hGetProtection},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection", perm: admin, level: rd, h: onProtection(false, hGetProtection)},
 		{method: "PUT", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection", perm: admin, level: wr, write: true, h: hPutProtection},
-		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection", perm: admin, level: wr, write: true, h: hDeleteProtection},
-		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", perm: admin, level: rd, h: hGetStatusChecks},
-		{method: "PATCH", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", perm: admin, level: wr, write: true, h: hPatchStatusChecks},
-		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", perm: admin, level: wr, write: true, h: hDeleteStatusChecks},
-		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts", perm: admin, level: rd, h: hGetContexts},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection", perm: admin, level: wr, write: true, h: onProtection(true, hDeleteProtection)},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", perm: admin, level: rd, h: onProtection(false, hGetStatusChecks)},
+		{method: "PATCH", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", perm: admin, level: wr, write: true, h: onProtection(true, hPatchStatusChecks)},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", perm: admin, level: wr, write: true, h: onProtection(true, hDeleteStatusChecks)},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts", perm: admin, level: rd, h: onProtection(false, hGetContexts)},
 		{method: "PUT", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts", perm: admin, level: wr, write: true, h: hContexts("set")},
 		{method: "POST", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts", perm: admin, level: wr, write: true, h: hContexts("add")},
 		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts", perm: admin, level: wr, write: true, h: hContexts("remove")},
-		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins", perm: admin, level: rd, h: hGetEnforceAdmins},
-		{method: "POST", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins", perm: admin, level: wr, write: true, h: hSetEnforceAdmins(true)},
-		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins", perm: admin, level: wr, write: true, h: hSetEnforceAdmins(false)},
-		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews", perm: admin, level: rd, h: hGetReviews},
-		{method: "PATCH", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews", perm: admin, level: wr, write: true, h: hPatchReviews},
-		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews", perm: admin, level: wr, write: true, h: hDeleteReviews},
-		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_signatures", perm: admin, level: rd, h: hGetSignatures},
-		{method: "POST", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_signatures", perm: admin, level: wr, write: true, h: hSetSignatures(true)},
-		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_signatures", perm: admin, level: wr, write: true, h: hSetSignatures(false)},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins", perm: admin, level: rd, h: hGetFlag("enforce_admins", enforceAdmins)},
+		{method: "POST", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins", perm: admin, level: wr, write: true, h: hSetFlag("enforce_admins", enforceAdmins, true)},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins", perm: admin, level: wr, write: true, h: hSetFlag("enforce_admins", enforceAdmins, false)},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews", perm: admin, level: rd, h: onProtection(false, hGetReviews)},
+		{method: "PATCH", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews", perm: admin, level: wr, write: true, h: onProtection(true, hPatchReviews)},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews", perm: admin, level: wr, write: true, h: onProtection(true, hDeleteReviews)},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_signatures", perm: admin, level: rd, h: hGetFlag("required_signatures", requiredSignatures)},
+		{method: "POST", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_signatures", perm: admin, level: wr, write: true, h: hSetFlag("required_signatures", requiredSignatures, true)},
+		{method: "DELETE", pattern: "/repos/{owner}/{repo}/branches/{branch}/protection/required_signatures", perm: admin, level: wr, write: true, h: hSetFlag("required_signatures", requiredSignatures, false)},
 
 		// Rulesets.
 		{method: "GET", pattern: "/repos/{owner}/{repo}/rulesets", perm: admin, level: rd, h: onRepo(hRepoRulesets)},
@@ -97,13 +97,13 @@ func (s *Server) registerRoutes() {
 
 		// Issues, labels, pulls.
 		{method: "GET", pattern: "/repos/{owner}/{repo}/issues", perm: issues, level: rd, h: onRepo(hListIssues)},
-		{method: "POST", pattern: "/repos/{owner}/{repo}/issues", perm: issues, level: wr, write: true, creates: true, h: hCreateIssue},
+		{method: "POST", pattern: "/repos/{owner}/{repo}/issues", perm: issues, level: wr, write: true, creates: true, h: onWritableRepo(hCreateIssue)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/issues/{issue_number}", perm: issues, level: rd, h: onRepo(hGetIssue)},
-		{method: "PATCH", pattern: "/repos/{owner}/{repo}/issues/{issue_number}", perm: issues, level: wr, write: true, h: hPatchIssue},
+		{method: "PATCH", pattern: "/repos/{owner}/{repo}/issues/{issue_number}", perm: issues, level: wr, write: true, h: onWritableRepo(hPatchIssue)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/issues/{issue_number}/comments", perm: issues, level: rd, h: onRepo(hListComments)},
-		{method: "POST", pattern: "/repos/{owner}/{repo}/issues/{issue_number}/comments", perm: issues, level: wr, write: true, creates: true, h: hCreateComment},
+		{method: "POST", pattern: "/repos/{owner}/{repo}/issues/{issue_number}/comments", perm: issues, level: wr, write: true, creates: true, h: onWritableRepo(hCreateComment)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/labels", perm: issues, level: rd, h: onRepo(hListLabels)},
-		{method: "POST", pattern: "/repos/{owner}/{repo}/labels", perm: issues, level: wr, write: true, creates: true, h: hCreateLabel},
+		{method: "POST", pattern: "/repos/{owner}/{repo}/labels", perm: issues, level: wr, write: true, creates: true, h: onWritableRepo(hCreateLabel)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/labels/{name}", perm: issues, level: rd, h: onRepo(hGetLabel)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", perm: pulls, level: rd, h: onRepo(hCommitPulls)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/pulls/{pull_number}", perm: pulls, level: rd, h: onRepo(hGetPull)},
@@ -126,6 +126,16 @@ func (s *Server) registerRoutes() {
 func onRepo(h func(*ctx, *repo)) func(*ctx) {
 	return func(c *ctx) {
 		if r := c.loadRepo(); r != nil {
+			h(c, r)
+		}
+	}
+}
+
+// onWritableRepo is onRepo for a write: an archived repository is
+// read-only (403).
+func onWritableRepo(h func(*ctx, *repo)) func(*ctx) {
+	return func(c *ctx) {
+		if r := c.writableRepo(c.pv("owner"), c.pv("repo")); r != nil {
 			h(c, r)
 		}
 	}
