@@ -645,11 +645,7 @@ func (r *orgReader) listRepos(ctx context.Context) error {
 			r.accept(ctx, g.Name, g, nil)
 		}
 		if len(retry) > 0 {
-			idx := make([]int, len(retry))
-			for i := range retry {
-				idx[i] = i
-			}
-			if err := r.readBatch(ctx, retry, idx); err != nil {
+			if err := r.readBatch(ctx, retry, indexes(len(retry))); err != nil {
 				return err
 			}
 		}
@@ -677,17 +673,13 @@ func nodeIndex(path []any) (int, bool) {
 // query splits the batch (GitHub times out heavy queries) down to single
 // repositories, which then carry the error.
 func (r *orgReader) readBatch(ctx context.Context, names []string, idx []int) error {
-	vars := map[string]any{"owner": r.org}
-	for _, i := range idx {
-		vars[fmt.Sprintf("n%d", i)] = names[i]
-	}
 	name, query := "RepoBatch", QueryRepoBatch(idx)
 	if r.narrow {
 		name, query = "RepoBatchNarrow", QueryRepoBatchNarrow(idx)
 	}
-	res, err := r.query(ctx, name, query, vars)
+	res, err := r.query(ctx, name, query, r.batchVars(names, idx))
 	if err != nil {
-		if ctx.Err() != nil || isUnsupported(err) || KindOf(err) == KindAuth || KindOf(err) == KindRateLimited {
+		if !splitHelps(ctx, err) {
 			return err
 		}
 		if len(idx) > 1 {
@@ -702,6 +694,23 @@ func (r *orgReader) readBatch(ctx context.Context, names []string, idx []int) er
 	}
 	r.acceptBatch(ctx, res, names, idx)
 	return nil
+}
+
+// batchVars are the variables of a query of the repositories names[idx]:
+// owner, and n<i> for each.
+func (r *orgReader) batchVars(names []string, idx []int) map[string]any {
+	vars := map[string]any{"owner": r.org}
+	for _, i := range idx {
+		vars[fmt.Sprintf("n%d", i)] = names[i]
+	}
+	return vars
+}
+
+// splitHelps tells whether a batch query that failed with err may pass
+// in smaller batches (GitHub times out heavy queries).
+func splitHelps(ctx context.Context, err error) bool {
+	k := KindOf(err)
+	return ctx.Err() == nil && !isUnsupported(err) && k != KindAuth && k != KindRateLimited
 }
 
 // acceptBatch takes a RepoBatch answer's repositories.
@@ -957,21 +966,11 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 		go func() {
 			defer wg.Done()
 			nodes, hidden, err := r.rulesBatch(ctx, batch)
-			if hidden > 0 {
-				r.note("GitHub did not show who may bypass %d rulesets (it shows bypass lists only to a token with write access to the ruleset): they count as bypassable by anyone", hidden)
-			}
+			nodes, err = r.takeRules(ctx, len(batch), nodes, hidden, err)
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
-				if isUnsupported(err) || ctx.Err() != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
-					return
-				}
-				// The rulesets stay marked incomplete.
-				r.note("could not read the rules of %d rulesets: %v", len(batch), err)
-				return
+			if err != nil && firstErr == nil {
+				firstErr = err
 			}
 			for id, n := range nodes {
 				out[id] = n
@@ -980,6 +979,23 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 	}
 	wg.Wait()
 	return out, firstErr
+}
+
+// takeRules judges the rules read for n rulesets: a failure that fails
+// the read is returned; another leaves them without rules (marked
+// incomplete), with a note.
+func (r *orgReader) takeRules(ctx context.Context, n int, rules map[string]*gqlRulesetRules, hidden int, err error) (map[string]*gqlRulesetRules, error) {
+	if hidden > 0 {
+		r.note("GitHub did not show who may bypass %d rulesets (it shows bypass lists only to a token with write access to the ruleset): they count as bypassable by anyone", hidden)
+	}
+	switch {
+	case err != nil && (isUnsupported(err) || ctx.Err() != nil):
+		return nil, err
+	case err != nil:
+		r.note("could not read the rules of %d rulesets: %v", n, err)
+		return map[string]*gqlRulesetRules{}, nil
+	}
+	return rules, nil
 }
 
 // rulesBatch reads the rules and bypass actors of up to 100 rulesets. A

@@ -156,15 +156,10 @@ func (r *orgReader) addTeamsFor(ctx context.Context, tf *teamsFor, res *gqlResul
 // answer for readTeamsFor; nil when the query failed and the repositories
 // were read as readBatch reads them (split as needed).
 func (r *orgReader) readBatchNarrow(ctx context.Context, names []string) (*gqlResult, error) {
-	idx := make([]int, len(names))
-	vars := map[string]any{"owner": r.org}
-	for i := range names {
-		idx[i] = i
-		vars[fmt.Sprintf("n%d", i)] = names[i]
-	}
-	res, err := r.query(ctx, "RepoBatchNarrowTeams", QueryRepoBatchNarrowTeams(idx, min(len(names), narrowNamesPerQuery)), vars)
+	idx := indexes(len(names))
+	res, err := r.query(ctx, "RepoBatchNarrowTeams", QueryRepoBatchNarrowTeams(idx, min(len(names), narrowNamesPerQuery)), r.batchVars(names, idx))
 	if err != nil {
-		if ctx.Err() != nil || isUnsupported(err) || KindOf(err) == KindAuth || KindOf(err) == KindRateLimited {
+		if !splitHelps(ctx, err) {
 			return nil, err
 		}
 		return nil, r.readBatch(ctx, names, idx)
@@ -374,18 +369,8 @@ func (r *orgReader) readTeamsMembers(ctx context.Context, teams []*gqlTeam) (rul
 		if withRules {
 			withRules = false
 			got, hidden, err := parseRules(res, name)
-			if hidden > 0 {
-				r.note("GitHub did not show who may bypass %d rulesets (it shows bypass lists only to a token with write access to the ruleset): they count as bypassable by anyone", hidden)
-			}
-			switch {
-			case err != nil && (isUnsupported(err) || ctx.Err() != nil):
+			if rules, err = r.takeRules(ctx, len(ids), got, hidden, err); err != nil {
 				return nil, err
-			case err != nil:
-				// The rulesets stay marked incomplete.
-				r.note("could not read the rules of %d rulesets: %v", len(ids), err)
-				rules = map[string]*gqlRulesetRules{}
-			default:
-				rules = got
 			}
 		}
 		if len(batch) == 0 {

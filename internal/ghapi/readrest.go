@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -374,29 +373,15 @@ func (rr *restRuleset) state() state.Ruleset {
 		case rule.Type == "required_status_checks" && rule.Parameters != nil:
 			rs.StrictChecks = rs.StrictChecks || rule.Parameters.Strict
 			for _, c := range rule.Parameters.RequiredStatusChecks {
-				id := state.AnyApp
-				if c.IntegrationID != nil && *c.IntegrationID > 0 {
-					id = *c.IntegrationID
-				}
-				rs.RequiredChecks = append(rs.RequiredChecks, state.Check{Context: c.Context, AppID: id})
+				rs.RequiredChecks = append(rs.RequiredChecks, checkOf(c.Context, c.IntegrationID))
 			}
 		case rule.Type == "pull_request" && rule.Parameters != nil:
-			n := 0
-			if rule.Parameters.RequiredApprovingReviewCount != nil {
-				n = *rule.Parameters.RequiredApprovingReviewCount
-			}
-			if rs.Reviews == nil || n > *rs.Reviews {
-				rs.Reviews = &n
-			}
+			addReviews(&rs, rule.Parameters.RequiredApprovingReviewCount)
 		default:
 			other[rule.Type] = true
 		}
 	}
-	for t := range other {
-		rs.OtherRules = append(rs.OtherRules, t)
-	}
-	sort.Strings(rs.OtherRules)
-	sort.Slice(rs.RequiredChecks, func(i, j int) bool { return rs.RequiredChecks[i].Context < rs.RequiredChecks[j].Context })
+	sortRules(&rs, other)
 	if rr.BypassActors != nil {
 		rs.BypassRead = true
 		for _, a := range *rr.BypassActors {
