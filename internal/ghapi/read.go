@@ -141,6 +141,15 @@ func (r *orgReader) queryAll(ctx context.Context, name, query string, vars map[s
 	return res, err
 }
 
+// listIn pages a REST list holding a ReadConcurrency slot.
+func listIn[T any](ctx context.Context, r *orgReader, path string) (list []T, err error) {
+	err = r.call(ctx, func() (err error) {
+		list, err = listAll[T](ctx, r.cn, path)
+		return err
+	})
+	return list, err
+}
+
 func (r *orgReader) setFatal(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -396,15 +405,9 @@ func (r *orgReader) readOrgInfo(ctx context.Context, o *state.Org) error {
 
 // logins lists the logins of a REST list of users.
 func (r *orgReader) logins(ctx context.Context, path string) ([]string, error) {
-	var users []struct {
+	users, err := listIn[struct {
 		Login string `json:"login"`
-	}
-	err := r.call(ctx, func() (err error) {
-		users, err = listAll[struct {
-			Login string `json:"login"`
-		}](ctx, r.cn, path)
-		return err
-	})
+	}](ctx, r, path)
 	if err != nil {
 		return nil, err
 	}
@@ -886,23 +889,18 @@ func (r *orgReader) finish(ctx context.Context, rr *repoRead, g *gqlRepo) {
 // readDeployKeys lists a repository's deploy keys (audits only); a
 // failure leaves them nil (not read), with a note.
 func (r *orgReader) readDeployKeys(ctx context.Context, repo *state.Repo) {
-	err := r.call(ctx, func() error {
-		keys, err := listAll[struct {
-			ID       int64  `json:"id"`
-			Title    string `json:"title"`
-			ReadOnly bool   `json:"read_only"`
-		}](ctx, r.cn, repoPath(r.org, repo.Name)+"/keys")
-		if err != nil {
-			return err
-		}
-		repo.DeployKeys = []state.DeployKey{}
-		for _, k := range keys {
-			repo.DeployKeys = append(repo.DeployKeys, state.DeployKey{ID: k.ID, Title: k.Title, ReadOnly: k.ReadOnly})
-		}
-		return nil
-	})
+	keys, err := listIn[struct {
+		ID       int64  `json:"id"`
+		Title    string `json:"title"`
+		ReadOnly bool   `json:"read_only"`
+	}](ctx, r, repoPath(r.org, repo.Name)+"/keys")
 	if err != nil {
 		r.note("could not list the deploy keys of %s/%s: %v", r.org, repo.Name, err)
+		return
+	}
+	repo.DeployKeys = []state.DeployKey{}
+	for _, k := range keys {
+		repo.DeployKeys = append(repo.DeployKeys, state.DeployKey{ID: k.ID, Title: k.Title, ReadOnly: k.ReadOnly})
 	}
 }
 

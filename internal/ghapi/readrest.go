@@ -87,11 +87,8 @@ func (c *Client) readOrgREST(ctx context.Context, cn *conn, org string, opts Rea
 // readTeamsREST adds the org's teams with their members to o, and returns
 // the members of each team (lower-case slug → lower-case logins).
 func (r *orgReader) readTeamsREST(ctx context.Context, o *state.Org) (map[string]map[string]bool, error) {
-	var teams []restTeam
-	if err := r.call(ctx, func() (err error) {
-		teams, err = listAll[restTeam](ctx, r.cn, "orgs/"+pathSeg(r.org)+"/teams")
-		return err
-	}); err != nil {
+	teams, err := listIn[restTeam](ctx, r, "orgs/"+pathSeg(r.org)+"/teams")
+	if err != nil {
 		return nil, err
 	}
 	members := map[string]map[string]bool{}
@@ -145,12 +142,7 @@ type restRepo struct {
 // those named.
 func (r *orgReader) listReposREST(ctx context.Context) ([]restRepo, error) {
 	if r.opts.Repos == nil {
-		var list []restRepo
-		err := r.call(ctx, func() (err error) {
-			list, err = listAll[restRepo](ctx, r.cn, "orgs/"+pathSeg(r.org)+"/repos?type=all")
-			return err
-		})
-		return list, err
+		return listIn[restRepo](ctx, r, "orgs/"+pathSeg(r.org)+"/repos?type=all")
 	}
 	names := dedupeFold(r.opts.Repos)
 	list := make([]restRepo, len(names))
@@ -210,11 +202,8 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 
 // teamGrantsREST reads the team grants of a repository.
 func (r *orgReader) teamGrantsREST(ctx context.Context, repo *state.Repo) error {
-	var teams []restTeam
-	if err := r.call(ctx, func() (err error) {
-		teams, err = listAll[restTeam](ctx, r.cn, repoPath(r.org, repo.Name)+"/teams")
-		return err
-	}); err != nil {
+	teams, err := listIn[restTeam](ctx, r, repoPath(r.org, repo.Name)+"/teams")
+	if err != nil {
 		return err
 	}
 	parentOf := map[string]string{}
@@ -245,11 +234,8 @@ func (r *orgReader) userGrantsREST(ctx context.Context, o *state.Org, repo *stat
 		RoleName    string          `json:"role_name"`
 		Permissions map[string]bool `json:"permissions"`
 	}
-	var collabs []collaborator
-	if err := r.call(ctx, func() (err error) {
-		collabs, err = listAll[collaborator](ctx, r.cn, repoPath(r.org, repo.Name)+"/collaborators?affiliation=direct")
-		return err
-	}); err != nil {
+	collabs, err := listIn[collaborator](ctx, r, repoPath(r.org, repo.Name)+"/collaborators?affiliation=direct")
+	if err != nil {
 		return err
 	}
 	for _, u := range collabs {
@@ -401,15 +387,10 @@ func (rr *restRuleset) state() state.Ruleset {
 
 // rulesetsREST reads a repository's rulesets (its own and its parents').
 func (r *orgReader) rulesetsREST(ctx context.Context, repo *state.Repo, rc *rulesetCache) error {
-	var list []struct {
+	list, err := listIn[struct {
 		ID int64 `json:"id"`
-	}
-	if err := r.call(ctx, func() (err error) {
-		list, err = listAll[struct {
-			ID int64 `json:"id"`
-		}](ctx, r.cn, repoPath(r.org, repo.Name)+"/rulesets?includes_parents=true")
-		return err
-	}); err != nil {
+	}](ctx, r, repoPath(r.org, repo.Name)+"/rulesets?includes_parents=true")
+	if err != nil {
 		return err
 	}
 	for _, item := range list {
