@@ -1,9 +1,5 @@
 package ghsim
 
-import (
-	"net/http"
-)
-
 // registerRoutes lists every REST endpoint with the GitHub App permission
 // it needs (what X-Accepted-GitHub-Permissions reports).
 func (s *Server) registerRoutes() {
@@ -117,7 +113,6 @@ func (s *Server) registerRoutes() {
 	s.mux.HandleFunc("POST /graphql", s.graphqlHandler(gq))
 	nf := &route{method: "*", pattern: "(unknown)", auth: authAny, h: func(c *ctx) { c.notFound() }}
 	s.mux.HandleFunc("/", s.handle(nf))
-	_ = http.MethodGet
 }
 
 // onRepo, onOrg and onTeam run a handler on the repository, org or team in
