@@ -285,11 +285,11 @@ func (rule *gqlRule) protection(branch string) state.BranchProtection {
 			if c == nil {
 				continue
 			}
-			id := state.AnyApp
-			if c.App != nil && c.App.DatabaseID != nil && *c.App.DatabaseID > 0 {
-				id = *c.App.DatabaseID
+			var app *int64
+			if c.App != nil {
+				app = c.App.DatabaseID
 			}
-			sc.Checks = append(sc.Checks, state.Check{Context: c.Context, AppID: id})
+			sc.Checks = append(sc.Checks, checkOf(c.Context, app))
 		}
 		bp.StatusChecks = sc
 	}
@@ -356,34 +356,19 @@ func (r *gqlRulesetRules) applyRules(rs *state.Ruleset) {
 		case typ == "required_status_checks" && n.Parameters != nil:
 			rs.StrictChecks = rs.StrictChecks || n.Parameters.StrictRequiredStatusChecksPolicy
 			for _, c := range n.Parameters.RequiredStatusChecks {
-				if c == nil {
-					continue
+				if c != nil {
+					rs.RequiredChecks = append(rs.RequiredChecks, checkOf(c.Context, c.IntegrationID))
 				}
-				id := state.AnyApp
-				if c.IntegrationID != nil && *c.IntegrationID > 0 {
-					id = *c.IntegrationID
-				}
-				rs.RequiredChecks = append(rs.RequiredChecks, state.Check{Context: c.Context, AppID: id})
 			}
 		case typ == "pull_request" && n.Parameters != nil:
-			count := 0
-			if n.Parameters.RequiredApprovingReviewCount != nil {
-				count = *n.Parameters.RequiredApprovingReviewCount
-			}
-			if rs.Reviews == nil || count > *rs.Reviews {
-				rs.Reviews = &count
-			}
+			addReviews(rs, n.Parameters.RequiredApprovingReviewCount)
 		case typ == "required_status_checks" || typ == "pull_request":
 			rs.Incomplete = true
 		default:
 			other[typ] = true
 		}
 	}
-	for t := range other {
-		rs.OtherRules = append(rs.OtherRules, t)
-	}
-	sort.Strings(rs.OtherRules)
-	sort.Slice(rs.RequiredChecks, func(i, j int) bool { return rs.RequiredChecks[i].Context < rs.RequiredChecks[j].Context })
+	sortRules(rs, other)
 	rs.BypassRead = r.bypassRead
 	if r.BypassActors != nil {
 		for _, a := range r.BypassActors.Nodes {
@@ -417,3 +402,39 @@ func (r *gqlRulesetRules) applyRules(rs *state.Ruleset) {
 		})
 	}
 }
+
+// checkOf is a required check as the state holds it: from any App unless
+// GitHub names one. The GraphQL and REST reads of protection and rulesets
+// share it, so that they read the same.
+func checkOf(context string, appID *int64) state.Check {
+	if appID != nil && *appID > 0 {
+		return state.Check{Context: context, AppID: *appID}
+	}
+	return state.Check{Context: context, AppID: state.AnyApp}
+}
+
+// addReviews keeps the highest review count of a ruleset's pull_request
+// rules (a missing count is 0).
+func addReviews(rs *state.Ruleset, count *int) {
+	n := 0
+	if count != nil {
+		n = *count
+	}
+	if rs.Reviews == nil || n > *rs.Reviews {
+		rs.Reviews = &n
+	}
+}
+
+// sortRules sets a ruleset's other rules and sorts them and its checks.
+func sortRules(rs *state.Ruleset, other map[string]bool) {
+	for t := range other {
+		rs.OtherRules = append(rs.OtherRules, t)
+	}
+	sort.Strings(rs.OtherRules)
+	sort.Slice(rs.RequiredChecks, func(i, j int) bool { return rs.RequiredChecks[i].Context < rs.RequiredChecks[j].Context })
+}
+
+// page gives a connection's items and page info (see morePages).
+func (c *collabConn) page() ([]*gqlCollabEdge, pageInfo)   { return c.Edges, c.PageInfo }
+func (c *ruleConn) page() ([]*gqlRule, pageInfo)           { return c.Nodes, c.PageInfo }
+func (c *rulesetConn) page() ([]*gqlRulesetHead, pageInfo) { return c.Nodes, c.PageInfo }

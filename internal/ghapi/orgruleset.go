@@ -103,12 +103,7 @@ func (c *Client) orgRuleset(ctx context.Context, cn *conn, org string, id int64)
 // CreateOrgRuleset creates the floor ruleset. POST is not repeated after an
 // ambiguous failure: the next plan finds the ruleset by its name.
 func (c *Client) CreateOrgRuleset(ctx context.Context, org string, want state.OrgRuleset) error {
-	cn, err := c.auth.conn(ctx, org)
-	if err != nil {
-		return err
-	}
-	_, err = cn.do(ctx, http.MethodPost, "orgs/"+pathSeg(org)+"/rulesets", orgRulesetBody(want, nil), nil)
-	return err
+	return c.send(ctx, org, http.MethodPost, "orgs/"+pathSeg(org)+"/rulesets", orgRulesetBody(want, nil))
 }
 
 // UpdateOrgRuleset writes want over ruleset id. Rules permsync does not

@@ -101,11 +101,7 @@ func (p *restProtection) state(branch string) state.BranchProtection {
 	if rsc := p.RequiredStatusChecks; rsc != nil {
 		sc := &state.StatusChecks{Strict: rsc.Strict, Checks: []state.Check{}}
 		for _, c := range rsc.Checks {
-			id := state.AnyApp
-			if c.AppID != nil && *c.AppID > 0 {
-				id = *c.AppID
-			}
-			sc.Checks = append(sc.Checks, state.Check{Context: c.Context, AppID: id})
+			sc.Checks = append(sc.Checks, checkOf(c.Context, c.AppID))
 		}
 		if len(rsc.Checks) == 0 {
 			for _, ctx := range rsc.Contexts {

@@ -466,10 +466,7 @@ const QueryViewer = `query Viewer {
 // Queries returns every GraphQL document this package can send, by name
 // (the batch query at one and at its full size), for schema checks.
 func Queries() map[string]string {
-	full := make([]int, repoBatchSize)
-	for i := range full {
-		full[i] = i
-	}
+	full := indexes(repoBatchSize)
 	return map[string]string{
 		"OrgRepos":               QueryOrgRepos,
 		"RepoBatch/1":            QueryRepoBatch([]int{0}),

@@ -123,6 +123,33 @@ func (r *orgReader) call(ctx context.Context, fn func() error) error {
 	return fn()
 }
 
+// query runs one GraphQL query holding a ReadConcurrency slot.
+func (r *orgReader) query(ctx context.Context, name, query string, vars map[string]any) (res *gqlResult, err error) {
+	err = r.call(ctx, func() (err error) {
+		res, err = r.cn.graphql(ctx, name, query, vars)
+		return err
+	})
+	return res, err
+}
+
+// queryAll is query where any error in the answer fails it.
+func (r *orgReader) queryAll(ctx context.Context, name, query string, vars map[string]any) (*gqlResult, error) {
+	res, err := r.query(ctx, name, query, vars)
+	if err == nil && len(res.Errors) > 0 {
+		return nil, gqlFailure("GraphQL "+name, res.Errors)
+	}
+	return res, err
+}
+
+// listIn pages a REST list holding a ReadConcurrency slot.
+func listIn[T any](ctx context.Context, r *orgReader, path string) (list []T, err error) {
+	err = r.call(ctx, func() (err error) {
+		list, err = listAll[T](ctx, r.cn, path)
+		return err
+	})
+	return list, err
+}
+
 func (r *orgReader) setFatal(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -142,53 +169,81 @@ func (r *orgReader) note(format string, args ...any) {
 func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	o := &state.Org{Name: r.org, Owners: []string{}, Members: []string{}, Teams: []*state.Team{}, Repos: []*state.Repo{}, ReadAt: r.c.now().UTC()}
-
+	o := r.newOrg()
 	// The org itself first: a missing org or missing access fails here
 	// with one clear error rather than once per repository.
 	if err := r.call(ctx, func() error { return r.readOrgInfo(ctx, o) }); err != nil {
 		return nil, err
 	}
+	r.narrow = r.opts.Narrow && !r.opts.Audit && r.opts.Repos != nil && len(dedupeFold(r.opts.Repos)) <= narrowMaxRepos
+	teams, membersTotal, err := r.readFirstPhase(ctx, cancel, o)
+	if err != nil {
+		return nil, err
+	}
+	var rules map[string]*gqlRulesetRules
+	if r.narrow {
+		// Only the teams and logins these repositories concern.
+		if rules, err = r.narrowOrg(ctx, o, teams, membersTotal); err != nil {
+			return nil, err
+		}
+	}
+	// Second phase: do the requested branches exist? And the rules of the
+	// active branch rulesets, once each.
+	if err := r.checkBranches(ctx); err != nil {
+		return nil, err
+	}
+	if rules == nil {
+		if rules, err = r.readRulesetRules(ctx); err != nil {
+			return nil, err
+		}
+	}
+	r.probeProtectionOffered(ctx)
+	r.assemble(o, r.addTeams(o, teams), rules)
+	o.Sort()
+	return o, nil
+}
 
-	var teams []*gqlTeam
-	var orgWG sync.WaitGroup
-	orgTask := func(fn func() error) {
-		orgWG.Add(1)
+// newOrg is an org with nothing read yet (empty lists, not nil).
+func (r *orgReader) newOrg() *state.Org {
+	return &state.Org{Name: r.org, Owners: []string{}, Members: []string{}, Teams: []*state.Team{}, Repos: []*state.Repo{}, ReadAt: r.c.now().UTC()}
+}
+
+// newRepo is a repository with nothing read yet (empty lists, not nil).
+func (r *orgReader) newRepo(name string) *state.Repo {
+	return &state.Repo{Org: r.org, Name: name, Users: []state.UserGrant{}, Invitations: []state.Invitation{}, Teams: []state.TeamGrant{}, Protection: []state.BranchProtection{}}
+}
+
+// readFirstPhase reads at once the org's owners, its members and teams
+// (a narrow read: only the teams' grants on its repositories, and the
+// member count) and the repositories. The first failure cancels the rest.
+func (r *orgReader) readFirstPhase(ctx context.Context, cancel context.CancelFunc, o *state.Org) (teams []*gqlTeam, membersTotal int, err error) {
+	var wg sync.WaitGroup
+	task := func(fn func() error) {
+		wg.Add(1)
 		go func() {
-			defer orgWG.Done()
+			defer wg.Done()
 			if err := fn(); err != nil {
 				r.setFatal(err)
 				cancel()
 			}
 		}()
 	}
-	r.narrow = r.opts.Narrow && !r.opts.Audit && r.opts.Repos != nil && len(dedupeFold(r.opts.Repos)) <= narrowMaxRepos
-	var membersTotal int
+	orgPath := "orgs/" + pathSeg(r.org)
 	if !r.narrow {
-		orgTask(func() error {
-			m, err := r.logins(ctx, "orgs/"+pathSeg(r.org)+"/members")
-			o.Members = m
-			return err
-		})
+		task(func() (err error) { o.Members, err = r.logins(ctx, orgPath+"/members"); return err })
 	}
-	orgTask(func() error {
-		m, err := r.logins(ctx, "orgs/"+pathSeg(r.org)+"/members?role=admin")
-		o.Owners = m
-		return err
-	})
+	task(func() (err error) { o.Owners, err = r.logins(ctx, orgPath+"/members?role=admin"); return err })
 	if !r.narrow {
-		orgTask(func() (err error) { teams, err = r.readTeams(ctx); return err })
+		task(func() (err error) { teams, err = r.readTeams(ctx); return err })
 	}
 	if r.opts.Audit {
-		orgTask(func() error { o.Installations = r.readInstallations(ctx); return nil })
+		task(func() error { o.Installations = r.readInstallations(ctx); return nil })
 	}
-
-	// Repositories.
-	if r.narrow {
+	switch names := dedupeFold(r.opts.Repos); {
+	case r.narrow:
 		// One query for the repositories and the first page of teams.
-		names := dedupeFold(r.opts.Repos)
 		r.total = len(names)
-		orgTask(func() (err error) {
+		task(func() error {
 			pre, err := r.readBatchNarrow(ctx, names)
 			if err != nil {
 				return err
@@ -196,71 +251,40 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 			teams, membersTotal, err = r.readTeamsFor(ctx, names, pre)
 			return err
 		})
-	} else if r.opts.Repos == nil {
-		orgTask(func() error { return r.listRepos(ctx) })
-	} else {
-		names := dedupeFold(r.opts.Repos)
+	case r.opts.Repos == nil:
+		task(func() error { return r.listRepos(ctx) })
+	default:
 		r.total = len(names)
-		idx := make([]int, len(names))
-		for i := range names {
-			idx[i] = i
-		}
+		idx := indexes(len(names))
 		for start := 0; start < len(idx); start += repoBatchSize {
 			batch := idx[start:min(start+repoBatchSize, len(idx))]
-			orgTask(func() error { return r.readBatch(ctx, names, batch) })
+			task(func() error { return r.readBatch(ctx, names, batch) })
 		}
 	}
-	orgWG.Wait()
+	wg.Wait()
 	r.wg.Wait() // per-repository tasks started by the batches
 	if r.fatal != nil {
-		return nil, r.fatal
+		return nil, 0, r.fatal
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+	return teams, membersTotal, ctx.Err()
+}
 
-	var rules map[string]*gqlRulesetRules
-	if r.narrow {
-		// Only the teams and logins these repositories concern.
-		var err error
-		if rules, err = r.narrowOrg(ctx, o, teams, membersTotal); err != nil {
-			return nil, err
-		}
+// indexes is 0, 1, … n-1.
+func indexes(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
 	}
+	return idx
+}
 
-	// Second phase: do the requested branches exist? And the rules of the
-	// active branch rulesets, once each.
-	if err := r.checkBranches(ctx); err != nil {
-		return nil, err
-	}
-	if rules == nil {
-		var err error
-		if rules, err = r.readRulesetRules(ctx); err != nil {
-			return nil, err
-		}
-	}
-	r.probeProtectionOffered(ctx)
-
+// addTeams adds the teams read to o and returns each repository's team
+// grants (by lower-case name), with what a team inherits.
+func (r *orgReader) addTeams(o *state.Org, teams []*gqlTeam) map[string][]state.TeamGrant {
 	teamGrants := map[string][]state.TeamGrant{}
 	parentOf := map[string]string{}
 	for _, t := range teams {
-		st := &state.Team{Slug: t.Slug, Name: t.Name, ID: t.DatabaseID, Members: []string{}}
-		if r.narrow && t.Members == nil {
-			st.Members = nil // not read: no repository of this read concerns it
-		}
-		if t.ParentTeam != nil {
-			st.Parent = t.ParentTeam.Slug
-		}
-		if t.Members != nil {
-			for _, m := range t.Members.Nodes {
-				if m != nil && m.Login != "" {
-					st.Members = append(st.Members, m.Login)
-				}
-			}
-		}
-		if st.Members != nil {
-			st.Members = dedupeFold(st.Members)
-		}
+		st := r.stateTeam(t)
 		o.Teams = append(o.Teams, st)
 		parentOf[strings.ToLower(t.Slug)] = strings.ToLower(st.Parent)
 		if t.Repositories != nil {
@@ -274,10 +298,37 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 			}
 		}
 	}
-
 	for key, grants := range teamGrants {
 		teamGrants[key] = withInherited(grants, teams, parentOf)
 	}
+	return teamGrants
+}
+
+// stateTeam is one team read, its members once each (nil in a narrow
+// read when no repository of the read concerns it: not read).
+func (r *orgReader) stateTeam(t *gqlTeam) *state.Team {
+	st := &state.Team{Slug: t.Slug, Name: t.Name, ID: t.DatabaseID, Members: []string{}}
+	if t.ParentTeam != nil {
+		st.Parent = t.ParentTeam.Slug
+	}
+	if t.Members == nil {
+		if r.narrow {
+			st.Members = nil
+		}
+		return st
+	}
+	for _, m := range t.Members.Nodes {
+		if m != nil && m.Login != "" {
+			st.Members = append(st.Members, m.Login)
+		}
+	}
+	st.Members = dedupeFold(st.Members)
+	return st
+}
+
+// assemble adds the repositories read to o, each with its team grants,
+// the protection of its branches that matter and its rulesets' rules.
+func (r *orgReader) assemble(o *state.Org, teamGrants map[string][]state.TeamGrant, rules map[string]*gqlRulesetRules) {
 	for _, rr := range r.order {
 		repo := rr.repo
 		o.Repos = append(o.Repos, repo)
@@ -304,8 +355,6 @@ func (r *orgReader) read(ctx context.Context) (*state.Org, error) {
 			repo.ReadError = strings.Join(rr.failed, "; ")
 		}
 	}
-	o.Sort()
-	return o, nil
 }
 
 // readOrgInfo reads GET /orgs/{org}: the login's spelling and the base role.
@@ -356,15 +405,9 @@ func (r *orgReader) readOrgInfo(ctx context.Context, o *state.Org) error {
 
 // logins lists the logins of a REST list of users.
 func (r *orgReader) logins(ctx context.Context, path string) ([]string, error) {
-	var users []struct {
+	users, err := listIn[struct {
 		Login string `json:"login"`
-	}
-	err := r.call(ctx, func() (err error) {
-		users, err = listAll[struct {
-			Login string `json:"login"`
-		}](ctx, r.cn, path)
-		return err
-	})
+	}](ctx, r, path)
 	if err != nil {
 		return nil, err
 	}
@@ -416,16 +459,9 @@ func (r *orgReader) readTeams(ctx context.Context) ([]*gqlTeam, error) {
 	after := ""
 	for page := 0; ; page++ {
 		vars := map[string]any{"org": r.org, "after": nullable(after)}
-		var res *gqlResult
-		err := r.call(ctx, func() (err error) {
-			res, err = r.cn.graphql(ctx, "OrgTeams", QueryOrgTeams, vars)
-			return err
-		})
+		res, err := r.queryAll(ctx, "OrgTeams", QueryOrgTeams, vars)
 		if err != nil {
 			return nil, err
-		}
-		if len(res.Errors) > 0 {
-			return nil, gqlFailure("GraphQL OrgTeams", res.Errors)
 		}
 		var data struct {
 			Teams *struct {
@@ -498,16 +534,9 @@ func (r *orgReader) teamsRepositoriesFrom(ctx context.Context, pending []*gqlTea
 				vars[fmt.Sprintf("s%d", i)] = t.Slug
 				vars[fmt.Sprintf("a%d", i)] = nullable(t.Repositories.PageInfo.EndCursor)
 			}
-			var res *gqlResult
-			err := r.call(ctx, func() (err error) {
-				res, err = r.cn.graphql(ctx, "TeamsRepositories", QueryTeamsRepositories(len(batch)), vars)
-				return err
-			})
+			res, err := r.queryAll(ctx, "TeamsRepositories", QueryTeamsRepositories(len(batch)), vars)
 			if err != nil {
 				return err
-			}
-			if len(res.Errors) > 0 {
-				return gqlFailure("GraphQL TeamsRepositories", res.Errors)
 			}
 			var data map[string]*struct {
 				Slug         string        `json:"slug"`
@@ -536,16 +565,9 @@ func (r *orgReader) teamsRepositoriesFrom(ctx context.Context, pending []*gqlTea
 func (r *orgReader) moreTeamMembers(ctx context.Context, t *gqlTeam) error {
 	after := t.Members.PageInfo.EndCursor
 	for page := 0; after != "" && page < maxPages; page++ {
-		var res *gqlResult
-		err := r.call(ctx, func() (err error) {
-			res, err = r.cn.graphql(ctx, "TeamMembers", QueryTeamMembers, map[string]any{"org": r.org, "slug": t.Slug, "after": after})
-			return err
-		})
+		res, err := r.queryAll(ctx, "TeamMembers", QueryTeamMembers, map[string]any{"org": r.org, "slug": t.Slug, "after": after})
 		if err != nil {
 			return err
-		}
-		if len(res.Errors) > 0 {
-			return gqlFailure("GraphQL TeamMembers", res.Errors)
 		}
 		var data struct {
 			Team *gqlTeam `json:"team"`
@@ -571,11 +593,7 @@ func (r *orgReader) listRepos(ctx context.Context) error {
 	after := ""
 	size := repoBatchSize
 	for page := 0; page < maxPages; page++ {
-		var res *gqlResult
-		err := r.call(ctx, func() (err error) {
-			res, err = r.cn.graphql(ctx, "OrgRepos", QueryOrgRepos, map[string]any{"org": r.org, "first": size, "after": nullable(after)})
-			return err
-		})
+		res, err := r.query(ctx, "OrgRepos", QueryOrgRepos, map[string]any{"org": r.org, "first": size, "after": nullable(after)})
 		if err != nil {
 			// GitHub gives up on a query that takes over 10 s: ask for
 			// fewer repositories a page.
@@ -630,11 +648,7 @@ func (r *orgReader) listRepos(ctx context.Context) error {
 			r.accept(ctx, g.Name, g, nil)
 		}
 		if len(retry) > 0 {
-			idx := make([]int, len(retry))
-			for i := range retry {
-				idx[i] = i
-			}
-			if err := r.readBatch(ctx, retry, idx); err != nil {
+			if err := r.readBatch(ctx, retry, indexes(len(retry))); err != nil {
 				return err
 			}
 		}
@@ -662,21 +676,13 @@ func nodeIndex(path []any) (int, bool) {
 // query splits the batch (GitHub times out heavy queries) down to single
 // repositories, which then carry the error.
 func (r *orgReader) readBatch(ctx context.Context, names []string, idx []int) error {
-	vars := map[string]any{"owner": r.org}
-	for _, i := range idx {
-		vars[fmt.Sprintf("n%d", i)] = names[i]
+	name, query := "RepoBatch", QueryRepoBatch(idx)
+	if r.narrow {
+		name, query = "RepoBatchNarrow", QueryRepoBatchNarrow(idx)
 	}
-	var res *gqlResult
-	err := r.call(ctx, func() (err error) {
-		if r.narrow {
-			res, err = r.cn.graphql(ctx, "RepoBatchNarrow", QueryRepoBatchNarrow(idx), vars)
-		} else {
-			res, err = r.cn.graphql(ctx, "RepoBatch", QueryRepoBatch(idx), vars)
-		}
-		return err
-	})
+	res, err := r.query(ctx, name, query, r.batchVars(names, idx))
 	if err != nil {
-		if ctx.Err() != nil || isUnsupported(err) || KindOf(err) == KindAuth || KindOf(err) == KindRateLimited {
+		if !splitHelps(ctx, err) {
 			return err
 		}
 		if len(idx) > 1 {
@@ -691,6 +697,23 @@ func (r *orgReader) readBatch(ctx context.Context, names []string, idx []int) er
 	}
 	r.acceptBatch(ctx, res, names, idx)
 	return nil
+}
+
+// batchVars are the variables of a query of the repositories names[idx]:
+// owner, and n<i> for each.
+func (r *orgReader) batchVars(names []string, idx []int) map[string]any {
+	vars := map[string]any{"owner": r.org}
+	for _, i := range idx {
+		vars[fmt.Sprintf("n%d", i)] = names[i]
+	}
+	return vars
+}
+
+// splitHelps tells whether a batch query that failed with err may pass
+// in smaller batches (GitHub times out heavy queries).
+func splitHelps(ctx context.Context, err error) bool {
+	k := KindOf(err)
+	return ctx.Err() == nil && !isUnsupported(err) && k != KindAuth && k != KindRateLimited
 }
 
 // acceptBatch takes a RepoBatch answer's repositories.
@@ -763,7 +786,7 @@ func (r *orgReader) progressed() {
 // accept takes one repository's GraphQL data (or its failure) and starts
 // the rest of its read: follow-up pages, invitations, deploy keys.
 func (r *orgReader) accept(ctx context.Context, name string, g *gqlRepo, failed []string) {
-	repo := &state.Repo{Org: r.org, Name: name, Users: []state.UserGrant{}, Invitations: []state.Invitation{}, Teams: []state.TeamGrant{}, Protection: []state.BranchProtection{}}
+	repo := r.newRepo(name)
 	rr := &repoRead{repo: repo, failed: failed}
 	if g != nil && g.OutsideCollaborators != nil {
 		for _, n := range g.OutsideCollaborators.Nodes {
@@ -809,20 +832,14 @@ func (r *orgReader) accept(ctx context.Context, name string, g *gqlRepo, failed 
 	}()
 }
 
-// finish completes one repository.
+// finish completes one repository: the pages after the first, its
+// invitations and (audits) deploy keys.
 func (r *orgReader) finish(ctx context.Context, rr *repoRead, g *gqlRepo) {
 	repo := rr.repo
 	if g.Collaborators == nil {
 		rr.fail("GitHub did not list the collaborators")
 	} else {
-		edges := g.Collaborators.Edges
-		if g.Collaborators.PageInfo.HasNextPage {
-			more, err := r.moreCollaborators(ctx, repo.Name, g.Collaborators.PageInfo.EndCursor)
-			if err != nil {
-				rr.fail("collaborators: %v", err)
-			}
-			edges = append(edges, more...)
-		}
+		edges := allPages(ctx, r, rr, g.Collaborators, (*collabConn).page, "RepoCollaborators", QueryRepoCollaborators, "collaborators", "collaborators")
 		seen := map[string]int{}
 		for _, e := range edges {
 			ug, ok := e.directGrant(r.customRole(ctx))
@@ -843,24 +860,10 @@ func (r *orgReader) finish(ctx context.Context, rr *repoRead, g *gqlRepo) {
 	if g.BranchProtectionRules == nil {
 		rr.fail("GitHub did not list the branch protection rules")
 	} else {
-		rr.rules = g.BranchProtectionRules.Nodes
-		if g.BranchProtectionRules.PageInfo.HasNextPage {
-			more, err := r.moreRules(ctx, repo.Name, g.BranchProtectionRules.PageInfo.EndCursor)
-			if err != nil {
-				rr.fail("branch protection rules: %v", err)
-			}
-			rr.rules = append(rr.rules, more...)
-		}
+		rr.rules = allPages(ctx, r, rr, g.BranchProtectionRules, (*ruleConn).page, "RepoProtectionRules", QueryRepoProtectionRules, "branchProtectionRules", "branch protection rules")
 	}
 	if g.Rulesets != nil {
-		rr.rulesets = g.Rulesets.Nodes
-		if g.Rulesets.PageInfo.HasNextPage {
-			more, err := r.moreRulesets(ctx, repo.Name, g.Rulesets.PageInfo.EndCursor)
-			if err != nil {
-				rr.fail("rulesets: %v", err)
-			}
-			rr.rulesets = append(rr.rulesets, more...)
-		}
+		rr.rulesets = allPages(ctx, r, rr, g.Rulesets, (*rulesetConn).page, "RepoRulesets", QueryRepoRulesets, "rulesets", "rulesets")
 	}
 	// Invitations exist only in REST.
 	err := r.call(ctx, func() error {
@@ -879,112 +882,52 @@ func (r *orgReader) finish(ctx context.Context, rr *repoRead, g *gqlRepo) {
 		}
 	}
 	if r.opts.Audit {
-		err := r.call(ctx, func() error {
-			keys, err := listAll[struct {
-				ID       int64  `json:"id"`
-				Title    string `json:"title"`
-				ReadOnly bool   `json:"read_only"`
-			}](ctx, r.cn, repoPath(r.org, repo.Name)+"/keys")
-			if err != nil {
-				return err
+		r.readDeployKeys(ctx, repo)
+	}
+}
+
+// readDeployKeys lists a repository's deploy keys (audits only); a
+// failure leaves them nil (not read), with a note.
+func (r *orgReader) readDeployKeys(ctx context.Context, repo *state.Repo) {
+	keys, err := listIn[struct {
+		ID       int64  `json:"id"`
+		Title    string `json:"title"`
+		ReadOnly bool   `json:"read_only"`
+	}](ctx, r, repoPath(r.org, repo.Name)+"/keys")
+	if err != nil {
+		r.note("could not list the deploy keys of %s/%s: %v", r.org, repo.Name, err)
+		return
+	}
+	repo.DeployKeys = []state.DeployKey{}
+	for _, k := range keys {
+		repo.DeployKeys = append(repo.DeployKeys, state.DeployKey{ID: k.ID, Title: k.Title, ReadOnly: k.ReadOnly})
+	}
+}
+
+// allPages is a connection of the repository read, first its first page
+// (pageOf gives a page's items): the items of every page. A page after the first is one query op (its
+// variables owner, name and after), the connection its repository's field;
+// a failure there is the repository's, named by what.
+func allPages[C, N any](ctx context.Context, r *orgReader, rr *repoRead, first *C, pageOf func(*C) ([]N, pageInfo), op, query, field, what string) []N {
+	out, pi := pageOf(first)
+	var more []N
+	for page := 0; pi.HasNextPage && pi.EndCursor != "" && page < maxPages; page++ {
+		res, err := r.queryAll(ctx, op, query, map[string]any{"owner": r.org, "name": rr.repo.Name, "after": pi.EndCursor})
+		var data map[string]*C
+		if err == nil {
+			if ok, derr := res.decodeField("repository", &data); derr != nil || !ok || data[field] == nil {
+				err = &Error{Op: "GraphQL " + op, Kind: KindOther, Message: "no " + field + " in the answer"}
 			}
-			repo.DeployKeys = []state.DeployKey{}
-			for _, k := range keys {
-				repo.DeployKeys = append(repo.DeployKeys, state.DeployKey{ID: k.ID, Title: k.Title, ReadOnly: k.ReadOnly})
-			}
-			return nil
-		})
+		}
 		if err != nil {
-			r.note("could not list the deploy keys of %s/%s: %v", r.org, repo.Name, err)
+			rr.fail("%s: %v", what, err)
+			return out // the first page only
 		}
+		var items []N
+		items, pi = pageOf(data[field])
+		more = append(more, items...)
 	}
-}
-
-func (r *orgReader) moreCollaborators(ctx context.Context, name, after string) ([]*gqlCollabEdge, error) {
-	var out []*gqlCollabEdge
-	for page := 0; after != "" && page < maxPages; page++ {
-		var res *gqlResult
-		err := r.call(ctx, func() (err error) {
-			res, err = r.cn.graphql(ctx, "RepoCollaborators", QueryRepoCollaborators, map[string]any{"owner": r.org, "name": name, "after": after})
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(res.Errors) > 0 {
-			return nil, gqlFailure("GraphQL RepoCollaborators", res.Errors)
-		}
-		var data struct {
-			Collaborators *collabConn `json:"collaborators"`
-		}
-		if ok, err := res.decodeField("repository", &data); err != nil || !ok || data.Collaborators == nil {
-			return nil, &Error{Op: "GraphQL RepoCollaborators", Kind: KindOther, Message: "no collaborators in the answer"}
-		}
-		out = append(out, data.Collaborators.Edges...)
-		if !data.Collaborators.PageInfo.HasNextPage {
-			break
-		}
-		after = data.Collaborators.PageInfo.EndCursor
-	}
-	return out, nil
-}
-
-func (r *orgReader) moreRules(ctx context.Context, name, after string) ([]*gqlRule, error) {
-	var out []*gqlRule
-	for page := 0; after != "" && page < maxPages; page++ {
-		var res *gqlResult
-		err := r.call(ctx, func() (err error) {
-			res, err = r.cn.graphql(ctx, "RepoProtectionRules", QueryRepoProtectionRules, map[string]any{"owner": r.org, "name": name, "after": after})
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(res.Errors) > 0 {
-			return nil, gqlFailure("GraphQL RepoProtectionRules", res.Errors)
-		}
-		var data struct {
-			Rules *ruleConn `json:"branchProtectionRules"`
-		}
-		if ok, err := res.decodeField("repository", &data); err != nil || !ok || data.Rules == nil {
-			return nil, &Error{Op: "GraphQL RepoProtectionRules", Kind: KindOther, Message: "no rules in the answer"}
-		}
-		out = append(out, data.Rules.Nodes...)
-		if !data.Rules.PageInfo.HasNextPage {
-			break
-		}
-		after = data.Rules.PageInfo.EndCursor
-	}
-	return out, nil
-}
-
-func (r *orgReader) moreRulesets(ctx context.Context, name, after string) ([]*gqlRulesetHead, error) {
-	var out []*gqlRulesetHead
-	for page := 0; after != "" && page < maxPages; page++ {
-		var res *gqlResult
-		err := r.call(ctx, func() (err error) {
-			res, err = r.cn.graphql(ctx, "RepoRulesets", QueryRepoRulesets, map[string]any{"owner": r.org, "name": name, "after": after})
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(res.Errors) > 0 {
-			return nil, gqlFailure("GraphQL RepoRulesets", res.Errors)
-		}
-		var data struct {
-			Rulesets *rulesetConn `json:"rulesets"`
-		}
-		if ok, err := res.decodeField("repository", &data); err != nil || !ok || data.Rulesets == nil {
-			return nil, &Error{Op: "GraphQL RepoRulesets", Kind: KindOther, Message: "no rulesets in the answer"}
-		}
-		out = append(out, data.Rulesets.Nodes...)
-		if !data.Rulesets.PageInfo.HasNextPage {
-			break
-		}
-		after = data.Rulesets.PageInfo.EndCursor
-	}
-	return out, nil
+	return append(out, more...)
 }
 
 // rulesetIDs lists the distinct active branch rulesets seen, sorted.
@@ -1021,21 +964,11 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 		go func() {
 			defer wg.Done()
 			nodes, hidden, err := r.rulesBatch(ctx, batch)
-			if hidden > 0 {
-				r.note("GitHub did not show who may bypass %d rulesets (it shows bypass lists only to a token with write access to the ruleset): they count as bypassable by anyone", hidden)
-			}
+			nodes, err = r.takeRules(ctx, len(batch), nodes, hidden, err)
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
-				if isUnsupported(err) || ctx.Err() != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
-					return
-				}
-				// The rulesets stay marked incomplete.
-				r.note("could not read the rules of %d rulesets: %v", len(batch), err)
-				return
+			if err != nil && firstErr == nil {
+				firstErr = err
 			}
 			for id, n := range nodes {
 				out[id] = n
@@ -1046,6 +979,23 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 	return out, firstErr
 }
 
+// takeRules judges the rules read for n rulesets: a failure that fails
+// the read is returned; another leaves them without rules (marked
+// incomplete), with a note.
+func (r *orgReader) takeRules(ctx context.Context, n int, rules map[string]*gqlRulesetRules, hidden int, err error) (map[string]*gqlRulesetRules, error) {
+	if hidden > 0 {
+		r.note("GitHub did not show who may bypass %d rulesets (it shows bypass lists only to a token with write access to the ruleset): they count as bypassable by anyone", hidden)
+	}
+	switch {
+	case err != nil && (isUnsupported(err) || ctx.Err() != nil):
+		return nil, err
+	case err != nil:
+		r.note("could not read the rules of %d rulesets: %v", n, err)
+		return map[string]*gqlRulesetRules{}, nil
+	}
+	return rules, nil
+}
+
 // rulesBatch reads the rules and bypass actors of up to 100 rulesets. A
 // ruleset whose rules came with an error is left out (and will be marked
 // incomplete). Bypass actors GitHub did not show (null, with or without
@@ -1053,11 +1003,7 @@ func (r *orgReader) readRulesetRules(ctx context.Context) (map[string]*gqlRulese
 // ruleset) leave the ruleset's bypass list unread; hidden counts them.
 func (r *orgReader) rulesBatch(ctx context.Context, ids []string) (out map[string]*gqlRulesetRules, hidden int, err error) {
 	const name = "RulesetRules"
-	var res *gqlResult
-	err = r.call(ctx, func() (err error) {
-		res, err = r.cn.graphql(ctx, name, QueryRulesetRules, map[string]any{"ids": ids})
-		return err
-	})
+	res, err := r.query(ctx, name, QueryRulesetRules, map[string]any{"ids": ids})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -1110,107 +1056,117 @@ func parseRules(res *gqlResult, name string) (out map[string]*gqlRulesetRules, h
 // checkBranches finds which requested branches (besides the default
 // branch, which exists) are missing, in batches of cheap ref lookups.
 func (r *orgReader) checkBranches(ctx context.Context) error {
-	type want struct {
-		rr     *repoRead
-		branch string
-	}
-	var refs []want
+	var refs []branchWant
 	for _, rr := range r.order {
 		if rr.repo.NotFound || len(rr.failed) > 0 {
 			continue
 		}
 		for _, b := range r.branchesFor(rr.repo) {
 			if b != rr.repo.DefaultBranch {
-				refs = append(refs, want{rr, b})
+				refs = append(refs, branchWant{rr, b})
 			}
 		}
 	}
 	const perQuery = 100
 	var wg sync.WaitGroup
-	var mu sync.Mutex
+	var mu sync.Mutex // guards the repoReads and firstErr
 	var firstErr error
 	for start := 0; start < len(refs); start += perQuery {
 		batch := refs[start:min(start+perQuery, len(refs))]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			vars := map[string]any{"owner": r.org}
-			repoIdx := map[*repoRead]int{}
-			var list []BranchRef
-			for j, w := range batch {
-				i, ok := repoIdx[w.rr]
-				if !ok {
-					i = len(repoIdx)
-					repoIdx[w.rr] = i
-					vars[fmt.Sprintf("n%d", i)] = w.rr.repo.Name
-				}
-				vars[fmt.Sprintf("b%d", j)] = "refs/heads/" + w.branch
-				list = append(list, BranchRef{Repo: i, Branch: j})
-			}
-			var res *gqlResult
-			err := r.call(ctx, func() (err error) {
-				res, err = r.cn.graphql(ctx, "BranchRefs", QueryBranchRefs(list), vars)
-				return err
-			})
-			if isUnsupported(err) {
-				// Ref lookups are plain REST calls too: only these
-				// branches, not the whole read, need another way.
-				for _, w := range batch {
-					var missing bool
-					err := r.call(ctx, func() error {
-						_, err := r.cn.do(ctx, http.MethodGet, repoPath(r.org, w.rr.repo.Name)+"/branches/"+pathSeg(w.branch), nil, nil)
-						if KindOf(err) == KindNotFound {
-							missing, err = true, nil
-						}
-						return err
-					})
-					mu.Lock()
-					switch {
-					case err != nil:
-						w.rr.fail("could not check that branch %s exists: %v", w.branch, err)
-					case missing:
-						if w.rr.missing == nil {
-							w.rr.missing = map[string]bool{}
-						}
-						w.rr.missing[w.branch] = true
-					}
-					mu.Unlock()
-				}
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if ctx.Err() != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
-					return
-				}
-				for _, w := range batch {
-					w.rr.fail("could not check that branch %s exists: %v", w.branch, err)
-				}
-				return
-			}
-			for j, w := range batch {
-				alias := fmt.Sprintf("r%d", repoIdx[w.rr])
-				var refs map[string]json.RawMessage
-				ok, derr := res.decodeField(alias, &refs)
-				if derr != nil || !ok || len(res.errorsFor(alias)) > 0 {
-					w.rr.fail("could not check that branch %s exists", w.branch)
-					continue
-				}
-				if v := refs[fmt.Sprintf("b%d", j)]; len(v) == 0 || string(v) == "null" {
-					if w.rr.missing == nil {
-						w.rr.missing = map[string]bool{}
-					}
-					w.rr.missing[w.branch] = true
+			if err := r.checkBranchBatch(ctx, batch, &mu); err != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				if firstErr == nil {
+					firstErr = err
 				}
 			}
 		}()
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// branchWant is a branch whose existence matters.
+type branchWant struct {
+	rr     *repoRead
+	branch string
+}
+
+// checkBranchBatch looks up up to 100 branches in one query (through REST
+// one by one where GraphQL lacks it). Only a cancelled read fails it: the
+// other failures are the repositories'.
+func (r *orgReader) checkBranchBatch(ctx context.Context, batch []branchWant, mu *sync.Mutex) error {
+	vars := map[string]any{"owner": r.org}
+	repoIdx := map[*repoRead]int{}
+	var list []BranchRef
+	for j, w := range batch {
+		i, ok := repoIdx[w.rr]
+		if !ok {
+			i = len(repoIdx)
+			repoIdx[w.rr] = i
+			vars[fmt.Sprintf("n%d", i)] = w.rr.repo.Name
+		}
+		vars[fmt.Sprintf("b%d", j)] = "refs/heads/" + w.branch
+		list = append(list, BranchRef{Repo: i, Branch: j})
+	}
+	res, err := r.query(ctx, "BranchRefs", QueryBranchRefs(list), vars)
+	if isUnsupported(err) {
+		// Ref lookups are plain REST calls too: only these branches, not
+		// the whole read, need another way.
+		for _, w := range batch {
+			var missing bool
+			err := r.call(ctx, func() error {
+				_, err := r.cn.do(ctx, http.MethodGet, repoPath(r.org, w.rr.repo.Name)+"/branches/"+pathSeg(w.branch), nil, nil)
+				if KindOf(err) == KindNotFound {
+					missing, err = true, nil
+				}
+				return err
+			})
+			mu.Lock()
+			w.outcome(err, missing)
+			mu.Unlock()
+		}
+		return nil
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		for _, w := range batch {
+			w.outcome(err, false)
+		}
+		return nil
+	}
+	for j, w := range batch {
+		alias := fmt.Sprintf("r%d", repoIdx[w.rr])
+		var refs map[string]json.RawMessage
+		ok, derr := res.decodeField(alias, &refs)
+		if derr != nil || !ok || len(res.errorsFor(alias)) > 0 {
+			w.rr.fail("could not check that branch %s exists", w.branch)
+			continue
+		}
+		v := refs[fmt.Sprintf("b%d", j)]
+		w.outcome(nil, len(v) == 0 || string(v) == "null")
+	}
+	return nil
+}
+
+// outcome records what a branch lookup found (called with the lock held).
+func (w branchWant) outcome(err error, missing bool) {
+	switch {
+	case err != nil:
+		w.rr.fail("could not check that branch %s exists: %v", w.branch, err)
+	case missing:
+		if w.rr.missing == nil {
+			w.rr.missing = map[string]bool{}
+		}
+		w.rr.missing[w.branch] = true
+	}
 }
 
 // assembleProtection resolves the protection of the branches that matter.

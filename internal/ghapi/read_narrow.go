@@ -37,10 +37,7 @@ const narrowNamesPerQuery = 5
 // pre, when not nil, is the answer holding the first page for the first
 // names (readBatchNarrow's).
 func (r *orgReader) readTeamsFor(ctx context.Context, names []string, pre *gqlResult) ([]*gqlTeam, int, error) {
-	const op = "GraphQL TeamsFor"
-	bySlug := map[string]*gqlTeam{}
-	var teams []*gqlTeam
-	total := 0
+	tf := &teamsFor{bySlug: map[string]*gqlTeam{}}
 	for start := 0; start < len(names); start += narrowNamesPerQuery {
 		chunk := names[start:min(start+narrowNamesPerQuery, len(names))]
 		after := ""
@@ -49,101 +46,109 @@ func (r *orgReader) readTeamsFor(ctx context.Context, names []string, pre *gqlRe
 			for j, n := range chunk {
 				vars[fmt.Sprintf("q%d", j)] = n
 			}
-			var res *gqlResult
+			res := pre
+			var err error
 			if start == 0 && page == 0 && pre != nil {
-				res = pre
-				for _, e := range res.Errors {
-					if e.top() == "organization" {
-						return nil, 0, gqlFailure(op, res.errorsFor("organization"))
-					}
+				if errs := res.errorsFor("organization"); len(errs) > 0 {
+					return nil, 0, gqlFailure(teamsForOp, errs)
 				}
-			} else {
-				err := r.call(ctx, func() (err error) {
-					res, err = r.cn.graphql(ctx, "TeamsFor", QueryTeamsFor(len(chunk)), vars)
-					return err
-				})
-				if err != nil {
-					return nil, 0, err
-				}
-				if len(res.Errors) > 0 {
-					return nil, 0, gqlFailure(op, res.Errors)
-				}
+			} else if res, err = r.queryAll(ctx, "TeamsFor", QueryTeamsFor(len(chunk)), vars); err != nil {
+				return nil, 0, err
 			}
-			var data struct {
-				MembersWithRole *struct {
-					TotalCount int `json:"totalCount"`
-				} `json:"membersWithRole"`
-				Teams *struct {
-					PageInfo pageInfo          `json:"pageInfo"`
-					Nodes    []json.RawMessage `json:"nodes"`
-				} `json:"teams"`
-			}
-			ok, err := res.decodeField("organization", &data)
+			pi, err := r.addTeamsFor(ctx, tf, res, chunk)
 			if err != nil {
-				return nil, 0, &Error{Op: op, Kind: KindOther, Message: err.Error()}
+				return nil, 0, err
 			}
-			if !ok || data.Teams == nil {
-				return nil, 0, &Error{Op: op, Kind: KindNotFound, Message: fmt.Sprintf("the org %s was not found", r.org)}
-			}
-			if data.MembersWithRole != nil {
-				total = data.MembersWithRole.TotalCount
-			}
-			for _, raw := range data.Teams.Nodes {
-				var t gqlTeam
-				var aliases map[string]json.RawMessage
-				if len(raw) == 0 || string(raw) == "null" {
-					continue
-				}
-				if err := json.Unmarshal(raw, &t); err != nil {
-					return nil, 0, &Error{Op: op, Kind: KindOther, Message: err.Error()}
-				}
-				if err := json.Unmarshal(raw, &aliases); err != nil {
-					return nil, 0, &Error{Op: op, Kind: KindOther, Message: err.Error()}
-				}
-				if t.Slug == "" {
-					continue
-				}
-				key := strings.ToLower(t.Slug)
-				have := bySlug[key]
-				if have == nil {
-					have = &t
-					have.Repositories = &teamRepoConn{}
-					bySlug[key] = have
-					teams = append(teams, have)
-				}
-				for j, name := range chunk {
-					var c teamRepoConn
-					if v := aliases[fmt.Sprintf("g%d", j)]; len(v) > 0 && string(v) != "null" {
-						if err := json.Unmarshal(v, &c); err != nil {
-							return nil, 0, &Error{Op: op, Kind: KindOther, Message: err.Error()}
-						}
-					}
-					edges := c.Edges
-					if c.PageInfo.HasNextPage {
-						// More than 100 of the team's repositories contain
-						// the name: list them all, keep the one.
-						if edges, err = r.teamReposNamed(ctx, t.Slug); err != nil {
-							return nil, 0, err
-						}
-					}
-					for _, e := range edges {
-						// GitHub matches by substring: keep the exact name.
-						if e != nil && e.Node != nil && strings.EqualFold(e.Node.Name, name) {
-							have.Repositories.Edges = append(have.Repositories.Edges, e)
-						}
-					}
-				}
-			}
-			if !data.Teams.PageInfo.HasNextPage || data.Teams.PageInfo.EndCursor == "" {
+			if !pi.HasNextPage || pi.EndCursor == "" {
 				break
 			}
 			if page >= maxPages {
-				return nil, 0, &Error{Op: op, Kind: KindOther, Message: "too many pages"}
+				return nil, 0, &Error{Op: teamsForOp, Kind: KindOther, Message: "too many pages"}
 			}
-			after = data.Teams.PageInfo.EndCursor
+			after = pi.EndCursor
 		}
 	}
-	return teams, total, nil
+	return tf.teams, tf.total, nil
+}
+
+const teamsForOp = "GraphQL TeamsFor"
+
+// teamsFor is what readTeamsFor has read so far.
+type teamsFor struct {
+	bySlug map[string]*gqlTeam // lower-case slug
+	teams  []*gqlTeam
+	total  int // the org's members
+}
+
+// addTeamsFor takes one page of teams with their grants on the names of
+// chunk (aliases g0…) and returns its page info.
+func (r *orgReader) addTeamsFor(ctx context.Context, tf *teamsFor, res *gqlResult, chunk []string) (pageInfo, error) {
+	var data struct {
+		MembersWithRole *struct {
+			TotalCount int `json:"totalCount"`
+		} `json:"membersWithRole"`
+		Teams *struct {
+			PageInfo pageInfo          `json:"pageInfo"`
+			Nodes    []json.RawMessage `json:"nodes"`
+		} `json:"teams"`
+	}
+	ok, err := res.decodeField("organization", &data)
+	if err != nil {
+		return pageInfo{}, &Error{Op: teamsForOp, Kind: KindOther, Message: err.Error()}
+	}
+	if !ok || data.Teams == nil {
+		return pageInfo{}, &Error{Op: teamsForOp, Kind: KindNotFound, Message: fmt.Sprintf("the org %s was not found", r.org)}
+	}
+	if data.MembersWithRole != nil {
+		tf.total = data.MembersWithRole.TotalCount
+	}
+	for _, raw := range data.Teams.Nodes {
+		var t gqlTeam
+		var aliases map[string]json.RawMessage
+		if len(raw) == 0 || string(raw) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return pageInfo{}, &Error{Op: teamsForOp, Kind: KindOther, Message: err.Error()}
+		}
+		if err := json.Unmarshal(raw, &aliases); err != nil {
+			return pageInfo{}, &Error{Op: teamsForOp, Kind: KindOther, Message: err.Error()}
+		}
+		if t.Slug == "" {
+			continue
+		}
+		key := strings.ToLower(t.Slug)
+		have := tf.bySlug[key]
+		if have == nil {
+			have = &t
+			have.Repositories = &teamRepoConn{}
+			tf.bySlug[key] = have
+			tf.teams = append(tf.teams, have)
+		}
+		for j, name := range chunk {
+			var c teamRepoConn
+			if v := aliases[fmt.Sprintf("g%d", j)]; len(v) > 0 && string(v) != "null" {
+				if err := json.Unmarshal(v, &c); err != nil {
+					return pageInfo{}, &Error{Op: teamsForOp, Kind: KindOther, Message: err.Error()}
+				}
+			}
+			edges := c.Edges
+			if c.PageInfo.HasNextPage {
+				// More than 100 of the team's repositories contain
+				// the name: list them all, keep the one.
+				if edges, err = r.teamReposNamed(ctx, t.Slug); err != nil {
+					return pageInfo{}, err
+				}
+			}
+			for _, e := range edges {
+				// GitHub matches by substring: keep the exact name.
+				if e != nil && e.Node != nil && strings.EqualFold(e.Node.Name, name) {
+					have.Repositories.Edges = append(have.Repositories.Edges, e)
+				}
+			}
+		}
+	}
+	return data.Teams.PageInfo, nil
 }
 
 // readBatchNarrow reads the named repositories (at most narrowMaxRepos,
@@ -151,19 +156,10 @@ func (r *orgReader) readTeamsFor(ctx context.Context, names []string, pre *gqlRe
 // answer for readTeamsFor; nil when the query failed and the repositories
 // were read as readBatch reads them (split as needed).
 func (r *orgReader) readBatchNarrow(ctx context.Context, names []string) (*gqlResult, error) {
-	idx := make([]int, len(names))
-	vars := map[string]any{"owner": r.org}
-	for i := range names {
-		idx[i] = i
-		vars[fmt.Sprintf("n%d", i)] = names[i]
-	}
-	var res *gqlResult
-	err := r.call(ctx, func() (err error) {
-		res, err = r.cn.graphql(ctx, "RepoBatchNarrowTeams", QueryRepoBatchNarrowTeams(idx, min(len(names), narrowNamesPerQuery)), vars)
-		return err
-	})
+	idx := indexes(len(names))
+	res, err := r.query(ctx, "RepoBatchNarrowTeams", QueryRepoBatchNarrowTeams(idx, min(len(names), narrowNamesPerQuery)), r.batchVars(names, idx))
 	if err != nil {
-		if ctx.Err() != nil || isUnsupported(err) || KindOf(err) == KindAuth || KindOf(err) == KindRateLimited {
+		if !splitHelps(ctx, err) {
 			return nil, err
 		}
 		return nil, r.readBatch(ctx, names, idx)
@@ -187,21 +183,35 @@ func (r *orgReader) teamReposNamed(ctx context.Context, slug string) ([]*teamRep
 // It reads the rules of the repositories' active branch rulesets in the
 // same request: rules is nil when they are left to readRulesetRules.
 func (r *orgReader) narrowOrg(ctx context.Context, o *state.Org, teams []*gqlTeam, membersTotal int) (rules map[string]*gqlRulesetRules, err error) {
+	want := r.teamsThatMatter(teams)
+	if rules, err = r.readTeamsMembers(ctx, want); err != nil {
+		return nil, err
+	}
+	member, unknown := r.knownMembers(o, want)
+	if err := r.askMembers(ctx, member, unknown, membersTotal); err != nil {
+		return nil, err
+	}
+	o.Members = o.Members[:0]
+	for _, l := range member {
+		o.Members = append(o.Members, l)
+	}
+	return rules, nil
+}
+
+// teamsThatMatter are those with a grant on a repository read, those that
+// inherit one from an ancestor, and those the files name.
+func (r *orgReader) teamsThatMatter(teams []*gqlTeam) []*gqlTeam {
 	parentOf := map[string]string{}
 	bySlug := map[string]*gqlTeam{}
+	granted := map[string]bool{}
 	for _, t := range teams {
 		k := strings.ToLower(t.Slug)
 		bySlug[k] = t
 		if t.ParentTeam != nil {
 			parentOf[k] = strings.ToLower(t.ParentTeam.Slug)
 		}
-	}
-	// The teams that matter: those with a grant on a repository read, those
-	// that inherit one from an ancestor, and those the files name.
-	granted := map[string]bool{}
-	for _, t := range teams {
 		if t.Repositories != nil && len(t.Repositories.Edges) > 0 {
-			granted[strings.ToLower(t.Slug)] = true
+			granted[k] = true
 		}
 	}
 	var want []*gqlTeam
@@ -226,19 +236,20 @@ func (r *orgReader) narrowOrg(ctx context.Context, o *state.Org, teams []*gqlTea
 			seen[k] = true
 		}
 	}
-	if rules, err = r.readTeamsMembers(ctx, want); err != nil {
-		return nil, err
-	}
+	return want
+}
 
-	// Who is a member: owners, the members of the teams read, direct
-	// collaborators not listed as outside collaborators.
-	member := map[string]string{}  // lower login → login
-	outside := map[string]bool{}   // lower login
-	unknown := map[string]string{} // lower login → login
+// knownMembers are the members the read shows (owners, the members of the
+// teams read, direct collaborators not listed as outside collaborators),
+// and unknown the logins that matter whose membership it does not show
+// (both by lower-case login).
+func (r *orgReader) knownMembers(o *state.Org, teams []*gqlTeam) (member, unknown map[string]string) {
+	member, unknown = map[string]string{}, map[string]string{}
+	outside := map[string]bool{}
 	for _, l := range o.Owners {
 		member[strings.ToLower(l)] = l
 	}
-	for _, t := range want {
+	for _, t := range teams {
 		if t.Members != nil {
 			for _, m := range t.Members.Nodes {
 				if m != nil && m.Login != "" {
@@ -254,22 +265,18 @@ func (r *orgReader) narrowOrg(ctx context.Context, o *state.Org, teams []*gqlTea
 		}
 	}
 	for _, rr := range r.order {
-		if rr.repo.NotFound {
-			continue
-		}
-		if rr.outsideRead {
+		if !rr.repo.NotFound && rr.outsideRead {
 			for _, l := range rr.outside {
 				outside[strings.ToLower(l)] = true
 			}
 		}
 	}
 	for _, rr := range r.order {
-		if rr.repo.NotFound {
+		if rr.repo.NotFound || !rr.outsideRead {
 			continue
 		}
 		for _, u := range rr.repo.Users {
-			k := strings.ToLower(u.Login)
-			if rr.outsideRead && !outside[k] {
+			if k := strings.ToLower(u.Login); !outside[k] {
 				member[k] = u.Login
 			}
 		}
@@ -289,39 +296,41 @@ func (r *orgReader) narrowOrg(ctx context.Context, o *state.Org, teams []*gqlTea
 	for _, l := range r.opts.Logins {
 		ask(l)
 	}
-	if len(unknown) > 0 {
-		pages := (membersTotal + 99) / 100
-		if membersTotal > 0 && pages <= len(unknown) {
-			all, err := r.logins(ctx, "orgs/"+pathSeg(r.org)+"/members")
-			if err != nil {
-				return nil, err
-			}
-			set := map[string]string{}
-			for _, l := range all {
-				set[strings.ToLower(l)] = l
-			}
-			for k := range unknown {
-				if l, ok := set[k]; ok {
-					member[k] = l
-				}
-			}
-		} else {
-			for k, l := range unknown {
-				ok, err := r.isMember(ctx, l)
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					member[k] = l
-				}
+	return member, unknown
+}
+
+// askMembers adds to member those of unknown who are members: the member
+// list paged when that takes fewer requests than asking one by one.
+func (r *orgReader) askMembers(ctx context.Context, member, unknown map[string]string, membersTotal int) error {
+	if len(unknown) == 0 {
+		return nil
+	}
+	if pages := (membersTotal + 99) / 100; membersTotal > 0 && pages <= len(unknown) {
+		all, err := r.logins(ctx, "orgs/"+pathSeg(r.org)+"/members")
+		if err != nil {
+			return err
+		}
+		set := map[string]string{}
+		for _, l := range all {
+			set[strings.ToLower(l)] = l
+		}
+		for k := range unknown {
+			if l, ok := set[k]; ok {
+				member[k] = l
 			}
 		}
+		return nil
 	}
-	o.Members = o.Members[:0]
-	for _, l := range member {
-		o.Members = append(o.Members, l)
+	for k, l := range unknown {
+		ok, err := r.isMember(ctx, l)
+		if err != nil {
+			return err
+		}
+		if ok {
+			member[k] = l
+		}
 	}
-	return rules, nil
+	return nil
 }
 
 // readTeamsMembers reads the members of teams, 100 teams a query, and with
@@ -348,11 +357,7 @@ func (r *orgReader) readTeamsMembers(ctx context.Context, teams []*gqlTeam) (rul
 			vars["ids"] = ids
 		}
 		op := "GraphQL " + name
-		var res *gqlResult
-		err := r.call(ctx, func() (err error) {
-			res, err = r.cn.graphql(ctx, name, query, vars)
-			return err
-		})
+		res, err := r.query(ctx, name, query, vars)
 		if err != nil {
 			return nil, err
 		}
@@ -364,18 +369,8 @@ func (r *orgReader) readTeamsMembers(ctx context.Context, teams []*gqlTeam) (rul
 		if withRules {
 			withRules = false
 			got, hidden, err := parseRules(res, name)
-			if hidden > 0 {
-				r.note("GitHub did not show who may bypass %d rulesets (it shows bypass lists only to a token with write access to the ruleset): they count as bypassable by anyone", hidden)
-			}
-			switch {
-			case err != nil && (isUnsupported(err) || ctx.Err() != nil):
+			if rules, err = r.takeRules(ctx, len(ids), got, hidden, err); err != nil {
 				return nil, err
-			case err != nil:
-				// The rulesets stay marked incomplete.
-				r.note("could not read the rules of %d rulesets: %v", len(ids), err)
-				rules = map[string]*gqlRulesetRules{}
-			default:
-				rules = got
 			}
 		}
 		if len(batch) == 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +26,7 @@ const AmbiguousRoleName = state.RoleNameAmbiguous
 // ambiguous (see AmbiguousRoleName).
 func (c *Client) readOrgREST(ctx context.Context, cn *conn, org string, opts ReadOptions) (*state.Org, error) {
 	r := newOrgReader(c, cn, org, opts)
-	o := &state.Org{Name: org, Owners: []string{}, Members: []string{}, Teams: []*state.Team{}, Repos: []*state.Repo{}, ReadAt: c.now().UTC()}
+	o := r.newOrg()
 	if err := r.call(ctx, func() error { return r.readOrgInfo(ctx, o) }); err != nil {
 		return nil, err
 	}
@@ -41,97 +40,20 @@ func (c *Client) readOrgREST(ctx context.Context, cn *conn, org string, opts Rea
 	if opts.Audit {
 		o.Installations = r.readInstallations(ctx)
 	}
-	var teams []restTeam
-	if err := r.call(ctx, func() (err error) {
-		teams, err = listAll[restTeam](ctx, cn, "orgs/"+pathSeg(org)+"/teams")
-		return err
-	}); err != nil {
+	members, err := r.readTeamsREST(ctx, o)
+	if err != nil {
 		return nil, err
 	}
-	members := map[string]map[string]bool{} // team slug → lower logins
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	for _, t := range teams {
-		st := &state.Team{Slug: t.Slug, Name: t.Name, ID: t.ID, Members: []string{}}
-		if t.Parent != nil {
-			st.Parent = t.Parent.Slug
-		}
-		o.Teams = append(o.Teams, st)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Team members include the members of child teams.
-			m, err := r.logins(ctx, "orgs/"+pathSeg(org)+"/teams/"+pathSeg(st.Slug)+"/members")
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
-			}
-			st.Members = m
-			set := map[string]bool{}
-			for _, l := range m {
-				set[strings.ToLower(l)] = true
-			}
-			members[strings.ToLower(st.Slug)] = set
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-
-	// The repositories.
-	type restRepo struct {
-		Name          string `json:"name"`
-		ID            int64  `json:"id"`
-		Archived      bool   `json:"archived"`
-		Disabled      bool   `json:"disabled"`
-		Private       bool   `json:"private"`
-		Visibility    string `json:"visibility"`
-		DefaultBranch string `json:"default_branch"`
-	}
-	var list []restRepo
-	if opts.Repos == nil {
-		if err := r.call(ctx, func() (err error) {
-			list, err = listAll[restRepo](ctx, cn, "orgs/"+pathSeg(org)+"/repos?type=all")
-			return err
-		}); err != nil {
-			return nil, err
-		}
-	} else {
-		names := dedupeFold(opts.Repos)
-		list = make([]restRepo, len(names))
-		var lwg sync.WaitGroup
-		for i, name := range names {
-			lwg.Add(1)
-			go func() {
-				defer lwg.Done()
-				var rr restRepo
-				err := r.call(ctx, func() error {
-					_, err := cn.do(ctx, http.MethodGet, repoPath(org, name), nil, &rr)
-					return err
-				})
-				switch {
-				case err == nil:
-					list[i] = rr
-				case KindOf(err) == KindNotFound:
-					list[i] = restRepo{Name: name, ID: -1}
-				default:
-					list[i] = restRepo{Name: name, ID: -2, Visibility: err.Error()}
-				}
-			}()
-		}
-		lwg.Wait()
+	list, err := r.listReposREST(ctx)
+	if err != nil {
+		return nil, err
 	}
 	rulesetCache := &rulesetCache{m: map[int64]*rulesetEntry{}}
 	repos := make([]*state.Repo, len(list))
 	r.total = len(list)
+	var wg sync.WaitGroup
 	for i, rr := range list {
-		repo := &state.Repo{Org: org, Name: rr.Name, Users: []state.UserGrant{}, Invitations: []state.Invitation{}, Teams: []state.TeamGrant{}, Protection: []state.BranchProtection{}}
+		repo := r.newRepo(rr.Name)
 		repos[i] = repo
 		switch rr.ID {
 		case -1:
@@ -162,17 +84,127 @@ func (c *Client) readOrgREST(ctx context.Context, cn *conn, org string, opts Rea
 	return o, nil
 }
 
+// readTeamsREST adds the org's teams with their members to o, and returns
+// the members of each team (lower-case slug → lower-case logins).
+func (r *orgReader) readTeamsREST(ctx context.Context, o *state.Org) (map[string]map[string]bool, error) {
+	teams, err := listIn[restTeam](ctx, r, "orgs/"+pathSeg(r.org)+"/teams")
+	if err != nil {
+		return nil, err
+	}
+	members := map[string]map[string]bool{}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for _, t := range teams {
+		st := &state.Team{Slug: t.Slug, Name: t.Name, ID: t.ID, Members: []string{}}
+		if t.Parent != nil {
+			st.Parent = t.Parent.Slug
+		}
+		o.Teams = append(o.Teams, st)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Team members include the members of child teams.
+			m, err := r.logins(ctx, "orgs/"+pathSeg(r.org)+"/teams/"+pathSeg(st.Slug)+"/members")
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			st.Members = m
+			set := map[string]bool{}
+			for _, l := range m {
+				set[strings.ToLower(l)] = true
+			}
+			members[strings.ToLower(st.Slug)] = set
+		}()
+	}
+	wg.Wait()
+	return members, firstErr
+}
+
+// restRepo is a repository as REST lists it. ID -1 is one not found, -2
+// one whose read failed (Visibility then holds the error).
+type restRepo struct {
+	Name          string `json:"name"`
+	ID            int64  `json:"id"`
+	Archived      bool   `json:"archived"`
+	Disabled      bool   `json:"disabled"`
+	Private       bool   `json:"private"`
+	Visibility    string `json:"visibility"`
+	DefaultBranch string `json:"default_branch"`
+}
+
+// listReposREST lists the repositories to read: every one of the org, or
+// those named.
+func (r *orgReader) listReposREST(ctx context.Context) ([]restRepo, error) {
+	if r.opts.Repos == nil {
+		return listIn[restRepo](ctx, r, "orgs/"+pathSeg(r.org)+"/repos?type=all")
+	}
+	names := dedupeFold(r.opts.Repos)
+	list := make([]restRepo, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var rr restRepo
+			err := r.call(ctx, func() error {
+				_, err := r.cn.do(ctx, http.MethodGet, repoPath(r.org, name), nil, &rr)
+				return err
+			})
+			switch {
+			case err == nil:
+				list[i] = rr
+			case KindOf(err) == KindNotFound:
+				list[i] = restRepo{Name: name, ID: -1}
+			default:
+				list[i] = restRepo{Name: name, ID: -2, Visibility: err.Error()}
+			}
+		}()
+	}
+	wg.Wait()
+	return list, nil
+}
+
 // finishREST reads one repository's grants, invitations, protection and
 // rulesets through REST.
 func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Repo, members map[string]map[string]bool, rc *rulesetCache) error {
-	cn, org := r.cn, r.org
-	base := repoPath(org, repo.Name)
-	var teams []restTeam
-	if err := r.call(ctx, func() (err error) {
-		teams, err = listAll[restTeam](ctx, cn, base+"/teams")
+	if err := r.teamGrantsREST(ctx, repo); err != nil {
+		return fmt.Errorf("teams: %w", err)
+	}
+	if err := r.userGrantsREST(ctx, o, repo, members); err != nil {
+		return fmt.Errorf("collaborators: %w", err)
+	}
+	if err := r.call(ctx, func() error {
+		inv, err := r.c.listInvitations(ctx, r.cn, r.org, repo.Name)
+		repo.Invitations = inv
 		return err
 	}); err != nil {
-		return fmt.Errorf("teams: %w", err)
+		return fmt.Errorf("invitations: %w", err)
+	}
+	for _, b := range r.branchesFor(repo) {
+		if err := r.protectionREST(ctx, repo, b); err != nil {
+			return fmt.Errorf("protection of %s: %w", b, err)
+		}
+	}
+	if err := r.rulesetsREST(ctx, repo, rc); err != nil {
+		r.note("could not read the rulesets of %s/%s: %v", r.org, repo.Name, err)
+	}
+	if r.opts.Audit {
+		r.readDeployKeys(ctx, repo)
+	}
+	return nil
+}
+
+// teamGrantsREST reads the team grants of a repository.
+func (r *orgReader) teamGrantsREST(ctx context.Context, repo *state.Repo) error {
+	teams, err := listIn[restTeam](ctx, r, repoPath(r.org, repo.Name)+"/teams")
+	if err != nil {
+		return err
 	}
 	parentOf := map[string]string{}
 	for _, t := range teams {
@@ -189,18 +221,22 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 		}
 	}
 	markInherited(repo.Teams, parentOf)
+	return nil
+}
+
+// userGrantsREST reads the direct user grants of a repository (after its
+// team grants): REST's role is the highest from every source, so one no
+// higher than what the user holds otherwise is ambiguous.
+func (r *orgReader) userGrantsREST(ctx context.Context, o *state.Org, repo *state.Repo, members map[string]map[string]bool) error {
 	type collaborator struct {
 		Login       string          `json:"login"`
 		ID          int64           `json:"id"`
 		RoleName    string          `json:"role_name"`
 		Permissions map[string]bool `json:"permissions"`
 	}
-	var collabs []collaborator
-	if err := r.call(ctx, func() (err error) {
-		collabs, err = listAll[collaborator](ctx, cn, base+"/collaborators?affiliation=direct")
+	collabs, err := listIn[collaborator](ctx, r, repoPath(r.org, repo.Name)+"/collaborators?affiliation=direct")
+	if err != nil {
 		return err
-	}); err != nil {
-		return fmt.Errorf("collaborators: %w", err)
 	}
 	for _, u := range collabs {
 		if u.Login == "" {
@@ -230,62 +266,36 @@ func (r *orgReader) finishREST(ctx context.Context, o *state.Org, repo *state.Re
 		}
 		repo.Users = append(repo.Users, g)
 	}
-	if err := r.call(ctx, func() error {
-		inv, err := r.c.listInvitations(ctx, cn, org, repo.Name)
-		repo.Invitations = inv
+	return nil
+}
+
+// protectionREST reads the protection of branch b.
+func (r *orgReader) protectionREST(ctx context.Context, repo *state.Repo, b string) error {
+	if repo.ProtectionUnavailable {
+		repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b})
+		return nil
+	}
+	var p *restProtection
+	if err := r.call(ctx, func() (err error) {
+		p, err = r.c.getProtection(ctx, r.cn, r.org, repo.Name, b)
 		return err
 	}); err != nil {
-		return fmt.Errorf("invitations: %w", err)
-	}
-	for _, b := range r.branchesFor(repo) {
-		if repo.ProtectionUnavailable {
-			repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b})
-			continue
-		}
-		var p *restProtection
-		if err := r.call(ctx, func() (err error) {
-			p, err = r.c.getProtection(ctx, cn, org, repo.Name, b)
-			return err
-		}); err != nil {
-			if branchMissing(err) {
-				repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b, Missing: true})
-				continue
-			}
-			if repo.Private && protectionNotOffered(err) {
-				// The plan was not shown; GitHub's 403 says it.
-				repo.ProtectionUnavailable = true
-				repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b})
-				continue
-			}
-			return fmt.Errorf("protection of %s: %w", b, err)
-		}
-		if p == nil {
-			repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b})
-		} else {
-			repo.Protection = append(repo.Protection, p.state(b))
-		}
-	}
-	if err := r.rulesetsREST(ctx, repo, rc); err != nil {
-		r.note("could not read the rulesets of %s/%s: %v", org, repo.Name, err)
-	}
-	if r.opts.Audit {
-		if err := r.call(ctx, func() error {
-			keys, err := listAll[struct {
-				ID       int64  `json:"id"`
-				Title    string `json:"title"`
-				ReadOnly bool   `json:"read_only"`
-			}](ctx, cn, base+"/keys")
-			if err != nil {
-				return err
-			}
-			repo.DeployKeys = []state.DeployKey{}
-			for _, k := range keys {
-				repo.DeployKeys = append(repo.DeployKeys, state.DeployKey{ID: k.ID, Title: k.Title, ReadOnly: k.ReadOnly})
-			}
+		if branchMissing(err) {
+			repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b, Missing: true})
 			return nil
-		}); err != nil {
-			r.note("could not list the deploy keys of %s/%s: %v", org, repo.Name, err)
 		}
+		if repo.Private && protectionNotOffered(err) {
+			// The plan was not shown; GitHub's 403 says it.
+			repo.ProtectionUnavailable = true
+			repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b})
+			return nil
+		}
+		return err
+	}
+	if p == nil {
+		repo.Protection = append(repo.Protection, state.BranchProtection{Branch: b})
+	} else {
+		repo.Protection = append(repo.Protection, p.state(b))
 	}
 	return nil
 }
@@ -349,29 +359,15 @@ func (rr *restRuleset) state() state.Ruleset {
 		case rule.Type == "required_status_checks" && rule.Parameters != nil:
 			rs.StrictChecks = rs.StrictChecks || rule.Parameters.Strict
 			for _, c := range rule.Parameters.RequiredStatusChecks {
-				id := state.AnyApp
-				if c.IntegrationID != nil && *c.IntegrationID > 0 {
-					id = *c.IntegrationID
-				}
-				rs.RequiredChecks = append(rs.RequiredChecks, state.Check{Context: c.Context, AppID: id})
+				rs.RequiredChecks = append(rs.RequiredChecks, checkOf(c.Context, c.IntegrationID))
 			}
 		case rule.Type == "pull_request" && rule.Parameters != nil:
-			n := 0
-			if rule.Parameters.RequiredApprovingReviewCount != nil {
-				n = *rule.Parameters.RequiredApprovingReviewCount
-			}
-			if rs.Reviews == nil || n > *rs.Reviews {
-				rs.Reviews = &n
-			}
+			addReviews(&rs, rule.Parameters.RequiredApprovingReviewCount)
 		default:
 			other[rule.Type] = true
 		}
 	}
-	for t := range other {
-		rs.OtherRules = append(rs.OtherRules, t)
-	}
-	sort.Strings(rs.OtherRules)
-	sort.Slice(rs.RequiredChecks, func(i, j int) bool { return rs.RequiredChecks[i].Context < rs.RequiredChecks[j].Context })
+	sortRules(&rs, other)
 	if rr.BypassActors != nil {
 		rs.BypassRead = true
 		for _, a := range *rr.BypassActors {
@@ -391,15 +387,10 @@ func (rr *restRuleset) state() state.Ruleset {
 
 // rulesetsREST reads a repository's rulesets (its own and its parents').
 func (r *orgReader) rulesetsREST(ctx context.Context, repo *state.Repo, rc *rulesetCache) error {
-	var list []struct {
+	list, err := listIn[struct {
 		ID int64 `json:"id"`
-	}
-	if err := r.call(ctx, func() (err error) {
-		list, err = listAll[struct {
-			ID int64 `json:"id"`
-		}](ctx, r.cn, repoPath(r.org, repo.Name)+"/rulesets?includes_parents=true")
-		return err
-	}); err != nil {
+	}](ctx, r, repoPath(r.org, repo.Name)+"/rulesets?includes_parents=true")
+	if err != nil {
 		return err
 	}
 	for _, item := range list {

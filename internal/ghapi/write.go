@@ -97,13 +97,8 @@ func (c *Client) UpdateInvitation(ctx context.Context, org, repo string, id int6
 	if err := checkRole("PATCH /"+path, r); err != nil {
 		return err
 	}
-	cn, err := c.auth.conn(ctx, org)
-	if err != nil {
-		return err
-	}
 	// The invitation API spells roles read/triage/write/maintain/admin.
-	_, err = cn.do(ctx, http.MethodPatch, path, map[string]string{"permissions": r.String()}, nil)
-	return err
+	return c.send(ctx, org, http.MethodPatch, path, map[string]string{"permissions": r.String()})
 }
 
 // DeleteInvitation withdraws a pending invitation.
@@ -118,12 +113,7 @@ func (c *Client) SetTeamGrant(ctx context.Context, org, repo, slug string, r rol
 	if err := checkRole("PUT /"+path, r); err != nil {
 		return err
 	}
-	cn, err := c.auth.conn(ctx, org)
-	if err != nil {
-		return err
-	}
-	_, err = cn.do(ctx, http.MethodPut, path, map[string]string{"permission": r.APIName()}, nil)
-	return err
+	return c.send(ctx, org, http.MethodPut, path, map[string]string{"permission": r.APIName()})
 }
 
 // RemoveTeamGrant removes a team's grant on a repository.
@@ -133,6 +123,16 @@ func (c *Client) RemoveTeamGrant(ctx context.Context, org, repo, slug string) er
 
 func teamRepoPath(org, repo, slug string) string {
 	return "orgs/" + pathSeg(org) + "/teams/" + pathSeg(slug) + "/repos/" + pathSeg(org) + "/" + pathSeg(repo)
+}
+
+// send sends one write whose answer does not matter.
+func (c *Client) send(ctx context.Context, org, method, path string, body any) error {
+	cn, err := c.auth.conn(ctx, org)
+	if err != nil {
+		return err
+	}
+	_, err = cn.do(ctx, method, path, body, nil)
+	return err
 }
 
 // del sends a DELETE; a 404 after an attempt that may have gone through

@@ -260,11 +260,7 @@ func (e *gqlExec) repoField(r *repo, f *ast.Field, args map[string]any) (any, *r
 			branches = append(branches, b)
 		}
 		sort.Slice(branches, func(i, j int) bool { return r.protIDs[branches[i]] < r.protIDs[branches[j]] })
-		items := make([]connItem, 0, len(branches))
-		for _, b := range branches {
-			items = append(items, connItem{node: &bprNode{r: r, branch: b}})
-		}
-		return e.page(f, items, args)
+		return e.page(f, each(branches, func(b string) connItem { return connItem{node: &bprNode{r: r, branch: b}} }), args)
 	case "rulesets":
 		parents, _ := args["includeParents"].(bool)
 		return e.rulesetConn(f, repoRulesets(r, parents), args)
@@ -649,11 +645,7 @@ func (e *gqlExec) orgField(o *org, f *ast.Field, args map[string]any) (any, *res
 				slices.Reverse(list)
 			}
 		}
-		items := make([]connItem, len(list))
-		for i, r := range list {
-			items[i] = connItem{node: r}
-		}
-		return e.page(f, items, args)
+		return e.page(f, each(list, func(r *repo) connItem { return connItem{node: r} }), args)
 	case "teams":
 		if err := e.needs("members"); err != nil {
 			return nil, err
@@ -756,11 +748,7 @@ func (e *gqlExec) teamField(t *team, f *ast.Field, args map[string]any) (any, *r
 			}
 		}
 		walk(t)
-		items := make([]connItem, len(list))
-		for i, c := range list {
-			items[i] = connItem{node: c}
-		}
-		return e.page(f, items, args)
+		return e.page(f, each(list, func(c *team) connItem { return connItem{node: c} }), args)
 	case "members":
 		membership, _ := args["membership"].(string)
 		role, _ := args["role"].(string)

@@ -225,3 +225,18 @@ func etagMatches(inm, etag string) bool {
 	}
 	return false
 }
+
+// paged draws the page of list that the request asks for (see page).
+func paged[T any](c *ctx, list []T, draw func(T) any) []any {
+	a, b := c.page(len(list))
+	return each(list[a:b], draw)
+}
+
+// each is f of every item of list, in order (empty, not nil, for none).
+func each[T, U any](list []T, f func(T) U) []U {
+	out := make([]U, 0, len(list))
+	for _, x := range list {
+		out = append(out, f(x))
+	}
+	return out
+}

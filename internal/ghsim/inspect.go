@@ -37,12 +37,10 @@ func (s *Server) Invitations(org, repoName string) []Invitation {
 	defer s.rlock()()
 	r := s.st.mustRepo(org, repoName)
 	now := s.clock.Now()
-	out := make([]Invitation, 0, len(r.invitations))
-	for _, inv := range r.invitations {
-		out = append(out, Invitation{ID: inv.id, Invitee: inv.invitee.login, Inviter: inv.inviter.login, Role: inv.role,
-			CreatedAt: inv.created, Expired: !now.Before(inv.created.Add(invitationTTL))})
-	}
-	return out
+	return each(r.invitations, func(inv *invitation) Invitation {
+		return Invitation{ID: inv.id, Invitee: inv.invitee.login, Inviter: inv.inviter.login, Role: inv.role,
+			CreatedAt: inv.created, Expired: !now.Before(inv.created.Add(invitationTTL))}
+	})
 }
 
 // TeamRepos returns the team grants on a repository, by team slug.
@@ -106,11 +104,7 @@ func (s *Server) Rulesets(org, repoName string) []Ruleset {
 	} else {
 		list = s.st.mustRepo(org, repoName).rulesets
 	}
-	out := make([]Ruleset, 0, len(list))
-	for _, x := range list {
-		out = append(out, cloneRuleset(x.def))
-	}
-	return out
+	return each(list, func(x *ruleset) Ruleset { return cloneRuleset(x.def) })
 }
 
 // Issues returns the repository's issues (not pull requests), by number.
@@ -146,23 +140,15 @@ func (s *Server) Members(org string) map[string]bool {
 // Repos lists the org's repository names in creation order.
 func (s *Server) Repos(org string) []string {
 	defer s.rlock()()
-	o := s.st.mustOrg(org)
-	out := make([]string, 0, len(o.repoOrder))
-	for _, r := range o.repoOrder {
-		out = append(out, r.name)
-	}
-	return out
+	return each(s.st.mustOrg(org).repoOrder, func(r *repo) string { return r.name })
 }
 
 // DeployKeys lists a repository's deploy keys.
 func (s *Server) DeployKeys(org, repoName string) []DeployKey {
 	defer s.rlock()()
-	r := s.st.mustRepo(org, repoName)
-	out := make([]DeployKey, 0, len(r.keys))
-	for _, k := range r.keys {
-		out = append(out, DeployKey{ID: k.id, Title: k.title, Key: k.key, ReadOnly: k.readOnly})
-	}
-	return out
+	return each(s.st.mustRepo(org, repoName).keys, func(k *deployKey) DeployKey {
+		return DeployKey{ID: k.id, Title: k.title, Key: k.key, ReadOnly: k.readOnly}
+	})
 }
 
 // Teams lists an org's team slugs, sorted.

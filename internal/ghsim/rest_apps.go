@@ -62,12 +62,7 @@ func (c *ctx) appInstallations() []*installation {
 
 func hListAppInstallations(c *ctx) {
 	list := c.appInstallations()
-	a, b := c.page(len(list))
-	out := make([]any, 0, b-a)
-	for _, in := range list[a:b] {
-		out = append(out, c.installationJSON(in))
-	}
-	c.json(http.StatusOK, out)
+	c.json(http.StatusOK, paged(c, list, func(in *installation) any { return c.installationJSON(in) }))
 }
 
 func (c *ctx) ownInstallation() *installation {
@@ -180,11 +175,7 @@ func hCreateToken(c *ctx) {
 	c.json(http.StatusCreated, resp)
 }
 
-func hOrgInstallations(c *ctx) {
-	o := c.loadOrg(false)
-	if o == nil {
-		return
-	}
+func hOrgInstallations(c *ctx, o *org) {
 	var list []*installation
 	for _, in := range c.st.installs {
 		if in.org == o {
@@ -192,11 +183,7 @@ func hOrgInstallations(c *ctx) {
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
-	a, b := c.page(len(list))
-	out := make([]any, 0, b-a)
-	for _, in := range list[a:b] {
-		out = append(out, c.installationJSON(in))
-	}
+	out := paged(c, list, func(in *installation) any { return c.installationJSON(in) })
 	c.json(http.StatusOK, map[string]any{"total_count": len(list), "installations": out})
 }
 

@@ -32,27 +32,20 @@ func (s *Server) AddEvent(org, repoName, actor, typ string, at time.Time) {
 	r.updated = at
 }
 
-func hRepoEvents(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hRepoEvents(c *ctx, r *repo) {
 	var list []*event
 	for i := len(r.events) - 1; i >= 0 && len(list) < eventsMax; i-- {
 		if e := r.events[i]; c.now.Sub(e.created) <= eventsWindow {
 			list = append(list, e)
 		}
 	}
-	a, b := c.page(len(list))
-	out := make([]any, 0, b-a)
-	for _, e := range list[a:b] {
-		out = append(out, map[string]any{
+	c.json(http.StatusOK, paged(c, list, func(e *event) any {
+		return map[string]any{
 			"id": strconv.FormatInt(e.id, 10), "type": e.typ, "public": !r.private, "created_at": ts(e.created),
 			"actor": map[string]any{"id": e.actor.id, "login": e.actor.login, "display_login": e.actor.login,
 				"gravatar_id": "", "url": c.base() + "/users/" + e.actor.login, "avatar_url": c.userJSON(e.actor).AvatarURL},
 			"repo":    map[string]any{"id": r.id, "name": r.fullName(), "url": c.base() + "/repos/" + r.fullName()},
 			"payload": map[string]any{},
-		})
-	}
-	c.json(http.StatusOK, out)
+		}
+	}))
 }

@@ -85,11 +85,7 @@ func (c *ctx) loadIssue(r *repo) *issue {
 	return r.issues[n-1]
 }
 
-func hListIssues(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hListIssues(c *ctx, r *repo) {
 	q := c.r.URL.Query()
 	state := q.Get("state")
 	if state == "" {
@@ -128,19 +124,10 @@ func hListIssues(c *ctx) {
 	if q.Get("direction") == "asc" {
 		slices.Reverse(list)
 	}
-	a, b := c.page(len(list))
-	out := make([]any, 0, b-a)
-	for _, is := range list[a:b] {
-		out = append(out, c.issueJSON(r, is))
-	}
-	c.json(http.StatusOK, out)
+	c.json(http.StatusOK, paged(c, list, func(is *issue) any { return c.issueJSON(r, is) }))
 }
 
-func hGetIssue(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hGetIssue(c *ctx, r *repo) {
 	if is := c.loadIssue(r); is != nil {
 		c.json(http.StatusOK, c.issueJSON(r, is))
 	}
@@ -211,11 +198,7 @@ func (c *ctx) applyIssue(r *repo, is *issue, in *issueIn) bool {
 	return true
 }
 
-func hCreateIssue(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hCreateIssue(c *ctx, r *repo) {
 	var in issueIn
 	if !c.decode(&in) {
 		return
@@ -245,11 +228,7 @@ func (c *ctx) actor() *user {
 	return c.st.addUser("ghost", "User")
 }
 
-func hPatchIssue(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hPatchIssue(c *ctx, r *repo) {
 	is := c.loadIssue(r)
 	if is == nil {
 		return
@@ -275,28 +254,15 @@ func (c *ctx) commentJSON(r *repo, is *issue, cm *comment) map[string]any {
 	}
 }
 
-func hListComments(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hListComments(c *ctx, r *repo) {
 	is := c.loadIssue(r)
 	if is == nil {
 		return
 	}
-	a, b := c.page(len(is.comments))
-	out := make([]any, 0, b-a)
-	for _, cm := range is.comments[a:b] {
-		out = append(out, c.commentJSON(r, is, cm))
-	}
-	c.json(http.StatusOK, out)
+	c.json(http.StatusOK, paged(c, is.comments, func(cm *comment) any { return c.commentJSON(r, is, cm) }))
 }
 
-func hCreateComment(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hCreateComment(c *ctx, r *repo) {
 	is := c.loadIssue(r)
 	if is == nil {
 		return
@@ -321,24 +287,11 @@ func hCreateComment(c *ctx) {
 	c.json(http.StatusCreated, c.commentJSON(r, is, cm))
 }
 
-func hListLabels(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
-	a, b := c.page(len(r.labels))
-	out := make([]any, 0, b-a)
-	for _, l := range r.labels[a:b] {
-		out = append(out, c.labelJSON(r, l))
-	}
-	c.json(http.StatusOK, out)
+func hListLabels(c *ctx, r *repo) {
+	c.json(http.StatusOK, paged(c, r.labels, func(l *label) any { return c.labelJSON(r, l) }))
 }
 
-func hGetLabel(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hGetLabel(c *ctx, r *repo) {
 	l := r.label(c.pv("name"))
 	if l == nil {
 		c.notFound()
@@ -347,11 +300,7 @@ func hGetLabel(c *ctx) {
 	c.json(http.StatusOK, c.labelJSON(r, l))
 }
 
-func hCreateLabel(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hCreateLabel(c *ctx, r *repo) {
 	var in struct {
 		Name        string `json:"name"`
 		Color       string `json:"color"`
@@ -428,11 +377,7 @@ func (c *ctx) pullJSON(r *repo, is *issue, full bool) map[string]any {
 	return m
 }
 
-func hCommitPulls(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hCommitPulls(c *ctx, r *repo) {
 	sha := c.pv("commit_sha")
 	var list []*issue
 	for _, is := range r.issues {
@@ -444,12 +389,7 @@ func hCommitPulls(c *ctx) {
 			list = append(list, is)
 		}
 	}
-	a, b := c.page(len(list))
-	out := make([]any, 0, b-a)
-	for _, is := range list[a:b] {
-		out = append(out, c.pullJSON(r, is, false))
-	}
-	c.json(http.StatusOK, out)
+	c.json(http.StatusOK, paged(c, list, func(is *issue) any { return c.pullJSON(r, is, false) }))
 }
 
 func (c *ctx) loadPull(r *repo) *issue {
@@ -461,37 +401,25 @@ func (c *ctx) loadPull(r *repo) *issue {
 	return r.issues[n-1]
 }
 
-func hGetPull(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hGetPull(c *ctx, r *repo) {
 	if is := c.loadPull(r); is != nil {
 		c.json(http.StatusOK, c.pullJSON(r, is, true))
 	}
 }
 
-func hPullReviews(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hPullReviews(c *ctx, r *repo) {
 	is := c.loadPull(r)
 	if is == nil {
 		return
 	}
-	rv := is.pull.reviews
-	a, b := c.page(len(rv))
-	out := make([]any, 0, b-a)
 	pu := c.base() + "/repos/" + r.fullName() + "/pulls/" + itoa(is.number)
-	for _, x := range rv[a:b] {
+	c.json(http.StatusOK, paged(c, is.pull.reviews, func(x *review) any {
 		h := c.htmlBase() + "/" + r.fullName() + "/pull/" + itoa(is.number) + "#pullrequestreview-" + itoa(x.id)
-		out = append(out, map[string]any{
+		return map[string]any{
 			"id": x.id, "node_id": nodeID("PullRequestReview", x.id), "user": c.userJSON(x.user), "body": x.body,
 			"state": x.state, "html_url": h, "pull_request_url": pu, "submitted_at": ts(x.submitted), "commit_id": x.commitID,
 			"author_association": c.authorAssociation(r, x.user),
 			"_links":             map[string]any{"html": map[string]any{"href": h}, "pull_request": map[string]any{"href": pu}},
-		})
-	}
-	c.json(http.StatusOK, out)
+		}
+	}))
 }

@@ -65,11 +65,7 @@ func hGetUserFor(c *ctx, u *user) {
 	hGetUser(c)
 }
 
-func hGetOrg(c *ctx) {
-	o := c.loadOrg(true)
-	if o == nil {
-		return
-	}
+func hGetOrg(c *ctx, o *org) {
 	// GitHub shows the full details to owners (and, here, to the org's
 	// installations); the plan to an App only with the organization_plan
 	// permission.
@@ -82,11 +78,7 @@ func hGetOrg(c *ctx) {
 	c.json(http.StatusOK, m)
 }
 
-func hOrgMembers(c *ctx) {
-	o := c.loadOrg(false)
-	if o == nil {
-		return
-	}
+func hOrgMembers(c *ctx, o *org) {
 	role := c.r.URL.Query().Get("role")
 	var list []*user
 	for _, m := range sortedMembers(o) {
@@ -99,23 +91,16 @@ func hOrgMembers(c *ctx) {
 }
 
 func (c *ctx) usersPage(list []*user, extra func(*user, *userOut)) {
-	a, b := c.page(len(list))
-	out := make([]any, 0, b-a)
-	for _, u := range list[a:b] {
+	c.json(http.StatusOK, paged(c, list, func(u *user) any {
 		m := c.userJSON(u)
 		if extra != nil {
 			extra(u, m)
 		}
-		out = append(out, m)
-	}
-	c.json(http.StatusOK, out)
+		return m
+	}))
 }
 
-func hOrgMember(c *ctx) {
-	o := c.loadOrg(false)
-	if o == nil {
-		return
-	}
+func hOrgMember(c *ctx, o *org) {
 	if o.member(c.pv("username")) == nil {
 		c.notFound()
 		return
@@ -123,11 +108,7 @@ func hOrgMember(c *ctx) {
 	c.noContent()
 }
 
-func hOrgMembership(c *ctx) {
-	o := c.loadOrg(false)
-	if o == nil {
-		return
-	}
+func hOrgMembership(c *ctx, o *org) {
 	m := o.member(c.pv("username"))
 	if m == nil {
 		c.notFound()
@@ -147,11 +128,7 @@ func hOrgMembership(c *ctx) {
 	})
 }
 
-func hOutsideCollaborators(c *ctx) {
-	o := c.loadOrg(false)
-	if o == nil {
-		return
-	}
+func hOutsideCollaborators(c *ctx, o *org) {
 	var list []*user
 	for k := range o.directGrants {
 		if o.members[k] == nil {
@@ -162,11 +139,7 @@ func hOutsideCollaborators(c *ctx) {
 	c.usersPage(list, nil)
 }
 
-func hOrgRepos(c *ctx) {
-	o := c.loadOrg(true)
-	if o == nil {
-		return
-	}
+func hOrgRepos(c *ctx, o *org) {
 	q := c.r.URL.Query()
 	typ := q.Get("type")
 	var list []*repo
@@ -207,25 +180,11 @@ func hOrgRepos(c *ctx) {
 			list[i], list[j] = list[j], list[i]
 		}
 	}
-	a, b := c.page(len(list))
-	out := make([]any, 0, b-a)
-	for _, r := range list[a:b] {
-		out = append(out, c.repoJSON(r, c.callerRole(r), true, false))
-	}
-	c.json(http.StatusOK, out)
+	c.json(http.StatusOK, paged(c, list, func(r *repo) any { return c.repoJSON(r, c.callerRole(r), true, false) }))
 }
 
-func hOrgTeams(c *ctx) {
-	o := c.loadOrg(false)
-	if o == nil {
-		return
-	}
-	a, b := c.page(len(o.teamOrder))
-	out := make([]any, 0, b-a)
-	for _, t := range o.teamOrder[a:b] {
-		out = append(out, c.teamJSON(t))
-	}
-	c.json(http.StatusOK, out)
+func hOrgTeams(c *ctx, o *org) {
+	c.json(http.StatusOK, paged(c, o.teamOrder, func(t *team) any { return c.teamJSON(t) }))
 }
 
 func (c *ctx) loadTeam() (*org, *team) {
@@ -241,21 +200,13 @@ func (c *ctx) loadTeam() (*org, *team) {
 	return o, t
 }
 
-func hGetTeam(c *ctx) {
-	_, t := c.loadTeam()
-	if t == nil {
-		return
-	}
+func hGetTeam(c *ctx, _ *org, t *team) {
 	c.json(http.StatusOK, c.teamFullJSON(t))
 }
 
 // hTeamMembers lists members of the team and of its child teams, as
 // GitHub documents, each with its team role and whether it is inherited.
-func hTeamMembers(c *ctx) {
-	_, t := c.loadTeam()
-	if t == nil {
-		return
-	}
+func hTeamMembers(c *ctx, _ *org, t *team) {
 	role := c.r.URL.Query().Get("role")
 	var list []*user
 	for _, u := range t.allMembers() {
@@ -273,11 +224,7 @@ func hTeamMembers(c *ctx) {
 	})
 }
 
-func hTeamMembership(c *ctx) {
-	o, t := c.loadTeam()
-	if t == nil {
-		return
-	}
+func hTeamMembership(c *ctx, o *org, t *team) {
 	role, ok := t.roleOf(c.pv("username"))
 	if !ok {
 		c.notFound()
@@ -291,17 +238,8 @@ func hTeamMembership(c *ctx) {
 	})
 }
 
-func hChildTeams(c *ctx) {
-	_, t := c.loadTeam()
-	if t == nil {
-		return
-	}
-	a, b := c.page(len(t.children))
-	out := make([]any, 0, b-a)
-	for _, ch := range t.children[a:b] {
-		out = append(out, c.teamJSON(ch))
-	}
-	c.json(http.StatusOK, out)
+func hChildTeams(c *ctx, _ *org, t *team) {
+	c.json(http.StatusOK, paged(c, t.children, func(ch *team) any { return c.teamJSON(ch) }))
 }
 
 // teamRepoList is the team's own grants in repository creation order.
@@ -316,18 +254,9 @@ func (c *ctx) teamRepoList(t *team) []*repo {
 	return list
 }
 
-func hTeamRepos(c *ctx) {
-	_, t := c.loadTeam()
-	if t == nil {
-		return
-	}
+func hTeamRepos(c *ctx, _ *org, t *team) {
 	list := c.teamRepoList(t)
-	a, b := c.page(len(list))
-	out := make([]any, 0, b-a)
-	for _, r := range list[a:b] {
-		out = append(out, c.repoJSON(r, t.repos[r.id], true, true))
-	}
-	c.json(http.StatusOK, out)
+	c.json(http.StatusOK, paged(c, list, func(r *repo) any { return c.repoJSON(r, t.repos[r.id], true, true) }))
 }
 
 // teamRoleOn is the team's role on a repository including what it inherits
@@ -340,11 +269,7 @@ func teamRoleOn(t *team, r *repo) Role {
 	return best
 }
 
-func hCheckTeamRepo(c *ctx) {
-	_, t := c.loadTeam()
-	if t == nil {
-		return
-	}
+func hCheckTeamRepo(c *ctx, _ *org, t *team) {
 	r := c.st.repo(c.pv("owner"), c.pv("repo"))
 	if r == nil || !c.s.canSeeRepo(c.id, r) {
 		c.notFound()
@@ -362,11 +287,7 @@ func hCheckTeamRepo(c *ctx) {
 	c.noContent()
 }
 
-func hPutTeamRepo(c *ctx) {
-	o, t := c.loadTeam()
-	if t == nil {
-		return
-	}
+func hPutTeamRepo(c *ctx, o *org, t *team) {
 	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
 	if r == nil {
 		return
@@ -394,11 +315,7 @@ func hPutTeamRepo(c *ctx) {
 	c.noContent()
 }
 
-func hDeleteTeamRepo(c *ctx) {
-	_, t := c.loadTeam()
-	if t == nil {
-		return
-	}
+func hDeleteTeamRepo(c *ctx, _ *org, t *team) {
 	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
 	if r == nil {
 		return

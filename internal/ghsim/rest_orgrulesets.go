@@ -108,11 +108,7 @@ func (c *ctx) applyRulesetIn(o *org, self *ruleset, in *rulesetIn, def *Ruleset)
 	return true
 }
 
-func hCreateOrgRuleset(c *ctx) {
-	o := c.loadOrg(false)
-	if o == nil {
-		return
-	}
+func hCreateOrgRuleset(c *ctx, o *org) {
 	var in rulesetIn
 	if !c.decode(&in) {
 		return
@@ -133,11 +129,7 @@ func hCreateOrgRuleset(c *ctx) {
 	c.json(http.StatusCreated, c.rulesetJSON(x, true))
 }
 
-func hUpdateOrgRuleset(c *ctx) {
-	o := c.loadOrg(false)
-	if o == nil {
-		return
-	}
+func hUpdateOrgRuleset(c *ctx, o *org) {
 	id, _ := strconv.ParseInt(c.pv("ruleset_id"), 10, 64)
 	i := slices.IndexFunc(o.rulesets, func(x *ruleset) bool { return x.id == id })
 	if i < 0 {

@@ -167,11 +167,7 @@ func (c *ctx) loadBranch(write, needProt bool) (*repo, string, *Protection) {
 	return r, b, p
 }
 
-func hGetProtection(c *ctx) {
-	r, b, p := c.loadBranch(false, true)
-	if r == nil {
-		return
-	}
+func hGetProtection(c *ctx, r *repo, b string, p *Protection) {
 	c.json(http.StatusOK, c.protectionJSON(r, b, p))
 }
 
@@ -359,11 +355,7 @@ func hPutProtection(c *ctx) {
 	c.json(http.StatusOK, c.protectionJSON(r, b, p))
 }
 
-func hDeleteProtection(c *ctx) {
-	r, b, _ := c.loadBranch(true, true)
-	if r == nil {
-		return
-	}
+func hDeleteProtection(c *ctx, r *repo, b string, _ *Protection) {
 	c.st.setProtection(r, b, nil)
 	c.noContent()
 }
@@ -376,17 +368,15 @@ func (c *ctx) checksEnabled(p *Protection) bool {
 	return true
 }
 
-func hGetStatusChecks(c *ctx) {
-	r, b, p := c.loadBranch(false, true)
-	if r == nil || !c.checksEnabled(p) {
+func hGetStatusChecks(c *ctx, r *repo, b string, p *Protection) {
+	if !c.checksEnabled(p) {
 		return
 	}
 	c.json(http.StatusOK, c.statusChecksJSON(r, b, p.RequiredStatusChecks))
 }
 
-func hPatchStatusChecks(c *ctx) {
-	r, b, p := c.loadBranch(true, true)
-	if r == nil || !c.checksEnabled(p) {
+func hPatchStatusChecks(c *ctx, r *repo, b string, p *Protection) {
+	if !c.checksEnabled(p) {
 		return
 	}
 	var body struct {
@@ -414,18 +404,13 @@ func hPatchStatusChecks(c *ctx) {
 	c.json(http.StatusOK, c.statusChecksJSON(r, b, sc))
 }
 
-func hDeleteStatusChecks(c *ctx) {
-	r, _, p := c.loadBranch(true, true)
-	if r == nil {
-		return
-	}
+func hDeleteStatusChecks(c *ctx, r *repo, _ string, p *Protection) {
 	p.RequiredStatusChecks = nil
 	c.noContent()
 }
 
-func hGetContexts(c *ctx) {
-	r, _, p := c.loadBranch(false, true)
-	if r == nil || !c.checksEnabled(p) {
+func hGetContexts(c *ctx, r *repo, _ string, p *Protection) {
+	if !c.checksEnabled(p) {
 		return
 	}
 	c.json(http.StatusOK, p.RequiredStatusChecks.contexts())
@@ -434,9 +419,8 @@ func hGetContexts(c *ctx) {
 // hContexts sets, adds or removes contexts. The body is a JSON array or
 // {"contexts": [...]}, both of which GitHub accepts.
 func hContexts(op string) func(*ctx) {
-	return func(c *ctx) {
-		r, _, p := c.loadBranch(true, true)
-		if r == nil || !c.checksEnabled(p) {
+	return onProtection(true, func(c *ctx, r *repo, _ string, p *Protection) {
+		if !c.checksEnabled(p) {
 			return
 		}
 		var raw json.RawMessage
@@ -468,30 +452,7 @@ func hContexts(op string) func(*ctx) {
 			sc.Checks = slices.DeleteFunc(sc.Checks, func(x StatusCheck) bool { return slices.Contains(list, x.Context) })
 		}
 		c.json(http.StatusOK, sc.contexts())
-	}
-}
-
-func hGetEnforceAdmins(c *ctx) {
-	r, b, p := c.loadBranch(false, true)
-	if r == nil {
-		return
-	}
-	c.json(http.StatusOK, map[string]any{"url": c.protURL(r, b) + "/enforce_admins", "enabled": p.EnforceAdmins})
-}
-
-func hSetEnforceAdmins(on bool) func(*ctx) {
-	return func(c *ctx) {
-		r, b, p := c.loadBranch(true, true)
-		if r == nil {
-			return
-		}
-		p.EnforceAdmins = on
-		if !on {
-			c.noContent()
-			return
-		}
-		c.json(http.StatusOK, map[string]any{"url": c.protURL(r, b) + "/enforce_admins", "enabled": true})
-	}
+	})
 }
 
 func (c *ctx) reviewsEnabled(p *Protection) bool {
@@ -502,17 +463,15 @@ func (c *ctx) reviewsEnabled(p *Protection) bool {
 	return true
 }
 
-func hGetReviews(c *ctx) {
-	r, b, p := c.loadBranch(false, true)
-	if r == nil || !c.reviewsEnabled(p) {
+func hGetReviews(c *ctx, r *repo, b string, p *Protection) {
+	if !c.reviewsEnabled(p) {
 		return
 	}
 	c.json(http.StatusOK, c.reviewsJSON(r, b, p.RequiredPullRequestReviews))
 }
 
-func hPatchReviews(c *ctx) {
-	r, b, p := c.loadBranch(true, true)
-	if r == nil || !c.reviewsEnabled(p) {
+func hPatchReviews(c *ctx, r *repo, b string, p *Protection) {
+	if !c.reviewsEnabled(p) {
 		return
 	}
 	var in reviewsIn
@@ -528,34 +487,42 @@ func hPatchReviews(c *ctx) {
 	c.json(http.StatusOK, c.reviewsJSON(r, b, &x))
 }
 
-func hDeleteReviews(c *ctx) {
-	r, _, p := c.loadBranch(true, true)
-	if r == nil || !c.reviewsEnabled(p) {
+func hDeleteReviews(c *ctx, r *repo, _ string, p *Protection) {
+	if !c.reviewsEnabled(p) {
 		return
 	}
 	p.RequiredPullRequestReviews = nil
 	c.noContent()
 }
 
-func hGetSignatures(c *ctx) {
-	r, b, p := c.loadBranch(false, true)
-	if r == nil {
-		return
+// onProtection runs h on the protected branch in the path (see loadBranch).
+func onProtection(write bool, h func(c *ctx, r *repo, b string, p *Protection)) func(*ctx) {
+	return func(c *ctx) {
+		if r, b, p := c.loadBranch(write, true); r != nil {
+			h(c, r, b, p)
+		}
 	}
-	c.json(http.StatusOK, map[string]any{"url": c.protURL(r, b) + "/required_signatures", "enabled": p.RequiredSignatures})
 }
 
-func hSetSignatures(on bool) func(*ctx) {
-	return func(c *ctx) {
-		r, b, p := c.loadBranch(true, true)
-		if r == nil {
-			return
-		}
-		p.RequiredSignatures = on
+// hGetFlag and hSetFlag answer a protection setting that is only on or
+// off (enforce_admins, required_signatures): GET, and POST (on) or DELETE.
+func hGetFlag(name string, flag func(*Protection) *bool) func(*ctx) {
+	return onProtection(false, func(c *ctx, r *repo, b string, p *Protection) {
+		c.json(http.StatusOK, map[string]any{"url": c.protURL(r, b) + "/" + name, "enabled": *flag(p)})
+	})
+}
+
+func hSetFlag(name string, flag func(*Protection) *bool, on bool) func(*ctx) {
+	return onProtection(true, func(c *ctx, r *repo, b string, p *Protection) {
+		*flag(p) = on
 		if !on {
 			c.noContent()
 			return
 		}
-		c.json(http.StatusOK, map[string]any{"url": c.protURL(r, b) + "/required_signatures", "enabled": true})
-	}
+		c.json(http.StatusOK, map[string]any{"url": c.protURL(r, b) + "/" + name, "enabled": true})
+	})
 }
+
+func enforceAdmins(p *Protection) *bool { return &p.EnforceAdmins }
+
+func requiredSignatures(p *Protection) *bool { return &p.RequiredSignatures }

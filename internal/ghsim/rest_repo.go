@@ -63,11 +63,7 @@ func (c *ctx) writableRepo(owner, name string) *repo {
 	return r
 }
 
-func hGetRepo(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hGetRepo(c *ctx, r *repo) {
 	c.json(http.StatusOK, c.repoJSON(r, c.callerRole(r), true, false))
 }
 
@@ -105,11 +101,7 @@ func (c *ctx) shortBranch(r *repo, b string) map[string]any {
 	}
 }
 
-func hBranches(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hBranches(c *ctx, r *repo) {
 	list := r.branches
 	if v := c.r.URL.Query().Get("protected"); v != "" {
 		want := v == "true"
@@ -120,19 +112,10 @@ func hBranches(c *ctx) {
 			}
 		}
 	}
-	a, z := c.page(len(list))
-	out := make([]any, 0, z-a)
-	for _, b := range list[a:z] {
-		out = append(out, c.shortBranch(r, b))
-	}
-	c.json(http.StatusOK, out)
+	c.json(http.StatusOK, paged(c, list, func(b string) any { return c.shortBranch(r, b) }))
 }
 
-func hBranch(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hBranch(c *ctx, r *repo) {
 	b := c.pv("branch")
 	if !r.hasBranch(b) {
 		c.fail(http.StatusNotFound, "Branch not found", docBase+"/branches/branches#get-a-branch")
@@ -170,11 +153,7 @@ func (c *ctx) collaboratorJSON(r *repo, u *user) *userOut {
 	return m
 }
 
-func hCollaborators(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hCollaborators(c *ctx, r *repo) {
 	q := c.r.URL.Query()
 	aff := q.Get("affiliation")
 	switch aff {
@@ -197,19 +176,10 @@ func hCollaborators(c *ctx) {
 			return role != want
 		})
 	}
-	a, b := c.page(len(list))
-	out := make([]any, 0, b-a)
-	for _, u := range list[a:b] {
-		out = append(out, c.collaboratorJSON(r, u))
-	}
-	c.json(http.StatusOK, out)
+	c.json(http.StatusOK, paged(c, list, func(u *user) any { return c.collaboratorJSON(r, u) }))
 }
 
-func hCheckCollaborator(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hCheckCollaborator(c *ctx, r *repo) {
 	u := c.st.userByLogin(c.pv("username"))
 	if u == nil {
 		c.notFound()
@@ -222,11 +192,7 @@ func hCheckCollaborator(c *ctx) {
 	c.noContent()
 }
 
-func hCollaboratorPermission(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hCollaboratorPermission(c *ctx, r *repo) {
 	u := c.st.userByLogin(c.pv("username"))
 	if u == nil {
 		c.fail(http.StatusNotFound, "Not Found", docBase)
@@ -247,11 +213,7 @@ func hCollaboratorPermission(c *ctx) {
 // maxInvitesPerDay is GitHub's documented limit per repository.
 const maxInvitesPerDay = 50
 
-func hPutCollaborator(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hPutCollaborator(c *ctx, r *repo) {
 	u := c.st.userByLogin(c.pv("username"))
 	if u == nil || u.typ == "Organization" {
 		c.notFound()
@@ -328,11 +290,7 @@ func hPutCollaborator(c *ctx) {
 	c.json(http.StatusCreated, c.invitationJSON(r, inv))
 }
 
-func hDeleteCollaborator(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hDeleteCollaborator(c *ctx, r *repo) {
 	u := c.st.userByLogin(c.pv("username"))
 	if u == nil {
 		c.notFound()
@@ -345,17 +303,8 @@ func hDeleteCollaborator(c *ctx) {
 	c.noContent()
 }
 
-func hInvitations(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
-	a, b := c.page(len(r.invitations))
-	out := make([]any, 0, b-a)
-	for _, inv := range r.invitations[a:b] {
-		out = append(out, c.invitationJSON(r, inv))
-	}
-	c.json(http.StatusOK, out)
+func hInvitations(c *ctx, r *repo) {
+	c.json(http.StatusOK, paged(c, r.invitations, func(inv *invitation) any { return c.invitationJSON(r, inv) }))
 }
 
 func (c *ctx) loadInvitation(r *repo) *invitation {
@@ -367,11 +316,7 @@ func (c *ctx) loadInvitation(r *repo) *invitation {
 	return inv
 }
 
-func hPatchInvitation(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hPatchInvitation(c *ctx, r *repo) {
 	inv := c.loadInvitation(r)
 	if inv == nil {
 		return
@@ -393,11 +338,7 @@ func hPatchInvitation(c *ctx) {
 	c.json(http.StatusOK, c.invitationJSON(r, inv))
 }
 
-func hDeleteInvitation(c *ctx) {
-	r := c.writableRepo(c.pv("owner"), c.pv("repo"))
-	if r == nil {
-		return
-	}
+func hDeleteInvitation(c *ctx, r *repo) {
 	inv := c.loadInvitation(r)
 	if inv == nil {
 		return
@@ -406,11 +347,7 @@ func hDeleteInvitation(c *ctx) {
 	c.noContent()
 }
 
-func hRepoTeams(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hRepoTeams(c *ctx, r *repo) {
 	// GitHub lists child teams too, at their parent's role when that is
 	// higher than their own (cli/cli#12676), with access_source (OpenAPI
 	// 23.0.2) saying whether the access is the team's or comes from an org
@@ -423,9 +360,7 @@ func hRepoTeams(c *ctx) {
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
 	noSource := c.s.fidelity().RepoTeamsNoAccessSource
-	a, b := c.page(len(list))
-	out := make([]any, 0, b-a)
-	for _, t := range list[a:b] {
+	c.json(http.StatusOK, paged(c, list, func(t *team) any {
 		m := c.teamJSON(t)
 		role := teamRoleOn(t, r)
 		m["permission"] = role.apiName()
@@ -434,24 +369,16 @@ func hRepoTeams(c *ctx) {
 		if !noSource {
 			m["access_source"] = "direct"
 		}
-		out = append(out, m)
-	}
-	c.json(http.StatusOK, out)
+		return m
+	}))
 }
 
-func hDeployKeys(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
-	a, b := c.page(len(r.keys))
-	out := make([]any, 0, b-a)
-	for _, k := range r.keys[a:b] {
-		out = append(out, map[string]any{
+func hDeployKeys(c *ctx, r *repo) {
+	c.json(http.StatusOK, paged(c, r.keys, func(k *deployKey) any {
+		return map[string]any{
 			"id": k.id, "key": k.key, "url": fmt.Sprintf("%s/repos/%s/keys/%d", c.base(), r.fullName(), k.id),
 			"title": k.title, "verified": true, "created_at": ts(k.created), "read_only": k.readOnly,
 			"added_by": nil, "last_used": nil, "enabled": true,
-		})
-	}
-	c.json(http.StatusOK, out)
+		}
+	}))
 }

@@ -100,22 +100,7 @@ func (x *ruleset) refMatches(r *repo, branch string) bool {
 		}
 		return globMatch(p, ref)
 	}
-	inc := false
-	for _, p := range x.def.Include {
-		if m(p) {
-			inc = true
-			break
-		}
-	}
-	if !inc {
-		return false
-	}
-	for _, p := range x.def.Exclude {
-		if m(p) {
-			return false
-		}
-	}
-	return true
+	return matches(x.def.Include, x.def.Exclude, false, m)
 }
 
 // repoMatches applies an org ruleset's repository_name conditions.
@@ -127,22 +112,16 @@ func (x *ruleset) repoMatches(r *repo) bool {
 		return false
 	}
 	m := func(p string) bool { return p == "~ALL" || globMatch(lower(p), lower(r.name)) }
-	inc := len(x.def.RepoInclude) == 0
-	for _, p := range x.def.RepoInclude {
-		if m(p) {
-			inc = true
-			break
-		}
-	}
-	if !inc {
+	return matches(x.def.RepoInclude, x.def.RepoExclude, true, m)
+}
+
+// matches is a ruleset condition: some include pattern matches (none at
+// all, where noneIsAll, matches everything) and no exclude pattern does.
+func matches(include, exclude []string, noneIsAll bool, m func(string) bool) bool {
+	if !(noneIsAll && len(include) == 0) && !slices.ContainsFunc(include, m) {
 		return false
 	}
-	for _, p := range x.def.RepoExclude {
-		if m(p) {
-			return false
-		}
-	}
-	return true
+	return !slices.ContainsFunc(exclude, m)
 }
 
 func (x *ruleset) source() (typ, name string) {
@@ -233,27 +212,14 @@ func repoRulesets(r *repo, parents bool) []*ruleset {
 }
 
 func (c *ctx) rulesetsPage(list []*ruleset) {
-	a, b := c.page(len(list))
-	out := make([]any, 0, b-a)
-	for _, x := range list[a:b] {
-		out = append(out, c.rulesetJSON(x, false))
-	}
-	c.json(http.StatusOK, out)
+	c.json(http.StatusOK, paged(c, list, func(x *ruleset) any { return c.rulesetJSON(x, false) }))
 }
 
-func hRepoRulesets(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hRepoRulesets(c *ctx, r *repo) {
 	c.rulesetsPage(repoRulesets(r, c.r.URL.Query().Get("includes_parents") != "false"))
 }
 
-func hRepoRuleset(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hRepoRuleset(c *ctx, r *repo) {
 	id, _ := strconv.ParseInt(c.pv("ruleset_id"), 10, 64)
 	for _, x := range repoRulesets(r, c.r.URL.Query().Get("includes_parents") != "false") {
 		if x.id == id {
@@ -264,19 +230,11 @@ func hRepoRuleset(c *ctx) {
 	c.notFound()
 }
 
-func hOrgRulesets(c *ctx) {
-	o := c.loadOrg(false)
-	if o == nil {
-		return
-	}
+func hOrgRulesets(c *ctx, o *org) {
 	c.rulesetsPage(o.rulesets)
 }
 
-func hOrgRuleset(c *ctx) {
-	o := c.loadOrg(false)
-	if o == nil {
-		return
-	}
+func hOrgRuleset(c *ctx, o *org) {
 	id, _ := strconv.ParseInt(c.pv("ruleset_id"), 10, 64)
 	for _, x := range o.rulesets {
 		if x.id == id {
@@ -289,11 +247,7 @@ func hOrgRuleset(c *ctx) {
 
 // hBranchRules lists the active rules for a branch from every ruleset that
 // targets it, each tagged with its ruleset.
-func hBranchRules(c *ctx) {
-	r := c.loadRepo()
-	if r == nil {
-		return
-	}
+func hBranchRules(c *ctx, r *repo) {
 	branch := c.pv("branch")
 	var out []any
 	for _, x := range repoRulesets(r, true) {
@@ -309,10 +263,5 @@ func hBranchRules(c *ctx) {
 			out = append(out, m)
 		}
 	}
-	a, b := c.page(len(out))
-	page := out[a:b]
-	if page == nil {
-		page = []any{}
-	}
-	c.json(http.StatusOK, page)
+	c.json(http.StatusOK, paged(c, out, func(m any) any { return m }))
 }
