@@ -119,6 +119,6 @@ func TestE2EPullRequestAddingAnExpiredEntryIsPointedOut(t *testing.T) {
 	r.write("permissions/acme/widget.yaml", strings.Replace(string(body), "users: [alice]", "users: [{login: alice, expires: 2020-01-01}]", 1))
 	code, out, errOut := r.plan(t, w, r.commit("pr"))
 	require.Equal(t, ExitChanges, code, errOut)
-	assert.Contains(t, out, "- user alice: maintain")
+	assert.Contains(t, out, "- remove user alice (maintain), expired on 2020-01-01")
 	assert.Contains(t, out, "this pull request adds or changes an entry whose expires: date has already passed: it grants nothing, and the merge's reviewed apply removes the grant; remove the entry instead")
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -146,7 +147,9 @@ func (od *orgDigest) state(buf []byte, r *state.Repo, desired *config.Repo) (str
 		return hashBytes(mustJSON("absent")), buf
 	}
 	teams := map[string][]byte{}
-	members := make(map[string]bool, len(desired.Grants)+len(r.Users))
+	// Members as a sorted list, not a map: a hundred logins a repository,
+	// ten thousand repositories, and a map's table was most of the cost.
+	members := make([]membership, 0, len(desired.Grants)+len(r.Users))
 	for _, t := range r.Teams {
 		if od.a.Team(t.Slug) != nil {
 			teams[strings.ToLower(t.Slug)] = od.teamMembers(t.Slug)
@@ -156,12 +159,14 @@ func (od *orgDigest) state(buf []byte, r *state.Repo, desired *config.Repo) (str
 		if g.Kind == config.Team {
 			teams[strings.ToLower(g.Name)] = od.teamMembers(g.Name)
 		} else {
-			members[strings.ToLower(g.Name)] = od.a.IsMember(g.Name)
+			members = append(members, membership{strings.ToLower(g.Name), od.a.IsMember(g.Name)})
 		}
 	}
 	for _, u := range r.Users {
-		members[strings.ToLower(u.Login)] = od.a.IsMember(u.Login)
+		members = append(members, membership{strings.ToLower(u.Login), od.a.IsMember(u.Login)})
 	}
+	slices.SortFunc(members, func(a, b membership) int { return strings.Compare(a.login, b.login) })
+	members = slices.CompactFunc(members, func(a, b membership) bool { return a.login == b.login })
 	buf = append(buf, '{')
 	buf = appendRepo(appendKey(buf, "Repo"), r)
 	buf = append(buf, ',')
@@ -169,9 +174,22 @@ func (od *orgDigest) state(buf []byte, r *state.Repo, desired *config.Repo) (str
 	buf = append(buf, `,"Teams":`...)
 	buf = appendMap(buf, teams, func(b []byte, v []byte) []byte { return append(b, v...) })
 	buf = append(buf, `,"Members":`...)
-	buf = appendMap(buf, members, strconv.AppendBool)
+	buf = append(buf, '{')
+	for i, m := range members {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = strconv.AppendBool(appendKey(buf, m.login), m.member)
+	}
+	buf = append(buf, '}')
 	buf = append(buf, '}')
 	return hashBytes(buf), buf
+}
+
+// membership: whether a login (lower-cased) is an org member.
+type membership struct {
+	login  string
+	member bool
 }
 
 // appendRepo appends r as encoding/json writes it, deploy keys left out.

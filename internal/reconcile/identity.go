@@ -124,6 +124,17 @@ func NeedsIdentity(targets []Target, actual map[string]*state.Org, now time.Time
 	return out
 }
 
+// asksIdentityOrTime: a grant carries an expiry or a pinned account, which
+// resolve must apply.
+func asksIdentityOrTime(grants []config.Grant) bool {
+	for _, g := range grants {
+		if g.Expires != "" || (g.Kind == config.User && g.ID != 0) {
+			return true
+		}
+	}
+	return false
+}
+
 // resolved is what a repository's files ask once identity and time are
 // applied: the grants to plan for, and what was set aside and why.
 type resolved struct {
@@ -146,10 +157,17 @@ func resolve(in Input) (Input, map[string]*resolved) {
 	for ti, t := range in.Targets {
 		nt := Target{Org: t.Org}
 		for _, r := range t.Repos {
-			res := &resolved{expired: map[string]config.Grant{}, unapproved: map[string]bool{}}
+			res := &resolved{}
 			out[strings.ToLower(t.Org.Name+"/"+r.Name)] = res
+			if !asksIdentityOrTime(r.Grants) {
+				// Most files: no expiry, no pinned account; the grants
+				// stand as written, and are not copied.
+				nt.Repos = append(nt.Repos, r)
+				continue
+			}
+			res.expired, res.unapproved = map[string]config.Grant{}, map[string]bool{}
 			nr := *r
-			nr.Grants = nil
+			nr.Grants = make([]config.Grant, 0, len(r.Grants))
 			for _, g := range r.Grants {
 				if g.ExpiredAt(in.Now) {
 					if in.BaseExpiries != nil && !in.BaseExpiries.holds(t.Org.Name, r.Name, g) {
@@ -184,15 +202,16 @@ func resolve(in Input) (Input, map[string]*resolved) {
 			// rename written beside the old entry): the live one wins. Two
 			// live entries for one account (a renamed login and its new
 			// name) cannot both be planned.
-			seen := map[string]config.Grant{}
+			seen := make(map[string]int, len(nr.Grants)) // key → line
 			for _, g := range nr.Grants {
-				delete(res.expired, g.Key())
-				delete(res.unapproved, g.Key())
-				if prev, dup := seen[g.Key()]; dup {
+				key := g.Key()
+				delete(res.expired, key)
+				delete(res.unapproved, key)
+				if line, dup := seen[key]; dup {
 					res.errors = append(res.errors, RepoError{Org: t.Org.Name, Repo: r.Name, Source: g.Pos,
-						Message: fmt.Sprintf("%s is listed twice once renames are followed (also at line %d): keep one entry", g.Principal, prev.Pos.Line)})
+						Message: fmt.Sprintf("%s is listed twice once renames are followed (also at line %d): keep one entry", g.Principal, line)})
 				}
-				seen[g.Key()] = g
+				seen[key] = g.Pos.Line
 			}
 			nt.Repos = append(nt.Repos, &nr)
 		}
