@@ -100,6 +100,7 @@ func Diff(in Input) *Plan {
 		Repos:           []string{},
 	}
 	in = in.indexed()
+	desired := map[string]bool{}
 	for _, t := range in.Targets {
 		p.Orgs = append(p.Orgs, OrgMode{Org: t.Org.Name, Mode: t.Org.Policy.Mode})
 		a := in.access(t.Org.Name)
@@ -110,7 +111,7 @@ func Diff(in Input) *Plan {
 					Message: fmt.Sprintf("org %s was not read from GitHub", t.Org.Name)})
 				continue
 			}
-			d := &repoDiff{in: in, org: t.Org, repo: r, actual: a, plan: p}
+			d := &repoDiff{in: in, org: t.Org, repo: r, actual: a, plan: p, desired: desired}
 			d.run()
 		}
 		if a != nil {
@@ -135,6 +136,9 @@ type repoDiff struct {
 	ar     *state.Repo
 	grants *access.Grants // ar's, indexed
 	plan   *Plan
+	// desired is scratch space for users, shared by every repository of
+	// a Diff (one at a time): a map a repository cost more than the diff.
+	desired map[string]bool
 }
 
 func (d *repoDiff) filePos() config.Pos { return config.Pos{File: d.repo.File} }
@@ -234,7 +238,8 @@ func (d *repoDiff) checkPrincipals() {
 }
 
 func (d *repoDiff) users() {
-	desired := make(map[string]bool, len(d.repo.Grants))
+	desired := d.desired
+	clear(desired)
 	for _, g := range d.repo.Users() {
 		desired[strings.ToLower(g.Name)] = true
 		cur, direct := d.grants.User(g.Name)
