@@ -1,6 +1,7 @@
 package posture
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -262,4 +263,31 @@ func TestApplyPublishesExpiryDates(t *testing.T) {
 	assert.Contains(t, text, "changed since the last approved apply ("+olderSHA+")")
 	assert.Contains(t, text, "\n````\n"+listed+"````\n", "a fence longer than the line's backticks")
 	assert.Contains(t, text, "This plan waits for approval")
+}
+
+// A long list (every date, when no apply was approved yet) is cut to fit a
+// pull request comment, and says how to see the rest.
+func TestApplyPublishesAtMost200ExpiryLines(t *testing.T) {
+	w, j, s := workflowStep(t, "permissions-apply.yml", "Fingerprint the plan")
+	tmp := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(tmp, "plan"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(tmp, "plan", "plan.md"), []byte("## permsync plan\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(tmp, "plan", "plan.json"), []byte("{}\n"), 0o644))
+	var b strings.Builder
+	for i := range 205 {
+		fmt.Fprintf(&b, "permissions/acme/a.yaml:%d: +     - {login: u%d, expires: 2027-06-01}\n", i+1, i)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(tmp, "expiries.txt"), []byte(b.String()), 0o644))
+	ctx, env := pushContext()
+	ctx["steps.scope.outputs.approved"] = olderSHA
+	env["RUNNER_TEMP"], env["GITHUB_RUN_ID"] = tmp, "42"
+	code, out, err := runStepIn(w, j, s, ctx, env, nil, nil)
+	require.NoError(t, err)
+	require.Equal(t, 0, code, out)
+	md, err := os.ReadFile(filepath.Join(tmp, "publish.md"))
+	require.NoError(t, err)
+	text := string(md)
+	assert.Contains(t, text, "{login: u199,")
+	assert.NotContains(t, text, "{login: u200,")
+	assert.Contains(t, text, "And 5 more lines: `git diff "+olderSHA+" "+headSHA+" -- permissions` shows them all.")
 }
