@@ -2,6 +2,8 @@ package posture
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"path"
 	"regexp"
 	"slices"
@@ -65,6 +67,7 @@ const (
 	ruleKeyEnvironment  = "key-environment"         // the reader App's key read outside its default-branch environment
 	ruleApplyPlan       = "apply-plan"              // the apply does not apply exactly the plan published for approval
 	ruleExpiryOnly      = "expiry-only"             // the expiry job's writer step may apply more than expiries
+	ruleExpiryAnchor    = "expiry-anchor"           // the expiry job's --approved-ref may be a run nobody approved
 	ruleInstall         = "install"                 // permsync not installed by this repository's pinned install action, or built from source
 	ruleInstallPin      = "install-pin"             // the install action's commit is not in this history, or its action is not this tree's
 )
@@ -910,6 +913,7 @@ func (c *checker) apply(w *workflow, j *job, r role) {
 			// The run step that applies (an action given the key is writer-secrets').
 			if r == roleExpire {
 				c.expiriesOnly(w, j, s)
+				c.expiryAnchor(w, j, s)
 			} else {
 				c.applyPlan(w, j, s)
 			}
@@ -1007,4 +1011,102 @@ func (c *checker) expiriesOnly(w *workflow, j *job, writer *step) {
 	if runs == 0 {
 		c.add(ruleExpiryOnly, w, j, writer, 0, "runs no permsync apply --expiries-only: the writer App's key without a reviewer is only for expiries")
 	}
+}
+
+var (
+	shellVar      = regexp.MustCompile(`^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$`)
+	stepOutputRef = regexp.MustCompile(`^\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$`)
+)
+
+// expiryAnchor: the commit the expiry job's writer passes as --approved-ref
+// is the output of an earlier step, and that step, run against the runs
+// GitHub would list, never takes a run whose apply job was skipped (its
+// plan had nothing to approve: a pull request that only moves an expires:
+// date) for the last approved apply.
+func (c *checker) expiryAnchor(w *workflow, j *job, writer *step) {
+	var ref string
+	for _, cmd := range shellCommands(writer.Run.Value) {
+		if i := slices.Index(cmd.words, "--approved-ref"); path.Base(cmd.name()) == "permsync" && i >= 0 && i+1 < len(cmd.words) {
+			ref = cmd.words[i+1]
+			break
+		}
+	}
+	if ref == "" {
+		return // expiry-only says so
+	}
+	expr := ref
+	if m := shellVar.FindStringSubmatch(ref); m != nil {
+		expr = strings.TrimSpace(envOf(w, j, writer)[m[1]])
+	}
+	m := stepOutputRef.FindStringSubmatch(expr)
+	var finder *step
+	if m != nil {
+		for _, s := range j.Steps[:writer.Index-1] {
+			if s.ID.Value == m[1] && s.Run.Value != "" {
+				finder = s
+			}
+		}
+	}
+	if finder == nil {
+		c.add(ruleExpiryAnchor, w, j, writer, 0, "--approved-ref %s is not the output of an earlier run step (through the step's env): nothing shows it is the last approved apply", ref)
+		return
+	}
+	if p := runAnchorLookup(w, j, finder, m[2]); p != "" {
+		c.add(ruleExpiryAnchor, w, j, finder, 0, "%s: a pull request that only moves an expires: date (the plan has nothing to approve, the apply job is skipped) would decide what the writer App removes without a reviewer; take only a run whose apply job succeeded", p)
+	}
+}
+
+// runAnchorLookup runs the step that finds the last approved apply (its
+// output out) on main's first-parent line c1 → c2 → m3: it must pass over
+// a newer run whose apply job was skipped, and find nothing when no run's
+// apply job succeeded. It says what is wrong ("" if nothing).
+func runAnchorLookup(w *workflow, j *job, s *step, out string) string {
+	for _, tool := range []string{"git", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Sprintf("%s is not installed: the lookup cannot be run", tool)
+		}
+	}
+	m, err := theMainline()
+	if err != nil {
+		return err.Error()
+	}
+	const wf = ".github/workflows/permissions-apply.yml"
+	skipped := approvedRun{run{"push", "main", m.c2, wf, "success", "2026-01-02T00:00:00Z"}, 2, "skipped"}
+	approved := approvedRun{run{"push", "main", m.c1, wf, "success", "2026-01-01T00:00:00Z"}, 1, "success"}
+	for _, tc := range []struct {
+		runs []approvedRun
+		want string
+	}{
+		{[]approvedRun{skipped, approved}, m.c1},
+		{[]approvedRun{skipped}, ""},
+	} {
+		dir, err := os.MkdirTemp("", "posture-runs-")
+		if err != nil {
+			return err.Error()
+		}
+		env, err := writeRuns(dir, tc.runs)
+		if err != nil {
+			os.RemoveAll(dir)
+			return err.Error()
+		}
+		ctx, base := pushContext()
+		for k, v := range base {
+			env[k] = v
+		}
+		ctx["github.event_name"], env["GITHUB_EVENT_NAME"] = "schedule", "schedule"
+		ctx["github.ref_name"] = "main"
+		ctx["github.sha"], env["GITHUB_SHA"] = m.m3, m.m3
+		_, _, outputs, err := runStepOutputs(w, j, s, ctx, env, map[string]string{"gh": ghRunsAndJobs}, m.checkout)
+		os.RemoveAll(dir)
+		if err != nil {
+			return err.Error()
+		}
+		if got := outputs[out]; got != tc.want {
+			if got == m.c2 {
+				return fmt.Sprintf("takes commit %s, whose run skipped its apply job, for the last approved apply", got)
+			}
+			return fmt.Sprintf("gives %s=%q where the last approved apply is %q", out, got, tc.want)
+		}
+	}
+	return ""
 }

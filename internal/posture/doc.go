@@ -57,11 +57,15 @@
 // Some steps are run rather than read, with bash, in a scratch directory:
 // the apply's head check (against stubbed git and gh, once at the head, once
 // behind it), the plan's gate (once per exit code), the apply's check of the
-// plan's fingerprint, and the two lookups that pick an earlier run: the
-// apply's last successful apply and the nightly's previous snapshot (in a
-// real git repository, with jq, against crafted lists of runs: a tag or
-// branch named like the default one, another workflow, another event, a
-// failed run), and, with permsync installed as the install action leaves it
+// plan's fingerprint, and the lookups that pick an earlier run: the apply's
+// last successful apply, the nightly's previous snapshot and the last
+// approved apply of the expiry job and of the apply (in a real git
+// repository, with jq, against crafted lists of runs: a tag or branch named
+// like the default one, another workflow, another event, a failed run; and
+// of each run's jobs: an apply job skipped, failed, missing, named
+// otherwise, of another run), the apply's list of expires: dates changed
+// since that approved apply (which asks for the approval even with nothing
+// to change on GitHub), and, with permsync installed as the install action leaves it
 // (built once from this tree, saying the pinned version, at
 // $RUNNER_TEMP/permsync-<version>/bin, first on PATH; go refused), the
 // validate step on permissions/ and the expiry job's writer step against the

@@ -1,10 +1,11 @@
 package posture
 
 import (
-	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,10 +15,13 @@ import (
 // The expiry job runs with the writer App's key and no reviewer, so it
 // removes only the expired entries the last approved apply's files held
 // (apply --approved-ref). Which run counts as that apply must not be
-// steerable: a tag or branch named like main, a commit merged in from a
-// pull request's branch, a changed copy of the workflow, a failed run. And
-// with none found, the job removes nothing. The step is run with bash in a
-// real git repository, gh stubbed with the runs GitHub would list.
+// steerable: a run whose plan had nothing to approve (its apply job, behind
+// the required reviewers, skipped: a pull request that only moves an
+// expires: date), a tag or branch named like main, a commit merged in from a
+// pull request's branch, a changed copy of the workflow, a failed run, a job
+// list of another run. And with none found, the job removes nothing. The
+// step is run with bash in a real git repository, gh stubbed with the runs
+// and jobs GitHub would list.
 func TestExpiryFindsTheLastApprovedApply(t *testing.T) {
 	for _, tool := range []string{"git", "jq"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -25,84 +29,138 @@ func TestExpiryFindsTheLastApprovedApply(t *testing.T) {
 		}
 	}
 	w, j, s := workflowStep(t, "permissions-expiry.yml", "Find the last approved apply")
-
-	// main: c1 → c2; x1 on a branch that only looks like main, merged into
-	// main by m3 (the head).
-	var c1, c2, x1, m3 string
-	setup := func(work, _ string) error {
-		git := gitIn(work)
-		steps := []struct {
-			args []string
-			out  *string
-		}{
-			{[]string{"init", "-q", "-b", "main"}, nil},
-			{[]string{"commit", "-q", "--allow-empty", "-m", "c1"}, nil},
-			{[]string{"rev-parse", "HEAD"}, &c1},
-			{[]string{"checkout", "-q", "-b", "evil"}, nil},
-			{[]string{"commit", "-q", "--allow-empty", "-m", "x1"}, nil},
-			{[]string{"rev-parse", "HEAD"}, &x1},
-			{[]string{"checkout", "-q", "main"}, nil},
-			{[]string{"commit", "-q", "--allow-empty", "-m", "c2"}, nil},
-			{[]string{"rev-parse", "HEAD"}, &c2},
-			{[]string{"merge", "-q", "--no-ff", "-m", "m3", "evil"}, nil},
-			{[]string{"rev-parse", "HEAD"}, &m3},
-		}
-		for _, st := range steps {
-			out, err := git(st.args...)
-			if err != nil {
-				return err
-			}
-			if st.out != nil {
-				*st.out = out
-			}
-		}
-		return nil
-	}
-	require.NoError(t, setup(t.TempDir(), "")) // the same commits every time: learn them once
+	m, err := theMainline()
+	require.NoError(t, err)
+	c1, c2, x1, m3 := m.c1, m.c2, m.x1, m.m3
 
 	const path = ".github/workflows/permissions-apply.yml"
+	push := func(id int64, sha, apply, started string) approvedRun {
+		return approvedRun{run{"push", "main", sha, path, "success", started}, id, apply}
+	}
+	many := func(n int, sha, apply string) []approvedRun { // newest first
+		var out []approvedRun
+		for i := range n {
+			out = append(out, push(int64(1000+i), sha, apply, fmt.Sprintf("2026-02-01T00:00:%02dZ", 59-i)))
+		}
+		return out
+	}
 	for _, tc := range []struct {
-		name string
-		runs func() []run
-		want func() string // "" : none found, nothing removed
+		name   string
+		runs   []approvedRun
+		broken []int64          // runs whose jobs cannot be listed
+		jobs   map[int64]string // runs whose jobs list answers this instead
+		want   string           // "" : none found, nothing removed
+		asked  int              // jobs requests (-1: not counted)
+		fails  string           // the error when want is ""
 	}{
-		{"the last apply on main", func() []run {
-			return []run{{"push", "main", c1, path, "success", "2026-01-01T00:00:00Z"}, {"push", "main", c2, path, "success", "2026-01-02T00:00:00Z"}}
-		}, func() string { return c2 }},
-		{"not a newer run of a tag named main on a merged-in commit", func() []run {
-			return []run{{"push", "main", x1, path, "success", "2026-01-03T00:00:00Z"}, {"push", "main", c1, path, "success", "2026-01-02T00:00:00Z"}}
-		}, func() string { return c1 }},
-		{"not a failed run", func() []run {
-			return []run{{"push", "main", c2, path, "failure", "2026-01-03T00:00:00Z"}, {"push", "main", c1, path, "success", "2026-01-02T00:00:00Z"}}
-		}, func() string { return c1 }},
-		{"not a run of another workflow, branch or event", func() []run {
-			return []run{
-				{"push", "main", c2, ".github/workflows/evil.yml", "success", "2026-01-03T00:00:00Z"},
-				{"push", "feature", c2, path, "success", "2026-01-03T00:00:00Z"},
-				{"workflow_dispatch", "main", c2, path, "success", "2026-01-03T00:00:00Z"},
-			}
-		}, func() string { return "" }},
-		{"no apply at all", func() []run { return []run{} }, func() string { return "" }},
+		{name: "the last approved apply on main",
+			runs: []approvedRun{push(1, c1, "success", "2026-01-01T00:00:00Z"), push(2, c2, "success", "2026-01-02T00:00:00Z")},
+			want: c2, asked: 1},
+		{name: "not a newer run whose apply job was skipped (nothing to approve)",
+			runs: []approvedRun{push(2, c2, "skipped", "2026-01-02T00:00:00Z"), push(1, c1, "success", "2026-01-01T00:00:00Z")},
+			want: c1, asked: 2},
+		{name: "not a newer run whose apply job failed or was rejected",
+			runs: []approvedRun{push(2, c2, "failure", "2026-01-02T00:00:00Z"), push(1, c1, "success", "2026-01-01T00:00:00Z")},
+			want: c1, asked: -1},
+		{name: "not a newer run without an apply job",
+			runs: []approvedRun{push(2, c2, "", "2026-01-02T00:00:00Z"), push(1, c1, "success", "2026-01-01T00:00:00Z")},
+			want: c1, asked: -1},
+		{name: "a manual full reconciliation, approved, counts",
+			runs: []approvedRun{{run{"workflow_dispatch", "main", c2, path, "success", "2026-01-02T00:00:00Z"}, 2, "success"}, push(1, c1, "success", "2026-01-01T00:00:00Z")},
+			want: c2, asked: 1},
+		{name: "not a manual run whose apply job was skipped",
+			runs: []approvedRun{{run{"workflow_dispatch", "main", c2, path, "success", "2026-01-02T00:00:00Z"}, 2, "skipped"}, push(1, c1, "success", "2026-01-01T00:00:00Z")},
+			want: c1, asked: 2},
+		{name: "only skipped applies: nothing",
+			runs:  []approvedRun{push(2, c2, "skipped", "2026-01-02T00:00:00Z"), push(1, c1, "skipped", "2026-01-01T00:00:00Z")},
+			fails: "no approved apply of permissions-apply.yml found on main", asked: 2},
+		{name: "not a newer run of a tag named main on a merged-in commit",
+			runs: []approvedRun{push(3, x1, "success", "2026-01-03T00:00:00Z"), push(1, c1, "success", "2026-01-02T00:00:00Z")},
+			want: c1, asked: 1},
+		{name: "not a failed run",
+			runs: []approvedRun{{run{"push", "main", c2, path, "failure", "2026-01-03T00:00:00Z"}, 2, "success"}, push(1, c1, "success", "2026-01-02T00:00:00Z")},
+			want: c1, asked: 1},
+		{name: "not a run of another workflow, branch or event",
+			runs: []approvedRun{
+				{run{"push", "main", c2, ".github/workflows/evil.yml", "success", "2026-01-03T00:00:00Z"}, 4, "success"},
+				{run{"push", "feature", c2, path, "success", "2026-01-03T00:00:00Z"}, 5, "success"},
+				{run{"pull_request_target", "main", c2, path, "success", "2026-01-03T00:00:00Z"}, 6, "success"},
+			},
+			fails: "no approved apply of permissions-apply.yml found on main"},
+		{name: "no apply at all", runs: []approvedRun{}, fails: "no approved apply of permissions-apply.yml found on main"},
+		// Run 7's list answers with run 8's jobs: an approved apply, but not run 7's.
+		{name: "jobs that name another run do not count",
+			runs:  []approvedRun{push(7, c2, "skipped", "2026-01-02T00:00:00Z")},
+			jobs:  map[int64]string{7: `{"total_count":1,"jobs":[{"id":81,"run_id":8,"name":"apply","status":"completed","conclusion":"success"}]}`},
+			fails: "no approved apply of permissions-apply.yml found on main", asked: 1},
+		{name: "a job named otherwise does not count",
+			runs:  []approvedRun{push(7, c2, "skipped", "2026-01-02T00:00:00Z")},
+			jobs:  map[int64]string{7: `{"total_count":2,"jobs":[{"id":71,"run_id":7,"name":"plan","status":"completed","conclusion":"success"},{"id":72,"run_id":7,"name":"apply / approve","status":"completed","conclusion":"success"}]}`},
+			fails: "no approved apply of permissions-apply.yml found on main", asked: 1},
+		{name: "a jobs list that cannot be read: nothing, and says why",
+			runs:   []approvedRun{push(2, c2, "success", "2026-01-02T00:00:00Z"), push(1, c1, "success", "2026-01-01T00:00:00Z")},
+			broken: []int64{2}, fails: "could not list the jobs of run 2 of permissions-apply.yml: nothing is removed", asked: 1},
+		{name: "at most 30 runs' jobs are asked for",
+			runs:  append(many(40, c2, "skipped"), push(1, c1, "success", "2026-01-01T00:00:00Z")),
+			fails: "among the newest 30", asked: 30},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			runsFile := filepath.Join(t.TempDir(), "runs.json")
-			data, err := json.Marshal(map[string]any{"workflow_runs": tc.runs()})
+			dir := t.TempDir()
+			env, err := writeRuns(dir, tc.runs, tc.broken...)
 			require.NoError(t, err)
-			require.NoError(t, os.WriteFile(runsFile, data, 0o644))
-			ctx, env := pushContext()
+			for id, body := range tc.jobs {
+				require.NoError(t, os.WriteFile(filepath.Join(env["POSTURE_JOBS"], fmt.Sprintf("%d.json", id)), []byte(body), 0o644))
+			}
+			ctx, base := pushContext()
+			for k, v := range base {
+				env[k] = v
+			}
 			ctx["github.event_name"], env["GITHUB_EVENT_NAME"] = "schedule", "schedule"
 			ctx["github.ref_name"] = "main"
 			ctx["github.sha"], env["GITHUB_SHA"] = m3, m3
-			env["POSTURE_RUNS"] = runsFile
-			code, out, err := runStepIn(w, j, s, ctx, env, map[string]string{"gh": `cat "$POSTURE_RUNS"`}, setup)
+			code, out, outputs, err := runStepOutputs(w, j, s, ctx, env, map[string]string{"gh": ghRunsAndJobs}, m.checkout)
 			require.NoError(t, err)
-			if want := tc.want(); want != "" {
+			asked, _ := os.ReadFile(env["POSTURE_ASKED"])
+			if tc.asked >= 0 {
+				assert.Equal(t, tc.asked, strings.Count(string(asked), "\n"), "jobs requests: %s", asked)
+			}
+			if tc.want != "" {
 				require.Equal(t, 0, code, out)
-				assert.Contains(t, out, "The last approved apply ran on "+want+":")
+				assert.Contains(t, out, "The last approved apply ran on "+tc.want+":")
+				assert.Equal(t, tc.want, outputs["ref"])
 				return
 			}
 			assert.Equal(t, 1, code, out)
-			assert.Contains(t, out, "no successful apply of permissions-apply.yml found on main: nothing is removed")
+			assert.Contains(t, out, tc.fails)
+			assert.Contains(t, out, "nothing is removed")
+			assert.Empty(t, outputs["ref"])
 		})
+	}
+}
+
+// The expiry step knows the apply job by the name GitHub reports for it:
+// the job's id, as long as the job sets no name of its own.
+func TestApplyJobNameIsWhatTheExpiryLooksFor(t *testing.T) {
+	set, err := loadWorkflows(workflowsDir)
+	require.NoError(t, err)
+	var found bool
+	for _, w := range set {
+		if w.File != "permissions-apply.yml" {
+			continue
+		}
+		for _, j := range w.Jobs {
+			if j.ID == "apply" {
+				found = true
+				assert.Equal(t, "apply", j.checkName(), "the expiry job and the apply's scope step look for the apply job by the name %q", "apply")
+			}
+		}
+	}
+	require.True(t, found, "permissions-apply.yml has no job apply")
+	for _, f := range []struct{ file, step string }{
+		{"permissions-expiry.yml", "Find the last approved apply"},
+		{"permissions-apply.yml", "Which repositories changed since the last successful apply"},
+	} {
+		_, _, s := workflowStep(t, f.file, f.step)
+		assert.Contains(t, s.Run.Value, `.name == "apply" and .conclusion == "success"`, "%s: %s", f.file, f.step)
 	}
 }

@@ -80,15 +80,37 @@ func runStep(w *workflow, j *job, s *step, ctx, extra, stubs map[string]string) 
 // runStepIn is runStep with setup called on the workspace and $RUNNER_TEMP
 // before the step runs (a checkout, files a download left).
 func runStepIn(w *workflow, j *job, s *step, ctx, extra, stubs map[string]string, setup func(work, tmp string) error) (int, string, error) {
+	code, out, _, err := runStepOutputs(w, j, s, ctx, extra, stubs, setup)
+	return code, out, err
+}
+
+// runStepOutputs is runStepIn that also returns the outputs the step wrote
+// to $GITHUB_OUTPUT (name=value lines).
+func runStepOutputs(w *workflow, j *job, s *step, ctx, extra, stubs map[string]string, setup func(work, tmp string) error) (code int, out string, outputs map[string]string, err error) {
+	dir, err := os.MkdirTemp("", "posture-")
+	if err != nil {
+		return 0, "", nil, err
+	}
+	defer os.RemoveAll(dir)
+	code, out, err = runStepDir(dir, w, j, s, ctx, extra, stubs, setup)
+	if err != nil {
+		return code, out, nil, err
+	}
+	outputs = map[string]string{}
+	data, _ := os.ReadFile(filepath.Join(dir, "output"))
+	for _, l := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(l, "="); ok {
+			outputs[k] = v
+		}
+	}
+	return code, out, outputs, nil
+}
+
+func runStepDir(dir string, w *workflow, j *job, s *step, ctx, extra, stubs map[string]string, setup func(work, tmp string) error) (int, string, error) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		return 0, "", errors.New("bash not found: cannot run the step")
 	}
-	dir, err := os.MkdirTemp("", "posture-")
-	if err != nil {
-		return 0, "", err
-	}
-	defer os.RemoveAll(dir)
 	bin, work, tmp := filepath.Join(dir, "bin"), filepath.Join(dir, "work"), filepath.Join(dir, "tmp")
 	for _, d := range []string{bin, work, tmp} {
 		if err := os.Mkdir(d, 0o755); err != nil {
@@ -214,6 +236,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if buildDir != "" {
 		_ = os.RemoveAll(buildDir)
+	}
+	if mainlineRepo.dir != "" {
+		_ = os.RemoveAll(mainlineRepo.dir)
 	}
 	os.Exit(code)
 }

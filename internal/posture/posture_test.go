@@ -127,6 +127,7 @@ var rejects = []struct {
 	{"expiry-if-missing", []string{ruleApplyIf}},
 	{"expiry-trigger-push", []string{ruleTriggers}},
 	{"expiry-writer-job-env", []string{ruleWriterSecrets, ruleCredScope}},
+	{"expiry-anchor-skipped-apply", []string{ruleExpiryAnchor}},
 	// the reader App's key: only in its default-branch environment, no cache
 	{"reader-no-environment", []string{ruleKeyEnvironment}},
 	{"reader-cache", []string{ruleCache, ruleInstall}},
@@ -196,7 +197,7 @@ func TestRejectCasesListed(t *testing.T) {
 		ruleSecretsOnPR, ruleSecrets, ruleReaderSecrets, ruleWriterSecrets, rulePRTCheckout, rulePRTFetch,
 		rulePRTExec, ruleCache, ruleRequiredCheck, rulePlanGate, ruleApplyTrigger, ruleApplyIf,
 		ruleApplyEnv, ruleApplyConcurrent, ruleApplyHead, ruleKeyEnvironment, ruleApplyPlan, ruleExpiryOnly,
-		ruleInstall, ruleInstallPin,
+		ruleExpiryAnchor, ruleInstall, ruleInstallPin,
 	} {
 		assert.True(t, covered[r], "no reject case for rule %s", r)
 	}
