@@ -118,9 +118,8 @@ Exit codes: 0 the report was written (findings are not errors), 1 error
 }
 
 func auditRun(ctx context.Context, opts *AuditOptions) error {
-	switch opts.Format {
-	case "markdown", "text", "html", "json", "csv", "findings-csv":
-	default:
+	draw := auditFormats[opts.Format]
+	if draw == nil {
 		return usageError{fmt.Errorf("--format must be markdown, text, html, json, csv or findings-csv, not %q", opts.Format)}
 	}
 	if opts.InactiveDays < 0 || opts.InactiveDays > 90 {
@@ -168,7 +167,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		if err := render.Markdown(opts.IO.Out, rep, render.MarkdownOptions{SummaryOnly: true, TopFindings: 8, History: opts.SelfRepo != ""}); err != nil {
 			return err
 		}
-	} else if err := writeOut(opts.IO, opts.Out, func(w io.Writer, _ bool) error { return renderAudit(w, rep, opts.Format) }); err != nil {
+	} else if err := writeOut(opts.IO, opts.Out, func(w io.Writer, _ bool) error { return draw(w, rep) }); err != nil {
 		return err
 	}
 	if opts.Out != "" {
@@ -189,21 +188,17 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	return nil
 }
 
-func renderAudit(w io.Writer, rep *audit.Report, format string) error {
-	switch format {
-	case "html":
-		return render.HTML(w, rep)
-	case "json":
-		return render.JSON(w, rep)
-	case "csv":
-		return render.CSV(w, rep)
-	case "findings-csv":
-		return render.FindingsCSV(w, rep)
-	case "text":
-		return render.Text(w, rep, render.TextOptions{})
-	}
-	// A job summary holds at most 1 MiB; the HTML and JSON reports hold the rest.
-	return render.Markdown(w, rep, render.MarkdownOptions{MaxBytes: render.JobSummaryLimit - 16<<10})
+// auditFormats is the one table of --format: checked and drawn through it.
+var auditFormats = map[string]func(io.Writer, *audit.Report) error{
+	"markdown": func(w io.Writer, rep *audit.Report) error {
+		// A job summary holds at most 1 MiB; the HTML and JSON reports hold the rest.
+		return render.Markdown(w, rep, render.MarkdownOptions{MaxBytes: render.JobSummaryLimit - 16<<10})
+	},
+	"text":         func(w io.Writer, rep *audit.Report) error { return render.Text(w, rep, render.TextOptions{}) },
+	"html":         render.HTML,
+	"json":         render.JSON,
+	"csv":          render.CSV,
+	"findings-csv": render.FindingsCSV,
 }
 
 // parseSince reads --since (YYYY-MM-DD, the start of that day in UTC).

@@ -198,10 +198,11 @@ func writeOut(ios *IOStreams, out string, draw func(w io.Writer, toTerminal bool
 		return draw(ios.Out, ios.StdoutTTY || ios.Color())
 	}
 	// Name the missing directory, not the temporary file made inside it.
-	if fi, err := os.Stat(dirOf(out)); err != nil || !fi.IsDir() {
-		return fmt.Errorf("--out %s: the directory %s does not exist: create it first", out, filepath.Dir(out))
+	dir := filepath.Dir(out)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--out %s: the directory %s does not exist: create it first", out, dir)
 	}
-	tmp, err := os.CreateTemp(dirOf(out), ".permsync-*")
+	tmp, err := os.CreateTemp(dir, ".permsync-*")
 	if err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
@@ -210,28 +211,18 @@ func writeOut(ios *IOStreams, out string, draw func(w io.Writer, toTerminal bool
 	// summary: it passes the same secret redaction as stdout and stderr
 	// (not their terminal escaping: the file is data).
 	var buf bytes.Buffer
-	if err := draw(&buf, false); err != nil {
-		tmp.Close()
-		return err
+	err = draw(&buf, false)
+	if err == nil {
+		_, err = io.WriteString(tmp, ghapi.Redact(buf.String()))
 	}
-	if _, err := io.WriteString(tmp, ghapi.Redact(buf.String())); err != nil {
-		tmp.Close()
-		return err
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), out)
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if os.IsPathSeparator(path[i]) {
-			return path[:i+1]
-		}
-	}
-	return "."
 }

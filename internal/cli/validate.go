@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -32,12 +33,7 @@ once as file:line:col: message. Nothing is sent to GitHub.`,
   # annotate a pull request's files in GitHub Actions
   permsync validate --format github`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return validateRun(opts)
-		},
+		RunE: runE(opts, runF, func(_ context.Context, o *ValidateOptions) error { return validateRun(o) }),
 	}
 	selection{}.register(cmd.Flags(), &opts.Dir, nil, nil)
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, or github (workflow annotations)")
