@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -44,10 +45,8 @@ var (
 
 // WithPermission returns base plus name at level.
 func WithPermission(base map[string]string, name, level string) map[string]string {
-	out := map[string]string{name: level}
-	for k, v := range base {
-		out[k] = v
-	}
+	out := maps.Clone(base)
+	out[name] = level
 	return out
 }
 

@@ -109,14 +109,7 @@ func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 			if r.RulePos.File != "" {
 				ew.printf("      %s\n", pt.paint(dim, "rule set at "+r.RulePos.String()))
 			}
-			places := refusalPlaces(p, r)
-			for i, it := range places {
-				if i == ShownItems {
-					ew.printf("      %s\n", moreText(places))
-					break
-				}
-				ew.printf("      %s  %s\n", itemText(r.Org, it), pt.paint(dim, it.Source.String()))
-			}
+			ew.items(pt, r.Org, refusalPlaces(p, r))
 		}
 	}
 	if len(p.EffectiveAccess) > 0 {
@@ -146,13 +139,7 @@ func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 				head += " (rule set at " + n.RulePos.String() + ")"
 			}
 			ew.printf("  %s\n", head)
-			for i, it := range n.Items {
-				if i == ShownItems {
-					ew.printf("      %s\n", moreText(n.Items))
-					break
-				}
-				ew.printf("      %s  %s\n", itemText(n.Org, it), pt.paint(dim, it.Source.String()))
-			}
+			ew.items(pt, n.Org, n.Items)
 		}
 	}
 	ew.printf("\n%s\n", pt.paint(bold, SummaryLine(p)))
@@ -160,6 +147,17 @@ func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 		return ew.err
 	}
 	return bw.Flush()
+}
+
+// items draws a refusal's or notice's first items, then counts the rest.
+func (ew *errWriter) items(pt painter, org string, items []reconcile.Item) {
+	for i, it := range items {
+		if i == ShownItems {
+			ew.printf("      %s\n", moreText(items))
+			return
+		}
+		ew.printf("      %s  %s\n", itemText(org, it), pt.paint(dim, it.Source.String()))
+	}
 }
 
 func noticeLine(src config.Pos, message string) string {
