@@ -135,7 +135,11 @@ func (e Env) connectFloor(ctx context.Context, perms map[string]string, repos []
 		if err != nil {
 			return nil, err
 		}
-		err = checkAccess(ctx, c, orgs)
+		for _, org := range orgs {
+			if err = c.CheckAccess(ctx, org); err != nil {
+				break
+			}
+		}
 		if err == nil {
 			return c, nil
 		}
@@ -148,15 +152,6 @@ func (e Env) connectFloor(ctx context.Context, perms map[string]string, repos []
 		}
 	}
 	return e.Connect(ctx, perms, repos)
-}
-
-func checkAccess(ctx context.Context, c *ghapi.Client, orgs []string) error {
-	for _, org := range orgs {
-		if err := c.CheckAccess(ctx, org); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // lacksPermission: GitHub refused for want of perm, by the installation's
