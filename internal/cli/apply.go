@@ -151,9 +151,5 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		return err
 	}
 	fmt.Fprintln(opts.IO.Out, planview.ApplySummary(res))
-	codes := []int{planExitCode(p, false)}
-	if res.Partial() {
-		codes = append(codes, ExitPartial)
-	}
-	return exit(worst(codes...), nil)
+	return exit(worst(planExitCode(p, false), when(res.Partial(), ExitPartial)), nil)
 }

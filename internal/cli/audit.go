@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -301,13 +302,7 @@ func repoFromRemote(remote, apiURL string) (string, bool) {
 	if u, err := url.Parse(apiURL); err == nil && u.Hostname() != "" && u.Hostname() != "api.github.com" {
 		hosts = append(hosts, u.Hostname())
 	}
-	known := false
-	for _, h := range hosts {
-		if strings.EqualFold(host, h) {
-			known = true
-		}
-	}
-	if !known {
+	if !slices.ContainsFunc(hosts, func(h string) bool { return strings.EqualFold(host, h) }) {
 		return "", false
 	}
 	p = strings.TrimSuffix(strings.Trim(path.Clean("/"+p), "/"), ".git")

@@ -178,17 +178,7 @@ func checkPlanFlags(opts *PlanOptions) (planview.Format, error) {
 
 // planExitCode applies SPEC.md's precedence: errors 1, refusals 3, changes 2.
 func planExitCode(p *reconcile.Plan, detailed bool) int {
-	codes := []int{}
-	if len(p.Errors) > 0 {
-		codes = append(codes, ExitError)
-	}
-	if len(p.Refusals) > 0 {
-		codes = append(codes, ExitRefused)
-	}
-	if detailed && len(p.Changes) > 0 {
-		codes = append(codes, ExitChanges)
-	}
-	return worst(codes...)
+	return worst(when(len(p.Errors) > 0, ExitError), when(len(p.Refusals) > 0, ExitRefused), when(detailed && len(p.Changes) > 0, ExitChanges))
 }
 
 // writeOut writes to --out (atomically: a reader never sees half a file)
