@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -78,22 +77,17 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if !opts.Yes && !opts.IO.Interactive() {
 		return errors.New("apply changes GitHub: pass --yes to confirm when not running at a terminal")
 	}
-	var saved *reconcile.Plan
 	if opts.ExpiriesOnly && opts.PlanFile != "" {
 		return usageError{errors.New("--expiries-only computes its own plan: do not combine it with --plan")}
 	}
 	if opts.ApprovedRef != "" && !opts.ExpiriesOnly {
 		return usageError{errors.New("--approved-ref goes with --expiries-only")}
 	}
+	var saved *reconcile.Plan
 	if opts.PlanFile != "" {
-		f, err := os.Open(opts.PlanFile)
-		if err != nil {
-			return fmt.Errorf("--plan: %w", err)
-		}
-		saved, err = reconcile.ReadPlan(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("--plan %s: %w", opts.PlanFile, err)
+		var err error
+		if saved, err = readFile("--plan", opts.PlanFile, reconcile.ReadPlan); err != nil {
+			return err
 		}
 		// Nothing in the file decides what is planned: the directory, the
 		// orgs and the repositories are this command's own (a crafted file

@@ -141,7 +141,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	}
 	var previous *audit.Snapshot
 	if opts.Compare != "" {
-		previous, err = readSnapshot("--compare", opts.Compare)
+		previous, err = readFile("--compare", opts.Compare, audit.ReadSnapshot)
 		if err != nil {
 			return err
 		}
@@ -233,18 +233,19 @@ func auditOrgs(cfg *config.Config, org string) ([]*config.Org, []string, error) 
 	return []*config.Org{{Name: org, Policy: config.DefaultPolicy()}}, []string{note}, nil
 }
 
-// readSnapshot reads an audit snapshot named by flag.
-func readSnapshot(flag, file string) (*audit.Snapshot, error) {
+// readFile reads the file a flag names (a saved plan, an audit snapshot).
+func readFile[T any](flag, file string, read func(io.Reader) (T, error)) (T, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", flag, err)
+		var zero T
+		return zero, fmt.Errorf("%s: %w", flag, err)
 	}
 	defer f.Close()
-	s, err := audit.ReadSnapshot(f)
+	v, err := read(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", flag, file, err)
+		return v, fmt.Errorf("%s %s: %w", flag, file, err)
 	}
-	return s, nil
+	return v, nil
 }
 
 // resolveSelfRepo finds the permissions repository: --self-repo, else

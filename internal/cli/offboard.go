@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
@@ -144,7 +145,7 @@ func offboardRun(ctx context.Context, opts *OffboardOptions) error {
 func offboardState(ctx context.Context, opts *OffboardOptions, cfg *config.Config) ([]*state.Org, string, error) {
 	var out []*state.Org
 	if opts.Snapshot != "" {
-		snap, err := readSnapshot("--snapshot", opts.Snapshot)
+		snap, err := readFile("--snapshot", opts.Snapshot, audit.ReadSnapshot)
 		if err != nil {
 			return nil, "", err
 		}
