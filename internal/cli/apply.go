@@ -16,7 +16,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
-// ApplyOptions are the inputs of "permsync apply".
 type ApplyOptions struct {
 	IO       *IOStreams
 	Global   *GlobalOptions

@@ -20,7 +20,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 )
 
-// AuditOptions are the inputs of "permsync audit".
 type AuditOptions struct {
 	IO          *IOStreams
 	Global      *GlobalOptions
@@ -39,9 +38,6 @@ type AuditOptions struct {
 
 	summaryOnly bool // the demo shows the summary and findings only
 }
-
-// defaultSince is the history window when --since is not given.
-const defaultSince = 30 * 24 * time.Hour
 
 func newAuditCmd(io *IOStreams, g *GlobalOptions, runF func(*AuditOptions) error) *cobra.Command {
 	opts := &AuditOptions{IO: io, Global: g}
@@ -202,10 +198,11 @@ var auditFormats = map[string]func(io.Writer, *audit.Report) error{
 	"findings-csv": render.FindingsCSV,
 }
 
-// parseSince reads --since (YYYY-MM-DD, the start of that day in UTC).
+// parseSince reads --since (YYYY-MM-DD, the start of that day in UTC;
+// default: 30 days ago).
 func parseSince(s string, now time.Time) (time.Time, error) {
 	if s == "" {
-		return now.Add(-defaultSince), nil
+		return now.Add(-30 * 24 * time.Hour), nil
 	}
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {

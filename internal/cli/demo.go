@@ -22,7 +22,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
 )
 
-// DemoOptions are the inputs of "permsync demo".
 type DemoOptions struct {
 	IO     *IOStreams
 	Dir    string

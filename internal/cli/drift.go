@@ -11,7 +11,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 )
 
-// DriftOptions are the inputs of "permsync drift".
 type DriftOptions struct {
 	IO        *IOStreams
 	Global    *GlobalOptions

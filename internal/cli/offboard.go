@@ -17,7 +17,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
-// OffboardOptions are the inputs of "permsync offboard".
 type OffboardOptions struct {
 	IO       *IOStreams
 	Global   *GlobalOptions

@@ -16,7 +16,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
-// PinOptions are the inputs of "permsync pin".
 type PinOptions struct {
 	IO     *IOStreams
 	Global *GlobalOptions

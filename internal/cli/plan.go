@@ -18,7 +18,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
 
-// PlanOptions are the inputs of "permsync plan".
 type PlanOptions struct {
 	IO               *IOStreams
 	Global           *GlobalOptions
@@ -153,7 +152,6 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	return exit(planExitCode(p, opts.DetailedExitCode), nil)
 }
 
-// checkPlanFlags refuses flags that do not go together.
 func checkPlanFlags(opts *PlanOptions) (planview.Format, error) {
 	format, err := planview.ParseFormat(opts.Format)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
-// ValidateOptions are the inputs of "permsync validate".
 type ValidateOptions struct {
 	IO     *IOStreams
 	Dir    string

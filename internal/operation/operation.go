@@ -43,7 +43,6 @@ var (
 	pullPermissions  = map[string]string{"pull_requests": "read", "metadata": "read"}
 )
 
-// WithPermission returns base plus name at level.
 func WithPermission(base map[string]string, name, level string) map[string]string {
 	out := maps.Clone(base)
 	out[name] = level
@@ -162,7 +161,6 @@ func lacksPermission(err error, perm string) bool {
 		(slices.Contains(ge.Lacks, perm) || strings.Contains(ge.Permission, perm+"="))
 }
 
-// readActual reads GitHub's state for every target org.
 func readActual(ctx context.Context, c *ghapi.Client, targets []reconcile.Target) (map[string]*state.Org, error) {
 	actual := map[string]*state.Org{}
 	for _, t := range targets {

@@ -19,7 +19,6 @@ const CommentLimit = 65536
 // Marker is a hidden line that lets a workflow find and update its own comment.
 const Marker = "<!-- permsync:plan -->"
 
-// MarkdownOptions control the markdown rendering.
 type MarkdownOptions struct {
 	// MaxBytes bounds the output; long plans are folded and cut to fit.
 	// Zero means a little under CommentLimit.

@@ -54,7 +54,6 @@ func Glyph(c reconcile.Change) reconcile.Action {
 	return c.Kind.Action()
 }
 
-// SummaryLine is the one-line summary of a plan.
 func SummaryLine(p *reconcile.Plan) string {
 	s := p.Summary()
 	if len(p.Changes) == 0 && s.Refused == 0 && s.Errors == 0 {
@@ -74,7 +73,6 @@ func SummaryLine(p *reconcile.Plan) string {
 	return line + "."
 }
 
-// TextOptions control the text rendering.
 type TextOptions struct {
 	Color bool
 }
