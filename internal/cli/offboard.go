@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -193,10 +194,7 @@ func stillHeld(cfg *config.Config, orgs []*state.Org, login string) []string {
 					repos = append(repos, fmt.Sprintf("%s %s", r.Name, g.Role))
 				}
 			}
-			where := "no repository"
-			if len(repos) > 0 {
-				where = strings.Join(repos, ", ")
-			}
+			where := cmp.Or(strings.Join(repos, ", "), "no repository")
 			out = append(out, fmt.Sprintf("%s: member of team %s (%s): remove from the team", o.Name, t.Slug, where))
 		}
 		for _, r := range o.Repos {

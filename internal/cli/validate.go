@@ -101,11 +101,7 @@ func writeValidateJSON(opts *ValidateOptions, diags config.Diagnostics, orgs, re
 	out := ValidateJSON{FormatVersion: 1, Valid: !diags.HasErrors(), Orgs: orgs, Repositories: repos, Grants: grants,
 		Diagnostics: []ValidateDiagnostic{}}
 	for _, d := range diags {
-		sev := "error"
-		if d.Severity == config.SevWarning {
-			sev = "warning"
-		}
-		out.Diagnostics = append(out.Diagnostics, ValidateDiagnostic{Severity: sev, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, Message: d.Message})
+		out.Diagnostics = append(out.Diagnostics, ValidateDiagnostic{Severity: severity(d), File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, Message: d.Message})
 	}
 	enc := json.NewEncoder(opts.IO.Out)
 	enc.SetIndent("", "  ")
@@ -115,10 +111,6 @@ func writeValidateJSON(opts *ValidateOptions, diags config.Diagnostics, orgs, re
 // githubAnnotation formats a diagnostic as a GitHub Actions workflow command,
 // escaped as the runner expects so a hostile message cannot inject commands.
 func githubAnnotation(d config.Diagnostic) string {
-	level := "error"
-	if d.Severity == config.SevWarning {
-		level = "warning"
-	}
 	props := "file=" + escapeProperty(printableExceptNewlines(d.Pos.File))
 	if d.Pos.Line > 0 {
 		props += fmt.Sprintf(",line=%d", d.Pos.Line)
@@ -126,7 +118,15 @@ func githubAnnotation(d config.Diagnostic) string {
 	if d.Pos.Col > 0 {
 		props += fmt.Sprintf(",col=%d", d.Pos.Col)
 	}
-	return fmt.Sprintf("::%s %s::%s", level, props, escapeData(printableExceptNewlines(d.Message)))
+	return fmt.Sprintf("::%s %s::%s", severity(d), props, escapeData(printableExceptNewlines(d.Message)))
+}
+
+// severity is "error" or "warning", as JSON and workflow commands spell it.
+func severity(d config.Diagnostic) string {
+	if d.Severity == config.SevWarning {
+		return "warning"
+	}
+	return "error"
 }
 
 // printableExceptNewlines is printable for a workflow command's values,
