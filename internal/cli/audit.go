@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -258,10 +259,7 @@ func resolveSelfRepo(ctx context.Context, opts *AuditOptions) (repo, note string
 	if r, ok := ownerRepo(opts.IO.Getenv("GITHUB_REPOSITORY")); ok {
 		return r, ""
 	}
-	apiURL := opts.Global.APIURL
-	if apiURL == "" {
-		apiURL = opts.IO.Getenv("GITHUB_API_URL")
-	}
+	apiURL := cmp.Or(opts.Global.APIURL, opts.IO.Getenv("GITHUB_API_URL"))
 	if r, ok := repoFromRemote(history.OriginURL(ctx, opts.Dir, ""), apiURL); ok {
 		return r, ""
 	}
