@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,7 +16,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
-// ApplyOptions are the inputs of "permsync apply".
 type ApplyOptions struct {
 	IO       *IOStreams
 	Global   *GlobalOptions
@@ -78,22 +76,17 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if !opts.Yes && !opts.IO.Interactive() {
 		return errors.New("apply changes GitHub: pass --yes to confirm when not running at a terminal")
 	}
-	var saved *reconcile.Plan
 	if opts.ExpiriesOnly && opts.PlanFile != "" {
 		return usageError{errors.New("--expiries-only computes its own plan: do not combine it with --plan")}
 	}
 	if opts.ApprovedRef != "" && !opts.ExpiriesOnly {
 		return usageError{errors.New("--approved-ref goes with --expiries-only")}
 	}
+	var saved *reconcile.Plan
 	if opts.PlanFile != "" {
-		f, err := os.Open(opts.PlanFile)
-		if err != nil {
-			return fmt.Errorf("--plan: %w", err)
-		}
-		saved, err = reconcile.ReadPlan(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("--plan %s: %w", opts.PlanFile, err)
+		var err error
+		if saved, err = readFile("--plan", opts.PlanFile, reconcile.ReadPlan); err != nil {
+			return err
 		}
 		// Nothing in the file decides what is planned: the directory, the
 		// orgs and the repositories are this command's own (a crafted file
@@ -151,9 +144,5 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		return err
 	}
 	fmt.Fprintln(opts.IO.Out, planview.ApplySummary(res))
-	codes := []int{planExitCode(p, false)}
-	if res.Partial() {
-		codes = append(codes, ExitPartial)
-	}
-	return exit(worst(codes...), nil)
+	return exit(worst(planExitCode(p, false), when(res.Partial(), ExitPartial)), nil)
 }

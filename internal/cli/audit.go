@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +21,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 )
 
-// AuditOptions are the inputs of "permsync audit".
 type AuditOptions struct {
 	IO          *IOStreams
 	Global      *GlobalOptions
@@ -38,9 +39,6 @@ type AuditOptions struct {
 
 	summaryOnly bool // the demo shows the summary and findings only
 }
-
-// defaultSince is the history window when --since is not given.
-const defaultSince = 30 * 24 * time.Hour
 
 func newAuditCmd(io *IOStreams, g *GlobalOptions, runF func(*AuditOptions) error) *cobra.Command {
 	opts := &AuditOptions{IO: io, Global: g}
@@ -118,9 +116,8 @@ Exit codes: 0 the report was written (findings are not errors), 1 error
 }
 
 func auditRun(ctx context.Context, opts *AuditOptions) error {
-	switch opts.Format {
-	case "markdown", "text", "html", "json", "csv", "findings-csv":
-	default:
+	draw := auditFormats[opts.Format]
+	if draw == nil {
 		return usageError{fmt.Errorf("--format must be markdown, text, html, json, csv or findings-csv, not %q", opts.Format)}
 	}
 	if opts.InactiveDays < 0 || opts.InactiveDays > 90 {
@@ -141,7 +138,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	}
 	var previous *audit.Snapshot
 	if opts.Compare != "" {
-		previous, err = readSnapshot("--compare", opts.Compare)
+		previous, err = readFile("--compare", opts.Compare, audit.ReadSnapshot)
 		if err != nil {
 			return err
 		}
@@ -168,7 +165,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		if err := render.Markdown(opts.IO.Out, rep, render.MarkdownOptions{SummaryOnly: true, TopFindings: 8, History: opts.SelfRepo != ""}); err != nil {
 			return err
 		}
-	} else if err := writeOut(opts.IO, opts.Out, func(w io.Writer, _ bool) error { return renderAudit(w, rep, opts.Format) }); err != nil {
+	} else if err := writeOut(opts.IO, opts.Out, func(w io.Writer, _ bool) error { return draw(w, rep) }); err != nil {
 		return err
 	}
 	if opts.Out != "" {
@@ -189,27 +186,24 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	return nil
 }
 
-func renderAudit(w io.Writer, rep *audit.Report, format string) error {
-	switch format {
-	case "html":
-		return render.HTML(w, rep)
-	case "json":
-		return render.JSON(w, rep)
-	case "csv":
-		return render.CSV(w, rep)
-	case "findings-csv":
-		return render.FindingsCSV(w, rep)
-	case "text":
-		return render.Text(w, rep, render.TextOptions{})
-	}
-	// A job summary holds at most 1 MiB; the HTML and JSON reports hold the rest.
-	return render.Markdown(w, rep, render.MarkdownOptions{MaxBytes: render.JobSummaryLimit - 16<<10})
+// auditFormats is the one table of --format: checked and drawn through it.
+var auditFormats = map[string]func(io.Writer, *audit.Report) error{
+	"markdown": func(w io.Writer, rep *audit.Report) error {
+		// A job summary holds at most 1 MiB; the HTML and JSON reports hold the rest.
+		return render.Markdown(w, rep, render.MarkdownOptions{MaxBytes: render.JobSummaryLimit - 16<<10})
+	},
+	"text":         func(w io.Writer, rep *audit.Report) error { return render.Text(w, rep, render.TextOptions{}) },
+	"html":         render.HTML,
+	"json":         render.JSON,
+	"csv":          render.CSV,
+	"findings-csv": render.FindingsCSV,
 }
 
-// parseSince reads --since (YYYY-MM-DD, the start of that day in UTC).
+// parseSince reads --since (YYYY-MM-DD, the start of that day in UTC;
+// default: 30 days ago).
 func parseSince(s string, now time.Time) (time.Time, error) {
 	if s == "" {
-		return now.Add(-defaultSince), nil
+		return now.Add(-30 * 24 * time.Hour), nil
 	}
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {
@@ -237,18 +231,19 @@ func auditOrgs(cfg *config.Config, org string) ([]*config.Org, []string, error) 
 	return []*config.Org{{Name: org, Policy: config.DefaultPolicy()}}, []string{note}, nil
 }
 
-// readSnapshot reads an audit snapshot named by flag.
-func readSnapshot(flag, file string) (*audit.Snapshot, error) {
+// readFile reads the file a flag names (a saved plan, an audit snapshot).
+func readFile[T any](flag, file string, read func(io.Reader) (T, error)) (T, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", flag, err)
+		var zero T
+		return zero, fmt.Errorf("%s: %w", flag, err)
 	}
 	defer f.Close()
-	s, err := audit.ReadSnapshot(f)
+	v, err := read(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", flag, file, err)
+		return v, fmt.Errorf("%s %s: %w", flag, file, err)
 	}
-	return s, nil
+	return v, nil
 }
 
 // resolveSelfRepo finds the permissions repository: --self-repo, else
@@ -264,10 +259,7 @@ func resolveSelfRepo(ctx context.Context, opts *AuditOptions) (repo, note string
 	if r, ok := ownerRepo(opts.IO.Getenv("GITHUB_REPOSITORY")); ok {
 		return r, ""
 	}
-	apiURL := opts.Global.APIURL
-	if apiURL == "" {
-		apiURL = opts.IO.Getenv("GITHUB_API_URL")
-	}
+	apiURL := cmp.Or(opts.Global.APIURL, opts.IO.Getenv("GITHUB_API_URL"))
 	if r, ok := repoFromRemote(history.OriginURL(ctx, opts.Dir, ""), apiURL); ok {
 		return r, ""
 	}
@@ -306,13 +298,7 @@ func repoFromRemote(remote, apiURL string) (string, bool) {
 	if u, err := url.Parse(apiURL); err == nil && u.Hostname() != "" && u.Hostname() != "api.github.com" {
 		hosts = append(hosts, u.Hostname())
 	}
-	known := false
-	for _, h := range hosts {
-		if strings.EqualFold(host, h) {
-			known = true
-		}
-	}
-	if !known {
+	if !slices.ContainsFunc(hosts, func(h string) bool { return strings.EqualFold(host, h) }) {
 		return "", false
 	}
 	p = strings.TrimSuffix(strings.Trim(path.Clean("/"+p), "/"), ".git")

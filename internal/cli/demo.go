@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,7 +22,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/history"
 )
 
-// DemoOptions are the inputs of "permsync demo".
 type DemoOptions struct {
 	IO     *IOStreams
 	Dir    string
@@ -54,15 +54,7 @@ printed: edit a file, run plan, apply, drift or audit against it.`,
   # Keep the simulated org running, then plan your own edits against it
   permsync demo --serve`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			if opts.Serve {
-				return demoServe(cmd.Context(), opts)
-			}
-			return demoRun(cmd.Context(), opts)
-		},
+		RunE: runE(opts, runF, demoRun),
 	}
 	cmd.Flags().StringVar(&opts.Dir, "dir", "permissions", "permissions directory to mirror")
 	cmd.Flags().BoolVar(&opts.Serve, "serve", false, "keep the simulated org running (until Ctrl-C) and print the environment to point permsync at it")
@@ -106,9 +98,7 @@ func demoServe(ctx context.Context, opts *DemoOptions) error {
 	}
 	fmt.Fprintf(out, "A simulated GitHub is running at %s (loopback only), mirroring %s\n", world.Server.URL(), opts.Dir)
 	fmt.Fprintln(out, "plus what was changed by hand in its UI:")
-	for _, d := range world.Drift {
-		fmt.Fprintf(out, "  - %s\n", d)
-	}
+	printDrift(out, world)
 	fmt.Fprintf(out, "\nPoint permsync at it from another shell (the App %q is installed on every org):\n\n", demo.AppSlug)
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
@@ -147,7 +137,16 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+func printDrift(out io.Writer, world *demo.World) {
+	for _, d := range world.Drift {
+		fmt.Fprintf(out, "  - %s\n", d)
+	}
+}
+
 func demoRun(ctx context.Context, opts *DemoOptions) error {
+	if opts.Serve {
+		return demoServe(ctx, opts)
+	}
 	out := opts.IO.Out
 	step := func(n int, title, why string) {
 		fmt.Fprintf(out, "\n== %d/5 %s\n   %s\n\n", n, title, why)
@@ -188,9 +187,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	}
 	fmt.Fprintf(out, "\nA simulated GitHub is running at %s, authenticating permsync as the GitHub App %q.\n", world.Server.URL(), demo.AppSlug)
 	fmt.Fprintln(out, "It mirrors the files, except for what was changed by hand in its UI:")
-	for _, d := range world.Drift {
-		fmt.Fprintf(out, "  - %s\n", d)
-	}
+	printDrift(out, world)
 
 	step(2, "plan", "What differs between the files and GitHub, and who gains or loses access.")
 	if err := planRun(ctx, &PlanOptions{IO: opts.IO, Global: g, Dir: opts.Dir, Format: "text"}); exitCode(err) != ExitOK {

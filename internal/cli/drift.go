@@ -11,7 +11,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
 )
 
-// DriftOptions are the inputs of "permsync drift".
 type DriftOptions struct {
 	IO        *IOStreams
 	Global    *GlobalOptions
@@ -73,12 +72,9 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 	if err := drift.WriteText(opts.IO.Out, p, planned.Actual, opts.IO.Color()); err != nil {
 		return err
 	}
-	codes := []int{planExitCode(p, false)}
-	if drift.Exists(p) {
-		codes = append(codes, ExitChanges)
-	}
+	code := worst(planExitCode(p, false), when(drift.Exists(p), ExitChanges))
 	if owner == "" {
-		return exit(worst(codes...), nil)
+		return exit(code, nil)
 	}
 	res, err := env.SyncIssue(ctx, planned, owner, repo, runURL(opts.IO.Getenv))
 	if err != nil {
@@ -93,7 +89,7 @@ func driftRun(ctx context.Context, opts *DriftOptions) error {
 	for _, n := range res.Duplicates {
 		fmt.Fprintf(opts.IO.Out, "Closed #%d as a duplicate.\n", n)
 	}
-	return exit(worst(codes...), nil)
+	return exit(code, nil)
 }
 
 // runURL links the GitHub Actions run, when permsync runs in one.

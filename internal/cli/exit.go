@@ -59,6 +59,14 @@ func exitCode(err error) int {
 	return ExitError
 }
 
+// when is code if cond holds, else ExitOK.
+func when(cond bool, code int) int {
+	if cond {
+		return code
+	}
+	return ExitOK
+}
+
 // worst combines exit codes by SPEC.md's precedence: 1, then 4, then 3, then 2.
 func worst(codes ...int) int {
 	rank := map[int]int{ExitError: 4, ExitPartial: 3, ExitRefused: 2, ExitChanges: 1, ExitOK: 0}

@@ -12,7 +12,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
-// ImportOptions are the inputs of "permsync import".
 type ImportOptions struct {
 	IO     *IOStreams
 	Global *GlobalOptions

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/audit"
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghapi"
 	"github.com/AcademySoftwareFoundation/permsync/internal/operation"
@@ -16,7 +18,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
-// OffboardOptions are the inputs of "permsync offboard".
 type OffboardOptions struct {
 	IO       *IOStreams
 	Global   *GlobalOptions
@@ -144,7 +145,7 @@ func offboardRun(ctx context.Context, opts *OffboardOptions) error {
 func offboardState(ctx context.Context, opts *OffboardOptions, cfg *config.Config) ([]*state.Org, string, error) {
 	var out []*state.Org
 	if opts.Snapshot != "" {
-		snap, err := readSnapshot("--snapshot", opts.Snapshot)
+		snap, err := readFile("--snapshot", opts.Snapshot, audit.ReadSnapshot)
 		if err != nil {
 			return nil, "", err
 		}
@@ -193,10 +194,7 @@ func stillHeld(cfg *config.Config, orgs []*state.Org, login string) []string {
 					repos = append(repos, fmt.Sprintf("%s %s", r.Name, g.Role))
 				}
 			}
-			where := "no repository"
-			if len(repos) > 0 {
-				where = strings.Join(repos, ", ")
-			}
+			where := cmp.Or(strings.Join(repos, ", "), "no repository")
 			out = append(out, fmt.Sprintf("%s: member of team %s (%s): remove from the team", o.Name, t.Slug, where))
 		}
 		for _, r := range o.Repos {

@@ -16,7 +16,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
-// PinOptions are the inputs of "permsync pin".
 type PinOptions struct {
 	IO     *IOStreams
 	Global *GlobalOptions
@@ -176,17 +175,12 @@ func rewriteFile(path string, edit func([]byte) ([]byte, []config.EditedEntry, e
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(path, out); err != nil {
+	// Through writeOut's temporary file: an interrupted edit never leaves half a file.
+	if err := writeOut(&IOStreams{}, path, func(w io.Writer, _ bool) error {
+		_, err := w.Write(out)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	return done, os.Chmod(path, st.Mode().Perm())
-}
-
-// writeFileAtomic replaces path with data through a temporary file in the
-// same directory, so an interrupted edit never leaves half a file.
-func writeFileAtomic(path string, data []byte) error {
-	return writeOut(&IOStreams{}, path, func(w io.Writer, _ bool) error {
-		_, err := w.Write(data)
-		return err
-	})
 }

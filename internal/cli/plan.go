@@ -18,7 +18,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
 
-// PlanOptions are the inputs of "permsync plan".
 type PlanOptions struct {
 	IO               *IOStreams
 	Global           *GlobalOptions
@@ -153,7 +152,6 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	return exit(planExitCode(p, opts.DetailedExitCode), nil)
 }
 
-// checkPlanFlags refuses flags that do not go together.
 func checkPlanFlags(opts *PlanOptions) (planview.Format, error) {
 	format, err := planview.ParseFormat(opts.Format)
 	if err != nil {
@@ -178,17 +176,7 @@ func checkPlanFlags(opts *PlanOptions) (planview.Format, error) {
 
 // planExitCode applies SPEC.md's precedence: errors 1, refusals 3, changes 2.
 func planExitCode(p *reconcile.Plan, detailed bool) int {
-	codes := []int{}
-	if len(p.Errors) > 0 {
-		codes = append(codes, ExitError)
-	}
-	if len(p.Refusals) > 0 {
-		codes = append(codes, ExitRefused)
-	}
-	if detailed && len(p.Changes) > 0 {
-		codes = append(codes, ExitChanges)
-	}
-	return worst(codes...)
+	return worst(when(len(p.Errors) > 0, ExitError), when(len(p.Refusals) > 0, ExitRefused), when(detailed && len(p.Changes) > 0, ExitChanges))
 }
 
 // writeOut writes to --out (atomically: a reader never sees half a file)
@@ -198,10 +186,11 @@ func writeOut(ios *IOStreams, out string, draw func(w io.Writer, toTerminal bool
 		return draw(ios.Out, ios.StdoutTTY || ios.Color())
 	}
 	// Name the missing directory, not the temporary file made inside it.
-	if fi, err := os.Stat(dirOf(out)); err != nil || !fi.IsDir() {
-		return fmt.Errorf("--out %s: the directory %s does not exist: create it first", out, filepath.Dir(out))
+	dir := filepath.Dir(out)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--out %s: the directory %s does not exist: create it first", out, dir)
 	}
-	tmp, err := os.CreateTemp(dirOf(out), ".permsync-*")
+	tmp, err := os.CreateTemp(dir, ".permsync-*")
 	if err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
@@ -210,28 +199,18 @@ func writeOut(ios *IOStreams, out string, draw func(w io.Writer, toTerminal bool
 	// summary: it passes the same secret redaction as stdout and stderr
 	// (not their terminal escaping: the file is data).
 	var buf bytes.Buffer
-	if err := draw(&buf, false); err != nil {
-		tmp.Close()
-		return err
+	err = draw(&buf, false)
+	if err == nil {
+		_, err = io.WriteString(tmp, ghapi.Redact(buf.String()))
 	}
-	if _, err := io.WriteString(tmp, ghapi.Redact(buf.String())); err != nil {
-		tmp.Close()
-		return err
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), out)
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if os.IsPathSeparator(path[i]) {
-			return path[:i+1]
-		}
-	}
-	return "."
 }

@@ -217,7 +217,6 @@ func runE[O any](opts *O, runF func(*O) error, run func(context.Context, *O) err
 	}
 }
 
-// noArgs refuses positional arguments with a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		return usageError{fmt.Errorf("%s takes no arguments, got %q (flags go after the command, e.g. --dir)", cmd.CommandPath(), args[0])}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"cmp"
+
 	"github.com/spf13/pflag"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
@@ -19,18 +21,11 @@ type selection struct {
 func (s selection) register(f *pflag.FlagSet, dir, org *string, repos *[]string) {
 	f.StringVar(dir, "dir", "permissions", "permissions directory")
 	if org != nil {
-		f.StringVar(org, "org", "", or(s.orgHelp, "only this org"))
+		f.StringVar(org, "org", "", cmp.Or(s.orgHelp, "only this org"))
 	}
 	if repos != nil {
-		f.StringSliceVar(repos, "repo", nil, or(s.repoHelp, "only this repository, as REPO or ORG/REPO (repeatable)"))
+		f.StringSliceVar(repos, "repo", nil, cmp.Or(s.repoHelp, "only this repository, as REPO or ORG/REPO (repeatable)"))
 	}
-}
-
-func or(s, def string) string {
-	if s != "" {
-		return s
-	}
-	return def
 }
 
 // selectTargets loads the directory and picks the targets of --org and

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	"github.com/AcademySoftwareFoundation/permsync/internal/words"
 )
 
-// ValidateOptions are the inputs of "permsync validate".
 type ValidateOptions struct {
 	IO     *IOStreams
 	Dir    string
@@ -32,12 +32,7 @@ once as file:line:col: message. Nothing is sent to GitHub.`,
   # annotate a pull request's files in GitHub Actions
   permsync validate --format github`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return validateRun(opts)
-		},
+		RunE: runE(opts, runF, func(_ context.Context, o *ValidateOptions) error { return validateRun(o) }),
 	}
 	selection{}.register(cmd.Flags(), &opts.Dir, nil, nil)
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, or github (workflow annotations)")
@@ -106,11 +101,7 @@ func writeValidateJSON(opts *ValidateOptions, diags config.Diagnostics, orgs, re
 	out := ValidateJSON{FormatVersion: 1, Valid: !diags.HasErrors(), Orgs: orgs, Repositories: repos, Grants: grants,
 		Diagnostics: []ValidateDiagnostic{}}
 	for _, d := range diags {
-		sev := "error"
-		if d.Severity == config.SevWarning {
-			sev = "warning"
-		}
-		out.Diagnostics = append(out.Diagnostics, ValidateDiagnostic{Severity: sev, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, Message: d.Message})
+		out.Diagnostics = append(out.Diagnostics, ValidateDiagnostic{Severity: severity(d), File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, Message: d.Message})
 	}
 	enc := json.NewEncoder(opts.IO.Out)
 	enc.SetIndent("", "  ")
@@ -120,10 +111,6 @@ func writeValidateJSON(opts *ValidateOptions, diags config.Diagnostics, orgs, re
 // githubAnnotation formats a diagnostic as a GitHub Actions workflow command,
 // escaped as the runner expects so a hostile message cannot inject commands.
 func githubAnnotation(d config.Diagnostic) string {
-	level := "error"
-	if d.Severity == config.SevWarning {
-		level = "warning"
-	}
 	props := "file=" + escapeProperty(printableExceptNewlines(d.Pos.File))
 	if d.Pos.Line > 0 {
 		props += fmt.Sprintf(",line=%d", d.Pos.Line)
@@ -131,17 +118,22 @@ func githubAnnotation(d config.Diagnostic) string {
 	if d.Pos.Col > 0 {
 		props += fmt.Sprintf(",col=%d", d.Pos.Col)
 	}
-	return fmt.Sprintf("::%s %s::%s", level, props, escapeData(printableExceptNewlines(d.Message)))
+	return fmt.Sprintf("::%s %s::%s", severity(d), props, escapeData(printableExceptNewlines(d.Message)))
+}
+
+// severity is "error" or "warning", as JSON and workflow commands spell it.
+func severity(d config.Diagnostic) string {
+	if d.Severity == config.SevWarning {
+		return "warning"
+	}
+	return "error"
 }
 
 // printableExceptNewlines is printable for a workflow command's values,
 // whose line breaks the runner's own escaping (%0A, %0D) handles.
 func printableExceptNewlines(s string) string { return escapeControls(s, true) }
 
-func escapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
-}
+var (
+	escapeData     = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace
+	escapeProperty = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace
+)

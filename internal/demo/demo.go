@@ -9,7 +9,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
@@ -90,7 +91,7 @@ func seedOrg(srv *ghsim.Server, o *config.Org) {
 			teams[p.Name] = true
 		}
 	}
-	for _, slug := range sorted(teams) {
+	for _, slug := range slices.Sorted(maps.Keys(teams)) {
 		srv.AddTeam(o.Name, slug, ghsim.TeamOptions{})
 		for i := 1; i <= 2; i++ {
 			login := member(slug, i)
@@ -99,7 +100,7 @@ func seedOrg(srv *ghsim.Server, o *config.Org) {
 			srv.AddTeamMember(o.Name, slug, login, "member")
 		}
 	}
-	for _, login := range sorted(users) {
+	for _, login := range slices.Sorted(maps.Keys(users)) {
 		srv.AddUser(login)
 		srv.AddMember(o.Name, login, false)
 	}
@@ -224,27 +225,5 @@ func drift(srv *ghsim.Server, o *config.Org) []string {
 	return done
 }
 
-func simRole(r role.Role) ghsim.Role {
-	switch r {
-	case role.Read:
-		return ghsim.RoleRead
-	case role.Triage:
-		return ghsim.RoleTriage
-	case role.Write:
-		return ghsim.RoleWrite
-	case role.Maintain:
-		return ghsim.RoleMaintain
-	case role.Admin:
-		return ghsim.RoleAdmin
-	}
-	return ghsim.RoleNone
-}
-
-func sorted(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// simRole: the simulator spells the five roles as permsync's files do.
+func simRole(r role.Role) ghsim.Role { return ghsim.Role(r.String()) }

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
@@ -17,7 +18,7 @@ const Reviewer = "releng-reviewer"
 // approved by Reviewer), so that the audit shows who approved each change.
 func (w *World) SeedPullRequests(o *config.Org, name string, entries []history.Entry) {
 	srv, org := w.Server, o.Name
-	if !contains(srv.Repos(org), name) {
+	if !slices.ContainsFunc(srv.Repos(org), func(r string) bool { return strings.EqualFold(r, name) }) {
 		srv.AddRepo(org, name, ghsim.RepoOptions{})
 	}
 	// The plan check posted by GitHub Actions' App (15368) is what makes a
@@ -71,13 +72,4 @@ func loginOf(name string) string {
 		l = strings.Trim(l[:39], "-")
 	}
 	return l
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }

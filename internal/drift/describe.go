@@ -27,7 +27,6 @@ type Event struct {
 	By   string
 }
 
-// Where is "org/repo".
 func (e Event) Where() string { return e.Org + "/" + e.Repo }
 
 // Line is the event with when and by whom, when known.

@@ -57,7 +57,7 @@ type Result struct {
 	Issue  Issue
 	// Drift reports whether GitHub differs from the files.
 	Drift bool
-	// Closed lists duplicate tracking issues that were closed.
+	// Duplicates lists the duplicate tracking issues closed.
 	Duplicates []int
 }
 

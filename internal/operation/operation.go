@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -42,12 +43,9 @@ var (
 	pullPermissions  = map[string]string{"pull_requests": "read", "metadata": "read"}
 )
 
-// WithPermission returns base plus name at level.
 func WithPermission(base map[string]string, name, level string) map[string]string {
-	out := map[string]string{name: level}
-	for k, v := range base {
-		out[k] = v
-	}
+	out := maps.Clone(base)
+	out[name] = level
 	return out
 }
 
@@ -136,7 +134,11 @@ func (e Env) connectFloor(ctx context.Context, perms map[string]string, repos []
 		if err != nil {
 			return nil, err
 		}
-		err = checkAccess(ctx, c, orgs)
+		for _, org := range orgs {
+			if err = c.CheckAccess(ctx, org); err != nil {
+				break
+			}
+		}
 		if err == nil {
 			return c, nil
 		}
@@ -151,15 +153,6 @@ func (e Env) connectFloor(ctx context.Context, perms map[string]string, repos []
 	return e.Connect(ctx, perms, repos)
 }
 
-func checkAccess(ctx context.Context, c *ghapi.Client, orgs []string) error {
-	for _, org := range orgs {
-		if err := c.CheckAccess(ctx, org); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // lacksPermission: GitHub refused for want of perm, by the installation's
 // grant or by the endpoint's X-Accepted-GitHub-Permissions.
 func lacksPermission(err error, perm string) bool {
@@ -168,7 +161,6 @@ func lacksPermission(err error, perm string) bool {
 		(slices.Contains(ge.Lacks, perm) || strings.Contains(ge.Permission, perm+"="))
 }
 
-// readActual reads GitHub's state for every target org.
 func readActual(ctx context.Context, c *ghapi.Client, targets []reconcile.Target) (map[string]*state.Org, error) {
 	actual := map[string]*state.Org{}
 	for _, t := range targets {

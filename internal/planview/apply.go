@@ -23,7 +23,6 @@ var statusColor = map[reconcile.Status]string{
 	reconcile.Skipped:  yellow,
 }
 
-// OutcomeLine is one apply outcome on one line.
 func OutcomeLine(o reconcile.Outcome, color bool) string {
 	pt := painter(color)
 	s := fmt.Sprintf("%s %-8s %s", statusGlyph[o.Status], o.Status, Describe(o.Change))
@@ -36,7 +35,6 @@ func OutcomeLine(o reconcile.Outcome, color bool) string {
 	return pt.paint(statusColor[o.Status], s)
 }
 
-// ApplySummary is the one-line summary of an apply.
 func ApplySummary(r *reconcile.Result) string {
 	if len(r.Outcomes) == 0 {
 		return "Apply: nothing to do."

@@ -47,14 +47,10 @@ func Line(c reconcile.Change) string {
 // Describe is Line prefixed with where the change is made: "org/repo", or
 // the org alone for an org-level change (the floor ruleset).
 func Describe(c reconcile.Change) string {
-	return where(c) + ": " + Line(c)
-}
-
-func where(c reconcile.Change) string {
 	if c.Repo == "" {
-		return c.Org
+		return c.Org + ": " + Line(c)
 	}
-	return c.Org + "/" + c.Repo
+	return c.Org + "/" + c.Repo + ": " + Line(c)
 }
 
 // expiry says why a removal that carries out an expiry is made: the grant

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/AcademySoftwareFoundation/permsync/internal/config"
@@ -18,7 +19,6 @@ const CommentLimit = 65536
 // Marker is a hidden line that lets a workflow find and update its own comment.
 const Marker = "<!-- permsync:plan -->"
 
-// MarkdownOptions control the markdown rendering.
 type MarkdownOptions struct {
 	// MaxBytes bounds the output; long plans are folded and cut to fit.
 	// Zero means a little under CommentLimit.
@@ -222,7 +222,7 @@ func markdownHead(p *reconcile.Plan, opts MarkdownOptions) string {
 func repoBlock(g repoGroup, fold bool) string {
 	var b strings.Builder
 	open := ""
-	if !fold || hasRefused(g.changes) {
+	if !fold || slices.ContainsFunc(g.changes, func(c *reconcile.Change) bool { return c.Refused }) {
 		open = " open"
 	}
 	fmt.Fprintf(&b, "<details%s><summary><code>%s</code>: %s</summary>\n\n```diff\n", open, mdsafe.HTML(mdsafe.OneLine(g.repo)), words.Plural(len(g.changes), "change"))
@@ -281,15 +281,6 @@ func markdownTail(p *reconcile.Plan, opts MarkdownOptions) string {
 		b.WriteString(opts.Footer + "\n")
 	}
 	return b.String()
-}
-
-func hasRefused(cs []*reconcile.Change) bool {
-	for _, c := range cs {
-		if c.Refused {
-			return true
-		}
-	}
-	return false
 }
 
 // posCell is a file position as a table cell, or a dash.

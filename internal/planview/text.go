@@ -54,7 +54,6 @@ func Glyph(c reconcile.Change) reconcile.Action {
 	return c.Kind.Action()
 }
 
-// SummaryLine is the one-line summary of a plan.
 func SummaryLine(p *reconcile.Plan) string {
 	s := p.Summary()
 	if len(p.Changes) == 0 && s.Refused == 0 && s.Errors == 0 {
@@ -74,7 +73,6 @@ func SummaryLine(p *reconcile.Plan) string {
 	return line + "."
 }
 
-// TextOptions control the text rendering.
 type TextOptions struct {
 	Color bool
 }
@@ -109,14 +107,7 @@ func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 			if r.RulePos.File != "" {
 				ew.printf("      %s\n", pt.paint(dim, "rule set at "+r.RulePos.String()))
 			}
-			places := refusalPlaces(p, r)
-			for i, it := range places {
-				if i == ShownItems {
-					ew.printf("      %s\n", moreText(places))
-					break
-				}
-				ew.printf("      %s  %s\n", itemText(r.Org, it), pt.paint(dim, it.Source.String()))
-			}
+			ew.items(pt, r.Org, refusalPlaces(p, r))
 		}
 	}
 	if len(p.EffectiveAccess) > 0 {
@@ -146,13 +137,7 @@ func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 				head += " (rule set at " + n.RulePos.String() + ")"
 			}
 			ew.printf("  %s\n", head)
-			for i, it := range n.Items {
-				if i == ShownItems {
-					ew.printf("      %s\n", moreText(n.Items))
-					break
-				}
-				ew.printf("      %s  %s\n", itemText(n.Org, it), pt.paint(dim, it.Source.String()))
-			}
+			ew.items(pt, n.Org, n.Items)
 		}
 	}
 	ew.printf("\n%s\n", pt.paint(bold, SummaryLine(p)))
@@ -160,6 +145,17 @@ func Text(w io.Writer, p *reconcile.Plan, opts TextOptions) error {
 		return ew.err
 	}
 	return bw.Flush()
+}
+
+// items draws a refusal's or notice's first items, then counts the rest.
+func (ew *errWriter) items(pt painter, org string, items []reconcile.Item) {
+	for i, it := range items {
+		if i == ShownItems {
+			ew.printf("      %s\n", moreText(items))
+			return
+		}
+		ew.printf("      %s  %s\n", itemText(org, it), pt.paint(dim, it.Source.String()))
+	}
 }
 
 func noticeLine(src config.Pos, message string) string {
