@@ -3,6 +3,7 @@ package ghsim
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -93,28 +94,29 @@ func (c *ctx) userJSON(u *user) *userOut {
 
 func (c *ctx) orgOwnerJSON(o *org) map[string]any {
 	b := c.base() + "/users/" + o.login
-	return map[string]any{
-		"login":               o.login,
-		"id":                  o.id,
-		"node_id":             nodeID("Organization", o.id),
-		"avatar_url":          fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id),
-		"gravatar_id":         "",
-		"url":                 b,
-		"html_url":            c.htmlBase() + "/" + o.login,
-		"followers_url":       b + "/followers",
-		"following_url":       b + "/following{/other_user}",
-		"gists_url":           b + "/gists{/gist_id}",
-		"starred_url":         b + "/starred{/owner}{/repo}",
-		"subscriptions_url":   b + "/subscriptions",
-		"organizations_url":   b + "/orgs",
-		"repos_url":           b + "/repos",
-		"events_url":          b + "/events{/privacy}",
-		"received_events_url": b + "/received_events",
-		"type":                "Organization",
-		"site_admin":          false,
-		"user_view_type":      "public",
+	m := map[string]any{
+		"login":          o.login,
+		"id":             o.id,
+		"node_id":        nodeID("Organization", o.id),
+		"avatar_url":     fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id),
+		"gravatar_id":    "",
+		"url":            b,
+		"html_url":       c.htmlBase() + "/" + o.login,
+		"type":           "Organization",
+		"site_admin":     false,
+		"user_view_type": "public",
 	}
+	for _, kv := range accountURLs {
+		k, path, _ := strings.Cut(kv, "=")
+		m[k+"_url"] = b + path
+	}
+	return m
 }
+
+// accountURLs are the API links of simple-user, as in userOut.
+var accountURLs = strings.Fields(`followers=/followers following=/following{/other_user} gists=/gists{/gist_id}
+starred=/starred{/owner}{/repo} subscriptions=/subscriptions organizations=/orgs repos=/repos
+events=/events{/privacy} received_events=/received_events`)
 
 func (c *ctx) orgSimpleJSON(o *org) map[string]any {
 	b := c.base() + "/orgs/" + o.login
@@ -176,6 +178,20 @@ func (c *ctx) orgFullJSON(o *org, private bool) map[string]any {
 	return m
 }
 
+// repoURLs are the API links of full-repository: <key>_url is the
+// repository's API URL followed by the path.
+var repoURLs = strings.Fields(`
+archive=/{archive_format}{/ref} assignees=/assignees{/user} blobs=/git/blobs{/sha}
+branches=/branches{/branch} collaborators=/collaborators{/collaborator} comments=/comments{/number}
+commits=/commits{/sha} compare=/compare/{base}...{head} contents=/contents/{+path}
+contributors=/contributors deployments=/deployments downloads=/downloads events=/events forks=/forks
+git_commits=/git/commits{/sha} git_refs=/git/refs{/sha} git_tags=/git/tags{/sha}
+issue_comment=/issues/comments{/number} issue_events=/issues/events{/number} issues=/issues{/number}
+keys=/keys{/key_id} labels=/labels{/name} languages=/languages merges=/merges
+milestones=/milestones{/number} notifications=/notifications{?since,all,participating}
+pulls=/pulls{/number} releases=/releases{/id} stargazers=/stargazers statuses=/statuses/{sha}
+subscribers=/subscribers subscription=/subscription tags=/tags teams=/teams trees=/git/trees{/sha}`)
+
 // repoJSON renders a repository with every field full-repository requires;
 // role adds permissions (and role_name when withRoleName).
 func (c *ctx) repoJSON(r *repo, role Role, withPerms, withRoleName bool) map[string]any {
@@ -204,43 +220,8 @@ func (c *ctx) repoJSON(r *repo, role Role, withPerms, withRoleName bool) map[str
 		"description":                 desc,
 		"fork":                        false,
 		"url":                         b,
-		"archive_url":                 b + "/{archive_format}{/ref}",
-		"assignees_url":               b + "/assignees{/user}",
-		"blobs_url":                   b + "/git/blobs{/sha}",
-		"branches_url":                b + "/branches{/branch}",
-		"collaborators_url":           b + "/collaborators{/collaborator}",
-		"comments_url":                b + "/comments{/number}",
-		"commits_url":                 b + "/commits{/sha}",
-		"compare_url":                 b + "/compare/{base}...{head}",
-		"contents_url":                b + "/contents/{+path}",
-		"contributors_url":            b + "/contributors",
-		"deployments_url":             b + "/deployments",
-		"downloads_url":               b + "/downloads",
-		"events_url":                  b + "/events",
-		"forks_url":                   b + "/forks",
-		"git_commits_url":             b + "/git/commits{/sha}",
-		"git_refs_url":                b + "/git/refs{/sha}",
-		"git_tags_url":                b + "/git/tags{/sha}",
 		"git_url":                     "git://" + c.r.Host + "/" + r.fullName() + ".git",
-		"issue_comment_url":           b + "/issues/comments{/number}",
-		"issue_events_url":            b + "/issues/events{/number}",
-		"issues_url":                  b + "/issues{/number}",
-		"keys_url":                    b + "/keys{/key_id}",
-		"labels_url":                  b + "/labels{/name}",
-		"languages_url":               b + "/languages",
-		"merges_url":                  b + "/merges",
-		"milestones_url":              b + "/milestones{/number}",
-		"notifications_url":           b + "/notifications{?since,all,participating}",
-		"pulls_url":                   b + "/pulls{/number}",
-		"releases_url":                b + "/releases{/id}",
 		"ssh_url":                     "git@" + c.r.Host + ":" + r.fullName() + ".git",
-		"stargazers_url":              b + "/stargazers",
-		"statuses_url":                b + "/statuses/{sha}",
-		"subscribers_url":             b + "/subscribers",
-		"subscription_url":            b + "/subscription",
-		"tags_url":                    b + "/tags",
-		"teams_url":                   b + "/teams",
-		"trees_url":                   b + "/git/trees{/sha}",
 		"clone_url":                   html + ".git",
 		"mirror_url":                  nil,
 		"hooks_url":                   b + "/hooks",
@@ -274,6 +255,10 @@ func (c *ctx) repoJSON(r *repo, role Role, withPerms, withRoleName bool) map[str
 		"subscribers_count":           0,
 		"network_count":               0,
 		"web_commit_signoff_required": false,
+	}
+	for _, kv := range repoURLs {
+		k, path, _ := strings.Cut(kv, "=")
+		m[k+"_url"] = b + path
 	}
 	if withPerms {
 		m["permissions"] = role.permissionsHash()
