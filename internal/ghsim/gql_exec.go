@@ -2,6 +2,7 @@ package ghsim
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -162,14 +163,8 @@ func (e *gqlExec) selectionSet(obj any, typ string, ss ast.SelectionSet, path []
 		var val any
 		var rerr *resolveErr
 		if gf := e.faults.graphqlFault(g.key); gf != nil {
-			t := gf.Type
-			if t == "" {
-				t = "INTERNAL"
-			}
-			msg := gf.Message
-			if msg == "" {
-				msg = "Something went wrong while executing your query."
-			}
+			t := cmp.Or(gf.Type, "INTERNAL")
+			msg := cmp.Or(gf.Message, "Something went wrong while executing your query.")
 			rerr = &resolveErr{typ: t, msg: msg}
 		} else {
 			val, rerr = e.resolve(obj, typ, f, f.ArgumentMap(e.vars))

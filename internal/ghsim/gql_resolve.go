@@ -285,9 +285,7 @@ func (e *gqlExec) page(f *ast.Field, items []connItem, args map[string]any) (any
 // role in roleName.
 func (e *gqlExec) collaborators(r *repo, args map[string]any) (any, *resolveErr) {
 	aff, _ := args["affiliation"].(string)
-	if aff == "" {
-		aff = "ALL"
-	}
+	aff = cmp.Or(aff, "ALL")
 	users := e.s.st.repoUsers(r, strings.ToLower(aff))
 	login, _ := args["login"].(string)
 	query, _ := args["query"].(string)

@@ -2,6 +2,7 @@ package ghsim
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -93,9 +94,7 @@ const docBase = "https://docs.github.com/rest"
 
 // fail writes GitHub's error body: message, documentation_url and status.
 func (c *ctx) fail(status int, msg string, doc string) {
-	if doc == "" {
-		doc = docBase
-	}
+	doc = cmp.Or(doc, docBase)
 	c.json(status, map[string]any{"message": msg, "documentation_url": doc, "status": strconv.Itoa(status)})
 }
 

@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/http"
@@ -57,10 +58,7 @@ func (s *Server) handle(rt *route) http.HandlerFunc {
 		}
 		delay(r, &f, seq, s.opts.latency)
 		if every(f.ServerErrorEvery, seq) {
-			code := f.ServerErrorStatus
-			if code == 0 {
-				code = http.StatusBadGateway
-			}
+			code := cmp.Or(f.ServerErrorStatus, http.StatusBadGateway)
 			s.stats.update(func(st *Stats) { st.InjectedFaults++ })
 			status = code
 			writeRaw(w, code, serverErrorBody(code))
@@ -77,23 +75,14 @@ func (s *Server) handle(rt *route) http.HandlerFunc {
 				resetConn(w)
 				return
 			}
-			code := rf.Status
-			if code == 0 {
-				code = http.StatusBadGateway
-			}
+			code := cmp.Or(rf.Status, http.StatusBadGateway)
 			status = code
 			writeRaw(w, code, serverErrorBody(code))
 			return
 		}
 		if rf != nil {
-			code := rf.Status
-			if code == 0 {
-				code = http.StatusInternalServerError
-			}
-			msg := rf.Message
-			if msg == "" {
-				msg = http.StatusText(code)
-			}
+			code := cmp.Or(rf.Status, http.StatusInternalServerError)
+			msg := cmp.Or(rf.Message, http.StatusText(code))
 			s.stats.update(func(st *Stats) { st.InjectedFaults++ })
 			status = code
 			writeRaw(w, code, mustJSON(map[string]any{"message": msg, "documentation_url": docBase, "status": strconv.Itoa(code)}))
@@ -154,10 +143,7 @@ func (s *Server) serve(c *ctx, mutation bool, inflight int64, reqID string, f *F
 
 // secondary applies injected and documented secondary limits.
 func (s *Server) secondary(id *identity, method string, mutation, creates bool, inflight int64, resource string, pts int, f *Faults) (int, int, bool) {
-	status := f.SecondaryLimitStatus
-	if status == 0 {
-		status = http.StatusForbidden
-	}
+	status := cmp.Or(f.SecondaryLimitStatus, http.StatusForbidden)
 	if mutation && f.SecondaryLimitEvery > 0 {
 		n := s.mutSeq.Add(1)
 		if every(f.SecondaryLimitEvery, n) {
@@ -204,10 +190,7 @@ func (c *ctx) secondaryLimited(status, retry int, reqID string) {
 
 func (c *ctx) primaryLimited(id *identity, rs RateSnapshot, f *Faults) {
 	c.s.stats.update(func(st *Stats) { st.PrimaryLimited++ })
-	status := f.PrimaryLimitStatus
-	if status == 0 {
-		status = http.StatusForbidden
-	}
+	status := cmp.Or(f.PrimaryLimitStatus, http.StatusForbidden)
 	c.fail(status, fmt.Sprintf("API rate limit exceeded for %s. If you reach out to GitHub Support for help, please include the request ID %s and timestamp %s.",
 		id.subject, c.header.Get("X-GitHub-Request-Id"), c.now.UTC().Format("2006-01-02 15:04:05 UTC")), primaryDoc)
 }
@@ -253,10 +236,7 @@ func (s *Server) authorize(c *ctx) bool {
 // finish completes a buffered response: conditional GET, rate headers,
 // stats. It returns the status written.
 func (s *Server) finish(w http.ResponseWriter, c *ctx, rs *RateSnapshot, cost int) int {
-	status := c.status
-	if status == 0 {
-		status = http.StatusOK
-	}
+	status := cmp.Or(c.status, http.StatusOK)
 	h := w.Header()
 	if c.perm != "" {
 		h.Set("X-Accepted-GitHub-Permissions", c.perm)

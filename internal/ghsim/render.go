@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -63,10 +64,7 @@ func (c *ctx) userJSON(u *user) *userOut {
 		return nil
 	}
 	b := c.base() + "/users/" + u.login
-	typ := u.typ
-	if typ == "" {
-		typ = "User"
-	}
+	typ := cmp.Or(u.typ, "User")
 	out := &userOut{
 		Login:             u.login,
 		ID:                u.id,
@@ -150,10 +148,7 @@ func (c *ctx) orgFullJSON(o *org, private bool) map[string]any {
 	if o.baseRole != RoleNone {
 		base = string(o.baseRole)
 	}
-	name := o.name
-	if name == "" {
-		name = o.login
-	}
+	name := cmp.Or(o.name, o.login)
 	m["name"] = name
 	m["html_url"] = c.htmlBase() + "/" + o.login
 	m["type"] = "Organization"

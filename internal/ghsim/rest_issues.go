@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -87,10 +88,7 @@ func (c *ctx) loadIssue(r *repo) *issue {
 
 func hListIssues(c *ctx, r *repo) {
 	q := c.r.URL.Query()
-	state := q.Get("state")
-	if state == "" {
-		state = "open"
-	}
+	state := cmp.Or(q.Get("state"), "open")
 	var want []string
 	if l := q.Get("labels"); l != "" {
 		want = strings.Split(l, ",")
@@ -317,10 +315,7 @@ func hCreateLabel(c *ctx, r *repo) {
 		c.validation("Label", "name", "already_exists", "")
 		return
 	}
-	color := strings.TrimPrefix(in.Color, "#")
-	if color == "" {
-		color = "ededed"
-	}
+	color := cmp.Or(strings.TrimPrefix(in.Color, "#"), "ededed")
 	l := &label{id: c.st.id(), name: in.Name, color: color, description: in.Description}
 	r.labels = append(r.labels, l)
 	c.json(http.StatusCreated, c.labelJSON(r, l))

@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"cmp"
 	"net/http"
 	"regexp"
 	"slices"
@@ -164,10 +165,7 @@ func (c *ctx) rulesetJSON(x *ruleset, full bool) map[string]any {
 	}
 	actors := []any{}
 	for _, a := range x.def.BypassActors {
-		mode := a.BypassMode
-		if mode == "" {
-			mode = "always"
-		}
+		mode := cmp.Or(a.BypassMode, "always")
 		var id any = a.ActorID
 		if a.ActorType == "OrganizationAdmin" && a.ActorID == 0 {
 			id = nil

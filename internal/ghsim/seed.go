@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"cmp"
 	"crypto/rsa"
 	"fmt"
 	"slices"
@@ -89,10 +90,7 @@ func (s *Server) AddOrg(login string, o OrgOptions) int64 {
 	default:
 		panic("ghsim: an org base role is read, write, admin or none")
 	}
-	plan := o.Plan
-	if plan == "" {
-		plan = PlanTeam
-	}
+	plan := cmp.Or(o.Plan, PlanTeam)
 	g := &org{
 		id: st.id(), login: login, name: o.Name, baseRole: base, plan: plan, twoFA: o.TwoFactorRequired, created: s.clock.Now(),
 		members: map[string]*member{}, teams: map[string]*team{}, repos: map[string]*repo{},
@@ -142,12 +140,8 @@ func (s *Server) AddTeam(org, slug string, o TeamOptions) int64 {
 	}
 	t := &team{id: st.id(), slug: slug, name: o.Name, description: o.Description, privacy: o.Privacy, org: g,
 		members: map[string]string{}, repos: map[int64]Role{}, created: s.clock.Now()}
-	if t.name == "" {
-		t.name = slug
-	}
-	if t.privacy == "" {
-		t.privacy = "closed"
-	}
+	t.name = cmp.Or(t.name, slug)
+	t.privacy = cmp.Or(t.privacy, "closed")
 	if o.Parent != "" {
 		p := st.mustTeam(g, o.Parent)
 		t.parent = p
@@ -170,9 +164,7 @@ func (s *Server) AddTeamMember(org, slug, login, role string) {
 	if m == nil {
 		panic(fmt.Sprintf("ghsim: %s is not a member of %s", login, org))
 	}
-	if role == "" {
-		role = "member"
-	}
+	role = cmp.Or(role, "member")
 	k := lower(login)
 	if _, ok := t.members[k]; !ok {
 		t.memberOrder = append(t.memberOrder, m.user)
@@ -189,10 +181,7 @@ func (s *Server) AddRepo(org, name string, o RepoOptions) int64 {
 	if g.repos[lower(name)] != nil {
 		panic("ghsim: repository exists: " + org + "/" + name)
 	}
-	def := o.DefaultBranch
-	if def == "" {
-		def = "main"
-	}
+	def := cmp.Or(o.DefaultBranch, "main")
 	now := s.clock.Now()
 	r := &repo{
 		id: st.id(), name: name, org: g, private: o.Private, archived: o.Archived, disabled: o.Disabled, description: o.Description,
@@ -359,12 +348,8 @@ func (s *Server) AddRuleset(org, repoName string, rs Ruleset) int64 {
 	st := s.st
 	g := st.mustOrg(org)
 	x := &ruleset{id: st.id(), def: cloneRuleset(rs), org: g, created: s.clock.Now()}
-	if x.def.Target == "" {
-		x.def.Target = "branch"
-	}
-	if x.def.Enforcement == "" {
-		x.def.Enforcement = "active"
-	}
+	x.def.Target = cmp.Or(x.def.Target, "branch")
+	x.def.Enforcement = cmp.Or(x.def.Enforcement, "active")
 	x.def.ID = x.id
 	if repoName != "" {
 		r := st.mustRepo(org, repoName)
@@ -446,15 +431,9 @@ func (s *Server) AddPull(org, repoName string, o PullOptions) int64 {
 	n := int64(len(r.issues) + 1)
 	p := &pull{id: st.id(), headSHA: o.HeadSHA, headRef: o.Head, baseRef: o.Base, commits: slices.Clone(o.Commits),
 		merged: o.Merged, mergeSHA: o.MergeCommitSHA}
-	if p.baseRef == "" {
-		p.baseRef = r.defaultBranch
-	}
-	if p.headRef == "" {
-		p.headRef = fmt.Sprintf("patch-%d", n)
-	}
-	if p.headSHA == "" {
-		p.headSHA = fakeSHA(fmt.Sprintf("%s#%d", r.fullName(), n))
-	}
+	p.baseRef = cmp.Or(p.baseRef, r.defaultBranch)
+	p.headRef = cmp.Or(p.headRef, fmt.Sprintf("patch-%d", n))
+	p.headSHA = cmp.Or(p.headSHA, fakeSHA(fmt.Sprintf("%s#%d", r.fullName(), n)))
 	is := &issue{number: n, id: st.id(), title: o.Title, state: "open", user: st.defaultAuthor(r, o.Author),
 		created: now, updated: now, pull: p}
 	if o.Merged {
@@ -474,14 +453,8 @@ func (s *Server) AddPull(org, repoName string, o PullOptions) int64 {
 		if at.IsZero() {
 			at = now
 		}
-		commit := rv.CommitID
-		if commit == "" {
-			commit = p.headSHA
-		}
-		state := rv.State
-		if state == "" {
-			state = "APPROVED"
-		}
+		commit := cmp.Or(rv.CommitID, p.headSHA)
+		state := cmp.Or(rv.State, "APPROVED")
 		p.reviews = append(p.reviews, &review{id: st.id(), user: st.addUser(rv.User, "User"), state: state, body: rv.Body, commitID: commit, submitted: at})
 	}
 	r.issues = append(r.issues, is)
@@ -504,19 +477,13 @@ func (s *Server) AddApp(o AppOptions) int64 {
 	st := s.st
 	id := o.ID
 	if id == 0 {
-		id = st.id()
+		id = st.id() // only when not given: ids are a sequence
 	}
 	if st.apps[id] != nil {
 		panic(fmt.Sprintf("ghsim: app %d exists", id))
 	}
-	slug := o.Slug
-	if slug == "" {
-		slug = fmt.Sprintf("app-%d", id)
-	}
-	name := o.Name
-	if name == "" {
-		name = slug
-	}
+	slug := cmp.Or(o.Slug, fmt.Sprintf("app-%d", id))
+	name := cmp.Or(o.Name, slug)
 	a := &app{id: id, slug: slug, name: name, key: o.PublicKey, perms: o.Permissions.clone(), create: s.clock.Now()}
 	a.bot = st.addUser(slug+"[bot]", "Bot")
 	st.apps[id] = a
