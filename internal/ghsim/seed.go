@@ -24,36 +24,24 @@ func (s *Server) rlock() func() {
 	return s.st.mu.RUnlock
 }
 
-func (st *state) mustUser(login string) *user {
-	u := st.userByLogin(login)
-	if u == nil {
-		panic(fmt.Sprintf("ghsim: unknown user %q", login))
+// must returns v, or panics naming what is unknown.
+func must[T any](v *T, format string, args ...any) *T {
+	if v == nil {
+		panic(fmt.Sprintf("ghsim: unknown "+format, args...))
 	}
-	return u
+	return v
 }
 
-func (st *state) mustOrg(login string) *org {
-	o := st.org(login)
-	if o == nil {
-		panic(fmt.Sprintf("ghsim: unknown org %q", login))
-	}
-	return o
-}
+func (st *state) mustUser(login string) *user { return must(st.userByLogin(login), "user %q", login) }
+
+func (st *state) mustOrg(login string) *org { return must(st.org(login), "org %q", login) }
 
 func (st *state) mustRepo(owner, name string) *repo {
-	r := st.repo(owner, name)
-	if r == nil {
-		panic(fmt.Sprintf("ghsim: unknown repository %s/%s", owner, name))
-	}
-	return r
+	return must(st.repo(owner, name), "repository %s/%s", owner, name)
 }
 
 func (st *state) mustTeam(o *org, slug string) *team {
-	t := o.teams[lower(slug)]
-	if t == nil {
-		panic(fmt.Sprintf("ghsim: unknown team %s/%s", o.login, slug))
-	}
-	return t
+	return must(o.teams[lower(slug)], "team %s/%s", o.login, slug)
 }
 
 func (st *state) addUser(login, typ string) *user {
@@ -194,14 +182,8 @@ func (s *Server) AddRepo(org, name string, o RepoOptions) int64 {
 	if o.Private {
 		r.visibility = "private"
 	}
-	r.branches = append(r.branches, def)
-	for _, b := range o.Branches {
-		if !r.hasBranch(b) {
-			r.branches = append(r.branches, b)
-		}
-	}
-	for _, b := range r.branches {
-		r.branchSHA[b] = fakeSHA(r.fullName() + "@" + b)
+	for _, b := range append([]string{def}, o.Branches...) {
+		r.addBranch(b)
 	}
 	g.repos[lower(name)] = r
 	g.repoOrder = append(g.repoOrder, r)
@@ -218,10 +200,13 @@ func (s *Server) SetArchived(org, name string, archived bool) {
 // AddBranch adds a branch to a repository.
 func (s *Server) AddBranch(org, name, branch string) {
 	defer s.lock()()
-	r := s.st.mustRepo(org, name)
-	if !r.hasBranch(branch) {
-		r.branches = append(r.branches, branch)
-		r.branchSHA[branch] = fakeSHA(r.fullName() + "@" + branch)
+	s.st.mustRepo(org, name).addBranch(branch)
+}
+
+func (r *repo) addBranch(b string) {
+	if !r.hasBranch(b) {
+		r.branches = append(r.branches, b)
+		r.branchSHA[b] = fakeSHA(r.fullName() + "@" + b)
 	}
 }
 
@@ -255,10 +240,7 @@ func (s *Server) AddInvitation(org, repoName, login string, role Role, o Invitat
 			}
 		}
 	}
-	created := o.CreatedAt
-	if created.IsZero() {
-		created = s.clock.Now()
-	}
+	created := orTime(o.CreatedAt, s.clock.Now())
 	inv := &invitation{id: st.id(), invitee: u, inviter: inviter, role: role, created: created}
 	r.invitations = append(r.invitations, inv)
 	// It counts toward the 50 invitations a day, as a real one would.
@@ -302,10 +284,7 @@ func (s *Server) SetTeamRepo(org, slug, repoName string, role Role) {
 func (s *Server) SetProtection(org, repoName, branch string, p *Protection) {
 	defer s.lock()()
 	r := s.st.mustRepo(org, repoName)
-	if !r.hasBranch(branch) {
-		r.branches = append(r.branches, branch)
-		r.branchSHA[branch] = fakeSHA(r.fullName() + "@" + branch)
-	}
+	r.addBranch(branch)
 	s.st.setProtection(r, branch, p.clone())
 }
 
@@ -437,10 +416,7 @@ func (s *Server) AddPull(org, repoName string, o PullOptions) int64 {
 	is := &issue{number: n, id: st.id(), title: o.Title, state: "open", user: st.defaultAuthor(r, o.Author),
 		created: now, updated: now, pull: p}
 	if o.Merged {
-		at := o.MergedAt
-		if at.IsZero() {
-			at = now
-		}
+		at := orTime(o.MergedAt, now)
 		p.mergedAt = &at
 		is.state = "closed"
 		is.closed = &at
@@ -449,10 +425,7 @@ func (s *Server) AddPull(org, repoName string, o PullOptions) int64 {
 		}
 	}
 	for _, rv := range o.Reviews {
-		at := rv.At
-		if at.IsZero() {
-			at = now
-		}
+		at := orTime(rv.At, now)
 		commit := cmp.Or(rv.CommitID, p.headSHA)
 		state := cmp.Or(rv.State, "APPROVED")
 		p.reviews = append(p.reviews, &review{id: st.id(), user: st.addUser(rv.User, "User"), state: state, body: rv.Body, commitID: commit, submitted: at})
@@ -573,4 +546,12 @@ func sortedMembers(o *org) []*member {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].user.id < out[j].user.id })
 	return out
+}
+
+// orTime is t, or def when t is zero.
+func orTime(t, def time.Time) time.Time {
+	if t.IsZero() {
+		return def
+	}
+	return t
 }
