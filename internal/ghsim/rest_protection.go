@@ -179,6 +179,13 @@ func (c *ctx) invalid(msg string) {
 	})
 }
 
+// checksIn is required_status_checks in a request: contexts or checks.
+type checksIn struct {
+	Strict   *bool      `json:"strict"`
+	Contexts *[]string  `json:"contexts"`
+	Checks   *[]checkIn `json:"checks"`
+}
+
 type checkIn struct {
 	Context string `json:"context"`
 	AppID   *int64 `json:"app_id"`
@@ -277,64 +284,52 @@ func hPutProtection(c *ctx) {
 			return
 		}
 	}
+	// A boolean left out or null is false.
 	var body struct {
-		RequiredStatusChecks *struct {
-			Strict   *bool      `json:"strict"`
-			Contexts *[]string  `json:"contexts"`
-			Checks   *[]checkIn `json:"checks"`
-		} `json:"required_status_checks"`
-		EnforceAdmins                  *bool       `json:"enforce_admins"`
+		RequiredStatusChecks           *checksIn   `json:"required_status_checks"`
+		EnforceAdmins                  bool        `json:"enforce_admins"`
 		RequiredPullRequestReviews     *reviewsIn  `json:"required_pull_request_reviews"`
 		Restrictions                   *restrictIn `json:"restrictions"`
-		RequiredLinearHistory          *bool       `json:"required_linear_history"`
-		AllowForcePushes               *bool       `json:"allow_force_pushes"`
-		AllowDeletions                 *bool       `json:"allow_deletions"`
-		BlockCreations                 *bool       `json:"block_creations"`
-		RequiredConversationResolution *bool       `json:"required_conversation_resolution"`
-		LockBranch                     *bool       `json:"lock_branch"`
-		AllowForkSyncing               *bool       `json:"allow_fork_syncing"`
+		RequiredLinearHistory          bool        `json:"required_linear_history"`
+		AllowForcePushes               bool        `json:"allow_force_pushes"`
+		AllowDeletions                 bool        `json:"allow_deletions"`
+		BlockCreations                 bool        `json:"block_creations"`
+		RequiredConversationResolution bool        `json:"required_conversation_resolution"`
+		LockBranch                     bool        `json:"lock_branch"`
+		AllowForkSyncing               bool        `json:"allow_fork_syncing"`
 	}
 	if err := json.Unmarshal(mustJSON(raw), &body); err != nil {
 		c.invalid("For 'properties', " + err.Error())
 		return
 	}
-	p := &Protection{}
+	p := &Protection{EnforceAdmins: body.EnforceAdmins, Restrictions: body.Restrictions.toRestrictions(),
+		RequiredLinearHistory: body.RequiredLinearHistory, AllowForcePushes: body.AllowForcePushes,
+		AllowDeletions: body.AllowDeletions, BlockCreations: body.BlockCreations, LockBranch: body.LockBranch,
+		RequiredConversationResolution: body.RequiredConversationResolution, AllowForkSyncing: body.AllowForkSyncing}
 	if old != nil {
 		p.RequiredSignatures = old.RequiredSignatures // not part of this endpoint
 	}
 	if sc := body.RequiredStatusChecks; sc != nil {
-		if sc.Strict == nil {
+		switch {
+		case sc.Strict == nil:
 			c.invalid(`"strict" wasn't supplied.`)
 			return
-		}
-		if sc.Contexts != nil && sc.Checks != nil {
+		case sc.Contexts != nil && sc.Checks != nil:
 			c.invalid("Only one of contexts and checks can be provided.")
 			return
-		}
-		if sc.Contexts == nil && sc.Checks == nil {
+		case sc.Contexts == nil && sc.Checks == nil:
 			c.invalid(`"contexts" wasn't supplied.`)
 			return
 		}
-		var ctxs []string
-		var checks []checkIn
-		if sc.Contexts != nil {
-			ctxs = *sc.Contexts
-		}
-		if sc.Checks != nil {
-			checks = *sc.Checks
-		}
-		p.RequiredStatusChecks = &RequiredStatusChecks{Strict: *sc.Strict, Checks: resolveChecks(r, ctxs, checks)}
+		p.RequiredStatusChecks = &RequiredStatusChecks{Strict: *sc.Strict, Checks: resolveChecks(r, deref(sc.Contexts), deref(sc.Checks))}
 	}
-	p.EnforceAdmins = body.EnforceAdmins != nil && *body.EnforceAdmins
 	if body.RequiredPullRequestReviews != nil {
-		x := &RequiredPullRequestReviews{}
-		if !body.RequiredPullRequestReviews.apply(x) {
+		p.RequiredPullRequestReviews = &RequiredPullRequestReviews{}
+		if !body.RequiredPullRequestReviews.apply(p.RequiredPullRequestReviews) {
 			c.invalid("required_approving_review_count must be between 0 and 6.")
 			return
 		}
-		p.RequiredPullRequestReviews = x
 	}
-	p.Restrictions = body.Restrictions.toRestrictions()
 	if p.Restrictions != nil {
 		for _, u := range p.Restrictions.Users {
 			if c.st.userByLogin(u) == nil {
@@ -343,16 +338,17 @@ func hPutProtection(c *ctx) {
 			}
 		}
 	}
-	b2 := func(v *bool) bool { return v != nil && *v }
-	p.RequiredLinearHistory = b2(body.RequiredLinearHistory)
-	p.AllowForcePushes = b2(body.AllowForcePushes)
-	p.AllowDeletions = b2(body.AllowDeletions)
-	p.BlockCreations = b2(body.BlockCreations)
-	p.RequiredConversationResolution = b2(body.RequiredConversationResolution)
-	p.LockBranch = b2(body.LockBranch)
-	p.AllowForkSyncing = b2(body.AllowForkSyncing)
 	c.st.setProtection(r, b, p)
 	c.json(http.StatusOK, c.protectionJSON(r, b, p))
+}
+
+// deref is *p, or the zero value for nil.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
 }
 
 func hDeleteProtection(c *ctx, r *repo, b string, _ *Protection) {
@@ -379,11 +375,7 @@ func hPatchStatusChecks(c *ctx, r *repo, b string, p *Protection) {
 	if !c.checksEnabled(p) {
 		return
 	}
-	var body struct {
-		Strict   *bool      `json:"strict"`
-		Contexts *[]string  `json:"contexts"`
-		Checks   *[]checkIn `json:"checks"`
-	}
+	var body checksIn
 	if !c.decode(&body) {
 		return
 	}
