@@ -102,6 +102,11 @@ func (c *ctx) notFound() { c.fail(http.StatusNotFound, "Not Found", docBase) }
 
 // validation writes a 422 "Validation Failed" with GitHub's errors array.
 func (c *ctx) validation(resource, field, code, msg string) {
+	c.unprocessable("Validation Failed", docBase, resource, field, code, msg)
+}
+
+// unprocessable writes a 422 with message and one error in the array.
+func (c *ctx) unprocessable(message, doc, resource, field, code, msg string) {
 	e := map[string]any{"resource": resource, "code": code}
 	if field != "" {
 		e["field"] = field
@@ -109,12 +114,25 @@ func (c *ctx) validation(resource, field, code, msg string) {
 	if msg != "" {
 		e["message"] = msg
 	}
-	c.json(http.StatusUnprocessableEntity, map[string]any{
-		"message":           "Validation Failed",
-		"errors":            []any{e},
-		"documentation_url": docBase,
-		"status":            "422",
-	})
+	c.json(http.StatusUnprocessableEntity, map[string]any{"message": message, "errors": []any{e}, "documentation_url": doc, "status": "422"})
+}
+
+// decodeRole reads {"permission": ...}: GitHub's default is push (write).
+func (c *ctx) decodeRole(resource string) (Role, bool) {
+	var body struct {
+		Permission *string `json:"permission"`
+	}
+	if !c.decode(&body) {
+		return "", false
+	}
+	if body.Permission == nil {
+		return RoleWrite, true
+	}
+	role, ok := ParseRole(*body.Permission)
+	if !ok {
+		c.validation(resource, "permission", "invalid", "")
+	}
+	return role, ok
 }
 
 // decode reads a JSON body into v; an empty body leaves v alone. A body

@@ -213,36 +213,23 @@ func hCollaboratorPermission(c *ctx, r *repo) {
 // maxInvitesPerDay is GitHub's documented limit per repository.
 const maxInvitesPerDay = 50
 
+const collaboratorsDoc = docBase + "/collaborators/collaborators#add-a-repository-collaborator"
+
 func hPutCollaborator(c *ctx, r *repo) {
 	u := c.st.userByLogin(c.pv("username"))
 	if u == nil || u.typ == "Organization" {
 		c.notFound()
 		return
 	}
-	var body struct {
-		Permission *string `json:"permission"`
-	}
-	if !c.decode(&body) {
+	role, ok := c.decodeRole("Repository")
+	if !ok {
 		return
-	}
-	role := RoleWrite
-	if body.Permission != nil {
-		var ok bool
-		if role, ok = ParseRole(*body.Permission); !ok {
-			c.validation("Repository", "permission", "invalid", "")
-			return
-		}
 	}
 	k := lower(u.login)
 	if m := r.org.member(u.login); m != nil {
 		if r.org.baseRole.Rank() > role.Rank() {
 			msg := fmt.Sprintf("Cannot assign %s permission of %s", u.login, role)
-			c.json(http.StatusUnprocessableEntity, map[string]any{
-				"message":           msg,
-				"errors":            []any{map[string]any{"resource": "Repository", "code": "custom", "field": "permission", "message": msg}},
-				"documentation_url": docBase + "/collaborators/collaborators#add-a-repository-collaborator",
-				"status":            "422",
-			})
+			c.unprocessable(msg, collaboratorsDoc, "Repository", "permission", "custom", msg)
 			return
 		}
 		c.st.setGrant(r, u, role)
@@ -270,13 +257,8 @@ func hPutCollaborator(c *ctx, r *repo) {
 	cut := c.now.Add(-24 * time.Hour)
 	r.inviteLog = slices.DeleteFunc(r.inviteLog, func(t time.Time) bool { return !t.After(cut) })
 	if len(r.inviteLog) >= maxInvitesPerDay {
-		c.json(http.StatusUnprocessableEntity, map[string]any{
-			"message": "Validation Failed",
-			"errors": []any{map[string]any{"resource": "Repository", "code": "custom", "field": "invitations",
-				"message": "You have exceeded the limit of 50 invitations to this repository in 24 hours. Please try again later."}},
-			"documentation_url": docBase + "/collaborators/collaborators#add-a-repository-collaborator",
-			"status":            "422",
-		})
+		c.unprocessable("Validation Failed", collaboratorsDoc, "Repository", "invitations", "custom",
+			"You have exceeded the limit of 50 invitations to this repository in 24 hours. Please try again later.")
 		return
 	}
 	inviter := c.id.user
