@@ -50,48 +50,44 @@ func (s *Server) handle(rt *route) http.HandlerFunc {
 		w.Header().Set("X-GitHub-Media-Type", "github.v3; format=json")
 		w.Header().Set("X-GitHub-Api-Version-Selected", "2022-11-28")
 
-		if every(f.ResetEvery, seq) {
+		// injected answers a fault: code and body, or a reset connection.
+		injected := func(code int, body []byte) {
 			s.stats.update(func(st *Stats) { st.InjectedFaults++ })
-			status = 0
-			resetConn(w)
+			status = code
+			if body == nil {
+				resetConn(w)
+				return
+			}
+			writeRaw(w, code, body)
+		}
+		if every(f.ResetEvery, seq) {
+			injected(0, nil)
 			return
 		}
 		delay(r, &f, seq, s.opts.latency)
 		if every(f.ServerErrorEvery, seq) {
 			code := cmp.Or(f.ServerErrorStatus, http.StatusBadGateway)
-			s.stats.update(func(st *Stats) { st.InjectedFaults++ })
-			status = code
-			writeRaw(w, code, serverErrorBody(code))
+			injected(code, serverErrorBody(code))
 			return
 		}
 		rf := s.takeRouteFault(r.Method, r.URL.Path)
-		if rf != nil && rf.AfterEffect {
-			c := &ctx{s: s, st: s.st, r: r, rt: rt, prefix: prefixOf(r), header: w.Header(), now: s.clock.Now()}
-			c.perm = permHeader(rt.perm, rt.level)
+		if rf != nil && !rf.AfterEffect {
+			code := cmp.Or(rf.Status, http.StatusInternalServerError)
+			msg := cmp.Or(rf.Message, http.StatusText(code))
+			injected(code, mustJSON(map[string]any{"message": msg, "documentation_url": docBase, "status": strconv.Itoa(code)}))
+			return
+		}
+		c := &ctx{s: s, st: s.st, r: r, rt: rt, prefix: prefixOf(r), header: w.Header(), now: s.clock.Now(), perm: permHeader(rt.perm, rt.level)}
+		if rf != nil { // carried out, then its answer is lost
 			s.serve(c, mutation, inflight, reqID, &f)
-			s.stats.update(func(st *Stats) { st.InjectedFaults++ })
 			if rf.Reset {
-				status = 0
-				resetConn(w)
+				injected(0, nil)
 				return
 			}
 			code := cmp.Or(rf.Status, http.StatusBadGateway)
-			status = code
-			writeRaw(w, code, serverErrorBody(code))
+			injected(code, serverErrorBody(code))
 			return
 		}
-		if rf != nil {
-			code := cmp.Or(rf.Status, http.StatusInternalServerError)
-			msg := cmp.Or(rf.Message, http.StatusText(code))
-			s.stats.update(func(st *Stats) { st.InjectedFaults++ })
-			status = code
-			writeRaw(w, code, mustJSON(map[string]any{"message": msg, "documentation_url": docBase, "status": strconv.Itoa(code)}))
-			return
-		}
-
-		c := &ctx{s: s, st: s.st, r: r, rt: rt, prefix: prefixOf(r), header: w.Header(), now: s.clock.Now()}
-		c.perm = permHeader(rt.perm, rt.level)
-
 		rs, cost := s.serve(c, mutation, inflight, reqID, &f)
 		// The response is written after the state lock is released.
 		status = s.finish(w, c, rs, cost)
