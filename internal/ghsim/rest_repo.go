@@ -291,7 +291,7 @@ func hInvitations(c *ctx, r *repo) {
 
 func (c *ctx) loadInvitation(r *repo) *invitation {
 	id, _ := strconv.ParseInt(c.pv("invitation_id"), 10, 64)
-	_, inv := r.findInvitation(id)
+	inv := find(r.invitations, func(x *invitation) bool { return x.id == id })
 	if inv == nil {
 		c.notFound()
 	}
