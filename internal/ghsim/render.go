@@ -93,15 +93,9 @@ func (c *ctx) userJSON(u *user) *userOut {
 func (c *ctx) orgOwnerJSON(o *org) map[string]any {
 	b := c.base() + "/users/" + o.login
 	m := map[string]any{
-		"login":          o.login,
-		"id":             o.id,
-		"node_id":        nodeID("Organization", o.id),
-		"avatar_url":     fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id),
-		"gravatar_id":    "",
-		"url":            b,
-		"html_url":       c.htmlBase() + "/" + o.login,
-		"type":           "Organization",
-		"site_admin":     false,
+		"login": o.login, "id": o.id, "node_id": nodeID("Organization", o.id),
+		"avatar_url": fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id), "gravatar_id": "",
+		"url": b, "html_url": c.htmlBase() + "/" + o.login, "type": "Organization", "site_admin": false,
 		"user_view_type": "public",
 	}
 	for _, kv := range accountURLs {
@@ -119,18 +113,10 @@ events=/events{/privacy} received_events=/received_events`)
 func (c *ctx) orgSimpleJSON(o *org) map[string]any {
 	b := c.base() + "/orgs/" + o.login
 	return map[string]any{
-		"login":              o.login,
-		"id":                 o.id,
-		"node_id":            nodeID("Organization", o.id),
-		"url":                b,
-		"repos_url":          b + "/repos",
-		"events_url":         b + "/events",
-		"hooks_url":          b + "/hooks",
-		"issues_url":         b + "/issues",
-		"members_url":        b + "/members{/member}",
-		"public_members_url": b + "/public_members{/member}",
-		"avatar_url":         fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id),
-		"description":        nil,
+		"login": o.login, "id": o.id, "node_id": nodeID("Organization", o.id), "url": b, "repos_url": b + "/repos",
+		"events_url": b + "/events", "hooks_url": b + "/hooks", "issues_url": b + "/issues",
+		"members_url": b + "/members{/member}", "public_members_url": b + "/public_members{/member}",
+		"avatar_url": fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id), "description": nil,
 	}
 }
 
@@ -192,10 +178,6 @@ subscribers=/subscribers subscription=/subscription tags=/tags teams=/teams tree
 func (c *ctx) repoJSON(r *repo, role Role, withPerms, withRoleName bool) map[string]any {
 	b := c.base() + "/repos/" + r.fullName()
 	html := c.htmlBase() + "/" + r.fullName()
-	var desc any
-	if r.description != "" {
-		desc = r.description
-	}
 	open := 0
 	for _, is := range r.issues {
 		if is.state == "open" {
@@ -203,53 +185,18 @@ func (c *ctx) repoJSON(r *repo, role Role, withPerms, withRoleName bool) map[str
 		}
 	}
 	m := map[string]any{
-		"id":                          r.id,
-		"node_id":                     nodeID("Repository", r.id),
-		"name":                        r.name,
-		"full_name":                   r.fullName(),
-		"owner":                       c.orgOwnerJSON(r.org),
-		"organization":                c.orgOwnerJSON(r.org),
-		"private":                     r.private,
-		"visibility":                  r.visibility,
-		"html_url":                    html,
-		"description":                 desc,
-		"fork":                        false,
-		"url":                         b,
-		"git_url":                     "git://" + c.r.Host + "/" + r.fullName() + ".git",
-		"ssh_url":                     "git@" + c.r.Host + ":" + r.fullName() + ".git",
-		"clone_url":                   html + ".git",
-		"mirror_url":                  nil,
-		"hooks_url":                   b + "/hooks",
-		"svn_url":                     html,
-		"homepage":                    nil,
-		"language":                    nil,
-		"forks_count":                 0,
-		"forks":                       0,
-		"stargazers_count":            0,
-		"watchers_count":              0,
-		"watchers":                    0,
-		"size":                        0,
-		"default_branch":              r.defaultBranch,
-		"open_issues_count":           open,
-		"open_issues":                 open,
-		"is_template":                 false,
-		"topics":                      []string{},
-		"has_issues":                  true,
-		"has_projects":                true,
-		"has_wiki":                    true,
-		"has_pages":                   false,
-		"has_downloads":               true,
-		"has_discussions":             false,
-		"archived":                    r.archived,
-		"disabled":                    r.disabled,
-		"pushed_at":                   ts(r.updated),
-		"created_at":                  ts(r.created),
-		"updated_at":                  ts(r.updated),
-		"allow_forking":               true,
-		"license":                     nil,
-		"subscribers_count":           0,
-		"network_count":               0,
-		"web_commit_signoff_required": false,
+		"id": r.id, "node_id": nodeID("Repository", r.id), "name": r.name, "full_name": r.fullName(),
+		"owner": c.orgOwnerJSON(r.org), "organization": c.orgOwnerJSON(r.org), "private": r.private,
+		"visibility": r.visibility, "html_url": html, "description": orNil(r.description), "fork": false, "url": b,
+		"git_url": "git://" + c.r.Host + "/" + r.fullName() + ".git",
+		"ssh_url": "git@" + c.r.Host + ":" + r.fullName() + ".git", "clone_url": html + ".git", "mirror_url": nil,
+		"hooks_url": b + "/hooks", "svn_url": html, "homepage": nil, "language": nil, "forks_count": 0, "forks": 0,
+		"stargazers_count": 0, "watchers_count": 0, "watchers": 0, "size": 0, "default_branch": r.defaultBranch,
+		"open_issues_count": open, "open_issues": open, "is_template": false, "topics": []string{},
+		"has_issues": true, "has_projects": true, "has_wiki": true, "has_pages": false, "has_downloads": true,
+		"has_discussions": false, "archived": r.archived, "disabled": r.disabled, "pushed_at": ts(r.updated),
+		"created_at": ts(r.created), "updated_at": ts(r.updated), "allow_forking": true, "license": nil,
+		"subscribers_count": 0, "network_count": 0, "web_commit_signoff_required": false,
 	}
 	for _, kv := range repoURLs {
 		k, path, _ := strings.Cut(kv, "=")
@@ -289,30 +236,16 @@ func (c *ctx) callerRole(r *repo) Role {
 
 func (c *ctx) teamJSON(t *team) map[string]any {
 	b := fmt.Sprintf("%s/organizations/%d/team/%d", c.base(), t.org.id, t.id)
-	var desc any
-	if t.description != "" {
-		desc = t.description
-	}
 	var parent any
 	if t.parent != nil {
 		parent = c.teamSimpleJSON(t.parent)
 	}
 	return map[string]any{
-		"id":                   t.id,
-		"node_id":              nodeID("Team", t.id),
-		"name":                 t.name,
-		"slug":                 t.slug,
-		"description":          desc,
-		"privacy":              t.privacy,
-		"notification_setting": "notifications_enabled",
-		"permission":           "pull",
-		"url":                  b,
-		"html_url":             c.htmlBase() + "/orgs/" + t.org.login + "/teams/" + t.slug,
-		"members_url":          b + "/members{/member}",
-		"repositories_url":     b + "/repos",
-		"type":                 "organization",
-		"organization_id":      t.org.id,
-		"parent":               parent,
+		"id": t.id, "node_id": nodeID("Team", t.id), "name": t.name, "slug": t.slug, "description": orNil(t.description),
+		"privacy": t.privacy, "notification_setting": "notifications_enabled", "permission": "pull", "url": b,
+		"html_url":    c.htmlBase() + "/orgs/" + t.org.login + "/teams/" + t.slug,
+		"members_url": b + "/members{/member}", "repositories_url": b + "/repos", "type": "organization",
+		"organization_id": t.org.id, "parent": parent,
 	}
 }
 
@@ -335,16 +268,11 @@ func (c *ctx) teamFullJSON(t *team) map[string]any {
 
 func (c *ctx) invitationJSON(r *repo, inv *invitation) map[string]any {
 	return map[string]any{
-		"id":          inv.id,
-		"node_id":     nodeID("RepositoryInvitation", inv.id),
-		"repository":  c.repoJSON(r, RoleNone, false, false),
-		"invitee":     c.userJSON(inv.invitee),
-		"inviter":     c.userJSON(inv.inviter),
-		"permissions": string(inv.role),
-		"created_at":  ts(inv.created),
-		"expired":     c.expired(inv),
-		"url":         fmt.Sprintf("%s/user/repository_invitations/%d", c.base(), inv.id),
-		"html_url":    c.htmlBase() + "/" + r.fullName() + "/invitations",
+		"id": inv.id, "node_id": nodeID("RepositoryInvitation", inv.id),
+		"repository": c.repoJSON(r, RoleNone, false, false), "invitee": c.userJSON(inv.invitee),
+		"inviter": c.userJSON(inv.inviter), "permissions": string(inv.role), "created_at": ts(inv.created),
+		"expired": c.expired(inv), "url": fmt.Sprintf("%s/user/repository_invitations/%d", c.base(), inv.id),
+		"html_url": c.htmlBase() + "/" + r.fullName() + "/invitations",
 	}
 }
 

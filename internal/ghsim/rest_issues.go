@@ -30,13 +30,9 @@ func (c *ctx) reactions(u string) map[string]any {
 }
 
 func (c *ctx) labelJSON(r *repo, l *label) map[string]any {
-	var desc any
-	if l.description != "" {
-		desc = l.description
-	}
 	return map[string]any{
 		"id": l.id, "node_id": nodeID("Label", l.id), "url": c.base() + "/repos/" + r.fullName() + "/labels/" + l.name,
-		"name": l.name, "description": desc, "color": l.color, "default": false,
+		"name": l.name, "description": orNil(l.description), "color": l.color, "default": false,
 	}
 }
 
@@ -48,16 +44,12 @@ func (c *ctx) issueJSON(r *repo, is *issue) map[string]any {
 			labels = append(labels, c.labelJSON(r, l))
 		}
 	}
-	var reason any
-	if is.stateReason != "" {
-		reason = is.stateReason
-	}
 	m := map[string]any{
 		"id": is.id, "node_id": nodeID("Issue", is.id), "url": u,
 		"repository_url": c.base() + "/repos/" + r.fullName(),
 		"labels_url":     u + "/labels{/name}", "comments_url": u + "/comments", "events_url": u + "/events",
 		"html_url": c.htmlBase() + "/" + r.fullName() + "/issues/" + itoa(is.number),
-		"number":   is.number, "state": is.state, "state_reason": reason, "title": is.title, "body": is.body,
+		"number":   is.number, "state": is.state, "state_reason": orNil(is.stateReason), "title": is.title, "body": is.body,
 		"user": c.userJSON(is.user), "labels": labels, "assignee": nil, "assignees": []any{}, "milestone": nil,
 		"locked": false, "active_lock_reason": nil, "comments": len(is.comments),
 		"closed_at": tsPtr(is.closed), "created_at": ts(is.created), "updated_at": ts(is.updated),
@@ -330,10 +322,6 @@ func (c *ctx) pullJSON(r *repo, is *issue, full bool) map[string]any {
 		return map[string]any{"label": r.org.login + ":" + name, "ref": name, "sha": sha, "user": c.orgOwnerJSON(r.org),
 			"repo": c.repoJSON(r, RoleNone, false, false)}
 	}
-	var mergeSHA any
-	if p.mergeSHA != "" {
-		mergeSHA = p.mergeSHA
-	}
 	m := map[string]any{
 		"url": u, "id": p.id, "node_id": nodeID("PullRequest", p.id), "html_url": h, "diff_url": h + ".diff",
 		"patch_url": h + ".patch", "issue_url": iu, "commits_url": u + "/commits", "review_comments_url": u + "/comments",
@@ -342,7 +330,7 @@ func (c *ctx) pullJSON(r *repo, is *issue, full bool) map[string]any {
 		"number":       is.number, "state": is.state, "locked": false, "title": is.title, "user": c.userJSON(is.user),
 		"body": nil, "labels": []any{}, "milestone": nil, "active_lock_reason": nil,
 		"created_at": ts(is.created), "updated_at": ts(is.updated), "closed_at": tsPtr(is.closed),
-		"merged_at": tsPtr(p.mergedAt), "merge_commit_sha": mergeSHA, "assignee": nil, "assignees": []any{},
+		"merged_at": tsPtr(p.mergedAt), "merge_commit_sha": orNil(p.mergeSHA), "assignee": nil, "assignees": []any{},
 		"requested_reviewers": []any{}, "requested_teams": []any{},
 		"head": ref(p.headRef, p.headSHA), "base": ref(p.baseRef, r.branchSHA[p.baseRef]),
 		"_links": map[string]any{

@@ -120,12 +120,9 @@ func hOrgMembership(c *ctx, o *org) {
 		role = "admin"
 	}
 	c.json(http.StatusOK, map[string]any{
-		"url":              c.base() + "/orgs/" + o.login + "/memberships/" + m.user.login,
-		"state":            "active",
-		"role":             role,
-		"organization_url": c.base() + "/orgs/" + o.login,
-		"organization":     c.orgSimpleJSON(o),
-		"user":             c.userJSON(m.user),
+		"url": c.base() + "/orgs/" + o.login + "/memberships/" + m.user.login, "state": "active", "role": role,
+		"organization_url": c.base() + "/orgs/" + o.login, "organization": c.orgSimpleJSON(o),
+		"user": c.userJSON(m.user),
 	})
 }
 
@@ -217,9 +214,8 @@ func hTeamMembership(c *ctx, o *org, t *team) {
 	}
 	u := c.st.userByLogin(c.pv("username"))
 	c.json(http.StatusOK, map[string]any{
-		"url":   c.base() + "/organizations/" + itoa(o.id) + "/team/" + itoa(t.id) + "/memberships/" + u.login,
-		"role":  role,
-		"state": "active",
+		"url":  c.base() + "/organizations/" + itoa(o.id) + "/team/" + itoa(t.id) + "/memberships/" + u.login,
+		"role": role, "state": "active",
 	})
 }
 

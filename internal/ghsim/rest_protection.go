@@ -94,8 +94,7 @@ func (c *ctx) restrictionsJSON(r *repo, x *Restrictions, u string) map[string]an
 func (c *ctx) reviewsJSON(r *repo, b string, x *RequiredPullRequestReviews) map[string]any {
 	u := c.protURL(r, b) + "/required_pull_request_reviews"
 	m := map[string]any{
-		"url":                             u,
-		"dismiss_stale_reviews":           x.DismissStaleReviews,
+		"url": u, "dismiss_stale_reviews": x.DismissStaleReviews,
 		"require_code_owner_reviews":      x.RequireCodeOwnerReviews,
 		"required_approving_review_count": x.RequiredApprovingReviewCount,
 		"require_last_push_approval":      x.RequireLastPushApproval,
@@ -115,16 +114,12 @@ func (c *ctx) protectionJSON(r *repo, b string, p *Protection) map[string]any {
 	u := c.protURL(r, b)
 	en := func(v bool) map[string]any { return map[string]any{"enabled": v} }
 	m := map[string]any{
-		"url":                              u,
-		"enforce_admins":                   map[string]any{"url": u + "/enforce_admins", "enabled": p.EnforceAdmins},
-		"required_linear_history":          en(p.RequiredLinearHistory),
-		"allow_force_pushes":               en(p.AllowForcePushes),
-		"allow_deletions":                  en(p.AllowDeletions),
-		"block_creations":                  en(p.BlockCreations),
-		"required_conversation_resolution": en(p.RequiredConversationResolution),
-		"lock_branch":                      en(p.LockBranch),
-		"allow_fork_syncing":               en(p.AllowForkSyncing),
-		"required_signatures":              map[string]any{"url": u + "/required_signatures", "enabled": p.RequiredSignatures},
+		"url": u, "enforce_admins": map[string]any{"url": u + "/enforce_admins", "enabled": p.EnforceAdmins},
+		"required_linear_history": en(p.RequiredLinearHistory), "allow_force_pushes": en(p.AllowForcePushes),
+		"allow_deletions": en(p.AllowDeletions), "block_creations": en(p.BlockCreations),
+		"required_conversation_resolution": en(p.RequiredConversationResolution), "lock_branch": en(p.LockBranch),
+		"allow_fork_syncing":  en(p.AllowForkSyncing),
+		"required_signatures": map[string]any{"url": u + "/required_signatures", "enabled": p.RequiredSignatures},
 	}
 	if p.RequiredStatusChecks != nil {
 		m["required_status_checks"] = c.statusChecksJSON(r, b, p.RequiredStatusChecks)
@@ -174,8 +169,7 @@ func hGetProtection(c *ctx, r *repo, b string, p *Protection) {
 func (c *ctx) invalid(msg string) {
 	c.json(http.StatusUnprocessableEntity, map[string]any{
 		"message":           "Invalid request.\n\n" + msg,
-		"documentation_url": docBase + "/branches/branch-protection#update-branch-protection",
-		"status":            "422",
+		"documentation_url": docBase + "/branches/branch-protection#update-branch-protection", "status": "422",
 	})
 }
 

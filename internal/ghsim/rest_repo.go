@@ -93,10 +93,9 @@ func (c *ctx) shortBranch(r *repo, b string) map[string]any {
 	}
 	prot["required_status_checks"] = checks
 	return map[string]any{
-		"name":           b,
-		"commit":         map[string]any{"sha": sha, "url": c.base() + "/repos/" + r.fullName() + "/commits/" + sha},
-		"protected":      p != nil,
-		"protection":     prot,
+		"name":      b,
+		"commit":    map[string]any{"sha": sha, "url": c.base() + "/repos/" + r.fullName() + "/commits/" + sha},
+		"protected": p != nil, "protection": prot,
 		"protection_url": c.base() + "/repos/" + r.fullName() + "/branches/" + b + "/protection",
 	}
 }
@@ -127,8 +126,7 @@ func hBranch(c *ctx, r *repo) {
 	sig := map[string]any{"name": "Octo Cat", "email": "octocat@example.com", "date": ts(r.created)}
 	m["commit"] = map[string]any{
 		"sha": sha, "node_id": nodeID("Commit", r.id), "url": cu,
-		"html_url":     c.htmlBase() + "/" + r.fullName() + "/commit/" + sha,
-		"comments_url": cu + "/comments",
+		"html_url": c.htmlBase() + "/" + r.fullName() + "/commit/" + sha, "comments_url": cu + "/comments",
 		"commit": map[string]any{
 			"url": c.base() + "/repos/" + r.fullName() + "/git/commits/" + sha, "author": sig, "committer": sig,
 			"message": "Initial commit", "comment_count": 0,
@@ -204,9 +202,7 @@ func hCollaboratorPermission(c *ctx, r *repo) {
 		name = "none"
 	}
 	c.json(http.StatusOK, map[string]any{
-		"permission": role.legacyPermission(),
-		"role_name":  name,
-		"user":       c.collaboratorJSON(r, u),
+		"permission": role.legacyPermission(), "role_name": name, "user": c.collaboratorJSON(r, u),
 	})
 }
 

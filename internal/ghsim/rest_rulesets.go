@@ -148,17 +148,10 @@ func (c *ctx) rulesetJSON(x *ruleset, full bool) map[string]any {
 		html = c.htmlBase() + "/" + x.repo.fullName() + "/rules/" + itoa(x.id)
 	}
 	m := map[string]any{
-		"id":                      x.id,
-		"name":                    x.def.Name,
-		"target":                  x.def.Target,
-		"source_type":             typ,
-		"source":                  src,
-		"enforcement":             x.def.Enforcement,
-		"node_id":                 nodeID("RepositoryRuleset", x.id),
-		"_links":                  map[string]any{"self": map[string]any{"href": self}, "html": map[string]any{"href": html}},
-		"created_at":              ts(x.created),
-		"updated_at":              ts(x.created),
-		"current_user_can_bypass": "never",
+		"id": x.id, "name": x.def.Name, "target": x.def.Target, "source_type": typ, "source": src,
+		"enforcement": x.def.Enforcement, "node_id": nodeID("RepositoryRuleset", x.id),
+		"_links":     map[string]any{"self": map[string]any{"href": self}, "html": map[string]any{"href": html}},
+		"created_at": ts(x.created), "updated_at": ts(x.created), "current_user_can_bypass": "never",
 	}
 	if !full {
 		return m
