@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 )
@@ -135,26 +136,18 @@ func (c *ctx) orgFullJSON(o *org, private bool) map[string]any {
 		base = string(o.baseRole)
 	}
 	name := cmp.Or(o.name, o.login)
-	m["name"] = name
-	m["html_url"] = c.htmlBase() + "/" + o.login
-	m["type"] = "Organization"
-	m["has_organization_projects"] = true
-	m["has_repository_projects"] = true
-	m["public_repos"] = pub
-	m["public_gists"] = 0
-	m["followers"] = 0
-	m["following"] = 0
-	m["created_at"] = ts(o.created)
-	m["updated_at"] = ts(o.created)
-	m["archived_at"] = nil
-	m["is_verified"] = false
+	maps.Copy(m, map[string]any{
+		"name": name, "html_url": c.htmlBase() + "/" + o.login, "type": "Organization",
+		"has_organization_projects": true, "has_repository_projects": true, "public_repos": pub, "public_gists": 0,
+		"followers": 0, "following": 0, "created_at": ts(o.created), "updated_at": ts(o.created), "archived_at": nil,
+		"is_verified": false,
+	})
 	if private {
-		m["total_private_repos"] = priv
-		m["owned_private_repos"] = priv
-		m["default_repository_permission"] = base
-		m["members_can_create_repositories"] = true
-		m["two_factor_requirement_enabled"] = o.twoFA
-		m["plan"] = map[string]any{"name": string(o.plan), "space": 976562499, "private_repos": 999999, "filled_seats": len(o.members), "seats": len(o.members)}
+		maps.Copy(m, map[string]any{
+			"total_private_repos": priv, "owned_private_repos": priv, "default_repository_permission": base,
+			"members_can_create_repositories": true, "two_factor_requirement_enabled": o.twoFA,
+			"plan": map[string]any{"name": string(o.plan), "space": 976562499, "private_repos": 999999, "filled_seats": len(o.members), "seats": len(o.members)},
+		})
 	}
 	return m
 }
@@ -257,10 +250,10 @@ func (c *ctx) teamSimpleJSON(t *team) map[string]any {
 
 func (c *ctx) teamFullJSON(t *team) map[string]any {
 	m := c.teamJSON(t)
-	m["members_count"] = len(t.allMembers())
-	m["repos_count"] = len(t.repos)
-	m["created_at"] = ts(t.created)
-	m["updated_at"] = ts(t.created)
+	maps.Copy(m, map[string]any{
+		"members_count": len(t.allMembers()), "repos_count": len(t.repos), "created_at": ts(t.created),
+		"updated_at": ts(t.created),
+	})
 	org := c.orgFullJSON(t.org, false)
 	m["organization"] = org
 	return m

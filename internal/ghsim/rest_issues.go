@@ -2,6 +2,7 @@ package ghsim
 
 import (
 	"cmp"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -345,16 +346,11 @@ func (c *ctx) pullJSON(r *repo, is *issue, full bool) map[string]any {
 		m["body"] = is.body
 	}
 	if full {
-		m["user"] = c.userJSON(is.user)
-		m["merged"] = p.merged
-		m["mergeable"] = nil
-		m["rebaseable"] = nil
-		m["mergeable_state"] = "unknown"
-		m["merged_by"] = c.userJSON(p.mergedBy)
-		m["comments"] = len(is.comments)
-		m["review_comments"] = 0
-		m["maintainer_can_modify"] = false
-		m["commits"] = max(len(p.commits), 1)
+		maps.Copy(m, map[string]any{
+			"user": c.userJSON(is.user), "merged": p.merged, "mergeable": nil, "rebaseable": nil,
+			"mergeable_state": "unknown", "merged_by": c.userJSON(p.mergedBy), "comments": len(is.comments),
+			"review_comments": 0, "maintainer_can_modify": false, "commits": max(len(p.commits), 1),
+		})
 		m["additions"], m["deletions"], m["changed_files"] = 0, 0, 0
 	}
 	return m

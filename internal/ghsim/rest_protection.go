@@ -2,6 +2,7 @@ package ghsim
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 )
@@ -83,10 +84,9 @@ func (c *ctx) restrictionsJSON(r *repo, x *Restrictions, u string) map[string]an
 	}
 	m := map[string]any{"users": users, "teams": teams, "apps": apps}
 	if u != "" {
-		m["url"] = u
-		m["users_url"] = u + "/users"
-		m["teams_url"] = u + "/teams"
-		m["apps_url"] = u + "/apps"
+		maps.Copy(m, map[string]any{
+			"url": u, "users_url": u + "/users", "teams_url": u + "/teams", "apps_url": u + "/apps",
+		})
 	}
 	return m
 }
