@@ -47,6 +47,12 @@ func (e *gqlExec) needs(perm string) *resolveErr {
 
 func upper(s string) string { return strings.ToUpper(s) }
 
+// str is a String argument, "" when absent.
+func str(args map[string]any, name string) string {
+	s, _ := args[name].(string)
+	return s
+}
+
 func (e *gqlExec) resolve(obj any, typ string, f *ast.Field, args map[string]any) (any, *resolveErr) {
 	switch x := obj.(type) {
 	case gqlRoot:
@@ -126,27 +132,21 @@ func (e *gqlExec) query(f *ast.Field, args map[string]any) (any, *resolveErr) {
 	st := e.s.st
 	switch f.Name {
 	case "repository":
-		owner, _ := args["owner"].(string)
-		name, _ := args["name"].(string)
-		r := st.repo(owner, name)
-		if r == nil || !e.s.canSeeRepo(e.c.id, r) {
-			return nil, notFound(fmt.Sprintf("Could not resolve to a Repository with the name '%s/%s'.", owner, name))
+		owner, name := str(args, "owner"), str(args, "name")
+		if r := st.repo(owner, name); r != nil && e.s.canSeeRepo(e.c.id, r) {
+			return r, nil
 		}
-		return r, nil
+		return nil, notFound(fmt.Sprintf("Could not resolve to a Repository with the name '%s/%s'.", owner, name))
 	case "organization":
-		login, _ := args["login"].(string)
-		o := st.org(login)
-		if o == nil {
-			return nil, notFound(fmt.Sprintf("Could not resolve to an Organization with the login of '%s'.", login))
+		if o := st.org(str(args, "login")); o != nil {
+			return o, nil
 		}
-		return o, nil
+		return nil, notFound(fmt.Sprintf("Could not resolve to an Organization with the login of '%s'.", str(args, "login")))
 	case "user":
-		login, _ := args["login"].(string)
-		u := st.userByLogin(login)
-		if u == nil {
-			return nil, notFound(fmt.Sprintf("Could not resolve to a User with the login of '%s'.", login))
+		if u := st.userByLogin(str(args, "login")); u != nil {
+			return u, nil
 		}
-		return u, nil
+		return nil, notFound(fmt.Sprintf("Could not resolve to a User with the login of '%s'.", str(args, "login")))
 	case "viewer":
 		return e.c.id.user, nil
 	case "rateLimit":
@@ -155,12 +155,10 @@ func (e *gqlExec) query(f *ast.Field, args map[string]any) (any, *resolveErr) {
 			"resetAt": ts(e.rate.Reset), "used": e.rate.Used,
 		}}, nil
 	case "node":
-		id, _ := args["id"].(string)
-		n := e.node(id)
-		if n == nil {
-			return nil, notFound(fmt.Sprintf("Could not resolve to a node with the global id of '%s'", id))
+		if n := e.node(str(args, "id")); n != nil {
+			return n, nil
 		}
-		return n, nil
+		return nil, notFound(fmt.Sprintf("Could not resolve to a node with the global id of '%s'", str(args, "id")))
 	case "nodes":
 		ids, _ := args["ids"].([]any)
 		out := make([]any, len(ids))
@@ -284,11 +282,8 @@ func (e *gqlExec) page(f *ast.Field, items []connItem, args map[string]any) (any
 // every source, with permission folded to ADMIN/WRITE/READ and the exact
 // role in roleName.
 func (e *gqlExec) collaborators(r *repo, args map[string]any) (any, *resolveErr) {
-	aff, _ := args["affiliation"].(string)
-	aff = cmp.Or(aff, "ALL")
-	users := e.s.st.repoUsers(r, strings.ToLower(aff))
-	login, _ := args["login"].(string)
-	query, _ := args["query"].(string)
+	users := e.s.st.repoUsers(r, lower(cmp.Or(str(args, "affiliation"), "ALL")))
+	login, query := str(args, "login"), str(args, "query")
 	items := make([]connItem, 0, len(users))
 	for _, u := range users {
 		if login != "" && !strings.EqualFold(u.login, login) {
@@ -613,8 +608,7 @@ func (e *gqlExec) orgField(o *org, f *ast.Field, args map[string]any) (any, *res
 	case "repositories":
 		list := make([]*repo, 0, len(o.repoOrder))
 		arch, hasArch := args["isArchived"].(bool)
-		priv, _ := args["privacy"].(string)
-		vis, _ := args["visibility"].(string)
+		priv, vis := str(args, "privacy"), str(args, "visibility")
 		for _, r := range o.repoOrder {
 			if !e.s.canSeeRepo(e.c.id, r) || hasArch && r.archived != arch ||
 				priv != "" && upper(r.visibility) != priv && !(priv == "PRIVATE" && r.private) ||
@@ -640,7 +634,7 @@ func (e *gqlExec) orgField(o *org, f *ast.Field, args map[string]any) (any, *res
 		}
 		root, _ := args["rootTeamsOnly"].(bool)
 		logins, _ := args["userLogins"].([]any)
-		query, _ := args["query"].(string)
+		query := str(args, "query")
 		list := slices.Clone(o.teamOrder)
 		sort.SliceStable(list, func(i, j int) bool { return lower(list[i].name) < lower(list[j].name) })
 		var items []connItem
@@ -673,17 +667,15 @@ func (e *gqlExec) orgField(o *org, f *ast.Field, args map[string]any) (any, *res
 		}
 		return e.rulesetConn(f, o.rulesets, args)
 	case "repository":
-		name, _ := args["name"].(string)
-		if r := o.repos[lower(name)]; r != nil && e.s.canSeeRepo(e.c.id, r) {
+		if r := o.repos[lower(str(args, "name"))]; r != nil && e.s.canSeeRepo(e.c.id, r) {
 			return r, nil
 		}
 		return nil, nil
 	case "team":
-		slug, _ := args["slug"].(string)
 		if err := e.needs("members"); err != nil {
 			return nil, err
 		}
-		if t := o.teams[lower(slug)]; t != nil {
+		if t := o.teams[lower(str(args, "slug"))]; t != nil {
 			return t, nil
 		}
 		return nil, nil
@@ -719,11 +711,9 @@ func (e *gqlExec) teamField(t *team, f *ast.Field, args map[string]any) (any, *r
 		walk(t)
 		return e.page(f, each(list, func(c *team) connItem { return connItem{node: c} }), args)
 	case "members":
-		membership, _ := args["membership"].(string)
-		role, _ := args["role"].(string)
-		query, _ := args["query"].(string)
+		role, query := str(args, "role"), str(args, "query")
 		var users []*user
-		switch membership {
+		switch str(args, "membership") {
 		case "IMMEDIATE":
 			users = t.memberOrder
 		case "CHILD_TEAM":
@@ -746,7 +736,7 @@ func (e *gqlExec) teamField(t *team, f *ast.Field, args map[string]any) (any, *r
 		}
 		return e.page(f, items, args)
 	case "repositories":
-		query, _ := args["query"].(string)
+		query := str(args, "query")
 		var items []connItem
 		grants := t.repos
 		if e.s.fidelity().TeamReposInherited {
