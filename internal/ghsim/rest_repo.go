@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
@@ -221,48 +222,36 @@ func hPutCollaborator(c *ctx, r *repo) {
 	if !ok {
 		return
 	}
-	k := lower(u.login)
-	if m := r.org.member(u.login); m != nil {
-		if r.org.baseRole.Rank() > role.Rank() {
-			msg := fmt.Sprintf("Cannot assign %s permission of %s", u.login, role)
-			c.unprocessable(msg, collaboratorsDoc, "Repository", "permission", "custom", msg)
-			return
-		}
+	m := r.org.member(u.login)
+	if m != nil && r.org.baseRole.Rank() > role.Rank() {
+		msg := fmt.Sprintf("Cannot assign %s permission of %s", u.login, role)
+		c.unprocessable(msg, collaboratorsDoc, "Repository", "permission", "custom", msg)
+		return
+	}
+	if _, direct := r.collabs[lower(u.login)]; m != nil || direct {
 		c.st.setGrant(r, u, role)
 		c.noContent()
 		return
 	}
-	if _, ok := r.collabs[k]; ok {
-		c.st.setGrant(r, u, role)
-		c.noContent()
-		return
-	}
-	if inv := r.invitationFor(u); inv != nil {
-		if !c.expired(inv) {
-			// A pending invitation is updated in place and returned again;
-			// GitHub notifies the invitee again, which counts toward the
-			// 50 invitations a day.
-			inv.role = role
-			r.inviteLog = append(r.inviteLog, c.now)
-			r.invitesSent++
-			c.json(http.StatusCreated, c.invitationJSON(r, inv))
-			return
-		}
+	// A pending invitation is updated in place and returned again; GitHub
+	// notifies the invitee again, which counts toward the 50 a day.
+	inv := r.invitationFor(u)
+	if inv != nil && c.expired(inv) {
 		r.invitations = slices.DeleteFunc(r.invitations, func(x *invitation) bool { return x == inv })
+		inv = nil
 	}
-	cut := c.now.Add(-24 * time.Hour)
-	r.inviteLog = slices.DeleteFunc(r.inviteLog, func(t time.Time) bool { return !t.After(cut) })
-	if len(r.inviteLog) >= maxInvitesPerDay {
-		c.unprocessable("Validation Failed", collaboratorsDoc, "Repository", "invitations", "custom",
-			"You have exceeded the limit of 50 invitations to this repository in 24 hours. Please try again later.")
-		return
+	if inv == nil {
+		cut := c.now.Add(-24 * time.Hour)
+		r.inviteLog = slices.DeleteFunc(r.inviteLog, func(t time.Time) bool { return !t.After(cut) })
+		if len(r.inviteLog) >= maxInvitesPerDay {
+			c.unprocessable("Validation Failed", collaboratorsDoc, "Repository", "invitations", "custom",
+				"You have exceeded the limit of 50 invitations to this repository in 24 hours. Please try again later.")
+			return
+		}
+		inv = &invitation{id: c.st.id(), invitee: u, inviter: cmp.Or(c.id.user, u), created: c.now}
+		r.invitations = append(r.invitations, inv)
 	}
-	inviter := c.id.user
-	if inviter == nil {
-		inviter = u
-	}
-	inv := &invitation{id: c.st.id(), invitee: u, inviter: inviter, role: role, created: c.now}
-	r.invitations = append(r.invitations, inv)
+	inv.role = role
 	r.inviteLog = append(r.inviteLog, c.now)
 	r.invitesSent++
 	c.json(http.StatusCreated, c.invitationJSON(r, inv))
