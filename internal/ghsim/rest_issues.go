@@ -95,20 +95,10 @@ func hListIssues(c *ctx, r *repo) {
 	// Newest first: GitHub's default sort is created, direction desc.
 	for i := len(r.issues) - 1; i >= 0; i-- {
 		is := r.issues[i]
-		if state != "all" && is.state != state {
-			continue
+		missing := func(w string) bool {
+			return !slices.ContainsFunc(is.labels, func(l string) bool { return strings.EqualFold(l, strings.TrimSpace(w)) })
 		}
-		if creator != "" && !strings.EqualFold(is.user.login, creator) {
-			continue
-		}
-		ok := true
-		for _, w := range want {
-			if !slices.ContainsFunc(is.labels, func(l string) bool { return strings.EqualFold(l, strings.TrimSpace(w)) }) {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if (state == "all" || is.state == state) && (creator == "" || strings.EqualFold(is.user.login, creator)) && !slices.ContainsFunc(want, missing) {
 			list = append(list, is)
 		}
 	}
@@ -150,12 +140,7 @@ func (c *ctx) applyIssue(r *repo, is *issue, in *issueIn) bool {
 	if in.Labels != nil {
 		is.labels = nil
 		for _, name := range *in.Labels {
-			l := r.label(name)
-			if l == nil {
-				l = &label{id: c.st.id(), name: name, color: "ededed"}
-				r.labels = append(r.labels, l)
-			}
-			is.labels = append(is.labels, l.name)
+			is.labels = append(is.labels, r.labelOrNew(c.st, name).name)
 		}
 	}
 	if in.State != nil {

@@ -360,10 +360,7 @@ func (s *Server) AddIssue(org, repoName string, o IssueOptions) int64 {
 	is := &issue{number: int64(len(r.issues) + 1), id: st.id(), title: o.Title, body: o.Body, state: "open",
 		user: author, created: now, updated: now}
 	for _, l := range o.Labels {
-		if r.label(l) == nil {
-			r.labels = append(r.labels, &label{id: st.id(), name: l, color: "ededed"})
-		}
-		is.labels = append(is.labels, r.label(l).name)
+		is.labels = append(is.labels, r.labelOrNew(st, l).name)
 	}
 	if o.Closed {
 		is.state = "closed"

@@ -456,6 +456,17 @@ func (r *repo) label(name string) *label {
 	return find(r.labels, func(l *label) bool { return strings.EqualFold(l.name, name) })
 }
 
+// labelOrNew is the label, created grey when missing (as GitHub does for an
+// issue naming one).
+func (r *repo) labelOrNew(st *state, name string) *label {
+	if l := r.label(name); l != nil {
+		return l
+	}
+	l := &label{id: st.id(), name: name, color: "ededed"}
+	r.labels = append(r.labels, l)
+	return l
+}
+
 func (r *repo) deleteFromState(s *state) {
 	o := r.org
 	for k := range r.collabs {
