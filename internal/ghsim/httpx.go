@@ -157,18 +157,9 @@ func (c *ctx) decode(v any) bool {
 // the Link header for n items and returns the slice bounds.
 func (c *ctx) page(n int) (int, int) {
 	q := c.r.URL.Query()
-	per := 30
-	if v, err := strconv.Atoi(q.Get("per_page")); err == nil && v > 0 {
-		per = min(v, 100)
-	}
-	pg := 1
-	if v, err := strconv.Atoi(q.Get("page")); err == nil && v > 0 {
-		pg = v
-	}
-	last := (n + per - 1) / per
-	if last < 1 {
-		last = 1
-	}
+	per := min(positive(q.Get("per_page"), 30), 100)
+	pg := positive(q.Get("page"), 1)
+	last := max((n+per-1)/per, 1)
 	link := func(p int, rel string) string {
 		q2 := c.r.URL.Query()
 		q2.Set("page", strconv.Itoa(p))
@@ -192,12 +183,16 @@ func (c *ctx) page(n int) (int, int) {
 	if len(links) > 0 {
 		c.header.Set("Link", strings.Join(links, ", "))
 	}
-	start := (pg - 1) * per
-	if start > n {
-		start = n
+	start := min((pg-1)*per, n)
+	return start, min(start+per, n)
+}
+
+// positive is s as a number above zero, or def.
+func positive(s string, def int) int {
+	if v, err := strconv.Atoi(s); err == nil && v > 0 {
+		return v
 	}
-	end := min(start+per, n)
-	return start, end
+	return def
 }
 
 // etagFor computes GitHub's observed ETag: SHA-256 over the present values
