@@ -145,10 +145,7 @@ func (c *ctx) collaboratorJSON(r *repo, u *user) *userOut {
 	role, _ := c.st.access(r, u)
 	m := c.userJSON(u)
 	m.Permissions = role.permissionsHash()
-	m.RoleName = string(role)
-	if role == RoleNone {
-		m.RoleName = "none"
-	}
+	m.RoleName = cmp.Or(string(role), "none")
 	return m
 }
 
@@ -178,12 +175,18 @@ func hCollaborators(c *ctx, r *repo) {
 	c.json(http.StatusOK, paged(c, list, func(u *user) any { return c.collaboratorJSON(r, u) }))
 }
 
-func hCheckCollaborator(c *ctx, r *repo) {
-	u := c.st.userByLogin(c.pv("username"))
-	if u == nil {
+// withUser runs h on the user in the path; 404 when there is none.
+func withUser(h func(*ctx, *repo, *user)) func(*ctx, *repo) {
+	return func(c *ctx, r *repo) {
+		if u := c.st.userByLogin(c.pv("username")); u != nil {
+			h(c, r, u)
+			return
+		}
 		c.notFound()
-		return
 	}
+}
+
+func hCheckCollaborator(c *ctx, r *repo, u *user) {
 	if role, _ := c.st.access(r, u); role == RoleNone {
 		c.notFound()
 		return
@@ -191,19 +194,10 @@ func hCheckCollaborator(c *ctx, r *repo) {
 	c.noContent()
 }
 
-func hCollaboratorPermission(c *ctx, r *repo) {
-	u := c.st.userByLogin(c.pv("username"))
-	if u == nil {
-		c.fail(http.StatusNotFound, "Not Found", docBase)
-		return
-	}
+func hCollaboratorPermission(c *ctx, r *repo, u *user) {
 	role, _ := c.st.access(r, u)
-	name := string(role)
-	if role == RoleNone {
-		name = "none"
-	}
 	c.json(http.StatusOK, map[string]any{
-		"permission": role.legacyPermission(), "role_name": name, "user": c.collaboratorJSON(r, u),
+		"permission": role.legacyPermission(), "role_name": cmp.Or(string(role), "none"), "user": c.collaboratorJSON(r, u),
 	})
 }
 
@@ -212,9 +206,8 @@ const maxInvitesPerDay = 50
 
 const collaboratorsDoc = docBase + "/collaborators/collaborators#add-a-repository-collaborator"
 
-func hPutCollaborator(c *ctx, r *repo) {
-	u := c.st.userByLogin(c.pv("username"))
-	if u == nil || u.typ == "Organization" {
+func hPutCollaborator(c *ctx, r *repo, u *user) {
+	if u.typ == "Organization" {
 		c.notFound()
 		return
 	}
@@ -257,12 +250,7 @@ func hPutCollaborator(c *ctx, r *repo) {
 	c.json(http.StatusCreated, c.invitationJSON(r, inv))
 }
 
-func hDeleteCollaborator(c *ctx, r *repo) {
-	u := c.st.userByLogin(c.pv("username"))
-	if u == nil {
-		c.notFound()
-		return
-	}
+func hDeleteCollaborator(c *ctx, r *repo, u *user) {
 	c.st.removeGrant(r, u)
 	// GitHub cancels invitations sent BY the removed collaborator, not an
 	// invitation to them.
