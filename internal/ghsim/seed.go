@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"crypto/rsa"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -537,12 +537,7 @@ func (s *Server) RevokeToken(tok string) {
 }
 
 func sortedMembers(o *org) []*member {
-	out := make([]*member, 0, len(o.members))
-	for _, m := range o.members {
-		out = append(out, m)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].user.id < out[j].user.id })
-	return out
+	return slices.SortedFunc(maps.Values(o.members), func(a, b *member) int { return cmp.Compare(a.user.id, b.user.id) })
 }
 
 // orTime is t, or def when t is zero.
