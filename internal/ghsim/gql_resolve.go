@@ -270,12 +270,10 @@ var repoFields = fields[*repo]{
 	"description":      func(_ *gqlExec, r *repo) any { return orNil(r.description) },
 }
 
+// page is the connection page of items the field's arguments ask for (a
+// failed page's value is dropped with its error).
 func (e *gqlExec) page(f *ast.Field, items []connItem, args map[string]any) (any, *resolveErr) {
-	c, err := paginate(f.Definition.Type.Name(), items, args)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return paginate(f.Definition.Type.Name(), items, args)
 }
 
 // collaborators: permission is the highest role; permissionSources lists
@@ -313,11 +311,7 @@ func (e *gqlExec) collaborators(r *repo, args map[string]any) (any, *resolveErr)
 		}
 		items = append(items, connItem{node: u, edge: map[string]any{"permission": upper(string(role)), "permissionSources": ps}})
 	}
-	c, err := paginate("RepositoryCollaboratorConnection", items, args)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return paginate("RepositoryCollaboratorConnection", items, args)
 }
 
 func (e *gqlExec) bprField(b *bprNode, f *ast.Field, args map[string]any) (any, *resolveErr) {
@@ -618,12 +612,10 @@ func (e *gqlExec) orgField(o *org, f *ast.Field, args map[string]any) (any, *res
 			list = append(list, r)
 		}
 		if ob, ok := args["orderBy"].(map[string]any); ok {
-			field, _ := ob["field"].(string)
-			dir, _ := ob["direction"].(string)
-			if field == "NAME" {
+			if str(ob, "field") == "NAME" {
 				sort.SliceStable(list, func(i, j int) bool { return lower(list[i].name) < lower(list[j].name) })
 			}
-			if dir == "DESC" {
+			if str(ob, "direction") == "DESC" {
 				slices.Reverse(list)
 			}
 		}
@@ -639,13 +631,11 @@ func (e *gqlExec) orgField(o *org, f *ast.Field, args map[string]any) (any, *res
 		sort.SliceStable(list, func(i, j int) bool { return lower(list[i].name) < lower(list[j].name) })
 		var items []connItem
 		for _, t := range list {
-			if root && t.parent != nil || query != "" && !strings.Contains(lower(t.name+" "+t.slug), lower(query)) {
-				continue
+			member := func(l any) bool { s, _ := l.(string); _, ok := t.members[lower(s)]; return ok }
+			if (!root || t.parent == nil) && (query == "" || strings.Contains(lower(t.name+" "+t.slug), lower(query))) &&
+				(len(logins) == 0 || slices.ContainsFunc(logins, member)) {
+				items = append(items, connItem{node: t})
 			}
-			if len(logins) > 0 && !slices.ContainsFunc(logins, func(l any) bool { s, _ := l.(string); _, ok := t.members[lower(s)]; return ok }) {
-				continue
-			}
-			items = append(items, connItem{node: t})
 		}
 		return e.page(f, items, args)
 	case "membersWithRole":
