@@ -229,16 +229,9 @@ func (s *Server) AddInvitation(org, repoName, login string, role Role, o Invitat
 	st := s.st
 	r := st.mustRepo(org, repoName)
 	u := st.addUser(login, "User")
-	inviter := u
+	inviter := cmp.Or(firstOwner(r.org), u)
 	if o.Inviter != "" {
 		inviter = st.addUser(o.Inviter, "User")
-	} else {
-		for _, m := range sortedMembers(r.org) {
-			if m.owner {
-				inviter = m.user
-				break
-			}
-		}
 	}
 	created := orTime(o.CreatedAt, s.clock.Now())
 	inv := &invitation{id: st.id(), invitee: u, inviter: inviter, role: role, created: created}
@@ -390,12 +383,18 @@ func (st *state) defaultAuthor(r *repo, login string) *user {
 	if login != "" {
 		return st.addUser(login, "User")
 	}
-	for _, m := range sortedMembers(r.org) {
-		if m.owner {
-			return m.user
-		}
+	if u := firstOwner(r.org); u != nil {
+		return u
 	}
 	return st.addUser("ghost", "User")
+}
+
+// firstOwner is the org's earliest owner, or nil.
+func firstOwner(o *org) *user {
+	if m := find(sortedMembers(o), func(m *member) bool { return m.owner }); m != nil {
+		return m.user
+	}
+	return nil
 }
 
 // AddPull creates a pull request (with its reviews) and returns its number.
