@@ -350,25 +350,31 @@ func hDeleteProtection(c *ctx, r *repo, b string, _ *Protection) {
 	c.noContent()
 }
 
-func (c *ctx) checksEnabled(p *Protection) bool {
-	if p.RequiredStatusChecks == nil {
-		c.fail(http.StatusNotFound, "Required status checks not enabled", docBase+"/branches/branch-protection")
-		return false
-	}
-	return true
+// onChecks and onReviews run h on a protection whose status checks, or
+// reviews, are required; 404 "… not enabled" otherwise.
+func onChecks(write bool, h func(c *ctx, r *repo, b string, p *Protection)) func(*ctx) {
+	return onPart(write, "Required status checks", func(p *Protection) bool { return p.RequiredStatusChecks != nil }, h)
+}
+
+func onReviews(write bool, h func(c *ctx, r *repo, b string, p *Protection)) func(*ctx) {
+	return onPart(write, "Required pull request reviews", func(p *Protection) bool { return p.RequiredPullRequestReviews != nil }, h)
+}
+
+func onPart(write bool, name string, on func(*Protection) bool, h func(c *ctx, r *repo, b string, p *Protection)) func(*ctx) {
+	return onProtection(write, func(c *ctx, r *repo, b string, p *Protection) {
+		if !on(p) {
+			c.fail(http.StatusNotFound, name+" not enabled", docBase+"/branches/branch-protection")
+			return
+		}
+		h(c, r, b, p)
+	})
 }
 
 func hGetStatusChecks(c *ctx, r *repo, b string, p *Protection) {
-	if !c.checksEnabled(p) {
-		return
-	}
 	c.json(http.StatusOK, c.statusChecksJSON(r, b, p.RequiredStatusChecks))
 }
 
 func hPatchStatusChecks(c *ctx, r *repo, b string, p *Protection) {
-	if !c.checksEnabled(p) {
-		return
-	}
 	var body checksIn
 	if !c.decode(&body) {
 		return
@@ -396,19 +402,13 @@ func hDeleteStatusChecks(c *ctx, r *repo, _ string, p *Protection) {
 }
 
 func hGetContexts(c *ctx, r *repo, _ string, p *Protection) {
-	if !c.checksEnabled(p) {
-		return
-	}
 	c.json(http.StatusOK, p.RequiredStatusChecks.contexts())
 }
 
 // hContexts sets, adds or removes contexts. The body is a JSON array or
 // {"contexts": [...]}, both of which GitHub accepts.
 func hContexts(op string) func(*ctx) {
-	return onProtection(true, func(c *ctx, r *repo, _ string, p *Protection) {
-		if !c.checksEnabled(p) {
-			return
-		}
+	return onChecks(true, func(c *ctx, r *repo, _ string, p *Protection) {
 		var raw json.RawMessage
 		if !c.decode(&raw) {
 			return
@@ -441,25 +441,11 @@ func hContexts(op string) func(*ctx) {
 	})
 }
 
-func (c *ctx) reviewsEnabled(p *Protection) bool {
-	if p.RequiredPullRequestReviews == nil {
-		c.fail(http.StatusNotFound, "Required pull request reviews not enabled", docBase+"/branches/branch-protection")
-		return false
-	}
-	return true
-}
-
 func hGetReviews(c *ctx, r *repo, b string, p *Protection) {
-	if !c.reviewsEnabled(p) {
-		return
-	}
 	c.json(http.StatusOK, c.reviewsJSON(r, b, p.RequiredPullRequestReviews))
 }
 
 func hPatchReviews(c *ctx, r *repo, b string, p *Protection) {
-	if !c.reviewsEnabled(p) {
-		return
-	}
 	var in reviewsIn
 	if !c.decode(&in) {
 		return
@@ -474,9 +460,6 @@ func hPatchReviews(c *ctx, r *repo, b string, p *Protection) {
 }
 
 func hDeleteReviews(c *ctx, r *repo, _ string, p *Protection) {
-	if !c.reviewsEnabled(p) {
-		return
-	}
 	p.RequiredPullRequestReviews = nil
 	c.noContent()
 }
