@@ -70,13 +70,17 @@ func (c *ctx) issueJSON(r *repo, is *issue) map[string]any {
 	return m
 }
 
-func (c *ctx) loadIssue(r *repo) *issue {
-	n, err := strconv.ParseInt(c.pv("issue_number"), 10, 64)
-	if err != nil || n < 1 || int(n) > len(r.issues) {
-		c.notFound()
-		return nil
+// withIssue runs h on the issue numbered by the path's issue_number (any
+// issue or pull request) or pull_number (a pull request only).
+func withIssue(param string, h func(*ctx, *repo, *issue)) func(*ctx, *repo) {
+	return func(c *ctx, r *repo) {
+		n, err := strconv.ParseInt(c.pv(param), 10, 64)
+		if err != nil || n < 1 || int(n) > len(r.issues) || param == "pull_number" && r.issues[n-1].pull == nil {
+			c.notFound()
+			return
+		}
+		h(c, r, r.issues[n-1])
 	}
-	return r.issues[n-1]
 }
 
 func hListIssues(c *ctx, r *repo) {
@@ -108,11 +112,7 @@ func hListIssues(c *ctx, r *repo) {
 	c.json(http.StatusOK, paged(c, list, func(is *issue) any { return c.issueJSON(r, is) }))
 }
 
-func hGetIssue(c *ctx, r *repo) {
-	if is := c.loadIssue(r); is != nil {
-		c.json(http.StatusOK, c.issueJSON(r, is))
-	}
-}
+func hGetIssue(c *ctx, r *repo, is *issue) { c.json(http.StatusOK, c.issueJSON(r, is)) }
 
 type issueIn struct {
 	Title       *string   `json:"title"`
@@ -204,11 +204,7 @@ func (c *ctx) actor() *user {
 	return c.st.addUser("ghost", "User")
 }
 
-func hPatchIssue(c *ctx, r *repo) {
-	is := c.loadIssue(r)
-	if is == nil {
-		return
-	}
+func hPatchIssue(c *ctx, r *repo, is *issue) {
 	var in issueIn
 	if !c.decode(&in) {
 		return
@@ -230,19 +226,11 @@ func (c *ctx) commentJSON(r *repo, is *issue, cm *comment) map[string]any {
 	}
 }
 
-func hListComments(c *ctx, r *repo) {
-	is := c.loadIssue(r)
-	if is == nil {
-		return
-	}
+func hListComments(c *ctx, r *repo, is *issue) {
 	c.json(http.StatusOK, paged(c, is.comments, func(cm *comment) any { return c.commentJSON(r, is, cm) }))
 }
 
-func hCreateComment(c *ctx, r *repo) {
-	is := c.loadIssue(r)
-	if is == nil {
-		return
-	}
+func hCreateComment(c *ctx, r *repo, is *issue) {
 	var in struct {
 		Body *string `json:"body"`
 	}
@@ -356,26 +344,9 @@ func hCommitPulls(c *ctx, r *repo) {
 	c.json(http.StatusOK, paged(c, list, func(is *issue) any { return c.pullJSON(r, is, false) }))
 }
 
-func (c *ctx) loadPull(r *repo) *issue {
-	n, err := strconv.ParseInt(c.pv("pull_number"), 10, 64)
-	if err != nil || n < 1 || int(n) > len(r.issues) || r.issues[n-1].pull == nil {
-		c.notFound()
-		return nil
-	}
-	return r.issues[n-1]
-}
+func hGetPull(c *ctx, r *repo, is *issue) { c.json(http.StatusOK, c.pullJSON(r, is, true)) }
 
-func hGetPull(c *ctx, r *repo) {
-	if is := c.loadPull(r); is != nil {
-		c.json(http.StatusOK, c.pullJSON(r, is, true))
-	}
-}
-
-func hPullReviews(c *ctx, r *repo) {
-	is := c.loadPull(r)
-	if is == nil {
-		return
-	}
+func hPullReviews(c *ctx, r *repo, is *issue) {
 	pu := c.base() + "/repos/" + r.fullName() + "/pulls/" + itoa(is.number)
 	c.json(http.StatusOK, paged(c, is.pull.reviews, func(x *review) any {
 		h := c.htmlBase() + "/" + r.fullName() + "/pull/" + itoa(is.number) + "#pullrequestreview-" + itoa(x.id)

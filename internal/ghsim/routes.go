@@ -94,16 +94,16 @@ func (s *Server) registerRoutes() {
 		// Issues, labels, pulls.
 		{method: "GET", pattern: "/repos/{owner}/{repo}/issues", perm: issues, level: rd, h: onRepo(hListIssues)},
 		{method: "POST", pattern: "/repos/{owner}/{repo}/issues", perm: issues, level: wr, write: true, creates: true, h: onWritableRepo(hCreateIssue)},
-		{method: "GET", pattern: "/repos/{owner}/{repo}/issues/{issue_number}", perm: issues, level: rd, h: onRepo(hGetIssue)},
-		{method: "PATCH", pattern: "/repos/{owner}/{repo}/issues/{issue_number}", perm: issues, level: wr, write: true, h: onWritableRepo(hPatchIssue)},
-		{method: "GET", pattern: "/repos/{owner}/{repo}/issues/{issue_number}/comments", perm: issues, level: rd, h: onRepo(hListComments)},
-		{method: "POST", pattern: "/repos/{owner}/{repo}/issues/{issue_number}/comments", perm: issues, level: wr, write: true, creates: true, h: onWritableRepo(hCreateComment)},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/issues/{issue_number}", perm: issues, level: rd, h: onRepo(withIssue("issue_number", hGetIssue))},
+		{method: "PATCH", pattern: "/repos/{owner}/{repo}/issues/{issue_number}", perm: issues, level: wr, write: true, h: onWritableRepo(withIssue("issue_number", hPatchIssue))},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/issues/{issue_number}/comments", perm: issues, level: rd, h: onRepo(withIssue("issue_number", hListComments))},
+		{method: "POST", pattern: "/repos/{owner}/{repo}/issues/{issue_number}/comments", perm: issues, level: wr, write: true, creates: true, h: onWritableRepo(withIssue("issue_number", hCreateComment))},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/labels", perm: issues, level: rd, h: onRepo(hListLabels)},
 		{method: "POST", pattern: "/repos/{owner}/{repo}/labels", perm: issues, level: wr, write: true, creates: true, h: onWritableRepo(hCreateLabel)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/labels/{name}", perm: issues, level: rd, h: onRepo(hGetLabel)},
 		{method: "GET", pattern: "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", perm: pulls, level: rd, h: onRepo(hCommitPulls)},
-		{method: "GET", pattern: "/repos/{owner}/{repo}/pulls/{pull_number}", perm: pulls, level: rd, h: onRepo(hGetPull)},
-		{method: "GET", pattern: "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", perm: pulls, level: rd, h: onRepo(hPullReviews)},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/pulls/{pull_number}", perm: pulls, level: rd, h: onRepo(withIssue("pull_number", hGetPull))},
+		{method: "GET", pattern: "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", perm: pulls, level: rd, h: onRepo(withIssue("pull_number", hPullReviews))},
 	}
 	for i := range routes {
 		rt := &routes[i]
