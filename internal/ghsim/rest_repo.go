@@ -262,20 +262,19 @@ func hInvitations(c *ctx, r *repo) {
 	c.json(http.StatusOK, paged(c, r.invitations, func(inv *invitation) any { return c.invitationJSON(r, inv) }))
 }
 
-func (c *ctx) loadInvitation(r *repo) *invitation {
-	id, _ := strconv.ParseInt(c.pv("invitation_id"), 10, 64)
-	inv := find(r.invitations, func(x *invitation) bool { return x.id == id })
-	if inv == nil {
+// withInvitation runs h on the path's invitation; 404 when there is none.
+func withInvitation(h func(*ctx, *repo, *invitation)) func(*ctx, *repo) {
+	return func(c *ctx, r *repo) {
+		id, _ := strconv.ParseInt(c.pv("invitation_id"), 10, 64)
+		if inv := find(r.invitations, func(x *invitation) bool { return x.id == id }); inv != nil {
+			h(c, r, inv)
+			return
+		}
 		c.notFound()
 	}
-	return inv
 }
 
-func hPatchInvitation(c *ctx, r *repo) {
-	inv := c.loadInvitation(r)
-	if inv == nil {
-		return
-	}
+func hPatchInvitation(c *ctx, r *repo, inv *invitation) {
 	var body struct {
 		Permissions *string `json:"permissions"`
 	}
@@ -293,11 +292,7 @@ func hPatchInvitation(c *ctx, r *repo) {
 	c.json(http.StatusOK, c.invitationJSON(r, inv))
 }
 
-func hDeleteInvitation(c *ctx, r *repo) {
-	inv := c.loadInvitation(r)
-	if inv == nil {
-		return
-	}
+func hDeleteInvitation(c *ctx, r *repo, inv *invitation) {
 	r.invitations = slices.DeleteFunc(r.invitations, func(x *invitation) bool { return x == inv })
 	c.noContent()
 }
@@ -316,11 +311,8 @@ func hRepoTeams(c *ctx, r *repo) {
 	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
 	noSource := c.s.fidelity().RepoTeamsNoAccessSource
 	c.json(http.StatusOK, paged(c, list, func(t *team) any {
-		m := c.teamJSON(t)
-		role := teamRoleOn(t, r)
-		m["permission"] = role.apiName()
-		m["permissions"] = role.permissionsHash()
-		m["role_name"] = string(role)
+		m, role := c.teamJSON(t), teamRoleOn(t, r)
+		m["permission"], m["permissions"], m["role_name"] = role.apiName(), role.permissionsHash(), string(role)
 		if !noSource {
 			m["access_source"] = "direct"
 		}
