@@ -644,11 +644,7 @@ func (e *gqlExec) orgField(o *org, f *ast.Field, args map[string]any) (any, *res
 		}
 		var items []connItem
 		for _, m := range sortedMembers(o) {
-			role := "MEMBER"
-			if m.owner {
-				role = "ADMIN"
-			}
-			items = append(items, connItem{node: m.user, edge: map[string]any{"role": role}})
+			items = append(items, connItem{node: m.user, edge: map[string]any{"role": upper(m.role())}})
 		}
 		return e.page(f, items, args)
 	case "rulesets":

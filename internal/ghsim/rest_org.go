@@ -115,12 +115,8 @@ func hOrgMembership(c *ctx, o *org) {
 		c.notFound()
 		return
 	}
-	role := "member"
-	if m.owner {
-		role = "admin"
-	}
 	c.json(http.StatusOK, map[string]any{
-		"url": c.base() + "/orgs/" + o.login + "/memberships/" + m.user.login, "state": "active", "role": role,
+		"url": c.base() + "/orgs/" + o.login + "/memberships/" + m.user.login, "state": "active", "role": m.role(),
 		"organization_url": c.base() + "/orgs/" + o.login, "organization": c.orgSimpleJSON(o),
 		"user": c.userJSON(m.user),
 	})
@@ -251,12 +247,11 @@ func teamRoleOn(t *team, r *repo) Role {
 }
 
 func hCheckTeamRepo(c *ctx, _ *org, t *team) {
+	var role Role
 	r := c.st.repo(c.pv("owner"), c.pv("repo"))
-	if r == nil || !c.s.canSeeRepo(c.id, r) {
-		c.notFound()
-		return
+	if r != nil && c.s.canSeeRepo(c.id, r) {
+		role = teamRoleOn(t, r)
 	}
-	role := teamRoleOn(t, r)
 	if role == RoleNone {
 		c.notFound()
 		return

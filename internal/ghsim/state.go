@@ -50,6 +50,14 @@ type member struct {
 	owner bool
 }
 
+// role is the org role: admin (an owner) or member.
+func (m *member) role() string {
+	if m.owner {
+		return "admin"
+	}
+	return "member"
+}
+
 type org struct {
 	id       int64
 	login    string
