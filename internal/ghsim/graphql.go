@@ -161,13 +161,8 @@ func (s *Server) serveGraphQL(c *ctx) {
 	}
 	e.costVal, e.nodeCount = cost, nodes
 
-	// Secondary points: a query costs 1, a mutation 5.
-	pts := 1
-	if mutation {
-		pts = 5
-	}
 	f := e.faults
-	if st, retry, limited := s.secondary(c.id, "POST", mutation, false, s.inFlite.Load(), "graphql", pts, &f); limited {
+	if st, retry, limited := s.secondary(c.id, "POST", mutation, false, s.inFlite.Load(), "graphql", &f); limited {
 		c.secondaryLimited(st, retry, c.header.Get("X-GitHub-Request-Id"))
 		return
 	}

@@ -117,7 +117,7 @@ func (s *Server) serve(c *ctx, mutation bool, inflight int64, reqID string, f *F
 		return c.rate, 0
 	}
 	// Secondary limits come first: GitHub refuses before doing work.
-	if st, retry, limited := s.secondary(id, rt.method, mutation, rt.creates, inflight, "core", 1, f); limited {
+	if st, retry, limited := s.secondary(id, rt.method, mutation, rt.creates, inflight, "core", f); limited {
 		c.secondaryLimited(st, retry, reqID)
 		return nil, 0
 	}
@@ -138,7 +138,7 @@ func (s *Server) serve(c *ctx, mutation bool, inflight int64, reqID string, f *F
 }
 
 // secondary applies injected and documented secondary limits.
-func (s *Server) secondary(id *identity, method string, mutation, creates bool, inflight int64, resource string, pts int, f *Faults) (int, int, bool) {
+func (s *Server) secondary(id *identity, method string, mutation, creates bool, inflight int64, resource string, f *Faults) (int, int, bool) {
 	status := cmp.Or(f.SecondaryLimitStatus, http.StatusForbidden)
 	if mutation && f.SecondaryLimitEvery > 0 {
 		n := s.mutSeq.Add(1)
@@ -153,11 +153,9 @@ func (s *Server) secondary(id *identity, method string, mutation, creates bool, 
 	if maxConc > 0 && inflight > maxConc {
 		return status, 60, true
 	}
-	if resource == "core" {
-		pts = 1
-		if mutation {
-			pts = 5
-		}
+	pts := 1 // a mutation costs 5 secondary points, REST or GraphQL
+	if mutation {
+		pts = 5
 	}
 	maxPts := 900
 	if resource == "graphql" {
