@@ -202,13 +202,8 @@ func resetConn(w http.ResponseWriter) {
 
 // DeleteRepo removes a repository at once, e.g. in the middle of a run.
 func (s *Server) DeleteRepo(org, name string) {
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	r := s.st.repo(org, name)
-	if r == nil {
-		panic("ghsim: DeleteRepo: unknown repository " + org + "/" + name)
-	}
-	r.deleteFromState(s.st)
+	defer s.lock()()
+	s.st.mustRepo(org, name).deleteFromState(s.st)
 }
 
 // SetRateLimitRemaining sets what is left of an installation's primary
@@ -220,12 +215,9 @@ func (s *Server) SetRateLimitRemaining(installationID int64, resource string, re
 
 // SetUserRateLimitRemaining does the same for a user's tokens.
 func (s *Server) SetUserRateLimitRemaining(login string, resource string, remaining int) {
-	s.st.mu.RLock()
-	u := s.st.userByLogin(login)
-	s.st.mu.RUnlock()
-	if u == nil {
-		panic("ghsim: unknown user " + login)
-	}
+	unlock := s.rlock()
+	u := s.st.mustUser(login)
+	unlock()
 	s.limits.setRemaining("user:"+itoa(u.id), resource, s.limitFor(identUser, resource), remaining)
 }
 

@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -56,21 +57,11 @@ type GenRepo struct {
 // team grants, pending invitations, optional protection and rulesets. The
 // result is the same for the same spec and seed.
 func GenerateOrg(srv *Server, spec GenSpec) *GenOrg {
-	if spec.Org == "" {
-		spec.Org = "acme"
-	}
-	if spec.Repos == 0 {
-		spec.Repos = 10
-	}
-	if spec.DirectCollaborators == 0 {
-		spec.DirectCollaborators = 5
-	}
-	if spec.TeamGrants == 0 {
-		spec.TeamGrants = 2
-	}
-	if spec.Teams == 0 {
-		spec.Teams = 8
-	}
+	spec.Org = cmp.Or(spec.Org, "acme")
+	spec.Repos = cmp.Or(spec.Repos, 10)
+	spec.DirectCollaborators = cmp.Or(spec.DirectCollaborators, 5)
+	spec.TeamGrants = cmp.Or(spec.TeamGrants, 2)
+	spec.Teams = cmp.Or(spec.Teams, 8)
 	spec.TeamGrants = min(spec.TeamGrants, spec.Teams)
 	rng := rand.New(rand.NewPCG(spec.Seed, spec.Seed^0x9e3779b97f4a7c15))
 	g := &GenOrg{Org: spec.Org, BaseRole: RoleRead}

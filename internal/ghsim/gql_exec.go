@@ -2,9 +2,12 @@ package ghsim
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -162,14 +165,8 @@ func (e *gqlExec) selectionSet(obj any, typ string, ss ast.SelectionSet, path []
 		var val any
 		var rerr *resolveErr
 		if gf := e.faults.graphqlFault(g.key); gf != nil {
-			t := gf.Type
-			if t == "" {
-				t = "INTERNAL"
-			}
-			msg := gf.Message
-			if msg == "" {
-				msg = "Something went wrong while executing your query."
-			}
+			t := cmp.Or(gf.Type, "INTERNAL")
+			msg := cmp.Or(gf.Message, "Something went wrong while executing your query.")
 			rerr = &resolveErr{typ: t, msg: msg}
 		} else {
 			val, rerr = e.resolve(obj, typ, f, f.ArgumentMap(e.vars))
@@ -233,21 +230,8 @@ func (e *gqlExec) complete(val any, t *ast.Type, ss ast.SelectionSet, path []any
 }
 
 func isNilPtr(v any) bool {
-	switch x := v.(type) {
-	case *repo:
-		return x == nil
-	case *org:
-		return x == nil
-	case *team:
-		return x == nil
-	case *user:
-		return x == nil
-	case *app:
-		return x == nil
-	case *omap:
-		return x == nil
-	}
-	return false
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 func toList(v any) []any {
@@ -269,13 +253,14 @@ func cursorAt(i int) string {
 	return base64.StdEncoding.EncodeToString([]byte("cursor:v2:" + strconv.Itoa(i+1)))
 }
 
-func cursorPos(c string) (int, bool) {
+func cursorArg(c string) (int, *resolveErr) {
 	b, err := base64.StdEncoding.DecodeString(c)
-	if err != nil || !strings.HasPrefix(string(b), "cursor:v2:") {
-		return 0, false
+	rest, ok := strings.CutPrefix(string(b), "cursor:v2:")
+	n, err2 := strconv.Atoi(rest)
+	if err != nil || !ok || err2 != nil {
+		return 0, &resolveErr{typ: "INVALID_CURSOR_ARGUMENTS", msg: fmt.Sprintf("`%s` does not appear to be a valid cursor.", c)}
 	}
-	n, err := strconv.Atoi(strings.TrimPrefix(string(b), "cursor:v2:"))
-	return n, err == nil
+	return n, nil
 }
 
 // connItem is one node of a connection and its edge-only fields.
@@ -299,16 +284,16 @@ type gconn struct {
 func paginate(typ string, all []connItem, args map[string]any) (*gconn, *resolveErr) {
 	lo, hi := 0, len(all)
 	if a, ok := args["after"].(string); ok {
-		n, ok := cursorPos(a)
-		if !ok {
-			return nil, &resolveErr{typ: "INVALID_CURSOR_ARGUMENTS", msg: fmt.Sprintf("`%s` does not appear to be a valid cursor.", a)}
+		n, err := cursorArg(a)
+		if err != nil {
+			return nil, err
 		}
 		lo = min(n, hi)
 	}
 	if b, ok := args["before"].(string); ok {
-		n, ok := cursorPos(b)
-		if !ok {
-			return nil, &resolveErr{typ: "INVALID_CURSOR_ARGUMENTS", msg: fmt.Sprintf("`%s` does not appear to be a valid cursor.", b)}
+		n, err := cursorArg(b)
+		if err != nil {
+			return nil, err
 		}
 		hi = max(min(n-1, hi), lo)
 	}
@@ -327,18 +312,12 @@ func (g *gconn) field(name string) any {
 	case "totalCount":
 		return g.total
 	case "nodes":
-		out := make([]any, len(g.items))
-		for i, it := range g.items {
-			out[i] = it.node
-		}
-		return out
+		return each(g.items, func(it connItem) any { return it.node })
 	case "edges":
 		out := make([]any, len(g.items))
 		for i, it := range g.items {
 			m := map[string]any{"cursor": cursorAt(g.start + i), "node": it.node}
-			for k, v := range it.edge {
-				m[k] = v
-			}
+			maps.Copy(m, it.edge)
 			out[i] = &gvalue{typ: g.edgeType, m: m}
 		}
 		return out

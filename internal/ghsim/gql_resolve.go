@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -46,6 +47,12 @@ func (e *gqlExec) needs(perm string) *resolveErr {
 
 func upper(s string) string { return strings.ToUpper(s) }
 
+// str is a String argument, "" when absent.
+func str(args map[string]any, name string) string {
+	s, _ := args[name].(string)
+	return s
+}
+
 func (e *gqlExec) resolve(obj any, typ string, f *ast.Field, args map[string]any) (any, *resolveErr) {
 	switch x := obj.(type) {
 	case gqlRoot:
@@ -57,43 +64,15 @@ func (e *gqlExec) resolve(obj any, typ string, f *ast.Field, args map[string]any
 	case *team:
 		return e.teamField(x, f, args)
 	case *user:
-		switch f.Name {
-		case "id":
-			return nodeID("User", x.id), nil
-		case "databaseId":
-			return x.id, nil
-		case "login":
-			return x.login, nil
-		case "name":
-			if x.name == "" {
-				return nil, nil
-			}
-			return x.name, nil
-		}
+		return scalar(e, userFields, x, typ, f)
 	case *app:
-		switch f.Name {
-		case "id":
-			return nodeID("App", x.id), nil
-		case "databaseId":
-			return x.id, nil
-		case "name":
-			return x.name, nil
-		case "slug":
-			return x.slug, nil
-		}
+		return scalar(e, appFields, x, typ, f)
 	case *gconn:
 		return x.field(f.Name), nil
 	case *gvalue:
 		return x.m[f.Name], nil
 	case *gRef:
-		switch f.Name {
-		case "id":
-			return nodeID("Ref", int64(fnv64(x.r.fullName()+"@"+x.name)>>12)), nil
-		case "name":
-			return x.name, nil
-		case "prefix":
-			return "refs/heads/", nil
-		}
+		return scalar(e, refFields, x, typ, f)
 	case *bprNode:
 		return e.bprField(x, f, args)
 	case *ruleset:
@@ -101,36 +80,73 @@ func (e *gqlExec) resolve(obj any, typ string, f *ast.Field, args map[string]any
 	case *gRule:
 		return e.ruleField(x, f)
 	case *gBypass:
-		return e.bypassField(x, f)
+		return scalar(e, bypassFields, x, typ, f)
 	}
-	return nil, &resolveErr{typ: "INTERNAL", msg: fmt.Sprintf("field %s.%s is not simulated", typ, f.Name)}
+	return nil, notSimulated(typ, f)
+}
+
+func notSimulated(typ string, f *ast.Field) *resolveErr {
+	return &resolveErr{typ: "INTERNAL", msg: fmt.Sprintf("field %s.%s is not simulated", typ, f.Name)}
+}
+
+// fields maps a type's plain fields (no arguments, no permission check)
+// to their value; the rest stay in the type's switch.
+type fields[T any] map[string]func(e *gqlExec, x T) any
+
+func scalar[T any](e *gqlExec, fs fields[T], x T, typ string, f *ast.Field) (any, *resolveErr) {
+	if get, ok := fs[f.Name]; ok {
+		return get(e, x), nil
+	}
+	return nil, notSimulated(typ, f)
+}
+
+// orNil is s, or null when empty.
+func orNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+var userFields = fields[*user]{
+	"id":         func(_ *gqlExec, u *user) any { return nodeID("User", u.id) },
+	"databaseId": func(_ *gqlExec, u *user) any { return u.id },
+	"login":      func(_ *gqlExec, u *user) any { return u.login },
+	"name":       func(_ *gqlExec, u *user) any { return orNil(u.name) },
+}
+
+var appFields = fields[*app]{
+	"id":         func(_ *gqlExec, a *app) any { return nodeID("App", a.id) },
+	"databaseId": func(_ *gqlExec, a *app) any { return a.id },
+	"name":       func(_ *gqlExec, a *app) any { return a.name },
+	"slug":       func(_ *gqlExec, a *app) any { return a.slug },
+}
+
+var refFields = fields[*gRef]{
+	"id":     func(_ *gqlExec, x *gRef) any { return nodeID("Ref", int64(fnv64(x.r.fullName()+"@"+x.name)>>12)) },
+	"name":   func(_ *gqlExec, x *gRef) any { return x.name },
+	"prefix": func(_ *gqlExec, x *gRef) any { return "refs/heads/" },
 }
 
 func (e *gqlExec) query(f *ast.Field, args map[string]any) (any, *resolveErr) {
 	st := e.s.st
 	switch f.Name {
 	case "repository":
-		owner, _ := args["owner"].(string)
-		name, _ := args["name"].(string)
-		r := st.repo(owner, name)
-		if r == nil || !e.s.canSeeRepo(e.c.id, r) {
-			return nil, notFound(fmt.Sprintf("Could not resolve to a Repository with the name '%s/%s'.", owner, name))
+		owner, name := str(args, "owner"), str(args, "name")
+		if r := st.repo(owner, name); r != nil && e.s.canSeeRepo(e.c.id, r) {
+			return r, nil
 		}
-		return r, nil
+		return nil, notFound(fmt.Sprintf("Could not resolve to a Repository with the name '%s/%s'.", owner, name))
 	case "organization":
-		login, _ := args["login"].(string)
-		o := st.org(login)
-		if o == nil {
-			return nil, notFound(fmt.Sprintf("Could not resolve to an Organization with the login of '%s'.", login))
+		if o := st.org(str(args, "login")); o != nil {
+			return o, nil
 		}
-		return o, nil
+		return nil, notFound(fmt.Sprintf("Could not resolve to an Organization with the login of '%s'.", str(args, "login")))
 	case "user":
-		login, _ := args["login"].(string)
-		u := st.userByLogin(login)
-		if u == nil {
-			return nil, notFound(fmt.Sprintf("Could not resolve to a User with the login of '%s'.", login))
+		if u := st.userByLogin(str(args, "login")); u != nil {
+			return u, nil
 		}
-		return u, nil
+		return nil, notFound(fmt.Sprintf("Could not resolve to a User with the login of '%s'.", str(args, "login")))
 	case "viewer":
 		return e.c.id.user, nil
 	case "rateLimit":
@@ -139,12 +155,10 @@ func (e *gqlExec) query(f *ast.Field, args map[string]any) (any, *resolveErr) {
 			"resetAt": ts(e.rate.Reset), "used": e.rate.Used,
 		}}, nil
 	case "node":
-		id, _ := args["id"].(string)
-		n := e.node(id)
-		if n == nil {
-			return nil, notFound(fmt.Sprintf("Could not resolve to a node with the global id of '%s'", id))
+		if n := e.node(str(args, "id")); n != nil {
+			return n, nil
 		}
-		return n, nil
+		return nil, notFound(fmt.Sprintf("Could not resolve to a node with the global id of '%s'", str(args, "id")))
 	case "nodes":
 		ids, _ := args["ids"].([]any)
 		out := make([]any, len(ids))
@@ -159,7 +173,7 @@ func (e *gqlExec) query(f *ast.Field, args map[string]any) (any, *resolveErr) {
 		}
 		return out, nil
 	}
-	return nil, &resolveErr{typ: "INTERNAL", msg: "unknown field " + f.Name}
+	return nil, notSimulated("Query", f)
 }
 
 // node resolves a global id the caller may see.
@@ -206,24 +220,6 @@ func (e *gqlExec) node(id string) any {
 
 func (e *gqlExec) repoField(r *repo, f *ast.Field, args map[string]any) (any, *resolveErr) {
 	switch f.Name {
-	case "id":
-		return nodeID("Repository", r.id), nil
-	case "databaseId":
-		return r.id, nil
-	case "name":
-		return r.name, nil
-	case "nameWithOwner":
-		return r.fullName(), nil
-	case "isArchived":
-		return r.archived, nil
-	case "isPrivate":
-		return r.private, nil
-	case "isDisabled":
-		return r.disabled, nil
-	case "visibility":
-		return upper(r.visibility), nil
-	case "defaultBranchRef":
-		return &gRef{r: r, name: r.defaultBranch}, nil
 	case "ref":
 		// Fully qualified names first, then the short name, as GitHub
 		// documents; only branches are simulated.
@@ -237,15 +233,6 @@ func (e *gqlExec) repoField(r *repo, f *ast.Field, args map[string]any) (any, *r
 			return &gRef{r: r, name: name}, nil
 		}
 		return nil, nil
-	case "owner":
-		return r.org, nil
-	case "url":
-		return e.c.htmlBase() + "/" + r.fullName(), nil
-	case "description":
-		if r.description == "" {
-			return nil, nil
-		}
-		return r.description, nil
 	case "collaborators":
 		if err := e.needs("administration"); err != nil {
 			return nil, err
@@ -265,28 +252,36 @@ func (e *gqlExec) repoField(r *repo, f *ast.Field, args map[string]any) (any, *r
 		parents, _ := args["includeParents"].(bool)
 		return e.rulesetConn(f, repoRulesets(r, parents), args)
 	}
-	return nil, &resolveErr{typ: "INTERNAL", msg: "unknown field Repository." + f.Name}
+	return scalar(e, repoFields, r, "Repository", f)
 }
 
+var repoFields = fields[*repo]{
+	"id":               func(_ *gqlExec, r *repo) any { return nodeID("Repository", r.id) },
+	"databaseId":       func(_ *gqlExec, r *repo) any { return r.id },
+	"name":             func(_ *gqlExec, r *repo) any { return r.name },
+	"nameWithOwner":    func(_ *gqlExec, r *repo) any { return r.fullName() },
+	"isArchived":       func(_ *gqlExec, r *repo) any { return r.archived },
+	"isPrivate":        func(_ *gqlExec, r *repo) any { return r.private },
+	"isDisabled":       func(_ *gqlExec, r *repo) any { return r.disabled },
+	"visibility":       func(_ *gqlExec, r *repo) any { return upper(r.visibility) },
+	"defaultBranchRef": func(_ *gqlExec, r *repo) any { return &gRef{r: r, name: r.defaultBranch} },
+	"owner":            func(_ *gqlExec, r *repo) any { return r.org },
+	"url":              func(e *gqlExec, r *repo) any { return e.c.htmlBase() + "/" + r.fullName() },
+	"description":      func(_ *gqlExec, r *repo) any { return orNil(r.description) },
+}
+
+// page is the connection page of items the field's arguments ask for (a
+// failed page's value is dropped with its error).
 func (e *gqlExec) page(f *ast.Field, items []connItem, args map[string]any) (any, *resolveErr) {
-	c, err := paginate(f.Definition.Type.Name(), items, args)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return paginate(f.Definition.Type.Name(), items, args)
 }
 
 // collaborators: permission is the highest role; permissionSources lists
 // every source, with permission folded to ADMIN/WRITE/READ and the exact
 // role in roleName.
 func (e *gqlExec) collaborators(r *repo, args map[string]any) (any, *resolveErr) {
-	aff, _ := args["affiliation"].(string)
-	if aff == "" {
-		aff = "ALL"
-	}
-	users := e.s.st.repoUsers(r, strings.ToLower(aff))
-	login, _ := args["login"].(string)
-	query, _ := args["query"].(string)
+	users := e.s.st.repoUsers(r, lower(cmp.Or(str(args, "affiliation"), "ALL")))
+	login, query := str(args, "login"), str(args, "query")
 	items := make([]connItem, 0, len(users))
 	for _, u := range users {
 		if login != "" && !strings.EqualFold(u.login, login) {
@@ -316,11 +311,7 @@ func (e *gqlExec) collaborators(r *repo, args map[string]any) (any, *resolveErr)
 		}
 		items = append(items, connItem{node: u, edge: map[string]any{"permission": upper(string(role)), "permissionSources": ps}})
 	}
-	c, err := paginate("RepositoryCollaboratorConnection", items, args)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return paginate("RepositoryCollaboratorConnection", items, args)
 }
 
 func (e *gqlExec) bprField(b *bprNode, f *ast.Field, args map[string]any) (any, *resolveErr) {
@@ -328,7 +319,6 @@ func (e *gqlExec) bprField(b *bprNode, f *ast.Field, args map[string]any) (any, 
 	if p == nil {
 		return nil, nil
 	}
-	rsc, rpr := p.RequiredStatusChecks, p.RequiredPullRequestReviews
 	switch f.Name {
 	case "id":
 		return nodeID("BranchProtectionRule", b.r.protIDs[b.branch]), nil
@@ -336,15 +326,11 @@ func (e *gqlExec) bprField(b *bprNode, f *ast.Field, args map[string]any) (any, 
 		return b.r.protIDs[b.branch], nil
 	case "pattern":
 		return b.branch, nil
-	case "isAdminEnforced":
-		return p.EnforceAdmins, nil
-	case "requiresStatusChecks":
-		return rsc != nil, nil
-	case "requiresStrictStatusChecks":
-		return rsc != nil && rsc.Strict, nil
+	case "repository":
+		return b.r, nil
 	case "requiredStatusChecks":
 		out := []any{}
-		if rsc != nil {
+		if rsc := p.RequiredStatusChecks; rsc != nil {
 			for _, ch := range rsc.Checks {
 				var a any
 				if ch.AppID > 0 {
@@ -354,44 +340,6 @@ func (e *gqlExec) bprField(b *bprNode, f *ast.Field, args map[string]any) (any, 
 			}
 		}
 		return out, nil
-	case "requiredStatusCheckContexts":
-		if rsc == nil {
-			return []string{}, nil
-		}
-		return rsc.contexts(), nil
-	case "requiresApprovingReviews":
-		return rpr != nil, nil
-	case "requiredApprovingReviewCount":
-		if rpr == nil {
-			return nil, nil
-		}
-		return rpr.RequiredApprovingReviewCount, nil
-	case "requiresCodeOwnerReviews":
-		return rpr != nil && rpr.RequireCodeOwnerReviews, nil
-	case "dismissesStaleReviews":
-		return rpr != nil && rpr.DismissStaleReviews, nil
-	case "requireLastPushApproval":
-		return rpr != nil && rpr.RequireLastPushApproval, nil
-	case "restrictsReviewDismissals":
-		return rpr != nil && rpr.DismissalRestrictions != nil, nil
-	case "allowsForcePushes":
-		return p.AllowForcePushes, nil
-	case "allowsDeletions":
-		return p.AllowDeletions, nil
-	case "restrictsPushes":
-		return p.Restrictions != nil, nil
-	case "lockBranch":
-		return p.LockBranch, nil
-	case "requiresLinearHistory":
-		return p.RequiredLinearHistory, nil
-	case "requiresCommitSignatures":
-		return p.RequiredSignatures, nil
-	case "requiresConversationResolution":
-		return p.RequiredConversationResolution, nil
-	case "blocksCreations":
-		return p.BlockCreations, nil
-	case "repository":
-		return b.r, nil
 	case "matchingRefs":
 		var items []connItem
 		for _, br := range b.r.branches {
@@ -401,7 +349,51 @@ func (e *gqlExec) bprField(b *bprNode, f *ast.Field, args map[string]any) (any, 
 		}
 		return e.page(f, items, args)
 	}
-	return nil, &resolveErr{typ: "INTERNAL", msg: "unknown field BranchProtectionRule." + f.Name}
+	return scalar(e, bprFields, p, "BranchProtectionRule", f)
+}
+
+// bprFields read a BranchProtectionRule's settings off the protection.
+var bprFields = fields[*Protection]{
+	"isAdminEnforced":      func(_ *gqlExec, p *Protection) any { return p.EnforceAdmins },
+	"requiresStatusChecks": func(_ *gqlExec, p *Protection) any { return p.RequiredStatusChecks != nil },
+	"requiresStrictStatusChecks": func(_ *gqlExec, p *Protection) any {
+		return p.RequiredStatusChecks != nil && p.RequiredStatusChecks.Strict
+	},
+	"requiredStatusCheckContexts": func(_ *gqlExec, p *Protection) any {
+		if p.RequiredStatusChecks == nil {
+			return []string{}
+		}
+		return p.RequiredStatusChecks.contexts()
+	},
+	"requiresApprovingReviews": func(_ *gqlExec, p *Protection) any { return p.RequiredPullRequestReviews != nil },
+	"requiredApprovingReviewCount": func(_ *gqlExec, p *Protection) any {
+		if p.RequiredPullRequestReviews == nil {
+			return nil
+		}
+		return p.RequiredPullRequestReviews.RequiredApprovingReviewCount
+	},
+	"requiresCodeOwnerReviews": func(_ *gqlExec, p *Protection) any { return p.reviews().RequireCodeOwnerReviews },
+	"dismissesStaleReviews":    func(_ *gqlExec, p *Protection) any { return p.reviews().DismissStaleReviews },
+	"requireLastPushApproval":  func(_ *gqlExec, p *Protection) any { return p.reviews().RequireLastPushApproval },
+	"restrictsReviewDismissals": func(_ *gqlExec, p *Protection) any {
+		return p.reviews().DismissalRestrictions != nil
+	},
+	"allowsForcePushes":              func(_ *gqlExec, p *Protection) any { return p.AllowForcePushes },
+	"allowsDeletions":                func(_ *gqlExec, p *Protection) any { return p.AllowDeletions },
+	"restrictsPushes":                func(_ *gqlExec, p *Protection) any { return p.Restrictions != nil },
+	"lockBranch":                     func(_ *gqlExec, p *Protection) any { return p.LockBranch },
+	"requiresLinearHistory":          func(_ *gqlExec, p *Protection) any { return p.RequiredLinearHistory },
+	"requiresCommitSignatures":       func(_ *gqlExec, p *Protection) any { return p.RequiredSignatures },
+	"requiresConversationResolution": func(_ *gqlExec, p *Protection) any { return p.RequiredConversationResolution },
+	"blocksCreations":                func(_ *gqlExec, p *Protection) any { return p.BlockCreations },
+}
+
+// reviews is the pull-request review settings, all off when not required.
+func (p *Protection) reviews() *RequiredPullRequestReviews {
+	if p.RequiredPullRequestReviews == nil {
+		return &RequiredPullRequestReviews{}
+	}
+	return p.RequiredPullRequestReviews
 }
 
 // appByID returns the App, or a stand-in carrying the id when the App is
@@ -427,23 +419,11 @@ func (e *gqlExec) rulesetConn(f *ast.Field, list []*ruleset, args map[string]any
 
 func (e *gqlExec) rulesetField(x *ruleset, f *ast.Field, args map[string]any) (any, *resolveErr) {
 	switch f.Name {
-	case "id":
-		return nodeID("RepositoryRuleset", x.id), nil
-	case "databaseId":
-		return x.id, nil
-	case "name":
-		return x.def.Name, nil
-	case "enforcement":
-		return upper(x.def.Enforcement), nil
-	case "target":
-		return upper(x.def.Target), nil
 	case "source":
 		if x.repo != nil {
 			return x.repo, nil
 		}
 		return x.org, nil
-	case "createdAt", "updatedAt":
-		return ts(x.created), nil
 	case "conditions":
 		m := map[string]any{"refName": &gvalue{typ: "RefNameConditionTarget", m: map[string]any{"include": strs(x.def.Include), "exclude": strs(x.def.Exclude)}}}
 		if x.repo == nil {
@@ -477,7 +457,17 @@ func (e *gqlExec) rulesetField(x *ruleset, f *ast.Field, args map[string]any) (a
 		}
 		return e.page(f, items, args)
 	}
-	return nil, &resolveErr{typ: "INTERNAL", msg: "unknown field RepositoryRuleset." + f.Name}
+	return scalar(e, rulesetFields, x, "RepositoryRuleset", f)
+}
+
+var rulesetFields = fields[*ruleset]{
+	"id":          func(_ *gqlExec, x *ruleset) any { return nodeID("RepositoryRuleset", x.id) },
+	"databaseId":  func(_ *gqlExec, x *ruleset) any { return x.id },
+	"name":        func(_ *gqlExec, x *ruleset) any { return x.def.Name },
+	"enforcement": func(_ *gqlExec, x *ruleset) any { return upper(x.def.Enforcement) },
+	"target":      func(_ *gqlExec, x *ruleset) any { return upper(x.def.Target) },
+	"createdAt":   func(_ *gqlExec, x *ruleset) any { return ts(x.created) },
+	"updatedAt":   func(_ *gqlExec, x *ruleset) any { return ts(x.created) },
 }
 
 func camel(s string) string {
@@ -560,73 +550,59 @@ func (e *gqlExec) ruleField(r *gRule, f *ast.Field) (any, *resolveErr) {
 		}
 		return e.paramsValue(typ, rule.Parameters), nil
 	}
-	return nil, &resolveErr{typ: "INTERNAL", msg: "unknown field RepositoryRule." + f.Name}
+	return nil, notSimulated("RepositoryRule", f)
 }
 
 var repoRoleNames = map[int64]string{1: "read", 2: "maintain", 3: "triage", 4: "write", 5: "admin"}
 
-func (e *gqlExec) bypassField(b *gBypass, f *ast.Field) (any, *resolveErr) {
-	a := b.x.def.BypassActors[b.i]
-	switch f.Name {
-	case "id":
-		return nodeID("RepositoryRulesetBypassActor", b.x.id*1000+int64(b.i)), nil
-	case "actor":
+var bypassFields = fields[*gBypass]{
+	"id": func(_ *gqlExec, b *gBypass) any {
+		return nodeID("RepositoryRulesetBypassActor", b.x.id*1000+int64(b.i))
+	},
+	"actor": func(e *gqlExec, b *gBypass) any {
+		a := b.actor()
 		switch a.ActorType {
 		case "Integration":
-			return e.appByID(a.ActorID), nil
+			return e.appByID(a.ActorID)
 		case "Team":
 			if t := e.s.st.teamsByID[a.ActorID]; t != nil {
-				return t, nil
+				return t
 			}
 		}
-		return nil, nil
-	case "bypassMode":
-		if a.BypassMode == "" {
-			return "ALWAYS", nil
+		return nil
+	},
+	"bypassMode": func(_ *gqlExec, b *gBypass) any {
+		if b.actor().BypassMode == "" {
+			return "ALWAYS"
 		}
-		return upper(a.BypassMode), nil
-	case "deployKey":
-		return a.ActorType == "DeployKey", nil
-	case "enterpriseOwner":
-		return false, nil
-	case "organizationAdmin":
-		return a.ActorType == "OrganizationAdmin", nil
-	case "repositoryRoleDatabaseId":
-		if a.ActorType == "RepositoryRole" {
-			return a.ActorID, nil
+		return upper(b.actor().BypassMode)
+	},
+	"deployKey":         func(_ *gqlExec, b *gBypass) any { return b.actor().ActorType == "DeployKey" },
+	"enterpriseOwner":   func(_ *gqlExec, b *gBypass) any { return false },
+	"organizationAdmin": func(_ *gqlExec, b *gBypass) any { return b.actor().ActorType == "OrganizationAdmin" },
+	"repositoryRoleDatabaseId": func(_ *gqlExec, b *gBypass) any {
+		if a := b.actor(); a.ActorType == "RepositoryRole" {
+			return a.ActorID
 		}
-		return nil, nil
-	case "repositoryRoleName":
-		if a.ActorType == "RepositoryRole" {
-			return repoRoleNames[a.ActorID], nil
+		return nil
+	},
+	"repositoryRoleName": func(_ *gqlExec, b *gBypass) any {
+		if a := b.actor(); a.ActorType == "RepositoryRole" {
+			return repoRoleNames[a.ActorID]
 		}
-		return nil, nil
-	case "repositoryRuleset":
-		return b.x, nil
-	}
-	return nil, &resolveErr{typ: "INTERNAL", msg: "unknown field RepositoryRulesetBypassActor." + f.Name}
+		return nil
+	},
+	"repositoryRuleset": func(_ *gqlExec, b *gBypass) any { return b.x },
 }
+
+func (b *gBypass) actor() BypassActor { return b.x.def.BypassActors[b.i] }
 
 func (e *gqlExec) orgField(o *org, f *ast.Field, args map[string]any) (any, *resolveErr) {
 	switch f.Name {
-	case "id":
-		return nodeID("Organization", o.id), nil
-	case "databaseId":
-		return o.id, nil
-	case "login":
-		return o.login, nil
-	case "name":
-		if o.name == "" {
-			return o.login, nil
-		}
-		return o.name, nil
-	case "url":
-		return e.c.htmlBase() + "/" + o.login, nil
 	case "repositories":
 		list := make([]*repo, 0, len(o.repoOrder))
 		arch, hasArch := args["isArchived"].(bool)
-		priv, _ := args["privacy"].(string)
-		vis, _ := args["visibility"].(string)
+		priv, vis := str(args, "privacy"), str(args, "visibility")
 		for _, r := range o.repoOrder {
 			if !e.s.canSeeRepo(e.c.id, r) || hasArch && r.archived != arch ||
 				priv != "" && upper(r.visibility) != priv && !(priv == "PRIVATE" && r.private) ||
@@ -636,12 +612,10 @@ func (e *gqlExec) orgField(o *org, f *ast.Field, args map[string]any) (any, *res
 			list = append(list, r)
 		}
 		if ob, ok := args["orderBy"].(map[string]any); ok {
-			field, _ := ob["field"].(string)
-			dir, _ := ob["direction"].(string)
-			if field == "NAME" {
+			if str(ob, "field") == "NAME" {
 				sort.SliceStable(list, func(i, j int) bool { return lower(list[i].name) < lower(list[j].name) })
 			}
-			if dir == "DESC" {
+			if str(ob, "direction") == "DESC" {
 				slices.Reverse(list)
 			}
 		}
@@ -652,18 +626,16 @@ func (e *gqlExec) orgField(o *org, f *ast.Field, args map[string]any) (any, *res
 		}
 		root, _ := args["rootTeamsOnly"].(bool)
 		logins, _ := args["userLogins"].([]any)
-		query, _ := args["query"].(string)
+		query := str(args, "query")
 		list := slices.Clone(o.teamOrder)
 		sort.SliceStable(list, func(i, j int) bool { return lower(list[i].name) < lower(list[j].name) })
 		var items []connItem
 		for _, t := range list {
-			if root && t.parent != nil || query != "" && !strings.Contains(lower(t.name+" "+t.slug), lower(query)) {
-				continue
+			member := func(l any) bool { s, _ := l.(string); _, ok := t.members[lower(s)]; return ok }
+			if (!root || t.parent == nil) && (query == "" || strings.Contains(lower(t.name+" "+t.slug), lower(query))) &&
+				(len(logins) == 0 || slices.ContainsFunc(logins, member)) {
+				items = append(items, connItem{node: t})
 			}
-			if len(logins) > 0 && !slices.ContainsFunc(logins, func(l any) bool { s, _ := l.(string); _, ok := t.members[lower(s)]; return ok }) {
-				continue
-			}
-			items = append(items, connItem{node: t})
 		}
 		return e.page(f, items, args)
 	case "membersWithRole":
@@ -672,11 +644,7 @@ func (e *gqlExec) orgField(o *org, f *ast.Field, args map[string]any) (any, *res
 		}
 		var items []connItem
 		for _, m := range sortedMembers(o) {
-			role := "MEMBER"
-			if m.owner {
-				role = "ADMIN"
-			}
-			items = append(items, connItem{node: m.user, edge: map[string]any{"role": role}})
+			items = append(items, connItem{node: m.user, edge: map[string]any{"role": upper(m.role())}})
 		}
 		return e.page(f, items, args)
 	case "rulesets":
@@ -685,53 +653,32 @@ func (e *gqlExec) orgField(o *org, f *ast.Field, args map[string]any) (any, *res
 		}
 		return e.rulesetConn(f, o.rulesets, args)
 	case "repository":
-		name, _ := args["name"].(string)
-		if r := o.repos[lower(name)]; r != nil && e.s.canSeeRepo(e.c.id, r) {
+		if r := o.repos[lower(str(args, "name"))]; r != nil && e.s.canSeeRepo(e.c.id, r) {
 			return r, nil
 		}
 		return nil, nil
 	case "team":
-		slug, _ := args["slug"].(string)
 		if err := e.needs("members"); err != nil {
 			return nil, err
 		}
-		if t := o.teams[lower(slug)]; t != nil {
+		if t := o.teams[lower(str(args, "slug"))]; t != nil {
 			return t, nil
 		}
 		return nil, nil
 	}
-	return nil, &resolveErr{typ: "INTERNAL", msg: "unknown field Organization." + f.Name}
+	return scalar(e, orgFields, o, "Organization", f)
+}
+
+var orgFields = fields[*org]{
+	"id":         func(_ *gqlExec, o *org) any { return nodeID("Organization", o.id) },
+	"databaseId": func(_ *gqlExec, o *org) any { return o.id },
+	"login":      func(_ *gqlExec, o *org) any { return o.login },
+	"name":       func(_ *gqlExec, o *org) any { return cmp.Or(o.name, o.login) },
+	"url":        func(e *gqlExec, o *org) any { return e.c.htmlBase() + "/" + o.login },
 }
 
 func (e *gqlExec) teamField(t *team, f *ast.Field, args map[string]any) (any, *resolveErr) {
 	switch f.Name {
-	case "id":
-		return nodeID("Team", t.id), nil
-	case "databaseId":
-		return t.id, nil
-	case "slug":
-		return t.slug, nil
-	case "name":
-		return t.name, nil
-	case "description":
-		if t.description == "" {
-			return nil, nil
-		}
-		return t.description, nil
-	case "privacy":
-		if t.privacy == "secret" {
-			return "SECRET", nil
-		}
-		return "VISIBLE", nil
-	case "combinedSlug":
-		return t.org.login + "/" + t.slug, nil
-	case "parentTeam":
-		if t.parent == nil {
-			return nil, nil
-		}
-		return t.parent, nil
-	case "organization":
-		return t.org, nil
 	case "childTeams":
 		immediate := true
 		if v, ok := args["immediateOnly"].(bool); ok {
@@ -750,11 +697,9 @@ func (e *gqlExec) teamField(t *team, f *ast.Field, args map[string]any) (any, *r
 		walk(t)
 		return e.page(f, each(list, func(c *team) connItem { return connItem{node: c} }), args)
 	case "members":
-		membership, _ := args["membership"].(string)
-		role, _ := args["role"].(string)
-		query, _ := args["query"].(string)
+		role, query := str(args, "role"), str(args, "query")
 		var users []*user
-		switch membership {
+		switch str(args, "membership") {
 		case "IMMEDIATE":
 			users = t.memberOrder
 		case "CHILD_TEAM":
@@ -777,7 +722,7 @@ func (e *gqlExec) teamField(t *team, f *ast.Field, args map[string]any) (any, *r
 		}
 		return e.page(f, items, args)
 	case "repositories":
-		query, _ := args["query"].(string)
+		query := str(args, "query")
 		var items []connItem
 		grants := t.repos
 		if e.s.fidelity().TeamReposInherited {
@@ -798,5 +743,22 @@ func (e *gqlExec) teamField(t *team, f *ast.Field, args map[string]any) (any, *r
 		sort.Slice(items, func(i, j int) bool { return items[i].node.(*repo).id < items[j].node.(*repo).id })
 		return e.page(f, items, args)
 	}
-	return nil, &resolveErr{typ: "INTERNAL", msg: "unknown field Team." + f.Name}
+	return scalar(e, teamFields, t, "Team", f)
+}
+
+var teamFields = fields[*team]{
+	"id":           func(_ *gqlExec, t *team) any { return nodeID("Team", t.id) },
+	"databaseId":   func(_ *gqlExec, t *team) any { return t.id },
+	"slug":         func(_ *gqlExec, t *team) any { return t.slug },
+	"name":         func(_ *gqlExec, t *team) any { return t.name },
+	"description":  func(_ *gqlExec, t *team) any { return orNil(t.description) },
+	"combinedSlug": func(_ *gqlExec, t *team) any { return t.org.login + "/" + t.slug },
+	"parentTeam":   func(_ *gqlExec, t *team) any { return t.parent },
+	"organization": func(_ *gqlExec, t *team) any { return t.org },
+	"privacy": func(_ *gqlExec, t *team) any {
+		if t.privacy == "secret" {
+			return "SECRET"
+		}
+		return "VISIBLE"
+	},
 }

@@ -96,12 +96,12 @@ func validationErrors(list gqlerror.List) []gqlError {
 
 func (s *Server) graphqlHandler(rt *route) http.HandlerFunc {
 	rt.auth = authToken
-	rt.h = func(c *ctx) { s.serveGraphQL(c) }
-	wrapped := s.handle(rt)
-	return func(w http.ResponseWriter, r *http.Request) {
-		wrapped(w, r)
-	}
+	rt.h = s.serveGraphQL
+	return s.handle(rt)
 }
+
+// gqlErrors answers a request that fails as a whole: 200 with errors only.
+func (c *ctx) gqlErrors(list ...gqlError) { c.json(http.StatusOK, map[string]any{"errors": list}) }
 
 // serveGraphQL runs inside the normal pipeline (faults, auth, stats) but
 // charges the graphql resource with the query's computed cost instead of
@@ -123,7 +123,7 @@ func (s *Server) serveGraphQL(c *ctx) {
 	}
 	doc, errs := gqlparser.LoadQueryWithRules(s.activeSchema(), req.Query, gqlRules)
 	if len(errs) > 0 {
-		c.json(http.StatusOK, map[string]any{"errors": validationErrors(errs)})
+		c.gqlErrors(validationErrors(errs)...)
 		return
 	}
 	var op *ast.OperationDefinition
@@ -133,7 +133,7 @@ func (s *Server) serveGraphQL(c *ctx) {
 		op = doc.Operations[0]
 	}
 	if op == nil {
-		c.json(http.StatusOK, map[string]any{"errors": []gqlError{{Message: "An operation name is required"}}})
+		c.gqlErrors(gqlError{Message: "An operation name is required"})
 		return
 	}
 	mutation := op.Operation == ast.Mutation
@@ -150,24 +150,19 @@ func (s *Server) serveGraphQL(c *ctx) {
 		if !errors.As(verr, &ge) {
 			ge = gqlerror.Errorf("%s", verr.Error())
 		}
-		c.json(http.StatusOK, map[string]any{"errors": validationErrors(gqlerror.List{ge})})
+		c.gqlErrors(validationErrors(gqlerror.List{ge})...)
 		return
 	}
 	e := &gqlExec{c: c, s: s, doc: doc, vars: vars, faults: s.Faults()}
 	cost, nodes, cerr := e.cost(op)
 	if cerr != nil {
-		c.json(http.StatusOK, map[string]any{"errors": []gqlError{*cerr}})
+		c.gqlErrors(*cerr)
 		return
 	}
 	e.costVal, e.nodeCount = cost, nodes
 
-	// Secondary points: a query costs 1, a mutation 5.
-	pts := 1
-	if mutation {
-		pts = 5
-	}
 	f := e.faults
-	if st, retry, limited := s.secondary(c.id, "POST", mutation, false, s.inFlite.Load(), "graphql", pts, &f); limited {
+	if st, retry, limited := s.secondary(c.id, "POST", mutation, false, s.inFlite.Load(), "graphql", &f); limited {
 		c.secondaryLimited(st, retry, c.header.Get("X-GitHub-Request-Id"))
 		return
 	}
@@ -176,8 +171,7 @@ func (s *Server) serveGraphQL(c *ctx) {
 	c.setRate(rs)
 	if !ok {
 		s.stats.update(func(st *Stats) { st.PrimaryLimited++ })
-		c.json(http.StatusOK, map[string]any{"errors": []gqlError{{Type: "RATE_LIMITED",
-			Message: fmt.Sprintf("API rate limit exceeded for %s.", c.id.subject)}}})
+		c.gqlErrors(gqlError{Type: "RATE_LIMITED", Message: fmt.Sprintf("API rate limit exceeded for %s.", c.id.subject)})
 		return
 	}
 	s.stats.update(func(st *Stats) { st.PrimaryCost += int64(cost) })
@@ -238,10 +232,8 @@ func (e *gqlExec) cost(op *ast.OperationDefinition) (int, int, *gqlError) {
 					return err
 				}
 			case *ast.FragmentSpread:
-				if fr := e.doc.Fragments.ForName(x.Name); fr != nil {
-					if err := walk(fr.SelectionSet, mult, path); err != nil {
-						return err
-					}
+				if err := walk(e.doc.Fragments.ForName(x.Name).SelectionSet, mult, path); err != nil {
+					return err
 				}
 			}
 		}

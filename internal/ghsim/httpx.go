@@ -2,6 +2,7 @@ package ghsim
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -93,9 +94,7 @@ const docBase = "https://docs.github.com/rest"
 
 // fail writes GitHub's error body: message, documentation_url and status.
 func (c *ctx) fail(status int, msg string, doc string) {
-	if doc == "" {
-		doc = docBase
-	}
+	doc = cmp.Or(doc, docBase)
 	c.json(status, map[string]any{"message": msg, "documentation_url": doc, "status": strconv.Itoa(status)})
 }
 
@@ -103,6 +102,11 @@ func (c *ctx) notFound() { c.fail(http.StatusNotFound, "Not Found", docBase) }
 
 // validation writes a 422 "Validation Failed" with GitHub's errors array.
 func (c *ctx) validation(resource, field, code, msg string) {
+	c.unprocessable("Validation Failed", docBase, resource, field, code, msg)
+}
+
+// unprocessable writes a 422 with message and one error in the array.
+func (c *ctx) unprocessable(message, doc, resource, field, code, msg string) {
 	e := map[string]any{"resource": resource, "code": code}
 	if field != "" {
 		e["field"] = field
@@ -110,12 +114,25 @@ func (c *ctx) validation(resource, field, code, msg string) {
 	if msg != "" {
 		e["message"] = msg
 	}
-	c.json(http.StatusUnprocessableEntity, map[string]any{
-		"message":           "Validation Failed",
-		"errors":            []any{e},
-		"documentation_url": docBase,
-		"status":            "422",
-	})
+	c.json(http.StatusUnprocessableEntity, map[string]any{"message": message, "errors": []any{e}, "documentation_url": doc, "status": "422"})
+}
+
+// decodeRole reads {"permission": ...}: GitHub's default is push (write).
+func (c *ctx) decodeRole(resource string) (Role, bool) {
+	var body struct {
+		Permission *string `json:"permission"`
+	}
+	if !c.decode(&body) {
+		return "", false
+	}
+	if body.Permission == nil {
+		return RoleWrite, true
+	}
+	role, ok := ParseRole(*body.Permission)
+	if !ok {
+		c.validation(resource, "permission", "invalid", "")
+	}
+	return role, ok
 }
 
 // decode reads a JSON body into v; an empty body leaves v alone. A body
@@ -140,18 +157,9 @@ func (c *ctx) decode(v any) bool {
 // the Link header for n items and returns the slice bounds.
 func (c *ctx) page(n int) (int, int) {
 	q := c.r.URL.Query()
-	per := 30
-	if v, err := strconv.Atoi(q.Get("per_page")); err == nil && v > 0 {
-		per = min(v, 100)
-	}
-	pg := 1
-	if v, err := strconv.Atoi(q.Get("page")); err == nil && v > 0 {
-		pg = v
-	}
-	last := (n + per - 1) / per
-	if last < 1 {
-		last = 1
-	}
+	per := min(positive(q.Get("per_page"), 30), 100)
+	pg := positive(q.Get("page"), 1)
+	last := max((n+per-1)/per, 1)
 	link := func(p int, rel string) string {
 		q2 := c.r.URL.Query()
 		q2.Set("page", strconv.Itoa(p))
@@ -175,12 +183,16 @@ func (c *ctx) page(n int) (int, int) {
 	if len(links) > 0 {
 		c.header.Set("Link", strings.Join(links, ", "))
 	}
-	start := (pg - 1) * per
-	if start > n {
-		start = n
+	start := min((pg-1)*per, n)
+	return start, min(start+per, n)
+}
+
+// positive is s as a number above zero, or def.
+func positive(s string, def int) int {
+	if v, err := strconv.Atoi(s); err == nil && v > 0 {
+		return v
 	}
-	end := min(start+per, n)
-	return start, end
+	return def
 }
 
 // etagFor computes GitHub's observed ETag: SHA-256 over the present values

@@ -2,7 +2,6 @@ package ghsim
 
 import (
 	"slices"
-	"sort"
 )
 
 // Inspection methods return deep copies: end-state assertions cannot race
@@ -154,11 +153,7 @@ func (s *Server) DeployKeys(org, repoName string) []DeployKey {
 // Teams lists an org's team slugs, sorted.
 func (s *Server) Teams(org string) []string {
 	defer s.rlock()()
-	o := s.st.mustOrg(org)
-	out := make([]string, 0, len(o.teams))
-	for _, t := range o.teams {
-		out = append(out, t.slug)
-	}
-	sort.Strings(out)
+	out := each(s.st.mustOrg(org).teamOrder, func(t *team) string { return t.slug })
+	slices.Sort(out)
 	return out
 }

@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/http"
@@ -49,60 +50,44 @@ func (s *Server) handle(rt *route) http.HandlerFunc {
 		w.Header().Set("X-GitHub-Media-Type", "github.v3; format=json")
 		w.Header().Set("X-GitHub-Api-Version-Selected", "2022-11-28")
 
-		if every(f.ResetEvery, seq) {
+		// injected answers a fault: code and body, or a reset connection.
+		injected := func(code int, body []byte) {
 			s.stats.update(func(st *Stats) { st.InjectedFaults++ })
-			status = 0
-			resetConn(w)
+			status = code
+			if body == nil {
+				resetConn(w)
+				return
+			}
+			writeRaw(w, code, body)
+		}
+		if every(f.ResetEvery, seq) {
+			injected(0, nil)
 			return
 		}
 		delay(r, &f, seq, s.opts.latency)
 		if every(f.ServerErrorEvery, seq) {
-			code := f.ServerErrorStatus
-			if code == 0 {
-				code = http.StatusBadGateway
-			}
-			s.stats.update(func(st *Stats) { st.InjectedFaults++ })
-			status = code
-			writeRaw(w, code, serverErrorBody(code))
+			code := cmp.Or(f.ServerErrorStatus, http.StatusBadGateway)
+			injected(code, serverErrorBody(code))
 			return
 		}
 		rf := s.takeRouteFault(r.Method, r.URL.Path)
-		if rf != nil && rf.AfterEffect {
-			c := &ctx{s: s, st: s.st, r: r, rt: rt, prefix: prefixOf(r), header: w.Header(), now: s.clock.Now()}
-			c.perm = permHeader(rt.perm, rt.level)
+		if rf != nil && !rf.AfterEffect {
+			code := cmp.Or(rf.Status, http.StatusInternalServerError)
+			msg := cmp.Or(rf.Message, http.StatusText(code))
+			injected(code, mustJSON(map[string]any{"message": msg, "documentation_url": docBase, "status": strconv.Itoa(code)}))
+			return
+		}
+		c := &ctx{s: s, st: s.st, r: r, rt: rt, prefix: prefixOf(r), header: w.Header(), now: s.clock.Now(), perm: permHeader(rt.perm, rt.level)}
+		if rf != nil { // carried out, then its answer is lost
 			s.serve(c, mutation, inflight, reqID, &f)
-			s.stats.update(func(st *Stats) { st.InjectedFaults++ })
 			if rf.Reset {
-				status = 0
-				resetConn(w)
+				injected(0, nil)
 				return
 			}
-			code := rf.Status
-			if code == 0 {
-				code = http.StatusBadGateway
-			}
-			status = code
-			writeRaw(w, code, serverErrorBody(code))
+			code := cmp.Or(rf.Status, http.StatusBadGateway)
+			injected(code, serverErrorBody(code))
 			return
 		}
-		if rf != nil {
-			code := rf.Status
-			if code == 0 {
-				code = http.StatusInternalServerError
-			}
-			msg := rf.Message
-			if msg == "" {
-				msg = http.StatusText(code)
-			}
-			s.stats.update(func(st *Stats) { st.InjectedFaults++ })
-			status = code
-			writeRaw(w, code, mustJSON(map[string]any{"message": msg, "documentation_url": docBase, "status": strconv.Itoa(code)}))
-			return
-		}
-
-		c := &ctx{s: s, st: s.st, r: r, rt: rt, prefix: prefixOf(r), header: w.Header(), now: s.clock.Now()}
-		c.perm = permHeader(rt.perm, rt.level)
-
 		rs, cost := s.serve(c, mutation, inflight, reqID, &f)
 		// The response is written after the state lock is released.
 		status = s.finish(w, c, rs, cost)
@@ -132,7 +117,7 @@ func (s *Server) serve(c *ctx, mutation bool, inflight int64, reqID string, f *F
 		return c.rate, 0
 	}
 	// Secondary limits come first: GitHub refuses before doing work.
-	if st, retry, limited := s.secondary(id, rt.method, mutation, rt.creates, inflight, "core", 1, f); limited {
+	if st, retry, limited := s.secondary(id, rt.method, mutation, rt.creates, inflight, "core", f); limited {
 		c.secondaryLimited(st, retry, reqID)
 		return nil, 0
 	}
@@ -153,11 +138,8 @@ func (s *Server) serve(c *ctx, mutation bool, inflight int64, reqID string, f *F
 }
 
 // secondary applies injected and documented secondary limits.
-func (s *Server) secondary(id *identity, method string, mutation, creates bool, inflight int64, resource string, pts int, f *Faults) (int, int, bool) {
-	status := f.SecondaryLimitStatus
-	if status == 0 {
-		status = http.StatusForbidden
-	}
+func (s *Server) secondary(id *identity, method string, mutation, creates bool, inflight int64, resource string, f *Faults) (int, int, bool) {
+	status := cmp.Or(f.SecondaryLimitStatus, http.StatusForbidden)
 	if mutation && f.SecondaryLimitEvery > 0 {
 		n := s.mutSeq.Add(1)
 		if every(f.SecondaryLimitEvery, n) {
@@ -171,11 +153,9 @@ func (s *Server) secondary(id *identity, method string, mutation, creates bool, 
 	if maxConc > 0 && inflight > maxConc {
 		return status, 60, true
 	}
-	if resource == "core" {
-		pts = 1
-		if mutation {
-			pts = 5
-		}
+	pts := 1 // a mutation costs 5 secondary points, REST or GraphQL
+	if mutation {
+		pts = 5
 	}
 	maxPts := 900
 	if resource == "graphql" {
@@ -204,10 +184,7 @@ func (c *ctx) secondaryLimited(status, retry int, reqID string) {
 
 func (c *ctx) primaryLimited(id *identity, rs RateSnapshot, f *Faults) {
 	c.s.stats.update(func(st *Stats) { st.PrimaryLimited++ })
-	status := f.PrimaryLimitStatus
-	if status == 0 {
-		status = http.StatusForbidden
-	}
+	status := cmp.Or(f.PrimaryLimitStatus, http.StatusForbidden)
 	c.fail(status, fmt.Sprintf("API rate limit exceeded for %s. If you reach out to GitHub Support for help, please include the request ID %s and timestamp %s.",
 		id.subject, c.header.Get("X-GitHub-Request-Id"), c.now.UTC().Format("2006-01-02 15:04:05 UTC")), primaryDoc)
 }
@@ -253,10 +230,7 @@ func (s *Server) authorize(c *ctx) bool {
 // finish completes a buffered response: conditional GET, rate headers,
 // stats. It returns the status written.
 func (s *Server) finish(w http.ResponseWriter, c *ctx, rs *RateSnapshot, cost int) int {
-	status := c.status
-	if status == 0 {
-		status = http.StatusOK
-	}
+	status := cmp.Or(c.status, http.StatusOK)
 	h := w.Header()
 	if c.perm != "" {
 		h.Set("X-Accepted-GitHub-Permissions", c.perm)

@@ -1,8 +1,11 @@
 package ghsim
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"strings"
 	"time"
 )
 
@@ -62,10 +65,7 @@ func (c *ctx) userJSON(u *user) *userOut {
 		return nil
 	}
 	b := c.base() + "/users/" + u.login
-	typ := u.typ
-	if typ == "" {
-		typ = "User"
-	}
+	typ := cmp.Or(u.typ, "User")
 	out := &userOut{
 		Login:             u.login,
 		ID:                u.id,
@@ -93,44 +93,31 @@ func (c *ctx) userJSON(u *user) *userOut {
 
 func (c *ctx) orgOwnerJSON(o *org) map[string]any {
 	b := c.base() + "/users/" + o.login
-	return map[string]any{
-		"login":               o.login,
-		"id":                  o.id,
-		"node_id":             nodeID("Organization", o.id),
-		"avatar_url":          fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id),
-		"gravatar_id":         "",
-		"url":                 b,
-		"html_url":            c.htmlBase() + "/" + o.login,
-		"followers_url":       b + "/followers",
-		"following_url":       b + "/following{/other_user}",
-		"gists_url":           b + "/gists{/gist_id}",
-		"starred_url":         b + "/starred{/owner}{/repo}",
-		"subscriptions_url":   b + "/subscriptions",
-		"organizations_url":   b + "/orgs",
-		"repos_url":           b + "/repos",
-		"events_url":          b + "/events{/privacy}",
-		"received_events_url": b + "/received_events",
-		"type":                "Organization",
-		"site_admin":          false,
-		"user_view_type":      "public",
+	m := map[string]any{
+		"login": o.login, "id": o.id, "node_id": nodeID("Organization", o.id),
+		"avatar_url": fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id), "gravatar_id": "",
+		"url": b, "html_url": c.htmlBase() + "/" + o.login, "type": "Organization", "site_admin": false,
+		"user_view_type": "public",
 	}
+	for _, kv := range accountURLs {
+		k, path, _ := strings.Cut(kv, "=")
+		m[k+"_url"] = b + path
+	}
+	return m
 }
+
+// accountURLs are the API links of simple-user, as in userOut.
+var accountURLs = strings.Fields(`followers=/followers following=/following{/other_user} gists=/gists{/gist_id}
+starred=/starred{/owner}{/repo} subscriptions=/subscriptions organizations=/orgs repos=/repos
+events=/events{/privacy} received_events=/received_events`)
 
 func (c *ctx) orgSimpleJSON(o *org) map[string]any {
 	b := c.base() + "/orgs/" + o.login
 	return map[string]any{
-		"login":              o.login,
-		"id":                 o.id,
-		"node_id":            nodeID("Organization", o.id),
-		"url":                b,
-		"repos_url":          b + "/repos",
-		"events_url":         b + "/events",
-		"hooks_url":          b + "/hooks",
-		"issues_url":         b + "/issues",
-		"members_url":        b + "/members{/member}",
-		"public_members_url": b + "/public_members{/member}",
-		"avatar_url":         fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id),
-		"description":        nil,
+		"login": o.login, "id": o.id, "node_id": nodeID("Organization", o.id), "url": b, "repos_url": b + "/repos",
+		"events_url": b + "/events", "hooks_url": b + "/hooks", "issues_url": b + "/issues",
+		"members_url": b + "/members{/member}", "public_members_url": b + "/public_members{/member}",
+		"avatar_url": fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id), "description": nil,
 	}
 }
 
@@ -148,43 +135,42 @@ func (c *ctx) orgFullJSON(o *org, private bool) map[string]any {
 	if o.baseRole != RoleNone {
 		base = string(o.baseRole)
 	}
-	name := o.name
-	if name == "" {
-		name = o.login
-	}
-	m["name"] = name
-	m["html_url"] = c.htmlBase() + "/" + o.login
-	m["type"] = "Organization"
-	m["has_organization_projects"] = true
-	m["has_repository_projects"] = true
-	m["public_repos"] = pub
-	m["public_gists"] = 0
-	m["followers"] = 0
-	m["following"] = 0
-	m["created_at"] = ts(o.created)
-	m["updated_at"] = ts(o.created)
-	m["archived_at"] = nil
-	m["is_verified"] = false
+	name := cmp.Or(o.name, o.login)
+	maps.Copy(m, map[string]any{
+		"name": name, "html_url": c.htmlBase() + "/" + o.login, "type": "Organization",
+		"has_organization_projects": true, "has_repository_projects": true, "public_repos": pub, "public_gists": 0,
+		"followers": 0, "following": 0, "created_at": ts(o.created), "updated_at": ts(o.created), "archived_at": nil,
+		"is_verified": false,
+	})
 	if private {
-		m["total_private_repos"] = priv
-		m["owned_private_repos"] = priv
-		m["default_repository_permission"] = base
-		m["members_can_create_repositories"] = true
-		m["two_factor_requirement_enabled"] = o.twoFA
-		m["plan"] = map[string]any{"name": string(o.plan), "space": 976562499, "private_repos": 999999, "filled_seats": len(o.members), "seats": len(o.members)}
+		maps.Copy(m, map[string]any{
+			"total_private_repos": priv, "owned_private_repos": priv, "default_repository_permission": base,
+			"members_can_create_repositories": true, "two_factor_requirement_enabled": o.twoFA,
+			"plan": map[string]any{"name": string(o.plan), "space": 976562499, "private_repos": 999999, "filled_seats": len(o.members), "seats": len(o.members)},
+		})
 	}
 	return m
 }
+
+// repoURLs are the API links of full-repository: <key>_url is the
+// repository's API URL followed by the path.
+var repoURLs = strings.Fields(`
+archive=/{archive_format}{/ref} assignees=/assignees{/user} blobs=/git/blobs{/sha}
+branches=/branches{/branch} collaborators=/collaborators{/collaborator} comments=/comments{/number}
+commits=/commits{/sha} compare=/compare/{base}...{head} contents=/contents/{+path}
+contributors=/contributors deployments=/deployments downloads=/downloads events=/events forks=/forks
+git_commits=/git/commits{/sha} git_refs=/git/refs{/sha} git_tags=/git/tags{/sha}
+issue_comment=/issues/comments{/number} issue_events=/issues/events{/number} issues=/issues{/number}
+keys=/keys{/key_id} labels=/labels{/name} languages=/languages merges=/merges
+milestones=/milestones{/number} notifications=/notifications{?since,all,participating}
+pulls=/pulls{/number} releases=/releases{/id} stargazers=/stargazers statuses=/statuses/{sha}
+subscribers=/subscribers subscription=/subscription tags=/tags teams=/teams trees=/git/trees{/sha}`)
 
 // repoJSON renders a repository with every field full-repository requires;
 // role adds permissions (and role_name when withRoleName).
 func (c *ctx) repoJSON(r *repo, role Role, withPerms, withRoleName bool) map[string]any {
 	b := c.base() + "/repos/" + r.fullName()
 	html := c.htmlBase() + "/" + r.fullName()
-	var desc any
-	if r.description != "" {
-		desc = r.description
-	}
 	open := 0
 	for _, is := range r.issues {
 		if is.state == "open" {
@@ -192,88 +178,22 @@ func (c *ctx) repoJSON(r *repo, role Role, withPerms, withRoleName bool) map[str
 		}
 	}
 	m := map[string]any{
-		"id":                          r.id,
-		"node_id":                     nodeID("Repository", r.id),
-		"name":                        r.name,
-		"full_name":                   r.fullName(),
-		"owner":                       c.orgOwnerJSON(r.org),
-		"organization":                c.orgOwnerJSON(r.org),
-		"private":                     r.private,
-		"visibility":                  r.visibility,
-		"html_url":                    html,
-		"description":                 desc,
-		"fork":                        false,
-		"url":                         b,
-		"archive_url":                 b + "/{archive_format}{/ref}",
-		"assignees_url":               b + "/assignees{/user}",
-		"blobs_url":                   b + "/git/blobs{/sha}",
-		"branches_url":                b + "/branches{/branch}",
-		"collaborators_url":           b + "/collaborators{/collaborator}",
-		"comments_url":                b + "/comments{/number}",
-		"commits_url":                 b + "/commits{/sha}",
-		"compare_url":                 b + "/compare/{base}...{head}",
-		"contents_url":                b + "/contents/{+path}",
-		"contributors_url":            b + "/contributors",
-		"deployments_url":             b + "/deployments",
-		"downloads_url":               b + "/downloads",
-		"events_url":                  b + "/events",
-		"forks_url":                   b + "/forks",
-		"git_commits_url":             b + "/git/commits{/sha}",
-		"git_refs_url":                b + "/git/refs{/sha}",
-		"git_tags_url":                b + "/git/tags{/sha}",
-		"git_url":                     "git://" + c.r.Host + "/" + r.fullName() + ".git",
-		"issue_comment_url":           b + "/issues/comments{/number}",
-		"issue_events_url":            b + "/issues/events{/number}",
-		"issues_url":                  b + "/issues{/number}",
-		"keys_url":                    b + "/keys{/key_id}",
-		"labels_url":                  b + "/labels{/name}",
-		"languages_url":               b + "/languages",
-		"merges_url":                  b + "/merges",
-		"milestones_url":              b + "/milestones{/number}",
-		"notifications_url":           b + "/notifications{?since,all,participating}",
-		"pulls_url":                   b + "/pulls{/number}",
-		"releases_url":                b + "/releases{/id}",
-		"ssh_url":                     "git@" + c.r.Host + ":" + r.fullName() + ".git",
-		"stargazers_url":              b + "/stargazers",
-		"statuses_url":                b + "/statuses/{sha}",
-		"subscribers_url":             b + "/subscribers",
-		"subscription_url":            b + "/subscription",
-		"tags_url":                    b + "/tags",
-		"teams_url":                   b + "/teams",
-		"trees_url":                   b + "/git/trees{/sha}",
-		"clone_url":                   html + ".git",
-		"mirror_url":                  nil,
-		"hooks_url":                   b + "/hooks",
-		"svn_url":                     html,
-		"homepage":                    nil,
-		"language":                    nil,
-		"forks_count":                 0,
-		"forks":                       0,
-		"stargazers_count":            0,
-		"watchers_count":              0,
-		"watchers":                    0,
-		"size":                        0,
-		"default_branch":              r.defaultBranch,
-		"open_issues_count":           open,
-		"open_issues":                 open,
-		"is_template":                 false,
-		"topics":                      []string{},
-		"has_issues":                  true,
-		"has_projects":                true,
-		"has_wiki":                    true,
-		"has_pages":                   false,
-		"has_downloads":               true,
-		"has_discussions":             false,
-		"archived":                    r.archived,
-		"disabled":                    r.disabled,
-		"pushed_at":                   ts(r.updated),
-		"created_at":                  ts(r.created),
-		"updated_at":                  ts(r.updated),
-		"allow_forking":               true,
-		"license":                     nil,
-		"subscribers_count":           0,
-		"network_count":               0,
-		"web_commit_signoff_required": false,
+		"id": r.id, "node_id": nodeID("Repository", r.id), "name": r.name, "full_name": r.fullName(),
+		"owner": c.orgOwnerJSON(r.org), "organization": c.orgOwnerJSON(r.org), "private": r.private,
+		"visibility": r.visibility, "html_url": html, "description": orNil(r.description), "fork": false, "url": b,
+		"git_url": "git://" + c.r.Host + "/" + r.fullName() + ".git",
+		"ssh_url": "git@" + c.r.Host + ":" + r.fullName() + ".git", "clone_url": html + ".git", "mirror_url": nil,
+		"hooks_url": b + "/hooks", "svn_url": html, "homepage": nil, "language": nil, "forks_count": 0, "forks": 0,
+		"stargazers_count": 0, "watchers_count": 0, "watchers": 0, "size": 0, "default_branch": r.defaultBranch,
+		"open_issues_count": open, "open_issues": open, "is_template": false, "topics": []string{},
+		"has_issues": true, "has_projects": true, "has_wiki": true, "has_pages": false, "has_downloads": true,
+		"has_discussions": false, "archived": r.archived, "disabled": r.disabled, "pushed_at": ts(r.updated),
+		"created_at": ts(r.created), "updated_at": ts(r.updated), "allow_forking": true, "license": nil,
+		"subscribers_count": 0, "network_count": 0, "web_commit_signoff_required": false,
+	}
+	for _, kv := range repoURLs {
+		k, path, _ := strings.Cut(kv, "=")
+		m[k+"_url"] = b + path
 	}
 	if withPerms {
 		m["permissions"] = role.permissionsHash()
@@ -309,30 +229,16 @@ func (c *ctx) callerRole(r *repo) Role {
 
 func (c *ctx) teamJSON(t *team) map[string]any {
 	b := fmt.Sprintf("%s/organizations/%d/team/%d", c.base(), t.org.id, t.id)
-	var desc any
-	if t.description != "" {
-		desc = t.description
-	}
 	var parent any
 	if t.parent != nil {
 		parent = c.teamSimpleJSON(t.parent)
 	}
 	return map[string]any{
-		"id":                   t.id,
-		"node_id":              nodeID("Team", t.id),
-		"name":                 t.name,
-		"slug":                 t.slug,
-		"description":          desc,
-		"privacy":              t.privacy,
-		"notification_setting": "notifications_enabled",
-		"permission":           "pull",
-		"url":                  b,
-		"html_url":             c.htmlBase() + "/orgs/" + t.org.login + "/teams/" + t.slug,
-		"members_url":          b + "/members{/member}",
-		"repositories_url":     b + "/repos",
-		"type":                 "organization",
-		"organization_id":      t.org.id,
-		"parent":               parent,
+		"id": t.id, "node_id": nodeID("Team", t.id), "name": t.name, "slug": t.slug, "description": orNil(t.description),
+		"privacy": t.privacy, "notification_setting": "notifications_enabled", "permission": "pull", "url": b,
+		"html_url":    c.htmlBase() + "/orgs/" + t.org.login + "/teams/" + t.slug,
+		"members_url": b + "/members{/member}", "repositories_url": b + "/repos", "type": "organization",
+		"organization_id": t.org.id, "parent": parent,
 	}
 }
 
@@ -344,10 +250,10 @@ func (c *ctx) teamSimpleJSON(t *team) map[string]any {
 
 func (c *ctx) teamFullJSON(t *team) map[string]any {
 	m := c.teamJSON(t)
-	m["members_count"] = len(t.allMembers())
-	m["repos_count"] = len(t.repos)
-	m["created_at"] = ts(t.created)
-	m["updated_at"] = ts(t.created)
+	maps.Copy(m, map[string]any{
+		"members_count": len(t.allMembers()), "repos_count": len(t.repos), "created_at": ts(t.created),
+		"updated_at": ts(t.created),
+	})
 	org := c.orgFullJSON(t.org, false)
 	m["organization"] = org
 	return m
@@ -355,16 +261,11 @@ func (c *ctx) teamFullJSON(t *team) map[string]any {
 
 func (c *ctx) invitationJSON(r *repo, inv *invitation) map[string]any {
 	return map[string]any{
-		"id":          inv.id,
-		"node_id":     nodeID("RepositoryInvitation", inv.id),
-		"repository":  c.repoJSON(r, RoleNone, false, false),
-		"invitee":     c.userJSON(inv.invitee),
-		"inviter":     c.userJSON(inv.inviter),
-		"permissions": string(inv.role),
-		"created_at":  ts(inv.created),
-		"expired":     c.expired(inv),
-		"url":         fmt.Sprintf("%s/user/repository_invitations/%d", c.base(), inv.id),
-		"html_url":    c.htmlBase() + "/" + r.fullName() + "/invitations",
+		"id": inv.id, "node_id": nodeID("RepositoryInvitation", inv.id),
+		"repository": c.repoJSON(r, RoleNone, false, false), "invitee": c.userJSON(inv.invitee),
+		"inviter": c.userJSON(inv.inviter), "permissions": string(inv.role), "created_at": ts(inv.created),
+		"expired": c.expired(inv), "url": fmt.Sprintf("%s/user/repository_invitations/%d", c.base(), inv.id),
+		"html_url": c.htmlBase() + "/" + r.fullName() + "/invitations",
 	}
 }
 

@@ -49,10 +49,11 @@ func (c *ctx) installationJSON(in *installation) map[string]any {
 
 func hGetApp(c *ctx) { c.json(http.StatusOK, c.appJSON(c.id.app)) }
 
-func (c *ctx) appInstallations() []*installation {
+// installations lists the installations keep accepts, by id.
+func (c *ctx) installations(keep func(*installation) bool) []*installation {
 	var list []*installation
 	for _, in := range c.st.installs {
-		if in.app == c.id.app {
+		if keep(in) {
 			list = append(list, in)
 		}
 	}
@@ -60,8 +61,18 @@ func (c *ctx) appInstallations() []*installation {
 	return list
 }
 
+// appInstallation answers the calling App's first installation keep
+// accepts, or 404.
+func (c *ctx) appInstallation(keep func(*installation) bool) {
+	if list := c.installations(func(in *installation) bool { return in.app == c.id.app && keep(in) }); len(list) > 0 {
+		c.json(http.StatusOK, c.installationJSON(list[0]))
+		return
+	}
+	c.notFound()
+}
+
 func hListAppInstallations(c *ctx) {
-	list := c.appInstallations()
+	list := c.installations(func(in *installation) bool { return in.app == c.id.app })
 	c.json(http.StatusOK, paged(c, list, func(in *installation) any { return c.installationJSON(in) }))
 }
 
@@ -83,28 +94,14 @@ func hGetInstallation(c *ctx) {
 
 func hGetOrgInstallation(c *ctx) {
 	o := c.st.org(c.pv("org"))
-	if o != nil {
-		for _, in := range c.appInstallations() {
-			if in.org == o {
-				c.json(http.StatusOK, c.installationJSON(in))
-				return
-			}
-		}
-	}
-	c.notFound()
+	c.appInstallation(func(in *installation) bool { return o != nil && in.org == o })
 }
 
 func hGetRepoInstallation(c *ctx) {
 	r := c.st.repo(c.pv("owner"), c.pv("repo"))
-	if r != nil {
-		for _, in := range c.appInstallations() {
-			if in.org == r.org && (in.selection == "all" || in.repos[r.id]) {
-				c.json(http.StatusOK, c.installationJSON(in))
-				return
-			}
-		}
-	}
-	c.notFound()
+	c.appInstallation(func(in *installation) bool {
+		return r != nil && in.org == r.org && (in.selection == "all" || in.repos[r.id])
+	})
 }
 
 // hCreateToken mints an installation token, narrowed to the permissions and
@@ -166,23 +163,13 @@ func hCreateToken(c *ctx) {
 	}
 	if repos != nil {
 		resp["repository_selection"] = "selected"
-		list := make([]any, 0, len(repos))
-		for _, r := range repos {
-			list = append(list, c.repoJSON(r, RoleNone, false, false))
-		}
-		resp["repositories"] = list
+		resp["repositories"] = each(repos, func(r *repo) any { return c.repoJSON(r, RoleNone, false, false) })
 	}
 	c.json(http.StatusCreated, resp)
 }
 
 func hOrgInstallations(c *ctx, o *org) {
-	var list []*installation
-	for _, in := range c.st.installs {
-		if in.org == o {
-			list = append(list, in)
-		}
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
+	list := c.installations(func(in *installation) bool { return in.org == o })
 	out := paged(c, list, func(in *installation) any { return c.installationJSON(in) })
 	c.json(http.StatusOK, map[string]any{"total_count": len(list), "installations": out})
 }

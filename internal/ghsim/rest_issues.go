@@ -1,6 +1,8 @@
 package ghsim
 
 import (
+	"cmp"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -29,13 +31,9 @@ func (c *ctx) reactions(u string) map[string]any {
 }
 
 func (c *ctx) labelJSON(r *repo, l *label) map[string]any {
-	var desc any
-	if l.description != "" {
-		desc = l.description
-	}
 	return map[string]any{
 		"id": l.id, "node_id": nodeID("Label", l.id), "url": c.base() + "/repos/" + r.fullName() + "/labels/" + l.name,
-		"name": l.name, "description": desc, "color": l.color, "default": false,
+		"name": l.name, "description": orNil(l.description), "color": l.color, "default": false,
 	}
 }
 
@@ -47,16 +45,12 @@ func (c *ctx) issueJSON(r *repo, is *issue) map[string]any {
 			labels = append(labels, c.labelJSON(r, l))
 		}
 	}
-	var reason any
-	if is.stateReason != "" {
-		reason = is.stateReason
-	}
 	m := map[string]any{
 		"id": is.id, "node_id": nodeID("Issue", is.id), "url": u,
 		"repository_url": c.base() + "/repos/" + r.fullName(),
 		"labels_url":     u + "/labels{/name}", "comments_url": u + "/comments", "events_url": u + "/events",
 		"html_url": c.htmlBase() + "/" + r.fullName() + "/issues/" + itoa(is.number),
-		"number":   is.number, "state": is.state, "state_reason": reason, "title": is.title, "body": is.body,
+		"number":   is.number, "state": is.state, "state_reason": orNil(is.stateReason), "title": is.title, "body": is.body,
 		"user": c.userJSON(is.user), "labels": labels, "assignee": nil, "assignees": []any{}, "milestone": nil,
 		"locked": false, "active_lock_reason": nil, "comments": len(is.comments),
 		"closed_at": tsPtr(is.closed), "created_at": ts(is.created), "updated_at": ts(is.updated),
@@ -76,21 +70,22 @@ func (c *ctx) issueJSON(r *repo, is *issue) map[string]any {
 	return m
 }
 
-func (c *ctx) loadIssue(r *repo) *issue {
-	n, err := strconv.ParseInt(c.pv("issue_number"), 10, 64)
-	if err != nil || n < 1 || int(n) > len(r.issues) {
-		c.notFound()
-		return nil
+// withIssue runs h on the issue numbered by the path's issue_number (any
+// issue or pull request) or pull_number (a pull request only).
+func withIssue(param string, h func(*ctx, *repo, *issue)) func(*ctx, *repo) {
+	return func(c *ctx, r *repo) {
+		n, err := strconv.ParseInt(c.pv(param), 10, 64)
+		if err != nil || n < 1 || int(n) > len(r.issues) || param == "pull_number" && r.issues[n-1].pull == nil {
+			c.notFound()
+			return
+		}
+		h(c, r, r.issues[n-1])
 	}
-	return r.issues[n-1]
 }
 
 func hListIssues(c *ctx, r *repo) {
 	q := c.r.URL.Query()
-	state := q.Get("state")
-	if state == "" {
-		state = "open"
-	}
+	state := cmp.Or(q.Get("state"), "open")
 	var want []string
 	if l := q.Get("labels"); l != "" {
 		want = strings.Split(l, ",")
@@ -104,20 +99,10 @@ func hListIssues(c *ctx, r *repo) {
 	// Newest first: GitHub's default sort is created, direction desc.
 	for i := len(r.issues) - 1; i >= 0; i-- {
 		is := r.issues[i]
-		if state != "all" && is.state != state {
-			continue
+		missing := func(w string) bool {
+			return !slices.ContainsFunc(is.labels, func(l string) bool { return strings.EqualFold(l, strings.TrimSpace(w)) })
 		}
-		if creator != "" && !strings.EqualFold(is.user.login, creator) {
-			continue
-		}
-		ok := true
-		for _, w := range want {
-			if !slices.ContainsFunc(is.labels, func(l string) bool { return strings.EqualFold(l, strings.TrimSpace(w)) }) {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if (state == "all" || is.state == state) && (creator == "" || strings.EqualFold(is.user.login, creator)) && !slices.ContainsFunc(want, missing) {
 			list = append(list, is)
 		}
 	}
@@ -127,11 +112,7 @@ func hListIssues(c *ctx, r *repo) {
 	c.json(http.StatusOK, paged(c, list, func(is *issue) any { return c.issueJSON(r, is) }))
 }
 
-func hGetIssue(c *ctx, r *repo) {
-	if is := c.loadIssue(r); is != nil {
-		c.json(http.StatusOK, c.issueJSON(r, is))
-	}
-}
+func hGetIssue(c *ctx, r *repo, is *issue) { c.json(http.StatusOK, c.issueJSON(r, is)) }
 
 type issueIn struct {
 	Title       *string   `json:"title"`
@@ -159,12 +140,7 @@ func (c *ctx) applyIssue(r *repo, is *issue, in *issueIn) bool {
 	if in.Labels != nil {
 		is.labels = nil
 		for _, name := range *in.Labels {
-			l := r.label(name)
-			if l == nil {
-				l = &label{id: c.st.id(), name: name, color: "ededed"}
-				r.labels = append(r.labels, l)
-			}
-			is.labels = append(is.labels, l.name)
+			is.labels = append(is.labels, r.labelOrNew(c.st, name).name)
 		}
 	}
 	if in.State != nil {
@@ -228,11 +204,7 @@ func (c *ctx) actor() *user {
 	return c.st.addUser("ghost", "User")
 }
 
-func hPatchIssue(c *ctx, r *repo) {
-	is := c.loadIssue(r)
-	if is == nil {
-		return
-	}
+func hPatchIssue(c *ctx, r *repo, is *issue) {
 	var in issueIn
 	if !c.decode(&in) {
 		return
@@ -254,19 +226,11 @@ func (c *ctx) commentJSON(r *repo, is *issue, cm *comment) map[string]any {
 	}
 }
 
-func hListComments(c *ctx, r *repo) {
-	is := c.loadIssue(r)
-	if is == nil {
-		return
-	}
+func hListComments(c *ctx, r *repo, is *issue) {
 	c.json(http.StatusOK, paged(c, is.comments, func(cm *comment) any { return c.commentJSON(r, is, cm) }))
 }
 
-func hCreateComment(c *ctx, r *repo) {
-	is := c.loadIssue(r)
-	if is == nil {
-		return
-	}
+func hCreateComment(c *ctx, r *repo, is *issue) {
 	var in struct {
 		Body *string `json:"body"`
 	}
@@ -317,10 +281,7 @@ func hCreateLabel(c *ctx, r *repo) {
 		c.validation("Label", "name", "already_exists", "")
 		return
 	}
-	color := strings.TrimPrefix(in.Color, "#")
-	if color == "" {
-		color = "ededed"
-	}
+	color := cmp.Or(strings.TrimPrefix(in.Color, "#"), "ededed")
 	l := &label{id: c.st.id(), name: in.Name, color: color, description: in.Description}
 	r.labels = append(r.labels, l)
 	c.json(http.StatusCreated, c.labelJSON(r, l))
@@ -335,10 +296,6 @@ func (c *ctx) pullJSON(r *repo, is *issue, full bool) map[string]any {
 		return map[string]any{"label": r.org.login + ":" + name, "ref": name, "sha": sha, "user": c.orgOwnerJSON(r.org),
 			"repo": c.repoJSON(r, RoleNone, false, false)}
 	}
-	var mergeSHA any
-	if p.mergeSHA != "" {
-		mergeSHA = p.mergeSHA
-	}
 	m := map[string]any{
 		"url": u, "id": p.id, "node_id": nodeID("PullRequest", p.id), "html_url": h, "diff_url": h + ".diff",
 		"patch_url": h + ".patch", "issue_url": iu, "commits_url": u + "/commits", "review_comments_url": u + "/comments",
@@ -347,7 +304,7 @@ func (c *ctx) pullJSON(r *repo, is *issue, full bool) map[string]any {
 		"number":       is.number, "state": is.state, "locked": false, "title": is.title, "user": c.userJSON(is.user),
 		"body": nil, "labels": []any{}, "milestone": nil, "active_lock_reason": nil,
 		"created_at": ts(is.created), "updated_at": ts(is.updated), "closed_at": tsPtr(is.closed),
-		"merged_at": tsPtr(p.mergedAt), "merge_commit_sha": mergeSHA, "assignee": nil, "assignees": []any{},
+		"merged_at": tsPtr(p.mergedAt), "merge_commit_sha": orNil(p.mergeSHA), "assignee": nil, "assignees": []any{},
 		"requested_reviewers": []any{}, "requested_teams": []any{},
 		"head": ref(p.headRef, p.headSHA), "base": ref(p.baseRef, r.branchSHA[p.baseRef]),
 		"_links": map[string]any{
@@ -362,16 +319,11 @@ func (c *ctx) pullJSON(r *repo, is *issue, full bool) map[string]any {
 		m["body"] = is.body
 	}
 	if full {
-		m["user"] = c.userJSON(is.user)
-		m["merged"] = p.merged
-		m["mergeable"] = nil
-		m["rebaseable"] = nil
-		m["mergeable_state"] = "unknown"
-		m["merged_by"] = c.userJSON(p.mergedBy)
-		m["comments"] = len(is.comments)
-		m["review_comments"] = 0
-		m["maintainer_can_modify"] = false
-		m["commits"] = max(len(p.commits), 1)
+		maps.Copy(m, map[string]any{
+			"user": c.userJSON(is.user), "merged": p.merged, "mergeable": nil, "rebaseable": nil,
+			"mergeable_state": "unknown", "merged_by": c.userJSON(p.mergedBy), "comments": len(is.comments),
+			"review_comments": 0, "maintainer_can_modify": false, "commits": max(len(p.commits), 1),
+		})
 		m["additions"], m["deletions"], m["changed_files"] = 0, 0, 0
 	}
 	return m
@@ -392,26 +344,9 @@ func hCommitPulls(c *ctx, r *repo) {
 	c.json(http.StatusOK, paged(c, list, func(is *issue) any { return c.pullJSON(r, is, false) }))
 }
 
-func (c *ctx) loadPull(r *repo) *issue {
-	n, err := strconv.ParseInt(c.pv("pull_number"), 10, 64)
-	if err != nil || n < 1 || int(n) > len(r.issues) || r.issues[n-1].pull == nil {
-		c.notFound()
-		return nil
-	}
-	return r.issues[n-1]
-}
+func hGetPull(c *ctx, r *repo, is *issue) { c.json(http.StatusOK, c.pullJSON(r, is, true)) }
 
-func hGetPull(c *ctx, r *repo) {
-	if is := c.loadPull(r); is != nil {
-		c.json(http.StatusOK, c.pullJSON(r, is, true))
-	}
-}
-
-func hPullReviews(c *ctx, r *repo) {
-	is := c.loadPull(r)
-	if is == nil {
-		return
-	}
+func hPullReviews(c *ctx, r *repo, is *issue) {
 	pu := c.base() + "/repos/" + r.fullName() + "/pulls/" + itoa(is.number)
 	c.json(http.StatusOK, paged(c, is.pull.reviews, func(x *review) any {
 		h := c.htmlBase() + "/" + r.fullName() + "/pull/" + itoa(is.number) + "#pullrequestreview-" + itoa(x.id)

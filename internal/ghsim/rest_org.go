@@ -3,6 +3,7 @@ package ghsim
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -114,17 +115,10 @@ func hOrgMembership(c *ctx, o *org) {
 		c.notFound()
 		return
 	}
-	role := "member"
-	if m.owner {
-		role = "admin"
-	}
 	c.json(http.StatusOK, map[string]any{
-		"url":              c.base() + "/orgs/" + o.login + "/memberships/" + m.user.login,
-		"state":            "active",
-		"role":             role,
-		"organization_url": c.base() + "/orgs/" + o.login,
-		"organization":     c.orgSimpleJSON(o),
-		"user":             c.userJSON(m.user),
+		"url": c.base() + "/orgs/" + o.login + "/memberships/" + m.user.login, "state": "active", "role": m.role(),
+		"organization_url": c.base() + "/orgs/" + o.login, "organization": c.orgSimpleJSON(o),
+		"user": c.userJSON(m.user),
 	})
 }
 
@@ -144,29 +138,15 @@ func hOrgRepos(c *ctx, o *org) {
 	typ := q.Get("type")
 	var list []*repo
 	for _, r := range o.repoOrder {
-		if !c.s.canSeeRepo(c.id, r) {
-			continue
+		// forks, sources, member and all list every repository.
+		if c.s.canSeeRepo(c.id, r) && !(typ == "public" && r.private) && !(typ == "private" && !r.private) {
+			list = append(list, r)
 		}
-		switch typ {
-		case "public":
-			if r.private {
-				continue
-			}
-		case "private":
-			if !r.private {
-				continue
-			}
-		case "forks", "sources", "member", "all", "":
-		}
-		list = append(list, r)
 	}
 	sortKey := q.Get("sort")
 	dir := q.Get("direction")
-	if dir == "" {
+	if dir == "" && sortKey != "full_name" {
 		dir = "desc"
-		if sortKey == "full_name" {
-			dir = "asc"
-		}
 	}
 	switch sortKey {
 	case "full_name":
@@ -176,9 +156,7 @@ func hOrgRepos(c *ctx, o *org) {
 	default: // created: creation order is already ascending
 	}
 	if dir == "desc" {
-		for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
-			list[i], list[j] = list[j], list[i]
-		}
+		slices.Reverse(list)
 	}
 	c.json(http.StatusOK, paged(c, list, func(r *repo) any { return c.repoJSON(r, c.callerRole(r), true, false) }))
 }
@@ -232,9 +210,8 @@ func hTeamMembership(c *ctx, o *org, t *team) {
 	}
 	u := c.st.userByLogin(c.pv("username"))
 	c.json(http.StatusOK, map[string]any{
-		"url":   c.base() + "/organizations/" + itoa(o.id) + "/team/" + itoa(t.id) + "/memberships/" + u.login,
-		"role":  role,
-		"state": "active",
+		"url":  c.base() + "/organizations/" + itoa(o.id) + "/team/" + itoa(t.id) + "/memberships/" + u.login,
+		"role": role, "state": "active",
 	})
 }
 
@@ -270,12 +247,11 @@ func teamRoleOn(t *team, r *repo) Role {
 }
 
 func hCheckTeamRepo(c *ctx, _ *org, t *team) {
+	var role Role
 	r := c.st.repo(c.pv("owner"), c.pv("repo"))
-	if r == nil || !c.s.canSeeRepo(c.id, r) {
-		c.notFound()
-		return
+	if r != nil && c.s.canSeeRepo(c.id, r) {
+		role = teamRoleOn(t, r)
 	}
-	role := teamRoleOn(t, r)
 	if role == RoleNone {
 		c.notFound()
 		return
@@ -296,19 +272,9 @@ func hPutTeamRepo(c *ctx, o *org, t *team) {
 		c.validation("TeamRepository", "repository", "invalid", "Repository must be owned by the team's organization")
 		return
 	}
-	var body struct {
-		Permission *string `json:"permission"`
-	}
-	if !c.decode(&body) {
+	role, ok := c.decodeRole("TeamRepository")
+	if !ok {
 		return
-	}
-	role := RoleWrite // GitHub's default is push
-	if body.Permission != nil {
-		var ok bool
-		if role, ok = ParseRole(*body.Permission); !ok {
-			c.validation("TeamRepository", "permission", "invalid", "")
-			return
-		}
 	}
 	t.repos[r.id] = role
 	r.teams[t.id] = role

@@ -3,7 +3,6 @@ package ghsim
 import (
 	"net/http"
 	"slices"
-	"strconv"
 )
 
 // Org ruleset writes: POST /orgs/{org}/rulesets and PUT
@@ -53,19 +52,9 @@ func (c *ctx) applyRulesetIn(o *org, self *ruleset, in *rulesetIn, def *Ruleset)
 		}
 		def.Name = *in.Name
 	}
-	if in.Target != nil {
-		if !slices.Contains([]string{"branch", "tag", "push"}, *in.Target) {
-			c.validation("Ruleset", "target", "invalid", "")
-			return false
-		}
-		def.Target = *in.Target
-	}
-	if in.Enforcement != nil {
-		if !slices.Contains([]string{"active", "evaluate", "disabled"}, *in.Enforcement) {
-			c.validation("Ruleset", "enforcement", "invalid", "")
-			return false
-		}
-		def.Enforcement = *in.Enforcement
+	if !c.setEnum("target", in.Target, &def.Target, "branch", "tag", "push") ||
+		!c.setEnum("enforcement", in.Enforcement, &def.Enforcement, "active", "evaluate", "disabled") {
+		return false
 	}
 	if in.BypassActors != nil {
 		def.BypassActors = nil
@@ -108,6 +97,20 @@ func (c *ctx) applyRulesetIn(o *org, self *ruleset, in *rulesetIn, def *Ruleset)
 	return true
 }
 
+// setEnum sets *dst to *v when given and one of allowed; false when it
+// answered 422.
+func (c *ctx) setEnum(field string, v *string, dst *string, allowed ...string) bool {
+	if v == nil {
+		return true
+	}
+	if !slices.Contains(allowed, *v) {
+		c.validation("Ruleset", field, "invalid", "")
+		return false
+	}
+	*dst = *v
+	return true
+}
+
 func hCreateOrgRuleset(c *ctx, o *org) {
 	var in rulesetIn
 	if !c.decode(&in) {
@@ -130,13 +133,10 @@ func hCreateOrgRuleset(c *ctx, o *org) {
 }
 
 func hUpdateOrgRuleset(c *ctx, o *org) {
-	id, _ := strconv.ParseInt(c.pv("ruleset_id"), 10, 64)
-	i := slices.IndexFunc(o.rulesets, func(x *ruleset) bool { return x.id == id })
-	if i < 0 {
-		c.notFound()
+	x := c.pathRuleset(o.rulesets)
+	if x == nil {
 		return
 	}
-	x := o.rulesets[i]
 	var in rulesetIn
 	if !c.decode(&in) {
 		return

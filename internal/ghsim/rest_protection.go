@@ -2,6 +2,7 @@ package ghsim
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 )
@@ -83,10 +84,9 @@ func (c *ctx) restrictionsJSON(r *repo, x *Restrictions, u string) map[string]an
 	}
 	m := map[string]any{"users": users, "teams": teams, "apps": apps}
 	if u != "" {
-		m["url"] = u
-		m["users_url"] = u + "/users"
-		m["teams_url"] = u + "/teams"
-		m["apps_url"] = u + "/apps"
+		maps.Copy(m, map[string]any{
+			"url": u, "users_url": u + "/users", "teams_url": u + "/teams", "apps_url": u + "/apps",
+		})
 	}
 	return m
 }
@@ -94,8 +94,7 @@ func (c *ctx) restrictionsJSON(r *repo, x *Restrictions, u string) map[string]an
 func (c *ctx) reviewsJSON(r *repo, b string, x *RequiredPullRequestReviews) map[string]any {
 	u := c.protURL(r, b) + "/required_pull_request_reviews"
 	m := map[string]any{
-		"url":                             u,
-		"dismiss_stale_reviews":           x.DismissStaleReviews,
+		"url": u, "dismiss_stale_reviews": x.DismissStaleReviews,
 		"require_code_owner_reviews":      x.RequireCodeOwnerReviews,
 		"required_approving_review_count": x.RequiredApprovingReviewCount,
 		"require_last_push_approval":      x.RequireLastPushApproval,
@@ -115,16 +114,12 @@ func (c *ctx) protectionJSON(r *repo, b string, p *Protection) map[string]any {
 	u := c.protURL(r, b)
 	en := func(v bool) map[string]any { return map[string]any{"enabled": v} }
 	m := map[string]any{
-		"url":                              u,
-		"enforce_admins":                   map[string]any{"url": u + "/enforce_admins", "enabled": p.EnforceAdmins},
-		"required_linear_history":          en(p.RequiredLinearHistory),
-		"allow_force_pushes":               en(p.AllowForcePushes),
-		"allow_deletions":                  en(p.AllowDeletions),
-		"block_creations":                  en(p.BlockCreations),
-		"required_conversation_resolution": en(p.RequiredConversationResolution),
-		"lock_branch":                      en(p.LockBranch),
-		"allow_fork_syncing":               en(p.AllowForkSyncing),
-		"required_signatures":              map[string]any{"url": u + "/required_signatures", "enabled": p.RequiredSignatures},
+		"url": u, "enforce_admins": map[string]any{"url": u + "/enforce_admins", "enabled": p.EnforceAdmins},
+		"required_linear_history": en(p.RequiredLinearHistory), "allow_force_pushes": en(p.AllowForcePushes),
+		"allow_deletions": en(p.AllowDeletions), "block_creations": en(p.BlockCreations),
+		"required_conversation_resolution": en(p.RequiredConversationResolution), "lock_branch": en(p.LockBranch),
+		"allow_fork_syncing":  en(p.AllowForkSyncing),
+		"required_signatures": map[string]any{"url": u + "/required_signatures", "enabled": p.RequiredSignatures},
 	}
 	if p.RequiredStatusChecks != nil {
 		m["required_status_checks"] = c.statusChecksJSON(r, b, p.RequiredStatusChecks)
@@ -174,9 +169,15 @@ func hGetProtection(c *ctx, r *repo, b string, p *Protection) {
 func (c *ctx) invalid(msg string) {
 	c.json(http.StatusUnprocessableEntity, map[string]any{
 		"message":           "Invalid request.\n\n" + msg,
-		"documentation_url": docBase + "/branches/branch-protection#update-branch-protection",
-		"status":            "422",
+		"documentation_url": docBase + "/branches/branch-protection#update-branch-protection", "status": "422",
 	})
+}
+
+// checksIn is required_status_checks in a request: contexts or checks.
+type checksIn struct {
+	Strict   *bool      `json:"strict"`
+	Contexts *[]string  `json:"contexts"`
+	Checks   *[]checkIn `json:"checks"`
 }
 
 type checkIn struct {
@@ -277,64 +278,52 @@ func hPutProtection(c *ctx) {
 			return
 		}
 	}
+	// A boolean left out or null is false.
 	var body struct {
-		RequiredStatusChecks *struct {
-			Strict   *bool      `json:"strict"`
-			Contexts *[]string  `json:"contexts"`
-			Checks   *[]checkIn `json:"checks"`
-		} `json:"required_status_checks"`
-		EnforceAdmins                  *bool       `json:"enforce_admins"`
+		RequiredStatusChecks           *checksIn   `json:"required_status_checks"`
+		EnforceAdmins                  bool        `json:"enforce_admins"`
 		RequiredPullRequestReviews     *reviewsIn  `json:"required_pull_request_reviews"`
 		Restrictions                   *restrictIn `json:"restrictions"`
-		RequiredLinearHistory          *bool       `json:"required_linear_history"`
-		AllowForcePushes               *bool       `json:"allow_force_pushes"`
-		AllowDeletions                 *bool       `json:"allow_deletions"`
-		BlockCreations                 *bool       `json:"block_creations"`
-		RequiredConversationResolution *bool       `json:"required_conversation_resolution"`
-		LockBranch                     *bool       `json:"lock_branch"`
-		AllowForkSyncing               *bool       `json:"allow_fork_syncing"`
+		RequiredLinearHistory          bool        `json:"required_linear_history"`
+		AllowForcePushes               bool        `json:"allow_force_pushes"`
+		AllowDeletions                 bool        `json:"allow_deletions"`
+		BlockCreations                 bool        `json:"block_creations"`
+		RequiredConversationResolution bool        `json:"required_conversation_resolution"`
+		LockBranch                     bool        `json:"lock_branch"`
+		AllowForkSyncing               bool        `json:"allow_fork_syncing"`
 	}
 	if err := json.Unmarshal(mustJSON(raw), &body); err != nil {
 		c.invalid("For 'properties', " + err.Error())
 		return
 	}
-	p := &Protection{}
+	p := &Protection{EnforceAdmins: body.EnforceAdmins, Restrictions: body.Restrictions.toRestrictions(),
+		RequiredLinearHistory: body.RequiredLinearHistory, AllowForcePushes: body.AllowForcePushes,
+		AllowDeletions: body.AllowDeletions, BlockCreations: body.BlockCreations, LockBranch: body.LockBranch,
+		RequiredConversationResolution: body.RequiredConversationResolution, AllowForkSyncing: body.AllowForkSyncing}
 	if old != nil {
 		p.RequiredSignatures = old.RequiredSignatures // not part of this endpoint
 	}
 	if sc := body.RequiredStatusChecks; sc != nil {
-		if sc.Strict == nil {
+		switch {
+		case sc.Strict == nil:
 			c.invalid(`"strict" wasn't supplied.`)
 			return
-		}
-		if sc.Contexts != nil && sc.Checks != nil {
+		case sc.Contexts != nil && sc.Checks != nil:
 			c.invalid("Only one of contexts and checks can be provided.")
 			return
-		}
-		if sc.Contexts == nil && sc.Checks == nil {
+		case sc.Contexts == nil && sc.Checks == nil:
 			c.invalid(`"contexts" wasn't supplied.`)
 			return
 		}
-		var ctxs []string
-		var checks []checkIn
-		if sc.Contexts != nil {
-			ctxs = *sc.Contexts
-		}
-		if sc.Checks != nil {
-			checks = *sc.Checks
-		}
-		p.RequiredStatusChecks = &RequiredStatusChecks{Strict: *sc.Strict, Checks: resolveChecks(r, ctxs, checks)}
+		p.RequiredStatusChecks = &RequiredStatusChecks{Strict: *sc.Strict, Checks: resolveChecks(r, deref(sc.Contexts), deref(sc.Checks))}
 	}
-	p.EnforceAdmins = body.EnforceAdmins != nil && *body.EnforceAdmins
 	if body.RequiredPullRequestReviews != nil {
-		x := &RequiredPullRequestReviews{}
-		if !body.RequiredPullRequestReviews.apply(x) {
+		p.RequiredPullRequestReviews = &RequiredPullRequestReviews{}
+		if !body.RequiredPullRequestReviews.apply(p.RequiredPullRequestReviews) {
 			c.invalid("required_approving_review_count must be between 0 and 6.")
 			return
 		}
-		p.RequiredPullRequestReviews = x
 	}
-	p.Restrictions = body.Restrictions.toRestrictions()
 	if p.Restrictions != nil {
 		for _, u := range p.Restrictions.Users {
 			if c.st.userByLogin(u) == nil {
@@ -343,16 +332,17 @@ func hPutProtection(c *ctx) {
 			}
 		}
 	}
-	b2 := func(v *bool) bool { return v != nil && *v }
-	p.RequiredLinearHistory = b2(body.RequiredLinearHistory)
-	p.AllowForcePushes = b2(body.AllowForcePushes)
-	p.AllowDeletions = b2(body.AllowDeletions)
-	p.BlockCreations = b2(body.BlockCreations)
-	p.RequiredConversationResolution = b2(body.RequiredConversationResolution)
-	p.LockBranch = b2(body.LockBranch)
-	p.AllowForkSyncing = b2(body.AllowForkSyncing)
 	c.st.setProtection(r, b, p)
 	c.json(http.StatusOK, c.protectionJSON(r, b, p))
+}
+
+// deref is *p, or the zero value for nil.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
 }
 
 func hDeleteProtection(c *ctx, r *repo, b string, _ *Protection) {
@@ -360,30 +350,32 @@ func hDeleteProtection(c *ctx, r *repo, b string, _ *Protection) {
 	c.noContent()
 }
 
-func (c *ctx) checksEnabled(p *Protection) bool {
-	if p.RequiredStatusChecks == nil {
-		c.fail(http.StatusNotFound, "Required status checks not enabled", docBase+"/branches/branch-protection")
-		return false
-	}
-	return true
+// onChecks and onReviews run h on a protection whose status checks, or
+// reviews, are required; 404 "… not enabled" otherwise.
+func onChecks(write bool, h func(c *ctx, r *repo, b string, p *Protection)) func(*ctx) {
+	return onPart(write, "Required status checks", func(p *Protection) bool { return p.RequiredStatusChecks != nil }, h)
+}
+
+func onReviews(write bool, h func(c *ctx, r *repo, b string, p *Protection)) func(*ctx) {
+	return onPart(write, "Required pull request reviews", func(p *Protection) bool { return p.RequiredPullRequestReviews != nil }, h)
+}
+
+func onPart(write bool, name string, on func(*Protection) bool, h func(c *ctx, r *repo, b string, p *Protection)) func(*ctx) {
+	return onProtection(write, func(c *ctx, r *repo, b string, p *Protection) {
+		if !on(p) {
+			c.fail(http.StatusNotFound, name+" not enabled", docBase+"/branches/branch-protection")
+			return
+		}
+		h(c, r, b, p)
+	})
 }
 
 func hGetStatusChecks(c *ctx, r *repo, b string, p *Protection) {
-	if !c.checksEnabled(p) {
-		return
-	}
 	c.json(http.StatusOK, c.statusChecksJSON(r, b, p.RequiredStatusChecks))
 }
 
 func hPatchStatusChecks(c *ctx, r *repo, b string, p *Protection) {
-	if !c.checksEnabled(p) {
-		return
-	}
-	var body struct {
-		Strict   *bool      `json:"strict"`
-		Contexts *[]string  `json:"contexts"`
-		Checks   *[]checkIn `json:"checks"`
-	}
+	var body checksIn
 	if !c.decode(&body) {
 		return
 	}
@@ -410,19 +402,13 @@ func hDeleteStatusChecks(c *ctx, r *repo, _ string, p *Protection) {
 }
 
 func hGetContexts(c *ctx, r *repo, _ string, p *Protection) {
-	if !c.checksEnabled(p) {
-		return
-	}
 	c.json(http.StatusOK, p.RequiredStatusChecks.contexts())
 }
 
 // hContexts sets, adds or removes contexts. The body is a JSON array or
 // {"contexts": [...]}, both of which GitHub accepts.
 func hContexts(op string) func(*ctx) {
-	return onProtection(true, func(c *ctx, r *repo, _ string, p *Protection) {
-		if !c.checksEnabled(p) {
-			return
-		}
+	return onChecks(true, func(c *ctx, r *repo, _ string, p *Protection) {
 		var raw json.RawMessage
 		if !c.decode(&raw) {
 			return
@@ -455,25 +441,11 @@ func hContexts(op string) func(*ctx) {
 	})
 }
 
-func (c *ctx) reviewsEnabled(p *Protection) bool {
-	if p.RequiredPullRequestReviews == nil {
-		c.fail(http.StatusNotFound, "Required pull request reviews not enabled", docBase+"/branches/branch-protection")
-		return false
-	}
-	return true
-}
-
 func hGetReviews(c *ctx, r *repo, b string, p *Protection) {
-	if !c.reviewsEnabled(p) {
-		return
-	}
 	c.json(http.StatusOK, c.reviewsJSON(r, b, p.RequiredPullRequestReviews))
 }
 
 func hPatchReviews(c *ctx, r *repo, b string, p *Protection) {
-	if !c.reviewsEnabled(p) {
-		return
-	}
 	var in reviewsIn
 	if !c.decode(&in) {
 		return
@@ -488,9 +460,6 @@ func hPatchReviews(c *ctx, r *repo, b string, p *Protection) {
 }
 
 func hDeleteReviews(c *ctx, r *repo, _ string, p *Protection) {
-	if !c.reviewsEnabled(p) {
-		return
-	}
 	p.RequiredPullRequestReviews = nil
 	c.noContent()
 }

@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
@@ -93,10 +94,9 @@ func (c *ctx) shortBranch(r *repo, b string) map[string]any {
 	}
 	prot["required_status_checks"] = checks
 	return map[string]any{
-		"name":           b,
-		"commit":         map[string]any{"sha": sha, "url": c.base() + "/repos/" + r.fullName() + "/commits/" + sha},
-		"protected":      p != nil,
-		"protection":     prot,
+		"name":      b,
+		"commit":    map[string]any{"sha": sha, "url": c.base() + "/repos/" + r.fullName() + "/commits/" + sha},
+		"protected": p != nil, "protection": prot,
 		"protection_url": c.base() + "/repos/" + r.fullName() + "/branches/" + b + "/protection",
 	}
 }
@@ -127,8 +127,7 @@ func hBranch(c *ctx, r *repo) {
 	sig := map[string]any{"name": "Octo Cat", "email": "octocat@example.com", "date": ts(r.created)}
 	m["commit"] = map[string]any{
 		"sha": sha, "node_id": nodeID("Commit", r.id), "url": cu,
-		"html_url":     c.htmlBase() + "/" + r.fullName() + "/commit/" + sha,
-		"comments_url": cu + "/comments",
+		"html_url": c.htmlBase() + "/" + r.fullName() + "/commit/" + sha, "comments_url": cu + "/comments",
 		"commit": map[string]any{
 			"url": c.base() + "/repos/" + r.fullName() + "/git/commits/" + sha, "author": sig, "committer": sig,
 			"message": "Initial commit", "comment_count": 0,
@@ -146,10 +145,7 @@ func (c *ctx) collaboratorJSON(r *repo, u *user) *userOut {
 	role, _ := c.st.access(r, u)
 	m := c.userJSON(u)
 	m.Permissions = role.permissionsHash()
-	m.RoleName = string(role)
-	if role == RoleNone {
-		m.RoleName = "none"
-	}
+	m.RoleName = cmp.Or(string(role), "none")
 	return m
 }
 
@@ -179,12 +175,18 @@ func hCollaborators(c *ctx, r *repo) {
 	c.json(http.StatusOK, paged(c, list, func(u *user) any { return c.collaboratorJSON(r, u) }))
 }
 
-func hCheckCollaborator(c *ctx, r *repo) {
-	u := c.st.userByLogin(c.pv("username"))
-	if u == nil {
+// withUser runs h on the user in the path; 404 when there is none.
+func withUser(h func(*ctx, *repo, *user)) func(*ctx, *repo) {
+	return func(c *ctx, r *repo) {
+		if u := c.st.userByLogin(c.pv("username")); u != nil {
+			h(c, r, u)
+			return
+		}
 		c.notFound()
-		return
 	}
+}
+
+func hCheckCollaborator(c *ctx, r *repo, u *user) {
 	if role, _ := c.st.access(r, u); role == RoleNone {
 		c.notFound()
 		return
@@ -192,110 +194,63 @@ func hCheckCollaborator(c *ctx, r *repo) {
 	c.noContent()
 }
 
-func hCollaboratorPermission(c *ctx, r *repo) {
-	u := c.st.userByLogin(c.pv("username"))
-	if u == nil {
-		c.fail(http.StatusNotFound, "Not Found", docBase)
-		return
-	}
+func hCollaboratorPermission(c *ctx, r *repo, u *user) {
 	role, _ := c.st.access(r, u)
-	name := string(role)
-	if role == RoleNone {
-		name = "none"
-	}
 	c.json(http.StatusOK, map[string]any{
-		"permission": role.legacyPermission(),
-		"role_name":  name,
-		"user":       c.collaboratorJSON(r, u),
+		"permission": role.legacyPermission(), "role_name": cmp.Or(string(role), "none"), "user": c.collaboratorJSON(r, u),
 	})
 }
 
 // maxInvitesPerDay is GitHub's documented limit per repository.
 const maxInvitesPerDay = 50
 
-func hPutCollaborator(c *ctx, r *repo) {
-	u := c.st.userByLogin(c.pv("username"))
-	if u == nil || u.typ == "Organization" {
+const collaboratorsDoc = docBase + "/collaborators/collaborators#add-a-repository-collaborator"
+
+func hPutCollaborator(c *ctx, r *repo, u *user) {
+	if u.typ == "Organization" {
 		c.notFound()
 		return
 	}
-	var body struct {
-		Permission *string `json:"permission"`
-	}
-	if !c.decode(&body) {
+	role, ok := c.decodeRole("Repository")
+	if !ok {
 		return
 	}
-	role := RoleWrite
-	if body.Permission != nil {
-		var ok bool
-		if role, ok = ParseRole(*body.Permission); !ok {
-			c.validation("Repository", "permission", "invalid", "")
-			return
-		}
+	m := r.org.member(u.login)
+	if m != nil && r.org.baseRole.Rank() > role.Rank() {
+		msg := fmt.Sprintf("Cannot assign %s permission of %s", u.login, role)
+		c.unprocessable(msg, collaboratorsDoc, "Repository", "permission", "custom", msg)
+		return
 	}
-	k := lower(u.login)
-	if m := r.org.member(u.login); m != nil {
-		if r.org.baseRole.Rank() > role.Rank() {
-			msg := fmt.Sprintf("Cannot assign %s permission of %s", u.login, role)
-			c.json(http.StatusUnprocessableEntity, map[string]any{
-				"message":           msg,
-				"errors":            []any{map[string]any{"resource": "Repository", "code": "custom", "field": "permission", "message": msg}},
-				"documentation_url": docBase + "/collaborators/collaborators#add-a-repository-collaborator",
-				"status":            "422",
-			})
-			return
-		}
+	if _, direct := r.collabs[lower(u.login)]; m != nil || direct {
 		c.st.setGrant(r, u, role)
 		c.noContent()
 		return
 	}
-	if _, ok := r.collabs[k]; ok {
-		c.st.setGrant(r, u, role)
-		c.noContent()
-		return
-	}
-	if inv := r.invitationFor(u); inv != nil {
-		if !c.expired(inv) {
-			// A pending invitation is updated in place and returned again;
-			// GitHub notifies the invitee again, which counts toward the
-			// 50 invitations a day.
-			inv.role = role
-			r.inviteLog = append(r.inviteLog, c.now)
-			r.invitesSent++
-			c.json(http.StatusCreated, c.invitationJSON(r, inv))
-			return
-		}
+	// A pending invitation is updated in place and returned again; GitHub
+	// notifies the invitee again, which counts toward the 50 a day.
+	inv := r.invitationFor(u)
+	if inv != nil && c.expired(inv) {
 		r.invitations = slices.DeleteFunc(r.invitations, func(x *invitation) bool { return x == inv })
+		inv = nil
 	}
-	cut := c.now.Add(-24 * time.Hour)
-	r.inviteLog = slices.DeleteFunc(r.inviteLog, func(t time.Time) bool { return !t.After(cut) })
-	if len(r.inviteLog) >= maxInvitesPerDay {
-		c.json(http.StatusUnprocessableEntity, map[string]any{
-			"message": "Validation Failed",
-			"errors": []any{map[string]any{"resource": "Repository", "code": "custom", "field": "invitations",
-				"message": "You have exceeded the limit of 50 invitations to this repository in 24 hours. Please try again later."}},
-			"documentation_url": docBase + "/collaborators/collaborators#add-a-repository-collaborator",
-			"status":            "422",
-		})
-		return
+	if inv == nil {
+		cut := c.now.Add(-24 * time.Hour)
+		r.inviteLog = slices.DeleteFunc(r.inviteLog, func(t time.Time) bool { return !t.After(cut) })
+		if len(r.inviteLog) >= maxInvitesPerDay {
+			c.unprocessable("Validation Failed", collaboratorsDoc, "Repository", "invitations", "custom",
+				"You have exceeded the limit of 50 invitations to this repository in 24 hours. Please try again later.")
+			return
+		}
+		inv = &invitation{id: c.st.id(), invitee: u, inviter: cmp.Or(c.id.user, u), created: c.now}
+		r.invitations = append(r.invitations, inv)
 	}
-	inviter := c.id.user
-	if inviter == nil {
-		inviter = u
-	}
-	inv := &invitation{id: c.st.id(), invitee: u, inviter: inviter, role: role, created: c.now}
-	r.invitations = append(r.invitations, inv)
+	inv.role = role
 	r.inviteLog = append(r.inviteLog, c.now)
 	r.invitesSent++
 	c.json(http.StatusCreated, c.invitationJSON(r, inv))
 }
 
-func hDeleteCollaborator(c *ctx, r *repo) {
-	u := c.st.userByLogin(c.pv("username"))
-	if u == nil {
-		c.notFound()
-		return
-	}
+func hDeleteCollaborator(c *ctx, r *repo, u *user) {
 	c.st.removeGrant(r, u)
 	// GitHub cancels invitations sent BY the removed collaborator, not an
 	// invitation to them.
@@ -307,20 +262,19 @@ func hInvitations(c *ctx, r *repo) {
 	c.json(http.StatusOK, paged(c, r.invitations, func(inv *invitation) any { return c.invitationJSON(r, inv) }))
 }
 
-func (c *ctx) loadInvitation(r *repo) *invitation {
-	id, _ := strconv.ParseInt(c.pv("invitation_id"), 10, 64)
-	_, inv := r.findInvitation(id)
-	if inv == nil {
+// withInvitation runs h on the path's invitation; 404 when there is none.
+func withInvitation(h func(*ctx, *repo, *invitation)) func(*ctx, *repo) {
+	return func(c *ctx, r *repo) {
+		id, _ := strconv.ParseInt(c.pv("invitation_id"), 10, 64)
+		if inv := find(r.invitations, func(x *invitation) bool { return x.id == id }); inv != nil {
+			h(c, r, inv)
+			return
+		}
 		c.notFound()
 	}
-	return inv
 }
 
-func hPatchInvitation(c *ctx, r *repo) {
-	inv := c.loadInvitation(r)
-	if inv == nil {
-		return
-	}
+func hPatchInvitation(c *ctx, r *repo, inv *invitation) {
 	var body struct {
 		Permissions *string `json:"permissions"`
 	}
@@ -338,11 +292,7 @@ func hPatchInvitation(c *ctx, r *repo) {
 	c.json(http.StatusOK, c.invitationJSON(r, inv))
 }
 
-func hDeleteInvitation(c *ctx, r *repo) {
-	inv := c.loadInvitation(r)
-	if inv == nil {
-		return
-	}
+func hDeleteInvitation(c *ctx, r *repo, inv *invitation) {
 	r.invitations = slices.DeleteFunc(r.invitations, func(x *invitation) bool { return x == inv })
 	c.noContent()
 }
@@ -361,11 +311,8 @@ func hRepoTeams(c *ctx, r *repo) {
 	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
 	noSource := c.s.fidelity().RepoTeamsNoAccessSource
 	c.json(http.StatusOK, paged(c, list, func(t *team) any {
-		m := c.teamJSON(t)
-		role := teamRoleOn(t, r)
-		m["permission"] = role.apiName()
-		m["permissions"] = role.permissionsHash()
-		m["role_name"] = string(role)
+		m, role := c.teamJSON(t), teamRoleOn(t, r)
+		m["permission"], m["permissions"], m["role_name"] = role.apiName(), role.permissionsHash(), string(role)
 		if !noSource {
 			m["access_source"] = "direct"
 		}

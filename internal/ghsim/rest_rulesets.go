@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"cmp"
 	"net/http"
 	"regexp"
 	"slices"
@@ -147,27 +148,17 @@ func (c *ctx) rulesetJSON(x *ruleset, full bool) map[string]any {
 		html = c.htmlBase() + "/" + x.repo.fullName() + "/rules/" + itoa(x.id)
 	}
 	m := map[string]any{
-		"id":                      x.id,
-		"name":                    x.def.Name,
-		"target":                  x.def.Target,
-		"source_type":             typ,
-		"source":                  src,
-		"enforcement":             x.def.Enforcement,
-		"node_id":                 nodeID("RepositoryRuleset", x.id),
-		"_links":                  map[string]any{"self": map[string]any{"href": self}, "html": map[string]any{"href": html}},
-		"created_at":              ts(x.created),
-		"updated_at":              ts(x.created),
-		"current_user_can_bypass": "never",
+		"id": x.id, "name": x.def.Name, "target": x.def.Target, "source_type": typ, "source": src,
+		"enforcement": x.def.Enforcement, "node_id": nodeID("RepositoryRuleset", x.id),
+		"_links":     map[string]any{"self": map[string]any{"href": self}, "html": map[string]any{"href": html}},
+		"created_at": ts(x.created), "updated_at": ts(x.created), "current_user_can_bypass": "never",
 	}
 	if !full {
 		return m
 	}
 	actors := []any{}
 	for _, a := range x.def.BypassActors {
-		mode := a.BypassMode
-		if mode == "" {
-			mode = "always"
-		}
+		mode := cmp.Or(a.BypassMode, "always")
 		var id any = a.ActorID
 		if a.ActorType == "OrganizationAdmin" && a.ActorID == 0 {
 			id = nil
@@ -184,15 +175,15 @@ func (c *ctx) rulesetJSON(x *ruleset, full bool) map[string]any {
 		cond["repository_name"] = map[string]any{"include": strs(x.def.RepoInclude), "exclude": strs(x.def.RepoExclude), "protected": x.def.RepoProtected}
 	}
 	m["conditions"] = cond
-	rules := []any{}
-	for _, r := range x.def.Rules {
-		rm := map[string]any{"type": r.Type}
-		if r.Parameters != nil {
-			rm["parameters"] = cloneAnyMap(r.Parameters)
-		}
-		rules = append(rules, rm)
+	m["rules"] = each(x.def.Rules, func(r Rule) any { return ruleJSON(r) })
+	return m
+}
+
+func ruleJSON(r Rule) map[string]any {
+	m := map[string]any{"type": r.Type}
+	if r.Parameters != nil {
+		m["parameters"] = cloneAnyMap(r.Parameters)
 	}
-	m["rules"] = rules
 	return m
 }
 
@@ -220,14 +211,19 @@ func hRepoRulesets(c *ctx, r *repo) {
 }
 
 func hRepoRuleset(c *ctx, r *repo) {
+	if x := c.pathRuleset(repoRulesets(r, c.r.URL.Query().Get("includes_parents") != "false")); x != nil {
+		c.json(http.StatusOK, c.rulesetJSON(x, true))
+	}
+}
+
+// pathRuleset is the ruleset of the path's ruleset_id in list (404 if none).
+func (c *ctx) pathRuleset(list []*ruleset) *ruleset {
 	id, _ := strconv.ParseInt(c.pv("ruleset_id"), 10, 64)
-	for _, x := range repoRulesets(r, c.r.URL.Query().Get("includes_parents") != "false") {
-		if x.id == id {
-			c.json(http.StatusOK, c.rulesetJSON(x, true))
-			return
-		}
+	if i := slices.IndexFunc(list, func(x *ruleset) bool { return x.id == id }); i >= 0 {
+		return list[i]
 	}
 	c.notFound()
+	return nil
 }
 
 func hOrgRulesets(c *ctx, o *org) {
@@ -235,14 +231,9 @@ func hOrgRulesets(c *ctx, o *org) {
 }
 
 func hOrgRuleset(c *ctx, o *org) {
-	id, _ := strconv.ParseInt(c.pv("ruleset_id"), 10, 64)
-	for _, x := range o.rulesets {
-		if x.id == id {
-			c.json(http.StatusOK, c.rulesetJSON(x, true))
-			return
-		}
+	if x := c.pathRuleset(o.rulesets); x != nil {
+		c.json(http.StatusOK, c.rulesetJSON(x, true))
 	}
-	c.notFound()
 }
 
 // hBranchRules lists the active rules for a branch from every ruleset that
@@ -256,10 +247,8 @@ func hBranchRules(c *ctx, r *repo) {
 		}
 		typ, src := x.source()
 		for _, rule := range x.def.Rules {
-			m := map[string]any{"type": rule.Type, "ruleset_source_type": typ, "ruleset_source": src, "ruleset_id": x.id}
-			if rule.Parameters != nil {
-				m["parameters"] = cloneAnyMap(rule.Parameters)
-			}
+			m := ruleJSON(rule)
+			m["ruleset_source_type"], m["ruleset_source"], m["ruleset_id"] = typ, src, x.id
 			out = append(out, m)
 		}
 	}

@@ -1,6 +1,9 @@
 package ghsim
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Role is a repository role as GitHub names it in role_name: read, triage,
 // write, maintain or admin. The empty Role means no access.
@@ -21,39 +24,26 @@ const (
 const BaseRoleNone Role = "none"
 
 // Rank orders roles: 0 for none, 1 for read … 5 for admin.
-func (r Role) Rank() int {
-	switch r {
-	case RoleRead:
-		return 1
-	case RoleTriage:
-		return 2
-	case RoleWrite:
-		return 3
-	case RoleMaintain:
-		return 4
-	case RoleAdmin:
-		return 5
-	}
-	return 0
-}
+func (r Role) Rank() int { return slices.Index(roleOrder, r) + 1 }
+
+// roleOrder is the roles from lowest to highest.
+var roleOrder = []Role{RoleRead, RoleTriage, RoleWrite, RoleMaintain, RoleAdmin}
 
 // ParseRole accepts both spellings GitHub uses: the request-body names
 // (pull, push) and the role names (read, write). Matching is
 // case-insensitive because GitHub's own role names are.
 func ParseRole(s string) (Role, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "pull", "read":
-		return RoleRead, true
-	case "triage":
-		return RoleTriage, true
-	case "push", "write":
-		return RoleWrite, true
-	case "maintain":
-		return RoleMaintain, true
-	case "admin":
-		return RoleAdmin, true
+	r := Role(strings.ToLower(strings.TrimSpace(s)))
+	switch r {
+	case "pull":
+		r = RoleRead
+	case "push":
+		r = RoleWrite
 	}
-	return RoleNone, false
+	if r.Rank() == 0 {
+		return RoleNone, false
+	}
+	return r, true
 }
 
 func maxRole(a, b Role) Role {

@@ -1,10 +1,11 @@
 package ghsim
 
 import (
+	"cmp"
 	"crypto/rsa"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -23,36 +24,24 @@ func (s *Server) rlock() func() {
 	return s.st.mu.RUnlock
 }
 
-func (st *state) mustUser(login string) *user {
-	u := st.userByLogin(login)
-	if u == nil {
-		panic(fmt.Sprintf("ghsim: unknown user %q", login))
+// must returns v, or panics naming what is unknown.
+func must[T any](v *T, format string, args ...any) *T {
+	if v == nil {
+		panic(fmt.Sprintf("ghsim: unknown "+format, args...))
 	}
-	return u
+	return v
 }
 
-func (st *state) mustOrg(login string) *org {
-	o := st.org(login)
-	if o == nil {
-		panic(fmt.Sprintf("ghsim: unknown org %q", login))
-	}
-	return o
-}
+func (st *state) mustUser(login string) *user { return must(st.userByLogin(login), "user %q", login) }
+
+func (st *state) mustOrg(login string) *org { return must(st.org(login), "org %q", login) }
 
 func (st *state) mustRepo(owner, name string) *repo {
-	r := st.repo(owner, name)
-	if r == nil {
-		panic(fmt.Sprintf("ghsim: unknown repository %s/%s", owner, name))
-	}
-	return r
+	return must(st.repo(owner, name), "repository %s/%s", owner, name)
 }
 
 func (st *state) mustTeam(o *org, slug string) *team {
-	t := o.teams[lower(slug)]
-	if t == nil {
-		panic(fmt.Sprintf("ghsim: unknown team %s/%s", o.login, slug))
-	}
-	return t
+	return must(o.teams[lower(slug)], "team %s/%s", o.login, slug)
 }
 
 func (st *state) addUser(login, typ string) *user {
@@ -89,10 +78,7 @@ func (s *Server) AddOrg(login string, o OrgOptions) int64 {
 	default:
 		panic("ghsim: an org base role is read, write, admin or none")
 	}
-	plan := o.Plan
-	if plan == "" {
-		plan = PlanTeam
-	}
+	plan := cmp.Or(o.Plan, PlanTeam)
 	g := &org{
 		id: st.id(), login: login, name: o.Name, baseRole: base, plan: plan, twoFA: o.TwoFactorRequired, created: s.clock.Now(),
 		members: map[string]*member{}, teams: map[string]*team{}, repos: map[string]*repo{},
@@ -142,12 +128,8 @@ func (s *Server) AddTeam(org, slug string, o TeamOptions) int64 {
 	}
 	t := &team{id: st.id(), slug: slug, name: o.Name, description: o.Description, privacy: o.Privacy, org: g,
 		members: map[string]string{}, repos: map[int64]Role{}, created: s.clock.Now()}
-	if t.name == "" {
-		t.name = slug
-	}
-	if t.privacy == "" {
-		t.privacy = "closed"
-	}
+	t.name = cmp.Or(t.name, slug)
+	t.privacy = cmp.Or(t.privacy, "closed")
 	if o.Parent != "" {
 		p := st.mustTeam(g, o.Parent)
 		t.parent = p
@@ -170,9 +152,7 @@ func (s *Server) AddTeamMember(org, slug, login, role string) {
 	if m == nil {
 		panic(fmt.Sprintf("ghsim: %s is not a member of %s", login, org))
 	}
-	if role == "" {
-		role = "member"
-	}
+	role = cmp.Or(role, "member")
 	k := lower(login)
 	if _, ok := t.members[k]; !ok {
 		t.memberOrder = append(t.memberOrder, m.user)
@@ -189,10 +169,7 @@ func (s *Server) AddRepo(org, name string, o RepoOptions) int64 {
 	if g.repos[lower(name)] != nil {
 		panic("ghsim: repository exists: " + org + "/" + name)
 	}
-	def := o.DefaultBranch
-	if def == "" {
-		def = "main"
-	}
+	def := cmp.Or(o.DefaultBranch, "main")
 	now := s.clock.Now()
 	r := &repo{
 		id: st.id(), name: name, org: g, private: o.Private, archived: o.Archived, disabled: o.Disabled, description: o.Description,
@@ -205,14 +182,8 @@ func (s *Server) AddRepo(org, name string, o RepoOptions) int64 {
 	if o.Private {
 		r.visibility = "private"
 	}
-	r.branches = append(r.branches, def)
-	for _, b := range o.Branches {
-		if !r.hasBranch(b) {
-			r.branches = append(r.branches, b)
-		}
-	}
-	for _, b := range r.branches {
-		r.branchSHA[b] = fakeSHA(r.fullName() + "@" + b)
+	for _, b := range append([]string{def}, o.Branches...) {
+		r.addBranch(b)
 	}
 	g.repos[lower(name)] = r
 	g.repoOrder = append(g.repoOrder, r)
@@ -229,10 +200,13 @@ func (s *Server) SetArchived(org, name string, archived bool) {
 // AddBranch adds a branch to a repository.
 func (s *Server) AddBranch(org, name, branch string) {
 	defer s.lock()()
-	r := s.st.mustRepo(org, name)
-	if !r.hasBranch(branch) {
-		r.branches = append(r.branches, branch)
-		r.branchSHA[branch] = fakeSHA(r.fullName() + "@" + branch)
+	s.st.mustRepo(org, name).addBranch(branch)
+}
+
+func (r *repo) addBranch(b string) {
+	if !r.hasBranch(b) {
+		r.branches = append(r.branches, b)
+		r.branchSHA[b] = fakeSHA(r.fullName() + "@" + b)
 	}
 }
 
@@ -255,21 +229,11 @@ func (s *Server) AddInvitation(org, repoName, login string, role Role, o Invitat
 	st := s.st
 	r := st.mustRepo(org, repoName)
 	u := st.addUser(login, "User")
-	inviter := u
+	inviter := cmp.Or(firstOwner(r.org), u)
 	if o.Inviter != "" {
 		inviter = st.addUser(o.Inviter, "User")
-	} else {
-		for _, m := range sortedMembers(r.org) {
-			if m.owner {
-				inviter = m.user
-				break
-			}
-		}
 	}
-	created := o.CreatedAt
-	if created.IsZero() {
-		created = s.clock.Now()
-	}
+	created := orTime(o.CreatedAt, s.clock.Now())
 	inv := &invitation{id: st.id(), invitee: u, inviter: inviter, role: role, created: created}
 	r.invitations = append(r.invitations, inv)
 	// It counts toward the 50 invitations a day, as a real one would.
@@ -313,10 +277,7 @@ func (s *Server) SetTeamRepo(org, slug, repoName string, role Role) {
 func (s *Server) SetProtection(org, repoName, branch string, p *Protection) {
 	defer s.lock()()
 	r := s.st.mustRepo(org, repoName)
-	if !r.hasBranch(branch) {
-		r.branches = append(r.branches, branch)
-		r.branchSHA[branch] = fakeSHA(r.fullName() + "@" + branch)
-	}
+	r.addBranch(branch)
 	s.st.setProtection(r, branch, p.clone())
 }
 
@@ -359,12 +320,8 @@ func (s *Server) AddRuleset(org, repoName string, rs Ruleset) int64 {
 	st := s.st
 	g := st.mustOrg(org)
 	x := &ruleset{id: st.id(), def: cloneRuleset(rs), org: g, created: s.clock.Now()}
-	if x.def.Target == "" {
-		x.def.Target = "branch"
-	}
-	if x.def.Enforcement == "" {
-		x.def.Enforcement = "active"
-	}
+	x.def.Target = cmp.Or(x.def.Target, "branch")
+	x.def.Enforcement = cmp.Or(x.def.Enforcement, "active")
 	x.def.ID = x.id
 	if repoName != "" {
 		r := st.mustRepo(org, repoName)
@@ -396,10 +353,7 @@ func (s *Server) AddIssue(org, repoName string, o IssueOptions) int64 {
 	is := &issue{number: int64(len(r.issues) + 1), id: st.id(), title: o.Title, body: o.Body, state: "open",
 		user: author, created: now, updated: now}
 	for _, l := range o.Labels {
-		if r.label(l) == nil {
-			r.labels = append(r.labels, &label{id: st.id(), name: l, color: "ededed"})
-		}
-		is.labels = append(is.labels, r.label(l).name)
+		is.labels = append(is.labels, r.labelOrNew(st, l).name)
 	}
 	if o.Closed {
 		is.state = "closed"
@@ -429,12 +383,18 @@ func (st *state) defaultAuthor(r *repo, login string) *user {
 	if login != "" {
 		return st.addUser(login, "User")
 	}
-	for _, m := range sortedMembers(r.org) {
-		if m.owner {
-			return m.user
-		}
+	if u := firstOwner(r.org); u != nil {
+		return u
 	}
 	return st.addUser("ghost", "User")
+}
+
+// firstOwner is the org's earliest owner, or nil.
+func firstOwner(o *org) *user {
+	if m := find(sortedMembers(o), func(m *member) bool { return m.owner }); m != nil {
+		return m.user
+	}
+	return nil
 }
 
 // AddPull creates a pull request (with its reviews) and returns its number.
@@ -446,22 +406,13 @@ func (s *Server) AddPull(org, repoName string, o PullOptions) int64 {
 	n := int64(len(r.issues) + 1)
 	p := &pull{id: st.id(), headSHA: o.HeadSHA, headRef: o.Head, baseRef: o.Base, commits: slices.Clone(o.Commits),
 		merged: o.Merged, mergeSHA: o.MergeCommitSHA}
-	if p.baseRef == "" {
-		p.baseRef = r.defaultBranch
-	}
-	if p.headRef == "" {
-		p.headRef = fmt.Sprintf("patch-%d", n)
-	}
-	if p.headSHA == "" {
-		p.headSHA = fakeSHA(fmt.Sprintf("%s#%d", r.fullName(), n))
-	}
+	p.baseRef = cmp.Or(p.baseRef, r.defaultBranch)
+	p.headRef = cmp.Or(p.headRef, fmt.Sprintf("patch-%d", n))
+	p.headSHA = cmp.Or(p.headSHA, fakeSHA(fmt.Sprintf("%s#%d", r.fullName(), n)))
 	is := &issue{number: n, id: st.id(), title: o.Title, state: "open", user: st.defaultAuthor(r, o.Author),
 		created: now, updated: now, pull: p}
 	if o.Merged {
-		at := o.MergedAt
-		if at.IsZero() {
-			at = now
-		}
+		at := orTime(o.MergedAt, now)
 		p.mergedAt = &at
 		is.state = "closed"
 		is.closed = &at
@@ -470,18 +421,9 @@ func (s *Server) AddPull(org, repoName string, o PullOptions) int64 {
 		}
 	}
 	for _, rv := range o.Reviews {
-		at := rv.At
-		if at.IsZero() {
-			at = now
-		}
-		commit := rv.CommitID
-		if commit == "" {
-			commit = p.headSHA
-		}
-		state := rv.State
-		if state == "" {
-			state = "APPROVED"
-		}
+		at := orTime(rv.At, now)
+		commit := cmp.Or(rv.CommitID, p.headSHA)
+		state := cmp.Or(rv.State, "APPROVED")
 		p.reviews = append(p.reviews, &review{id: st.id(), user: st.addUser(rv.User, "User"), state: state, body: rv.Body, commitID: commit, submitted: at})
 	}
 	r.issues = append(r.issues, is)
@@ -504,19 +446,13 @@ func (s *Server) AddApp(o AppOptions) int64 {
 	st := s.st
 	id := o.ID
 	if id == 0 {
-		id = st.id()
+		id = st.id() // only when not given: ids are a sequence
 	}
 	if st.apps[id] != nil {
 		panic(fmt.Sprintf("ghsim: app %d exists", id))
 	}
-	slug := o.Slug
-	if slug == "" {
-		slug = fmt.Sprintf("app-%d", id)
-	}
-	name := o.Name
-	if name == "" {
-		name = slug
-	}
+	slug := cmp.Or(o.Slug, fmt.Sprintf("app-%d", id))
+	name := cmp.Or(o.Name, slug)
 	a := &app{id: id, slug: slug, name: name, key: o.PublicKey, perms: o.Permissions.clone(), create: s.clock.Now()}
 	a.bot = st.addUser(slug+"[bot]", "Bot")
 	st.apps[id] = a
@@ -600,10 +536,13 @@ func (s *Server) RevokeToken(tok string) {
 }
 
 func sortedMembers(o *org) []*member {
-	out := make([]*member, 0, len(o.members))
-	for _, m := range o.members {
-		out = append(out, m)
+	return slices.SortedFunc(maps.Values(o.members), func(a, b *member) int { return cmp.Compare(a.user.id, b.user.id) })
+}
+
+// orTime is t, or def when t is zero.
+func orTime(t, def time.Time) time.Time {
+	if t.IsZero() {
+		return def
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].user.id < out[j].user.id })
-	return out
+	return t
 }

@@ -1,6 +1,7 @@
 package ghsim
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net"
@@ -174,9 +175,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		prefix = "/api/v3"
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = strings.TrimPrefix(r.URL.Path, prefix)
-		if r2.URL.Path == "" {
-			r2.URL.Path = "/"
-		}
+		r2.URL.Path = cmp.Or(r2.URL.Path, "/")
 		if r.URL.RawPath != "" {
 			r2.URL.RawPath = strings.TrimPrefix(r.URL.RawPath, prefix)
 		}

@@ -4,6 +4,9 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -45,6 +48,14 @@ type user struct {
 type member struct {
 	user  *user
 	owner bool
+}
+
+// role is the org role: admin (an owner) or member.
+func (m *member) role() string {
+	if m.owner {
+		return "admin"
+	}
+	return "member"
 }
 
 type org struct {
@@ -370,10 +381,7 @@ func (s *state) repoUsers(r *repo, affiliation string) []*user {
 			}
 		}
 	}
-	out := make([]*user, 0, len(set))
-	for u := range set {
-		out = append(out, u)
-	}
+	out := slices.Collect(maps.Keys(set))
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out
 }
@@ -436,42 +444,35 @@ func (s *state) removeGrant(r *repo, u *user) bool {
 	return true
 }
 
-func (r *repo) findInvitation(id int64) (int, *invitation) {
-	for i, inv := range r.invitations {
-		if inv.id == id {
-			return i, inv
-		}
-	}
-	return -1, nil
-}
-
-func (r *repo) invitationFor(u *user) *invitation {
-	for _, inv := range r.invitations {
-		if inv.invitee == u {
-			return inv
-		}
+// find is the first item of list that keep accepts, or nil.
+func find[T any](list []*T, keep func(*T) bool) *T {
+	if i := slices.IndexFunc(list, keep); i >= 0 {
+		return list[i]
 	}
 	return nil
 }
 
-func (r *repo) hasBranch(b string) bool {
-	for _, x := range r.branches {
-		if x == b {
-			return true
-		}
-	}
-	return false
+func (r *repo) invitationFor(u *user) *invitation {
+	return find(r.invitations, func(inv *invitation) bool { return inv.invitee == u })
 }
+
+func (r *repo) hasBranch(b string) bool { return slices.Contains(r.branches, b) }
 
 func (r *repo) fullName() string { return r.org.login + "/" + r.name }
 
 func (r *repo) label(name string) *label {
-	for _, l := range r.labels {
-		if strings.EqualFold(l.name, name) {
-			return l
-		}
+	return find(r.labels, func(l *label) bool { return strings.EqualFold(l.name, name) })
+}
+
+// labelOrNew is the label, created grey when missing (as GitHub does for an
+// issue naming one).
+func (r *repo) labelOrNew(st *state, name string) *label {
+	if l := r.label(name); l != nil {
+		return l
 	}
-	return nil
+	l := &label{id: st.id(), name: name, color: "ededed"}
+	r.labels = append(r.labels, l)
+	return l
 }
 
 func (r *repo) deleteFromState(s *state) {
@@ -485,12 +486,8 @@ func (r *repo) deleteFromState(s *state) {
 		}
 	}
 	delete(o.repos, lower(r.name))
-	for i, x := range o.repoOrder {
-		if x == r {
-			o.repoOrder = append(o.repoOrder[:i:i], o.repoOrder[i+1:]...)
-			break
-		}
-	}
+	// A copy: a listing being paged may still hold the old slice.
+	o.repoOrder = slices.DeleteFunc(slices.Clone(o.repoOrder), func(x *repo) bool { return x == r })
 	for _, rs := range r.rulesets {
 		delete(s.rulesets, rs.id)
 	}
@@ -506,10 +503,7 @@ func fakeSHA(seed string) string {
 }
 
 func fnv64(s string) uint64 {
-	var h uint64 = 14695981039346656037
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(s))
+	return h.Sum64()
 }

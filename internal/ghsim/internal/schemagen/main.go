@@ -10,7 +10,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,7 +26,7 @@ var want = map[string]string{
 	"Node":                                   "id",
 	"RepositoryOwner":                        "id login",
 	"RateLimit":                              "cost limit nodeCount remaining resetAt used",
-	"Repository":                             "id databaseId name nameWithOwner isArchived isPrivate isDisabled visibility defaultBranchRef owner collaborators branchProtectionRules rulesets url description",
+	"Repository":                             "id databaseId name nameWithOwner isArchived isPrivate isDisabled visibility defaultBranchRef ref owner collaborators branchProtectionRules rulesets url description",
 	"Ref":                                    "id name prefix",
 	"RepositoryCollaboratorConnection":       "edges nodes pageInfo totalCount",
 	"RepositoryCollaboratorEdge":             "cursor node permission permissionSources",
@@ -103,11 +105,7 @@ func main() {
 	}
 	out := &ast.SchemaDocument{}
 	done := map[string]bool{}
-	var queue []string
-	for k := range want {
-		queue = append(queue, k)
-	}
-	sort.Strings(queue)
+	queue := slices.Sorted(maps.Keys(want))
 	var problems []string
 	needType := func(t *ast.Type) {
 		for t.Elem != nil {
@@ -145,8 +143,7 @@ func main() {
 			continue
 		}
 		nd := *d
-		nd.Description = ""
-		nd.Position = nil
+		nd.Description, nd.Position = "", nil
 		spec, isWanted := want[name]
 		switch d.Kind {
 		case ast.Object, ast.Interface:
@@ -166,13 +163,10 @@ func main() {
 					continue
 				}
 				nf := *f
-				nf.Description = ""
-				nf.Position = nil
-				nf.Arguments = nil
+				nf.Description, nf.Position, nf.Arguments = "", nil, nil
 				for _, a := range f.Arguments {
 					na := *a
-					na.Description = ""
-					na.Position = nil
+					na.Description, na.Position = "", nil
 					nf.Arguments = append(nf.Arguments, &na)
 					needType(a.Type)
 				}
@@ -190,8 +184,7 @@ func main() {
 			nd.Fields = nil
 			for _, f := range d.Fields {
 				nf := *f
-				nf.Description = ""
-				nf.Position = nil
+				nf.Description, nf.Position = "", nil
 				needType(f.Type)
 				nd.Fields = append(nd.Fields, &nf)
 			}
@@ -199,8 +192,7 @@ func main() {
 			nd.EnumValues = nil
 			for _, v := range d.EnumValues {
 				nv := *v
-				nv.Description = ""
-				nv.Position = nil
+				nv.Description, nv.Position = "", nil
 				nd.EnumValues = append(nd.EnumValues, &nv)
 			}
 		case ast.Union:
@@ -214,7 +206,7 @@ func main() {
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
-		fmt.Fprintln(os.Stderr, strings.Join(dedup(problems), "\n"))
+		fmt.Fprintln(os.Stderr, strings.Join(slices.Compact(problems), "\n"))
 		os.Exit(1)
 	}
 	sort.Slice(out.Definitions, func(i, j int) bool { return out.Definitions[i].Name < out.Definitions[j].Name })
@@ -223,14 +215,4 @@ func main() {
 	fmt.Println("# types, fields, arguments and enums copied as they are there, only what")
 	fmt.Println("# the simulator serves. schema_test.go checks it against the official file.")
 	formatter.NewFormatter(os.Stdout, formatter.WithIndent("  ")).FormatSchemaDocument(out)
-}
-
-func dedup(s []string) []string {
-	var out []string
-	for i, x := range s {
-		if i == 0 || s[i-1] != x {
-			out = append(out, x)
-		}
-	}
-	return out
 }
