@@ -303,8 +303,20 @@ func (s *schemaAdapter) adapt(query string) string {
 	for typ := range s.fragments {
 		query = removeInlineFragment(query, typ)
 	}
-	return query
+	// A field whose every subfield was dropped (membersWithRole once
+	// totalCount is) goes too: "{ }" is not a valid selection.
+	for {
+		next := emptySelection.ReplaceAllString(query, "")
+		if next == query {
+			return query
+		}
+		query = next
+	}
 }
+
+// emptySelection is a field, with its alias and arguments, selecting
+// nothing.
+var emptySelection = regexp.MustCompile(`(\w+\s*:\s*)?\w+\s*(\([^(){}]*\))?\s*\{\s*\}`)
 
 // graphqlOnce sends one query as it is.
 func (cn *conn) graphqlOnce(ctx context.Context, name, query string, vars map[string]any, opts ...reqOpt) (*gqlResult, error) {
