@@ -70,6 +70,8 @@ const (
 	ruleExpiryAnchor    = "expiry-anchor"           // the expiry job's --approved-ref may be a run nobody approved
 	ruleInstall         = "install"                 // permsync not installed by this repository's pinned install action, or built from source
 	ruleInstallPin      = "install-pin"             // the install action's commit is not in this history, or its action is not this tree's
+	ruleInstallSource   = "install-source"          // a job holding a key installs a release whose bytes or source commit nobody pinned
+	ruleInstallEnv      = "install-env"             // a caller's env, $GITHUB_ENV or $GITHUB_PATH could steer the install action
 )
 
 type checker struct {

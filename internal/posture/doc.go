@@ -43,7 +43,12 @@
 //     version (vX.Y.Z, the same in every workflow, the same sha256 when
 //     given), and the job runs the permsync it put on PATH; no setup-go and
 //     no go command in those jobs; a job holding either key requires the
-//     build provenance (verify-provenance: "true");
+//     build provenance (verify-provenance: "true") and pins the release's
+//     source (source-commit, an ancestor of HEAD) or bytes (sha256), one
+//     value everywhere;
+//   - no workflow or job env sets a PERMSYNC_* other than the App's
+//     credentials, and no job holding a key writes $GITHUB_ENV or
+//     $GITHUB_PATH: nothing steers the install action;
 //   - the commit the install action is pinned to is in this repository's git
 //     history, and its .github/actions/install is the working tree's (same
 //     files, same git object ids and modes): the action that runs is the

@@ -198,3 +198,69 @@ func TestExpiryStepRunsTheInstalledRelease(t *testing.T) {
 	require.Equal(t, 0, code, again)
 	assert.NotContains(t, again, "openvdb-triage", "nothing is left to expire: %s", again)
 }
+
+// A source-commit is a commit of this history, an ancestor of HEAD: not a
+// commit of a branch nobody merged (a writer's own branch, say), not one
+// this repository does not hold.
+func TestSourceCommitAncestry(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	work := t.TempDir()
+	git := gitIn(work)
+	commit := func(msg string) string {
+		_, err := git("commit", "-q", "--allow-empty", "-m", msg)
+		require.NoError(t, err)
+		sha, err := git("rev-parse", "HEAD")
+		require.NoError(t, err)
+		return sha
+	}
+	_, err := git("init", "-q", "-b", "main")
+	require.NoError(t, err)
+	base := commit("base")
+	_, err = git("checkout", "-q", "-b", "side")
+	require.NoError(t, err)
+	side := commit("a writer's own commit")
+	_, err = git("checkout", "-q", "main")
+	require.NoError(t, err)
+	head := commit("head")
+
+	for _, tc := range []struct {
+		name, sha, want string
+	}{
+		{"an ancestor", base, ""},
+		{"HEAD itself", head, ""},
+		{"another branch's commit", side, "is not an ancestor of HEAD"},
+		{"no commit here", strings.Repeat("0", 40), "is not a commit of this repository"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ancestorProblem(work, tc.sha)
+			require.NoError(t, err)
+			if tc.want == "" {
+				assert.Empty(t, got)
+				return
+			}
+			assert.Contains(t, got, tc.want)
+		})
+	}
+}
+
+// Where a key is held, a well-formed sha256 alone pins the release (its
+// bytes): the baseline with source-commit swapped for one passes.
+func TestInstallSHA256AlonePins(t *testing.T) {
+	set, err := loadWorkflows("testdata/accept")
+	require.NoError(t, err)
+	for _, w := range set {
+		for _, j := range w.Jobs {
+			for _, s := range j.Steps {
+				if isInstallStep(s) {
+					delete(s.With, "source-commit")
+					s.With["sha256"] = str{Value: strings.Repeat("ab", 32), Line: s.Uses.Line + 1, set: true}
+				}
+			}
+		}
+	}
+	for _, f := range check(set) {
+		t.Error(f)
+	}
+}

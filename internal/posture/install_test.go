@@ -34,6 +34,10 @@ const (
 var (
 	releaseVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
 	sha256Hex      = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+	commitHex      = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	// envWrite: a mention of the files that set the env or PATH of the
+	// steps that follow, however a script or an expression spells them.
+	envWrite       = regexp.MustCompile(`(?i)\bGITHUB_(ENV|PATH)\b|\bgithub\.(env|path)\b`)
 	commentVersion = regexp.MustCompile(`^#\s*(v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?)\b`)
 
 	thisRepoOnce sync.Once
@@ -83,8 +87,42 @@ func runsPermsync(s *step) []command {
 	return out
 }
 
+// steersInstall says why an env variable of a workflow or job could steer
+// the install action ("" if it cannot): install.sh reads PERMSYNC_*
+// (PERMSYNC_GH, a gh that verifies anything; PERMSYNC_RELEASE_URL, another
+// server), and though the action sets each in its step's own env, only the
+// App's credentials (PERMSYNC_APP_*) have a reason to be there.
+func steersInstall(name string) bool {
+	return strings.HasPrefix(strings.ToUpper(name), "PERMSYNC_") && !strings.HasPrefix(strings.ToUpper(name), "PERMSYNC_APP_")
+}
+
 // install checks one job of a template workflow; keyed says it holds an App's key.
 func (c *checker) install(w *workflow, j *job, keyed bool) {
+	for _, k := range sortedKeys(j.Env) {
+		if steersInstall(k) {
+			c.add(ruleInstallEnv, w, j, nil, j.Env[k].Line, "job env sets %s: only the App's credentials (PERMSYNC_APP_*) may be PERMSYNC_* here; the rest steer the install action (PERMSYNC_GH, PERMSYNC_RELEASE_URL are test hooks)", k)
+		}
+	}
+	if keyed {
+		// $GITHUB_ENV and $GITHUB_PATH reach every later step, the install
+		// action's included: a gh or curl of one's own on PATH passes any
+		// check. A job that holds a key writes neither.
+		for _, s := range j.Steps {
+			texts := []str{s.Run}
+			for _, k := range sortedKeys(s.Env) {
+				texts = append(texts, s.Env[k])
+			}
+			for _, k := range sortedKeys(s.With) {
+				texts = append(texts, s.With[k])
+			}
+			for _, t := range texts {
+				if m := envWrite.FindString(t.Value); m != "" {
+					c.add(ruleInstallEnv, w, j, s, t.Line, "names %s in a job that holds an App's key: what a step writes there reaches every later step, the install action and the key included; write step outputs ($GITHUB_OUTPUT) instead", m)
+					break
+				}
+			}
+		}
+	}
 	var installs []*step
 	for _, s := range j.Steps {
 		if a := s.action(); a == "actions/setup-go" {
@@ -144,9 +182,11 @@ func (c *checker) installStep(w *workflow, j *job, s *step, keyed bool) {
 		// another repository: whoever controls it controls the binary.
 		c.add(ruleInstall, w, j, s, r.Line, "installs the releases of %q: only %s's releases (the default) may run here", r.Value, thisRepo())
 	}
-	if h, ok := s.With["sha256"]; ok && !sha256Hex.MatchString(h.Value) {
+	h, hasSHA := s.With["sha256"]
+	if hasSHA && !sha256Hex.MatchString(h.Value) {
 		c.add(ruleInstall, w, j, s, h.Line, "sha256 %q is not a SHA-256 (64 hex digits from the release's SHA256SUMS)", h.Value)
 	}
+	c.installSource(w, j, s, keyed, hasSHA && sha256Hex.MatchString(h.Value))
 	if strings.EqualFold(action, installAction()) && shaPinned.MatchString(s.Uses.Value) {
 		if problem := pinnedActionProblem(ref); problem != "" {
 			c.add(ruleInstallPin, w, j, s, s.Uses.Line, "%s", problem)
@@ -154,8 +194,66 @@ func (c *checker) installStep(w *workflow, j *job, s *step, keyed bool) {
 	}
 }
 
+// installSource: where a key is held, the release's bytes (sha256) or its
+// source (source-commit, checked in the build provenance) are pinned, not
+// only its tag: a writer of this repository can delete a release and push
+// its tag again at a commit of their own, and the release workflow builds
+// and attests that as well. A source-commit is a full SHA on this
+// repository's history (an ancestor of HEAD): code reviewed here.
+func (c *checker) installSource(w *workflow, j *job, s *step, keyed, pinnedBytes bool) {
+	sc, hasSource := s.With["source-commit"]
+	switch {
+	case !hasSource:
+	case !commitHex.MatchString(sc.Value):
+		c.add(ruleInstallSource, w, j, s, sc.Line, "source-commit %q is not a full commit SHA (40 lowercase hex digits): name the commit the release is tagged at", sc.Value)
+	default:
+		if problem := sourceCommitProblem(sc.Value); problem != "" {
+			c.add(ruleInstallSource, w, j, s, sc.Line, "%s", problem)
+		}
+	}
+	_, hasSHA := s.With["sha256"]
+	// A malformed pin is reported above (or by installStep), once.
+	if keyed && !pinnedBytes && !hasSource && !hasSHA {
+		c.add(ruleInstallSource, w, j, s, s.Uses.Line, "this job holds an App's key but pins neither the bytes (sha256:) nor the source (source-commit:) of the release: a tag pushed again at another commit would install, and run with the key, whatever that commit builds (docs/setup.md, \"Install and upgrade\")")
+	}
+}
+
+var sourceCommits sync.Map // commit SHA -> problem ("" when it is an ancestor of HEAD)
+
+// sourceCommitProblem says what is wrong with sha as the source-commit
+// ("" if nothing): it must be a commit of this repository's history, an
+// ancestor of HEAD.
+func sourceCommitProblem(sha string) string {
+	if p, ok := sourceCommits.Load(sha); ok {
+		return p.(string)
+	}
+	p, err := ancestorProblem(repoRoot, sha)
+	if err != nil {
+		p = fmt.Sprintf("cannot tell whether source-commit %s is in this history (run the test in a git clone of this repository): %v", sha, err)
+	}
+	sourceCommits.Store(sha, p)
+	return p
+}
+
+// ancestorProblem: "" when sha is a commit of the repository at root and an
+// ancestor of (or) its HEAD.
+func ancestorProblem(root, sha string) (string, error) {
+	git := gitRead(root)
+	if _, err := git("cat-file", "-e", sha+"^{commit}"); err != nil {
+		if shallow, _ := git("rev-parse", "--is-shallow-repository"); shallow == "true" {
+			return fmt.Sprintf("source-commit %s is not in this clone's history, which is shallow: fetch the full history (git fetch --unshallow; fetch-depth: 0 in CI) and run again", sha), nil
+		}
+		return fmt.Sprintf("source-commit %s is not a commit of this repository: name the commit of %s the release is tagged at", sha, thisRepo()), nil
+	}
+	if _, err := git("merge-base", "--is-ancestor", sha, "HEAD"); err != nil {
+		return fmt.Sprintf("source-commit %s is not an ancestor of HEAD: name a commit on this branch's history, the one the release is tagged at", sha), nil
+	}
+	return "", nil
+}
+
 // installSet: every template workflow installs the same version (and the
-// same sha256, when pinned).
+// same sha256 and source-commit, when pinned), and no workflow's env
+// steers the install action.
 func (c *checker) installSet(set []*workflow) {
 	type use struct {
 		w *workflow
@@ -167,6 +265,11 @@ func (c *checker) installSet(set []*workflow) {
 		if !templateWorkflow(w) {
 			continue
 		}
+		for _, k := range sortedKeys(w.Env) {
+			if steersInstall(k) {
+				c.add(ruleInstallEnv, w, nil, nil, w.Env[k].Line, "workflow env sets %s: only the App's credentials (PERMSYNC_APP_*) may be PERMSYNC_* here; the rest steer the install action (PERMSYNC_GH, PERMSYNC_RELEASE_URL are test hooks)", k)
+			}
+		}
 		for _, j := range w.Jobs {
 			for _, s := range j.Steps {
 				if isInstallStep(s) {
@@ -175,7 +278,7 @@ func (c *checker) installSet(set []*workflow) {
 			}
 		}
 	}
-	for _, input := range []string{"version", "sha256"} {
+	for _, input := range []string{"version", "sha256", "source-commit"} {
 		seen := map[string][]string{}
 		for _, u := range uses {
 			if v := u.s.With[input]; v.Value != "" {
@@ -190,7 +293,11 @@ func (c *checker) installSet(set []*workflow) {
 		slices.SortStableFunc(values, func(a, b string) int { return len(seen[b]) - len(seen[a]) })
 		for _, u := range uses {
 			if v := u.s.With[input]; v.Value != "" && v.Value != values[0] {
-				c.add(ruleInstall, u.w, u.j, u.s, v.Line, "%s %s, while %s pin %s: bump every workflow together", input, v.Value, strings.Join(seen[values[0]], ", "), values[0])
+				rule := ruleInstall
+				if input != "version" {
+					rule = ruleInstallSource
+				}
+				c.add(rule, u.w, u.j, u.s, v.Line, "%s %s, while %s pin %s: bump every workflow together", input, v.Value, strings.Join(seen[values[0]], ", "), values[0])
 			}
 		}
 	}

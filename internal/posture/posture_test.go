@@ -148,6 +148,17 @@ var rejects = []struct {
 	{"install-other-releases", []string{ruleInstall}},
 	{"install-pin-unknown-commit", []string{ruleInstallPin}},
 	{"install-pin-other-action", []string{ruleInstallPin}},
+	// a job holding a key pins the release's bytes or source commit
+	{"install-source-missing", []string{ruleInstallSource}},
+	{"install-source-not-in-history", []string{ruleInstallSource}},
+	{"install-source-abbreviated", []string{ruleInstallSource}},
+	{"install-source-differs", []string{ruleInstallSource}},
+	{"install-sha256-only-malformed", []string{ruleInstall}},
+	// the install action's env is its own
+	{"install-env-gh-job", []string{ruleInstallEnv}},
+	{"install-env-release-url-workflow", []string{ruleInstallEnv}},
+	{"install-env-github-env", []string{ruleInstallEnv}},
+	{"install-env-github-path", []string{ruleInstallEnv}},
 }
 
 func TestReject(t *testing.T) {
@@ -197,7 +208,7 @@ func TestRejectCasesListed(t *testing.T) {
 		ruleSecretsOnPR, ruleSecrets, ruleReaderSecrets, ruleWriterSecrets, rulePRTCheckout, rulePRTFetch,
 		rulePRTExec, ruleCache, ruleRequiredCheck, rulePlanGate, ruleApplyTrigger, ruleApplyIf,
 		ruleApplyEnv, ruleApplyConcurrent, ruleApplyHead, ruleKeyEnvironment, ruleApplyPlan, ruleExpiryOnly,
-		ruleExpiryAnchor, ruleInstall, ruleInstallPin,
+		ruleExpiryAnchor, ruleInstall, ruleInstallPin, ruleInstallSource, ruleInstallEnv,
 	} {
 		assert.True(t, covered[r], "no reject case for rule %s", r)
 	}
