@@ -1071,8 +1071,8 @@ func runAnchorLookup(w *workflow, j *job, s *step, out string) string {
 		return err.Error()
 	}
 	const wf = ".github/workflows/permissions-apply.yml"
-	skipped := approvedRun{run{"push", "main", m.c2, wf, "success", "2026-01-02T00:00:00Z"}, 2, "skipped"}
-	approved := approvedRun{run{"push", "main", m.c1, wf, "success", "2026-01-01T00:00:00Z"}, 1, "success"}
+	skipped := approvedRun{run{"push", "main", m.c2, wf, "success", "2026-01-02T00:00:00Z"}, 2, "skipped", ""}
+	approved := approvedRun{run{"push", "main", m.c1, wf, "success", "2026-01-01T00:00:00Z"}, 1, "success", ""}
 	for _, tc := range []struct {
 		runs []approvedRun
 		want string

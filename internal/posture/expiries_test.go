@@ -80,7 +80,7 @@ func TestApplyAsksApprovalForExpiryDates(t *testing.T) {
 		{name: "a date-only change needs the approval",
 			commits: []map[string]string{base, {"permissions/acme/a.yaml": moved}},
 			runs: func(c []string) []approvedRun {
-				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success"}}
+				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success", ""}}
 			},
 			repos: "acme/a",
 			lines: []string{
@@ -90,13 +90,13 @@ func TestApplyAsksApprovalForExpiryDates(t *testing.T) {
 		{name: "a change without expires: unchanged",
 			commits: []map[string]string{base, {"permissions/acme/b.yaml": "read:\n  users: [erin, frank]\n"}},
 			runs: func(c []string) []approvedRun {
-				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success"}}
+				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success", ""}}
 			},
 			repos: "acme/b"},
 		{name: "a block entry: its first line is named",
 			commits: []map[string]string{base, {"permissions/acme/a.yaml": strings.Replace(aYAML, "2027-07-01", "2026-12-08", 1)}},
 			runs: func(c []string) []approvedRun {
-				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success"}}
+				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success", ""}}
 			},
 			repos: "acme/a",
 			lines: []string{
@@ -109,7 +109,7 @@ func TestApplyAsksApprovalForExpiryDates(t *testing.T) {
 				{"permissions/acme/a.yaml": "write:\n  users:\n    - login: bob\n      expires:\n        2026-12-08\n"},
 			},
 			runs: func(c []string) []approvedRun {
-				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success"}}
+				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success", ""}}
 			},
 			repos: "acme/a",
 			lines: []string{
@@ -123,8 +123,8 @@ func TestApplyAsksApprovalForExpiryDates(t *testing.T) {
 			commits: []map[string]string{base, {"permissions/acme/a.yaml": moved}, {"permissions/acme/b.yaml": "read:\n  users: [erin, frank]\n"}},
 			runs: func(c []string) []approvedRun {
 				return []approvedRun{
-					{run{"push", "main", c[1], path, "success", "2026-01-02T00:00:00Z"}, 2, "skipped"},
-					{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success"},
+					{run{"push", "main", c[1], path, "success", "2026-01-02T00:00:00Z"}, 2, "skipped", ""},
+					{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success", ""},
 				}
 			},
 			repos: "acme/b acme/a",
@@ -143,7 +143,7 @@ func TestApplyAsksApprovalForExpiryDates(t *testing.T) {
 		{name: "a deleted file's dates are not asked for",
 			commits: []map[string]string{base, {"permissions/acme/a.yaml": ""}},
 			runs: func(c []string) []approvedRun {
-				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success"}}
+				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success", ""}}
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

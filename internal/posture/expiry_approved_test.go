@@ -35,7 +35,7 @@ func TestExpiryFindsTheLastApprovedApply(t *testing.T) {
 
 	const path = ".github/workflows/permissions-apply.yml"
 	push := func(id int64, sha, apply, started string) approvedRun {
-		return approvedRun{run{"push", "main", sha, path, "success", started}, id, apply}
+		return approvedRun{run{"push", "main", sha, path, "success", started}, id, apply, ""}
 	}
 	many := func(n int, sha, apply string) []approvedRun { // newest first
 		var out []approvedRun
@@ -66,10 +66,10 @@ func TestExpiryFindsTheLastApprovedApply(t *testing.T) {
 			runs: []approvedRun{push(2, c2, "", "2026-01-02T00:00:00Z"), push(1, c1, "success", "2026-01-01T00:00:00Z")},
 			want: c1, asked: -1},
 		{name: "a manual full reconciliation, approved, counts",
-			runs: []approvedRun{{run{"workflow_dispatch", "main", c2, path, "success", "2026-01-02T00:00:00Z"}, 2, "success"}, push(1, c1, "success", "2026-01-01T00:00:00Z")},
+			runs: []approvedRun{{run{"workflow_dispatch", "main", c2, path, "success", "2026-01-02T00:00:00Z"}, 2, "success", ""}, push(1, c1, "success", "2026-01-01T00:00:00Z")},
 			want: c2, asked: 1},
 		{name: "not a manual run whose apply job was skipped",
-			runs: []approvedRun{{run{"workflow_dispatch", "main", c2, path, "success", "2026-01-02T00:00:00Z"}, 2, "skipped"}, push(1, c1, "success", "2026-01-01T00:00:00Z")},
+			runs: []approvedRun{{run{"workflow_dispatch", "main", c2, path, "success", "2026-01-02T00:00:00Z"}, 2, "skipped", ""}, push(1, c1, "success", "2026-01-01T00:00:00Z")},
 			want: c1, asked: 2},
 		{name: "only skipped applies: nothing",
 			runs:  []approvedRun{push(2, c2, "skipped", "2026-01-02T00:00:00Z"), push(1, c1, "skipped", "2026-01-01T00:00:00Z")},
@@ -78,13 +78,13 @@ func TestExpiryFindsTheLastApprovedApply(t *testing.T) {
 			runs: []approvedRun{push(3, x1, "success", "2026-01-03T00:00:00Z"), push(1, c1, "success", "2026-01-02T00:00:00Z")},
 			want: c1, asked: 1},
 		{name: "not a failed run",
-			runs: []approvedRun{{run{"push", "main", c2, path, "failure", "2026-01-03T00:00:00Z"}, 2, "success"}, push(1, c1, "success", "2026-01-02T00:00:00Z")},
+			runs: []approvedRun{{run{"push", "main", c2, path, "failure", "2026-01-03T00:00:00Z"}, 2, "success", ""}, push(1, c1, "success", "2026-01-02T00:00:00Z")},
 			want: c1, asked: 1},
 		{name: "not a run of another workflow, branch or event",
 			runs: []approvedRun{
-				{run{"push", "main", c2, ".github/workflows/evil.yml", "success", "2026-01-03T00:00:00Z"}, 4, "success"},
-				{run{"push", "feature", c2, path, "success", "2026-01-03T00:00:00Z"}, 5, "success"},
-				{run{"pull_request_target", "main", c2, path, "success", "2026-01-03T00:00:00Z"}, 6, "success"},
+				{run{"push", "main", c2, ".github/workflows/evil.yml", "success", "2026-01-03T00:00:00Z"}, 4, "success", ""},
+				{run{"push", "feature", c2, path, "success", "2026-01-03T00:00:00Z"}, 5, "success", ""},
+				{run{"pull_request_target", "main", c2, path, "success", "2026-01-03T00:00:00Z"}, 6, "success", ""},
 			},
 			fails: "no approved apply of permissions-apply.yml found on main"},
 		{name: "no apply at all", runs: []approvedRun{}, fails: "no approved apply of permissions-apply.yml found on main"},
