@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/AcademySoftwareFoundation/permsync/internal/config"
 	"github.com/AcademySoftwareFoundation/permsync/internal/ghsim"
 	"github.com/AcademySoftwareFoundation/permsync/internal/reconcile"
 )
@@ -64,10 +65,10 @@ func TestE2EPlanExpiriesSinceShowsEveryChangedDate(t *testing.T) {
 	// the workflow passes --dir permissions); a removed one in the commit.
 	here := filepath.ToSlash(w.dir)
 	assert.Equal(t, []reconcile.ExpiryChange{
-		{Change: reconcile.ExpiryRemoved, Org: "acme", Repo: "widget", Principal: "user:alice", Expires: "2027-03-01", Source: "permissions/acme/widget.yaml:3"},
-		{Change: reconcile.ExpiryAdded, Org: "acme", Repo: "widget", Principal: "user:alice", Expires: "2027-12-08", Source: here + "/acme/widget.yaml:3"},
-		{Change: reconcile.ExpiryRemoved, Org: "beta", Repo: "widget", Principal: "user:carol", Expires: "2027-03-01", Source: "permissions/beta/widget.yaml:3"},
-		{Change: reconcile.ExpiryAdded, Org: "beta", Repo: "widget", Principal: "user:dave", Expires: "2027-03-01", Source: here + "/beta/widget.yaml:3"},
+		{Change: reconcile.ExpiryRemoved, Org: "acme", Repo: "widget", Principal: "user:alice", Expires: "2027-03-01", Source: config.Pos{File: "permissions/acme/widget.yaml", Line: 3}},
+		{Change: reconcile.ExpiryAdded, Org: "acme", Repo: "widget", Principal: "user:alice", Expires: "2027-12-08", Source: config.Pos{File: here + "/acme/widget.yaml", Line: 3}},
+		{Change: reconcile.ExpiryRemoved, Org: "beta", Repo: "widget", Principal: "user:carol", Expires: "2027-03-01", Source: config.Pos{File: "permissions/beta/widget.yaml", Line: 3}},
+		{Change: reconcile.ExpiryAdded, Org: "beta", Repo: "widget", Principal: "user:dave", Expires: "2027-03-01", Source: config.Pos{File: here + "/beta/widget.yaml", Line: 3}},
 	}, p.ExpiryChanges, "every org's files, not only the repositories planned")
 	assert.Contains(t, md, "### expires: dates to approve")
 	assert.Contains(t, md, "- added: `"+here+"/beta/widget.yaml:3` `user:dave` expires `2027-03-01`\n")

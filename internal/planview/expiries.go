@@ -30,7 +30,7 @@ func ExpiriesText(p *reconcile.Plan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "expires: dates to approve\n"+expiryIntro, expirySince(p))
 	for _, c := range p.ExpiryChanges {
-		fmt.Fprintf(&b, "\n  %s %s: %s expires %s (%s)", expirySign(c), mdsafe.OneLine(c.Source), mdsafe.OneLine(expiryWho(c)), mdsafe.OneLine(c.Expires), c.Change)
+		fmt.Fprintf(&b, "\n  %s %s: %s expires %s (%s)", expirySign(c), mdsafe.OneLine(where(c)), mdsafe.OneLine(expiryWho(c)), mdsafe.OneLine(c.Expires), c.Change)
 	}
 	return b.String()
 }
@@ -47,7 +47,7 @@ func ExpiriesMarkdown(p *reconcile.Plan) string {
 			fmt.Fprintf(&b, "\nAnd %d more: the JSON plan's expiry_changes lists them all.\n", len(p.ExpiryChanges)-i)
 			break
 		}
-		fmt.Fprintf(&b, "- %s: `%s` `%s` expires `%s`\n", c.Change, mdsafe.Code(c.Source), mdsafe.Code(expiryWho(c)), mdsafe.Code(c.Expires))
+		fmt.Fprintf(&b, "- %s: `%s` `%s` expires `%s`\n", c.Change, mdsafe.Code(where(c)), mdsafe.Code(expiryWho(c)), mdsafe.Code(c.Expires))
 	}
 	return b.String()
 }
@@ -64,4 +64,8 @@ func expiryWho(c reconcile.ExpiryChange) string {
 		return fmt.Sprintf("%s (id %d)", c.Principal, c.ID)
 	}
 	return c.Principal
+}
+
+func where(c reconcile.ExpiryChange) string {
+	return fmt.Sprintf("%s:%d", c.Source.File, c.Source.Line)
 }

@@ -41,7 +41,7 @@ func NewExpiries(ref string, cfg *config.Config) *Expiries {
 			for _, g := range r.Grants {
 				if g.Expires != "" {
 					a.entries[expiryKey(o.Name, r.Name, g)] = ExpiryChange{Org: o.Name, Repo: r.Name,
-						Principal: g.Principal.String(), ID: g.ID, Expires: g.Expires, Source: fmt.Sprintf("%s:%d", g.Pos.File, g.Pos.Line)}
+						Principal: g.Principal.String(), ID: g.ID, Expires: g.Expires, Source: config.Pos{File: g.Pos.File, Line: g.Pos.Line}}
 				}
 			}
 		}
@@ -70,16 +70,16 @@ func (a *Expiries) holds(org, repo string, g config.Grant) bool {
 // by meaning (repository, principal or pinned account id, date), not by
 // line, so that no spelling YAML allows (an escaped key or date, a quoted
 // value continued over lines, a login swapped under an unchanged date line)
-// hides a date from the approver. Source is file:line in the commit that
-// holds the entry.
+// hides a date from the approver. Source is where the entry is, in the
+// commit that holds it.
 type ExpiryChange struct {
-	Change    string `json:"change"` // ExpiryAdded or ExpiryRemoved
-	Org       string `json:"org"`
-	Repo      string `json:"repo"`
-	Principal string `json:"principal"`    // "user:alice", "team:core"
-	ID        int64  `json:"id,omitempty"` // a pinned user's account id
-	Expires   string `json:"expires"`      // YYYY-MM-DD
-	Source    string `json:"source"`       // file:line
+	Change    string     `json:"change"` // ExpiryAdded or ExpiryRemoved
+	Org       string     `json:"org"`
+	Repo      string     `json:"repo"`
+	Principal string     `json:"principal"`    // "user:alice", "team:core"
+	ID        int64      `json:"id,omitempty"` // a pinned user's account id
+	Expires   string     `json:"expires"`      // YYYY-MM-DD
+	Source    config.Pos `json:"source"`       // file and line (no column)
 }
 
 // ExpiryChange.Change values.
@@ -111,7 +111,7 @@ func (a *Expiries) Diff(since *Expiries) []ExpiryChange {
 	slices.SortFunc(out, func(x, y ExpiryChange) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(x.Org+"/"+x.Repo), strings.ToLower(y.Org+"/"+y.Repo)),
 			cmp.Compare(x.Expires, y.Expires), cmp.Compare(x.Principal, y.Principal), cmp.Compare(x.ID, y.ID),
-			-cmp.Compare(x.Change, y.Change), cmp.Compare(x.Source, y.Source))
+			-cmp.Compare(x.Change, y.Change), cmp.Compare(x.Source.File, y.Source.File), cmp.Compare(x.Source.Line, y.Source.Line))
 	})
 	return out
 }
