@@ -137,6 +137,9 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 		if err := addExpiryChanges(ctx, opts, cfg, p); err != nil {
 			return err
 		}
+		if n := len(p.ExpiryChanges); n > 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "%d expires: date(s) added or removed since %s: the plan lists them for approval\n", n, short(p.ExpiriesSince))
+		}
 	}
 	if opts.JSONOut != "" {
 		if err := writeOut(opts.IO, opts.JSONOut, func(w io.Writer, _ bool) error { return planview.JSON(w, p) }); err != nil {
