@@ -112,6 +112,15 @@ func TestApplyScopePlansWhateverDiffersFromTheApprovedApply(t *testing.T) {
 				return []approvedRun{{run{"push", "main", c[0], path, "failure", "2026-01-01T00:00:00Z"}, 1, "failure", "success"}}
 			},
 			approved: 0, repos: "acme/b"},
+		{name: "a re-run of an older approved run does not move the anchor back",
+			commits: []map[string]string{base, {"permissions/acme/b.yaml": "read:\n  users: [erin, frank]\n"}, orgOnly},
+			runs: func(c []string) []approvedRun {
+				return []approvedRun{
+					{run{"push", "main", c[0], path, "failure", "2026-01-09T00:00:00Z"}, 1, "failure", "success"},
+					{run{"push", "main", c[1], path, "success", "2026-01-02T00:00:00Z"}, 2, "success", ""},
+				}
+			},
+			approved: 1}, // only the org file changed since: every repository
 		{name: "files as the approved apply's: nothing to plan",
 			commits: []map[string]string{base, {"README.md": "x\n"}},
 			runs: func(c []string) []approvedRun {

@@ -112,6 +112,12 @@ func TestExpiryFindsTheLastApprovedApply(t *testing.T) {
 		{name: "a jobs list that cannot be read: nothing, and says why",
 			runs:   []approvedRun{push(2, c2, "success", "2026-01-02T00:00:00Z"), push(1, c1, "success", "2026-01-01T00:00:00Z")},
 			broken: []int64{2}, fails: "could not list the jobs of run 2 of permissions-apply.yml: nothing is removed", asked: 1},
+		// Someone re-runs an older approved run: it restarts now (the
+		// newest run_started_at) and fails the head check. The anchor is
+		// still the newest commit an approved apply ran on.
+		{name: "a re-run of an older approved run does not move the anchor back",
+			runs: []approvedRun{{run{"push", "main", c1, path, "failure", "2026-01-09T00:00:00Z"}, 1, "failure", "success"}, push(2, c2, "success", "2026-01-02T00:00:00Z")},
+			want: c2, asked: 1},
 		// Runs with nothing to approve (no-op dispatches, date-free merges)
 		// do not push the last approved apply out of reach: 40 of them
 		// once did, at 30.
@@ -185,6 +191,7 @@ func TestApplyJobNameIsWhatTheExpiryLooksFor(t *testing.T) {
 		assert.Contains(t, s.Run.Value, `/actions/workflows/permissions-apply.yml/runs?branch=$DEFAULT_BRANCH&per_page=100"`, "%s: %s", f.file, f.step)
 		assert.Contains(t, s.Run.Value, `/jobs?filter=all&per_page=100"`, "%s: %s", f.file, f.step)
 		assert.Contains(t, s.Run.Value, `[ "$asked" -le 100 ] || break`, "%s: %s", f.file, f.step)
+		assert.Contains(t, s.Run.Value, `awk 'NR == FNR { at[$1] = NR; next } ($2 in at) { print at[$2], $1, $2 }' "$RUNNER_TEMP/mainline" - | sort -s -n -k1,1 | cut -d' ' -f2-`, "%s: %s: newest commit first", f.file, f.step)
 		assert.NotContains(t, s.Run.Value, "runs?status=success", "%s: %s", f.file, f.step)
 		assert.NotContains(t, s.Run.Value, "filter=latest", "%s: %s", f.file, f.step)
 	}
