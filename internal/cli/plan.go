@@ -35,6 +35,9 @@ type PlanOptions struct {
 	GitBase  string
 	Withhold bool
 	FromFork bool
+
+	// ExpiriesSince: list the expires: dates changed since this commit.
+	ExpiriesSince string
 }
 
 func newPlanCmd(io *IOStreams, g *GlobalOptions, runF func(*PlanOptions) error) *cobra.Command {
@@ -57,6 +60,15 @@ plan fails the plan. With --withhold, the output names no one on a
 repository not managed on BASE (or private, with --from-fork), and says what
 it withholds; the exit code is still the whole plan's.
 
+With --expiries-since REF (a commit in --git-dir, or "none"), the plan also
+lists the expires: dates every org's files add or remove since REF's files
+(compared by meaning: repository, principal or pinned account id, date;
+each with its file:line), under "expires: dates to approve" and in the JSON
+plan's expiry_changes; any such date counts as a change (exit 2 with
+--detailed-exitcode). The daily expiry job removes, without a reviewer,
+only what the last approved apply's files held: this is how the approver
+sees every date that approval lets it carry out.
+
 Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 2 changes pending (with --detailed-exitcode), 3 the plan holds a refused change.`,
 		Example: `  permsync plan
@@ -64,7 +76,8 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
   permsync plan --format markdown --out plan.md --detailed-exitcode
   permsync plan --format json --out plan.json && permsync apply --plan plan.json
   permsync plan --git-dir pr.git --git-tree refs/pr/head --git-base refs/pr/base --withhold --format markdown
-  permsync plan --format markdown --out plan.md --json-out plan.json   # what the approver reads, and what runs`,
+  permsync plan --format markdown --out plan.md --json-out plan.json   # what the approver reads, and what runs
+  permsync plan --expiries-since 0123abcd --detailed-exitcode   # also the expires: dates changed since that commit`,
 		Args: noArgs,
 		RunE: runE(opts, runF, planRun),
 	}
@@ -75,7 +88,8 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 	f.StringVar(&opts.JSONOut, "json-out", "", "also save the same plan as JSON to this file, for apply --plan (one read of GitHub for both)")
 	f.BoolVar(&opts.DetailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
 	f.StringVar(&opts.GitTree, "git-tree", "", "read --dir from this commit's git objects (not from the disk): no attribute, symlink or submodule in it can hide, add or redirect a file")
-	f.StringVar(&opts.GitDir, "git-dir", ".git", "with --git-tree: the git repository holding the commit (a bare one is fine)")
+	f.StringVar(&opts.GitDir, "git-dir", ".git", "with --git-tree or --expiries-since: the git repository holding the commits (a bare one is fine)")
+	f.StringVar(&opts.ExpiriesSince, "expiries-since", "", `also list the expires: dates every org's files add or remove since this commit's files (read from --git-dir; "none": every date), and count them as changes`)
 	f.StringVar(&opts.GitBase, "git-base", "", "with --git-tree: plan the repositories whose files the commit changes since its merge-base with this one (every one if an org file changes); fail if a changed file under --dir is one permsync does not plan")
 	f.BoolVar(&opts.Withhold, "withhold", false, "with --git-base: the output is for the pull request's author: name no one on a repository not managed on the base (or private, with --from-fork), and say what is withheld")
 	f.BoolVar(&opts.FromFork, "from-fork", false, "with --withhold: the pull request comes from a fork, so private repositories are withheld too")
@@ -119,12 +133,25 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 			return err
 		}
 	}
+	if opts.ExpiriesSince != "" {
+		if err := addExpiryChanges(ctx, opts, cfg, p); err != nil {
+			return err
+		}
+		if n := len(p.ExpiryChanges); n > 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "%d expires: date(s) added or removed since %s: the plan lists them for approval\n", n, short(p.ExpiriesSince))
+		}
+	}
 	if opts.JSONOut != "" {
 		if err := writeOut(opts.IO, opts.JSONOut, func(w io.Writer, _ bool) error { return planview.JSON(w, p) }); err != nil {
 			return err
 		}
 	}
 	shown, footer := p, ""
+	if format == planview.FormatMarkdown {
+		footer = planview.ExpiriesMarkdown(p)
+	} else if format == planview.FormatText {
+		footer = planview.ExpiriesText(p)
+	}
 	if opts.Withhold {
 		var list []planview.Withheld
 		shown, list = planview.Redact(p, pr.withholder(planned.Actual, opts.FromFork))
@@ -168,15 +195,18 @@ func checkPlanFlags(opts *PlanOptions) (planview.Format, error) {
 		return format, usageError{errors.New("--withhold does not go with --json-out: save the plan from a run that withholds nothing")}
 	case opts.GitBase != "" && (opts.Org != "" || len(opts.Repos) > 0):
 		return format, usageError{errors.New("--git-base plans the repositories the commit changes: do not combine it with --org or --repo")}
+	case opts.ExpiriesSince != "" && opts.GitBase != "":
+		return format, usageError{errors.New("--expiries-since does not go with --git-base: it is for the apply of the default branch, not a pull request's check")}
 	case opts.GitTree == "" && (opts.GitBase != "" || opts.Withhold || opts.FromFork):
 		return format, usageError{errors.New("--git-base, --withhold and --from-fork go with --git-tree")}
 	}
 	return format, nil
 }
 
-// planExitCode applies SPEC.md's precedence: errors 1, refusals 3, changes 2.
+// planExitCode applies SPEC.md's precedence: errors 1, refusals 3, changes 2
+// (a changed expires: date is one: it needs the approval).
 func planExitCode(p *reconcile.Plan, detailed bool) int {
-	return worst(when(len(p.Errors) > 0, ExitError), when(len(p.Refusals) > 0, ExitRefused), when(detailed && len(p.Changes) > 0, ExitChanges))
+	return worst(when(len(p.Errors) > 0, ExitError), when(len(p.Refusals) > 0, ExitRefused), when(detailed && (len(p.Changes) > 0 || len(p.ExpiryChanges) > 0), ExitChanges))
 }
 
 // writeOut writes to --out (atomically: a reader never sees half a file)

@@ -14,22 +14,38 @@ import (
 // succeeded. These fixtures answer as GitHub would: the runs of the
 // workflow, and each run's jobs (GET /repos/{owner}/{repo}/actions/runs/
 // {run_id}/jobs: {"total_count": n, "jobs": [{"id", "run_id", "name",
-// "status", "conclusion", ...}]}, the latest attempt by default).
+// "status", "conclusion", ...}]}: the latest attempt's by default or with
+// filter=latest, every attempt's with filter=all). The runs list honours
+// status=success (the run's conclusion, its latest attempt's) and per_page
+// (30 by default), newest first as given.
 
 // approvedRun is a run as the runs list shows it, with the conclusion of
-// its apply job ("" when the run has no apply job at all).
+// its apply job ("" when the run has no apply job at all) in its latest
+// attempt, and in an earlier attempt (Earlier, "" when there was none: a
+// re-run whose new attempt failed, say).
 type approvedRun struct {
 	run
-	ID    int64  `json:"id"`
-	Apply string `json:"-"`
+	ID      int64  `json:"id"`
+	Apply   string `json:"-"`
+	Earlier string `json:"-"`
 }
 
 // jobsOf is what GitHub lists for r's jobs: the plan job, and the apply job
-// (skipped when the plan had nothing to approve).
-func jobsOf(r approvedRun) map[string]any {
-	jobs := []map[string]any{{"id": r.ID*10 + 1, "run_id": r.ID, "name": "plan", "status": "completed", "conclusion": "success"}}
-	if r.Apply != "" {
-		jobs = append(jobs, map[string]any{"id": r.ID*10 + 2, "run_id": r.ID, "name": "apply", "status": "completed", "conclusion": r.Apply})
+// (skipped when the plan had nothing to approve), of each attempt.
+func jobsOf(r approvedRun, all bool) map[string]any {
+	attempt := func(n int, apply string) []map[string]any {
+		id := r.ID*100 + int64(n)*10
+		jobs := []map[string]any{{"id": id + 1, "run_id": r.ID, "run_attempt": n, "name": "plan", "status": "completed", "conclusion": "success"}}
+		if apply != "" {
+			jobs = append(jobs, map[string]any{"id": id + 2, "run_id": r.ID, "run_attempt": n, "name": "apply", "status": "completed", "conclusion": apply})
+		}
+		return jobs
+	}
+	jobs := attempt(2, r.Apply)
+	if r.Earlier != "" {
+		if all {
+			jobs = append(attempt(1, r.Earlier), jobs...)
+		}
 	}
 	return map[string]any{"total_count": len(jobs), "jobs": jobs}
 }
@@ -42,9 +58,15 @@ const ghRunsAndJobs = `for a in "$@"; do
     */actions/runs/*/jobs*)
       id=${a#*/actions/runs/}; id=${id%%/*}
       echo "$id" >> "$POSTURE_ASKED"
-      if [ -f "$POSTURE_JOBS/$id.json" ]; then cat "$POSTURE_JOBS/$id.json"; exit 0; fi
+      case "$a" in *filter=all*) f="$POSTURE_JOBS/$id.all.json" ;; *) f="$POSTURE_JOBS/$id.json" ;; esac
+      [ -f "$f" ] || f="$POSTURE_JOBS/$id.json"
+      if [ -f "$f" ]; then cat "$f"; exit 0; fi
       echo "gh: Not Found (HTTP 404)" >&2; exit 1 ;;
-    */actions/workflows/*/runs*) cat "$POSTURE_RUNS"; exit 0 ;;
+    */actions/workflows/*/runs*)
+      n=30; case "$a" in *per_page=*) n=${a#*per_page=}; n=${n%%&*} ;; esac
+      st=; case "$a" in *status=success*) st=success ;; esac
+      jq --argjson n "$n" --arg st "$st" '.workflow_runs |= (map(select($st == "" or .conclusion == $st)) | .[:$n])' "$POSTURE_RUNS"
+      exit 0 ;;
   esac
 done
 echo "gh: unexpected call: $*" >&2
@@ -73,12 +95,14 @@ func writeRuns(dir string, runs []approvedRun, broken ...int64) (map[string]stri
 		if skip {
 			continue
 		}
-		data, err := json.Marshal(jobsOf(r))
-		if err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(jobsDir, fmt.Sprintf("%d.json", r.ID)), data, 0o644); err != nil {
-			return nil, err
+		for name, all := range map[string]bool{"%d.json": false, "%d.all.json": true} {
+			data, err := json.Marshal(jobsOf(r, all))
+			if err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(filepath.Join(jobsDir, fmt.Sprintf(name, r.ID)), data, 0o644); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return map[string]string{

@@ -1054,14 +1054,15 @@ func (c *checker) expiryAnchor(w *workflow, j *job, writer *step) {
 		return
 	}
 	if p := runAnchorLookup(w, j, finder, m[2]); p != "" {
-		c.add(ruleExpiryAnchor, w, j, finder, 0, "%s: a pull request that only moves an expires: date (the plan has nothing to approve, the apply job is skipped) would decide what the writer App removes without a reviewer; take only a run whose apply job succeeded", p)
+		c.add(ruleExpiryAnchor, w, j, finder, 0, "%s: the writer App would remove, without a reviewer, dates no approved apply held (a pull request that only moves an expires: date: nothing to approve, the apply job skipped), or miss the last approved apply; take the newest run one of whose attempts ran the apply job to success", p)
 	}
 }
 
 // runAnchorLookup runs the step that finds the last approved apply (its
 // output out) on main's first-parent line c1 → c2 → m3: it must pass over
-// a newer run whose apply job was skipped, and find nothing when no run's
-// apply job succeeded. It says what is wrong ("" if nothing).
+// a newer run whose apply job was skipped, find nothing when no run's
+// apply job succeeded, and find a run approved in its first attempt and
+// re-run since (that attempt failed). It says what is wrong ("" if nothing).
 func runAnchorLookup(w *workflow, j *job, s *step, out string) string {
 	for _, tool := range []string{"git", "jq"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -1073,14 +1074,17 @@ func runAnchorLookup(w *workflow, j *job, s *step, out string) string {
 		return err.Error()
 	}
 	const wf = ".github/workflows/permissions-apply.yml"
-	skipped := approvedRun{run{"push", "main", m.c2, wf, "success", "2026-01-02T00:00:00Z"}, 2, "skipped"}
-	approved := approvedRun{run{"push", "main", m.c1, wf, "success", "2026-01-01T00:00:00Z"}, 1, "success"}
+	skipped := approvedRun{run{"push", "main", m.c2, wf, "success", "2026-01-02T00:00:00Z"}, 2, "skipped", ""}
+	approved := approvedRun{run{"push", "main", m.c1, wf, "success", "2026-01-01T00:00:00Z"}, 1, "success", ""}
+	// Re-run since: its new attempt failed, and so did the run.
+	rerun := approvedRun{run{"push", "main", m.c2, wf, "failure", "2026-01-03T00:00:00Z"}, 3, "failure", "success"}
 	for _, tc := range []struct {
 		runs []approvedRun
 		want string
 	}{
 		{[]approvedRun{skipped, approved}, m.c1},
 		{[]approvedRun{skipped}, ""},
+		{[]approvedRun{rerun, approved}, m.c2},
 	} {
 		dir, err := os.MkdirTemp("", "posture-runs-")
 		if err != nil {
@@ -1106,6 +1110,9 @@ func runAnchorLookup(w *workflow, j *job, s *step, out string) string {
 		if got := outputs[out]; got != tc.want {
 			if got == m.c2 {
 				return fmt.Sprintf("takes commit %s, whose run skipped its apply job, for the last approved apply", got)
+			}
+			if tc.want == m.c2 {
+				return fmt.Sprintf("gives %s=%q where the last approved apply is %q, approved in its first attempt and re-run since (a failed attempt): a re-run moves the anchor back; list runs of any conclusion and every attempt's jobs (filter=all)", out, got, tc.want)
 			}
 			return fmt.Sprintf("gives %s=%q where the last approved apply is %q", out, got, tc.want)
 		}

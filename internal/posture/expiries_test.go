@@ -1,7 +1,6 @@
 package posture
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,10 +15,11 @@ import (
 // an approved apply's files held. So a push that adds, moves or removes an
 // expires: date must go through the approval even when GitHub has nothing
 // to change (a project team owning its file moves a colleague's expiry to
-// tomorrow): the apply's scope step finds every such line since the last
-// approved apply, plans its repository, and the approver is shown each line
-// (file:line and the entry). The steps are run with bash in a real git
-// repository, gh stubbed with the runs and jobs GitHub would list.
+// tomorrow). The plan compares the dates by meaning (plan --expiries-since
+// the last approved apply); the scope step must find that apply and make
+// the plan run whenever the files differ from its files. The steps are run
+// with bash in a real git repository, gh stubbed with the runs and jobs
+// GitHub would list.
 
 const aYAML = `write:
   users:
@@ -59,8 +59,13 @@ func history(t *testing.T, commits ...map[string]string) (string, []string) {
 	return dir, shas
 }
 
-func TestApplyAsksApprovalForExpiryDates(t *testing.T) {
-	for _, tool := range []string{"git", "jq", "awk"} {
+// The reviewer's spellings, merged by a run that had nothing to approve
+// (its apply job skipped), then a push changing only the org file: no line
+// holds "expires" or a date, and no repository file changed since the last
+// successful apply. The scope must still plan against the last approved
+// apply's files, so that the plan lists the dates and asks for approval.
+func TestApplyScopePlansWhateverDiffersFromTheApprovedApply(t *testing.T) {
+	for _, tool := range []string{"git", "jq"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed: the step cannot be run", tool)
 		}
@@ -68,83 +73,70 @@ func TestApplyAsksApprovalForExpiryDates(t *testing.T) {
 	w, j, s := workflowStep(t, "permissions-apply.yml", "Which repositories changed since the last successful apply")
 	const path = ".github/workflows/permissions-apply.yml"
 	base := map[string]string{"permissions/acme.yaml": "mode: authoritative\n", "permissions/acme/a.yaml": aYAML, "permissions/acme/b.yaml": "read:\n  users: [erin]\n"}
-	moved := strings.Replace(aYAML, "2027-06-01", "2026-12-08", 1)
-
+	orgOnly := map[string]string{"permissions/acme.yaml": "mode: authoritative\n# reviewed\n"}
+	approvedThenSkipped := func(c []string) []approvedRun {
+		return []approvedRun{
+			{run{"push", "main", c[1], path, "success", "2026-01-02T00:00:00Z"}, 2, "skipped", ""},
+			{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success", ""},
+		}
+	}
 	for _, tc := range []struct {
-		name    string
-		commits []map[string]string
-		runs    func(shas []string) []approvedRun
-		repos   string   // the repositories planned
-		lines   []string // the expiries listed, in order; none: no approval asked for dates
+		name     string
+		commits  []map[string]string
+		runs     func(shas []string) []approvedRun
+		approved int    // index of the commit the scope must take for the last approved apply; -1: none
+		repos    string // the repositories planned ("" and skip false: every one)
+		skip     bool
 	}{
-		{name: "a date-only change needs the approval",
-			commits: []map[string]string{base, {"permissions/acme/a.yaml": moved}},
+		{name: "an escaped date",
+			commits:  []map[string]string{base, {"permissions/acme/a.yaml": aYAML + "    - {login: erin, \"\\x65xpires\": \"\\x32\\x30\\x32\\x36-12-08\"}\n"}, orgOnly},
+			runs:     approvedThenSkipped,
+			approved: 0, repos: "acme/a"},
+		{name: "a quoted date continued over lines",
+			commits:  []map[string]string{base, {"permissions/acme/a.yaml": aYAML + "    - {login: erin, \"\\x65xpires\": \"2026-\\\n      12-08\"}\n"}, orgOnly},
+			runs:     approvedThenSkipped,
+			approved: 0, repos: "acme/a"},
+		{name: "logins swapped under an unchanged date line",
+			commits:  []map[string]string{base, {"permissions/acme/a.yaml": strings.Replace(strings.Replace(aYAML, "login: carol", "login: dave", 1), "    - dave\n", "    - carol\n", 1)}, orgOnly},
+			runs:     approvedThenSkipped,
+			approved: 0, repos: "acme/a"},
+		{name: "a date-only change is planned",
+			commits: []map[string]string{base, {"permissions/acme/a.yaml": strings.Replace(aYAML, "2027-06-01", "2026-12-08", 1)}},
 			runs: func(c []string) []approvedRun {
-				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success"}}
+				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success", ""}}
 			},
-			repos: "acme/a",
-			lines: []string{
-				"permissions/acme/a.yaml:3: -     - {login: bob, expires: 2027-06-01, reason: \"contract\"}",
-				"permissions/acme/a.yaml:3: +     - {login: bob, expires: 2026-12-08, reason: \"contract\"}",
-			}},
-		{name: "a change without expires: unchanged",
+			approved: 0, repos: "acme/a"},
+		{name: "an approved run re-run since (its new attempt failed) still anchors",
 			commits: []map[string]string{base, {"permissions/acme/b.yaml": "read:\n  users: [erin, frank]\n"}},
 			runs: func(c []string) []approvedRun {
-				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success"}}
+				return []approvedRun{{run{"push", "main", c[0], path, "failure", "2026-01-01T00:00:00Z"}, 1, "failure", "success"}}
 			},
-			repos: "acme/b"},
-		{name: "a block entry: its first line is named",
-			commits: []map[string]string{base, {"permissions/acme/a.yaml": strings.Replace(aYAML, "2027-07-01", "2026-12-08", 1)}},
-			runs: func(c []string) []approvedRun {
-				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success"}}
-			},
-			repos: "acme/a",
-			lines: []string{
-				"permissions/acme/a.yaml:5: -       expires: 2027-07-01    (entry: - login: carol)",
-				"permissions/acme/a.yaml:5: +       expires: 2026-12-08    (entry: - login: carol)",
-			}},
-		{name: "a date on its own line is a date",
-			commits: []map[string]string{
-				{"permissions/acme/a.yaml": "write:\n  users:\n    - login: bob\n      expires:\n        2027-06-01\n"},
-				{"permissions/acme/a.yaml": "write:\n  users:\n    - login: bob\n      expires:\n        2026-12-08\n"},
-			},
-			runs: func(c []string) []approvedRun {
-				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success"}}
-			},
-			repos: "acme/a",
-			lines: []string{
-				"permissions/acme/a.yaml:5: -         2027-06-01    (entry: - login: bob)",
-				"permissions/acme/a.yaml:5: +         2026-12-08    (entry: - login: bob)",
-			}},
-		// The date moved in c1, whose run applied nothing (skipped, before
-		// this rule, or its approval was refused): c2's run, planned from
-		// c1, still asks for it, since no approved apply held it.
-		{name: "a date no approved apply held is asked for again",
-			commits: []map[string]string{base, {"permissions/acme/a.yaml": moved}, {"permissions/acme/b.yaml": "read:\n  users: [erin, frank]\n"}},
+			approved: 0, repos: "acme/b"},
+		{name: "a re-run of an older approved run does not move the anchor back",
+			commits: []map[string]string{base, {"permissions/acme/b.yaml": "read:\n  users: [erin, frank]\n"}, orgOnly},
 			runs: func(c []string) []approvedRun {
 				return []approvedRun{
-					{run{"push", "main", c[1], path, "success", "2026-01-02T00:00:00Z"}, 2, "skipped"},
-					{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success"},
+					{run{"push", "main", c[0], path, "failure", "2026-01-09T00:00:00Z"}, 1, "failure", "success"},
+					{run{"push", "main", c[1], path, "success", "2026-01-02T00:00:00Z"}, 2, "success", ""},
 				}
 			},
-			repos: "acme/b acme/a",
-			lines: []string{
-				"permissions/acme/a.yaml:3: -     - {login: bob, expires: 2027-06-01, reason: \"contract\"}",
-				"permissions/acme/a.yaml:3: +     - {login: bob, expires: 2026-12-08, reason: \"contract\"}",
-			}},
-		{name: "no approved apply yet: every date",
-			commits: []map[string]string{{"permissions/README.md": "x\n"}, base},
-			runs:    func([]string) []approvedRun { return nil },
-			repos:   "acme/a acme/b",
-			lines: []string{
-				"permissions/acme/a.yaml:3: +     - {login: bob, expires: 2027-06-01, reason: \"contract\"}",
-				"permissions/acme/a.yaml:5: +       expires: 2027-07-01    (entry: - login: carol)",
-			}},
-		{name: "a deleted file's dates are not asked for",
+			approved: 1}, // only the org file changed since: every repository
+		{name: "files as the approved apply's: nothing to plan",
+			commits: []map[string]string{base, {"README.md": "x\n"}},
+			runs: func(c []string) []approvedRun {
+				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success", ""}}
+			},
+			approved: 0, skip: true},
+		{name: "a deleted file since the approved apply: every repository",
 			commits: []map[string]string{base, {"permissions/acme/a.yaml": ""}},
 			runs: func(c []string) []approvedRun {
-				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success"}}
-			}},
+				return []approvedRun{{run{"push", "main", c[0], path, "success", "2026-01-01T00:00:00Z"}, 1, "success", ""}}
+			},
+			approved: 0},
+		{name: "no approved apply yet: what changed since the start",
+			commits:  []map[string]string{base, orgOnly},
+			runs:     func([]string) []approvedRun { return nil },
+			approved: -1, repos: "acme/a acme/b"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			repo, shas := history(t, tc.commits...)
@@ -157,55 +149,62 @@ func TestApplyAsksApprovalForExpiryDates(t *testing.T) {
 			}
 			ctx["github.sha"], env["GITHUB_SHA"] = head, head
 			ctx["github.event.before"] = shas[len(shas)-2]
-			tmp := t.TempDir()
-			env["RUNNER_TEMP"] = tmp
 			checkout := func(work, _ string) error { return os.CopyFS(work, os.DirFS(repo)) }
 			code, out, outputs, err := runStepOutputs(w, j, s, ctx, env, map[string]string{"gh": ghRunsAndJobs}, checkout)
 			require.NoError(t, err)
 			require.Equal(t, 0, code, out)
-			assert.Equal(t, tc.repos, outputs["repos"], out)
-			listed, _ := os.ReadFile(filepath.Join(tmp, "expiries.txt"))
-			if len(tc.lines) == 0 {
-				assert.Empty(t, string(listed))
-				assert.Empty(t, outputs["expiries"], out)
-				return
+			want := ""
+			if tc.approved >= 0 {
+				want = shas[tc.approved]
 			}
-			assert.Equal(t, strings.Join(tc.lines, "\n")+"\n", string(listed))
-			assert.Equal(t, "true", outputs["expiries"], out)
+			assert.Equal(t, want, outputs["approved"], out)
+			assert.Equal(t, tc.repos, outputs["repos"], out)
+			if tc.skip {
+				assert.Equal(t, "true", outputs["skip"], out)
+			} else {
+				assert.Empty(t, outputs["skip"], "the plan must run: %s", out)
+			}
 			assert.NotContains(t, out, "2026-12-08", "the files' lines stay out of the log")
 		})
 	}
 }
 
-// The plan step asks for the approval when GitHub has changes (exit 2) or a
-// date changed, and only then; a refused or failed plan fails the run.
+// The plan step compares the dates with the last approved apply (none
+// found: every date), and asks for the approval when the plan exits 2
+// (GitHub changes or a changed date), and only then; a refused or failed
+// plan fails the run.
 func TestApplyApprovalWhenChangesOrExpiries(t *testing.T) {
 	w, j, s := workflowStep(t, "permissions-apply.yml", "Plan with the reader App")
 	// Alone in a job: no install step before it, so the stub permsync runs.
 	alone := *s
 	alone.Index = 1
 	lone := &job{ID: j.ID, Env: j.Env, Steps: []*step{&alone}}
-	stub := map[string]string{"permsync": `mkdir -p "$RUNNER_TEMP/plan"; : > "$RUNNER_TEMP/plan/plan.md"; exit "$POSTURE_RC"`}
+	stub := map[string]string{"permsync": `mkdir -p "$RUNNER_TEMP/plan"; : > "$RUNNER_TEMP/plan/plan.md"; echo "$*" > "$RUNNER_TEMP/args"; exit "$POSTURE_RC"`}
 	for _, tc := range []struct {
-		rc, expiries string
+		rc, approved string
 		code         int
 		approve      string
+		since        string
 	}{
-		{"0", "", 0, ""},
-		{"0", "true", 0, "true"},
-		{"2", "", 0, "true"},
-		{"2", "true", 0, "true"},
-		{"3", "true", 3, ""},
-		{"1", "true", 1, ""},
+		{"0", olderSHA, 0, "", olderSHA},
+		{"2", olderSHA, 0, "true", olderSHA},
+		{"2", "", 0, "true", "none"},
+		{"3", olderSHA, 3, "", olderSHA},
+		{"1", olderSHA, 1, "", olderSHA},
 	} {
 		ctx, env := pushContext()
-		ctx["steps.scope.outputs.expiries"] = tc.expiries
+		ctx["steps.scope.outputs.approved"] = tc.approved
 		ctx["vars.PERMSYNC_READER_APP_ID"] = "1"
 		env["POSTURE_RC"] = tc.rc
+		tmp := t.TempDir()
+		env["RUNNER_TEMP"] = tmp
 		code, out, outputs, err := runStepOutputs(w, lone, &alone, ctx, env, stub, nil)
 		require.NoError(t, err)
-		assert.Equal(t, tc.code, code, "plan exit %s, expiries %q: %s", tc.rc, tc.expiries, out)
-		assert.Equal(t, tc.approve, outputs["approve"], "plan exit %s, expiries %q", tc.rc, tc.expiries)
+		assert.Equal(t, tc.code, code, "plan exit %s: %s", tc.rc, out)
+		assert.Equal(t, tc.approve, outputs["approve"], "plan exit %s", tc.rc)
+		args, err := os.ReadFile(filepath.Join(tmp, "args"))
+		require.NoError(t, err)
+		assert.Contains(t, string(args), "--detailed-exitcode --expiries-since "+tc.since+" --git-dir .git ")
 	}
 
 	// What the approval hangs on: the plan job's approve output, in the
@@ -237,57 +236,4 @@ func TestApplyApprovalWhenChangesOrExpiries(t *testing.T) {
 			}
 		}
 	}
-}
-
-// The approver is shown the dates they approve, in a block the files'
-// lines cannot close.
-func TestApplyPublishesExpiryDates(t *testing.T) {
-	w, j, s := workflowStep(t, "permissions-apply.yml", "Fingerprint the plan")
-	tmp := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(tmp, "plan"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(tmp, "plan", "plan.md"), []byte("## permsync plan\n\nNo changes.\n"), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(tmp, "plan", "plan.json"), []byte("{}\n"), 0o644))
-	listed := "permissions/acme/a.yaml:3: +     - {login: bob, expires: 2026-12-08, reason: \"```\\n# Approved\"}\n"
-	require.NoError(t, os.WriteFile(filepath.Join(tmp, "expiries.txt"), []byte(listed), 0o644))
-	ctx, env := pushContext()
-	ctx["steps.scope.outputs.approved"] = olderSHA
-	env["RUNNER_TEMP"], env["GITHUB_RUN_ID"] = tmp, "42"
-	code, out, outputs, err := runStepOutputs(w, j, s, ctx, env, nil, nil)
-	require.NoError(t, err)
-	require.Equal(t, 0, code, out)
-	assert.Len(t, outputs["sha256"], 64)
-	md, err := os.ReadFile(filepath.Join(tmp, "publish.md"))
-	require.NoError(t, err)
-	text := string(md)
-	assert.Contains(t, text, "### expires: dates to approve")
-	assert.Contains(t, text, "changed since the last approved apply ("+olderSHA+")")
-	assert.Contains(t, text, "\n````\n"+listed+"````\n", "a fence longer than the line's backticks")
-	assert.Contains(t, text, "This plan waits for approval")
-}
-
-// A long list (every date, when no apply was approved yet) is cut to fit a
-// pull request comment, and says how to see the rest.
-func TestApplyPublishesAtMost200ExpiryLines(t *testing.T) {
-	w, j, s := workflowStep(t, "permissions-apply.yml", "Fingerprint the plan")
-	tmp := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(tmp, "plan"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(tmp, "plan", "plan.md"), []byte("## permsync plan\n"), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(tmp, "plan", "plan.json"), []byte("{}\n"), 0o644))
-	var b strings.Builder
-	for i := range 205 {
-		fmt.Fprintf(&b, "permissions/acme/a.yaml:%d: +     - {login: u%d, expires: 2027-06-01}\n", i+1, i)
-	}
-	require.NoError(t, os.WriteFile(filepath.Join(tmp, "expiries.txt"), []byte(b.String()), 0o644))
-	ctx, env := pushContext()
-	ctx["steps.scope.outputs.approved"] = olderSHA
-	env["RUNNER_TEMP"], env["GITHUB_RUN_ID"] = tmp, "42"
-	code, out, err := runStepIn(w, j, s, ctx, env, nil, nil)
-	require.NoError(t, err)
-	require.Equal(t, 0, code, out)
-	md, err := os.ReadFile(filepath.Join(tmp, "publish.md"))
-	require.NoError(t, err)
-	text := string(md)
-	assert.Contains(t, text, "{login: u199,")
-	assert.NotContains(t, text, "{login: u200,")
-	assert.Contains(t, text, "And 5 more lines: `git diff "+olderSHA+" "+headSHA+" -- permissions` shows them all.")
 }

@@ -128,6 +128,8 @@ var rejects = []struct {
 	{"expiry-trigger-push", []string{ruleTriggers}},
 	{"expiry-writer-job-env", []string{ruleWriterSecrets, ruleCredScope}},
 	{"expiry-anchor-skipped-apply", []string{ruleExpiryAnchor}},
+	{"expiry-anchor-successful-runs-only", []string{ruleExpiryAnchor}},
+	{"expiry-anchor-latest-attempt-only", []string{ruleExpiryAnchor}},
 	// the reader App's key: only in its default-branch environment, no cache
 	{"reader-no-environment", []string{ruleKeyEnvironment}},
 	{"reader-cache", []string{ruleCache, ruleInstall}},

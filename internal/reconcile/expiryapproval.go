@@ -1,7 +1,9 @@
 package reconcile
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,12 +27,12 @@ const (
 // (Input.BaseExpiries).
 type Expiries struct {
 	Ref     string // the commit, as the caller names it
-	entries map[string]bool
+	entries map[string]ExpiryChange
 }
 
 // NewExpiries indexes the expiring entries of cfg, the files of commit ref.
 func NewExpiries(ref string, cfg *config.Config) *Expiries {
-	a := &Expiries{Ref: ref, entries: map[string]bool{}}
+	a := &Expiries{Ref: ref, entries: map[string]ExpiryChange{}}
 	if cfg == nil {
 		return a
 	}
@@ -38,7 +40,8 @@ func NewExpiries(ref string, cfg *config.Config) *Expiries {
 		for _, r := range o.Repos {
 			for _, g := range r.Grants {
 				if g.Expires != "" {
-					a.entries[expiryKey(o.Name, r.Name, g)] = true
+					a.entries[expiryKey(o.Name, r.Name, g)] = ExpiryChange{Org: o.Name, Repo: r.Name,
+						Principal: g.Principal.String(), ID: g.ID, Expires: g.Expires, Source: config.Pos{File: g.Pos.File, Line: g.Pos.Line}}
 				}
 			}
 		}
@@ -58,7 +61,67 @@ func expiryKey(org, repo string, g config.Grant) string {
 
 // holds reports whether the files held this entry, with the same date.
 func (a *Expiries) holds(org, repo string, g config.Grant) bool {
-	return a.entries[expiryKey(org, repo, g)]
+	_, ok := a.entries[expiryKey(org, repo, g)]
+	return ok
+}
+
+// ExpiryChange is an expiring entry the files hold that an earlier
+// commit's did not (Change "added"), or the reverse ("removed"): compared
+// by meaning (repository, principal or pinned account id, date), not by
+// line, so that no spelling YAML allows (an escaped key or date, a quoted
+// value continued over lines, a login swapped under an unchanged date line)
+// hides a date from the approver. Source is where the entry is, in the
+// commit that holds it.
+type ExpiryChange struct {
+	Change    string     `json:"change"` // ExpiryAdded or ExpiryRemoved
+	Org       string     `json:"org"`
+	Repo      string     `json:"repo"`
+	Principal string     `json:"principal"`    // "user:alice", "team:core"
+	ID        int64      `json:"id,omitempty"` // a pinned user's account id
+	Expires   string     `json:"expires"`      // YYYY-MM-DD
+	Source    config.Pos `json:"source"`       // file and line (no column)
+}
+
+// ExpiryChange.Change values.
+const (
+	ExpiryAdded   = "added"
+	ExpiryRemoved = "removed"
+)
+
+// Diff lists the expiring entries a holds and since does not (added), and
+// those since holds and a does not (removed), in the order of their
+// repository, date, principal, removed before added. A nil since holds
+// nothing: every entry of a is added.
+func (a *Expiries) Diff(since *Expiries) []ExpiryChange {
+	var out []ExpiryChange
+	for k, e := range a.entries {
+		if since == nil || !since.has(k) {
+			e.Change = ExpiryAdded
+			out = append(out, e)
+		}
+	}
+	if since != nil {
+		for k, e := range since.entries {
+			if !a.has(k) {
+				e.Change = ExpiryRemoved
+				out = append(out, e)
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y ExpiryChange) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(x.Org+"/"+x.Repo), strings.ToLower(y.Org+"/"+y.Repo)),
+			cmp.Compare(x.Expires, y.Expires), cmp.Compare(x.Principal, y.Principal), cmp.Compare(x.ID, y.ID),
+			-cmp.Compare(x.Change, y.Change), cmp.Compare(x.Source.File, y.Source.File), cmp.Compare(x.Source.Line, y.Source.Line))
+	})
+	return out
+}
+
+func (a *Expiries) has(key string) bool {
+	if a == nil {
+		return false
+	}
+	_, ok := a.entries[key]
+	return ok
 }
 
 // unapprovedNotice says why an expired entry is not removed by this run.

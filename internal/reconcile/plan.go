@@ -319,6 +319,11 @@ type Plan struct {
 	Digests         []Digest    `json:"digests"`
 	// Repos lists every repository planned for (read and compared).
 	Repos []string `json:"repos"`
+	// With plan --expiries-since: that commit, and the expires: dates the
+	// files add or remove since (every org's files, not only those
+	// planned). Shown for approval; apply --plan does not compare them.
+	ExpiriesSince string         `json:"expiries_since,omitempty"`
+	ExpiryChanges []ExpiryChange `json:"expiry_changes,omitempty"`
 }
 
 // OrgMode records each org's mode and its guardrail settings' digest.
